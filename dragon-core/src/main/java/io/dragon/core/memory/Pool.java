@@ -1,0 +1,308 @@
+package io.dragon.core.memory;
+
+import static io.dragon.core.memory.PoolLayout.ALLOCATIONS_OFFSET;
+import static io.dragon.core.memory.PoolLayout.FLAGS_OFFSET;
+import static io.dragon.core.memory.PoolLayout.FLAG_DESTROYED;
+import static io.dragon.core.memory.PoolLayout.FREED_SIGNAL_OFFSET;
+import static io.dragon.core.memory.PoolLayout.LOCK_OFFSET;
+import static io.dragon.core.memory.PoolLayout.MAGIC;
+import static io.dragon.core.memory.PoolLayout.MAGIC_OFFSET;
+import static io.dragon.core.memory.PoolLayout.NONE;
+import static io.dragon.core.memory.PoolLayout.SEGMENT_SIZE_OFFSET;
+import static io.dragon.core.memory.PoolLayout.USED_BYTES_OFFSET;
+import static io.dragon.core.memory.PoolLayout.VERSION;
+import static io.dragon.core.memory.PoolLayout.VERSION_OFFSET;
+
+import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.locks.SharedLock;
+import io.dragon.core.shm.SegmentNotFoundException;
+import io.dragon.core.shm.SharedBuffer;
+import io.dragon.core.shm.SharedMemory;
+import io.dragon.core.sync.Deadline;
+import io.dragon.core.sync.Readiness;
+import io.dragon.core.sync.Signal;
+import io.dragon.core.sync.WaitMode;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A managed-memory pool: a POSIX shared-memory segment holding a {@link BuddyAllocator} and all its state, so that
+ * every process that attaches can allocate and free. Safe across threads and processes.
+ *
+ * <p>A process maps each pool once: {@link #attach(PoolDescriptor)} returns the mapping this process already has.
+ */
+public final class Pool implements Readiness, AutoCloseable {
+    private static final Map<String, Pool> ATTACHED = new ConcurrentHashMap<>();
+
+    private final PoolDescriptor descriptor;
+    private final SharedMemory memory;
+    private final SharedBuffer segment;
+    private final BuddyAllocator allocator;
+    private final SharedLock lock;
+    private final Signal freed;
+
+    private Pool(PoolDescriptor descriptor, SharedMemory memory) {
+        this.descriptor = descriptor;
+        this.memory = memory;
+        this.segment = memory.buffer();
+        this.allocator = new BuddyAllocator(segment);
+        this.lock = new SharedLock(segment, LOCK_OFFSET, "lock of pool " + descriptor.muid());
+        this.freed = new Signal(segment, FREED_SIGNAL_OFFSET);
+    }
+
+    /**
+     * Creates a pool of {@code size} bytes (header and tags included) for runtime {@code runtimeId}.
+     *
+     * @throws io.dragon.core.shm.SharedMemoryException if the segment exists already or cannot be made
+     */
+    public static Pool create(String runtimeId, long muid, long size) {
+        PoolDescriptor descriptor = new PoolDescriptor(runtimeId, muid, HostId.local(), size);
+        SharedMemory memory = SharedMemory.create(descriptor.segmentName(), size);
+        try {
+            SharedBuffer segment = memory.buffer();
+            segment.putLong(SEGMENT_SIZE_OFFSET, size);
+            segment.putInt(VERSION_OFFSET, VERSION);
+            SharedLock.initialize(segment, LOCK_OFFSET);
+            BuddyAllocator.format(segment, size);
+            segment.putLongVolatile(MAGIC_OFFSET, MAGIC);
+        } catch (RuntimeException e) {
+            memory.close();
+            SharedMemory.unlink(descriptor.segmentName());
+            throw e;
+        }
+        Pool pool = new Pool(descriptor, memory);
+        ATTACHED.put(descriptor.segmentName(), pool);
+        return pool;
+    }
+
+    /** The pool described by a serialized descriptor, mapped into this process if it is not already. */
+    public static Pool attach(byte[] serializedDescriptor) {
+        return attach(PoolDescriptor.deserialize(serializedDescriptor));
+    }
+
+    /**
+     * The pool described, mapped into this process if it is not already.
+     *
+     * @throws PoolDestroyedException if the pool no longer exists
+     */
+    public static Pool attach(PoolDescriptor descriptor) {
+        if (descriptor.hostId() != HostId.local()) {
+            throw new IllegalArgumentException("pool " + descriptor.muid() + " lives on another node; only its"
+                + " node's processes can map it");
+        }
+        return ATTACHED.computeIfAbsent(descriptor.segmentName(), name -> {
+            SharedMemory memory;
+            try {
+                memory = SharedMemory.open(name);
+            } catch (SegmentNotFoundException e) {
+                throw new PoolDestroyedException("pool " + descriptor.muid() + " (segment " + name + ") does not"
+                    + " exist: it was destroyed, or its runtime has ended");
+            }
+            Pool pool = new Pool(descriptor, memory);
+            try {
+                pool.checkHeader();
+            } catch (RuntimeException e) {
+                memory.close();
+                throw e;
+            }
+            return pool;
+        });
+    }
+
+    public PoolDescriptor descriptor() {
+        return descriptor;
+    }
+
+    /** The whole segment; offsets returned by this pool index into it. */
+    public SharedBuffer buffer() {
+        return segment;
+    }
+
+    /**
+     * Allocates {@code size} bytes, failing at once if no block is free.
+     *
+     * @throws PoolFullException if no block large enough is free now
+     * @throws AllocationTooLargeException if no block of this pool can ever hold {@code size} bytes
+     */
+    public Allocation allocate(long size) {
+        long offset = tryAllocate(size);
+        if (offset == NONE) {
+            throw full(size, "now");
+        }
+        return new Allocation(this, offset, size);
+    }
+
+    /**
+     * Allocates {@code size} bytes, waiting for other processes to free memory for at most {@code timeout}.
+     *
+     * @throws PoolFullException if no block was freed in time
+     * @throws AllocationTooLargeException if no block of this pool can ever hold {@code size} bytes
+     */
+    public Allocation allocate(long size, long timeout, TimeUnit unit) throws InterruptedException {
+        long offset = allocateOffset(size, WaitMode.ADAPTIVE, Deadline.after(timeout, unit));
+        return new Allocation(this, offset, size);
+    }
+
+    /**
+     * Allocates {@code size} bytes if a block is free now.
+     *
+     * @return the block's offset in {@link #buffer()}, or {@link PoolLayout#NONE} if none is free
+     */
+    public long tryAllocate(long size) {
+        int order = orderFor(size);
+        checkNotDestroyed();
+        lock.lock();
+        try {
+            return allocator.allocate(order);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Allocates {@code size} bytes, waiting until the deadline; returns the offset. */
+    public long allocateOffset(long size, WaitMode mode, long deadline) throws InterruptedException {
+        int order = orderFor(size);
+        for (;;) {
+            long offset = tryAllocate(size);
+            if (offset != NONE) {
+                return offset;
+            }
+            if (!freed.await(this, order, mode, deadline) && Deadline.hasPassed(deadline)) {
+                offset = tryAllocate(size);
+                if (offset != NONE) {
+                    return offset;
+                }
+                throw full(size, "before the deadline");
+            }
+        }
+    }
+
+    /** Frees the block at {@code offset}, waking processes waiting for memory. */
+    public void free(long offset) {
+        lock.lock();
+        try {
+            allocator.free(offset);
+        } finally {
+            lock.unlock();
+        }
+        freed.signal();
+    }
+
+    /** The largest single allocation this pool can ever satisfy. */
+    public long maxAllocation() {
+        return allocator.maxAllocation();
+    }
+
+    public long size() {
+        return descriptor.size();
+    }
+
+    /** Bytes in allocated blocks (a block is the request rounded up to a power of two, at least 64 bytes). */
+    public long usedBytes() {
+        return segment.getLongVolatile(USED_BYTES_OFFSET);
+    }
+
+    /** Bytes in free blocks. */
+    public long freeBytes() {
+        return allocator.heapSize() - usedBytes();
+    }
+
+    public long largestFreeBlock() {
+        lock.lock();
+        try {
+            return allocator.largestFreeBlock();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public long allocationCount() {
+        return segment.getLongVolatile(ALLOCATIONS_OFFSET);
+    }
+
+    public boolean isDestroyed() {
+        return (segment.getIntVolatile(FLAGS_OFFSET) & FLAG_DESTROYED) != 0;
+    }
+
+    /** Marks the pool destroyed for every process, removes its segment name and unmaps it here. */
+    public void destroy() {
+        lock.lock();
+        try {
+            segment.putIntVolatile(FLAGS_OFFSET, segment.getInt(FLAGS_OFFSET) | FLAG_DESTROYED);
+        } finally {
+            lock.unlock();
+        }
+        SharedMemory.unlink(descriptor.segmentName());
+        close();
+    }
+
+    /** Unmaps the pool from this process; every view of its memory here becomes invalid. */
+    @Override
+    public void close() {
+        ATTACHED.remove(descriptor.segmentName(), this);
+        memory.close();
+    }
+
+    /** Readiness of a full-pool waiter: a block of order {@code arg} or larger may be free. */
+    @Override
+    public boolean isReady(long order) {
+        return allocator.hasFreeBlock((int) order) || isDestroyed();
+    }
+
+    @Override
+    public String toString() {
+        return "pool " + descriptor.muid() + " (" + descriptor.segmentName() + ", " + size() + " bytes)";
+    }
+
+    void checkAllocated(long offset) {
+        lock.lock();
+        try {
+            if (allocator.usedOrderAt(offset) < 0) {
+                throw new IllegalArgumentException("no allocation starts at offset " + offset + " of " + this
+                    + ": it was freed");
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private int orderFor(long size) {
+        int order = size <= 0 ? -2 : allocator.orderFor(size);
+        if (order == -2) {
+            throw new IllegalArgumentException("allocation size must be positive, got " + size);
+        }
+        if (order < 0) {
+            throw new AllocationTooLargeException(size + " bytes is more than " + this + " can ever hold in one"
+                + " block (at most " + maxAllocation() + " bytes); use a bigger pool");
+        }
+        return order;
+    }
+
+    private void checkNotDestroyed() {
+        if (isDestroyed()) {
+            throw new PoolDestroyedException(this + " has been destroyed");
+        }
+    }
+
+    private PoolFullException full(long size, String when) {
+        return new PoolFullException(this + " is full: no free block of " + size + " bytes " + when + " (" + usedBytes()
+            + " of " + allocator.heapSize() + " bytes used in " + allocationCount() + " allocations, largest free"
+            + " block " + largestFreeBlock() + " bytes). Free objects you no longer need, or make the pool bigger.");
+    }
+
+    private void checkHeader() {
+        if (segment.capacity() < PoolLayout.TAGS_OFFSET || segment.getLongVolatile(MAGIC_OFFSET) != MAGIC) {
+            throw new PoolDestroyedException("segment " + memory.name() + " is not an initialized Dragon pool");
+        }
+        if (segment.getInt(VERSION_OFFSET) != VERSION) {
+            throw new IllegalStateException(this + " has layout version " + segment.getInt(VERSION_OFFSET)
+                + ", this runtime uses " + VERSION);
+        }
+        if (segment.getLong(SEGMENT_SIZE_OFFSET) != descriptor.size()) {
+            throw new IllegalArgumentException("descriptor of " + this + " does not match its segment ("
+                + segment.getLong(SEGMENT_SIZE_OFFSET) + " bytes)");
+        }
+        checkNotDestroyed();
+    }
+}

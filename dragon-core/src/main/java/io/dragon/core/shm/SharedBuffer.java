@@ -1,0 +1,195 @@
+package io.dragon.core.shm;
+
+import static io.dragon.core.shm.UnsafeAccess.ARRAY_BYTE_BASE;
+import static io.dragon.core.shm.UnsafeAccess.BUFFER_ADDRESS;
+import static io.dragon.core.shm.UnsafeAccess.UNSAFE;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A view over a range of native memory (usually a mapped shared-memory segment) with plain, ordered and atomic
+ * accessors, addressed by a {@code long} byte index so that segments larger than 2 GiB work.
+ *
+ * <p>Atomic accessors need their index aligned to the size of the value; every layout in the runtime keeps them so.
+ * Bounds are checked unless the system property {@code dragon.disable.bounds.checks} is {@code true}.
+ */
+public final class SharedBuffer {
+    private static final boolean CHECK_BOUNDS = !Boolean.getBoolean("dragon.disable.bounds.checks");
+
+    private final long address;
+    private final long capacity;
+
+    public SharedBuffer(long address, long capacity) {
+        this.address = address;
+        this.capacity = capacity;
+    }
+
+    /** A view of {@code length} bytes starting at {@code index} of this one. */
+    public SharedBuffer slice(long index, long length) {
+        check(index, length);
+        return new SharedBuffer(address + index, length);
+    }
+
+    public long address() {
+        return address;
+    }
+
+    public long capacity() {
+        return capacity;
+    }
+
+    public long getLong(long index) {
+        check(index, 8);
+        return UNSAFE.getLong(address + index);
+    }
+
+    public void putLong(long index, long value) {
+        check(index, 8);
+        UNSAFE.putLong(address + index, value);
+    }
+
+    public long getLongVolatile(long index) {
+        check(index, 8);
+        return UNSAFE.getLongVolatile(null, address + index);
+    }
+
+    public void putLongVolatile(long index, long value) {
+        check(index, 8);
+        UNSAFE.putLongVolatile(null, address + index, value);
+    }
+
+    /** Release store: earlier writes are visible before this one. */
+    public void putLongOrdered(long index, long value) {
+        check(index, 8);
+        UNSAFE.putOrderedLong(null, address + index, value);
+    }
+
+    public boolean compareAndSetLong(long index, long expected, long value) {
+        check(index, 8);
+        return UNSAFE.compareAndSwapLong(null, address + index, expected, value);
+    }
+
+    public long getAndAddLong(long index, long delta) {
+        check(index, 8);
+        return UNSAFE.getAndAddLong(null, address + index, delta);
+    }
+
+    public long getAndSetLong(long index, long value) {
+        check(index, 8);
+        return UNSAFE.getAndSetLong(null, address + index, value);
+    }
+
+    public int getInt(long index) {
+        check(index, 4);
+        return UNSAFE.getInt(address + index);
+    }
+
+    public void putInt(long index, int value) {
+        check(index, 4);
+        UNSAFE.putInt(address + index, value);
+    }
+
+    public int getIntVolatile(long index) {
+        check(index, 4);
+        return UNSAFE.getIntVolatile(null, address + index);
+    }
+
+    public void putIntVolatile(long index, int value) {
+        check(index, 4);
+        UNSAFE.putIntVolatile(null, address + index, value);
+    }
+
+    public void putIntOrdered(long index, int value) {
+        check(index, 4);
+        UNSAFE.putOrderedInt(null, address + index, value);
+    }
+
+    public boolean compareAndSetInt(long index, int expected, int value) {
+        check(index, 4);
+        return UNSAFE.compareAndSwapInt(null, address + index, expected, value);
+    }
+
+    public int getAndAddInt(long index, int delta) {
+        check(index, 4);
+        return UNSAFE.getAndAddInt(null, address + index, delta);
+    }
+
+    public byte getByte(long index) {
+        check(index, 1);
+        return UNSAFE.getByte(address + index);
+    }
+
+    public void putByte(long index, byte value) {
+        check(index, 1);
+        UNSAFE.putByte(address + index, value);
+    }
+
+    public void getBytes(long index, byte[] dst, int offset, int length) {
+        check(index, length);
+        checkArray(dst.length, offset, length);
+        UNSAFE.copyMemory(null, address + index, dst, ARRAY_BYTE_BASE + offset, length);
+    }
+
+    public void putBytes(long index, byte[] src, int offset, int length) {
+        check(index, length);
+        checkArray(src.length, offset, length);
+        UNSAFE.copyMemory(src, ARRAY_BYTE_BASE + offset, null, address + index, length);
+    }
+
+    /** Copies {@code length} bytes into {@code dst} at its position, without moving the position. */
+    public void getBytes(long index, ByteBuffer dst, int length) {
+        check(index, length);
+        checkArray(dst.limit(), dst.position(), length);
+        if (dst.isDirect()) {
+            UNSAFE.copyMemory(null, address + index, null, UNSAFE.getLong(dst, BUFFER_ADDRESS) + dst.position(),
+                length);
+        } else {
+            UNSAFE.copyMemory(null, address + index, dst.array(),
+                ARRAY_BYTE_BASE + dst.arrayOffset() + dst.position(), length);
+        }
+    }
+
+    /** Copies {@code length} bytes from {@code src} at its position, without moving the position. */
+    public void putBytes(long index, ByteBuffer src, int length) {
+        check(index, length);
+        checkArray(src.limit(), src.position(), length);
+        if (src.isDirect()) {
+            UNSAFE.copyMemory(null, UNSAFE.getLong(src, BUFFER_ADDRESS) + src.position(), null, address + index,
+                length);
+        } else {
+            UNSAFE.copyMemory(src.array(), ARRAY_BYTE_BASE + src.arrayOffset() + src.position(), null,
+                address + index, length);
+        }
+    }
+
+    /** Copies between two ranges of (possibly different) shared buffers. */
+    public void copyTo(long index, SharedBuffer dst, long dstIndex, long length) {
+        check(index, length);
+        dst.check(dstIndex, length);
+        UNSAFE.copyMemory(address + index, dst.address + dstIndex, length);
+    }
+
+    public void setMemory(long index, long length, byte value) {
+        check(index, length);
+        UNSAFE.setMemory(address + index, length, value);
+    }
+
+    /** A full (store-load) fence: orders a preceding store before a following load, as waiter protocols need. */
+    public static void fullFence() {
+        UNSAFE.fullFence();
+    }
+
+    private void check(long index, long length) {
+        if (CHECK_BOUNDS && (index < 0 || length < 0 || index > capacity - length)) {
+            throw new IndexOutOfBoundsException(
+                "index " + index + " length " + length + " outside buffer of capacity " + capacity);
+        }
+    }
+
+    private static void checkArray(int arrayLength, int offset, int length) {
+        if (offset < 0 || length < 0 || offset > arrayLength - length) {
+            throw new IndexOutOfBoundsException(
+                "offset " + offset + " length " + length + " outside array or buffer of length " + arrayLength);
+        }
+    }
+}

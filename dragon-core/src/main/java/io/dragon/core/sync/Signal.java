@@ -1,0 +1,103 @@
+package io.dragon.core.sync;
+
+import static io.dragon.core.sync.SignalLayout.SEQUENCE_OFFSET;
+import static io.dragon.core.sync.SignalLayout.SLEEPERS_OFFSET;
+
+import io.dragon.core.shm.Futex;
+import io.dragon.core.shm.SharedBuffer;
+
+/**
+ * A wake-up point in shared memory: threads of any process wait here for a {@link Readiness} to hold, and whoever
+ * makes it hold calls {@link #signal()}.
+ *
+ * <p>The futex system call is avoided in the common case: a waiter announces itself in {@code sleepers}, re-reads
+ * its condition and sleeps on the sequence value it saw; a signaller, after its store, wakes only if someone has
+ * announced. The kernel re-checks the sequence, so no wake-up is lost (the store-load fence on both sides makes
+ * "waiter saw not ready" and "signaller saw no sleeper" impossible together).
+ */
+public final class Signal {
+    /** Spins (about 25 ns each) before an adaptive waiter starts to yield. */
+    public static final int SPINS = Integer.getInteger("dragon.wait.spins", 20_000);
+    /** Yields before an adaptive waiter sleeps. */
+    public static final int YIELDS = Integer.getInteger("dragon.wait.yields", 100);
+    /** Longest single sleep, so that interrupts and deadlines are noticed even without a wake-up. */
+    private static final long MAX_SLEEP_NANOS = 50_000_000L;
+    private static final int CHECK_EVERY = 1023;
+
+    private final SharedBuffer buffer;
+    private final long offset;
+    private final long sequenceAddress;
+
+    /** A view of the signal at {@code offset} in {@code buffer} (see {@link SignalLayout}). */
+    public Signal(SharedBuffer buffer, long offset) {
+        if ((buffer.address() + offset) % 4 != 0) {
+            throw new IllegalArgumentException("a signal must be 4-byte aligned, offset " + offset);
+        }
+        this.buffer = buffer;
+        this.offset = offset;
+        this.sequenceAddress = buffer.address() + offset + SEQUENCE_OFFSET;
+    }
+
+    /** Wakes every sleeping waiter, if any. Call after the store that made a condition hold. */
+    public void signal() {
+        SharedBuffer.fullFence();
+        if (buffer.getIntVolatile(offset + SLEEPERS_OFFSET) > 0) {
+            buffer.getAndAddInt(offset + SEQUENCE_OFFSET, 1);
+            Futex.wake(sequenceAddress, Integer.MAX_VALUE);
+        }
+    }
+
+    /**
+     * Waits until {@code readiness.isReady(arg)} or the deadline passes.
+     *
+     * @return true if ready, false on timeout
+     * @throws InterruptedException if the thread is interrupted while waiting
+     */
+    public boolean await(Readiness readiness, long arg, WaitMode mode, long deadline) throws InterruptedException {
+        for (long round = 0; ; round++) {
+            if (readiness.isReady(arg)) {
+                return true;
+            }
+            if (mode == WaitMode.SLEEP || (mode == WaitMode.ADAPTIVE && round >= SPINS + YIELDS)) {
+                if (!sleep(readiness, arg, deadline)) {
+                    return readiness.isReady(arg);
+                }
+            } else {
+                if ((round & CHECK_EVERY) == CHECK_EVERY) {
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException();
+                    }
+                    if (Deadline.hasPassed(deadline)) {
+                        return readiness.isReady(arg);
+                    }
+                }
+                if (round < SPINS || mode == WaitMode.SPIN) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
+        }
+    }
+
+    /** One announced sleep; false once the deadline has passed. */
+    private boolean sleep(Readiness readiness, long arg, long deadline) throws InterruptedException {
+        long remaining = Deadline.remaining(deadline);
+        if (remaining <= 0) {
+            return false;
+        }
+        buffer.getAndAddInt(offset + SLEEPERS_OFFSET, 1);
+        try {
+            int sequence = buffer.getIntVolatile(offset + SEQUENCE_OFFSET);
+            if (!readiness.isReady(arg)) {
+                Futex.await(sequenceAddress, sequence, Math.min(remaining, MAX_SLEEP_NANOS));
+            }
+        } finally {
+            buffer.getAndAddInt(offset + SLEEPERS_OFFSET, -1);
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return true;
+    }
+}
