@@ -1,10 +1,8 @@
 package io.dragon.core.locks;
 
-import static io.dragon.core.locks.LockLayout.ABANDONED_OFFSET;
-import static io.dragon.core.locks.LockLayout.ABANDONED_SLOTS;
 import static io.dragon.core.locks.LockLayout.HOLDER_PID_OFFSET;
-import static io.dragon.core.locks.LockLayout.NEXT_TICKET_OFFSET;
-import static io.dragon.core.locks.LockLayout.SERVING_OFFSET;
+import static io.dragon.core.locks.LockLayout.LOCKED_OFFSET;
+import static io.dragon.core.locks.LockLayout.PRIORITY_OFFSET;
 import static io.dragon.core.locks.LockLayout.SIGNAL_OFFSET;
 
 import io.dragon.core.shm.SharedBuffer;
@@ -14,24 +12,33 @@ import io.dragon.core.sync.Signal;
 import io.dragon.core.sync.WaitMode;
 
 /**
- * A FIFO (ticket) lock in shared memory, usable by every thread of every process that maps it.
+ * A mutual-exclusion lock in shared memory, usable by every thread of every process that maps it.
  *
- * <p>Uncontended, {@code lock} is one fetch-and-add and {@code unlock} one ordered store plus a fence. Contended
- * waiters spin, then sleep on a futex (see {@link Signal}). Tickets are served in order, so no process starves.
- * A waiter that times out marks its ticket abandoned and whoever serves that ticket skips it.
+ * <p>Uncontended, {@code lock} is one compare-and-set and {@code unlock} one ordered store plus a fence. Contended
+ * waiters spin, then sleep on a futex (see {@link Signal}). Whoever finds the lock free takes it, which keeps the
+ * lock busy when there are more threads than cores (a strict FIFO hand-off would wait for the next thread in line
+ * to be scheduled, tens of microseconds per hand-off on a busy machine). So that no waiter starves, a waiter that
+ * has waited {@link #PRIORITY_AFTER_NANOS} claims priority: from then on nobody else takes the lock before it.
+ * One waiter holds priority at a time; the others keep waiting for their turn to claim it.
  *
  * <p>The holder's pid is recorded; a waiter that has slept for a while checks it and throws
- * {@link LockOwnerDeadException} if the holder has died, instead of waiting forever. The lock is not reentrant.
+ * {@link LockOwnerDeadException} if the holder has died, instead of waiting forever. A dead priority claimant is
+ * cleared by the next waiter that notices. The lock is not reentrant.
  */
-public final class SharedLock implements Readiness {
+public final class SharedLock {
+    /** How long a waiter competes before it claims priority. */
+    public static final long PRIORITY_AFTER_NANOS = 1_000_000L;
     private static final long HOLDER_CHECK_NANOS = 100_000_000L;
-    private static final long ABANDONED_MARK = 1L << 32;
     private static final int MY_PID = (int) ProcessHandle.current().pid();
+    private static final long ANYONE = 0;
+    private static final long PRIORITY_HOLDER = 1;
 
     private final SharedBuffer buffer;
     private final long offset;
     private final Signal signal;
     private final String name;
+    /** When a waiter may take the lock: if free and nobody has priority ({@code ANYONE}), or if free. */
+    private final Readiness free;
 
     /** A view of the lock at {@code offset}, which must be {@link LockLayout#ALIGNMENT}-aligned. */
     public SharedLock(SharedBuffer buffer, long offset, String name) {
@@ -42,6 +49,8 @@ public final class SharedLock implements Readiness {
         this.offset = offset;
         this.signal = new Signal(buffer, offset + SIGNAL_OFFSET);
         this.name = name;
+        this.free = who -> buffer.getIntVolatile(offset + LOCKED_OFFSET) == 0
+            && (who == PRIORITY_HOLDER || buffer.getIntVolatile(offset + PRIORITY_OFFSET) == 0);
     }
 
     /** Sets a fresh lock's memory to the unlocked state. Only the creator calls this, before sharing it. */
@@ -58,14 +67,9 @@ public final class SharedLock implements Readiness {
         }
     }
 
-    /** Takes the lock if it is free right now. */
+    /** Takes the lock if it is free right now and no waiter has priority. */
     public boolean tryLock() {
-        int serving = buffer.getIntVolatile(offset + SERVING_OFFSET);
-        if (buffer.compareAndSetInt(offset + NEXT_TICKET_OFFSET, serving, serving + 1)) {
-            buffer.putIntOrdered(offset + HOLDER_PID_OFFSET, MY_PID);
-            return true;
-        }
-        return false;
+        return buffer.getIntVolatile(offset + PRIORITY_OFFSET) == 0 && take();
     }
 
     /**
@@ -76,22 +80,38 @@ public final class SharedLock implements Readiness {
      * @throws InterruptedException if interrupted while waiting (the lock is not taken)
      */
     public boolean lock(WaitMode mode, long deadline) throws InterruptedException {
-        int ticket = buffer.getAndAddInt(offset + NEXT_TICKET_OFFSET, 1);
-        try {
-            while (!signal.await(this, ticket, mode, slice(deadline))) {
-                if (Deadline.hasPassed(deadline)) {
-                    abandon(ticket);
-                    return false;
-                }
-                checkHolderAlive();
-                mode = WaitMode.SLEEP;
-            }
-        } catch (InterruptedException | RuntimeException e) {
-            abandon(ticket);
-            throw e;
+        if (tryLock()) {
+            return true;
         }
-        buffer.putIntOrdered(offset + HOLDER_PID_OFFSET, MY_PID);
-        return true;
+        long priorityAt = System.nanoTime() + PRIORITY_AFTER_NANOS;
+        boolean priority = false;
+        try {
+            for (;;) {
+                if (priority ? take() : tryLock()) {
+                    return true;
+                }
+                if (!priority && System.nanoTime() - priorityAt >= 0
+                    && buffer.compareAndSetInt(offset + PRIORITY_OFFSET, 0, MY_PID)) {
+                    priority = true;
+                    continue;
+                }
+                // Before its time to claim priority, a waiter wakes to claim it; after, it waits for a release.
+                long wakeAt = priority || System.nanoTime() - priorityAt >= 0 ? deadline
+                    : Math.min(priorityAt, deadline);
+                if (!signal.await(free, priority ? PRIORITY_HOLDER : ANYONE, mode, slice(wakeAt))) {
+                    if (Deadline.hasPassed(deadline)) {
+                        return false;
+                    }
+                    checkHolderAlive();
+                    clearDeadPriority();
+                }
+            }
+        } finally {
+            if (priority) {
+                buffer.putIntVolatile(offset + PRIORITY_OFFSET, 0);
+                signal.signal();
+            }
+        }
     }
 
     public void unlock() {
@@ -108,7 +128,7 @@ public final class SharedLock implements Readiness {
      * repaired or discarded what it protects. Does nothing if {@code deadPid} no longer holds it.
      */
     public void recover(int deadPid) {
-        if (ProcessHandle.of(deadPid).map(ProcessHandle::isAlive).orElse(false)) {
+        if (isAlive(deadPid)) {
             throw new IllegalStateException("process " + deadPid + " holding " + name + " is alive");
         }
         if (buffer.compareAndSetInt(offset + HOLDER_PID_OFFSET, deadPid, MY_PID)) {
@@ -117,7 +137,7 @@ public final class SharedLock implements Readiness {
     }
 
     public boolean isLocked() {
-        return buffer.getIntVolatile(offset + NEXT_TICKET_OFFSET) != buffer.getIntVolatile(offset + SERVING_OFFSET);
+        return buffer.getIntVolatile(offset + LOCKED_OFFSET) != 0;
     }
 
     /** The pid of the holding process, or 0 if free (or just being taken). */
@@ -126,69 +146,44 @@ public final class SharedLock implements Readiness {
     }
 
     @Override
-    public boolean isReady(long ticket) {
-        return buffer.getIntVolatile(offset + SERVING_OFFSET) == (int) ticket;
-    }
-
-    @Override
     public String toString() {
         return name;
     }
 
+    private boolean take() {
+        if (buffer.compareAndSetInt(offset + LOCKED_OFFSET, 0, 1)) {
+            buffer.putIntOrdered(offset + HOLDER_PID_OFFSET, MY_PID);
+            return true;
+        }
+        return false;
+    }
+
     private void release() {
         buffer.putIntOrdered(offset + HOLDER_PID_OFFSET, 0);
-        serve(buffer.getInt(offset + SERVING_OFFSET) + 1);
-    }
-
-    /** Passes the lock to {@code ticket}, skipping abandoned tickets, and wakes the sleepers. */
-    private void serve(int ticket) {
-        for (;;) {
-            buffer.putIntVolatile(offset + SERVING_OFFSET, ticket);
-            if (!buffer.compareAndSetLong(slotOf(ticket), mark(ticket), 0)) {
-                break;
-            }
-            ticket++;
-        }
+        buffer.putIntOrdered(offset + LOCKED_OFFSET, 0);
         signal.signal();
-    }
-
-    /**
-     * Gives up a ticket. Marking and the server's skip both use the slot with a compare-and-set, so exactly one of
-     * them clears the mark and that one moves the lock on.
-     */
-    private void abandon(int ticket) {
-        if (isReady(ticket)) {
-            // Our turn came as we gave up: pass it on.
-            serve(ticket + 1);
-            return;
-        }
-        long slot = slotOf(ticket);
-        while (!buffer.compareAndSetLong(slot, 0, mark(ticket))) {
-            // The slot holds a ticket 32 places earlier (more than 32 waiters gave up at once): wait for it to clear.
-            if (isReady(ticket)) {
-                serve(ticket + 1);
-                return;
-            }
-            Thread.onSpinWait();
-        }
-        if (isReady(ticket) && buffer.compareAndSetLong(slot, mark(ticket), 0)) {
-            serve(ticket + 1);
-        }
     }
 
     private void checkHolderAlive() {
         int holder = holderPid();
-        if (holder != 0 && holder != MY_PID && !ProcessHandle.of(holder).map(ProcessHandle::isAlive).orElse(false)) {
+        // A holder that released the lock and exited since we read its pid is not to blame: a dead process can no
+        // longer change the field, so it is dead-while-holding only if the field still names it.
+        if (holder != 0 && holder != MY_PID && !isAlive(holder) && holderPid() == holder) {
             throw new LockOwnerDeadException(name, holder);
         }
     }
 
-    private long slotOf(int ticket) {
-        return offset + ABANDONED_OFFSET + (long) Math.floorMod(ticket, ABANDONED_SLOTS) * 8;
+    /** A waiter that claimed priority and died would block everyone: its claim is dropped. */
+    private void clearDeadPriority() {
+        int claimant = buffer.getIntVolatile(offset + PRIORITY_OFFSET);
+        if (claimant != 0 && claimant != MY_PID && !isAlive(claimant)
+            && buffer.compareAndSetInt(offset + PRIORITY_OFFSET, claimant, 0)) {
+            signal.signal();
+        }
     }
 
-    private static long mark(int ticket) {
-        return ABANDONED_MARK | (ticket & 0xFFFF_FFFFL);
+    private static boolean isAlive(int pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
     private static long slice(long deadline) {

@@ -180,6 +180,7 @@ public final class Pool implements Readiness, AutoCloseable {
 
     /** Frees the block at {@code offset}, waking processes waiting for memory. */
     public void free(long offset) {
+        checkMapped();
         lock.lock();
         try {
             allocator.free(offset);
@@ -200,6 +201,7 @@ public final class Pool implements Readiness, AutoCloseable {
 
     /** Bytes in allocated blocks (a block is the request rounded up to a power of two, at least 64 bytes). */
     public long usedBytes() {
+        checkMapped();
         return segment.getLongVolatile(USED_BYTES_OFFSET);
     }
 
@@ -209,6 +211,7 @@ public final class Pool implements Readiness, AutoCloseable {
     }
 
     public long largestFreeBlock() {
+        checkMapped();
         lock.lock();
         try {
             return allocator.largestFreeBlock();
@@ -218,21 +221,30 @@ public final class Pool implements Readiness, AutoCloseable {
     }
 
     public long allocationCount() {
+        checkMapped();
         return segment.getLongVolatile(ALLOCATIONS_OFFSET);
     }
 
+    /** Whether the pool was destroyed (by any process), or this process has unmapped it. */
     public boolean isDestroyed() {
-        return (segment.getIntVolatile(FLAGS_OFFSET) & FLAG_DESTROYED) != 0;
+        return memory.isClosed() || (segment.getIntVolatile(FLAGS_OFFSET) & FLAG_DESTROYED) != 0;
+    }
+
+    /** Whether this process still maps the pool: its memory (and every view of it) may be used. */
+    public boolean isMapped() {
+        return !memory.isClosed();
     }
 
     /** Marks the pool destroyed for every process, removes its segment name and unmaps it here. */
     public void destroy() {
-        lock.lock();
-        try {
-            segment.putIntVolatile(FLAGS_OFFSET, segment.getInt(FLAGS_OFFSET) | FLAG_DESTROYED);
-        } finally {
-            lock.unlock();
+        checkMapped();
+        // No lock: destroying must work even when a dead process holds the pool's lock.
+        for (int flags = segment.getIntVolatile(FLAGS_OFFSET);
+             !segment.compareAndSetInt(FLAGS_OFFSET, flags, flags | FLAG_DESTROYED);
+             flags = segment.getIntVolatile(FLAGS_OFFSET)) {
+            Thread.onSpinWait();
         }
+        freed.signal(); // full-pool waiters wake up and find the pool destroyed
         SharedMemory.unlink(descriptor.segmentName());
         close();
     }
@@ -256,6 +268,7 @@ public final class Pool implements Readiness, AutoCloseable {
     }
 
     void checkAllocated(long offset) {
+        checkMapped();
         lock.lock();
         try {
             if (allocator.usedOrderAt(offset) < 0) {
@@ -277,6 +290,13 @@ public final class Pool implements Readiness, AutoCloseable {
                 + " block (at most " + maxAllocation() + " bytes); use a bigger pool");
         }
         return order;
+    }
+
+    /** Memory of an unmapped pool must never be touched: that would crash the JVM, not throw. */
+    private void checkMapped() {
+        if (memory.isClosed()) {
+            throw new PoolDestroyedException(this + " is no longer mapped in this process (destroyed or closed)");
+        }
     }
 
     private void checkNotDestroyed() {

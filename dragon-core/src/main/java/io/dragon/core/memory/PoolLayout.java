@@ -19,10 +19,10 @@ import io.dragon.core.sync.SignalLayout;
  *      44     4  order count (block sizes are minBlock &lt;&lt; order, order &lt; count)
  *      48     8  used bytes
  *      56     8  live allocation count
- *      64   320  {@link LockLayout lock} guarding the free lists and tags
- *     384     8  {@link SignalLayout signal} raised when blocks are freed (full-pool waiters sleep here)
- *     448   384  free-list heads: 48 longs, heap-relative offset of the first free block of each order, or -1
- *     832     n  tags: one byte per minimum block, 0 inside a block, FREE|order or USED|order at a block's head
+ *      64    64  {@link LockLayout lock} guarding the free lists and tags
+ *     128     8  {@link SignalLayout signal} raised when blocks are freed (full-pool waiters sleep here)
+ *     192   384  free-list heads: 48 longs, heap-relative offset of the first free block of each order, or -1
+ *     576     n  tags: one byte per minimum block, 0 inside a block, FREE|order or USED|order at a block's head
  *  heap        ..  blocks; a free block starts with its free-list links (next, prev: heap-relative or -1)
  * </pre>
  */
@@ -43,7 +43,7 @@ public final class PoolLayout {
     public static final int ALLOCATIONS_OFFSET = 56;
     public static final int LOCK_OFFSET = 64;
     public static final int FREED_SIGNAL_OFFSET = LOCK_OFFSET + LockLayout.LENGTH;
-    public static final int FREE_HEADS_OFFSET = 448;
+    public static final int FREE_HEADS_OFFSET = 192;
     public static final int MAX_ORDERS = 48;
     public static final int TAGS_OFFSET = FREE_HEADS_OFFSET + MAX_ORDERS * 8;
 

@@ -56,6 +56,8 @@ final class LibC {
 
     static native int fchmod(int fd, int mode);
 
+    static native int kill(int pid, int signal);
+
     /** Fixed-signature binding of the variadic syscall(2): all integer arguments travel in registers. */
     static native long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
 

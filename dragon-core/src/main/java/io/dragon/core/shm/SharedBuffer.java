@@ -139,6 +139,9 @@ public final class SharedBuffer {
     /** Copies {@code length} bytes into {@code dst} at its position, without moving the position. */
     public void getBytes(long index, ByteBuffer dst, int length) {
         check(index, length);
+        if (dst.isReadOnly()) {
+            throw new java.nio.ReadOnlyBufferException();
+        }
         checkArray(dst.limit(), dst.position(), length);
         if (dst.isDirect()) {
             UNSAFE.copyMemory(null, address + index, null, UNSAFE.getLong(dst, BUFFER_ADDRESS) + dst.position(),
@@ -156,9 +159,14 @@ public final class SharedBuffer {
         if (src.isDirect()) {
             UNSAFE.copyMemory(null, UNSAFE.getLong(src, BUFFER_ADDRESS) + src.position(), null, address + index,
                 length);
-        } else {
+        } else if (src.hasArray()) {
             UNSAFE.copyMemory(src.array(), ARRAY_BYTE_BASE + src.arrayOffset() + src.position(), null,
                 address + index, length);
+        } else {
+            // A read-only heap buffer hides its array: copy through a temporary one.
+            byte[] bytes = new byte[length];
+            src.duplicate().get(bytes);
+            putBytes(index, bytes, 0, length);
         }
     }
 

@@ -1,0 +1,38 @@
+package io.dragon.backend;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Command lines that start a JVM like this one: same Java, same classpath, options for quick start-up. */
+public final class JavaCommand {
+    /**
+     * JVM options of the runtime's own services: they are small and short-lived, so the serial collector and the
+     * client compiler start them fastest. Overridable with the system property {@code dragon.service.jvm.options}.
+     */
+    public static final String SERVICE_OPTIONS = System.getProperty("dragon.service.jvm.options",
+        "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:-UsePerfData -Xshare:auto");
+
+    private JavaCommand() {
+    }
+
+    /** The java executable of this JVM. */
+    public static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** A command starting {@code mainClass} of this JVM's classpath as a runtime service. */
+    public static List<String> service(Class<?> mainClass) {
+        List<String> command = new ArrayList<>();
+        command.add(java());
+        for (String option : SERVICE_OPTIONS.trim().split("\\s+")) {
+            if (!option.isEmpty()) {
+                command.add(option);
+            }
+        }
+        command.add("-Ddragon.service.jvm.options=" + SERVICE_OPTIONS);
+        command.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"), mainClass.getName()));
+        return command;
+    }
+}

@@ -1,0 +1,135 @@
+package io.dragon.backend.cleanup;
+
+import io.dragon.core.infrastructure.LaunchParameters;
+import io.dragon.core.shm.SharedMemory;
+import io.dragon.core.shm.Signals;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Finds what runtimes left on this node: segments named {@code dragon-<runtime id>-<m_uid>} in /dev/shm and
+ * processes whose environment holds {@code DRAGON_RUNTIME_ID}. A runtime is alive while its Local Services process
+ * is, or while a process outside any runtime maps its segments (a program using pools directly, as tests do);
+ * only the leftovers of dead runtimes are removed.
+ */
+public final class NodeCleanup {
+    private static final Path SHM = Path.of("/dev/shm");
+    private static final Path PROC = Path.of("/proc");
+    private static final Pattern SEGMENT = Pattern.compile("dragon-([A-Za-z0-9_.]+)-[0-9]+");
+    private static final String RUNTIME_VAR = LaunchParameters.Var.DRAGON_RUNTIME_ID.name() + "=";
+    private static final String LOCAL_SERVICES_MAIN = "io.dragon.backend.localservices.LocalServicesMain";
+
+    /** What one runtime has on this node. */
+    public record Leftovers(String runtimeId, boolean alive, List<String> segments, List<Long> pids) {
+        public boolean isEmpty() {
+            return segments.isEmpty() && pids.isEmpty();
+        }
+    }
+
+    private NodeCleanup() {
+    }
+
+    /** Every runtime with segments or processes on this node, alive or not. */
+    public static List<Leftovers> scan() {
+        Map<String, List<String>> segments = new TreeMap<>();
+        try (Stream<Path> files = Files.list(SHM)) {
+            files.map(p -> p.getFileName().toString()).forEach(name -> {
+                Matcher m = SEGMENT.matcher(name);
+                if (m.matches()) {
+                    segments.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(name);
+                }
+            });
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list " + SHM + ": " + e.getMessage(), e);
+        }
+        Map<String, List<Long>> pids = new TreeMap<>();
+        Set<String> alive = new TreeSet<>();
+        long self = ProcessHandle.current().pid();
+        ProcessHandle.allProcesses().filter(p -> p.pid() != self).forEach(p -> {
+            String runtime = runtimeOf(p.pid());
+            if (runtime != null) {
+                pids.computeIfAbsent(runtime, k -> new ArrayList<>()).add(p.pid());
+                if (p.info().arguments().map(a -> List.of(a).contains(LOCAL_SERVICES_MAIN)).orElse(false)) {
+                    alive.add(runtime);
+                }
+            } else {
+                alive.addAll(mappedRuntimes(p.pid()));
+            }
+        });
+        Set<String> runtimes = new TreeSet<>(segments.keySet());
+        runtimes.addAll(pids.keySet());
+        List<Leftovers> result = new ArrayList<>();
+        for (String runtime : runtimes) {
+            result.add(new Leftovers(runtime, alive.contains(runtime), segments.getOrDefault(runtime, List.of()),
+                pids.getOrDefault(runtime, List.of())));
+        }
+        return result;
+    }
+
+    /** Kills the runtime's processes and removes its segments; {@code report} hears of each step. */
+    public static void remove(Leftovers leftovers, Consumer<String> report) {
+        for (long pid : leftovers.pids()) {
+            if (Signals.kill(pid, Signals.SIGKILL)) {
+                report.accept("killed process " + pid + " of runtime " + leftovers.runtimeId());
+            }
+        }
+        for (String segment : leftovers.segments()) {
+            if (SharedMemory.unlink("/" + segment)) {
+                report.accept("removed /dev/shm/" + segment);
+            }
+        }
+    }
+
+    /** Removes whatever runtime {@code runtimeId} left on this node (for a launcher cleaning up after a crash). */
+    public static void remove(String runtimeId, Consumer<String> report) {
+        for (Leftovers leftovers : scan()) {
+            if (leftovers.runtimeId().equals(runtimeId)) {
+                remove(leftovers, report);
+            }
+        }
+    }
+
+    /** Runtimes whose segments a process has mapped. */
+    private static Set<String> mappedRuntimes(long pid) {
+        Set<String> runtimes = new TreeSet<>();
+        try (Stream<String> maps = Files.lines(PROC.resolve(Long.toString(pid)).resolve("maps"))) {
+            maps.filter(line -> line.contains(" /dev/shm/dragon-")).forEach(line -> {
+                Matcher m = SEGMENT.matcher(line.substring(line.lastIndexOf('/') + 1));
+                if (m.matches()) {
+                    runtimes.add(m.group(1));
+                }
+            });
+        } catch (IOException | java.io.UncheckedIOException | SecurityException e) {
+            // gone, or another user's
+        }
+        return runtimes;
+    }
+
+    /** The DRAGON_RUNTIME_ID in a process's environment, or null (also when it is not ours to read). */
+    private static String runtimeOf(long pid) {
+        try {
+            byte[] environ = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("environ"));
+            String text = new String(environ, StandardCharsets.UTF_8);
+            for (String entry : text.split("\0")) {
+                if (entry.startsWith(RUNTIME_VAR)) {
+                    return entry.substring(RUNTIME_VAR.length());
+                }
+            }
+        } catch (IOException | SecurityException e) {
+            // gone, or another user's: not ours to clean
+        }
+        return null;
+    }
+}

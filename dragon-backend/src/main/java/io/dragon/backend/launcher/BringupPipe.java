@@ -1,0 +1,66 @@
+package io.dragon.backend.launcher;
+
+import io.dragon.core.messages.MalformedMessageException;
+import io.dragon.core.messages.Message;
+import io.dragon.core.messages.PipeCodec;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/** Messages from Local Services' stdout, read on a thread of their own so that the launcher can wait with timeouts. */
+final class BringupPipe {
+    private static final Logger LOG = LogManager.getLogger(BringupPipe.class);
+
+    private final BlockingQueue<Object> messages = new LinkedBlockingQueue<>();
+    private final String peer;
+
+    BringupPipe(InputStream in, String peer) {
+        this.peer = peer;
+        Thread reader = new Thread(() -> read(new DataInputStream(new BufferedInputStream(in))), "pipe-" + peer);
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /**
+     * The next message, waiting at most {@code millis}.
+     *
+     * @throws IllegalStateException naming the peer if it closed its pipe or sent garbage, or on timeout
+     */
+    <T extends Message> T expect(Class<T> type, long millis) throws InterruptedException {
+        Object next = messages.poll(millis, TimeUnit.MILLISECONDS);
+        if (next == null) {
+            throw new IllegalStateException(peer + " sent no " + type.getSimpleName() + " within " + millis + " ms");
+        }
+        if (next instanceof Exception e) {
+            throw new IllegalStateException(peer + " " + e.getMessage() + " while the launcher waited for "
+                + type.getSimpleName(), e);
+        }
+        if (!type.isInstance(next)) {
+            throw new IllegalStateException(peer + " sent " + next.getClass().getSimpleName() + " where "
+                + type.getSimpleName() + " was expected");
+        }
+        return type.cast(next);
+    }
+
+    private void read(DataInputStream in) {
+        try {
+            for (;;) {
+                messages.add(PipeCodec.read(in));
+            }
+        } catch (EOFException e) {
+            messages.add(new IOException("closed its pipe (it exited)"));
+        } catch (MalformedMessageException e) {
+            LOG.error("malformed message from {}: {}", peer, e.getMessage());
+            messages.add(new IOException("sent a malformed message: " + e.getMessage()));
+        } catch (IOException e) {
+            messages.add(new IOException("pipe failed: " + e.getMessage()));
+        }
+    }
+}

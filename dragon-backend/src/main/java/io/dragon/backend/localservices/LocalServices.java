@@ -1,0 +1,292 @@
+package io.dragon.backend.localservices;
+
+import io.dragon.core.channels.Channel;
+import io.dragon.core.infrastructure.Facts;
+import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.infrastructure.LaunchParameters;
+import io.dragon.core.memory.Pool;
+import io.dragon.core.messages.MalformedMessageException;
+import io.dragon.core.messages.Message;
+import io.dragon.core.messages.MessageChannel;
+import io.dragon.core.messages.Messages.AbnormalTermination;
+import io.dragon.core.messages.Messages.GSPingSH;
+import io.dragon.core.messages.Messages.ProcessSpec;
+import io.dragon.core.messages.Messages.SHChannelsUp;
+import io.dragon.core.messages.Messages.SHFwdInput;
+import io.dragon.core.messages.Messages.SHHaltBE;
+import io.dragon.core.messages.Messages.SHIsUp;
+import io.dragon.core.messages.Messages.SHPingGS;
+import io.dragon.core.messages.Messages.SHProcessCreate;
+import io.dragon.core.messages.Messages.SHProcessCreateResponse;
+import io.dragon.core.messages.Messages.SHProcessKill;
+import io.dragon.core.messages.Messages.SHProcessKillResponse;
+import io.dragon.core.messages.Messages.SHTeardown;
+import io.dragon.core.messages.PipeCodec;
+import io.dragon.core.messages.Response;
+import io.dragon.core.shm.Signals;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Local Services (the shepherd): one per node. It owns the node's pools and infrastructure channels, starts every
+ * managed process of the node and forwards their output, and on the primary node starts Global Services.
+ *
+ * <p>Bringup follows the single-node sequence of the original runtime: SHIsUp on stdout, pools and channels made,
+ * SHChannelsUp on stdout, Global Services started, GSPingSH answered with SHPingGS, then the main loop on its
+ * channel until SHTeardown. End of file on stdin means the launcher is gone: the node tears itself down.
+ */
+public final class LocalServices {
+    private static final Logger LOG = LogManager.getLogger(LocalServices.class);
+    private static final long BRINGUP_TIMEOUT_MS = Long.getLong("dragon.bringup.timeout.ms", 60_000);
+    private static final long STOP_GRACE_MS = 2_000;
+    private static final int RETURN_CHANNEL_CAPACITY = 16;
+    private static final int RETURN_CHANNEL_BLOCK = 512;
+
+    private final LaunchParameters params;
+    private final OutputStream pipe;
+    private final String hostname = HostId.hostname();
+    private final AtomicLong tags = new AtomicLong();
+    private final Map<Long, ManagedProcess> processes = new ConcurrentHashMap<>();
+    private final List<Pool> pools = new ArrayList<>();
+    private Pool infraPool;
+    private MessageChannel inbox;
+    private MessageChannel gs;
+    private MessageChannel launcher;
+    /** Global Services, on the primary node: started by main, it waits for SHChannelsUp on its stdin. */
+    private final Process globalServices;
+    /** Parameters of the node's managed processes: the launch parameters plus the infrastructure descriptors. */
+    private LaunchParameters processParams;
+    private volatile boolean tearingDown;
+
+    LocalServices(LaunchParameters params, OutputStream pipe, Process globalServices) {
+        this.params = params;
+        this.pipe = pipe;
+        this.globalServices = globalServices;
+    }
+
+
+    int run(InputStream launcherPipe) {
+        try {
+            bringup();
+            watchLauncher(launcherPipe);
+            serve();
+            return 0;
+        } catch (Exception e) {
+            LOG.error("Local Services on {} failed: {}", hostname, e.toString(), e);
+            reportAbnormal("Local Services on " + hostname + " failed: " + e);
+            return 1;
+        } finally {
+            teardown();
+        }
+    }
+
+    private void bringup() throws IOException, InterruptedException {
+        sendOnPipe(new SHIsUp(tags.incrementAndGet(), hostname, params.nodeIndex()));
+        LOG.info("Local Services of runtime {} up on {} (node {})", params.runtimeId(), hostname, params.nodeIndex());
+
+        infraPool = createPool(Facts.INFRA_POOL_MUID + 2L * params.nodeIndex(), params.infraPoolSize());
+        Pool defaultPool = createPool(Facts.DEFAULT_POOL_MUID + 2L * params.nodeIndex(), params.defaultPoolSize());
+        inbox = infraChannel(params.shepCuid());
+        gs = infraChannel(params.gsCuid());
+        launcher = infraChannel(Facts.LAUNCHER_CUID);
+        LaunchParameters infra = params.withInfrastructure(gs.channel().serialize(), inbox.channel().serialize(),
+            launcher.channel().serialize(), infraPool.descriptor().serialize(), defaultPool.descriptor().serialize());
+        processParams = infra;
+        SHChannelsUp channelsUp = new SHChannelsUp(tags.incrementAndGet(), hostname, params.nodeIndex(),
+            infra.shepChannel(), infra.gsChannel(), infra.launcherChannel(), infra.infraPool(), infra.defaultPool());
+        sendOnPipe(channelsUp);
+        if (globalServices != null) {
+            startGlobalServices(channelsUp);
+        }
+        Message ping = inbox.recv(BRINGUP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        if (!(ping instanceof GSPingSH)) {
+            throw new IllegalStateException("Global Services did not ping within " + BRINGUP_TIMEOUT_MS
+                + " ms (got " + ping + "); see its log in " + params.logDir());
+        }
+        gs.send(new SHPingGS(tags.incrementAndGet(), params.nodeIndex(), hostname));
+        LOG.info("Global Services pinged; entering the main loop");
+    }
+
+    private Pool createPool(long muid, long size) {
+        Pool pool = Pool.create(params.runtimeId(), muid, size);
+        pools.add(pool);
+        LOG.info("created {}", pool);
+        return pool;
+    }
+
+    private MessageChannel infraChannel(long cuid) {
+        return new MessageChannel(Channel.create(infraPool, cuid, Facts.INFRA_CHANNEL_CAPACITY,
+            Facts.INFRA_CHANNEL_BLOCK_SIZE));
+    }
+
+    /** Hands Global Services its channels; its stdin stays open, so that it sees end of file if we die. */
+    private void startGlobalServices(SHChannelsUp channelsUp) throws IOException {
+        PipeCodec.write(globalServices.getOutputStream(), channelsUp);
+        LOG.info("Global Services is pid {}", globalServices.pid());
+        globalServices.onExit().thenAccept(p -> {
+            if (!tearingDown) {
+                LOG.error("Global Services (pid {}) died with exit code {}", p.pid(), p.exitValue());
+                reportAbnormal("Global Services (pid " + p.pid() + ") died with exit code " + p.exitValue()
+                    + "; see its log in " + params.logDir());
+            }
+        });
+    }
+
+    /** End of file on stdin means the launcher (our parent) is gone. */
+    private void watchLauncher(InputStream launcherPipe) {
+        Thread watcher = new Thread(() -> {
+            try {
+                while (launcherPipe.read() >= 0) {
+                    // the launcher writes nothing after bringup; any byte is ignored
+                }
+            } catch (IOException ignored) {
+                // same as end of file
+            }
+            if (!tearingDown) {
+                LOG.error("the launcher's pipe closed: the launcher is gone; tearing down this node");
+                tearingDown = true;
+            }
+        }, "launcher-watch");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
+    private void serve() throws InterruptedException {
+        while (!tearingDown) {
+            Message message;
+            try {
+                message = inbox.recv(100, TimeUnit.MILLISECONDS);
+            } catch (MalformedMessageException e) {
+                LOG.error("dropped a malformed message on channel {}: {}", inbox.cuid(), e.getMessage());
+                continue;
+            }
+            if (message == null) {
+                continue;
+            }
+            LOG.debug("received {}", message);
+            if (message instanceof SHProcessCreate create) {
+                createProcess(create);
+            } else if (message instanceof SHFwdInput input) {
+                ManagedProcess process = processes.get(input.tPuid());
+                if (process != null) {
+                    process.input(input.data(), input.eof());
+                }
+            } else if (message instanceof SHProcessKill kill) {
+                killProcess(kill);
+            } else if (message instanceof SHTeardown) {
+                LOG.info("teardown requested");
+                return;
+            } else if (message instanceof GSPingSH) {
+                gs.send(new SHPingGS(tags.incrementAndGet(), params.nodeIndex(), hostname));
+            } else {
+                LOG.warn("ignored unexpected {} on channel {}", message.type(), inbox.cuid());
+            }
+        }
+    }
+
+    private void createProcess(SHProcessCreate request) throws InterruptedException {
+        ProcessSpec spec = request.spec();
+        Channel returnChannel = Channel.create(infraPool, request.returnCuid(), RETURN_CHANNEL_CAPACITY,
+            RETURN_CHANNEL_BLOCK);
+        List<String> command = new ArrayList<>();
+        command.add(spec.exe());
+        command.addAll(spec.args());
+        ProcessBuilder builder = new ProcessBuilder(command);
+        if (spec.cwd() != null && !spec.cwd().isEmpty()) {
+            builder.directory(new File(spec.cwd()));
+        }
+        builder.environment().putAll(spec.env());
+        builder.environment().putAll(processParams.withPuid(request.tPuid())
+            .withReturnChannel(returnChannel.serialize()).toEnvironment());
+        SHProcessCreateResponse response;
+        try {
+            Process process = builder.start();
+            ManagedProcess managed = new ManagedProcess(request.tPuid(), process, hostname, launcher, gs, tags);
+            processes.put(request.tPuid(), managed);
+            managed.startPumps();
+            LOG.info("started p_uid {} (pid {}): {}", request.tPuid(), process.pid(), command);
+            response = new SHProcessCreateResponse(tags.incrementAndGet(), request.tag(), Response.SUCCESS, "",
+                process.pid(), returnChannel.serialize());
+        } catch (IOException | RuntimeException e) {
+            returnChannel.destroy();
+            String why = "cannot start " + spec.exe() + " on " + hostname + ": " + e.getMessage();
+            LOG.warn(why);
+            response = new SHProcessCreateResponse(tags.incrementAndGet(), request.tag(), Response.FAIL, why, -1,
+                null);
+        }
+        gs.send(response);
+    }
+
+    private void killProcess(SHProcessKill request) throws InterruptedException {
+        ManagedProcess process = processes.get(request.tPuid());
+        boolean sent = process != null && process.isAlive() && Signals.kill(process.pid(), request.signal());
+        gs.send(new SHProcessKillResponse(tags.incrementAndGet(), request.tag(),
+            sent ? Response.SUCCESS : Response.NOT_FOUND, sent ? "" : "p_uid " + request.tPuid()
+                + " is not running on " + hostname));
+    }
+
+    private void reportAbnormal(String why) {
+        tearingDown = true;
+        if (launcher != null) {
+            try {
+                launcher.send(new AbnormalTermination(tags.incrementAndGet(), why), 1, TimeUnit.SECONDS);
+            } catch (InterruptedException | RuntimeException e) {
+                LOG.warn("cannot tell the launcher: {}", e.toString());
+            }
+        }
+    }
+
+    /** Stops every process, flushes their output, tells the launcher, then frees the node's shared memory. */
+    private void teardown() {
+        tearingDown = true;
+        try {
+            for (ManagedProcess process : processes.values()) {
+                if (process.isAlive()) {
+                    LOG.info("stopping p_uid {} (pid {})", process.pUid(), process.pid());
+                    process.stop(STOP_GRACE_MS);
+                }
+            }
+            for (ManagedProcess process : processes.values()) {
+                process.awaitOutput(STOP_GRACE_MS);
+            }
+            if (globalServices != null && !globalServices.waitFor(STOP_GRACE_MS, TimeUnit.MILLISECONDS)) {
+                LOG.warn("Global Services did not exit; killing it");
+                globalServices.destroyForcibly();
+            }
+            if (launcher != null) {
+                launcher.send(new SHHaltBE(tags.incrementAndGet()), 1, TimeUnit.SECONDS);
+                awaitDrained(launcher.channel());
+            }
+        } catch (InterruptedException | RuntimeException e) {
+            LOG.warn("teardown incomplete: {}", e.toString());
+        } finally {
+            for (Pool pool : pools) {
+                pool.destroy();
+                LOG.info("destroyed {}", pool);
+            }
+            LOG.info("Local Services on {} halted", hostname);
+        }
+    }
+
+    /** Gives the launcher a moment to read what is left in its channel before the memory goes away. */
+    private static void awaitDrained(Channel channel) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (channel.size() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+    }
+
+    private synchronized void sendOnPipe(Message message) throws IOException {
+        PipeCodec.write(pipe, message);
+    }
+}

@@ -1,0 +1,148 @@
+package io.dragon.cli;
+
+import io.dragon.backend.ServiceLogging;
+import io.dragon.backend.launcher.LaunchOptions;
+import io.dragon.backend.launcher.Launcher;
+import io.dragon.backend.localservices.LocalServicesMain;
+import io.dragon.core.infrastructure.Facts;
+import io.dragon.core.infrastructure.LaunchParameters;
+import io.dragon.core.infrastructure.RuntimeIds;
+import io.dragon.core.messages.Messages.ProcessSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code dragon [options] PROGRAM [ARGS...]}: runs a program under the Dragon runtime. */
+@Command(name = "dragon", mixinStandardHelpOptions = true, versionProvider = DragonCommand.Version.class,
+    sortOptions = false, usageHelpAutoWidth = true,
+    description = {"Runs PROGRAM under the Dragon runtime: a .jar file, a main class with -cp, or any executable.",
+        "The exit code is the program's; 125 means the runtime failed, 126 that the program could not start,",
+        "2 a bad command line."},
+    footer = {"", "Examples:", "  dragon my.jar arg1 arg2", "  dragon -cp app.jar:lib/* com.example.Main",
+        "  dragon --label-output ./simulate --steps 10"})
+public final class DragonCommand implements Callable<Integer> {
+    static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
+
+    @Option(names = "--wlm", paramLabel = "WLM", description = "Workload manager: single (this node only) or slurm."
+        + " Default: slurm inside a Slurm allocation, otherwise single.")
+    String wlm;
+
+    @Option(names = {"-N", "--nodes"}, paramLabel = "N", description = "Number of nodes to use. Default: all of the"
+        + " allocation (1 in single-node mode).")
+    Integer nodes;
+
+    @Option(names = {"-cp", "--classpath"}, paramLabel = "CLASSPATH",
+        description = "Run PROGRAM as a main class on this classpath.")
+    String classpath;
+
+    @Option(names = {"-l", "--log-level"}, paramLabel = "LEVEL", defaultValue = "INFO",
+        description = "Level of the runtime's logs: ERROR, WARN, INFO, DEBUG or TRACE (default ${DEFAULT-VALUE}).")
+    String logLevel;
+
+    @Option(names = "--log-dir", paramLabel = "DIR", description = "Directory for the runtime's log files."
+        + " Default: a new directory under ${java.io.tmpdir}/dragon-${user.name}.")
+    Path logDir;
+
+    @Option(names = "--label-output", description = "Prefix each output line with its hostname and p_uid.")
+    boolean labelOutput;
+
+    @Option(names = "--pool-size", paramLabel = "SIZE", converter = ByteSizeConverter.class,
+        description = "Size of each node's default memory pool (default 1G).")
+    Long poolSize;
+
+    @Option(names = "--infra-pool-size", paramLabel = "SIZE", converter = ByteSizeConverter.class,
+        description = "Size of each node's infrastructure pool (default 64M).")
+    Long infraPoolSize;
+
+    @Parameters(index = "0", paramLabel = "PROGRAM", description = "A .jar file, a main class (with -cp), or an"
+        + " executable.")
+    String program;
+
+    @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments of PROGRAM.")
+    List<String> args = new ArrayList<>();
+
+    public static void main(String[] argv) {
+        System.exit(commandLine().execute(argv));
+    }
+
+    static CommandLine commandLine() {
+        CommandLine commandLine = new CommandLine(new DragonCommand());
+        commandLine.setStopAtPositional(true); // everything after PROGRAM belongs to it, options included
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("dragon: " + e.getMessage());
+            return Launcher.EXIT_RUNTIME_FAILED;
+        });
+        return commandLine;
+    }
+
+    @Override
+    public Integer call() {
+        String level = logLevel.toUpperCase(Locale.ROOT);
+        if (!List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE").contains(level)) {
+            return usage("unknown log level '" + logLevel + "' (use ERROR, WARN, INFO, DEBUG or TRACE)");
+        }
+        String mode = wlm == null ? "single" : wlm.toLowerCase(Locale.ROOT);
+        if (!mode.equals("single") && !mode.equals("slurm")) {
+            return usage("unknown workload manager '" + wlm + "' (use single or slurm)");
+        }
+        if (mode.equals("slurm")) {
+            return usage("--wlm slurm: multi-node runtimes are not available in this version yet; use --wlm single");
+        }
+        if (nodes != null && nodes != 1) {
+            return usage("-N " + nodes + ": single-node mode runs on exactly 1 node");
+        }
+        ProcessSpec head;
+        try {
+            head = ProgramResolver.resolve(program, args, classpath);
+        } catch (ProgramResolver.BadProgramException e) {
+            return usage(e.getMessage());
+        }
+        String runtimeId = RuntimeIds.next();
+        Path logs = logDir != null ? logDir.toAbsolutePath()
+            : Path.of(System.getProperty("java.io.tmpdir"), "dragon-" + System.getProperty("user.name"), runtimeId);
+        LaunchParameters params = LaunchParameters.initial(runtimeId, 0, 1,
+            infraPoolSize != null ? infraPoolSize : Facts.DEFAULT_INFRA_POOL_SIZE,
+            poolSize != null ? poolSize : Facts.DEFAULT_POOL_SIZE, level, logs.toString());
+        Process localServices;
+        try {
+            // Local Services' JVM boots while this one sets up logging.
+            localServices = LocalServicesMain.start(params);
+        } catch (IOException e) {
+            System.err.println("dragon: cannot start Local Services: " + e.getMessage());
+            return Launcher.EXIT_RUNTIME_FAILED;
+        }
+        ServiceLogging.configureLauncher(logs, level);
+        return new Launcher(new LaunchOptions(head, labelOutput), params, localServices).run();
+    }
+
+    private static int usage(String message) {
+        System.err.println("dragon: " + message);
+        System.err.println("Try 'dragon --help' for more information.");
+        return EXIT_USAGE;
+    }
+
+    /** The version, from the build. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties properties = new Properties();
+            try (InputStream in = DragonCommand.class.getResourceAsStream("/dragon-version.properties")) {
+                if (in != null) {
+                    properties.load(in);
+                }
+            }
+            return new String[] {"dragon " + properties.getProperty("version", "unknown") + " (Java "
+                + System.getProperty("java.version") + ")"};
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.dragon.cli;
+
+import io.dragon.backend.JavaCommand;
+import io.dragon.core.messages.Messages.ProcessSpec;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import java.util.stream.Collectors;
+
+/**
+ * Turns {@code dragon}'s program arguments into the head process: a jar, a main class on a classpath, or any
+ * executable. Everything that can be checked before bringup is checked here, with a message naming the problem.
+ */
+final class ProgramResolver {
+    /** Jars of the runtime that user JVMs need on their classpath to use the Dragon API. */
+    private static final List<String> USER_RUNTIME_JARS = List.of("dragon-core", "jna", "msgpack-core");
+
+    private ProgramResolver() {
+    }
+
+    /** A usage problem the user can fix; its message is printed as is. */
+    static final class BadProgramException extends Exception {
+        BadProgramException(String message) {
+            super(message);
+        }
+    }
+
+    static ProcessSpec resolve(String program, List<String> args, String classpath) throws BadProgramException {
+        String cwd = System.getProperty("user.dir");
+        if (classpath != null) {
+            return java(withRuntime(classpath), program, args, cwd);
+        }
+        if (program.endsWith(".jar")) {
+            return java(withRuntime(program), mainClassOf(Path.of(program)), args, cwd);
+        }
+        return new ProcessSpec(executable(program), args, Map.of(), cwd, null, true, 0);
+    }
+
+    private static ProcessSpec java(String classpath, String mainClass, List<String> args, String cwd) {
+        List<String> javaArgs = new ArrayList<>(Arrays.asList("-cp", classpath, mainClass));
+        javaArgs.addAll(args);
+        return new ProcessSpec(JavaCommand.java(), javaArgs, Map.of(), cwd, null, true, 0);
+    }
+
+    private static String mainClassOf(Path jar) throws BadProgramException {
+        if (!Files.isRegularFile(jar)) {
+            throw new BadProgramException("no such jar file: " + jar);
+        }
+        if (!Files.isReadable(jar)) {
+            throw new BadProgramException("cannot read jar file " + jar + ": permission denied");
+        }
+        try (JarFile file = new JarFile(jar.toFile())) {
+            Manifest manifest = file.getManifest();
+            String main = manifest == null ? null : manifest.getMainAttributes().getValue(Attributes.Name.MAIN_CLASS);
+            if (main == null || main.isBlank()) {
+                throw new BadProgramException(jar + " names no Main-Class in its manifest; run it as: dragon -cp "
+                    + jar + " MAIN_CLASS [ARGS...]");
+            }
+            return main.trim();
+        } catch (IOException e) {
+            throw new BadProgramException(jar + " is not a valid jar file: " + e.getMessage());
+        }
+    }
+
+    private static String executable(String program) throws BadProgramException {
+        if (program.contains(File.separator)) {
+            Path path = Path.of(program).toAbsolutePath();
+            if (!Files.exists(path)) {
+                throw new BadProgramException("no such file: " + program);
+            }
+            if (Files.isDirectory(path) || !Files.isExecutable(path)) {
+                throw new BadProgramException(program + " is not an executable file");
+            }
+            return path.toString();
+        }
+        String pathVariable = System.getenv().getOrDefault("PATH", "");
+        for (String dir : pathVariable.split(File.pathSeparator)) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, program);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return candidate.toAbsolutePath().toString();
+            }
+        }
+        throw new BadProgramException("command not found: " + program + " (not a .jar file, and not an executable"
+            + " on PATH)");
+    }
+
+    /** The user's classpath followed by the runtime jars user code needs. */
+    private static String withRuntime(String classpath) {
+        String runtime = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+            .filter(ProgramResolver::isUserRuntimeEntry).collect(Collectors.joining(File.pathSeparator));
+        return runtime.isEmpty() ? classpath : classpath + File.pathSeparator + runtime;
+    }
+
+    private static boolean isUserRuntimeEntry(String entry) {
+        Path path = Path.of(entry);
+        String name = path.getFileName() == null ? "" : path.getFileName().toString();
+        if (name.equals("classes") && path.getParent() != null && path.getParent().getParent() != null) {
+            name = path.getParent().getParent().getFileName().toString(); // <module>/target/classes in a build tree
+        }
+        String artifact = name.replaceAll("-[0-9].*$", "");
+        return USER_RUNTIME_JARS.contains(artifact);
+    }
+}

@@ -1,0 +1,74 @@
+package io.dragon.core.channels;
+
+import io.dragon.core.sync.SignalLayout;
+
+/**
+ * Layout of a {@link Channel} in its pool allocation: a header of cache-line-separated counters, then a ring of
+ * {@code capacity} slots of {@code slotStride} bytes.
+ *
+ * <pre>
+ *  offset  size
+ *       0     8  magic "DRGNCHAN" (zeroed on destroy)
+ *       8     8  c_uid
+ *      16     8  serial: random, also in every descriptor, so a stale descriptor never attaches to reused memory
+ *      24     4  capacity (slots)
+ *      28     4  block size (payload bytes a slot holds inline)
+ *      32     4  slot stride (16-byte slot header + block size, rounded up to 64)
+ *      64     8  tail: next position to send to      (own cache line: written by senders)
+ *     128     8  head: next position to receive from (own cache line: written by receivers)
+ *     192     8  {@link SignalLayout signal} receivers sleep on ("not empty")
+ *     256     8  {@link SignalLayout signal} senders sleep on ("not full")
+ *     320     ..  slots
+ *
+ *  slot, at 320 + (position mod capacity) * stride:
+ *       0     8  sequence: position when free for the sender of that position, position + 1 when it holds
+ *                that position's message, position + capacity once received (bounded MPMC queue after Vyukov)
+ *       8     4  message length in bytes
+ *      12     4  kind: 0 = payload inline, 1 = payload in a side allocation of the pool
+ *      16     ..  inline payload, or for kind 1 the side allocation's offset (8 bytes)
+ * </pre>
+ */
+public final class ChannelLayout {
+    public static final long MAGIC = 0x4E4148434E475244L; // "DRGNCHAN" little-endian
+
+    public static final int MAGIC_OFFSET = 0;
+    public static final int CUID_OFFSET = 8;
+    public static final int SERIAL_OFFSET = 16;
+    public static final int CAPACITY_OFFSET = 24;
+    public static final int BLOCK_SIZE_OFFSET = 28;
+    public static final int SLOT_STRIDE_OFFSET = 32;
+    public static final int TAIL_OFFSET = 64;
+    public static final int HEAD_OFFSET = 128;
+    public static final int RECV_SIGNAL_OFFSET = 192;
+    public static final int SEND_SIGNAL_OFFSET = 256;
+    public static final int SLOTS_OFFSET = 320;
+
+    public static final int SLOT_SEQUENCE_OFFSET = 0;
+    public static final int SLOT_LENGTH_OFFSET = 8;
+    public static final int SLOT_KIND_OFFSET = 12;
+    public static final int SLOT_PAYLOAD_OFFSET = 16;
+
+    public static final int KIND_INLINE = 0;
+    public static final int KIND_SIDE = 1;
+
+    /** Smallest block: room for a side allocation's offset. */
+    public static final int MIN_BLOCK_SIZE = 8;
+
+    static {
+        if (SEND_SIGNAL_OFFSET + SignalLayout.LENGTH > SLOTS_OFFSET) {
+            throw new AssertionError("channel header fields overlap");
+        }
+    }
+
+    private ChannelLayout() {
+    }
+
+    public static int slotStride(int blockSize) {
+        return (SLOT_PAYLOAD_OFFSET + blockSize + 63) & -64;
+    }
+
+    /** Bytes of pool memory a channel of this shape takes. */
+    public static long allocationSize(int capacity, int blockSize) {
+        return SLOTS_OFFSET + (long) capacity * slotStride(blockSize);
+    }
+}

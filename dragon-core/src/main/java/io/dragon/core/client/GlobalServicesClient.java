@@ -1,0 +1,136 @@
+package io.dragon.core.client;
+
+import io.dragon.core.infrastructure.LaunchParameters;
+import io.dragon.core.messages.Message;
+import io.dragon.core.messages.MessageChannel;
+import io.dragon.core.messages.Messages.GSProcessCreate;
+import io.dragon.core.messages.Messages.GSProcessCreateResponse;
+import io.dragon.core.messages.Messages.GSProcessJoin;
+import io.dragon.core.messages.Messages.GSProcessJoinResponse;
+import io.dragon.core.messages.Messages.GSProcessKill;
+import io.dragon.core.messages.Messages.GSProcessKillResponse;
+import io.dragon.core.messages.Messages.GSProcessList;
+import io.dragon.core.messages.Messages.GSProcessListResponse;
+import io.dragon.core.messages.Messages.GSProcessQuery;
+import io.dragon.core.messages.Messages.GSProcessQueryResponse;
+import io.dragon.core.messages.Messages.ProcessInfo;
+import io.dragon.core.messages.Messages.ProcessSpec;
+import io.dragon.core.messages.Request;
+import io.dragon.core.messages.Response;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
+
+/**
+ * A managed process's connection to Global Services: requests go on Global Services' channel, answers come back
+ * on this process's own return channel (both named in its launch parameters). One request is in flight at a time.
+ */
+public final class GlobalServicesClient {
+    private static volatile GlobalServicesClient instance;
+
+    private final LaunchParameters params;
+    private final MessageChannel globalServices;
+    private final MessageChannel answers;
+    private long tags;
+
+    private GlobalServicesClient(LaunchParameters params) {
+        if (params.gsChannel() == null || params.returnChannel() == null) {
+            throw new IllegalStateException("this process has no channels to Global Services: only managed"
+                + " processes started by the runtime can use it");
+        }
+        this.params = params;
+        this.globalServices = MessageChannel.attach(params.gsChannel());
+        this.answers = MessageChannel.attach(params.returnChannel());
+    }
+
+    /** The client of this process, made from its launch parameters on first use. */
+    public static GlobalServicesClient get() {
+        GlobalServicesClient client = instance;
+        if (client == null) {
+            synchronized (GlobalServicesClient.class) {
+                if (instance == null) {
+                    instance = new GlobalServicesClient(LaunchParameters.fromEnvironment());
+                }
+                client = instance;
+            }
+        }
+        return client;
+    }
+
+    public LaunchParameters launchParameters() {
+        return params;
+    }
+
+    /** Starts a managed process; returns once it runs (or throws if it could not start). */
+    public ProcessInfo createProcess(ProcessSpec spec) {
+        return request(tag -> new GSProcessCreate(tag, params.pUid(), answers.cuid(), spec),
+            GSProcessCreateResponse.class).info();
+    }
+
+    /**
+     * Waits for a process to end, at most {@code timeoutMillis} (negative: forever).
+     *
+     * @return its final state, or its current state if the timeout passed first
+     */
+    public ProcessInfo join(long pUid, long timeoutMillis) {
+        GSProcessJoinResponse response = request(tag -> new GSProcessJoin(tag, params.pUid(), answers.cuid(), pUid,
+            timeoutMillis), GSProcessJoinResponse.class, Response.TIMEOUT);
+        return response.info();
+    }
+
+    public ProcessInfo query(long pUid) {
+        return request(tag -> new GSProcessQuery(tag, params.pUid(), answers.cuid(), pUid, null),
+            GSProcessQueryResponse.class).info();
+    }
+
+    public ProcessInfo query(String name) {
+        return request(tag -> new GSProcessQuery(tag, params.pUid(), answers.cuid(), 0, name),
+            GSProcessQueryResponse.class).info();
+    }
+
+    public List<ProcessInfo> processes() {
+        return request(tag -> new GSProcessList(tag, params.pUid(), answers.cuid()), GSProcessListResponse.class)
+            .processes();
+    }
+
+    /** Sends {@code signal} to a running process. */
+    public void kill(long pUid, int signal) {
+        request(tag -> new GSProcessKill(tag, params.pUid(), answers.cuid(), pUid, signal),
+            GSProcessKillResponse.class);
+    }
+
+    /**
+     * Sends a request and waits for its response; answers to earlier, abandoned requests are skipped.
+     *
+     * @throws GlobalServicesException if the response reports an error not in {@code accepted}
+     */
+    private synchronized <R extends Response> R request(LongFunction<Request> request, Class<R> responseType,
+                                                         int... accepted) {
+        long tag = ++tags;
+        try {
+            globalServices.send(request.apply(tag));
+            for (;;) {
+                Message message = answers.recv(1, TimeUnit.DAYS);
+                if (responseType.isInstance(message) && ((Response) message).ref() == tag) {
+                    R response = responseType.cast(message);
+                    if (!response.ok() && !contains(accepted, response.err())) {
+                        throw new GlobalServicesException(response.errInfo(), response.err());
+                    }
+                    return response;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GlobalServicesException("interrupted while waiting for Global Services", Response.FAIL);
+        }
+    }
+
+    private static boolean contains(int[] values, int value) {
+        for (int v : values) {
+            if (v == value) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,144 @@
+package io.dragon.core.infrastructure;
+
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * What every runtime process (service or managed) learns from its environment at start. docs/launch-parameters.md
+ * lists the variables; each is named in {@link Var}. Descriptors travel base64-encoded.
+ *
+ * @param runtimeId       DRAGON_RUNTIME_ID: names this runtime's segments and files
+ * @param nodeIndex       DRAGON_NODE_INDEX: this node's index, 0 on the primary node
+ * @param nodeCount       DRAGON_NODE_COUNT: nodes in the runtime
+ * @param pUid            DRAGON_MY_PUID: this process's p_uid
+ * @param gsCuid          DRAGON_GS_CUID: c_uid of Global Services' channel (2)
+ * @param shepCuid        DRAGON_SHEP_CUID: c_uid of this node's Local Services channel (3 on node 0)
+ * @param infraPoolSize   DRAGON_INF_POOL_SIZE: bytes of each node's infrastructure pool
+ * @param defaultPoolSize DRAGON_DEFAULT_POOL_SIZE: bytes of each node's default (user) pool
+ * @param logLevel        DRAGON_LOG_LEVEL: runtime log level (ERROR, WARN, INFO, DEBUG, TRACE)
+ * @param logDir          DRAGON_LOG_DIR: directory of the services' log files
+ * @param gsChannel       DRAGON_GS_CD: descriptor of Global Services' channel
+ * @param shepChannel     DRAGON_LS_CD: descriptor of this node's Local Services channel
+ * @param launcherChannel DRAGON_LA_CD: descriptor of the launcher's channel
+ * @param returnChannel   DRAGON_GS_RET_CD: descriptor of this process's own channel for Global Services' answers
+ * @param infraPool       DRAGON_INF_PD: descriptor of this node's infrastructure pool
+ * @param defaultPool     DRAGON_DEFAULT_PD: descriptor of this node's default pool
+ */
+public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, long pUid, long gsCuid, long shepCuid,
+                               long infraPoolSize, long defaultPoolSize, String logLevel, String logDir,
+                               byte[] gsChannel, byte[] shepChannel, byte[] launcherChannel, byte[] returnChannel,
+                               byte[] infraPool, byte[] defaultPool) {
+
+    /** The environment variables, one per parameter. */
+    public enum Var {
+        DRAGON_RUNTIME_ID, DRAGON_NODE_INDEX, DRAGON_NODE_COUNT, DRAGON_MY_PUID, DRAGON_GS_CUID, DRAGON_SHEP_CUID,
+        DRAGON_INF_POOL_SIZE, DRAGON_DEFAULT_POOL_SIZE, DRAGON_LOG_LEVEL, DRAGON_LOG_DIR, DRAGON_GS_CD,
+        DRAGON_LS_CD, DRAGON_LA_CD, DRAGON_GS_RET_CD, DRAGON_INF_PD, DRAGON_DEFAULT_PD
+    }
+
+    /** Parameters of a fresh runtime, before any channel exists. */
+    public static LaunchParameters initial(String runtimeId, int nodeIndex, int nodeCount, long infraPoolSize,
+                                           long defaultPoolSize, String logLevel, String logDir) {
+        return new LaunchParameters(runtimeId, nodeIndex, nodeCount, Facts.LOCAL_SERVICES_PUID + nodeIndex,
+            Facts.GS_CUID, Facts.shepherdCuid(nodeIndex), infraPoolSize, defaultPoolSize, logLevel, logDir, null,
+            null, null, null, null, null);
+    }
+
+    /** Reads the parameters of this process. */
+    public static LaunchParameters fromEnvironment() {
+        return fromEnvironment(System.getenv());
+    }
+
+    /**
+     * @throws IllegalStateException if this process was not started by the runtime, or a variable is invalid
+     */
+    public static LaunchParameters fromEnvironment(Map<String, String> env) {
+        if (env.get(Var.DRAGON_RUNTIME_ID.name()) == null) {
+            throw new IllegalStateException("DRAGON_RUNTIME_ID is not set: this process was not started by the"
+                + " Dragon runtime (run your program with `dragon`)");
+        }
+        Function<Var, String> get = v -> env.get(v.name());
+        return new LaunchParameters(get.apply(Var.DRAGON_RUNTIME_ID), (int) number(env, Var.DRAGON_NODE_INDEX, 0),
+            (int) number(env, Var.DRAGON_NODE_COUNT, 1), number(env, Var.DRAGON_MY_PUID, -1),
+            number(env, Var.DRAGON_GS_CUID, Facts.GS_CUID), number(env, Var.DRAGON_SHEP_CUID, Facts.SHEP_CUID),
+            number(env, Var.DRAGON_INF_POOL_SIZE, Facts.DEFAULT_INFRA_POOL_SIZE),
+            number(env, Var.DRAGON_DEFAULT_POOL_SIZE, Facts.DEFAULT_POOL_SIZE),
+            env.getOrDefault(Var.DRAGON_LOG_LEVEL.name(), "INFO"), get.apply(Var.DRAGON_LOG_DIR),
+            bytes(env, Var.DRAGON_GS_CD), bytes(env, Var.DRAGON_LS_CD), bytes(env, Var.DRAGON_LA_CD),
+            bytes(env, Var.DRAGON_GS_RET_CD), bytes(env, Var.DRAGON_INF_PD), bytes(env, Var.DRAGON_DEFAULT_PD));
+    }
+
+    /** The variables to give a process started with these parameters (absent values are left out). */
+    public Map<String, String> toEnvironment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put(Var.DRAGON_RUNTIME_ID.name(), runtimeId);
+        env.put(Var.DRAGON_NODE_INDEX.name(), Integer.toString(nodeIndex));
+        env.put(Var.DRAGON_NODE_COUNT.name(), Integer.toString(nodeCount));
+        env.put(Var.DRAGON_MY_PUID.name(), Long.toString(pUid));
+        env.put(Var.DRAGON_GS_CUID.name(), Long.toString(gsCuid));
+        env.put(Var.DRAGON_SHEP_CUID.name(), Long.toString(shepCuid));
+        env.put(Var.DRAGON_INF_POOL_SIZE.name(), Long.toString(infraPoolSize));
+        env.put(Var.DRAGON_DEFAULT_POOL_SIZE.name(), Long.toString(defaultPoolSize));
+        env.put(Var.DRAGON_LOG_LEVEL.name(), logLevel.toUpperCase(Locale.ROOT));
+        putIfPresent(env, Var.DRAGON_LOG_DIR, logDir);
+        putIfPresent(env, Var.DRAGON_GS_CD, gsChannel);
+        putIfPresent(env, Var.DRAGON_LS_CD, shepChannel);
+        putIfPresent(env, Var.DRAGON_LA_CD, launcherChannel);
+        putIfPresent(env, Var.DRAGON_GS_RET_CD, returnChannel);
+        putIfPresent(env, Var.DRAGON_INF_PD, infraPool);
+        putIfPresent(env, Var.DRAGON_DEFAULT_PD, defaultPool);
+        return env;
+    }
+
+    public LaunchParameters withPuid(long newPuid) {
+        return new LaunchParameters(runtimeId, nodeIndex, nodeCount, newPuid, gsCuid, shepCuid, infraPoolSize,
+            defaultPoolSize, logLevel, logDir, gsChannel, shepChannel, launcherChannel, returnChannel, infraPool,
+            defaultPool);
+    }
+
+    public LaunchParameters withReturnChannel(byte[] descriptor) {
+        return new LaunchParameters(runtimeId, nodeIndex, nodeCount, pUid, gsCuid, shepCuid, infraPoolSize,
+            defaultPoolSize, logLevel, logDir, gsChannel, shepChannel, launcherChannel, descriptor, infraPool,
+            defaultPool);
+    }
+
+    /** These parameters once Local Services has made the node's pools and infrastructure channels. */
+    public LaunchParameters withInfrastructure(byte[] gs, byte[] shep, byte[] launcher, byte[] infra,
+                                               byte[] defaults) {
+        return new LaunchParameters(runtimeId, nodeIndex, nodeCount, pUid, gsCuid, shepCuid, infraPoolSize,
+            defaultPoolSize, logLevel, logDir, gs, shep, launcher, returnChannel, infra, defaults);
+    }
+
+    private static long number(Map<String, String> env, Var var, long fallback) {
+        String value = env.get(var.name());
+        if (value == null || value.isEmpty()) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException(var + " must be a number, got '" + value + "'");
+        }
+    }
+
+    private static byte[] bytes(Map<String, String> env, Var var) {
+        String value = env.get(var.name());
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        try {
+            return Base64.getDecoder().decode(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(var + " is not valid base64: " + e.getMessage());
+        }
+    }
+
+    private static void putIfPresent(Map<String, String> env, Var var, Object value) {
+        if (value != null) {
+            env.put(var.name(), value instanceof byte[] b ? Base64.getEncoder().encodeToString(b) : value.toString());
+        }
+    }
+}

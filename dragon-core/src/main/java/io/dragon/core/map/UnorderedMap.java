@@ -1,0 +1,537 @@
+package io.dragon.core.map;
+
+import static io.dragon.core.map.MapLayout.BUCKETS_OFFSET;
+import static io.dragon.core.map.MapLayout.BUCKET_COUNT_OFFSET;
+import static io.dragon.core.map.MapLayout.ENTRY_COUNT_OFFSET;
+import static io.dragon.core.map.MapLayout.ENTRY_HASH_OFFSET;
+import static io.dragon.core.map.MapLayout.ENTRY_KEY_LENGTH_OFFSET;
+import static io.dragon.core.map.MapLayout.ENTRY_KEY_OFFSET;
+import static io.dragon.core.map.MapLayout.ENTRY_NEXT_OFFSET;
+import static io.dragon.core.map.MapLayout.ENTRY_VALUE_LENGTH_OFFSET;
+import static io.dragon.core.map.MapLayout.HEADER_LENGTH;
+import static io.dragon.core.map.MapLayout.LOAD_FACTOR_DENOMINATOR;
+import static io.dragon.core.map.MapLayout.LOAD_FACTOR_NUMERATOR;
+import static io.dragon.core.map.MapLayout.LOCK_OFFSET;
+import static io.dragon.core.map.MapLayout.MAGIC;
+import static io.dragon.core.map.MapLayout.MAGIC_OFFSET;
+import static io.dragon.core.map.MapLayout.MIN_BUCKETS;
+import static io.dragon.core.map.MapLayout.NONE;
+import static io.dragon.core.map.MapLayout.SERIAL_OFFSET;
+
+import io.dragon.core.infrastructure.CorruptDescriptorException;
+import io.dragon.core.locks.SharedLock;
+import io.dragon.core.memory.Allocation;
+import io.dragon.core.memory.AllocationDescriptor;
+import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.PoolDestroyedException;
+import io.dragon.core.memory.PoolFullException;
+import io.dragon.core.memory.PoolLayout;
+import io.dragon.core.shm.SharedBuffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.ReadOnlyBufferException;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A hash table in managed memory whose keys and values are byte strings, usable by every thread of every process
+ * on the node that attaches its descriptor. Layout: {@link MapLayout}.
+ *
+ * <p>Separate chaining: each entry is its own pool allocation, so entries of any size coexist and a removal frees
+ * its memory at once. One {@link SharedLock} serialises every operation. The lock is never held across a wait for
+ * pool memory: entries are allocated before it is taken and freed after it is released, and the bucket array, which
+ * doubles under the lock once entries pass 3/4 of the buckets, is taken with {@link Pool#tryAllocate}. If the pool
+ * has no block for the bigger array at that moment, the map keeps its current one (chains get longer) and tries
+ * again on a later insert; only an entry that cannot be allocated fails, with {@link PoolFullException}.
+ *
+ * <p>{@link #destroy()} must be the last use of the map by any process: the others get
+ * {@link MapDestroyedException} if they try to use it afterwards, as long as its memory has not been reused.
+ */
+public final class UnorderedMap {
+    /** Words of keys are compared and hashed in native order: maps are node-local, so every user agrees. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
+    private static final long DRAIN_NANOS = 1_000_000_000L;
+    /** Hashes have 32 bits: more buckets would stay empty. */
+    private static final long MAX_BUCKETS = 1L << 32;
+
+    private final Pool pool;
+    private final SharedBuffer segment;
+    private final MapDescriptor descriptor;
+    private final long serial;
+    private final SharedLock lock;
+    private final long magicAt;
+    private final long serialAt;
+    private final long bucketCountAt;
+    private final long entryCountAt;
+    private final long bucketsAt;
+
+    private UnorderedMap(Pool pool, long header, long serial) {
+        this.pool = pool;
+        this.segment = pool.buffer();
+        this.descriptor = new MapDescriptor(new AllocationDescriptor(pool.descriptor(), header, HEADER_LENGTH),
+            serial);
+        this.serial = serial;
+        this.lock = new SharedLock(segment, header + LOCK_OFFSET, "lock of map " + Long.toHexString(serial));
+        this.magicAt = header + MAGIC_OFFSET;
+        this.serialAt = header + SERIAL_OFFSET;
+        this.bucketCountAt = header + BUCKET_COUNT_OFFSET;
+        this.entryCountAt = header + ENTRY_COUNT_OFFSET;
+        this.bucketsAt = header + BUCKETS_OFFSET;
+    }
+
+    /**
+     * Creates an empty map in {@code pool} with room for {@code initialCapacity} buckets (rounded up to a power of
+     * two, at least {@link MapLayout#MIN_BUCKETS}).
+     *
+     * @throws PoolFullException if the pool has no room for the header and bucket array now
+     */
+    public static UnorderedMap create(Pool pool, long initialCapacity) {
+        if (initialCapacity < 0 || initialCapacity > MAX_BUCKETS) {
+            throw new IllegalArgumentException("initial capacity must be 0 to " + MAX_BUCKETS + ", got "
+                + initialCapacity);
+        }
+        long buckets = Math.max(MIN_BUCKETS, roundUpToPowerOfTwo(initialCapacity));
+        long header = allocate(pool, HEADER_LENGTH, "a map header");
+        long array;
+        try {
+            array = allocate(pool, buckets * 8, "a bucket array of " + buckets + " buckets");
+        } catch (RuntimeException e) {
+            pool.free(header);
+            throw e;
+        }
+        SharedBuffer segment = pool.buffer();
+        segment.setMemory(array, buckets * 8, (byte) 0);
+        segment.setMemory(header, HEADER_LENGTH, (byte) 0);
+        SharedLock.initialize(segment, header + LOCK_OFFSET);
+        long serial = ThreadLocalRandom.current().nextLong() | 1; // never 0, the value of a zeroed header
+        segment.putLong(header + SERIAL_OFFSET, serial);
+        segment.putLong(header + BUCKET_COUNT_OFFSET, buckets);
+        segment.putLong(header + BUCKETS_OFFSET, array);
+        segment.putLongVolatile(header + MAGIC_OFFSET, MAGIC); // publishes the rest
+        return new UnorderedMap(pool, header, serial);
+    }
+
+    /** The map described by a serialized descriptor, from any process on this node. */
+    public static UnorderedMap attach(byte[] serializedDescriptor) {
+        return attach(MapDescriptor.deserialize(serializedDescriptor));
+    }
+
+    /**
+     * The map described, from any process on this node.
+     *
+     * @throws MapDestroyedException if the map or its pool has been destroyed
+     * @throws CorruptDescriptorException if the descriptor cannot be a map's
+     */
+    public static UnorderedMap attach(MapDescriptor descriptor) {
+        AllocationDescriptor header = descriptor.header();
+        if (header.size() != HEADER_LENGTH) {
+            throw new CorruptDescriptorException("map descriptor names a header of " + header.size() + " bytes, maps"
+                + " of this runtime have " + HEADER_LENGTH);
+        }
+        Pool pool;
+        try {
+            pool = Pool.attach(header.pool());
+        } catch (PoolDestroyedException e) {
+            throw new MapDestroyedException("cannot attach map " + Long.toHexString(descriptor.serial()) + ": "
+                + e.getMessage(), e);
+        }
+        try {
+            Allocation.attach(header);
+        } catch (IllegalArgumentException e) {
+            throw new MapDestroyedException("no map at offset " + header.offset() + " of " + pool + ": it was"
+                + " destroyed (its header block is free)", e);
+        }
+        UnorderedMap map = new UnorderedMap(pool, header.offset(), descriptor.serial());
+        map.checkLive();
+        return map;
+    }
+
+    public MapDescriptor descriptor() {
+        return descriptor;
+    }
+
+    /** The serialized descriptor, for another process to {@link #attach(byte[])}. */
+    public byte[] serialize() {
+        return descriptor.serialize();
+    }
+
+    public Pool pool() {
+        return pool;
+    }
+
+    /**
+     * Maps {@code key} to a copy of {@code value}.
+     *
+     * @return true if it replaced a value, false if the key was new
+     * @throws PoolFullException if the pool has no block for the entry now (the map is unchanged)
+     */
+    public boolean put(byte[] key, byte[] value) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        checkLive();
+        int hash = hash(key);
+        long entry = allocate(pool, (long) ENTRY_KEY_OFFSET + key.length + value.length, "an entry with a key of "
+            + key.length + " bytes and a value of " + value.length + " bytes");
+        segment.putLong(entry + ENTRY_NEXT_OFFSET, NONE);
+        segment.putInt(entry + ENTRY_HASH_OFFSET, hash);
+        segment.putInt(entry + ENTRY_KEY_LENGTH_OFFSET, key.length);
+        segment.putInt(entry + ENTRY_VALUE_LENGTH_OFFSET, value.length);
+        segment.putBytes(entry + ENTRY_KEY_OFFSET, key, 0, key.length);
+        segment.putBytes(entry + ENTRY_KEY_OFFSET + key.length, value, 0, value.length);
+
+        long replaced = NONE;
+        long oldBuckets = NONE;
+        try {
+            lock();
+        } catch (RuntimeException e) {
+            pool.free(entry);
+            throw e;
+        }
+        try {
+            long link = findLink(key, hash);
+            if (link != NONE) {
+                replaced = segment.getLong(link);
+                segment.putLong(entry + ENTRY_NEXT_OFFSET, segment.getLong(replaced + ENTRY_NEXT_OFFSET));
+                segment.putLong(link, entry);
+            } else {
+                long slot = bucketSlot(hash);
+                segment.putLong(entry + ENTRY_NEXT_OFFSET, segment.getLong(slot));
+                segment.putLong(slot, entry);
+                long count = segment.getLong(entryCountAt) + 1;
+                segment.putLongOrdered(entryCountAt, count);
+                long buckets = segment.getLong(bucketCountAt);
+                if (count * LOAD_FACTOR_DENOMINATOR > buckets * LOAD_FACTOR_NUMERATOR) {
+                    oldBuckets = grow(buckets);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        // Unreachable now that the lock is released: nobody can be reading them.
+        if (replaced != NONE) {
+            pool.free(replaced);
+        }
+        if (oldBuckets != NONE) {
+            pool.free(oldBuckets);
+        }
+        return replaced != NONE;
+    }
+
+    /** A copy of the value of {@code key}, or null if absent. */
+    public byte[] get(byte[] key) {
+        Objects.requireNonNull(key, "key");
+        int hash = hash(key);
+        lock();
+        try {
+            long link = findLink(key, hash);
+            if (link == NONE) {
+                return null;
+            }
+            long entry = segment.getLong(link);
+            int keyLength = segment.getInt(entry + ENTRY_KEY_LENGTH_OFFSET);
+            byte[] value = new byte[segment.getInt(entry + ENTRY_VALUE_LENGTH_OFFSET)];
+            segment.getBytes(entry + ENTRY_KEY_OFFSET + keyLength, value, 0, value.length);
+            return value;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Copies the value of {@code key} into {@code dst} at its position and advances the position past it, without
+     * allocating.
+     *
+     * @return the value's length, or -1 if the key is absent (dst untouched)
+     * @throws BufferTooSmallException if the value does not fit in {@code dst.remaining()} (nothing copied)
+     */
+    public int get(byte[] key, ByteBuffer dst) {
+        Objects.requireNonNull(key, "key");
+        if (dst.isReadOnly()) {
+            throw new ReadOnlyBufferException();
+        }
+        int hash = hash(key);
+        int length;
+        lock();
+        try {
+            long link = findLink(key, hash);
+            if (link == NONE) {
+                return -1;
+            }
+            long entry = segment.getLong(link);
+            length = segment.getInt(entry + ENTRY_VALUE_LENGTH_OFFSET);
+            if (length > dst.remaining()) {
+                throw new BufferTooSmallException(length, dst.remaining());
+            }
+            segment.getBytes(entry + ENTRY_KEY_OFFSET + segment.getInt(entry + ENTRY_KEY_LENGTH_OFFSET), dst, length);
+        } finally {
+            lock.unlock();
+        }
+        dst.position(dst.position() + length);
+        return length;
+    }
+
+    public boolean containsKey(byte[] key) {
+        Objects.requireNonNull(key, "key");
+        int hash = hash(key);
+        lock();
+        try {
+            return findLink(key, hash) != NONE;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes {@code key}; returns false if it was absent. */
+    public boolean remove(byte[] key) {
+        Objects.requireNonNull(key, "key");
+        int hash = hash(key);
+        long entry;
+        lock();
+        try {
+            long link = findLink(key, hash);
+            if (link == NONE) {
+                return false;
+            }
+            entry = segment.getLong(link);
+            segment.putLong(link, segment.getLong(entry + ENTRY_NEXT_OFFSET));
+            segment.putLongOrdered(entryCountAt, segment.getLong(entryCountAt) - 1);
+        } finally {
+            lock.unlock();
+        }
+        pool.free(entry);
+        return true;
+    }
+
+    /** The number of entries; without the lock, so only a snapshot while others change the map. */
+    public long size() {
+        checkLive();
+        return segment.getLongVolatile(entryCountAt);
+    }
+
+    public boolean isEmpty() {
+        return size() == 0;
+    }
+
+    /** The current number of buckets (a power of two; it doubles as the map grows). */
+    public long bucketCount() {
+        checkLive();
+        return segment.getLongVolatile(bucketCountAt);
+    }
+
+    /** Removes every entry. The bucket array keeps its size. */
+    public void clear() {
+        long entries;
+        lock();
+        try {
+            entries = unlinkAll();
+        } finally {
+            lock.unlock();
+        }
+        freeChain(entries);
+    }
+
+    /**
+     * Frees the map's memory. Others that use it afterwards get {@link MapDestroyedException}; threads already
+     * queued on its lock are let through (and get that exception) before the memory is freed.
+     */
+    public void destroy() {
+        long entries;
+        long buckets;
+        lock();
+        try {
+            segment.putLongVolatile(magicAt, 0);
+            entries = unlinkAll();
+            buckets = segment.getLong(bucketsAt);
+        } finally {
+            lock.unlock();
+        }
+        // New callers see the zero magic before taking a ticket; wait out those that had one already.
+        long until = System.nanoTime() + DRAIN_NANOS;
+        while (lock.isLocked() && System.nanoTime() - until < 0) {
+            Thread.yield();
+        }
+        freeChain(entries);
+        pool.free(buckets);
+        pool.free(descriptor.header().offset());
+    }
+
+    public boolean isDestroyed() {
+        return !isLive();
+    }
+
+    @Override
+    public String toString() {
+        return "map " + Long.toHexString(serial) + " in " + pool;
+    }
+
+    /** Doubles the bucket array if the pool has room now; returns the old array's offset, or NONE. */
+    private long grow(long buckets) {
+        long newBuckets = buckets * 2;
+        long bytes = newBuckets * 8;
+        if (newBuckets > MAX_BUCKETS || bytes > pool.maxAllocation()) {
+            return NONE;
+        }
+        long array = pool.tryAllocate(bytes);
+        if (array == PoolLayout.NONE) {
+            return NONE; // retried on a later insert; the map still works with longer chains
+        }
+        segment.setMemory(array, bytes, (byte) 0);
+        long old = segment.getLong(bucketsAt);
+        long mask = newBuckets - 1;
+        for (long i = 0; i < buckets; i++) {
+            long entry = segment.getLong(old + i * 8);
+            while (entry != NONE) {
+                long next = segment.getLong(entry + ENTRY_NEXT_OFFSET);
+                long slot = array + (bucketIndex(segment.getInt(entry + ENTRY_HASH_OFFSET)) & mask) * 8;
+                segment.putLong(entry + ENTRY_NEXT_OFFSET, segment.getLong(slot));
+                segment.putLong(slot, entry);
+                entry = next;
+            }
+        }
+        segment.putLong(bucketsAt, array);
+        segment.putLongOrdered(bucketCountAt, newBuckets);
+        return old;
+    }
+
+    /**
+     * The offset of the link (bucket slot or a predecessor's next field) that points at {@code key}'s entry, or
+     * NONE if absent. The caller holds the lock.
+     */
+    private long findLink(byte[] key, int hash) {
+        long link = bucketSlot(hash);
+        for (long entry = segment.getLong(link); entry != NONE; entry = segment.getLong(link)) {
+            if (segment.getInt(entry + ENTRY_HASH_OFFSET) == hash && keyEquals(entry, key)) {
+                return link;
+            }
+            link = entry + ENTRY_NEXT_OFFSET;
+        }
+        return NONE;
+    }
+
+    private long bucketSlot(int hash) {
+        return segment.getLong(bucketsAt) + (bucketIndex(hash) & (segment.getLong(bucketCountAt) - 1)) * 8;
+    }
+
+    private static long bucketIndex(int hash) {
+        return hash & 0xFFFF_FFFFL;
+    }
+
+    private boolean keyEquals(long entry, byte[] key) {
+        if (segment.getInt(entry + ENTRY_KEY_LENGTH_OFFSET) != key.length) {
+            return false;
+        }
+        long at = entry + ENTRY_KEY_OFFSET;
+        int i = 0;
+        for (; i <= key.length - 8; i += 8) {
+            if (segment.getLong(at + i) != (long) LONGS.get(key, i)) {
+                return false;
+            }
+        }
+        for (; i < key.length; i++) {
+            if (segment.getByte(at + i) != key[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Empties every bucket and returns all entries as one chain, for freeing once the lock is released. */
+    private long unlinkAll() {
+        long array = segment.getLong(bucketsAt);
+        long buckets = segment.getLong(bucketCountAt);
+        long head = NONE;
+        long tail = NONE;
+        for (long i = 0; i < buckets; i++) {
+            long slot = array + i * 8;
+            long first = segment.getLong(slot);
+            if (first == NONE) {
+                continue;
+            }
+            segment.putLong(slot, NONE);
+            if (tail == NONE) {
+                head = first;
+            } else {
+                segment.putLong(tail + ENTRY_NEXT_OFFSET, first);
+            }
+            tail = first;
+            for (long next = segment.getLong(tail + ENTRY_NEXT_OFFSET); next != NONE;
+                next = segment.getLong(tail + ENTRY_NEXT_OFFSET)) {
+                tail = next;
+            }
+        }
+        segment.putLongOrdered(entryCountAt, 0);
+        return head;
+    }
+
+    private void freeChain(long entry) {
+        while (entry != NONE) {
+            long next = segment.getLong(entry + ENTRY_NEXT_OFFSET);
+            pool.free(entry);
+            entry = next;
+        }
+    }
+
+    /** Takes the lock of a live map; the magic is checked first so that a destroyed map's lock is never touched. */
+    private void lock() {
+        checkLive();
+        lock.lock();
+        if (!isLive()) {
+            lock.unlock();
+            throw destroyed();
+        }
+    }
+
+    private boolean isLive() {
+        return segment.getLongVolatile(magicAt) == MAGIC && segment.getLongVolatile(serialAt) == serial;
+    }
+
+    private void checkLive() {
+        if (!isLive()) {
+            throw destroyed();
+        }
+    }
+
+    private MapDestroyedException destroyed() {
+        return new MapDestroyedException(this + " has been destroyed (or its descriptor is stale)");
+    }
+
+    private static long allocate(Pool pool, long size, String what) {
+        long offset = pool.tryAllocate(size);
+        if (offset == PoolLayout.NONE) {
+            throw new PoolFullException(pool + " has no free block for " + what + " (" + size + " bytes) now: "
+                + pool.freeBytes() + " bytes free, largest free block " + pool.largestFreeBlock() + " bytes. Remove"
+                + " entries or objects you no longer need, or use a bigger pool.");
+        }
+        return offset;
+    }
+
+    private static long roundUpToPowerOfTwo(long n) {
+        return n <= 1 ? 1 : Long.highestOneBit(n - 1) << 1;
+    }
+
+    /** 32 bits of a Murmur3-style hash over 8-byte words; deterministic, so every process finds the same bucket. */
+    static int hash(byte[] key) {
+        long h = 0x9E3779B97F4A7C15L ^ key.length;
+        int i = 0;
+        for (; i <= key.length - 8; i += 8) {
+            h = Long.rotateLeft(h ^ mixWord((long) LONGS.get(key, i)), 27) * 5 + 0x52DCE729;
+        }
+        long tail = 0;
+        for (int shift = 0; i < key.length; i++, shift += 8) {
+            tail |= (key[i] & 0xFFL) << shift;
+        }
+        h ^= mixWord(tail);
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        h *= 0xC4CEB9FE1A85EC53L;
+        h ^= h >>> 33;
+        return (int) h;
+    }
+
+    private static long mixWord(long k) {
+        return Long.rotateLeft(k * 0x87C37B91114253D5L, 31) * 0x4CF5AD432745937FL;
+    }
+}

@@ -1,0 +1,110 @@
+package io.dragon.core.messages;
+
+import io.dragon.core.messages.Messages.AbnormalTermination;
+import io.dragon.core.messages.Messages.GSHalted;
+import io.dragon.core.messages.Messages.GSHeadExit;
+import io.dragon.core.messages.Messages.GSIsUp;
+import io.dragon.core.messages.Messages.GSPingSH;
+import io.dragon.core.messages.Messages.GSProcessCreate;
+import io.dragon.core.messages.Messages.GSProcessCreateResponse;
+import io.dragon.core.messages.Messages.GSProcessJoin;
+import io.dragon.core.messages.Messages.GSProcessJoinResponse;
+import io.dragon.core.messages.Messages.GSProcessKill;
+import io.dragon.core.messages.Messages.GSProcessKillResponse;
+import io.dragon.core.messages.Messages.GSProcessList;
+import io.dragon.core.messages.Messages.GSProcessListResponse;
+import io.dragon.core.messages.Messages.GSProcessQuery;
+import io.dragon.core.messages.Messages.GSProcessQueryResponse;
+import io.dragon.core.messages.Messages.GSTeardown;
+import io.dragon.core.messages.Messages.SHChannelsUp;
+import io.dragon.core.messages.Messages.SHFwdInput;
+import io.dragon.core.messages.Messages.SHFwdOutput;
+import io.dragon.core.messages.Messages.SHHaltBE;
+import io.dragon.core.messages.Messages.SHIsUp;
+import io.dragon.core.messages.Messages.SHPingGS;
+import io.dragon.core.messages.Messages.SHProcessCreate;
+import io.dragon.core.messages.Messages.SHProcessCreateResponse;
+import io.dragon.core.messages.Messages.SHProcessExit;
+import io.dragon.core.messages.Messages.SHProcessKill;
+import io.dragon.core.messages.Messages.SHProcessKillResponse;
+import io.dragon.core.messages.Messages.SHTeardown;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Wire codes of the messages in {@link Messages}. Codes are part of the protocol: never reuse or renumber one. */
+public enum MessageType {
+    SH_IS_UP(1, SHIsUp.class),
+    SH_CHANNELS_UP(2, SHChannelsUp.class),
+    GS_PING_SH(3, GSPingSH.class),
+    SH_PING_GS(4, SHPingGS.class),
+    GS_IS_UP(5, GSIsUp.class),
+    GS_HEAD_EXIT(6, GSHeadExit.class),
+    GS_TEARDOWN(7, GSTeardown.class),
+    GS_HALTED(8, GSHalted.class),
+    SH_TEARDOWN(9, SHTeardown.class),
+    SH_HALT_BE(10, SHHaltBE.class),
+    ABNORMAL_TERMINATION(11, AbnormalTermination.class),
+
+    GS_PROCESS_CREATE(20, GSProcessCreate.class),
+    GS_PROCESS_CREATE_RESPONSE(21, GSProcessCreateResponse.class),
+    SH_PROCESS_CREATE(22, SHProcessCreate.class),
+    SH_PROCESS_CREATE_RESPONSE(23, SHProcessCreateResponse.class),
+    SH_PROCESS_EXIT(24, SHProcessExit.class),
+    GS_PROCESS_JOIN(25, GSProcessJoin.class),
+    GS_PROCESS_JOIN_RESPONSE(26, GSProcessJoinResponse.class),
+    GS_PROCESS_QUERY(27, GSProcessQuery.class),
+    GS_PROCESS_QUERY_RESPONSE(28, GSProcessQueryResponse.class),
+    GS_PROCESS_LIST(29, GSProcessList.class),
+    GS_PROCESS_LIST_RESPONSE(30, GSProcessListResponse.class),
+    GS_PROCESS_KILL(31, GSProcessKill.class),
+    GS_PROCESS_KILL_RESPONSE(32, GSProcessKillResponse.class),
+    SH_PROCESS_KILL(33, SHProcessKill.class),
+    SH_PROCESS_KILL_RESPONSE(34, SHProcessKillResponse.class),
+    SH_FWD_OUTPUT(35, SHFwdOutput.class),
+    SH_FWD_INPUT(36, SHFwdInput.class);
+
+    private static final Map<Integer, MessageType> BY_CODE = new HashMap<>();
+    private static final Map<Class<?>, MessageType> BY_CLASS = new HashMap<>();
+
+    static {
+        for (MessageType type : values()) {
+            if (BY_CODE.put(type.code, type) != null || BY_CLASS.put(type.messageClass, type) != null) {
+                throw new AssertionError("duplicate message code or class: " + type);
+            }
+        }
+    }
+
+    private final int code;
+    private final Class<? extends Message> messageClass;
+
+    MessageType(int code, Class<? extends Message> messageClass) {
+        this.code = code;
+        this.messageClass = messageClass;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public Class<? extends Message> messageClass() {
+        return messageClass;
+    }
+
+    /** The type with this wire code, or null if none. */
+    public static MessageType fromCode(long code) {
+        return code == (int) code ? BY_CODE.get((int) code) : null;
+    }
+
+    public static MessageType of(Class<?> messageClass) {
+        MessageType type = BY_CLASS.get(messageClass);
+        if (type == null) {
+            throw new IllegalArgumentException(messageClass.getName() + " is not in the message catalog");
+        }
+        return type;
+    }
+
+    @Override
+    public String toString() {
+        return messageClass.getSimpleName();
+    }
+}

@@ -1,0 +1,131 @@
+package io.dragon.core.messages;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The catalog of infrastructure messages. Names follow the original Dragon runtime, prefixed by the service that
+ * sends them: {@code GS} Global Services, {@code SH} Local Services (the shepherd), {@code LA} launcher,
+ * {@code BE} launcher backend, {@code TA} transport agent. docs/messages.md describes each one.
+ *
+ * <p>Serialized descriptors travel as {@code byte[]}. Wire codes live in {@link MessageType}.
+ */
+public final class Messages {
+    private Messages() {
+    }
+
+    // ---- bringup and teardown of Local Services (on its stdin/stdout pipe, then on channels)
+
+    public record SHIsUp(long tag, String hostname, int nodeIndex) implements Message {
+    }
+
+    public record SHChannelsUp(long tag, String hostname, int nodeIndex, byte[] shChannel, byte[] gsChannel,
+                               byte[] launcherChannel, byte[] infraPool, byte[] defaultPool) implements Message {
+    }
+
+    public record GSPingSH(long tag) implements Message {
+    }
+
+    public record SHPingGS(long tag, int nodeIndex, String hostname) implements Message {
+    }
+
+    public record GSIsUp(long tag) implements Message {
+    }
+
+    public record GSHeadExit(long tag, long pUid, int exitCode) implements Message {
+    }
+
+    public record GSTeardown(long tag) implements Message {
+    }
+
+    public record GSHalted(long tag) implements Message {
+    }
+
+    public record SHTeardown(long tag) implements Message {
+    }
+
+    public record SHHaltBE(long tag) implements Message {
+    }
+
+    /** Something failed beyond repair; the receiver starts teardown. */
+    public record AbnormalTermination(long tag, String errInfo) implements Message {
+    }
+
+    // ---- processes
+
+    /** How a process is started and where its output goes. */
+    public record ProcessSpec(String exe, List<String> args, Map<String, String> env, String cwd, String name,
+                              boolean head, int node) {
+    }
+
+    /** What Global Services knows of a managed process. */
+    public record ProcessInfo(long pUid, String name, int node, String hostname, long pid, ProcessState state,
+                              int exitCode) {
+    }
+
+    public enum ProcessState {
+        PENDING, ACTIVE, EXITED, FAILED
+    }
+
+    public record GSProcessCreate(long tag, long pUid, long rCuid, ProcessSpec spec) implements Request {
+    }
+
+    public record GSProcessCreateResponse(long tag, long ref, int err, String errInfo, ProcessInfo info)
+        implements Response {
+    }
+
+    /** Starts process {@code tPuid}; Local Services makes its channel for Global Services' answers, c_uid {@code returnCuid}. */
+    public record SHProcessCreate(long tag, long pUid, long rCuid, long tPuid, long returnCuid, ProcessSpec spec)
+        implements Request {
+    }
+
+    public record SHProcessCreateResponse(long tag, long ref, int err, String errInfo, long pid, byte[] returnChannel)
+        implements Response {
+    }
+
+    public record SHProcessExit(long tag, long pUid, int exitCode) implements Message {
+    }
+
+    public record GSProcessJoin(long tag, long pUid, long rCuid, long tPuid, long timeoutMillis) implements Request {
+    }
+
+    public record GSProcessJoinResponse(long tag, long ref, int err, String errInfo, ProcessInfo info)
+        implements Response {
+    }
+
+    public record GSProcessQuery(long tag, long pUid, long rCuid, long tPuid, String name) implements Request {
+    }
+
+    public record GSProcessQueryResponse(long tag, long ref, int err, String errInfo, ProcessInfo info)
+        implements Response {
+    }
+
+    public record GSProcessList(long tag, long pUid, long rCuid) implements Request {
+    }
+
+    public record GSProcessListResponse(long tag, long ref, int err, String errInfo, List<ProcessInfo> processes)
+        implements Response {
+    }
+
+    public record GSProcessKill(long tag, long pUid, long rCuid, long tPuid, int signal) implements Request {
+    }
+
+    public record GSProcessKillResponse(long tag, long ref, int err, String errInfo) implements Response {
+    }
+
+    public record SHProcessKill(long tag, long pUid, long rCuid, long tPuid, int signal) implements Request {
+    }
+
+    public record SHProcessKillResponse(long tag, long ref, int err, String errInfo) implements Response {
+    }
+
+    /** Output of a managed process: fd 1 or 2, at most {@link #MAX_OUTPUT_CHUNK} bytes. */
+    public record SHFwdOutput(long tag, long pUid, int fd, byte[] data, long pid, String hostname)
+        implements Message {
+        public static final int MAX_OUTPUT_CHUNK = 8192;
+    }
+
+    /** Bytes for a managed process's stdin; {@code eof} closes it. */
+    public record SHFwdInput(long tag, long tPuid, byte[] data, boolean eof) implements Message {
+    }
+}

@@ -1,0 +1,93 @@
+package io.dragon.core.messages;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dragon.core.messages.Messages.GSProcessCreate;
+import io.dragon.core.messages.Messages.GSProcessListResponse;
+import io.dragon.core.messages.Messages.ProcessInfo;
+import io.dragon.core.messages.Messages.ProcessSpec;
+import io.dragon.core.messages.Messages.ProcessState;
+import io.dragon.core.messages.Messages.SHFwdOutput;
+import io.dragon.core.messages.Messages.SHIsUp;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class MessageCodecTest {
+    private static final ProcessSpec SPEC = new ProcessSpec("/bin/echo", List.of("a", "b c"), Map.of("K", "V"),
+        "/tmp", "worker", false, -1);
+
+    @Test
+    void shouldRoundTripNestedRecordsListsAndMaps() {
+        GSProcessCreate create = new GSProcessCreate(7, 1L << 32, 2, SPEC);
+        assertThat(MessageCodec.decode(MessageCodec.encode(create))).isEqualTo(create);
+
+        GSProcessListResponse list = new GSProcessListResponse(8, 7, Response.SUCCESS, "", List.of(
+            new ProcessInfo(5, "p", 0, "node1", 1234, ProcessState.EXITED, 3), new ProcessInfo(6, null, 0, "n", 1,
+                ProcessState.ACTIVE, 0)));
+        assertThat(MessageCodec.decode(MessageCodec.encode(list))).isEqualTo(list);
+    }
+
+    @Test
+    void shouldRoundTripBinaryAndNulls() {
+        SHFwdOutput output = new SHFwdOutput(1, 2, 1, new byte[] {0, 1, -1}, 99, null);
+        SHFwdOutput decoded = (SHFwdOutput) MessageCodec.decode(MessageCodec.encode(output));
+        assertThat(decoded.data()).containsExactly(0, 1, -1);
+        assertThat(decoded.hostname()).isNull();
+    }
+
+    @Test
+    void shouldNameUnknownTypeCode() {
+        byte[] bytes = MessageCodec.encode(new SHIsUp(1, "h", 0));
+        bytes[1] = 0x7f; // positive fixint type code 127
+        assertThatThrownBy(() -> MessageCodec.decode(bytes)).isInstanceOf(MalformedMessageException.class)
+            .hasMessageContaining("unknown message type code 127");
+    }
+
+    @Test
+    void shouldNameWrongFieldType() {
+        byte[] bytes = MessageCodec.encode(new SHIsUp(1, "h", 0));
+        bytes[bytes.length - 1] = (byte) 0xc3; // nodeIndex becomes 'true'
+        assertThatThrownBy(() -> MessageCodec.decode(bytes)).isInstanceOf(MalformedMessageException.class)
+            .hasMessageContaining("SHIsUp.nodeIndex").hasMessageContaining("expected an integer");
+    }
+
+    @Test
+    void shouldRejectLengthLargerThanInputWithoutAllocatingIt() {
+        // [SHFwdOutput code, tag, pUid, fd, bin32 claiming 2 GiB, ...]
+        byte[] bytes = {(byte) 0x97, 35, 1, 2, 1, (byte) 0xc6, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0};
+        assertThatThrownBy(() -> MessageCodec.decode(bytes)).isInstanceOf(MalformedMessageException.class)
+            .hasMessageContaining("SHFwdOutput.data").hasMessageContaining("exceeds");
+    }
+
+    @Test
+    void shouldRejectTrailingBytesAndTruncation() {
+        byte[] bytes = MessageCodec.encode(new GSProcessCreate(7, 1, 2, SPEC));
+        byte[] longer = java.util.Arrays.copyOf(bytes, bytes.length + 1);
+        assertThatThrownBy(() -> MessageCodec.decode(longer)).isInstanceOf(MalformedMessageException.class)
+            .hasMessageContaining("unexpected bytes");
+        for (int length = 0; length < bytes.length; length++) {
+            int cut = length;
+            assertThatThrownBy(() -> MessageCodec.decode(bytes, 0, cut)).isInstanceOf(MalformedMessageException.class);
+        }
+    }
+
+    @Test
+    void shouldSurviveRandomMutationsWithOnlyMalformedMessageErrors() {
+        Random random = new Random(42);
+        byte[] original = MessageCodec.encode(new GSProcessCreate(7, 1, 2, SPEC));
+        for (int i = 0; i < 20_000; i++) {
+            byte[] bytes = original.clone();
+            for (int flips = 1 + random.nextInt(4); flips > 0; flips--) {
+                bytes[random.nextInt(bytes.length)] = (byte) random.nextInt(256);
+            }
+            try {
+                MessageCodec.decode(bytes);
+            } catch (MalformedMessageException expected) {
+                assertThat(expected.getMessage()).isNotBlank();
+            }
+        }
+    }
+}
