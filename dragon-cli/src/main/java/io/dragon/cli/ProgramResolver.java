@@ -1,5 +1,6 @@
 package io.dragon.cli;
 
+import io.dragon.backend.Executables;
 import io.dragon.backend.JavaCommand;
 import io.dragon.core.messages.Messages.ProcessSpec;
 import java.io.File;
@@ -71,25 +72,10 @@ final class ProgramResolver {
     }
 
     private static String executable(String program) throws BadProgramException {
-        if (program.contains(File.separator)) {
-            Path path = Path.of(program).toAbsolutePath();
-            if (!Files.exists(path)) {
-                throw new BadProgramException("no such file: " + program);
-            }
-            if (Files.isDirectory(path) || !Files.isExecutable(path)) {
-                throw new BadProgramException(program + " is not an executable file");
-            }
-            return path.toString();
-        }
-        String pathVariable = System.getenv().getOrDefault("PATH", "");
-        for (String dir : pathVariable.split(File.pathSeparator)) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir, program);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return candidate.toAbsolutePath().toString();
-            }
-        }
-        throw new BadProgramException("command not found: " + program + " (not a .jar file, and not an executable"
-            + " on PATH)");
+        Executables.Lookup lookup = Executables.find(program, System.getenv("PATH"));
+        return lookup.path().orElseThrow(() -> new BadProgramException(lookup.problem()
+            + (lookup.problem().startsWith("command not found") ? " (not a .jar file, and not an executable on PATH)"
+                : "")));
     }
 
     /** The user's classpath followed by the runtime jars user code needs. */

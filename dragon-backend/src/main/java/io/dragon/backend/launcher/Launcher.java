@@ -25,6 +25,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
@@ -52,6 +53,7 @@ public final class Launcher {
     private final LaunchOptions options;
     private final String runtimeId;
     private final Path logDir;
+    private final InputStream stdin;
     private final OutputWriter output;
     private final CountDownLatch halted = new CountDownLatch(1);
     private final Process localServices;
@@ -69,12 +71,19 @@ public final class Launcher {
      * this one sets up).
      */
     public Launcher(LaunchOptions options, LaunchParameters params, Process localServices) {
+        this(options, params, localServices, System.in, new FileOutputStream(FileDescriptor.out),
+            new FileOutputStream(FileDescriptor.err));
+    }
+
+    /** A launcher whose head reads {@code stdin} and whose processes write to {@code stdout} and {@code stderr}. */
+    Launcher(LaunchOptions options, LaunchParameters params, Process localServices, InputStream stdin,
+             OutputStream stdout, OutputStream stderr) {
+        this.stdin = stdin;
         this.options = options;
         this.runtimeId = params.runtimeId();
         this.logDir = Path.of(params.logDir());
         this.localServices = localServices;
-        this.output = new OutputWriter(new FileOutputStream(FileDescriptor.out),
-            new FileOutputStream(FileDescriptor.err), options.labelOutput());
+        this.output = new OutputWriter(stdout, stderr, options.labelOutput());
     }
 
     /** Runs the program in a fresh runtime; returns the head's exit code, or one of the launcher's own. */
@@ -174,7 +183,7 @@ public final class Launcher {
         }
         headPuid = created.info().pUid();
         LOG.info("head process p_uid {} started, pid {}", headPuid, created.info().pid());
-        forwardStdin(System.in);
+        forwardStdin(stdin);
     }
 
     private void beginTeardown() throws InterruptedException {

@@ -1,21 +1,32 @@
 package io.dragon.backend.localservices;
 
+import io.dragon.backend.Executables;
 import io.dragon.core.channels.Channel;
 import io.dragon.core.infrastructure.Facts;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.LaunchParameters;
+import io.dragon.core.memory.AllocationTooLargeException;
 import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.PoolFullException;
 import io.dragon.core.messages.MalformedMessageException;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.MessageChannel;
 import io.dragon.core.messages.Messages.AbnormalTermination;
 import io.dragon.core.messages.Messages.GSPingSH;
 import io.dragon.core.messages.Messages.ProcessSpec;
+import io.dragon.core.messages.Messages.SHChannelCreate;
+import io.dragon.core.messages.Messages.SHChannelCreateResponse;
+import io.dragon.core.messages.Messages.SHChannelDestroy;
+import io.dragon.core.messages.Messages.SHChannelDestroyResponse;
 import io.dragon.core.messages.Messages.SHChannelsUp;
 import io.dragon.core.messages.Messages.SHFwdInput;
 import io.dragon.core.messages.Messages.SHHaltBE;
 import io.dragon.core.messages.Messages.SHIsUp;
 import io.dragon.core.messages.Messages.SHPingGS;
+import io.dragon.core.messages.Messages.SHPoolCreate;
+import io.dragon.core.messages.Messages.SHPoolCreateResponse;
+import io.dragon.core.messages.Messages.SHPoolDestroy;
+import io.dragon.core.messages.Messages.SHPoolDestroyResponse;
 import io.dragon.core.messages.Messages.SHProcessCreate;
 import io.dragon.core.messages.Messages.SHProcessCreateResponse;
 import io.dragon.core.messages.Messages.SHProcessKill;
@@ -23,7 +34,6 @@ import io.dragon.core.messages.Messages.SHProcessKillResponse;
 import io.dragon.core.messages.Messages.SHTeardown;
 import io.dragon.core.messages.PipeCodec;
 import io.dragon.core.messages.Response;
-import io.dragon.core.shm.Signals;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,6 +42,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.logging.log4j.LogManager;
@@ -57,7 +69,16 @@ public final class LocalServices {
     private final String hostname = HostId.hostname();
     private final AtomicLong tags = new AtomicLong();
     private final Map<Long, ManagedProcess> processes = new ConcurrentHashMap<>();
-    private final List<Pool> pools = new ArrayList<>();
+    /** Threads that report exits of managed processes (reused: a process launch costs no thread here). */
+    private final ExecutorService exitWaiters = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "exit-waiter");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** Pools of this node by m_uid: the two made at bringup and those users asked for. */
+    private final Map<Long, Pool> pools = new ConcurrentHashMap<>();
+    /** User channels made here for Global Services, by c_uid. */
+    private final Map<Long, Channel> channels = new ConcurrentHashMap<>();
     private Pool infraPool;
     private MessageChannel inbox;
     private MessageChannel gs;
@@ -119,7 +140,7 @@ public final class LocalServices {
 
     private Pool createPool(long muid, long size) {
         Pool pool = Pool.create(params.runtimeId(), muid, size);
-        pools.add(pool);
+        pools.put(muid, pool);
         LOG.info("created {}", pool);
         return pool;
     }
@@ -183,6 +204,14 @@ public final class LocalServices {
                 }
             } else if (message instanceof SHProcessKill kill) {
                 killProcess(kill);
+            } else if (message instanceof SHChannelCreate create) {
+                gs.send(createChannel(create));
+            } else if (message instanceof SHChannelDestroy destroy) {
+                gs.send(destroyChannel(destroy));
+            } else if (message instanceof SHPoolCreate create) {
+                gs.send(createPool(create));
+            } else if (message instanceof SHPoolDestroy destroy) {
+                gs.send(destroyPool(destroy));
             } else if (message instanceof SHTeardown) {
                 LOG.info("teardown requested");
                 return;
@@ -210,13 +239,14 @@ public final class LocalServices {
             .withReturnChannel(returnChannel.serialize()).toEnvironment());
         SHProcessCreateResponse response;
         try {
-            Process process = builder.start();
-            ManagedProcess managed = new ManagedProcess(request.tPuid(), process, hostname, launcher, gs, tags);
+            Executables.Lookup lookup = Executables.find(spec.exe(), builder.environment().get("PATH"));
+            command.set(0, lookup.path().orElseThrow(() -> new IOException(lookup.problem())));
+            ManagedProcess managed = ManagedProcess.start(request.tPuid(), builder, hostname, launcher, gs, tags,
+                exitWaiters);
             processes.put(request.tPuid(), managed);
-            managed.startPumps();
-            LOG.info("started p_uid {} (pid {}): {}", request.tPuid(), process.pid(), command);
+            LOG.info("started p_uid {} (pid {}): {}", request.tPuid(), managed.pid(), command);
             response = new SHProcessCreateResponse(tags.incrementAndGet(), request.tag(), Response.SUCCESS, "",
-                process.pid(), returnChannel.serialize());
+                managed.pid(), returnChannel.serialize());
         } catch (IOException | RuntimeException e) {
             returnChannel.destroy();
             String why = "cannot start " + spec.exe() + " on " + hostname + ": " + e.getMessage();
@@ -229,10 +259,75 @@ public final class LocalServices {
 
     private void killProcess(SHProcessKill request) throws InterruptedException {
         ManagedProcess process = processes.get(request.tPuid());
-        boolean sent = process != null && process.isAlive() && Signals.kill(process.pid(), request.signal());
+        boolean sent = process != null && process.isAlive() && process.signal(request.signal());
         gs.send(new SHProcessKillResponse(tags.incrementAndGet(), request.tag(),
             sent ? Response.SUCCESS : Response.NOT_FOUND, sent ? "" : "p_uid " + request.tPuid()
                 + " is not running on " + hostname));
+    }
+
+    private SHChannelCreateResponse createChannel(SHChannelCreate request) {
+        Pool pool = pools.get(request.muid());
+        try {
+            if (pool == null) {
+                throw new IllegalArgumentException("no pool with m_uid " + request.muid() + " on " + hostname);
+            }
+            Channel channel = Channel.create(pool, request.cuid(), request.capacity(), request.blockSize());
+            channels.put(request.cuid(), channel);
+            LOG.debug("created {}", channel);
+            return new SHChannelCreateResponse(tags.incrementAndGet(), request.tag(), Response.SUCCESS, "",
+                channel.serialize());
+        } catch (PoolFullException | AllocationTooLargeException e) {
+            return new SHChannelCreateResponse(tags.incrementAndGet(), request.tag(), Response.FAIL,
+                "cannot create channel " + request.cuid() + ": " + e.getMessage() + poolSizeHint(request.muid()),
+                null);
+        } catch (RuntimeException e) {
+            return new SHChannelCreateResponse(tags.incrementAndGet(), request.tag(), Response.FAIL,
+                "cannot create channel " + request.cuid() + ": " + e.getMessage(), null);
+        }
+    }
+
+    private SHChannelDestroyResponse destroyChannel(SHChannelDestroy request) {
+        Channel channel = channels.remove(request.cuid());
+        if (channel == null) {
+            return new SHChannelDestroyResponse(tags.incrementAndGet(), request.tag(), Response.NOT_FOUND,
+                "no channel " + request.cuid() + " on " + hostname);
+        }
+        if (channel.pool().isMapped()) {
+            channel.destroy();
+        }
+        return new SHChannelDestroyResponse(tags.incrementAndGet(), request.tag(), Response.SUCCESS, "");
+    }
+
+    private SHPoolCreateResponse createPool(SHPoolCreate request) {
+        try {
+            Pool pool = createPool(request.muid(), request.size());
+            return new SHPoolCreateResponse(tags.incrementAndGet(), request.tag(), Response.SUCCESS, "",
+                pool.descriptor().serialize());
+        } catch (RuntimeException e) {
+            return new SHPoolCreateResponse(tags.incrementAndGet(), request.tag(), Response.FAIL,
+                "cannot create a pool of " + request.size() + " bytes on " + hostname + ": " + e.getMessage(), null);
+        }
+    }
+
+    private SHPoolDestroyResponse destroyPool(SHPoolDestroy request) {
+        Pool pool = pools.remove(request.muid());
+        if (pool == null) {
+            return new SHPoolDestroyResponse(tags.incrementAndGet(), request.tag(), Response.NOT_FOUND,
+                "no pool " + request.muid() + " on " + hostname);
+        }
+        channels.values().removeIf(channel -> channel.pool() == pool);
+        pool.destroy();
+        LOG.info("destroyed {}", pool);
+        return new SHPoolDestroyResponse(tags.incrementAndGet(), request.tag(), Response.SUCCESS, "");
+    }
+
+    /** How to get a bigger pool, for errors about full node pools. */
+    private String poolSizeHint(long muid) {
+        if (muid == Facts.DEFAULT_POOL_MUID + 2L * params.nodeIndex()) {
+            return " (the default pool has " + params.defaultPoolSize() + " bytes: start dragon with a larger"
+                + " --pool-size, or destroy objects you no longer need)";
+        }
+        return " (create a larger pool, or destroy objects you no longer need)";
     }
 
     private void reportAbnormal(String why) {
@@ -270,7 +365,7 @@ public final class LocalServices {
         } catch (InterruptedException | RuntimeException e) {
             LOG.warn("teardown incomplete: {}", e.toString());
         } finally {
-            for (Pool pool : pools) {
+            for (Pool pool : pools.values()) {
                 pool.destroy();
                 LOG.info("destroyed {}", pool);
             }

@@ -3,11 +3,14 @@ package io.dragon.backend.localservices;
 import io.dragon.core.messages.MessageChannel;
 import io.dragon.core.messages.Messages.SHFwdOutput;
 import io.dragon.core.messages.Messages.SHProcessExit;
+import io.dragon.core.shm.Signals;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,36 +18,49 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * A process Local Services started for Global Services. Two pump threads forward its stdout and stderr to the
- * launcher in {@link SHFwdOutput} pieces; when both streams have ended, the last pump reports the exit to Global
- * Services, so a process's output always arrives before news of its exit.
+ * A process Local Services started for Global Services, as the leader of its own process group (so that a signal
+ * or a teardown reaches whatever it started too). Two pump threads forward its stdout and stderr to the launcher
+ * in {@link SHFwdOutput} pieces. Its exit is reported once its output has ended, so output arrives before the news
+ * of the exit, or after {@link #OUTPUT_GRACE_MS} if something it started still holds its output open.
  */
 final class ManagedProcess {
+    /** How long an exit report waits for the output of a process whose children still hold its pipes. */
+    static final long OUTPUT_GRACE_MS = 200;
     private static final Logger LOG = LogManager.getLogger(ManagedProcess.class);
+    private static final String SETSID = "/usr/bin/setsid";
 
     private final long pUid;
     private final Process process;
     private final String hostname;
     private final MessageChannel output;
-    private final MessageChannel exits;
     private final AtomicLong tags;
     private final AtomicInteger openStreams = new AtomicInteger(2);
     private final CountDownLatch outputDone = new CountDownLatch(1);
     private volatile boolean reportExit = true;
 
-    ManagedProcess(long pUid, Process process, String hostname, MessageChannel output, MessageChannel exits,
-                   AtomicLong tags) {
+    private ManagedProcess(long pUid, Process process, String hostname, MessageChannel output, AtomicLong tags) {
         this.pUid = pUid;
         this.process = process;
         this.hostname = hostname;
         this.output = output;
-        this.exits = exits;
         this.tags = tags;
     }
 
-    void startPumps() {
-        pump(process.getInputStream(), 1);
-        pump(process.getErrorStream(), 2);
+    /**
+     * Starts {@code builder}'s command as a process group leader, forwards its output to {@code output} and
+     * reports its exit to {@code exits}, waiting on {@code waiter}.
+     */
+    static ManagedProcess start(long pUid, ProcessBuilder builder, String hostname, MessageChannel output,
+                                MessageChannel exits, AtomicLong tags, Executor waiter) throws IOException {
+        List<String> command = builder.command();
+        if (new java.io.File(SETSID).canExecute()) {
+            command.add(0, SETSID); // setsid execs in place: the pid stays that of the program
+        }
+        ManagedProcess managed = new ManagedProcess(pUid, builder.start(), hostname, output, tags);
+        managed.pump(managed.process.getInputStream(), 1);
+        managed.pump(managed.process.getErrorStream(), 2);
+        managed.process.onExit().thenRunAsync(() -> managed.reportExit(exits), waiter);
+        return managed;
     }
 
     long pUid() {
@@ -57,6 +73,11 @@ final class ManagedProcess {
 
     boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** Sends {@code signal} to the process and everything it started; false if none of them is left. */
+    boolean signal(int signal) {
+        return Signals.killGroup(process.pid(), signal);
     }
 
     /** Feeds bytes to the process's stdin; {@code eof} closes it. */
@@ -75,15 +96,15 @@ final class ManagedProcess {
         }
     }
 
-    /** Stops the process: SIGTERM, then SIGKILL after {@code graceMillis}. Does not report the exit. */
+    /** Stops the process group: SIGTERM, then SIGKILL after {@code graceMillis}. Does not report the exit. */
     void stop(long graceMillis) throws InterruptedException {
         reportExit = false;
-        process.destroy();
+        signal(Signals.SIGTERM);
         if (!process.waitFor(graceMillis, TimeUnit.MILLISECONDS)) {
             LOG.warn("p_uid {} (pid {}) ignored SIGTERM for {} ms; killing it", pUid, process.pid(), graceMillis);
-            process.destroyForcibly();
-            process.waitFor(graceMillis, TimeUnit.MILLISECONDS);
         }
+        signal(Signals.SIGKILL); // also what it started and left behind
+        process.waitFor(graceMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Waits for the output pumps to forward everything the process wrote. */
@@ -108,16 +129,18 @@ final class ManagedProcess {
             }
             if (openStreams.decrementAndGet() == 0) {
                 outputDone.countDown();
-                reportExit();
             }
         }, "pump-" + pUid + "-" + fd);
         thread.setDaemon(true);
         thread.start();
     }
 
-    private void reportExit() {
+    private void reportExit(MessageChannel exits) {
         try {
-            int exitCode = process.waitFor();
+            if (!outputDone.await(OUTPUT_GRACE_MS, TimeUnit.MILLISECONDS)) {
+                LOG.info("p_uid {} exited but what it started still holds its output open", pUid);
+            }
+            int exitCode = process.exitValue();
             LOG.info("p_uid {} (pid {}) exited with {}", pUid, process.pid(), exitCode);
             if (reportExit) {
                 exits.send(new SHProcessExit(tags.incrementAndGet(), pUid, exitCode));

@@ -3,6 +3,23 @@ package io.dragon.core.client;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.MessageChannel;
+import io.dragon.core.messages.Messages.ChannelInfo;
+import io.dragon.core.messages.Messages.GSChannelCreate;
+import io.dragon.core.messages.Messages.GSChannelCreateResponse;
+import io.dragon.core.messages.Messages.GSChannelDestroy;
+import io.dragon.core.messages.Messages.GSChannelDestroyResponse;
+import io.dragon.core.messages.Messages.GSChannelList;
+import io.dragon.core.messages.Messages.GSChannelListResponse;
+import io.dragon.core.messages.Messages.GSChannelQuery;
+import io.dragon.core.messages.Messages.GSChannelQueryResponse;
+import io.dragon.core.messages.Messages.GSPoolCreate;
+import io.dragon.core.messages.Messages.GSPoolCreateResponse;
+import io.dragon.core.messages.Messages.GSPoolDestroy;
+import io.dragon.core.messages.Messages.GSPoolDestroyResponse;
+import io.dragon.core.messages.Messages.GSPoolList;
+import io.dragon.core.messages.Messages.GSPoolListResponse;
+import io.dragon.core.messages.Messages.GSPoolQuery;
+import io.dragon.core.messages.Messages.GSPoolQueryResponse;
 import io.dragon.core.messages.Messages.GSProcessCreate;
 import io.dragon.core.messages.Messages.GSProcessCreateResponse;
 import io.dragon.core.messages.Messages.GSProcessJoin;
@@ -13,6 +30,7 @@ import io.dragon.core.messages.Messages.GSProcessList;
 import io.dragon.core.messages.Messages.GSProcessListResponse;
 import io.dragon.core.messages.Messages.GSProcessQuery;
 import io.dragon.core.messages.Messages.GSProcessQueryResponse;
+import io.dragon.core.messages.Messages.PoolInfo;
 import io.dragon.core.messages.Messages.ProcessInfo;
 import io.dragon.core.messages.Messages.ProcessSpec;
 import io.dragon.core.messages.Request;
@@ -97,6 +115,60 @@ public final class GlobalServicesClient {
     public void kill(long pUid, int signal) {
         request(tag -> new GSProcessKill(tag, params.pUid(), answers.cuid(), pUid, signal),
             GSProcessKillResponse.class);
+    }
+
+    /**
+     * Creates a channel of {@code capacity} messages (up to {@code blockSize} bytes each inline) in pool
+     * {@code muid}, or in this node's default pool if {@code muid} is 0; {@code name} may be null.
+     */
+    public ChannelInfo createChannel(long muid, int capacity, int blockSize, String name) {
+        return request(tag -> new GSChannelCreate(tag, params.pUid(), answers.cuid(), muid, capacity, blockSize,
+            name), GSChannelCreateResponse.class).info();
+    }
+
+    public ChannelInfo queryChannel(long cuid) {
+        return request(tag -> new GSChannelQuery(tag, params.pUid(), answers.cuid(), cuid, null),
+            GSChannelQueryResponse.class).info();
+    }
+
+    public ChannelInfo queryChannel(String name) {
+        return request(tag -> new GSChannelQuery(tag, params.pUid(), answers.cuid(), 0, name),
+            GSChannelQueryResponse.class).info();
+    }
+
+    public List<ChannelInfo> channels() {
+        return request(tag -> new GSChannelList(tag, params.pUid(), answers.cuid()), GSChannelListResponse.class)
+            .channels();
+    }
+
+    public void destroyChannel(long cuid) {
+        request(tag -> new GSChannelDestroy(tag, params.pUid(), answers.cuid(), cuid),
+            GSChannelDestroyResponse.class);
+    }
+
+    /** Creates a pool of {@code size} bytes on this node; {@code name} may be null. */
+    public PoolInfo createPool(long size, String name) {
+        return request(tag -> new GSPoolCreate(tag, params.pUid(), answers.cuid(), size, name),
+            GSPoolCreateResponse.class).info();
+    }
+
+    public PoolInfo queryPool(long muid) {
+        return request(tag -> new GSPoolQuery(tag, params.pUid(), answers.cuid(), muid, null),
+            GSPoolQueryResponse.class).info();
+    }
+
+    public PoolInfo queryPool(String name) {
+        return request(tag -> new GSPoolQuery(tag, params.pUid(), answers.cuid(), 0, name),
+            GSPoolQueryResponse.class).info();
+    }
+
+    public List<PoolInfo> pools() {
+        return request(tag -> new GSPoolList(tag, params.pUid(), answers.cuid()), GSPoolListResponse.class).pools();
+    }
+
+    /** Destroys a pool and everything in it. */
+    public void destroyPool(long muid) {
+        request(tag -> new GSPoolDestroy(tag, params.pUid(), answers.cuid(), muid), GSPoolDestroyResponse.class);
     }
 
     /**

@@ -1,10 +1,26 @@
 package io.dragon.core.messages;
 
 import io.dragon.core.messages.Messages.AbnormalTermination;
+import io.dragon.core.messages.Messages.GSChannelCreate;
+import io.dragon.core.messages.Messages.GSChannelCreateResponse;
+import io.dragon.core.messages.Messages.GSChannelDestroy;
+import io.dragon.core.messages.Messages.GSChannelDestroyResponse;
+import io.dragon.core.messages.Messages.GSChannelList;
+import io.dragon.core.messages.Messages.GSChannelListResponse;
+import io.dragon.core.messages.Messages.GSChannelQuery;
+import io.dragon.core.messages.Messages.GSChannelQueryResponse;
 import io.dragon.core.messages.Messages.GSHalted;
 import io.dragon.core.messages.Messages.GSHeadExit;
 import io.dragon.core.messages.Messages.GSIsUp;
 import io.dragon.core.messages.Messages.GSPingSH;
+import io.dragon.core.messages.Messages.GSPoolCreate;
+import io.dragon.core.messages.Messages.GSPoolCreateResponse;
+import io.dragon.core.messages.Messages.GSPoolDestroy;
+import io.dragon.core.messages.Messages.GSPoolDestroyResponse;
+import io.dragon.core.messages.Messages.GSPoolList;
+import io.dragon.core.messages.Messages.GSPoolListResponse;
+import io.dragon.core.messages.Messages.GSPoolQuery;
+import io.dragon.core.messages.Messages.GSPoolQueryResponse;
 import io.dragon.core.messages.Messages.GSProcessCreate;
 import io.dragon.core.messages.Messages.GSProcessCreateResponse;
 import io.dragon.core.messages.Messages.GSProcessJoin;
@@ -16,12 +32,20 @@ import io.dragon.core.messages.Messages.GSProcessListResponse;
 import io.dragon.core.messages.Messages.GSProcessQuery;
 import io.dragon.core.messages.Messages.GSProcessQueryResponse;
 import io.dragon.core.messages.Messages.GSTeardown;
+import io.dragon.core.messages.Messages.SHChannelCreate;
+import io.dragon.core.messages.Messages.SHChannelCreateResponse;
+import io.dragon.core.messages.Messages.SHChannelDestroy;
+import io.dragon.core.messages.Messages.SHChannelDestroyResponse;
 import io.dragon.core.messages.Messages.SHChannelsUp;
 import io.dragon.core.messages.Messages.SHFwdInput;
 import io.dragon.core.messages.Messages.SHFwdOutput;
 import io.dragon.core.messages.Messages.SHHaltBE;
 import io.dragon.core.messages.Messages.SHIsUp;
 import io.dragon.core.messages.Messages.SHPingGS;
+import io.dragon.core.messages.Messages.SHPoolCreate;
+import io.dragon.core.messages.Messages.SHPoolCreateResponse;
+import io.dragon.core.messages.Messages.SHPoolDestroy;
+import io.dragon.core.messages.Messages.SHPoolDestroyResponse;
 import io.dragon.core.messages.Messages.SHProcessCreate;
 import io.dragon.core.messages.Messages.SHProcessCreateResponse;
 import io.dragon.core.messages.Messages.SHProcessExit;
@@ -61,7 +85,32 @@ public enum MessageType {
     SH_PROCESS_KILL(33, SHProcessKill.class),
     SH_PROCESS_KILL_RESPONSE(34, SHProcessKillResponse.class),
     SH_FWD_OUTPUT(35, SHFwdOutput.class),
-    SH_FWD_INPUT(36, SHFwdInput.class);
+    SH_FWD_INPUT(36, SHFwdInput.class),
+
+    GS_CHANNEL_CREATE(40, GSChannelCreate.class),
+    GS_CHANNEL_CREATE_RESPONSE(41, GSChannelCreateResponse.class),
+    GS_CHANNEL_QUERY(42, GSChannelQuery.class),
+    GS_CHANNEL_QUERY_RESPONSE(43, GSChannelQueryResponse.class),
+    GS_CHANNEL_LIST(44, GSChannelList.class),
+    GS_CHANNEL_LIST_RESPONSE(45, GSChannelListResponse.class),
+    GS_CHANNEL_DESTROY(46, GSChannelDestroy.class),
+    GS_CHANNEL_DESTROY_RESPONSE(47, GSChannelDestroyResponse.class),
+    SH_CHANNEL_CREATE(48, SHChannelCreate.class),
+    SH_CHANNEL_CREATE_RESPONSE(49, SHChannelCreateResponse.class),
+    SH_CHANNEL_DESTROY(50, SHChannelDestroy.class),
+    SH_CHANNEL_DESTROY_RESPONSE(51, SHChannelDestroyResponse.class),
+    GS_POOL_CREATE(52, GSPoolCreate.class),
+    GS_POOL_CREATE_RESPONSE(53, GSPoolCreateResponse.class),
+    GS_POOL_QUERY(54, GSPoolQuery.class),
+    GS_POOL_QUERY_RESPONSE(55, GSPoolQueryResponse.class),
+    GS_POOL_LIST(56, GSPoolList.class),
+    GS_POOL_LIST_RESPONSE(57, GSPoolListResponse.class),
+    GS_POOL_DESTROY(58, GSPoolDestroy.class),
+    GS_POOL_DESTROY_RESPONSE(59, GSPoolDestroyResponse.class),
+    SH_POOL_CREATE(60, SHPoolCreate.class),
+    SH_POOL_CREATE_RESPONSE(61, SHPoolCreateResponse.class),
+    SH_POOL_DESTROY(62, SHPoolDestroy.class),
+    SH_POOL_DESTROY_RESPONSE(63, SHPoolDestroyResponse.class);
 
     private static final Map<Integer, MessageType> BY_CODE = new HashMap<>();
     private static final Map<Class<?>, MessageType> BY_CLASS = new HashMap<>();

@@ -128,4 +128,104 @@ public final class Messages {
     /** Bytes for a managed process's stdin; {@code eof} closes it. */
     public record SHFwdInput(long tag, long tPuid, byte[] data, boolean eof) implements Message {
     }
+
+    // ---- channels and pools
+
+    public enum ObjectState {
+        ACTIVE, DESTROYED
+    }
+
+    /** What Global Services knows of a channel; {@code descriptor} attaches to it on its node. */
+    public record ChannelInfo(long cuid, String name, long muid, int node, int capacity, int blockSize,
+                              ObjectState state, byte[] descriptor) {
+    }
+
+    /** What Global Services knows of a pool; {@code descriptor} attaches to it on its node. */
+    public record PoolInfo(long muid, String name, int node, long size, ObjectState state, byte[] descriptor) {
+    }
+
+    /** Creates a channel in pool {@code muid} (0: the default pool of the requester's node). */
+    public record GSChannelCreate(long tag, long pUid, long rCuid, long muid, int capacity, int blockSize,
+                                  String name) implements Request {
+    }
+
+    public record GSChannelCreateResponse(long tag, long ref, int err, String errInfo, ChannelInfo info)
+        implements Response {
+    }
+
+    /** A channel by c_uid, or by name when {@code name} is not empty. */
+    public record GSChannelQuery(long tag, long pUid, long rCuid, long cuid, String name) implements Request {
+    }
+
+    public record GSChannelQueryResponse(long tag, long ref, int err, String errInfo, ChannelInfo info)
+        implements Response {
+    }
+
+    public record GSChannelList(long tag, long pUid, long rCuid) implements Request {
+    }
+
+    public record GSChannelListResponse(long tag, long ref, int err, String errInfo, List<ChannelInfo> channels)
+        implements Response {
+    }
+
+    public record GSChannelDestroy(long tag, long pUid, long rCuid, long cuid) implements Request {
+    }
+
+    public record GSChannelDestroyResponse(long tag, long ref, int err, String errInfo) implements Response {
+    }
+
+    public record SHChannelCreate(long tag, long pUid, long rCuid, long cuid, long muid, int capacity, int blockSize)
+        implements Request {
+    }
+
+    public record SHChannelCreateResponse(long tag, long ref, int err, String errInfo, byte[] descriptor)
+        implements Response {
+    }
+
+    public record SHChannelDestroy(long tag, long pUid, long rCuid, long cuid) implements Request {
+    }
+
+    public record SHChannelDestroyResponse(long tag, long ref, int err, String errInfo) implements Response {
+    }
+
+    /** Creates a pool of {@code size} bytes on the requester's node. */
+    public record GSPoolCreate(long tag, long pUid, long rCuid, long size, String name) implements Request {
+    }
+
+    public record GSPoolCreateResponse(long tag, long ref, int err, String errInfo, PoolInfo info)
+        implements Response {
+    }
+
+    /** A pool by m_uid, or by name when {@code name} is not empty. */
+    public record GSPoolQuery(long tag, long pUid, long rCuid, long muid, String name) implements Request {
+    }
+
+    public record GSPoolQueryResponse(long tag, long ref, int err, String errInfo, PoolInfo info) implements Response {
+    }
+
+    public record GSPoolList(long tag, long pUid, long rCuid) implements Request {
+    }
+
+    public record GSPoolListResponse(long tag, long ref, int err, String errInfo, List<PoolInfo> pools)
+        implements Response {
+    }
+
+    public record GSPoolDestroy(long tag, long pUid, long rCuid, long muid) implements Request {
+    }
+
+    public record GSPoolDestroyResponse(long tag, long ref, int err, String errInfo) implements Response {
+    }
+
+    public record SHPoolCreate(long tag, long pUid, long rCuid, long muid, long size) implements Request {
+    }
+
+    public record SHPoolCreateResponse(long tag, long ref, int err, String errInfo, byte[] descriptor)
+        implements Response {
+    }
+
+    public record SHPoolDestroy(long tag, long pUid, long rCuid, long muid) implements Request {
+    }
+
+    public record SHPoolDestroyResponse(long tag, long ref, int err, String errInfo) implements Response {
+    }
 }

@@ -19,14 +19,28 @@ public final class Signals {
      * @return false if no such process exists
      */
     public static boolean kill(long pid, int signal) {
-        if (LibC.kill((int) pid, signal) == 0) {
+        return send((int) pid, signal, "process " + pid);
+    }
+
+    /**
+     * Sends {@code signal} to every process of the group {@code pgid} (a process started as a session leader, and
+     * what it started).
+     *
+     * @return false if the group has no process left
+     */
+    public static boolean killGroup(long pgid, int signal) {
+        return send((int) -pgid, signal, "process group " + pgid);
+    }
+
+    private static boolean send(int target, int signal, String what) {
+        if (LibC.kill(target, signal) == 0) {
             return true;
         }
         int errno = Native.getLastError();
         if (errno == ESRCH) {
             return false;
         }
-        throw new SharedMemoryException("cannot send signal " + signal + " to process " + pid + ": "
+        throw new SharedMemoryException("cannot send signal " + signal + " to " + what + ": "
             + LibC.errnoText(errno));
     }
 }

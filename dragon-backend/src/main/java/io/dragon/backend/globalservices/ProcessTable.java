@@ -1,0 +1,189 @@
+package io.dragon.backend.globalservices;
+
+import io.dragon.core.infrastructure.Facts;
+import io.dragon.core.messages.MessageChannel;
+import io.dragon.core.messages.Messages.GSHeadExit;
+import io.dragon.core.messages.Messages.GSProcessCreate;
+import io.dragon.core.messages.Messages.GSProcessCreateResponse;
+import io.dragon.core.messages.Messages.GSProcessJoin;
+import io.dragon.core.messages.Messages.GSProcessJoinResponse;
+import io.dragon.core.messages.Messages.GSProcessKill;
+import io.dragon.core.messages.Messages.GSProcessKillResponse;
+import io.dragon.core.messages.Messages.GSProcessList;
+import io.dragon.core.messages.Messages.GSProcessListResponse;
+import io.dragon.core.messages.Messages.GSProcessQuery;
+import io.dragon.core.messages.Messages.GSProcessQueryResponse;
+import io.dragon.core.messages.Messages.ProcessState;
+import io.dragon.core.messages.Messages.SHProcessCreate;
+import io.dragon.core.messages.Messages.SHProcessCreateResponse;
+import io.dragon.core.messages.Messages.SHProcessExit;
+import io.dragon.core.messages.Messages.SHProcessKill;
+import io.dragon.core.messages.Response;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/** Global Services' managed processes: create, join, query, list, kill, and their exits. */
+final class ProcessTable {
+    private static final Logger LOG = LogManager.getLogger(ProcessTable.class);
+
+    private final Outbox outbox;
+    private final Map<Long, ProcessRecord> processes = new LinkedHashMap<>();
+    private final Map<String, ProcessRecord> byName = new HashMap<>();
+    private final List<Join> joins = new ArrayList<>();
+    private long nextPuid = Facts.FIRST_USER_ID;
+    private long headPuid = -1;
+
+    private record Join(GSProcessJoin request, long deadlineNanos) {
+    }
+
+    ProcessTable(Outbox outbox) {
+        this.outbox = outbox;
+    }
+
+    /** Return channels of processes are user-range channels; Global Services picks their c_uids. */
+    void create(GSProcessCreate request, long returnCuid) throws InterruptedException {
+        String name = request.spec().name();
+        if (name != null && byName.containsKey(name)) {
+            outbox.reply(request, new GSProcessCreateResponse(outbox.nextTag(), request.tag(), Response.ALREADY,
+                "a process named '" + name + "' exists already", byName.get(name).info()));
+            return;
+        }
+        ProcessRecord record = new ProcessRecord(nextPuid++, request.spec(), 0);
+        processes.put(record.pUid, record);
+        if (name != null) {
+            byName.put(name, record);
+        }
+        if (request.spec().head()) {
+            headPuid = record.pUid;
+        }
+        outbox.ask(tag -> new SHProcessCreate(tag, outbox.pUid(), outbox.cuid(), record.pUid, returnCuid,
+            request.spec()), response -> created(request, record, (SHProcessCreateResponse) response));
+    }
+
+    private void created(GSProcessCreate request, ProcessRecord record, SHProcessCreateResponse response)
+        throws InterruptedException {
+        if (response.ok()) {
+            record.state = ProcessState.ACTIVE;
+            record.pid = response.pid();
+            record.returnChannel = MessageChannel.attach(response.returnChannel());
+            outbox.addReplyChannel(record.returnChannel);
+        } else {
+            record.state = ProcessState.FAILED;
+            record.exitCode = -1;
+            if (record.spec.name() != null) {
+                byName.remove(record.spec.name());
+            }
+        }
+        outbox.reply(request, new GSProcessCreateResponse(outbox.nextTag(), request.tag(), response.err(),
+            response.errInfo(), record.info()));
+        if (!response.ok()) {
+            completeJoins(record);
+        }
+    }
+
+    void exited(SHProcessExit exit) throws InterruptedException {
+        ProcessRecord record = processes.get(exit.pUid());
+        if (record == null) {
+            LOG.warn("exit of unknown p_uid {}", exit.pUid());
+            return;
+        }
+        record.state = ProcessState.EXITED;
+        record.exitCode = exit.exitCode();
+        if (record.returnChannel != null) {
+            outbox.removeReplyChannel(record.returnChannel.cuid());
+            record.returnChannel.channel().destroy();
+            record.returnChannel = null;
+        }
+        completeJoins(record);
+        if (record.pUid == headPuid) {
+            LOG.info("the head process p_uid {} exited with {}", record.pUid, record.exitCode);
+            outbox.tellLauncher(new GSHeadExit(outbox.nextTag(), record.pUid, record.exitCode));
+        }
+    }
+
+    void join(GSProcessJoin request) throws InterruptedException {
+        ProcessRecord record = processes.get(request.tPuid());
+        if (record == null) {
+            outbox.reply(request, new GSProcessJoinResponse(outbox.nextTag(), request.tag(), Response.NOT_FOUND,
+                notFound(request.tPuid(), null), null));
+        } else if (record.hasEnded()) {
+            outbox.reply(request, new GSProcessJoinResponse(outbox.nextTag(), request.tag(), Response.SUCCESS, "",
+                record.info()));
+        } else {
+            long deadline = request.timeoutMillis() < 0 ? Long.MAX_VALUE
+                : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(request.timeoutMillis());
+            joins.add(new Join(request, deadline));
+        }
+    }
+
+    void query(GSProcessQuery request) throws InterruptedException {
+        ProcessRecord record = request.name() != null && !request.name().isEmpty() ? byName.get(request.name())
+            : processes.get(request.tPuid());
+        outbox.reply(request, record == null
+            ? new GSProcessQueryResponse(outbox.nextTag(), request.tag(), Response.NOT_FOUND,
+                notFound(request.tPuid(), request.name()), null)
+            : new GSProcessQueryResponse(outbox.nextTag(), request.tag(), Response.SUCCESS, "", record.info()));
+    }
+
+    void list(GSProcessList request) throws InterruptedException {
+        outbox.reply(request, new GSProcessListResponse(outbox.nextTag(), request.tag(), Response.SUCCESS, "",
+            processes.values().stream().map(ProcessRecord::info).toList()));
+    }
+
+    void kill(GSProcessKill request) throws InterruptedException {
+        ProcessRecord record = processes.get(request.tPuid());
+        if (record == null || record.hasEnded()) {
+            outbox.reply(request, new GSProcessKillResponse(outbox.nextTag(), request.tag(), Response.NOT_FOUND,
+                record == null ? notFound(request.tPuid(), null) : "p_uid " + request.tPuid() + " has exited"));
+            return;
+        }
+        outbox.ask(tag -> new SHProcessKill(tag, outbox.pUid(), outbox.cuid(), request.tPuid(), request.signal()),
+            response -> outbox.reply(request, new GSProcessKillResponse(outbox.nextTag(), request.tag(),
+                response.err(), response.errInfo())));
+    }
+
+    /** Answers joins whose timeout has passed; returns how long until the next one may (at most 100 ms). */
+    long expireJoins() throws InterruptedException {
+        long now = System.nanoTime();
+        long wait = TimeUnit.MILLISECONDS.toNanos(100);
+        for (Iterator<Join> it = joins.iterator(); it.hasNext(); ) {
+            Join join = it.next();
+            if (join.deadlineNanos() == Long.MAX_VALUE) {
+                continue;
+            }
+            long left = join.deadlineNanos() - now;
+            if (left <= 0) {
+                it.remove();
+                GSProcessJoin request = join.request();
+                outbox.reply(request, new GSProcessJoinResponse(outbox.nextTag(), request.tag(), Response.TIMEOUT,
+                    "p_uid " + request.tPuid() + " still running after " + request.timeoutMillis() + " ms",
+                    processes.get(request.tPuid()).info()));
+            } else {
+                wait = Math.min(wait, left);
+            }
+        }
+        return TimeUnit.NANOSECONDS.toMillis(wait) + 1;
+    }
+
+    private void completeJoins(ProcessRecord record) throws InterruptedException {
+        for (Iterator<Join> it = joins.iterator(); it.hasNext(); ) {
+            Join join = it.next();
+            if (join.request().tPuid() == record.pUid) {
+                it.remove();
+                outbox.reply(join.request(), new GSProcessJoinResponse(outbox.nextTag(), join.request().tag(),
+                    Response.SUCCESS, "", record.info()));
+            }
+        }
+    }
+
+    private static String notFound(long pUid, String name) {
+        return name != null && !name.isEmpty() ? "no process named '" + name + "'" : "no process with p_uid " + pUid;
+    }
+}

@@ -1,0 +1,75 @@
+package io.dragon.backend.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dragon.backend.cleanup.NodeCleanup;
+import io.dragon.backend.localservices.LocalServicesMain;
+import io.dragon.core.infrastructure.LaunchParameters;
+import io.dragon.core.infrastructure.RuntimeIds;
+import io.dragon.core.messages.Messages.ProcessSpec;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real single-node runtime (Local Services and Global Services JVMs) driven by a launcher in this JVM. */
+class LauncherTest {
+    @TempDir
+    Path logs;
+
+    private String runtimeId;
+    private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+
+    @AfterEach
+    void shouldLeaveNothingBehind() {
+        List<NodeCleanup.Leftovers> left = NodeCleanup.scan().stream()
+            .filter(l -> l.runtimeId().equals(runtimeId)).toList();
+        left.forEach(l -> NodeCleanup.remove(l, s -> { }));
+        assertThat(left).as("segments and processes of runtime %s", runtimeId).isEmpty();
+    }
+
+    @Test
+    void shouldServeTheNamespaceOfProcessesChannelsAndPools() throws Exception {
+        int exit = run(new ProcessSpec(java(), List.of("-cp", System.getProperty("java.class.path"),
+            NamespaceProbe.class.getName()), Map.of(), null, null, true, 0), "");
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("all checks passed").doesNotContain("FAILED");
+        assertThat(exit).isZero();
+        String logsText = Files.readString(logs.resolve("global-services.log"));
+        assertThat(logsText).contains("dropped a malformed message");
+    }
+
+    @Test
+    void shouldForwardStdinAndOutputAndReturnTheExitCode() throws Exception {
+        int exit = run(new ProcessSpec("/bin/sh", List.of("-c", "cat; echo err >&2; exit 5"), Map.of(), null, null,
+            true, 0), "line 1\nline 2\n");
+        assertThat(exit).isEqualTo(5);
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).isEqualTo("line 1\nline 2\n");
+        assertThat(stderr.toString(StandardCharsets.UTF_8)).isEqualTo("err\n");
+    }
+
+    @Test
+    void shouldReportAProgramThatCannotStart() throws Exception {
+        int exit = run(new ProcessSpec("/no/such/program", List.of(), Map.of(), null, null, true, 0), "");
+        assertThat(exit).isEqualTo(Launcher.EXIT_CANNOT_START);
+    }
+
+    private int run(ProcessSpec head, String input) throws Exception {
+        runtimeId = RuntimeIds.next();
+        LaunchParameters params = LaunchParameters.initial(runtimeId, 0, 1, 16 << 20, 64 << 20, "INFO",
+            logs.toString());
+        Process localServices = LocalServicesMain.start(params);
+        return new Launcher(new LaunchOptions(head, false), params, localServices,
+            new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), stdout, stderr).run();
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+}
