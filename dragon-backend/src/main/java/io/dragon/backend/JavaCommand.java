@@ -1,5 +1,6 @@
 package io.dragon.backend;
 
+import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,11 +9,18 @@ import java.util.List;
 /** Command lines that start a JVM like this one: same Java, same classpath, options for quick start-up. */
 public final class JavaCommand {
     /**
-     * JVM options of the runtime's own services: they are small and short-lived, so the serial collector and the
-     * client compiler start them fastest. Overridable with the system property {@code dragon.service.jvm.options}.
+     * JVM options of the runtime's own services: they are small and mostly wait, so the serial collector and the
+     * client compiler start them fastest; the JVM's own warnings go to stderr, since Local Services' stdout is the
+     * bringup pipe. Overridable with the system property {@code dragon.service.jvm.options}.
      */
     public static final String SERVICE_OPTIONS = System.getProperty("dragon.service.jvm.options",
-        "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:-UsePerfData -Xshare:auto");
+        "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:-UsePerfData -Xlog:disable -Xlog:all=warning:stderr");
+
+    /**
+     * The class-data-sharing archive of the runtime's classes (made by the build, named by bin/dragon in the
+     * system property {@code dragon.cds.archive}); services start with it when it exists.
+     */
+    private static final String CDS_ARCHIVE = System.getProperty("dragon.cds.archive", "");
 
     private JavaCommand() {
     }
@@ -32,6 +40,10 @@ public final class JavaCommand {
             }
         }
         command.add("-Ddragon.service.jvm.options=" + SERVICE_OPTIONS);
+        if (!CDS_ARCHIVE.isEmpty() && new File(CDS_ARCHIVE).isFile()) {
+            command.add("-XX:SharedArchiveFile=" + CDS_ARCHIVE);
+            command.add("-Ddragon.cds.archive=" + CDS_ARCHIVE);
+        }
         command.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"), mainClass.getName()));
         return command;
     }

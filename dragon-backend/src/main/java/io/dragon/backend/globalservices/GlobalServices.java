@@ -1,5 +1,7 @@
 package io.dragon.backend.globalservices;
 
+import io.dragon.backend.ParentWatch;
+import io.dragon.backend.ServiceExit;
 import io.dragon.core.infrastructure.Facts;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.messages.MalformedMessageException;
@@ -25,8 +27,6 @@ import io.dragon.core.messages.Messages.GSTeardown;
 import io.dragon.core.messages.Messages.SHPingGS;
 import io.dragon.core.messages.Messages.SHProcessExit;
 import io.dragon.core.messages.Response;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -64,9 +64,12 @@ public final class GlobalServices {
         pools.addNodePool(params.defaultPool(), "default-" + params.nodeIndex(), params.nodeIndex());
     }
 
-    /** Runs until teardown; end of file on {@code localServices} (our parent's pipe) means it died. */
-    int run(InputStream localServices) throws InterruptedException {
-        watchParent(localServices);
+    /** Runs until teardown, or until Local Services (our parent) dies. */
+    int run() throws InterruptedException {
+        ParentWatch.start("local-services", () -> {
+            LOG.error("Local Services (our parent) is gone; exiting");
+            ServiceExit.exit(1);
+        });
         try {
             shepherd.send(new GSPingSH(outbox.nextTag()));
             Message answer = inbox.recv(BRINGUP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
@@ -85,22 +88,6 @@ public final class GlobalServices {
             LOG.error("Global Services failed: {}", e.toString(), e);
             return 1;
         }
-    }
-
-    private void watchParent(InputStream localServices) {
-        Thread watcher = new Thread(() -> {
-            try {
-                while (localServices.read() >= 0) {
-                    // nothing more is sent on this pipe
-                }
-            } catch (IOException ignored) {
-                // same as end of file
-            }
-            LOG.error("Local Services (our parent) is gone; exiting");
-            System.exit(1);
-        }, "parent-watch");
-        watcher.setDaemon(true);
-        watcher.start();
     }
 
     private void serve() throws InterruptedException {

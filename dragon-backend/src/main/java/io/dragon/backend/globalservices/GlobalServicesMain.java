@@ -2,6 +2,7 @@ package io.dragon.backend.globalservices;
 
 import io.dragon.backend.JavaCommand;
 import io.dragon.backend.ServiceLogging;
+import io.dragon.backend.ServiceExit;
 import io.dragon.backend.TerminalSignals;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.messages.Messages.SHChannelsUp;
@@ -11,7 +12,7 @@ import java.io.IOException;
 
 /**
  * Entry point of Global Services. Local Services starts it before its own pools exist, so that the two JVMs boot
- * side by side, and sends it SHChannelsUp on stdin once the channels are made. Logging is set up here, before any
+ * side by side, and sends it SHChannelsUp on stdin once the channels are made; nothing else comes on stdin. Logging is set up here, before any
  * class with a logger loads.
  */
 public final class GlobalServicesMain {
@@ -34,6 +35,6 @@ public final class GlobalServicesMain {
         SHChannelsUp channels = (SHChannelsUp) PipeCodec.read(localServices);
         LaunchParameters params = initial.withInfrastructure(channels.gsChannel(), channels.shChannel(),
             channels.launcherChannel(), channels.infraPool(), channels.defaultPool());
-        System.exit(new GlobalServices(params).run(localServices));
+        ServiceExit.exit(new GlobalServices(params).run());
     }
 }

@@ -21,6 +21,7 @@ import io.dragon.core.messages.Messages.SHFwdOutput;
 import io.dragon.core.messages.Messages.SHHaltBE;
 import io.dragon.core.messages.Messages.SHIsUp;
 import io.dragon.core.messages.Messages.SHTeardown;
+import io.dragon.core.shm.FileDescriptors;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -217,7 +218,7 @@ public final class Launcher {
         Thread forwarder = new Thread(() -> {
             byte[] buffer = new byte[8192];
             try {
-                for (int n; (n = in.read(buffer)) >= 0; ) {
+                for (int n = 0; n >= 0; n = in == System.in && !readable() ? 0 : in.read(buffer)) {
                     if (n > 0) {
                         shepherd.send(new SHFwdInput(nextTag(), target, Arrays.copyOf(buffer, n), false));
                     }
@@ -229,6 +230,11 @@ public final class Launcher {
         }, "stdin-forwarder");
         forwarder.setDaemon(true);
         forwarder.start();
+    }
+
+    /** Whether our stdin has data or its end now; waits briefly, never in a blocking read (see FileDescriptors). */
+    private static boolean readable() {
+        return FileDescriptors.awaitReadable(0, 50);
     }
 
     private synchronized long nextTag() {

@@ -1,6 +1,7 @@
 package io.dragon.backend.localservices;
 
 import io.dragon.backend.Executables;
+import io.dragon.backend.ParentWatch;
 import io.dragon.core.channels.Channel;
 import io.dragon.core.infrastructure.Facts;
 import io.dragon.core.infrastructure.HostId;
@@ -55,7 +56,7 @@ import org.apache.logging.log4j.Logger;
  *
  * <p>Bringup follows the single-node sequence of the original runtime: SHIsUp on stdout, pools and channels made,
  * SHChannelsUp on stdout, Global Services started, GSPingSH answered with SHPingGS, then the main loop on its
- * channel until SHTeardown. End of file on stdin means the launcher is gone: the node tears itself down.
+ * channel until SHTeardown. If the launcher (its parent) dies, the node tears itself down.
  */
 public final class LocalServices {
     private static final Logger LOG = LogManager.getLogger(LocalServices.class);
@@ -96,10 +97,15 @@ public final class LocalServices {
     }
 
 
-    int run(InputStream launcherPipe) {
+    int run() {
         try {
             bringup();
-            watchLauncher(launcherPipe);
+            ParentWatch.start("launcher", () -> {
+                if (!tearingDown) {
+                    LOG.error("the launcher (our parent) is gone; tearing down this node");
+                    tearingDown = true;
+                }
+            });
             serve();
             return 0;
         } catch (Exception e) {
@@ -161,25 +167,6 @@ public final class LocalServices {
                     + "; see its log in " + params.logDir());
             }
         });
-    }
-
-    /** End of file on stdin means the launcher (our parent) is gone. */
-    private void watchLauncher(InputStream launcherPipe) {
-        Thread watcher = new Thread(() -> {
-            try {
-                while (launcherPipe.read() >= 0) {
-                    // the launcher writes nothing after bringup; any byte is ignored
-                }
-            } catch (IOException ignored) {
-                // same as end of file
-            }
-            if (!tearingDown) {
-                LOG.error("the launcher's pipe closed: the launcher is gone; tearing down this node");
-                tearingDown = true;
-            }
-        }, "launcher-watch");
-        watcher.setDaemon(true);
-        watcher.start();
     }
 
     private void serve() throws InterruptedException {
@@ -345,19 +332,7 @@ public final class LocalServices {
     private void teardown() {
         tearingDown = true;
         try {
-            for (ManagedProcess process : processes.values()) {
-                if (process.isAlive()) {
-                    LOG.info("stopping p_uid {} (pid {})", process.pUid(), process.pid());
-                    process.stop(STOP_GRACE_MS);
-                }
-            }
-            for (ManagedProcess process : processes.values()) {
-                process.awaitOutput(STOP_GRACE_MS);
-            }
-            if (globalServices != null && !globalServices.waitFor(STOP_GRACE_MS, TimeUnit.MILLISECONDS)) {
-                LOG.warn("Global Services did not exit; killing it");
-                globalServices.destroyForcibly();
-            }
+            stopProcesses();
             if (launcher != null) {
                 launcher.send(new SHHaltBE(tags.incrementAndGet()), 1, TimeUnit.SECONDS);
                 awaitDrained(launcher.channel());
@@ -369,7 +344,40 @@ public final class LocalServices {
                 pool.destroy();
                 LOG.info("destroyed {}", pool);
             }
+            stopGlobalServices();
             LOG.info("Local Services on {} halted", hostname);
+        }
+    }
+
+    /** SIGTERM to every live process group at once, SIGKILL to what is left after the grace period. */
+    private void stopProcesses() throws InterruptedException {
+        List<ManagedProcess> live = processes.values().stream().filter(ManagedProcess::isAlive).toList();
+        for (ManagedProcess process : live) {
+            LOG.info("stopping p_uid {} (pid {})", process.pUid(), process.pid());
+            process.terminate();
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_GRACE_MS);
+        for (ManagedProcess process : live) {
+            if (!process.awaitExit(Math.max(0, deadline - System.nanoTime()))) {
+                LOG.warn("p_uid {} (pid {}) ignored SIGTERM for {} ms; killing it", process.pUid(), process.pid(),
+                    STOP_GRACE_MS);
+            }
+            process.kill(); // the process group: also what it started and left behind
+        }
+        for (ManagedProcess process : processes.values()) {
+            process.awaitOutput(STOP_GRACE_MS);
+        }
+    }
+
+    /** Global Services normally halted before SHTeardown; after a failure it may still run. */
+    private void stopGlobalServices() {
+        try {
+            if (globalServices != null && !globalServices.waitFor(STOP_GRACE_MS, TimeUnit.MILLISECONDS)) {
+                LOG.warn("Global Services did not exit; killing it");
+                globalServices.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

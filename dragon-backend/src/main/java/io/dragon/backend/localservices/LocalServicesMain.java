@@ -2,6 +2,7 @@ package io.dragon.backend.localservices;
 
 import io.dragon.backend.JavaCommand;
 import io.dragon.backend.ServiceLogging;
+import io.dragon.backend.ServiceExit;
 import io.dragon.backend.TerminalSignals;
 import io.dragon.backend.globalservices.GlobalServicesMain;
 import io.dragon.core.infrastructure.Facts;
@@ -36,6 +37,6 @@ public final class LocalServicesMain {
         ServiceLogging.configureService(params.logDir(), "local-services-" + HostId.hostname(), params.logLevel());
         OutputStream pipe = new FileOutputStream(FileDescriptor.out);
         System.setOut(System.err); // nothing but messages may reach the bringup pipe
-        System.exit(new LocalServices(params, pipe, globalServices).run(System.in));
+        ServiceExit.exit(new LocalServices(params, pipe, globalServices).run());
     }
 }

@@ -96,15 +96,20 @@ final class ManagedProcess {
         }
     }
 
-    /** Stops the process group: SIGTERM, then SIGKILL after {@code graceMillis}. Does not report the exit. */
-    void stop(long graceMillis) throws InterruptedException {
+    /** Asks the process group to stop (SIGTERM); its exit will not be reported. */
+    void terminate() {
         reportExit = false;
         signal(Signals.SIGTERM);
-        if (!process.waitFor(graceMillis, TimeUnit.MILLISECONDS)) {
-            LOG.warn("p_uid {} (pid {}) ignored SIGTERM for {} ms; killing it", pUid, process.pid(), graceMillis);
-        }
-        signal(Signals.SIGKILL); // also what it started and left behind
-        process.waitFor(graceMillis, TimeUnit.MILLISECONDS);
+    }
+
+    boolean awaitExit(long nanos) throws InterruptedException {
+        return process.waitFor(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Kills the process group (SIGKILL): the process, if still there, and whatever it started. */
+    void kill() {
+        reportExit = false;
+        signal(Signals.SIGKILL);
     }
 
     /** Waits for the output pumps to forward everything the process wrote. */

@@ -58,6 +58,9 @@ final class LibC {
 
     static native int kill(int pid, int signal);
 
+    /** poll(2) on a single {@code struct pollfd} at {@code fds}. */
+    static native int poll(long fds, long nfds, int timeoutMillis);
+
     /** Fixed-signature binding of the variadic syscall(2): all integer arguments travel in registers. */
     static native long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
 
