@@ -1,6 +1,9 @@
 package io.dragon.backend;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -23,15 +26,34 @@ public final class Executables {
             if (Files.isDirectory(path) || !Files.isExecutable(path)) {
                 return Lookup.failed(program + " is not an executable file");
             }
-            return Lookup.found(path.toString());
+            return checkInterpreter(path);
         }
         for (String dir : (pathVariable == null ? "" : pathVariable).split(File.pathSeparator)) {
             Path candidate = Path.of(dir.isEmpty() ? "." : dir, program);
             if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return Lookup.found(candidate.toAbsolutePath().toString());
+                return checkInterpreter(candidate.toAbsolutePath());
             }
         }
         return Lookup.failed("command not found: " + program);
+    }
+
+    /** A script whose {@code #!} interpreter is missing cannot start: say so before trying. */
+    private static Lookup checkInterpreter(Path program) {
+        try (InputStream in = Files.newInputStream(program)) {
+            byte[] head = in.readNBytes(256);
+            String text = new String(head, StandardCharsets.ISO_8859_1);
+            if (text.startsWith("#!")) {
+                String line = text.substring(2).split("\n", 2)[0].trim();
+                String interpreter = line.split("\\s+", 2)[0];
+                if (!interpreter.isEmpty() && !Files.isExecutable(Path.of(interpreter))) {
+                    return Lookup.failed(program + " names an interpreter that does not exist or cannot run: "
+                        + interpreter);
+                }
+            }
+        } catch (IOException e) {
+            return Lookup.failed("cannot read " + program + ": " + e.getMessage());
+        }
+        return Lookup.found(program.toString());
     }
 
     /** The outcome of {@link #find}: a path, or the problem. */

@@ -17,7 +17,7 @@ public final class CleanupCommand implements Callable<Integer> {
     boolean dryRun;
 
     public static void main(String[] argv) {
-        System.exit(new CommandLine(new CleanupCommand()).execute(argv));
+        System.exit(DragonCommand.withShortUsageErrors(new CommandLine(new CleanupCommand())).execute(argv));
     }
 
     @Override

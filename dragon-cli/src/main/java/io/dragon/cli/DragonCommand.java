@@ -82,7 +82,17 @@ public final class DragonCommand implements Callable<Integer> {
             cmd.getErr().println("dragon: " + e.getMessage());
             return Launcher.EXIT_RUNTIME_FAILED;
         });
-        return commandLine;
+        return withShortUsageErrors(commandLine);
+    }
+
+    /** A bad command line gets one line saying what is wrong and where to look, not the whole help. */
+    static CommandLine withShortUsageErrors(CommandLine commandLine) {
+        String name = commandLine.getCommandName();
+        return commandLine.setParameterExceptionHandler((e, argv) -> {
+            e.getCommandLine().getErr().println(name + ": " + e.getMessage());
+            e.getCommandLine().getErr().println("Try '" + name + " --help' for more information.");
+            return EXIT_USAGE;
+        });
     }
 
     @Override

@@ -161,10 +161,10 @@ public final class LocalServices {
         PipeCodec.write(globalServices.getOutputStream(), channelsUp);
         LOG.info("Global Services is pid {}", globalServices.pid());
         globalServices.onExit().thenAccept(p -> {
-            if (!tearingDown) {
+            // Exit code 0 comes only after GSHalted: a normal end, perhaps seen before our SHTeardown arrives.
+            if (!tearingDown && p.exitValue() != 0) {
                 LOG.error("Global Services (pid {}) died with exit code {}", p.pid(), p.exitValue());
-                reportAbnormal("Global Services (pid " + p.pid() + ") died with exit code " + p.exitValue()
-                    + "; see its log in " + params.logDir());
+                reportAbnormal("Global Services (pid " + p.pid() + ") died with exit code " + p.exitValue());
             }
         });
     }
