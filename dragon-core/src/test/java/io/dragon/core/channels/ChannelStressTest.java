@@ -3,7 +3,6 @@ package io.dragon.core.channels;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dragon.core.memory.Pool;
-import io.dragon.core.shm.SharedMemory;
 import io.dragon.core.sync.WaitMode;
 import io.dragon.core.testing.ChildJvm;
 import io.dragon.core.testing.LeakCheck;
@@ -115,7 +114,7 @@ class ChannelStressTest {
             for (Path output : outputs) {
                 Files.deleteIfExists(output);
             }
-            destroy(pool);
+            pool.destroy();
         }
     }
 
@@ -168,14 +167,4 @@ class ChannelStressTest {
         return sum;
     }
 
-    private static void destroy(Pool pool) {
-        String name = pool.descriptor().segmentName();
-        try {
-            pool.destroy();
-        } catch (RuntimeException e) {
-            // A child killed while holding the pool lock: remove the segment anyway.
-            SharedMemory.unlink(name);
-            pool.close();
-        }
-    }
 }
