@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Two-process benchmarks of the shared-memory channel, each against a peer measured in the same run.
+# Benchmarks against peers measured in the same run: two-process benchmarks of the shared-memory channel, the
+# runtime's bringup, and process launches through Global Services.
 #
 # usage: bench/run.sh [NAME...]        runs the named benchmarks, all of them when no NAME is given
 #   channel_rtt_vs_agrona          64 B ping-pong RTT, busy spin: Channel vs Agrona OneToOneRingBuffer
@@ -7,9 +8,21 @@
 #   channel_rtt_blocking_us        64 B ping-pong RTT, both sides WaitMode.SLEEP (futex), no peer
 #   channel_bw_1mib_vs_memcpy      1 MiB messages (side allocations) GB/s, both sides WaitMode.ADAPTIVE (the
 #                                  default), vs a 1 MiB memcpy between two direct buffers in one process
+#   bringup_vs_java                wall time of `bin/dragon hello-world.jar` (whole runtime up, program run,
+#                                  runtime down) vs `java -jar hello-world.jar`; BENCH_BRINGUP_RUNS runs of each
+#                                  (default 10), alternating; also prints bringup_overhead_ms, the difference of
+#                                  the medians
+#   process_launch_vs_processbuilder
+#                                  sequential createProcess(/bin/true) + join through Global Services, processes/s,
+#                                  vs `new ProcessBuilder("/bin/true").start().waitFor()` in the same JVM: one
+#                                  runtime whose head (io.dragon.bench.LaunchRate) runs BENCH_LAUNCH_WARMUP (20)
+#                                  rounds of each, then BENCH_LAUNCH_BLOCKS (5) alternating blocks of
+#                                  BENCH_LAUNCH_COUNT (200) of each, and prints the medians over blocks; a launch
+#                                  whose exit Global Services never reports is left out of the rate and counted in
+#                                  process_launch_lost_exits (printed only when not 0)
 #
-# Each benchmark runs in BENCH_PAIRS separate JVM pairs (default 5; a pair is one ping JVM that starts one pong
-# JVM), ours and the peer alternating, and reports the median over pairs. stdout holds only the lines
+# The channel benchmarks run in BENCH_PAIRS separate JVM pairs (default 5; a pair is one ping JVM that starts one
+# pong JVM), ours and the peer alternating, and report the median over pairs. stdout holds only the lines
 #   result <name> <value> <unit>
 #   ratio <name> <ours/peer>
 # progress and errors go to stderr.
@@ -23,13 +36,23 @@
 # BENCH_JAVA_OPTS (extra JVM options for both JVMs), BENCH_SKIP_BUILD=1 (use the jar already built),
 # BENCH_IDLE_WAIT (seconds to wait before each pair for other processes to leave the CPUs, 10),
 # BENCH_IDLE_BUDGET (total seconds of such waiting per run, 60).
+# The runtime benchmarks run bin/dragon (and build dragon-cli for it), with each runtime's logs in the run's
+# temporary directory; BENCH_TIMEOUT bounds each bringup run, BENCH_LAUNCH_TIMEOUT (600) the launch benchmark.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PAIRS=${BENCH_PAIRS:-5}
 TIMEOUT=${BENCH_TIMEOUT:-120}
 JAVA=${BENCH_JAVA:-java}
-ALL=(channel_rtt_vs_agrona channel_throughput_vs_agrona channel_rtt_blocking_us channel_bw_1mib_vs_memcpy)
+ALL=(channel_rtt_vs_agrona channel_throughput_vs_agrona channel_rtt_blocking_us channel_bw_1mib_vs_memcpy
+  bringup_vs_java process_launch_vs_processbuilder)
+# Benchmarks that run the runtime itself (bin/dragon), which needs dragon-cli built.
+RUNTIME_BENCHMARKS=" bringup_vs_java process_launch_vs_processbuilder "
+BRINGUP_RUNS=${BENCH_BRINGUP_RUNS:-10}
+LAUNCH_WARMUP=${BENCH_LAUNCH_WARMUP:-20}
+LAUNCH_COUNT=${BENCH_LAUNCH_COUNT:-200}
+LAUNCH_BLOCKS=${BENCH_LAUNCH_BLOCKS:-5}
+LAUNCH_TIMEOUT=${BENCH_LAUNCH_TIMEOUT:-600}
 # Every pool (/dev/shm/dragon-<rid>-<muid>) and Agrona file (/dev/shm/<rid>-agrona) of this run starts with BASE.
 BASE="bench$$"
 JAVA_OPTS=(-Xms256m -Xmx256m -XX:+UseSerialGC -XX:-UsePerfData
@@ -51,6 +74,11 @@ cleanup() {
     wait "$CHILD" 2>/dev/null || true
   fi
   rm -f /dev/shm/dragon-"$BASE"_* /dev/shm/"$BASE"_*
+  # segments a runtime of this run may have left (its runtime id is in the logs kept under WORK/logs)
+  local rid
+  for rid in $(grep -rhos 'runtime r[a-z0-9]*' "$WORK/logs" 2>/dev/null | sort -u | cut -d ' ' -f 2); do
+    rm -f /dev/shm/dragon-"$rid"-*
+  done
   rm -rf "$WORK"
   exit "$status"
 }
@@ -58,32 +86,54 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if ! [[ $PAIRS =~ ^[1-9][0-9]*$ ]]; then
-  log "error: BENCH_PAIRS must be a positive integer, got '$PAIRS'"
+for setting in BENCH_PAIRS="$PAIRS" BENCH_BRINGUP_RUNS="$BRINGUP_RUNS" BENCH_LAUNCH_COUNT="$LAUNCH_COUNT" \
+  BENCH_LAUNCH_BLOCKS="$LAUNCH_BLOCKS" BENCH_LAUNCH_TIMEOUT="$LAUNCH_TIMEOUT"; do
+  if ! [[ ${setting#*=} =~ ^[1-9][0-9]*$ ]]; then
+    log "error: ${setting%%=*} must be a positive integer, got '${setting#*=}'"
+    exit 2
+  fi
+done
+if ! [[ $LAUNCH_WARMUP =~ ^[0-9]+$ ]]; then
+  log "error: BENCH_LAUNCH_WARMUP must be a non-negative integer, got '$LAUNCH_WARMUP'"
   exit 2
 fi
 NAMES=("$@")
 if ((${#NAMES[@]} == 0)); then
   NAMES=("${ALL[@]}")
 fi
+NEEDS_RUNTIME=0
 for name in "${NAMES[@]}"; do
   if [[ " ${ALL[*]} " != *" $name "* ]]; then
     log "error: unknown benchmark '$name'; known: ${ALL[*]}"
     exit 2
   fi
+  if [[ $RUNTIME_BENCHMARKS == *" $name "* ]]; then
+    NEEDS_RUNTIME=1
+  fi
 done
 
 if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
-  log "building bench (mvn -q -pl bench -am package -DskipTests)"
+  modules=bench
+  if ((NEEDS_RUNTIME)); then
+    modules=bench,dragon-cli
+  fi
+  log "building $modules (mvn -q -pl $modules -am package -DskipTests)"
   # (the sed drops the colour resets Maven prints even in batch mode)
-  if ! (cd "$ROOT" && mvn -B -q -pl bench -am package -DskipTests) 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2; then
+  if ! (cd "$ROOT" && mvn -B -q -pl "$modules" -am package -DskipTests) 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2; then
     log "error: the build failed (BENCH_SKIP_BUILD=1 runs the jar built last)"
     exit 1
   fi
 fi
-JAR=$(ls "$ROOT"/bench/target/dragon-bench-*.jar 2>/dev/null | head -n 1 || true)
-if [[ -z $JAR ]]; then
-  log "error: no bench/target/dragon-bench-*.jar; build it or unset BENCH_SKIP_BUILD"
+# (the classifier jar dragon-bench-*-hello-world.jar holds only HelloWorld)
+JAR=$(ls "$ROOT"/bench/target/dragon-bench-*.jar 2>/dev/null | grep -v -- '-hello-world\.jar$' | head -n 1 || true)
+HELLO_JAR=$(ls "$ROOT"/bench/target/dragon-bench-*-hello-world.jar 2>/dev/null | head -n 1 || true)
+if [[ -z $JAR || -z $HELLO_JAR ]]; then
+  log "error: no bench/target/dragon-bench-*.jar (or its -hello-world.jar); build it or unset BENCH_SKIP_BUILD"
+  exit 1
+fi
+DRAGON="$ROOT/bin/dragon"
+if ((NEEDS_RUNTIME)) && [[ ! -d $ROOT/dragon-cli/target/lib ]]; then
+  log "error: the runtime is not built (no dragon-cli/target/lib); unset BENCH_SKIP_BUILD"
   exit 1
 fi
 
@@ -239,9 +289,99 @@ bench_channel_bw_1mib_vs_memcpy() {
   echo "ratio channel_bw_1mib_vs_memcpy $(ratio "$m" "$p")"
 }
 
+# run_timed TAG COMMAND...: runs COMMAND (under timeout, stdin /dev/null, stdout and stderr to WORK/TAG.out and
+# .err) and sets MS to its wall time in milliseconds, from just before the fork to just after it was reaped. Fails
+# unless it exits with 0 and its stdout has the hello-world line.
+run_timed() {
+  local tag=$1 status=0 t0 t1
+  shift
+  local out="$WORK/$tag.out" err="$WORK/$tag.err"
+  t0=${EPOCHREALTIME/[.,]/}
+  timeout -k 10 "$TIMEOUT" "$@" </dev/null >"$out" 2>"$err" &
+  CHILD=$!
+  wait "$CHILD" || status=$?
+  t1=${EPOCHREALTIME/[.,]/}
+  CHILD=""
+  if ((status != 0)) || ! grep -qx 'hello world' "$out"; then
+    log "error: $tag: '$*' exited with $status (expected 0 and a line 'hello world'); its output:"
+    cat "$out" "$err" >&2
+    return 1
+  fi
+  MS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", (b - a) / 1000 }')
+}
+
+# bin/dragon on the one-line program against plain java on the same jar, alternating (and alternating which goes
+# first). The dragon figure is everything a user waits for: launcher, Local Services and Global Services JVMs up,
+# the head JVM, its output forwarded, teardown.
+bench_bringup_vs_java() {
+  local i ours=() peer=() up
+  for ((i = 1; i <= BRINGUP_RUNS; i++)); do
+    wait_idle "bringup$i"
+    if ((i % 2)); then
+      run_timed "bringup_d$i" "$DRAGON" --log-dir "$WORK/logs/bringup_d$i" "$HELLO_JAR"
+      ours+=("$MS")
+      run_timed "bringup_j$i" "$JAVA" -jar "$HELLO_JAR"
+      peer+=("$MS")
+    else
+      run_timed "bringup_j$i" "$JAVA" -jar "$HELLO_JAR"
+      peer+=("$MS")
+      run_timed "bringup_d$i" "$DRAGON" --log-dir "$WORK/logs/bringup_d$i" "$HELLO_JAR"
+      ours+=("$MS")
+    fi
+    up=$(sed -n 's/.* up on .* in \([0-9]*\) ms .*/\1/p' "$WORK/bringup_d$i.err")
+    log "  run $i: dragon ${ours[-1]} ms (runtime up after ${up:-?} ms), java ${peer[-1]} ms"
+  done
+  local m p
+  m=$(median "${ours[@]}") p=$(median "${peer[@]}")
+  echo "result bringup_dragon_ms $(fmt 1 "$m") ms"
+  echo "result bringup_java_ms $(fmt 1 "$p") ms"
+  echo "result bringup_overhead_ms $(fmt 1 "$(awk -v a="$m" -v b="$p" 'BEGIN { print a - b }')") ms"
+  echo "ratio bringup_vs_java $(ratio "$m" "$p")"
+}
+
+# One runtime; its head, LaunchRate, alternates blocks of launches through Global Services and through
+# ProcessBuilder and prints the result lines itself (the launcher forwards them); its progress goes to stderr.
+bench_process_launch_vs_processbuilder() {
+  local out="$WORK/launch.out" status=0 line
+  wait_idle launch
+  timeout -k 10 "$LAUNCH_TIMEOUT" "$DRAGON" --log-dir "$WORK/logs/launch" -cp "$JAR:$ROOT/bench/target/lib/*" \
+    io.dragon.bench.LaunchRate "warmup=$LAUNCH_WARMUP" "count=$LAUNCH_COUNT" "blocks=$LAUNCH_BLOCKS" \
+    </dev/null >"$out" &
+  CHILD=$!
+  wait "$CHILD" || status=$?
+  CHILD=""
+  if ((status != 0)); then
+    log "error: process_launch_vs_processbuilder: bin/dragon exited with $status; its output:"
+    cat "$out" >&2
+    return 1
+  fi
+  for line in 'result process_launch_rate ' 'result processbuilder_launch_rate ' \
+    'ratio process_launch_vs_processbuilder '; do
+    if ! grep -q "^$line" "$out"; then
+      log "error: process_launch_vs_processbuilder printed no '$line...' line; its output:"
+      cat "$out" >&2
+      return 1
+    fi
+  done
+  if grep -q '^result process_launch_lost_exits ' "$out"; then
+    log "  warning: Global Services lost exit reports; a join of those processes would never return"
+  fi
+  grep -E '^(result|ratio) ' "$out"
+}
+
+# describe NAME: what one benchmark runs, for the progress line.
+describe() {
+  case $1 in
+    bringup_vs_java) echo "$BRINGUP_RUNS runs of each" ;;
+    process_launch_vs_processbuilder)
+      echo "one runtime, $LAUNCH_BLOCKS blocks of $LAUNCH_COUNT launches each way after $LAUNCH_WARMUP" ;;
+    *) echo "$PAIRS JVM pairs" ;;
+  esac
+}
+
 for name in "${NAMES[@]}"; do
   read -r load1 _ </proc/loadavg
-  log "$name: $PAIRS JVM pairs (load average $load1 on $(nproc) CPUs)"
+  log "$name: $(describe "$name") (load average $load1 on $(nproc) CPUs)"
   SECONDS=0
   "bench_$name"
   log "$name: done in ${SECONDS}s"

@@ -101,6 +101,12 @@ public final class NodeCleanup {
         }
     }
 
+    /** Processes of this node whose environment names {@code runtimeId}. */
+    public static List<Long> pidsOf(String runtimeId) {
+        return ProcessHandle.allProcesses().map(ProcessHandle::pid).filter(pid -> runtimeId.equals(runtimeOf(pid)))
+            .toList();
+    }
+
     /** Runtimes whose segments a process has mapped. */
     private static Set<String> mappedRuntimes(long pid) {
         Set<String> runtimes = new TreeSet<>();

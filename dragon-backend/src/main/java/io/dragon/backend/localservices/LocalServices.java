@@ -2,6 +2,7 @@ package io.dragon.backend.localservices;
 
 import io.dragon.backend.Executables;
 import io.dragon.backend.ParentWatch;
+import io.dragon.backend.cleanup.NodeCleanup;
 import io.dragon.core.channels.Channel;
 import io.dragon.core.infrastructure.Facts;
 import io.dragon.core.infrastructure.HostId;
@@ -35,6 +36,7 @@ import io.dragon.core.messages.Messages.SHProcessKillResponse;
 import io.dragon.core.messages.Messages.SHTeardown;
 import io.dragon.core.messages.PipeCodec;
 import io.dragon.core.messages.Response;
+import io.dragon.core.shm.Signals;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -225,11 +227,11 @@ public final class LocalServices {
         builder.environment().putAll(processParams.withPuid(request.tPuid())
             .withReturnChannel(returnChannel.serialize()).toEnvironment());
         SHProcessCreateResponse response;
+        ManagedProcess managed = null;
         try {
             Executables.Lookup lookup = Executables.find(spec.exe(), builder.environment().get("PATH"));
             command.set(0, lookup.path().orElseThrow(() -> new IOException(lookup.problem())));
-            ManagedProcess managed = ManagedProcess.start(request.tPuid(), builder, hostname, launcher, gs, tags,
-                exitWaiters);
+            managed = ManagedProcess.start(request.tPuid(), builder, hostname, launcher, gs, tags, exitWaiters);
             processes.put(request.tPuid(), managed);
             LOG.info("started p_uid {} (pid {}): {}", request.tPuid(), managed.pid(), command);
             response = new SHProcessCreateResponse(tags.incrementAndGet(), request.tag(), Response.SUCCESS, "",
@@ -242,6 +244,9 @@ public final class LocalServices {
                 null);
         }
         gs.send(response);
+        if (managed != null) {
+            managed.announced(); // its exit may be reported now: Global Services knows it runs
+        }
     }
 
     private void killProcess(SHProcessKill request) throws InterruptedException {
@@ -349,7 +354,7 @@ public final class LocalServices {
         }
     }
 
-    /** SIGTERM to every live process group at once, SIGKILL to what is left after the grace period. */
+    /** SIGTERM to every live process at once, SIGKILL to what is left after the grace period. */
     private void stopProcesses() throws InterruptedException {
         List<ManagedProcess> live = processes.values().stream().filter(ManagedProcess::isAlive).toList();
         for (ManagedProcess process : live) {
@@ -362,8 +367,15 @@ public final class LocalServices {
                 LOG.warn("p_uid {} (pid {}) ignored SIGTERM for {} ms; killing it", process.pUid(), process.pid(),
                     STOP_GRACE_MS);
             }
-            process.kill(); // the process group: also what it started and left behind
+            process.kill();
         }
+        // Whatever escaped its parent's tree (a daemon, an orphan) still carries the runtime id.
+        long self = ProcessHandle.current().pid();
+        long gsPid = globalServices == null ? -1 : globalServices.pid();
+        NodeCleanup.pidsOf(params.runtimeId()).stream().filter(pid -> pid != self && pid != gsPid).forEach(pid -> {
+            LOG.info("killing process {}, left behind by a managed process", pid);
+            Signals.kill(pid, Signals.SIGKILL);
+        });
         for (ManagedProcess process : processes.values()) {
             process.awaitOutput(STOP_GRACE_MS);
         }

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -18,16 +17,17 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * A process Local Services started for Global Services, as the leader of its own process group (so that a signal
- * or a teardown reaches whatever it started too). Two pump threads forward its stdout and stderr to the launcher
+ * A process Local Services started for Global Services. Signals go to it and to every process it started (its
+ * descendants at that moment); what escapes that, Local Services sweeps up at teardown by the runtime id in the
+ * environment. Two pump threads forward its stdout and stderr to the launcher
  * in {@link SHFwdOutput} pieces. Its exit is reported once its output has ended, so output arrives before the news
- * of the exit, or after {@link #OUTPUT_GRACE_MS} if something it started still holds its output open.
+ * of the exit, or after {@link #OUTPUT_GRACE_MS} if something it started still holds its output open; and never
+ * before its SHProcessCreateResponse, which another thread sends.
  */
 final class ManagedProcess {
     /** How long an exit report waits for the output of a process whose children still hold its pipes. */
     static final long OUTPUT_GRACE_MS = 200;
     private static final Logger LOG = LogManager.getLogger(ManagedProcess.class);
-    private static final String SETSID = "/usr/bin/setsid";
 
     private final long pUid;
     private final Process process;
@@ -36,6 +36,8 @@ final class ManagedProcess {
     private final AtomicLong tags;
     private final AtomicInteger openStreams = new AtomicInteger(2);
     private final CountDownLatch outputDone = new CountDownLatch(1);
+    /** Counted down once Global Services has been told the process started: no exit report may overtake that. */
+    private final CountDownLatch announced = new CountDownLatch(1);
     private volatile boolean reportExit = true;
 
     private ManagedProcess(long pUid, Process process, String hostname, MessageChannel output, AtomicLong tags) {
@@ -47,20 +49,21 @@ final class ManagedProcess {
     }
 
     /**
-     * Starts {@code builder}'s command as a process group leader, forwards its output to {@code output} and
-     * reports its exit to {@code exits}, waiting on {@code waiter}.
+     * Starts {@code builder}'s command, forwards its output to {@code output} and reports its exit to
+     * {@code exits}, waiting on {@code waiter}.
      */
     static ManagedProcess start(long pUid, ProcessBuilder builder, String hostname, MessageChannel output,
                                 MessageChannel exits, AtomicLong tags, Executor waiter) throws IOException {
-        List<String> command = builder.command();
-        if (new java.io.File(SETSID).canExecute()) {
-            command.add(0, SETSID); // setsid execs in place: the pid stays that of the program
-        }
         ManagedProcess managed = new ManagedProcess(pUid, builder.start(), hostname, output, tags);
         managed.pump(managed.process.getInputStream(), 1);
         managed.pump(managed.process.getErrorStream(), 2);
         managed.process.onExit().thenRunAsync(() -> managed.reportExit(exits), waiter);
         return managed;
+    }
+
+    /** Global Services has been sent this process's SHProcessCreateResponse. */
+    void announced() {
+        announced.countDown();
     }
 
     long pUid() {
@@ -75,9 +78,10 @@ final class ManagedProcess {
         return process.isAlive();
     }
 
-    /** Sends {@code signal} to the process and everything it started; false if none of them is left. */
+    /** Sends {@code signal} to the process and to what it started; false if the process is gone. */
     boolean signal(int signal) {
-        return Signals.killGroup(process.pid(), signal);
+        process.descendants().forEach(child -> Signals.kill(child.pid(), signal));
+        return Signals.kill(process.pid(), signal);
     }
 
     /** Feeds bytes to the process's stdin; {@code eof} closes it. */
@@ -96,7 +100,7 @@ final class ManagedProcess {
         }
     }
 
-    /** Asks the process group to stop (SIGTERM); its exit will not be reported. */
+    /** Asks the process and what it started to stop (SIGTERM); its exit will not be reported. */
     void terminate() {
         reportExit = false;
         signal(Signals.SIGTERM);
@@ -106,7 +110,7 @@ final class ManagedProcess {
         return process.waitFor(nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** Kills the process group (SIGKILL): the process, if still there, and whatever it started. */
+    /** Kills (SIGKILL) the process, if still there, and what it started. */
     void kill() {
         reportExit = false;
         signal(Signals.SIGKILL);
@@ -145,6 +149,7 @@ final class ManagedProcess {
             if (!outputDone.await(OUTPUT_GRACE_MS, TimeUnit.MILLISECONDS)) {
                 LOG.info("p_uid {} exited but what it started still holds its output open", pUid);
             }
+            announced.await();
             int exitCode = process.exitValue();
             LOG.info("p_uid {} (pid {}) exited with {}", pUid, process.pid(), exitCode);
             if (reportExit) {

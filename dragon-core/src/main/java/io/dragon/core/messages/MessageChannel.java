@@ -1,15 +1,22 @@
 package io.dragon.core.messages;
 
 import io.dragon.core.channels.Channel;
+import io.dragon.core.sync.WaitMode;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
-/** Infrastructure messages over a {@link Channel}: one message per channel message, {@link MessageCodec}-encoded. */
+/**
+ * Infrastructure messages over a {@link Channel}: one message per channel message, {@link MessageCodec}-encoded.
+ *
+ * <p>Waits sleep on the futex at once ({@link WaitMode#SLEEP}): services spend most of their time waiting, and
+ * spinning services take the CPU from the work they wait for (a process launch got 50% faster without it). A
+ * message then costs a wake-up, tens of microseconds, which is nothing next to what the messages ask for.
+ */
 public final class MessageChannel {
     private final Channel channel;
 
     public MessageChannel(Channel channel) {
-        this.channel = channel;
+        this.channel = channel.waitMode(WaitMode.SLEEP);
     }
 
     public static MessageChannel attach(byte[] descriptor) {

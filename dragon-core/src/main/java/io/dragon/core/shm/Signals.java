@@ -22,16 +22,6 @@ public final class Signals {
         return send((int) pid, signal, "process " + pid);
     }
 
-    /**
-     * Sends {@code signal} to every process of the group {@code pgid} (a process started as a session leader, and
-     * what it started).
-     *
-     * @return false if the group has no process left
-     */
-    public static boolean killGroup(long pgid, int signal) {
-        return send((int) -pgid, signal, "process group " + pgid);
-    }
-
     private static boolean send(int target, int signal, String what) {
         if (LibC.kill(target, signal) == 0) {
             return true;
