@@ -47,7 +47,6 @@ public final class Launcher {
     public static final int EXIT_INTERRUPTED = 130;
 
     private static final Logger LOG = LogManager.getLogger(Launcher.class);
-    private static final Logger SUMMARY = LogManager.getLogger("dragon.summary");
     private static final long BRINGUP_TIMEOUT_MS = Long.getLong("dragon.bringup.timeout.ms", 60_000);
     private static final long TEARDOWN_TIMEOUT_MS = 15_000;
 
@@ -94,14 +93,14 @@ public final class Launcher {
         Runtime.getRuntime().addShutdownHook(interruptHook);
         try {
             bringup();
-            SUMMARY.info("runtime {} up on {} in {} ms (logs in {})", runtimeId, HostId.hostname(),
-                millisSince(start), logDir);
+            Console.summary("runtime " + runtimeId + " up on " + HostId.hostname() + " in " + millisSince(start)
+                + " ms (logs in " + logDir + ")");
             globalServices.send(new GSProcessCreate(++tags, Facts.LAUNCHER_PUID, Facts.LAUNCHER_CUID,
                 options.head()));
             serve();
         } catch (Exception e) {
             LOG.error("the runtime failed: {}", e.getMessage(), e);
-            SUMMARY.error("the runtime failed: {} (logs in {})", e.getMessage(), logDir);
+            Console.problem("the runtime failed: " + e.getMessage() + " (logs in " + logDir + ")");
             exitCode = EXIT_RUNTIME_FAILED;
             forceTeardown();
         } finally {
@@ -112,7 +111,8 @@ public final class Launcher {
         } catch (IllegalStateException shuttingDown) {
             // the hook is running: it returns once halted is counted down
         }
-        SUMMARY.info("exit code {}; runtime {} down after {} ms", exitCode, runtimeId, millisSince(start));
+        Console.summary("exit code " + exitCode + "; runtime " + runtimeId + " down after " + millisSince(start)
+            + " ms");
         return exitCode;
     }
 
@@ -162,7 +162,7 @@ public final class Launcher {
                 awaitLocalServicesExit();
                 return;
             } else if (message instanceof AbnormalTermination abnormal) {
-                SUMMARY.error("{} (logs in {})", abnormal.errInfo(), logDir);
+                Console.problem(abnormal.errInfo() + " (logs in " + logDir + ")");
                 exitCode = exitCode == null ? EXIT_RUNTIME_FAILED : exitCode;
                 tearingDown = true;
                 shepherd.send(new SHTeardown(++tags));
@@ -177,7 +177,7 @@ public final class Launcher {
 
     private void headCreated(GSProcessCreateResponse created) throws InterruptedException {
         if (!created.ok()) {
-            SUMMARY.error("cannot start {}: {}", options.head().exe(), created.errInfo());
+            Console.problem("cannot start " + options.head().exe() + ": " + created.errInfo());
             exitCode = EXIT_CANNOT_START;
             beginTeardown();
             return;
@@ -253,7 +253,7 @@ public final class Launcher {
         if (halted.getCount() == 0) {
             return;
         }
-        SUMMARY.warn("interrupted: tearing the runtime down");
+        Console.problem("interrupted: tearing the runtime down");
         exitCode = EXIT_INTERRUPTED;
         try {
             if (globalServices != null) {
