@@ -4,13 +4,10 @@ import io.dragon.backend.JavaCommand;
 import io.dragon.backend.ServiceLogging;
 import io.dragon.backend.ServiceExit;
 import io.dragon.backend.TerminalSignals;
+import io.dragon.backend.Warmup;
 import io.dragon.core.infrastructure.LaunchParameters;
-import io.dragon.core.messages.MessageCodec;
-import io.dragon.core.messages.Messages.GSIsUp;
 import io.dragon.core.messages.Messages.SHChannelsUp;
 import io.dragon.core.messages.PipeCodec;
-import io.dragon.core.shm.Futex;
-import io.dragon.core.shm.SharedBuffer;
 import java.io.DataInputStream;
 import java.io.IOException;
 import org.apache.logging.log4j.LogManager;
@@ -32,22 +29,12 @@ public final class GlobalServicesMain {
         return builder.start();
     }
 
-    /**
-     * Loads what Global Services needs (logging, the codec, the shared-memory bindings) while Local Services is
-     * still making the channels, instead of after: that work is on the bringup's critical path.
-     */
-    private static void warmUp() {
-        LogManager.getLogger(GlobalServices.class).debug("warming up");
-        MessageCodec.decode(MessageCodec.encode(new GSIsUp(0)));
-        SharedBuffer.fullFence();
-        Futex.wake(0, 0); // binds libc (the call itself fails harmlessly on address 0)
-    }
-
     public static void main(String[] args) throws IOException, InterruptedException {
         TerminalSignals.ignoreInterrupt();
         LaunchParameters initial = LaunchParameters.fromEnvironment();
         ServiceLogging.configureService(initial.logDir(), "global-services", initial.logLevel());
-        warmUp();
+        LogManager.getLogger(GlobalServices.class).debug("warming up");
+        Warmup.now(); // while Local Services makes the channels, not after
         DataInputStream localServices = new DataInputStream(System.in);
         SHChannelsUp channels = (SHChannelsUp) PipeCodec.read(localServices);
         LaunchParameters params = initial.withInfrastructure(channels.gsChannel(), channels.shChannel(),
