@@ -1,6 +1,5 @@
 package io.dragon.backend;
 
-import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,12 +14,6 @@ public final class JavaCommand {
      */
     public static final String SERVICE_OPTIONS = System.getProperty("dragon.service.jvm.options",
         "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:-UsePerfData -Xlog:disable -Xlog:all=warning:stderr");
-
-    /**
-     * The class-data-sharing archive of the runtime's classes (made by the build, named by bin/dragon in the
-     * system property {@code dragon.cds.archive}); services start with it when it exists.
-     */
-    private static final String CDS_ARCHIVE = System.getProperty("dragon.cds.archive", "");
 
     private JavaCommand() {
     }
@@ -40,10 +33,7 @@ public final class JavaCommand {
             }
         }
         command.add("-Ddragon.service.jvm.options=" + SERVICE_OPTIONS);
-        if (!CDS_ARCHIVE.isEmpty() && new File(CDS_ARCHIVE).isFile()) {
-            command.add("-XX:SharedArchiveFile=" + CDS_ARCHIVE);
-            command.add("-Ddragon.cds.archive=" + CDS_ARCHIVE);
-        }
+        command.addAll(ClassDataSharing.options(mainClass.getSimpleName()));
         command.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"), mainClass.getName()));
         return command;
     }

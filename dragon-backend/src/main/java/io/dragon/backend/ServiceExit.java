@@ -15,6 +15,9 @@ public final class ServiceExit {
         LogManager.shutdown();
         System.out.flush();
         System.err.flush();
+        if (ClassDataSharing.training()) {
+            System.exit(code); // an orderly exit writes this JVM's class-data-sharing archive
+        }
         Runtime.getRuntime().halt(code);
     }
 }
