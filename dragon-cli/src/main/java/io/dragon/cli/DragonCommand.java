@@ -101,6 +101,11 @@ public final class DragonCommand implements Callable<Integer> {
         if (!List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE").contains(level)) {
             return usage("unknown log level '" + logLevel + "' (use ERROR, WARN, INFO, DEBUG or TRACE)");
         }
+        String slurmJob = System.getenv("SLURM_JOB_ID");
+        if (wlm == null && slurmJob != null) {
+            System.err.println("dragon: inside Slurm job " + slurmJob + "; multi-node runtimes are not available in"
+                + " this version yet, so the program runs on this node only");
+        }
         String mode = wlm == null ? "single" : wlm.toLowerCase(Locale.ROOT);
         if (!mode.equals("single") && !mode.equals("slurm")) {
             return usage("unknown workload manager '" + wlm + "' (use single or slurm)");
