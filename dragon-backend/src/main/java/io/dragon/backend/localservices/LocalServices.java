@@ -39,7 +39,6 @@ import io.dragon.core.messages.Response;
 import io.dragon.core.shm.Signals;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
