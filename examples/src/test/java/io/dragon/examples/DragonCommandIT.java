@@ -272,6 +272,16 @@ class DragonCommandIT {
     }
 
     @Test
+    void shouldSayItRunsOnThisNodeOnlyInsideASlurmJob() {
+        DragonRun.Result run = runs.dragon("/bin/echo", "hi").env("SLURM_JOB_ID", "4242").run();
+
+        assertThat(run.exitCode()).as(run::toString).isZero();
+        assertThat(run.stdout()).as(run::toString).isEqualTo("hi\n");
+        assertThat(run.stderr()).as(run::toString).contains("dragon: inside Slurm job 4242;")
+            .contains("runs on this node only");
+    }
+
+    @Test
     void shouldPrintTheVersion() {
         DragonRun.Result run = runs.run("--version");
 

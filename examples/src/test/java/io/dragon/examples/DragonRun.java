@@ -9,8 +9,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +40,7 @@ final class DragonRun {
     private final Path outputDir;
     private final List<Running> started;
     private byte[] stdin;
+    private final Map<String, String> environment = new HashMap<>();
     private Duration timeout = DEFAULT_TIMEOUT;
     private boolean interruptible;
 
@@ -50,6 +53,12 @@ final class DragonRun {
     /** Feeds {@code text} (UTF-8) to stdin, then end of file; without it stdin is /dev/null. */
     DragonRun stdin(String text) {
         this.stdin = text.getBytes(StandardCharsets.UTF_8);
+        return this;
+    }
+
+    /** Adds a variable to the environment the script runs in. */
+    DragonRun env(String name, String value) {
+        environment.put(name, value);
         return this;
     }
 
@@ -85,6 +94,7 @@ final class DragonRun {
         argv.addAll(command.subList(1, command.size()));
         ProcessBuilder builder = new ProcessBuilder(argv).directory(DRAGON_HOME.toFile())
             .redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().putAll(environment);
         try {
             if (stdin == null) {
                 builder.redirectInput(new File("/dev/null"));
