@@ -131,7 +131,8 @@ public final class LocalServices {
             launcher.channel().serialize(), infraPool.descriptor().serialize(), defaultPool.descriptor().serialize());
         processParams = infra;
         SHChannelsUp channelsUp = new SHChannelsUp(tags.incrementAndGet(), hostname, params.nodeIndex(),
-            infra.shepChannel(), infra.gsChannel(), infra.launcherChannel(), infra.infraPool(), infra.defaultPool());
+            infra.shepChannel(), infra.gsChannel(), infra.launcherChannel(), infra.infraPool(), infra.defaultPool(),
+            params.toEnvironment());
         sendOnPipe(channelsUp);
         if (globalServices != null) {
             startGlobalServices(channelsUp);
