@@ -71,41 +71,12 @@ public final class DragonCommand implements Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments of PROGRAM.")
     List<String> args = new ArrayList<>();
 
-    /** The id of the runtime this command brings up. */
-    private final String runtimeId = RuntimeIds.next();
-    /** Local Services, started before the command line was read (null if it was not). */
-    private Process earlyLocalServices;
-
     public static void main(String[] argv) {
-        DragonCommand command = new DragonCommand();
-        if (mayRunAProgram(argv)) {
-            // Bringup is CPU-bound and Local Services (which starts Global Services) heads its critical path: its
-            // JVM boots while this one reads the command line. If nothing is to run, its stdin's end sends it away.
-            try {
-                command.earlyLocalServices = LocalServicesMain.start(command.runtimeId, 0);
-            } catch (IOException e) {
-                System.err.println("dragon: cannot start Local Services: " + e.getMessage());
-                System.exit(Launcher.EXIT_RUNTIME_FAILED);
-            }
-        }
-        System.exit(commandLine(command).execute(argv));
+        System.exit(commandLine().execute(argv));
     }
 
-    /** Whether a command line may ask for a program to run (it names one, and asks neither help nor version). */
-    private static boolean mayRunAProgram(String[] argv) {
-        for (String arg : argv) {
-            if (arg.equals("-h") || arg.equals("--help") || arg.equals("-V") || arg.equals("--version")) {
-                return false;
-            }
-            if (!arg.startsWith("-")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static CommandLine commandLine(DragonCommand command) {
-        CommandLine commandLine = new CommandLine(command);
+    static CommandLine commandLine() {
+        CommandLine commandLine = new CommandLine(new DragonCommand());
         commandLine.setStopAtPositional(true); // everything after PROGRAM belongs to it, options included
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("dragon: " + e.getMessage());
@@ -151,6 +122,7 @@ public final class DragonCommand implements Callable<Integer> {
         } catch (ProgramResolver.BadProgramException e) {
             return usage(e.getMessage());
         }
+        String runtimeId = RuntimeIds.next();
         Path logs = logDir != null ? logDir.toAbsolutePath()
             : Path.of(System.getProperty("java.io.tmpdir"), "dragon-" + System.getProperty("user.name"), runtimeId);
         LaunchParameters params = LaunchParameters.initial(runtimeId, 0, 1,
@@ -158,8 +130,8 @@ public final class DragonCommand implements Callable<Integer> {
             poolSize != null ? poolSize : Facts.DEFAULT_POOL_SIZE, level, logs.toString());
         Process localServices;
         try {
-            localServices = earlyLocalServices != null ? earlyLocalServices : LocalServicesMain.start(runtimeId, 0);
-            LocalServicesMain.configure(localServices, params);
+            // Local Services' JVM boots while this one sets up logging.
+            localServices = LocalServicesMain.start(params);
         } catch (IOException e) {
             System.err.println("dragon: cannot start Local Services: " + e.getMessage());
             return Launcher.EXIT_RUNTIME_FAILED;

@@ -67,8 +67,8 @@ public final class Launcher {
 
     /**
      * A launcher for a runtime whose Local Services was just started with
-     * {@link LocalServicesMain#start(String, int)} and given its parameters with
-     * {@link LocalServicesMain#configure(Process, LaunchParameters)}.
+     * {@link LocalServicesMain#start(LaunchParameters)} (before logging was set up, so that its JVM boots while
+     * this one sets up).
      */
     public Launcher(LaunchOptions options, LaunchParameters params, Process localServices) {
         this(options, params, localServices, System.in, new FileOutputStream(FileDescriptor.out),

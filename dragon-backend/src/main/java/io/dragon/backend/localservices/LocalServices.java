@@ -131,8 +131,7 @@ public final class LocalServices {
             launcher.channel().serialize(), infraPool.descriptor().serialize(), defaultPool.descriptor().serialize());
         processParams = infra;
         SHChannelsUp channelsUp = new SHChannelsUp(tags.incrementAndGet(), hostname, params.nodeIndex(),
-            infra.shepChannel(), infra.gsChannel(), infra.launcherChannel(), infra.infraPool(), infra.defaultPool(),
-            params.toEnvironment());
+            infra.shepChannel(), infra.gsChannel(), infra.launcherChannel(), infra.infraPool(), infra.defaultPool());
         sendOnPipe(channelsUp);
         if (globalServices != null) {
             startGlobalServices(channelsUp);

@@ -64,8 +64,7 @@ class LauncherTest {
         runtimeId = RuntimeIds.next();
         LaunchParameters params = LaunchParameters.initial(runtimeId, 0, 1, 16 << 20, 64 << 20, "INFO",
             logs.toString());
-        Process localServices = LocalServicesMain.start(runtimeId, 0);
-        LocalServicesMain.configure(localServices, params);
+        Process localServices = LocalServicesMain.start(params);
         return new Launcher(new LaunchOptions(head, false), params, localServices,
             new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), stdout, stderr).run();
     }

@@ -1,7 +1,6 @@
 package io.dragon.core.messages;
 
 import io.dragon.core.messages.Messages.AbnormalTermination;
-import io.dragon.core.messages.Messages.BENodeIdxSH;
 import io.dragon.core.messages.Messages.GSChannelCreate;
 import io.dragon.core.messages.Messages.GSChannelCreateResponse;
 import io.dragon.core.messages.Messages.GSChannelDestroy;
@@ -69,7 +68,6 @@ public enum MessageType {
     SH_TEARDOWN(9, SHTeardown.class),
     SH_HALT_BE(10, SHHaltBE.class),
     ABNORMAL_TERMINATION(11, AbnormalTermination.class),
-    BE_NODE_IDX_SH(12, BENodeIdxSH.class),
 
     GS_PROCESS_CREATE(20, GSProcessCreate.class),
     GS_PROCESS_CREATE_RESPONSE(21, GSProcessCreateResponse.class),

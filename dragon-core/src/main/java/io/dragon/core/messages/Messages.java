@@ -16,23 +16,11 @@ public final class Messages {
 
     // ---- bringup and teardown of Local Services (on its stdin/stdout pipe, then on channels)
 
-    /**
-     * The launcher (as backend) gives Local Services its launch parameters on its stdin: Local Services is started
-     * before the launcher has read its command line, so that its JVM boots meanwhile.
-     */
-    public record BENodeIdxSH(long tag, int nodeIndex, Map<String, String> launchParameters) implements Message {
-    }
-
     public record SHIsUp(long tag, String hostname, int nodeIndex) implements Message {
     }
 
-    /**
-     * The node's pools and infrastructure channels exist. Also carries the node's launch parameters, for Global
-     * Services, which Local Services starts before it knows them.
-     */
     public record SHChannelsUp(long tag, String hostname, int nodeIndex, byte[] shChannel, byte[] gsChannel,
-                               byte[] launcherChannel, byte[] infraPool, byte[] defaultPool,
-                               Map<String, String> launchParameters) implements Message {
+                               byte[] launcherChannel, byte[] infraPool, byte[] defaultPool) implements Message {
     }
 
     public record GSPingSH(long tag) implements Message {
