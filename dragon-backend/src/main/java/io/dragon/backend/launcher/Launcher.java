@@ -95,7 +95,7 @@ public final class Launcher {
             bringup();
             Console.summary("runtime " + runtimeId + " up on " + HostId.hostname() + " in " + millisSince(start)
                 + " ms (logs in " + logDir + ")");
-            globalServices.send(new GSProcessCreate(++tags, Facts.LAUNCHER_PUID, Facts.LAUNCHER_CUID,
+            globalServices.send(new GSProcessCreate(nextTag(), Facts.LAUNCHER_PUID, Facts.LAUNCHER_CUID,
                 options.head()));
             serve();
         } catch (Exception e) {
@@ -157,7 +157,7 @@ public final class Launcher {
                 exitCode = exitCode == null ? exit.exitCode() : exitCode;
                 beginTeardown();
             } else if (message instanceof GSHalted) {
-                shepherd.send(new SHTeardown(++tags));
+                shepherd.send(new SHTeardown(nextTag()));
             } else if (message instanceof SHHaltBE) {
                 awaitLocalServicesExit();
                 return;
@@ -165,7 +165,7 @@ public final class Launcher {
                 Console.problem(abnormal.errInfo() + " (logs in " + logDir + ")");
                 exitCode = exitCode == null ? EXIT_RUNTIME_FAILED : exitCode;
                 tearingDown = true;
-                shepherd.send(new SHTeardown(++tags));
+                shepherd.send(new SHTeardown(nextTag()));
             } else if (message != null) {
                 LOG.warn("ignored unexpected {}", message.type());
             }
@@ -190,7 +190,7 @@ public final class Launcher {
     private void beginTeardown() throws InterruptedException {
         if (!tearingDown) {
             tearingDown = true;
-            globalServices.send(new GSTeardown(++tags));
+            globalServices.send(new GSTeardown(nextTag()));
         }
     }
 
