@@ -46,7 +46,8 @@ final class ProgramResolver {
     }
 
     private static ProcessSpec java(String classpath, String mainClass, List<String> args, String cwd) {
-        List<String> javaArgs = new ArrayList<>(Arrays.asList("-cp", classpath, mainClass));
+        List<String> javaArgs = new ArrayList<>(JavaCommand.inheritedProperties());
+        javaArgs.addAll(Arrays.asList("-cp", classpath, mainClass));
         javaArgs.addAll(args);
         return new ProcessSpec(JavaCommand.java(), javaArgs, Map.of(), cwd, null, true, 0);
     }

@@ -1,8 +1,10 @@
 package io.dragon.core.messages;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
@@ -100,30 +102,33 @@ public final class MessageCodec {
         }
     }
 
-    /** A record type's components, accessors and canonical constructor. */
+    /**
+     * A record type's components, accessors and canonical constructor. Core reflection rather than method handles:
+     * generic {@code MethodHandle.invoke} spins LambdaForm classes for every record shape, which costs each short-lived
+     * service JVM tens of milliseconds at start-up; reflection calls natively until it is hot.
+     */
     private static final class Schema {
         private final Class<?> type;
         private final RecordComponent[] components;
-        private final MethodHandle[] accessors;
-        private final MethodHandle constructor;
+        private final Method[] accessors;
+        private final Constructor<?> constructor;
 
         Schema(Class<?> type) {
-            if (!type.isRecord()) {
-                throw new IllegalArgumentException(type + " is not a record");
+            if (!type.isRecord() || !Modifier.isPublic(type.getModifiers())) {
+                throw new IllegalArgumentException(type + " is not a public record");
             }
             this.type = type;
             this.components = type.getRecordComponents();
-            this.accessors = new MethodHandle[components.length];
+            this.accessors = new Method[components.length];
             Class<?>[] parameterTypes = new Class<?>[components.length];
-            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
             try {
                 for (int i = 0; i < components.length; i++) {
-                    accessors[i] = lookup.unreflect(components[i].getAccessor());
+                    accessors[i] = components[i].getAccessor();
                     parameterTypes[i] = components[i].getType();
                 }
-                this.constructor = lookup.unreflectConstructor(type.getDeclaredConstructor(parameterTypes));
+                this.constructor = type.getDeclaredConstructor(parameterTypes);
             } catch (ReflectiveOperationException e) {
-                throw new IllegalArgumentException("record " + type.getName() + " must be public", e);
+                throw new IllegalArgumentException("record " + type.getName() + " has no canonical constructor", e);
             }
         }
 
@@ -132,9 +137,9 @@ public final class MessageCodec {
                 Object value;
                 try {
                     value = accessors[i].invoke(record);
-                } catch (Throwable t) {
+                } catch (ReflectiveOperationException e) {
                     throw new IllegalStateException("cannot read " + type.getSimpleName() + "." + components[i].getName(),
-                        t);
+                        e);
                 }
                 pack(packer, components[i].getGenericType(), value);
             }
@@ -147,11 +152,18 @@ public final class MessageCodec {
                 values[i] = reader.value(components[i].getGenericType());
             }
             try {
-                return constructor.invokeWithArguments(values);
-            } catch (RuntimeException e) {
-                throw new MalformedMessageException(type.getSimpleName() + " has invalid fields: " + e.getMessage(), e);
-            } catch (Throwable t) {
-                throw new IllegalStateException("cannot construct " + type.getSimpleName(), t);
+                return constructor.newInstance(values);
+            } catch (InvocationTargetException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException) {
+                    throw new MalformedMessageException(type.getSimpleName() + " has invalid fields: "
+                        + cause.getMessage(), cause);
+                }
+                throw new IllegalStateException("cannot construct " + type.getSimpleName(), cause);
+            } catch (IllegalArgumentException e) {
+                throw new MalformedMessageException(type.getSimpleName() + " has fields of the wrong types", e);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot construct " + type.getSimpleName(), e);
             }
         }
     }

@@ -55,6 +55,14 @@ class MessageCodecTest {
     }
 
     @Test
+    void shouldRejectNilInAPrimitiveField() {
+        byte[] bytes = MessageCodec.encode(new SHIsUp(1, "h", 0));
+        bytes[bytes.length - 1] = (byte) 0xc0; // nodeIndex becomes nil
+        assertThatThrownBy(() -> MessageCodec.decode(bytes)).isInstanceOf(MalformedMessageException.class)
+            .hasMessageContaining("SHIsUp");
+    }
+
+    @Test
     void shouldRejectLengthLargerThanInputWithoutAllocatingIt() {
         // [SHFwdOutput code, tag, pUid, fd, bin32 claiming 2 GiB, ...]
         byte[] bytes = {(byte) 0x97, 35, 1, 2, 1, (byte) 0xc6, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0};
