@@ -1,5 +1,6 @@
 package io.dragon.backend;
 
+import io.dragon.core.infrastructure.InheritedProperties;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,15 +24,6 @@ public final class JavaCommand {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    /**
-     * System properties every JVM of the runtime takes from the launcher: where JNA's native library was unpacked
-     * (bin/dragon sets it), which spares each JVM extracting it from the jar to a temporary file as it starts.
-     */
-    public static List<String> inheritedProperties() {
-        String jnaPath = System.getProperty("jna.boot.library.path");
-        return jnaPath == null ? List.of() : List.of("-Djna.boot.library.path=" + jnaPath);
-    }
-
     /** A command starting {@code mainClass} of this JVM's classpath as a runtime service. */
     public static List<String> service(Class<?> mainClass) {
         List<String> command = new ArrayList<>();
@@ -42,7 +34,7 @@ public final class JavaCommand {
             }
         }
         command.add("-Ddragon.service.jvm.options=" + SERVICE_OPTIONS);
-        command.addAll(inheritedProperties());
+        command.addAll(InheritedProperties.options());
         command.addAll(ClassDataSharing.options(mainClass.getSimpleName()));
         command.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"), mainClass.getName()));
         return command;

@@ -2,6 +2,7 @@ package io.dragon.cli;
 
 import io.dragon.backend.Executables;
 import io.dragon.backend.JavaCommand;
+import io.dragon.core.infrastructure.InheritedProperties;
 import io.dragon.core.messages.Messages.ProcessSpec;
 import java.io.File;
 import java.io.IOException;
@@ -46,7 +47,7 @@ final class ProgramResolver {
     }
 
     private static ProcessSpec java(String classpath, String mainClass, List<String> args, String cwd) {
-        List<String> javaArgs = new ArrayList<>(JavaCommand.inheritedProperties());
+        List<String> javaArgs = new ArrayList<>(InheritedProperties.options());
         javaArgs.addAll(Arrays.asList("-cp", classpath, mainClass));
         javaArgs.addAll(args);
         return new ProcessSpec(JavaCommand.java(), javaArgs, Map.of(), cwd, null, true, 0);

@@ -13,6 +13,11 @@ import io.dragon.core.messages.Messages.GSChannelList;
 import io.dragon.core.messages.Messages.GSChannelQuery;
 import io.dragon.core.messages.Messages.GSHalted;
 import io.dragon.core.messages.Messages.GSIsUp;
+import io.dragon.core.messages.Messages.GSNameBind;
+import io.dragon.core.messages.Messages.GSNameLookup;
+import io.dragon.core.messages.Messages.GSNameUnbind;
+import io.dragon.core.messages.Messages.GSNodeList;
+import io.dragon.core.messages.Messages.GSNodeListResponse;
 import io.dragon.core.messages.Messages.GSPingSH;
 import io.dragon.core.messages.Messages.GSPoolCreate;
 import io.dragon.core.messages.Messages.GSPoolDestroy;
@@ -24,15 +29,18 @@ import io.dragon.core.messages.Messages.GSProcessKill;
 import io.dragon.core.messages.Messages.GSProcessList;
 import io.dragon.core.messages.Messages.GSProcessQuery;
 import io.dragon.core.messages.Messages.GSTeardown;
+import io.dragon.core.messages.Messages.NodeInfo;
 import io.dragon.core.messages.Messages.SHPingGS;
 import io.dragon.core.messages.Messages.SHProcessExit;
 import io.dragon.core.messages.Response;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Global Services: the runtime's namespace of managed processes, channels and pools. One thread serves its
+ * Global Services: the runtime's namespace of managed processes, channels, pools and named user objects. One thread serves its
  * channel and never blocks on another service (work that needs Local Services resumes when it answers, see
  * {@link Outbox}), so the tables need no locks.
  *
@@ -49,6 +57,8 @@ public final class GlobalServices {
     private final ProcessTable processes;
     private final PoolTable pools;
     private final ChannelTable channels;
+    private final NameTable names;
+    private final List<NodeInfo> nodes = new ArrayList<>();
     /** c_uids of user channels and of processes' return channels. */
     private long nextCuid = Facts.FIRST_USER_ID;
 
@@ -57,9 +67,10 @@ public final class GlobalServices {
         this.inbox = MessageChannel.attach(params.gsChannel());
         this.shepherd = MessageChannel.attach(params.shepChannel());
         this.outbox = new Outbox(inbox.cuid(), shepherd, MessageChannel.attach(params.launcherChannel()));
-        this.processes = new ProcessTable(outbox);
+        this.processes = new ProcessTable(outbox, params.nodeCount());
         this.pools = new PoolTable(outbox);
         this.channels = new ChannelTable(outbox, pools);
+        this.names = new NameTable(outbox);
         pools.addNodePool(params.infraPool(), "infrastructure-" + params.nodeIndex(), params.nodeIndex());
         pools.addNodePool(params.defaultPool(), "default-" + params.nodeIndex(), params.nodeIndex());
     }
@@ -79,6 +90,7 @@ public final class GlobalServices {
             }
             LOG.info("Local Services on {} answered; Global Services of runtime {} is up", ping.hostname(),
                 params.runtimeId());
+            nodes.add(new NodeInfo(ping.nodeIndex(), ping.hostname(), ping.cpus()));
             outbox.tellLauncher(new GSIsUp(outbox.nextTag()));
             serve();
             outbox.tellLauncher(new GSHalted(outbox.nextTag()));
@@ -148,6 +160,15 @@ public final class GlobalServices {
             pools.list(m);
         } else if (message instanceof GSPoolDestroy m) {
             pools.destroy(m, channels::poolDestroyed);
+        } else if (message instanceof GSNameBind m) {
+            names.bind(m);
+        } else if (message instanceof GSNameLookup m) {
+            names.lookup(m);
+        } else if (message instanceof GSNameUnbind m) {
+            names.unbind(m);
+        } else if (message instanceof GSNodeList m) {
+            outbox.reply(m, new GSNodeListResponse(outbox.nextTag(), m.tag(), Response.SUCCESS, "",
+                List.copyOf(nodes)));
         } else {
             LOG.warn("ignored unexpected {} on channel {}", message.type(), inbox.cuid());
         }

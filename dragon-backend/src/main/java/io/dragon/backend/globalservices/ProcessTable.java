@@ -43,8 +43,11 @@ final class ProcessTable {
     private record Join(GSProcessJoin request, long deadlineNanos) {
     }
 
-    ProcessTable(Outbox outbox) {
+    private final int nodeCount;
+
+    ProcessTable(Outbox outbox, int nodeCount) {
         this.outbox = outbox;
+        this.nodeCount = nodeCount;
     }
 
     /** Return channels of processes are user-range channels; Global Services picks their c_uids. */
@@ -53,6 +56,13 @@ final class ProcessTable {
         if (name != null && byName.containsKey(name)) {
             outbox.reply(request, new GSProcessCreateResponse(outbox.nextTag(), request.tag(), Response.ALREADY,
                 "a process named '" + name + "' exists already", byName.get(name).info()));
+            return;
+        }
+        int node = request.spec().node();
+        if (node >= nodeCount) {
+            outbox.reply(request, new GSProcessCreateResponse(outbox.nextTag(), request.tag(), Response.NOT_FOUND,
+                "no node " + node + ": the runtime has " + nodeCount + " node" + (nodeCount == 1 ? "" : "s")
+                    + " (0.." + (nodeCount - 1) + ")", null));
             return;
         }
         ProcessRecord record = new ProcessRecord(nextPuid++, request.spec(), 0);

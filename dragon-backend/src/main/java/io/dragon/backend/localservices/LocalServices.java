@@ -141,7 +141,7 @@ public final class LocalServices {
             throw new IllegalStateException("Global Services did not ping within " + BRINGUP_TIMEOUT_MS
                 + " ms (got " + ping + "); see its log in " + params.logDir());
         }
-        gs.send(new SHPingGS(tags.incrementAndGet(), params.nodeIndex(), hostname));
+        gs.send(new SHPingGS(tags.incrementAndGet(), params.nodeIndex(), hostname, HostId.cpus()));
         LOG.info("Global Services pinged; entering the main loop");
     }
 
@@ -204,7 +204,7 @@ public final class LocalServices {
                 LOG.info("teardown requested");
                 return;
             } else if (message instanceof GSPingSH) {
-                gs.send(new SHPingGS(tags.incrementAndGet(), params.nodeIndex(), hostname));
+                gs.send(new SHPingGS(tags.incrementAndGet(), params.nodeIndex(), hostname, HostId.cpus()));
             } else {
                 LOG.warn("ignored unexpected {} on channel {}", message.type(), inbox.cuid());
             }

@@ -12,6 +12,14 @@ import io.dragon.core.messages.Messages.GSChannelList;
 import io.dragon.core.messages.Messages.GSChannelListResponse;
 import io.dragon.core.messages.Messages.GSChannelQuery;
 import io.dragon.core.messages.Messages.GSChannelQueryResponse;
+import io.dragon.core.messages.Messages.GSNameBind;
+import io.dragon.core.messages.Messages.GSNameBindResponse;
+import io.dragon.core.messages.Messages.GSNameLookup;
+import io.dragon.core.messages.Messages.GSNameLookupResponse;
+import io.dragon.core.messages.Messages.GSNameUnbind;
+import io.dragon.core.messages.Messages.GSNameUnbindResponse;
+import io.dragon.core.messages.Messages.GSNodeList;
+import io.dragon.core.messages.Messages.GSNodeListResponse;
 import io.dragon.core.messages.Messages.GSPoolCreate;
 import io.dragon.core.messages.Messages.GSPoolCreateResponse;
 import io.dragon.core.messages.Messages.GSPoolDestroy;
@@ -30,26 +38,37 @@ import io.dragon.core.messages.Messages.GSProcessList;
 import io.dragon.core.messages.Messages.GSProcessListResponse;
 import io.dragon.core.messages.Messages.GSProcessQuery;
 import io.dragon.core.messages.Messages.GSProcessQueryResponse;
+import io.dragon.core.messages.Messages.NodeInfo;
 import io.dragon.core.messages.Messages.PoolInfo;
 import io.dragon.core.messages.Messages.ProcessInfo;
 import io.dragon.core.messages.Messages.ProcessSpec;
 import io.dragon.core.messages.Request;
 import io.dragon.core.messages.Response;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongFunction;
 
 /**
  * A managed process's connection to Global Services: requests go on Global Services' channel, answers come back
- * on this process's own return channel (both named in its launch parameters). One request is in flight at a time.
+ * on this process's own return channel (both named in its launch parameters). Threads may use it concurrently.
  */
 public final class GlobalServicesClient {
+    private static final Response NO_RESPONSE_YET = new GSNameUnbindResponse(0, 0, Response.FAIL, "no response yet");
+    /** How often a waiter that is not receiving checks whether the receiver has left. */
+    private static final long RECEIVER_CHECK_MILLIS = 10;
     private static volatile GlobalServicesClient instance;
 
     private final LaunchParameters params;
     private final MessageChannel globalServices;
     private final MessageChannel answers;
-    private long tags;
+    private final AtomicLong tags = new AtomicLong();
+    /** Requests in flight, by tag: their response, or NO_RESPONSE_YET. */
+    private final ConcurrentHashMap<Long, Response> awaited = new ConcurrentHashMap<>();
+    /** Held by the thread that reads the return channel for all waiters. */
+    private final ReentrantLock receiving = new ReentrantLock();
 
     private GlobalServicesClient(LaunchParameters params) {
         if (params.gsChannel() == null || params.returnChannel() == null) {
@@ -171,29 +190,88 @@ public final class GlobalServicesClient {
         request(tag -> new GSPoolDestroy(tag, params.pUid(), answers.cuid(), muid), GSPoolDestroyResponse.class);
     }
 
+    /** Binds {@code name} to an object of the user API; fails with {@link Response#ALREADY} if it is taken. */
+    public void bindName(String name, String kind, byte[] descriptor) {
+        request(tag -> new GSNameBind(tag, params.pUid(), answers.cuid(), name, kind, descriptor),
+            GSNameBindResponse.class);
+    }
+
+    /** The kind and descriptor bound to {@code name}; fails with {@link Response#NOT_FOUND} if none is. */
+    public GSNameLookupResponse lookupName(String name) {
+        return request(tag -> new GSNameLookup(tag, params.pUid(), answers.cuid(), name),
+            GSNameLookupResponse.class);
+    }
+
+    /** Removes {@code name}; true if it was bound. */
+    public boolean unbindName(String name) {
+        return request(tag -> new GSNameUnbind(tag, params.pUid(), answers.cuid(), name),
+            GSNameUnbindResponse.class, Response.NOT_FOUND).ok();
+    }
+
+    /** The runtime's nodes, by index. */
+    public List<NodeInfo> nodes() {
+        return request(tag -> new GSNodeList(tag, params.pUid(), answers.cuid()), GSNodeListResponse.class).nodes();
+    }
+
     /**
-     * Sends a request and waits for its response; answers to earlier, abandoned requests are skipped.
+     * Sends a request and waits for its response. Any number of threads may have requests in flight: whichever
+     * waiter holds {@code receiving} reads the return channel for everyone, files each response under its request's
+     * tag, and hands the job on when its own response is in; answers to abandoned requests are dropped.
      *
      * @throws GlobalServicesException if the response reports an error not in {@code accepted}
      */
-    private synchronized <R extends Response> R request(LongFunction<Request> request, Class<R> responseType,
-                                                         int... accepted) {
-        long tag = ++tags;
+    private <R extends Response> R request(LongFunction<Request> request, Class<R> responseType, int... accepted) {
+        long tag = tags.incrementAndGet();
+        awaited.put(tag, NO_RESPONSE_YET);
         try {
-            globalServices.send(request.apply(tag));
-            for (;;) {
-                Message message = answers.recv(1, TimeUnit.DAYS);
-                if (responseType.isInstance(message) && ((Response) message).ref() == tag) {
-                    R response = responseType.cast(message);
-                    if (!response.ok() && !contains(accepted, response.err())) {
-                        throw new GlobalServicesException(response.errInfo(), response.err());
-                    }
-                    return response;
-                }
+            Request sent = request.apply(tag);
+            globalServices.send(sent);
+            Response response = awaitResponse(tag);
+            if (!responseType.isInstance(response)) {
+                throw new GlobalServicesException("Global Services answered a " + sent.type()
+                    + " with a " + response.type(), Response.FAIL);
             }
+            if (!response.ok() && !contains(accepted, response.err())) {
+                throw new GlobalServicesException(response.errInfo(), response.err());
+            }
+            return responseType.cast(response);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new GlobalServicesException("interrupted while waiting for Global Services", Response.FAIL);
+        } finally {
+            awaited.remove(tag);
+        }
+    }
+
+    private Response awaitResponse(long tag) throws InterruptedException {
+        for (;;) {
+            Response response = awaited.get(tag);
+            if (response != NO_RESPONSE_YET) {
+                return response;
+            }
+            if (receiving.tryLock()) {
+                try {
+                    while (awaited.get(tag) == NO_RESPONSE_YET) {
+                        Message message = answers.recv(1, TimeUnit.DAYS);
+                        if (message instanceof Response r && awaited.replace(r.ref(), NO_RESPONSE_YET, r)) {
+                            synchronized (awaited) {
+                                awaited.notifyAll();
+                            }
+                        }
+                    }
+                } finally {
+                    receiving.unlock();
+                    synchronized (awaited) {
+                        awaited.notifyAll(); // someone else may now have to receive
+                    }
+                }
+            } else {
+                synchronized (awaited) {
+                    if (awaited.get(tag) == NO_RESPONSE_YET && receiving.isLocked()) {
+                        awaited.wait(RECEIVER_CHECK_MILLIS);
+                    }
+                }
+            }
         }
     }
 

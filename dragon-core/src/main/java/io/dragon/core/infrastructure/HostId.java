@@ -25,6 +25,18 @@ public final class HostId {
         return HOSTNAME;
     }
 
+    /**
+     * CPUs the runtime may use on this node: what Slurm granted the job here (SLURM_CPUS_ON_NODE) inside a Slurm
+     * job, else what this JVM may use.
+     */
+    public static int cpus() {
+        String slurm = System.getenv("SLURM_CPUS_ON_NODE");
+        if (slurm != null && slurm.matches("[0-9]{1,6}") && Integer.parseInt(slurm) > 0) {
+            return Integer.parseInt(slurm);
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+
     private static String readHostname() {
         try {
             return Files.readString(Path.of("/proc/sys/kernel/hostname"), StandardCharsets.US_ASCII).trim();

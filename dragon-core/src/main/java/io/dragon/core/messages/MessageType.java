@@ -12,6 +12,14 @@ import io.dragon.core.messages.Messages.GSChannelQueryResponse;
 import io.dragon.core.messages.Messages.GSHalted;
 import io.dragon.core.messages.Messages.GSHeadExit;
 import io.dragon.core.messages.Messages.GSIsUp;
+import io.dragon.core.messages.Messages.GSNameBind;
+import io.dragon.core.messages.Messages.GSNameBindResponse;
+import io.dragon.core.messages.Messages.GSNameLookup;
+import io.dragon.core.messages.Messages.GSNameLookupResponse;
+import io.dragon.core.messages.Messages.GSNameUnbind;
+import io.dragon.core.messages.Messages.GSNameUnbindResponse;
+import io.dragon.core.messages.Messages.GSNodeList;
+import io.dragon.core.messages.Messages.GSNodeListResponse;
 import io.dragon.core.messages.Messages.GSPingSH;
 import io.dragon.core.messages.Messages.GSPoolCreate;
 import io.dragon.core.messages.Messages.GSPoolCreateResponse;
@@ -110,7 +118,16 @@ public enum MessageType {
     SH_POOL_CREATE(60, SHPoolCreate.class),
     SH_POOL_CREATE_RESPONSE(61, SHPoolCreateResponse.class),
     SH_POOL_DESTROY(62, SHPoolDestroy.class),
-    SH_POOL_DESTROY_RESPONSE(63, SHPoolDestroyResponse.class);
+    SH_POOL_DESTROY_RESPONSE(63, SHPoolDestroyResponse.class),
+
+    GS_NAME_BIND(70, GSNameBind.class),
+    GS_NAME_BIND_RESPONSE(71, GSNameBindResponse.class),
+    GS_NAME_LOOKUP(72, GSNameLookup.class),
+    GS_NAME_LOOKUP_RESPONSE(73, GSNameLookupResponse.class),
+    GS_NAME_UNBIND(74, GSNameUnbind.class),
+    GS_NAME_UNBIND_RESPONSE(75, GSNameUnbindResponse.class),
+    GS_NODE_LIST(76, GSNodeList.class),
+    GS_NODE_LIST_RESPONSE(77, GSNodeListResponse.class);
 
     private static final Map<Integer, MessageType> BY_CODE = new HashMap<>();
     private static final Map<Class<?>, MessageType> BY_CLASS = new HashMap<>();

@@ -26,7 +26,7 @@ public final class Messages {
     public record GSPingSH(long tag) implements Message {
     }
 
-    public record SHPingGS(long tag, int nodeIndex, String hostname) implements Message {
+    public record SHPingGS(long tag, int nodeIndex, String hostname, int cpus) implements Message {
     }
 
     public record GSIsUp(long tag) implements Message {
@@ -227,5 +227,42 @@ public final class Messages {
     }
 
     public record SHPoolDestroyResponse(long tag, long ref, int err, String errInfo) implements Response {
+    }
+
+    // ---- names of user objects, and nodes
+
+    /**
+     * Binds {@code name} to an object of the user API (queue, lock, shared array...): {@code kind} names its class,
+     * {@code descriptor} is what attaches to it. Global Services does not look inside either.
+     */
+    public record GSNameBind(long tag, long pUid, long rCuid, String name, String kind, byte[] descriptor)
+        implements Request {
+    }
+
+    public record GSNameBindResponse(long tag, long ref, int err, String errInfo) implements Response {
+    }
+
+    public record GSNameLookup(long tag, long pUid, long rCuid, String name) implements Request {
+    }
+
+    public record GSNameLookupResponse(long tag, long ref, int err, String errInfo, String kind, byte[] descriptor)
+        implements Response {
+    }
+
+    public record GSNameUnbind(long tag, long pUid, long rCuid, String name) implements Request {
+    }
+
+    public record GSNameUnbindResponse(long tag, long ref, int err, String errInfo) implements Response {
+    }
+
+    /** A node of the runtime: its index, hostname and the CPUs the runtime may use there. */
+    public record NodeInfo(int index, String hostname, int cpus) {
+    }
+
+    public record GSNodeList(long tag, long pUid, long rCuid) implements Request {
+    }
+
+    public record GSNodeListResponse(long tag, long ref, int err, String errInfo, List<NodeInfo> nodes)
+        implements Response {
     }
 }

@@ -1,0 +1,189 @@
+package io.dragon;
+
+import io.dragon.core.shm.SharedBuffer;
+import io.dragon.core.sync.Deadline;
+import io.dragon.core.sync.Readiness;
+import io.dragon.core.sync.Signal;
+import io.dragon.core.sync.WaitMode;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A cyclic barrier shared by processes, like {@link java.util.concurrent.CyclicBarrier} without a barrier action:
+ * {@code parties} threads (in any processes) wait until all have arrived, then all go on and the barrier is ready
+ * for the next round. A waiter that times out or is interrupted breaks the barrier for the others, who get
+ * {@link BrokenBarrierException}, until {@link #reset()}.
+ *
+ * <pre>
+ * Body:  offset  size
+ *             0     4  parties
+ *             8     8  state: generation (high 32 bits), broken flag (bit 31), arrived in this generation (bits 0-30)
+ *            16     8  the last generation that reset() broke (-1 if none)
+ *            24     8  {@link io.dragon.core.sync.SignalLayout signal}: waiters sleep here
+ * </pre>
+ * The last arrival and a breaking waiter both change {@code state} by compare-and-set, so exactly one wins.
+ */
+public final class Barrier extends SharedObject {
+    private static final long serialVersionUID = 1L;
+    private static final int PARTIES_OFFSET = 0;
+    private static final int STATE_OFFSET = 8;
+    private static final int RESET_GENERATION_OFFSET = 16;
+    private static final int SIGNAL_OFFSET = 24;
+    private static final int LENGTH = 32;
+    private static final long BROKEN = 1L << 31;
+    private static final long ARRIVED_MASK = BROKEN - 1;
+
+    private final int parties;
+    private transient volatile Signal signal;
+    /** Ready when the generation {@code arg} has ended or is broken, or the barrier is gone. */
+    private transient Readiness released;
+
+    private Barrier(String name, int parties) {
+        super(name, LENGTH);
+        if (parties <= 0) {
+            throw new IllegalArgumentException("a barrier needs at least one party, got " + parties);
+        }
+        this.parties = parties;
+        SharedBuffer body = body();
+        body.putInt(PARTIES_OFFSET, parties);
+        body.putLongVolatile(RESET_GENERATION_OFFSET, -1);
+        publish();
+    }
+
+    public static Barrier create(int parties) {
+        return new Barrier(null, parties);
+    }
+
+    public static Barrier create(String name, int parties) {
+        return new Barrier(name, parties);
+    }
+
+    public static Barrier lookup(String name) {
+        return Services.lookup(name, Barrier.class);
+    }
+
+    public int parties() {
+        return parties;
+    }
+
+    /**
+     * Waits until all parties have arrived.
+     *
+     * @return the arrival index: {@code parties() - 1} for the first to arrive, 0 for the last
+     */
+    public int await() throws InterruptedException, BrokenBarrierException {
+        try {
+            return await(Deadline.FOREVER);
+        } catch (TimeoutException e) {
+            throw new AssertionError("a wait without deadline timed out", e);
+        }
+    }
+
+    /** Like {@link #await()}, but breaks the barrier and throws TimeoutException if the timeout passes first. */
+    public int await(long timeout, TimeUnit unit) throws InterruptedException, BrokenBarrierException,
+        TimeoutException {
+        return await(Deadline.after(timeout, unit));
+    }
+
+    public boolean isBroken() {
+        return (body().getLongVolatile(STATE_OFFSET) & BROKEN) != 0;
+    }
+
+    /** Parties waiting now. */
+    public int getNumberWaiting() {
+        return (int) (body().getLongVolatile(STATE_OFFSET) & ARRIVED_MASK);
+    }
+
+    /** Breaks the current round (its waiters get BrokenBarrierException) and starts a fresh one. */
+    public void reset() {
+        SharedBuffer body = body();
+        for (;;) {
+            long state = body.getLongVolatile(STATE_OFFSET);
+            long generation = state >>> 32;
+            body.putLongVolatile(RESET_GENERATION_OFFSET, generation);
+            if (body.compareAndSetLong(STATE_OFFSET, state, nextGeneration(generation))) {
+                signal().signal();
+                return;
+            }
+        }
+    }
+
+    @Override
+    void wakeWaiters() {
+        signal().signal();
+    }
+
+    private int await(long deadline) throws InterruptedException, BrokenBarrierException, TimeoutException {
+        SharedBuffer body = body();
+        long state;
+        long arrived;
+        for (;;) {
+            state = body.getLongVolatile(STATE_OFFSET);
+            if ((state & BROKEN) != 0) {
+                throw new BrokenBarrierException();
+            }
+            arrived = state & ARRIVED_MASK;
+            long next = arrived + 1 == parties ? nextGeneration(state >>> 32) : state + 1;
+            if (body.compareAndSetLong(STATE_OFFSET, state, next)) {
+                break;
+            }
+        }
+        int index = (int) (parties - 1 - arrived);
+        if (index == 0) {
+            signal().signal();
+            return 0;
+        }
+        long generation = state >>> 32;
+        boolean ready;
+        try {
+            ready = signal().await(released, generation, WaitMode.ADAPTIVE, deadline);
+        } catch (InterruptedException e) {
+            if (breakGeneration(body, generation)) {
+                throw e;
+            }
+            Thread.currentThread().interrupt(); // the round completed anyway: keep the interrupt, return normally
+            ready = true;
+        }
+        body();
+        if (!ready && breakGeneration(body, generation)) {
+            throw new TimeoutException("not all " + parties + " parties arrived at " + this + " in time");
+        }
+        long now = body.getLongVolatile(STATE_OFFSET);
+        boolean sameGeneration = now >>> 32 == generation;
+        if (sameGeneration ? (now & BROKEN) != 0 : body.getLongVolatile(RESET_GENERATION_OFFSET) == generation) {
+            throw new BrokenBarrierException();
+        }
+        return index;
+    }
+
+    /** Marks {@code generation} broken if it is still running; false if it ended first. */
+    private boolean breakGeneration(SharedBuffer body, long generation) {
+        for (;;) {
+            long state = body.getLongVolatile(STATE_OFFSET);
+            if (state >>> 32 != generation) {
+                return false;
+            }
+            if ((state & BROKEN) != 0 || body.compareAndSetLong(STATE_OFFSET, state, state | BROKEN)) {
+                signal().signal();
+                return true;
+            }
+        }
+    }
+
+    private static long nextGeneration(long generation) {
+        return ((generation + 1) & 0xffff_ffffL) << 32;
+    }
+
+    private Signal signal() {
+        Signal s = signal;
+        if (s == null) {
+            SharedBuffer body = body();
+            released = generation -> gone() || body.getLongVolatile(STATE_OFFSET) >>> 32 != generation
+                || (body.getLongVolatile(STATE_OFFSET) & BROKEN) != 0;
+            s = new Signal(body, SIGNAL_OFFSET);
+            signal = s;
+        }
+        return s;
+    }
+}

@@ -1,0 +1,90 @@
+package io.dragon;
+
+import io.dragon.core.shm.SharedBuffer;
+import io.dragon.core.sync.Deadline;
+import io.dragon.core.sync.Readiness;
+import io.dragon.core.sync.Signal;
+import io.dragon.core.sync.WaitMode;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A flag shared by processes that threads can wait for, like Python's {@code multiprocessing.Event}: {@link #set()}
+ * wakes every waiter; it stays set until {@link #clear()}.
+ *
+ * <pre>
+ * Body:  offset  size
+ *             0     4  state (0 clear, 1 set)
+ *             8     8  {@link io.dragon.core.sync.SignalLayout signal}: waiters sleep here
+ * </pre>
+ */
+public final class Event extends SharedObject {
+    private static final long serialVersionUID = 1L;
+    private static final int STATE_OFFSET = 0;
+    private static final int SIGNAL_OFFSET = 8;
+    private static final int LENGTH = 16;
+
+    private transient volatile Signal signal;
+    private transient Readiness isSet;
+
+    private Event(String name) {
+        super(name, LENGTH);
+        publish();
+    }
+
+    public static Event create() {
+        return new Event(null);
+    }
+
+    public static Event create(String name) {
+        return new Event(name);
+    }
+
+    public static Event lookup(String name) {
+        return Services.lookup(name, Event.class);
+    }
+
+    public void set() {
+        body().putIntVolatile(STATE_OFFSET, 1);
+        signal().signal();
+    }
+
+    public void clear() {
+        body().putIntVolatile(STATE_OFFSET, 0);
+    }
+
+    public boolean isSet() {
+        return body().getIntVolatile(STATE_OFFSET) != 0;
+    }
+
+    /** Waits until the event is set. */
+    public void await() throws InterruptedException {
+        await(Deadline.FOREVER);
+    }
+
+    /** Waits until the event is set; false if the timeout passed first. */
+    public boolean await(long timeout, TimeUnit unit) throws InterruptedException {
+        return await(Deadline.after(timeout, unit));
+    }
+
+    @Override
+    void wakeWaiters() {
+        signal().signal();
+    }
+
+    private boolean await(long deadline) throws InterruptedException {
+        boolean ready = signal().await(isSet, 0, WaitMode.ADAPTIVE, deadline);
+        body(); // throws if it was destroyed while we waited
+        return ready;
+    }
+
+    private Signal signal() {
+        Signal s = signal;
+        if (s == null) {
+            SharedBuffer body = body();
+            isSet = ignored -> gone() || body.getIntVolatile(STATE_OFFSET) != 0;
+            s = new Signal(body, SIGNAL_OFFSET);
+            signal = s;
+        }
+        return s;
+    }
+}

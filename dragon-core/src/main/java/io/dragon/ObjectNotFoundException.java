@@ -1,0 +1,8 @@
+package io.dragon;
+
+/** No object of the runtime has the name (or id) that was looked up. */
+public final class ObjectNotFoundException extends DragonException {
+    public ObjectNotFoundException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,44 @@
+package io.dragon;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The messages between a {@link Pool} and its workers, each one message on the pool's task or result queue.
+ *
+ * <pre>
+ * task    CALL  [kind 1][task id 8][a SerializableCallable, Java-serialized with a 4-byte length]
+ *         MAP   [kind 2][task id 8][function id 8][function: 4-byte length + Java serialization]
+ *               [count 4][count inputs, standard codec]
+ *         STOP  [kind 3]
+ * result  OK    [task id 8][status 0][count 4][count results, standard codec]
+ *         ERROR [task id 8][status 1][a RemoteTaskException, Java-serialized with a 4-byte length]
+ * </pre>
+ * A function is sent with every chunk so that any worker can take any chunk; workers deserialize it once per id.
+ */
+final class PoolFrames {
+    static final byte CALL = 1;
+    static final byte MAP = 2;
+    static final byte STOP = 3;
+    static final byte OK = 0;
+    static final byte ERROR = 1;
+
+    private PoolFrames() {
+    }
+
+    /** Frames travel as they are: one whole message is one frame. */
+    enum FrameCodec implements Codec<ByteBuffer> {
+        INSTANCE;
+
+        @Override
+        public void encode(ByteBuffer element, Output out) {
+            out.putBytes(element);
+        }
+
+        @Override
+        public ByteBuffer decode(ByteBuffer in) {
+            ByteBuffer frame = in.slice();
+            in.position(in.limit());
+            return frame;
+        }
+    }
+}

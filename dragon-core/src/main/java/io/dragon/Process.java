@@ -1,0 +1,143 @@
+package io.dragon;
+
+import io.dragon.core.messages.Messages.ProcessInfo;
+import io.dragon.core.messages.Messages.ProcessState;
+import java.io.Serializable;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A managed process of the runtime: started through Global Services by Local Services of its node, its output
+ * forwarded to the launcher like every process's. The handle is Serializable; any process may join or kill it.
+ *
+ * <pre>
+ * Process p = Process.start(() -&gt; System.out.println("hello from another JVM"));
+ * int exitCode = p.join();
+ * </pre>
+ */
+public final class Process implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private static final int SIGKILL = 9;
+    private static final int SIGTERM = 15;
+
+    private final long puid;
+    private final long pid;
+    private final int node;
+    private final String hostname;
+    private final String name;
+
+    private Process(ProcessInfo info) {
+        this.puid = info.pUid();
+        this.pid = info.pid();
+        this.node = info.node();
+        this.hostname = info.hostname();
+        this.name = info.name();
+    }
+
+    /** Runs {@code target} in a new JVM with this program's classpath. */
+    public static Process start(SerializableRunnable target) {
+        return ProcessTemplate.of(target).start();
+    }
+
+    /** Starts a process from a template; returns once it runs. */
+    public static Process start(ProcessTemplate template) {
+        return new Process(Services.ask(() -> Services.globalServices().createProcess(template.spec())));
+    }
+
+    /** The process named {@code name}. */
+    public static Process lookup(String name) {
+        return new Process(Services.ask(() -> Services.globalServices().query(name)));
+    }
+
+    /** Waits until the process exits; returns its exit code (128 + n if signal n killed it). */
+    public int join() throws InterruptedException {
+        return joined(-1).exitCode();
+    }
+
+    /** Waits until the process exits or the timeout passes; true if it exited. */
+    public boolean join(long timeout, TimeUnit unit) throws InterruptedException {
+        return !isRunning(joined(Math.max(0, unit.toMillis(timeout))).state());
+    }
+
+    /** The exit code, once the process has exited. */
+    public OptionalInt exitCode() {
+        ProcessInfo info = Services.ask(() -> Services.globalServices().query(puid));
+        return isRunning(info.state()) ? OptionalInt.empty() : OptionalInt.of(info.exitCode());
+    }
+
+    public boolean isAlive() {
+        return exitCode().isEmpty();
+    }
+
+    /** Kills the process (SIGKILL). */
+    public void kill() {
+        signal(SIGKILL);
+    }
+
+    /** Asks the process to end (SIGTERM). */
+    public void terminate() {
+        signal(SIGTERM);
+    }
+
+    /** Sends a signal to the process, if it still runs. */
+    public void signal(int signal) {
+        Services.ask(() -> {
+            Services.globalServices().kill(puid, signal);
+            return null;
+        });
+    }
+
+    /** The runtime's id of the process. */
+    public long puid() {
+        return puid;
+    }
+
+    /** The operating system's id of the process, on its node. */
+    public long pid() {
+        return pid;
+    }
+
+    /** The index of the node it runs on. */
+    public int node() {
+        return node;
+    }
+
+    public String hostname() {
+        return hostname;
+    }
+
+    /** Its name, or null. */
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Process other && other.puid == puid;
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(puid);
+    }
+
+    @Override
+    public String toString() {
+        return "Process " + puid + (name != null ? " '" + name + "'" : "") + " (pid " + pid + " on " + hostname + ")";
+    }
+
+    private ProcessInfo joined(long timeoutMillis) throws InterruptedException {
+        try {
+            return Services.ask(() -> Services.globalServices().join(puid, timeoutMillis));
+        } catch (DragonException e) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException("interrupted while joining " + this);
+            }
+            throw e;
+        }
+    }
+
+    private static boolean isRunning(ProcessState state) {
+        return state == ProcessState.PENDING || state == ProcessState.ACTIVE;
+    }
+}

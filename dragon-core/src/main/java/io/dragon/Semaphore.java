@@ -1,0 +1,128 @@
+package io.dragon;
+
+import io.dragon.core.shm.SharedBuffer;
+import io.dragon.core.sync.Deadline;
+import io.dragon.core.sync.Readiness;
+import io.dragon.core.sync.Signal;
+import io.dragon.core.sync.WaitMode;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A counting semaphore shared by processes, like {@link java.util.concurrent.Semaphore} (not fair: a release wakes
+ * every waiter and the first to take the permits has them).
+ *
+ * <pre>
+ * Body:  offset  size
+ *             0     8  permits
+ *             8     8  {@link io.dragon.core.sync.SignalLayout signal}: waiters for permits sleep here
+ * </pre>
+ */
+public final class Semaphore extends SharedObject {
+    private static final long serialVersionUID = 1L;
+    private static final int PERMITS_OFFSET = 0;
+    private static final int SIGNAL_OFFSET = 8;
+    private static final int LENGTH = 16;
+
+    private transient volatile Signal signal;
+    /** Ready when at least {@code arg} permits are there, or the semaphore is gone. */
+    private transient Readiness enough;
+
+    private Semaphore(String name, long permits) {
+        super(name, LENGTH);
+        body().putLongVolatile(PERMITS_OFFSET, permits);
+        publish();
+    }
+
+    public static Semaphore create(long permits) {
+        return new Semaphore(null, permits);
+    }
+
+    public static Semaphore create(String name, long permits) {
+        return new Semaphore(name, permits);
+    }
+
+    public static Semaphore lookup(String name) {
+        return Services.lookup(name, Semaphore.class);
+    }
+
+    public void acquire() throws InterruptedException {
+        acquire(1);
+    }
+
+    public void acquire(long permits) throws InterruptedException {
+        acquireUntil(permits, Deadline.FOREVER);
+    }
+
+    public boolean tryAcquire() {
+        return tryAcquire(1);
+    }
+
+    public boolean tryAcquire(long permits) {
+        checkPermits(permits);
+        SharedBuffer body = body();
+        for (;;) {
+            long available = body.getLongVolatile(PERMITS_OFFSET);
+            if (available < permits) {
+                return false;
+            }
+            if (body.compareAndSetLong(PERMITS_OFFSET, available, available - permits)) {
+                return true;
+            }
+        }
+    }
+
+    public boolean tryAcquire(long timeout, TimeUnit unit) throws InterruptedException {
+        return acquireUntil(1, Deadline.after(timeout, unit));
+    }
+
+    public boolean tryAcquire(long permits, long timeout, TimeUnit unit) throws InterruptedException {
+        return acquireUntil(permits, Deadline.after(timeout, unit));
+    }
+
+    public void release() {
+        release(1);
+    }
+
+    public void release(long permits) {
+        checkPermits(permits);
+        body().getAndAddLong(PERMITS_OFFSET, permits);
+        signal().signal();
+    }
+
+    public long availablePermits() {
+        return body().getLongVolatile(PERMITS_OFFSET);
+    }
+
+    @Override
+    void wakeWaiters() {
+        signal().signal();
+    }
+
+    private boolean acquireUntil(long permits, long deadline) throws InterruptedException {
+        for (;;) {
+            if (tryAcquire(permits)) {
+                return true;
+            }
+            if (!signal().await(enough, permits, WaitMode.ADAPTIVE, deadline)) {
+                return false;
+            }
+        }
+    }
+
+    private Signal signal() {
+        Signal s = signal;
+        if (s == null) {
+            SharedBuffer body = body();
+            enough = permits -> gone() || body.getLongVolatile(PERMITS_OFFSET) >= permits;
+            s = new Signal(body, SIGNAL_OFFSET);
+            signal = s;
+        }
+        return s;
+    }
+
+    private static void checkPermits(long permits) {
+        if (permits <= 0) {
+            throw new IllegalArgumentException("permits must be positive, got " + permits);
+        }
+    }
+}

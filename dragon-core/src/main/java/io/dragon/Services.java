@@ -1,0 +1,137 @@
+package io.dragon;
+
+import io.dragon.core.client.GlobalServicesClient;
+import io.dragon.core.client.GlobalServicesException;
+import io.dragon.core.memory.Pool;
+import io.dragon.core.messages.Messages.GSNameLookupResponse;
+import io.dragon.core.messages.Response;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.NotSerializableException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.ObjectStreamClass;
+import java.io.Serializable;
+import java.util.function.Supplier;
+
+/**
+ * This process's link to the runtime it runs in: Global Services and this node's default pool, where the user API
+ * puts its objects unless told otherwise. Every user object goes through here, so a program started without
+ * {@code dragon} gets one clear error.
+ */
+final class Services {
+    private static volatile Pool defaultPool;
+
+    private Services() {
+    }
+
+    static GlobalServicesClient globalServices() {
+        try {
+            return GlobalServicesClient.get();
+        } catch (IllegalStateException e) {
+            throw new DragonException("this process does not run under the Dragon runtime (" + e.getMessage()
+                + "); start the program with: dragon my.jar", e);
+        }
+    }
+
+    static Pool defaultPool() {
+        Pool pool = defaultPool;
+        if (pool == null) {
+            synchronized (Services.class) {
+                if (defaultPool == null) {
+                    defaultPool = Pool.attach(globalServices().launchParameters().defaultPool());
+                }
+                pool = defaultPool;
+            }
+        }
+        return pool;
+    }
+
+    /**
+     * Runs a request to Global Services, turning its refusals into the user API's exceptions: a name or id that
+     * does not exist becomes {@link ObjectNotFoundException}, anything else a {@link DragonException}.
+     */
+    static <T> T ask(Supplier<T> request) {
+        try {
+            return request.get();
+        } catch (GlobalServicesException e) {
+            if (e.err() == Response.NOT_FOUND) {
+                throw new ObjectNotFoundException(e.getMessage());
+            }
+            throw new DragonException(e.getMessage(), e);
+        }
+    }
+
+    /** Binds {@code name} to {@code handle} in Global Services, for {@link #lookup}; fails if the name is taken. */
+    static void bind(String name, Serializable handle) {
+        String kind = handle.getClass().getSimpleName();
+        byte[] descriptor = serialize(handle, kind);
+        ask(() -> {
+            globalServices().bindName(name, kind, descriptor);
+            return null;
+        });
+    }
+
+    /** The handle bound to {@code name}, which must be of class {@code type}. */
+    static <T extends Serializable> T lookup(String name, Class<T> type) {
+        GSNameLookupResponse found = ask(() -> globalServices().lookupName(name));
+        if (!type.getSimpleName().equals(found.kind())) {
+            throw new DragonException("'" + name + "' names a " + found.kind() + ", not a " + type.getSimpleName());
+        }
+        return type.cast(deserialize(found.descriptor(), 0, found.descriptor().length, "'" + name + "'"));
+    }
+
+    /** Releases {@code name}; nothing happens if it is not bound. */
+    static void unbind(String name) {
+        ask(() -> globalServices().unbindName(name));
+    }
+
+    /** Java serialization of a handle or a task, with a clear error when something in it is not serializable. */
+    static byte[] serialize(Object value, String what) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(value);
+        } catch (NotSerializableException e) {
+            throw new DragonException(what + " cannot be sent to another process: it holds a "
+                + e.getMessage() + ", which is not Serializable (a lambda must be cast to a Serializable type and"
+                + " capture only serializable values)", e);
+        } catch (IOException e) {
+            throw new DragonException(what + " cannot be serialized: " + e, e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The inverse of {@link #serialize}, with this thread's context class loader (the program's classpath). */
+    static Object deserialize(byte[] bytes, int offset, int length, String what) {
+        try (ObjectInputStream in = new ContextObjectInputStream(
+            new ByteArrayInputStream(bytes, offset, length))) {
+            return in.readObject();
+        } catch (IOException | ClassNotFoundException e) {
+            throw new DragonException("cannot deserialize " + what + ": " + e
+                + " (do all processes run the same classpath?)", e);
+        }
+    }
+
+    /** Resolves classes with the thread's context class loader, as an application server would. */
+    private static final class ContextObjectInputStream extends ObjectInputStream {
+        ContextObjectInputStream(InputStream in) throws IOException {
+            super(in);
+        }
+
+        @Override
+        protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException,
+            ClassNotFoundException {
+            ClassLoader loader = Thread.currentThread().getContextClassLoader();
+            if (loader == null) {
+                return super.resolveClass(desc);
+            }
+            try {
+                return Class.forName(desc.getName(), false, loader);
+            } catch (ClassNotFoundException e) {
+                return super.resolveClass(desc);
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.dragon;
+
+import io.dragon.core.shm.SharedBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * An array of bytes in shared memory that every process with the handle maps directly: bulk reads and writes, and
+ * atomic {@link #compareAndSet} and {@link #getAndAdd} on single bytes across processes (done on the aligned int
+ * that holds the byte).
+ *
+ * <p>Body: {@code length} bytes, rounded up to whole ints so the last byte's int is inside the allocation.
+ */
+public final class SharedByteArray extends SharedObject {
+    private static final long serialVersionUID = 1L;
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+    private final int length;
+
+    private SharedByteArray(String name, int length) {
+        super(name, (SharedLongArray.checkedLength(length) + 3L) & ~3L);
+        this.length = length;
+        publish();
+    }
+
+    public static SharedByteArray create(int length) {
+        return new SharedByteArray(null, length);
+    }
+
+    public static SharedByteArray create(String name, int length) {
+        return new SharedByteArray(name, length);
+    }
+
+    public static SharedByteArray lookup(String name) {
+        return Services.lookup(name, SharedByteArray.class);
+    }
+
+    public int length() {
+        return length;
+    }
+
+    public byte get(int index) {
+        return body().getByte(checked(index, 1));
+    }
+
+    public void set(int index, byte value) {
+        body().putByte(checked(index, 1), value);
+    }
+
+    /** Copies {@code length} bytes from index {@code index} into {@code dst} at {@code offset}. */
+    public void get(int index, byte[] dst, int offset, int length) {
+        body().getBytes(checked(index, length), dst, offset, length);
+    }
+
+    /** Copies {@code length} bytes of {@code src} from {@code offset} to index {@code index}. */
+    public void put(int index, byte[] src, int offset, int length) {
+        body().putBytes(checked(index, length), src, offset, length);
+    }
+
+    public boolean compareAndSet(int index, byte expected, byte value) {
+        SharedBuffer body = body();
+        long word = checked(index, 1) & ~3L;
+        int shift = shift(index);
+        for (;;) {
+            int current = body.getIntVolatile(word);
+            if ((byte) (current >>> shift) != expected) {
+                return false;
+            }
+            if (body.compareAndSetInt(word, current, replace(current, shift, value))) {
+                return true;
+            }
+        }
+    }
+
+    /** Adds {@code delta} to the byte (wrapping around as byte arithmetic does); returns the previous value. */
+    public byte getAndAdd(int index, byte delta) {
+        SharedBuffer body = body();
+        long word = checked(index, 1) & ~3L;
+        int shift = shift(index);
+        for (;;) {
+            int current = body.getIntVolatile(word);
+            byte previous = (byte) (current >>> shift);
+            if (body.compareAndSetInt(word, current, replace(current, shift, (byte) (previous + delta)))) {
+                return previous;
+            }
+        }
+    }
+
+    @Override
+    void wakeWaiters() {
+        // nobody waits in an array
+    }
+
+    /** Bit position of byte {@code index} within its int (SharedBuffer ints are in native byte order). */
+    private static int shift(int index) {
+        return (LITTLE_ENDIAN ? index & 3 : 3 - (index & 3)) * 8;
+    }
+
+    private static int replace(int word, int shift, byte value) {
+        return (word & ~(0xff << shift)) | ((value & 0xff) << shift);
+    }
+
+    private long checked(int index, int count) {
+        if (index < 0 || count < 0 || (long) index + count > length) {
+            throw new IndexOutOfBoundsException("bytes " + index + ".." + ((long) index + count) + " of " + this
+                + " of length " + length);
+        }
+        return index;
+    }
+}

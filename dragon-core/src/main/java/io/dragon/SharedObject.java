@@ -1,0 +1,139 @@
+package io.dragon;
+
+import static io.dragon.SharedObjectLayout.BODY_OFFSET;
+import static io.dragon.SharedObjectLayout.ID_OFFSET;
+
+import io.dragon.core.memory.Allocation;
+import io.dragon.core.memory.AllocationDescriptor;
+import io.dragon.core.memory.PoolFullException;
+import io.dragon.core.shm.SharedBuffer;
+import java.io.Serializable;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Base of the user API's objects that live in shared memory (see {@link SharedObjectLayout}). A handle is
+ * Serializable: send it to another process (or look it up by name there) and it maps the same memory. The object
+ * lives until {@link #destroy()} or the end of the runtime, whoever created it.
+ *
+ * <p>Shared memory reaches the processes of one node; the object lives on the node of its creator.
+ */
+public abstract class SharedObject implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final String name;
+    private final byte[] allocation;
+    private final long id;
+    private transient Allocation memory;
+    private transient SharedBuffer whole;
+    private transient volatile SharedBuffer body;
+
+    /** Allocates and zeroes {@code bodyLength} bytes; the subclass then sets up its body and calls {@link #publish}. */
+    SharedObject(String name, long bodyLength) {
+        if (name != null && name.isEmpty()) {
+            throw new IllegalArgumentException("an object name must not be empty (use null for no name)");
+        }
+        try {
+            this.memory = Services.defaultPool().allocate(BODY_OFFSET + bodyLength);
+        } catch (PoolFullException e) {
+            throw new DragonException("no room for a " + kind() + " of " + bodyLength + " bytes: " + e.getMessage(), e);
+        }
+        this.name = name;
+        this.allocation = memory.descriptor().serialize();
+        this.id = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+        this.whole = memory.buffer();
+        whole.setMemory(0, memory.size(), (byte) 0);
+        this.body = whole.slice(BODY_OFFSET, memory.size() - BODY_OFFSET);
+    }
+
+    /** Makes the object live, and binds its name if it has one; frees it if the name is taken. */
+    final void publish() {
+        whole.putLongVolatile(ID_OFFSET, id);
+        if (name != null) {
+            try {
+                Services.bind(name, this);
+            } catch (DragonException e) {
+                release();
+                throw e;
+            }
+        }
+    }
+
+    /** The name this object was created with, or null. */
+    public String name() {
+        return name;
+    }
+
+    /** Whether the object still exists (no process has destroyed it). */
+    public boolean isAlive() {
+        return attached().getLongVolatile(ID_OFFSET) == id;
+    }
+
+    /**
+     * Destroys the object for every process: its name is released and its memory freed. Threads waiting in it
+     * wake with {@link ObjectDestroyedException}, as does any later use. Destroying it again does nothing.
+     */
+    public void destroy() {
+        if (attached().compareAndSetLong(ID_OFFSET, id, 0)) {
+            if (name != null) {
+                Services.unbind(name);
+            }
+            wakeWaiters();
+            release();
+        }
+    }
+
+    /** The body, after checking that the object still lives. */
+    final SharedBuffer body() {
+        SharedBuffer buffer = body;
+        if (buffer == null) {
+            attached();
+            buffer = body;
+        }
+        if (whole.getLongVolatile(ID_OFFSET) != id) {
+            throw destroyed();
+        }
+        return buffer;
+    }
+
+    /** Whether the object is still the one this handle refers to; for waiters' conditions. */
+    final boolean gone() {
+        return whole.getLongVolatile(ID_OFFSET) != id;
+    }
+
+    final ObjectDestroyedException destroyed() {
+        return new ObjectDestroyedException("the " + this + " was destroyed");
+    }
+
+    /** Wakes every thread waiting in the object (they then see it is gone). */
+    abstract void wakeWaiters();
+
+    private String kind() {
+        return getClass().getSimpleName();
+    }
+
+    private SharedBuffer attached() {
+        if (whole == null) {
+            synchronized (this) {
+                if (whole == null) {
+                    try {
+                        memory = Allocation.attach(AllocationDescriptor.deserialize(allocation));
+                    } catch (IllegalArgumentException e) {
+                        throw new ObjectDestroyedException("the " + this + " was destroyed", e);
+                    }
+                    whole = memory.buffer();
+                    body = whole.slice(BODY_OFFSET, memory.size() - BODY_OFFSET);
+                }
+            }
+        }
+        return whole;
+    }
+
+    private void release() {
+        memory.free();
+    }
+
+    @Override
+    public String toString() {
+        return kind() + (name != null ? " '" + name + "'" : "") + " (" + Long.toHexString(id) + ")";
+    }
+}
