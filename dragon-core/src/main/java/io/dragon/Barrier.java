@@ -45,7 +45,7 @@ public final class Barrier extends SharedObject {
             throw new IllegalArgumentException("a barrier needs at least one party, got " + parties);
         }
         this.parties = parties;
-        SharedBuffer body = body();
+        SharedBuffer body = rawBody();
         body.putInt(PARTIES_OFFSET, parties);
         body.putLongVolatile(RESET_GENERATION_OFFSET, -1);
         publish();
@@ -178,7 +178,7 @@ public final class Barrier extends SharedObject {
     private Signal signal() {
         Signal s = signal;
         if (s == null) {
-            SharedBuffer body = body();
+            SharedBuffer body = rawBody();
             released = generation -> gone() || body.getLongVolatile(STATE_OFFSET) >>> 32 != generation
                 || (body.getLongVolatile(STATE_OFFSET) & BROKEN) != 0;
             s = new Signal(body, SIGNAL_OFFSET);

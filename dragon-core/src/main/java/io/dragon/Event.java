@@ -80,7 +80,7 @@ public final class Event extends SharedObject {
     private Signal signal() {
         Signal s = signal;
         if (s == null) {
-            SharedBuffer body = body();
+            SharedBuffer body = rawBody();
             isSet = ignored -> gone() || body.getIntVolatile(STATE_OFFSET) != 0;
             s = new Signal(body, SIGNAL_OFFSET);
             signal = s;

@@ -17,7 +17,8 @@ import java.util.concurrent.locks.Condition;
  */
 public final class Lock extends SharedObject implements java.util.concurrent.locks.Lock {
     private static final long serialVersionUID = 1L;
-    private static final long DESTROY_CHECK_NANOS = 100_000_000L;
+    /** Longer than SharedLock's holder check (100 ms), so that each slice also looks for a dead holder. */
+    private static final long DESTROY_CHECK_NANOS = 250_000_000L;
     private transient SharedLock lock;
 
     private Lock(String name) {

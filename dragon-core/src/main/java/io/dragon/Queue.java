@@ -50,8 +50,8 @@ public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>
     private transient volatile Channel channel;
 
     Queue(String name, int capacity, int blockSize, Codec<E> codec) {
-        if (capacity <= 0) {
-            throw new IllegalArgumentException("a queue's capacity must be positive, got " + capacity);
+        if (capacity < 2) {
+            throw new IllegalArgumentException("a queue's capacity must be at least 2, got " + capacity);
         }
         ChannelInfo info = Services.ask(() -> Services.globalServices().createChannel(0, capacity, blockSize, null));
         this.name = name;

@@ -29,7 +29,7 @@ public final class Semaphore extends SharedObject {
 
     private Semaphore(String name, long permits) {
         super(name, LENGTH);
-        body().putLongVolatile(PERMITS_OFFSET, permits);
+        rawBody().putLongVolatile(PERMITS_OFFSET, permits);
         publish();
     }
 
@@ -112,7 +112,7 @@ public final class Semaphore extends SharedObject {
     private Signal signal() {
         Signal s = signal;
         if (s == null) {
-            SharedBuffer body = body();
+            SharedBuffer body = rawBody();
             enough = permits -> gone() || body.getLongVolatile(PERMITS_OFFSET) >= permits;
             s = new Signal(body, SIGNAL_OFFSET);
             signal = s;

@@ -82,6 +82,17 @@ public abstract class SharedObject implements Serializable {
         }
     }
 
+    /**
+     * The body without checking that the object lives: for creating it (before {@link #publish()}) and for
+     * waking its waiters as it is destroyed.
+     */
+    final SharedBuffer rawBody() {
+        if (body == null) {
+            attached();
+        }
+        return body;
+    }
+
     /** The body, after checking that the object still lives. */
     final SharedBuffer body() {
         SharedBuffer buffer = body;

@@ -84,8 +84,9 @@ public final class Channel implements Readiness {
      * stored inline, longer ones in side allocations.
      */
     public static Channel create(Pool pool, long cuid, int capacity, int blockSize) {
-        if (capacity < 1) {
-            throw new IllegalArgumentException("channel capacity must be at least 1 message, got " + capacity);
+        if (capacity < 2) {
+            // With one slot, "full at position p" and "free for position p + 1" are the same sequence number.
+            throw new IllegalArgumentException("channel capacity must be at least 2 messages, got " + capacity);
         }
         if (blockSize < ChannelLayout.MIN_BLOCK_SIZE || blockSize > (1 << 30)) {
             throw new IllegalArgumentException("channel block size must be " + ChannelLayout.MIN_BLOCK_SIZE

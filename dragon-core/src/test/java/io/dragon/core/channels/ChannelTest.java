@@ -60,6 +60,8 @@ class ChannelTest {
     @Test
     void shouldRejectBadShapes() {
         assertThatThrownBy(() -> Channel.create(pool, 1, 0, BLOCK)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Channel.create(pool, 1, 1, BLOCK)).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("at least 2");
         assertThatThrownBy(() -> Channel.create(pool, 1, 4, ChannelLayout.MIN_BLOCK_SIZE - 1))
             .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Channel.create(pool, 1, 1 << 20, 1024))

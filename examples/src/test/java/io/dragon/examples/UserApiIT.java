@@ -1,0 +1,76 @@
+package io.dragon.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dragon.DragonException;
+import io.dragon.Queue;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The user API (package io.dragon) with real processes: each test runs a program of checks (examples' test
+ * classes, package io.dragon.examples.api) as the head of a real runtime through {@code bin/dragon}; every check
+ * prints PASS or FAIL with its reason, and the test expects all of them to pass and nothing to be left behind.
+ */
+class UserApiIT {
+    private static final String CLASSPATH = "examples/target/test-classes:examples/target/examples.jar";
+
+    private final DragonRuns runs = new DragonRuns();
+
+    @AfterEach
+    void nothingLeft() throws InterruptedException {
+        runs.assertNothingLeft();
+    }
+
+    @Test
+    void queueKeepsTheBlockingQueueContractAcrossProcesses() {
+        assertAllPass("QueueChecks", 13);
+    }
+
+    @Test
+    void poolRunsTasksInWorkerProcesses() {
+        assertAllPass("PoolChecks", 8);
+    }
+
+    @Test
+    void locksSemaphoresBarriersAndEventsWorkAcrossProcesses() {
+        assertAllPass("SyncChecks", 7);
+    }
+
+    @Test
+    void sharedArraysAreOneMemoryForAllProcesses() {
+        assertAllPass("SharedArrayChecks", 2);
+    }
+
+    @Test
+    void processesStartJoinAndDieAsAsked() {
+        DragonRun.Result run = assertAllPass("ProcessChecks", 7);
+        assertThat(run.stdout()).contains("runnable ran in another JVM: true", "env value in /tmp",
+            "main class with args 5");
+        assertThat(run.programStderr()).contains("IllegalStateException: thrown on purpose by a check");
+    }
+
+    @Test
+    void badUseGivesClearErrors() {
+        assertAllPass("BadUseChecks", 9);
+    }
+
+    @Test
+    void saysSoWhenNotRunUnderTheRuntime() {
+        assertThatThrownBy(Queue::create).isInstanceOf(DragonException.class)
+            .hasMessageContaining("does not run under the Dragon runtime").hasMessageContaining("dragon my.jar");
+    }
+
+    private DragonRun.Result assertAllPass(String program, int checks) {
+        DragonRun.Result run = runs.dragon("-cp", CLASSPATH, "io.dragon.examples.api." + program)
+            .timeout(Duration.ofMinutes(3)).run();
+        List<String> passed = run.stdout().lines().filter(line -> line.startsWith("PASS ")).toList();
+        assertThat(run.stdout()).as(run::toString).doesNotContain("FAIL ");
+        assertThat(passed).as(run::toString).hasSize(checks);
+        assertThat(run.exitCode()).as(run::toString).isZero();
+        return run;
+    }
+}
