@@ -99,10 +99,10 @@ public final class Pool implements ExecutorService, AutoCloseable {
     @Override
     public <T> Future<T> submit(Runnable task, T result) {
         SerializableRunnable runnable = serializable(task);
-        return call((SerializableCallable<T>) () -> {
+        return call((SerializableCallable<Object>) () -> {
             runnable.run();
-            return result;
-        });
+            return null;
+        }).thenApply(ignored -> result);
     }
 
     @Override
@@ -389,29 +389,33 @@ public final class Pool implements ExecutorService, AutoCloseable {
 
     /** Completes futures from result frames until the pool is closed. */
     private void dispatch() {
-        Codec<Object> codec = Codecs.standard();
         try {
             for (;;) {
-                ByteBuffer result = results.take();
-                Pending task = pending.remove(result.getLong());
-                if (task == null) {
-                    continue; // cancelled by shutdownNow
-                }
-                if (result.get() == PoolFrames.OK) {
-                    int count = result.getInt();
-                    for (int i = 0; i < count; i++) {
-                        task.results()[task.first() + i] = codec.decode(result);
-                    }
-                    task.future().complete(task.results()[task.first()]);
-                } else {
-                    task.future().completeExceptionally((RemoteTaskException) Codecs.serialization().decode(result));
-                }
+                complete(results.take());
                 if (shutdown) {
                     stopWhenIdle();
                 }
             }
         } catch (InterruptedException | ObjectDestroyedException e) {
             // the pool is closing
+        }
+    }
+
+    /** Completes the task of a result frame, unless shutdownNow cancelled it. */
+    private void complete(ByteBuffer result) {
+        Pending task = pending.remove(result.getLong());
+        if (task == null) {
+            return;
+        }
+        if (result.get() == PoolFrames.OK) {
+            int count = result.getInt();
+            Codec<Object> codec = Codecs.standard();
+            for (int i = 0; i < count; i++) {
+                task.results()[task.first() + i] = codec.decode(result);
+            }
+            task.future().complete(task.results()[task.first()]);
+        } else {
+            task.future().completeExceptionally((RemoteTaskException) Codecs.serialization().decode(result));
         }
     }
 
