@@ -60,6 +60,12 @@ import io.dragon.core.messages.Messages.SHProcessExit;
 import io.dragon.core.messages.Messages.SHProcessKill;
 import io.dragon.core.messages.Messages.SHProcessKillResponse;
 import io.dragon.core.messages.Messages.SHTeardown;
+import io.dragon.core.messages.Messages.TreeDown;
+import io.dragon.core.messages.Messages.TreeJoin;
+import io.dragon.core.messages.Messages.TreeParent;
+import io.dragon.core.messages.Messages.TreeReduce;
+import io.dragon.core.messages.Messages.TreeRegister;
+import io.dragon.core.messages.Messages.TreeUp;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -127,7 +133,14 @@ public enum MessageType {
     GS_NAME_UNBIND(74, GSNameUnbind.class),
     GS_NAME_UNBIND_RESPONSE(75, GSNameUnbindResponse.class),
     GS_NODE_LIST(76, GSNodeList.class),
-    GS_NODE_LIST_RESPONSE(77, GSNodeListResponse.class);
+    GS_NODE_LIST_RESPONSE(77, GSNodeListResponse.class),
+
+    TREE_REGISTER(80, TreeRegister.class),
+    TREE_PARENT(81, TreeParent.class),
+    TREE_JOIN(82, TreeJoin.class),
+    TREE_DOWN(83, TreeDown.class),
+    TREE_UP(84, TreeUp.class),
+    TREE_REDUCE(85, TreeReduce.class);
 
     private static final Map<Integer, MessageType> BY_CODE = new HashMap<>();
     private static final Map<Class<?>, MessageType> BY_CLASS = new HashMap<>();

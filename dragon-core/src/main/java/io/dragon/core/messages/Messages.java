@@ -265,4 +265,41 @@ public final class Messages {
     public record GSNodeListResponse(long tag, long ref, int err, String errInfo, List<NodeInfo> nodes)
         implements Response {
     }
+
+    // ---- the fan-out tree between the launcher's frontend (position 0) and its backends (position 1 + node index)
+
+    /**
+     * A backend's first message, to the frontend: where it listens for its own children in the tree. Carries the
+     * job's secret, without which the connection is refused.
+     */
+    public record TreeRegister(long tag, int position, String hostname, String host, int port, String secret)
+        implements Message {
+    }
+
+    /** The frontend's answer: connect to the parent at host:port, or stay here if {@code host} is empty. */
+    public record TreeParent(long tag, String host, int port) implements Message {
+    }
+
+    /** A child's first message to its parent backend; carries the job's secret. */
+    public record TreeJoin(long tag, int position, String secret) implements Message {
+    }
+
+    /** From the frontend to every backend: each delivers {@code message} and passes it on to its children. */
+    public record TreeDown(long tag, byte[] message) implements Message {
+    }
+
+    /** From a backend to the frontend, passed up by every backend on the way. */
+    public record TreeUp(long tag, int position, byte[] message) implements Message {
+    }
+
+    /**
+     * Contributions of a subtree to reduction {@code id}: a backend sends it up once it has its own and all of
+     * its children's, so the frontend gets one message per child, not one per backend.
+     */
+    public record TreeReduce(long tag, long id, List<TreeContribution> contributions) implements Message {
+    }
+
+    /** One backend's part of a reduction. */
+    public record TreeContribution(int position, byte[] message) {
+    }
 }

@@ -1,0 +1,400 @@
+package io.dragon.backend.tree;
+
+import io.dragon.core.messages.MalformedMessageException;
+import io.dragon.core.messages.Message;
+import io.dragon.core.messages.MessageCodec;
+import io.dragon.core.messages.Messages.TreeContribution;
+import io.dragon.core.messages.Messages.TreeDown;
+import io.dragon.core.messages.Messages.TreeJoin;
+import io.dragon.core.messages.Messages.TreeParent;
+import io.dragon.core.messages.Messages.TreeReduce;
+import io.dragon.core.messages.Messages.TreeRegister;
+import io.dragon.core.messages.Messages.TreeUp;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.util.AttributeKey;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * One member of the fan-out tree that joins the launcher's frontend (the root, position 0) and its backends
+ * (position 1 + node index), standing in for MRNet: the root broadcasts down ({@link #broadcast}), any backend sends
+ * up ({@link #sendUp}), and reductions ({@link #contribute}) travel up combined, so the root gets one message per
+ * child whatever the number of backends.
+ *
+ * <p>Joining: every backend listens for its own children, connects to the root and registers its address; the
+ * root answers with the address of the backend's parent (or keeps the backend as its own child), and the backend
+ * reconnects there. Every connection starts with the job's secret; one without it is refused and logged. All state
+ * is touched only by the tree's single event-loop thread.
+ */
+public final class TreeNode implements AutoCloseable {
+    /** Reduction that completes when every backend is linked to its parent: the tree is up. */
+    public static final long JOINED = 0;
+    private static final Logger LOG = LogManager.getLogger(TreeNode.class);
+    private static final int MAX_FRAME_BYTES = MessageCodec.MAX_MESSAGE_BYTES;
+    private static final AttributeKey<Integer> POSITION = AttributeKey.valueOf("dragon.tree.position");
+
+    /** What a member hears from the tree. Called on the tree's event-loop thread: hand long work elsewhere. */
+    public interface Listener {
+        /** A broadcast from the root (backends only). */
+        default void onDown(Message message) {
+        }
+
+        /** A message a backend sent up (the root only). */
+        default void onUp(int position, Message message) {
+        }
+
+        /** A link broke: the parent, or the child at a position, is gone. */
+        default void onLost(String what) {
+        }
+    }
+
+    private final TreeShape shape;
+    private final int position;
+    private final byte[] secret;
+    private final Listener listener;
+    private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, TreeTransport.ioHandlers());
+    private final Channel server;
+    private final AtomicLong tags = new AtomicLong();
+    private final Map<Integer, Channel> children = new HashMap<>();
+    private final Map<Long, List<TreeContribution>> reductions = new HashMap<>();
+    private final List<Message> waitingForParent = new ArrayList<>();
+    private Channel parent;
+    private volatile boolean closing;
+
+    // the root's
+    private final Map<Long, CompletableFuture<Map<Integer, Message>>> reduced = new ConcurrentHashMap<>();
+    private final Map<Integer, TreeRegister> registered = new LinkedHashMap<>();
+    private final Map<Integer, Channel> awaitingParentAddress = new HashMap<>();
+
+    private TreeNode(TreeShape shape, int position, String secret, String bindHost, Listener listener)
+        throws InterruptedException {
+        this.shape = shape;
+        this.position = position;
+        this.secret = secret.getBytes(StandardCharsets.UTF_8);
+        this.listener = listener;
+        ServerBootstrap bootstrap = new ServerBootstrap().group(loop).channel(TreeTransport.serverChannel())
+            .childOption(ChannelOption.TCP_NODELAY, true).childHandler(pipeline());
+        this.server = bootstrap.bind(bindHost, 0).sync().channel();
+    }
+
+    /** The root, in the frontend: it listens on {@code bindHost} (port chosen by the system) for its backends. */
+    public static TreeNode root(TreeShape shape, String secret, String bindHost, Listener listener)
+        throws InterruptedException {
+        TreeNode root = new TreeNode(shape, 0, secret, bindHost, listener);
+        LOG.info("tree root listening on {} for {} backends (fan-out {})", root.address(), shape.backends(),
+            shape.fanout());
+        return root;
+    }
+
+    /**
+     * A backend: it listens on {@code bindHost} for its children, registers with the root at {@code rootAddress}
+     * and links to its parent; {@code hostname} names its node in messages.
+     */
+    public static TreeNode backend(TreeShape shape, int position, String secret, InetSocketAddress rootAddress,
+                                   String bindHost, String hostname, Listener listener) throws InterruptedException {
+        if (position < 1 || position > shape.backends()) {
+            throw new IllegalArgumentException("backend position " + position + " is outside 1.." + shape.backends());
+        }
+        TreeNode node = new TreeNode(shape, position, secret, bindHost, listener);
+        InetSocketAddress own = node.address();
+        node.connect(rootAddress, new TreeRegister(node.tags.incrementAndGet(), position, hostname,
+            own.getAddress().getHostAddress(), own.getPort(), secret));
+        return node;
+    }
+
+    /** Where this member listens. */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    /** From the root: delivered by every backend. */
+    public void broadcast(Message message) {
+        checkRoot(true);
+        byte[] bytes = MessageCodec.encode(message);
+        loop.execute(() -> toChildren(new TreeDown(tags.incrementAndGet(), bytes)));
+    }
+
+    /** From a backend: delivered by the root. */
+    public void sendUp(Message message) {
+        checkRoot(false);
+        byte[] bytes = MessageCodec.encode(message);
+        loop.execute(() -> toParent(new TreeUp(tags.incrementAndGet(), position, bytes)));
+    }
+
+    /** This backend's part of reduction {@code id}. */
+    public void contribute(long id, Message message) {
+        checkRoot(false);
+        byte[] bytes = MessageCodec.encode(message);
+        loop.execute(() -> collect(id, List.of(new TreeContribution(position, bytes))));
+    }
+
+    /**
+     * At the root: waits until every backend has contributed to reduction {@code id}.
+     *
+     * @return each backend's contribution, by position
+     * @throws TimeoutException naming the backends that had not registered, if some had not
+     */
+    public Map<Integer, Message> awaitReduction(long id, Duration timeout) throws InterruptedException,
+        TimeoutException {
+        checkRoot(true);
+        try {
+            return reduction(id).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("reduction " + id + " failed", e.getCause());
+        } catch (TimeoutException e) {
+            throw new TimeoutException("not every backend answered within " + timeout.toMillis() + " ms"
+                + unregisteredNodes());
+        }
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    // ---- on the event loop
+
+    private ChannelInitializer<Channel> pipeline() {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(MAX_FRAME_BYTES, 0, 4, 0, 4),
+                    new TreeMessageDecoder(), new TreeMessageEncoder(), new Handler());
+            }
+        };
+    }
+
+    private void connect(InetSocketAddress address, Message hello) throws InterruptedException {
+        Channel channel = new Bootstrap().group(loop).channel(TreeTransport.socketChannel())
+            .option(ChannelOption.TCP_NODELAY, true).handler(pipeline()).connect(address).sync().channel();
+        channel.writeAndFlush(hello);
+    }
+
+    /** One link's messages. */
+    private final class Handler extends SimpleChannelInboundHandler<Message> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, Message message) {
+            Channel ch = ctx.channel();
+            if (message instanceof TreeRegister register) {
+                registerWithRoot(ch, register);
+            } else if (message instanceof TreeJoin join) {
+                joinAsChild(ch, join);
+            } else if (!isChild(ch) && ch != parent && !(message instanceof TreeParent)) {
+                refuse(ch, "a " + message.type() + " before the job's secret");
+            } else if (message instanceof TreeParent answer) {
+                linkToParent(ch, answer);
+            } else if (message instanceof TreeDown down && ch == parent) {
+                listener.onDown(MessageCodec.decode(down.message()));
+                toChildren(down);
+            } else if (message instanceof TreeUp up && isChild(ch)) {
+                if (position == 0) {
+                    listener.onUp(up.position(), MessageCodec.decode(up.message()));
+                } else {
+                    toParent(up);
+                }
+            } else if (message instanceof TreeReduce reduce && isChild(ch)) {
+                collect(reduce.id(), reduce.contributions());
+            } else {
+                LOG.warn("ignored an unexpected {} on the tree link to {}", message.type(), ch.remoteAddress());
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            Integer child = ctx.channel().attr(POSITION).get();
+            if (closing) {
+                return;
+            }
+            if (ctx.channel() == parent) {
+                LOG.error("lost the link to the tree's parent of position {}", position);
+                listener.onLost("the parent of tree position " + position);
+            } else if (child != null && children.remove(child, ctx.channel())) {
+                LOG.error("lost the link to the backend of node {}", TreeShape.nodeIndex(child));
+                listener.onLost("the backend of node " + TreeShape.nodeIndex(child) + hostnameOf(child));
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause.getCause() instanceof MalformedMessageException || cause instanceof MalformedMessageException) {
+                refuse(ctx.channel(), "a malformed message: " + cause.getMessage());
+            } else {
+                LOG.warn("tree link to {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+                ctx.close();
+            }
+        }
+    }
+
+    private void registerWithRoot(Channel ch, TreeRegister register) {
+        if (position != 0 || !authentic(register.secret()) || register.position() < 1
+            || register.position() > shape.backends() || registered.containsKey(register.position())) {
+            refuse(ch, "a registration for position " + register.position() + (authentic(register.secret())
+                ? " that is not expected" : " without the job's secret"));
+            return;
+        }
+        registered.put(register.position(), register);
+        int parentPosition = shape.parent(register.position());
+        if (parentPosition == 0) {
+            adopt(ch, register.position());
+            ch.writeAndFlush(new TreeParent(tags.incrementAndGet(), "", 0));
+        } else {
+            awaitingParentAddress.put(register.position(), ch);
+        }
+        // answer everyone whose parent's address is now known
+        awaitingParentAddress.entrySet().removeIf(waiting -> {
+            TreeRegister parentOf = registered.get(shape.parent(waiting.getKey()));
+            if (parentOf == null) {
+                return false;
+            }
+            waiting.getValue().writeAndFlush(new TreeParent(tags.incrementAndGet(), parentOf.host(), parentOf.port()))
+                .addListener(ChannelFutureListener.CLOSE);
+            return true;
+        });
+    }
+
+    private void joinAsChild(Channel ch, TreeJoin join) {
+        if (!authentic(join.secret()) || shape.parent(join.position()) != position || join.position() == 0) {
+            refuse(ch, "a join of position " + join.position() + (authentic(join.secret()) ? " that is not a child"
+                + " of position " + position : " without the job's secret"));
+            return;
+        }
+        adopt(ch, join.position());
+    }
+
+    private void adopt(Channel ch, int child) {
+        ch.attr(POSITION).set(child);
+        children.put(child, ch);
+    }
+
+    private void linkToParent(Channel ch, TreeParent answer) {
+        if (answer.host().isEmpty()) {
+            parentLinked(ch);
+            return;
+        }
+        ch.close();
+        new Bootstrap().group(loop).channel(TreeTransport.socketChannel()).option(ChannelOption.TCP_NODELAY, true)
+            .handler(pipeline()).connect(answer.host(), answer.port()).addListener((ChannelFutureListener) f -> {
+                if (!f.isSuccess()) {
+                    LOG.error("cannot reach the tree parent of position {} at {}:{}: {}", position, answer.host(),
+                        answer.port(), f.cause().toString());
+                    listener.onLost("the parent of tree position " + position + " (unreachable)");
+                    return;
+                }
+                f.channel().writeAndFlush(new TreeJoin(tags.incrementAndGet(), position,
+                    new String(secret, StandardCharsets.UTF_8)));
+                parentLinked(f.channel());
+            });
+    }
+
+    private void parentLinked(Channel link) {
+        parent = link;
+        LOG.info("tree position {} linked to its parent at {}", position, parent.remoteAddress());
+        waitingForParent.forEach(parent::write);
+        waitingForParent.clear();
+        parent.flush();
+        collect(JOINED, List.of(new TreeContribution(position, MessageCodec.encode(new TreeJoin(0, position, "")))));
+    }
+
+    private void collect(long id, List<TreeContribution> contributions) {
+        List<TreeContribution> all = reductions.computeIfAbsent(id, ignored -> new ArrayList<>());
+        all.addAll(contributions);
+        if (all.size() < shape.subtreeSize(position)) {
+            return;
+        }
+        reductions.remove(id);
+        if (position == 0) {
+            Map<Integer, Message> byPosition = new LinkedHashMap<>();
+            for (TreeContribution contribution : all) {
+                byPosition.put(contribution.position(), MessageCodec.decode(contribution.message()));
+            }
+            reduction(id).complete(byPosition);
+        } else {
+            toParent(new TreeReduce(tags.incrementAndGet(), id, all));
+        }
+    }
+
+    private void toParent(Message message) {
+        if (parent == null) {
+            waitingForParent.add(message);
+        } else {
+            parent.writeAndFlush(message);
+        }
+    }
+
+    private void toChildren(Message message) {
+        for (Channel child : children.values()) {
+            child.writeAndFlush(message);
+        }
+    }
+
+    private CompletableFuture<Map<Integer, Message>> reduction(long id) {
+        return reduced.computeIfAbsent(id, ignored -> new CompletableFuture<>());
+    }
+
+    private boolean isChild(Channel ch) {
+        Integer child = ch.attr(POSITION).get();
+        return child != null && children.get(child) == ch;
+    }
+
+    private boolean authentic(String offered) {
+        return offered != null && MessageDigest.isEqual(secret, offered.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void refuse(Channel ch, String why) {
+        LOG.warn("refused the tree connection from {}: {}", ch.remoteAddress(), why);
+        ch.close();
+    }
+
+    private String hostnameOf(int child) {
+        TreeRegister register = registered.get(child);
+        return register == null ? "" : " (" + register.hostname() + ")";
+    }
+
+    private String unregisteredNodes() {
+        CompletableFuture<TreeSet<Integer>> missing = new CompletableFuture<>();
+        loop.execute(() -> {
+            TreeSet<Integer> nodes = new TreeSet<>();
+            for (int p = 1; p <= shape.backends(); p++) {
+                if (!registered.containsKey(p)) {
+                    nodes.add(TreeShape.nodeIndex(p));
+                }
+            }
+            missing.complete(nodes);
+        });
+        TreeSet<Integer> nodes = missing.join();
+        return nodes.isEmpty() ? "" : "; nodes that never connected: " + nodes;
+    }
+
+    private void checkRoot(boolean mustBeRoot) {
+        if ((position == 0) != mustBeRoot) {
+            throw new IllegalStateException(mustBeRoot ? "only the root can do this" : "the root cannot do this");
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.dragon.backend.tree;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dragon.core.messages.Message;
+import io.dragon.core.messages.Messages.GSHeadExit;
+import io.dragon.core.messages.Messages.SHIsUp;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Real trees over loopback TCP: a root and backends in this JVM, each with its own event loop. */
+class TreeNodeTest {
+    private static final String SECRET = "s3cret";
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private final List<TreeNode> nodes = new ArrayList<>();
+    private final BlockingQueue<String> events = new LinkedBlockingQueue<>();
+
+    @AfterEach
+    void closeAll() {
+        nodes.forEach(TreeNode::close);
+    }
+
+    @Test
+    void shouldJoinBroadcastSendUpAndReduceThroughThreeLevels() throws Exception {
+        TreeShape shape = new TreeShape(10, 3);
+        TreeNode root = root(shape);
+        for (int position = 1; position <= 10; position++) {
+            backend(shape, position, SECRET, root.address());
+        }
+        assertThat(root.awaitReduction(TreeNode.JOINED, WAIT)).hasSize(10);
+
+        root.broadcast(new GSHeadExit(1, 99, 3));
+        List<String> delivered = take(10);
+        assertThat(delivered).allMatch(event -> event.endsWith("down GSHeadExit"));
+        assertThat(delivered.stream().map(event -> event.split(" ")[0]).distinct()).hasSize(10);
+
+        nodes.subList(1, nodes.size()).forEach(node -> node.sendUp(new SHIsUp(2, "host", 0)));
+        assertThat(take(10)).allMatch(event -> event.matches("root up from [0-9]+ SHIsUp"));
+
+        for (int position = 1; position <= 10; position++) {
+            nodes.get(position).contribute(5, new SHIsUp(3, "node" + position, position - 1));
+        }
+        Map<Integer, Message> answers = root.awaitReduction(5, WAIT);
+        assertThat(answers).hasSize(10);
+        assertThat(((SHIsUp) answers.get(7)).hostname()).isEqualTo("node7");
+    }
+
+    @Test
+    void shouldRefuseABackendWithoutTheSecretAndNameTheNodeThatNeverJoined() throws Exception {
+        TreeShape shape = new TreeShape(2, 4);
+        TreeNode root = root(shape);
+        backend(shape, 1, SECRET, root.address());
+        backend(shape, 2, "wrong", root.address());
+
+        assertThatThrownBy(() -> root.awaitReduction(TreeNode.JOINED, Duration.ofMillis(500)))
+            .isInstanceOf(TimeoutException.class).hasMessageContaining("nodes that never connected: [1]");
+    }
+
+    @Test
+    void shouldRefuseMalformedBytesAndKeepServing() throws Exception {
+        TreeShape shape = new TreeShape(1, 4);
+        TreeNode root = root(shape);
+        try (Socket stranger = new Socket()) {
+            stranger.connect(root.address());
+            OutputStream out = stranger.getOutputStream();
+            out.write(new byte[] {0, 0, 0, 3, (byte) 0xc1, 1, 2}); // a frame of 3 bytes that are no message
+            out.flush();
+            assertThat(stranger.getInputStream().read()).isEqualTo(-1); // closed by the root
+        }
+        backend(shape, 1, SECRET, root.address());
+        assertThat(root.awaitReduction(TreeNode.JOINED, WAIT)).hasSize(1);
+    }
+
+    @Test
+    void shouldTellTheRootWhichNodeWasLost() throws Exception {
+        TreeShape shape = new TreeShape(2, 4);
+        TreeNode root = root(shape);
+        backend(shape, 1, SECRET, root.address());
+        TreeNode second = backend(shape, 2, SECRET, root.address());
+        root.awaitReduction(TreeNode.JOINED, WAIT);
+
+        second.close();
+        assertThat(events.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("root lost the backend of node 1 (h2)");
+    }
+
+    private TreeNode root(TreeShape shape) throws InterruptedException {
+        TreeNode root = TreeNode.root(shape, SECRET, "127.0.0.1", new TreeNode.Listener() {
+            @Override
+            public void onUp(int position, Message message) {
+                events.add("root up from " + position + " " + message.type());
+            }
+
+            @Override
+            public void onLost(String what) {
+                events.add("root lost " + what);
+            }
+        });
+        nodes.add(root);
+        return root;
+    }
+
+    private TreeNode backend(TreeShape shape, int position, String secret, InetSocketAddress root)
+        throws InterruptedException {
+        TreeNode node = TreeNode.backend(shape, position, secret, root, "127.0.0.1", "h" + position,
+            new TreeNode.Listener() {
+                @Override
+                public void onDown(Message message) {
+                    events.add(position + " down " + message.type());
+                }
+            });
+        nodes.add(node);
+        return node;
+    }
+
+    private List<String> take(int count) throws InterruptedException {
+        List<String> taken = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String event = events.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(event).as("event %d of %d (got %s)", i + 1, count, taken).isNotNull();
+            taken.add(event);
+        }
+        return taken;
+    }
+}
