@@ -20,6 +20,18 @@
 #                                  BENCH_LAUNCH_COUNT (200) of each, and prints the medians over blocks; a launch
 #                                  whose exit Global Services never reports is left out of the rate and counted in
 #                                  process_launch_lost_exits (printed only when not 0)
+#   queue_rtt_vs_python_mp         64 B ping-pong between two processes through two io.dragon.Queues (round-trip
+#                                  time) vs two multiprocessing.Queues in Python 3
+#   pool_task_rate_vs_python_mp    Pool.create(2).map(x -> x + 1, 20,000 ints, chunk size 1), tasks/s, vs
+#                                  multiprocessing.Pool(2).map(f, range(20000), chunksize=1): the per-task cost
+#   pool_map_vs_python_mp          the same with 200,000 ints and default chunks on both sides (chunking and
+#                                  serialization)
+#   process_start_rate             Process.start(() -> {}).join() per second (a new JVM each); Python's
+#                                  multiprocessing.Process start+join printed beside it, no ratio (a fork is not a JVM)
+#                                  These four run one runtime each (head io.dragon.bench.ApiRates) and one python3
+#                                  (bench/python/mp_rates.py): BENCH_API_BLOCKS (5) blocks after BENCH_API_WARMUP
+#                                  (5) uncounted ones (the JIT needs them: map's first blocks run 2-3x slower),
+#                                  medians.
 #
 # The channel benchmarks run in BENCH_PAIRS separate JVM pairs (default 5; a pair is one ping JVM that starts one
 # pong JVM), ours and the peer alternating, and report the median over pairs. stdout holds only the lines
@@ -45,9 +57,13 @@ PAIRS=${BENCH_PAIRS:-5}
 TIMEOUT=${BENCH_TIMEOUT:-120}
 JAVA=${BENCH_JAVA:-java}
 ALL=(channel_rtt_vs_agrona channel_throughput_vs_agrona channel_rtt_blocking_us channel_bw_1mib_vs_memcpy
-  bringup_vs_java process_launch_vs_processbuilder)
+  bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp pool_task_rate_vs_python_mp
+  pool_map_vs_python_mp process_start_rate)
 # Benchmarks that run the runtime itself (bin/dragon), which needs dragon-cli built.
-RUNTIME_BENCHMARKS=" bringup_vs_java process_launch_vs_processbuilder "
+RUNTIME_BENCHMARKS=" bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp
+  pool_task_rate_vs_python_mp pool_map_vs_python_mp process_start_rate "
+API_BLOCKS=${BENCH_API_BLOCKS:-5}
+API_WARMUP=${BENCH_API_WARMUP:-5}
 BRINGUP_RUNS=${BENCH_BRINGUP_RUNS:-10}
 LAUNCH_WARMUP=${BENCH_LAUNCH_WARMUP:-20}
 LAUNCH_COUNT=${BENCH_LAUNCH_COUNT:-200}
@@ -86,7 +102,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-for setting in BENCH_PAIRS="$PAIRS" BENCH_BRINGUP_RUNS="$BRINGUP_RUNS" BENCH_LAUNCH_COUNT="$LAUNCH_COUNT" \
+for setting in BENCH_PAIRS="$PAIRS" BENCH_BRINGUP_RUNS="$BRINGUP_RUNS" BENCH_API_BLOCKS="$API_BLOCKS" BENCH_API_WARMUP="$API_WARMUP" BENCH_LAUNCH_COUNT="$LAUNCH_COUNT" \
   BENCH_LAUNCH_BLOCKS="$LAUNCH_BLOCKS" BENCH_LAUNCH_TIMEOUT="$LAUNCH_TIMEOUT"; do
   if ! [[ ${setting#*=} =~ ^[1-9][0-9]*$ ]]; then
     log "error: ${setting%%=*} must be a positive integer, got '${setting#*=}'"
@@ -107,7 +123,7 @@ for name in "${NAMES[@]}"; do
     log "error: unknown benchmark '$name'; known: ${ALL[*]}"
     exit 2
   fi
-  if [[ $RUNTIME_BENCHMARKS == *" $name "* ]]; then
+  if [[ " ${RUNTIME_BENCHMARKS//$'\n'/ } " == *" $name "* ]]; then
     NEEDS_RUNTIME=1
   fi
 done
@@ -369,12 +385,59 @@ bench_process_launch_vs_processbuilder() {
   grep -E '^(result|ratio) ' "$out"
 }
 
+# api_result WHAT: runs ApiRates WHAT under bin/dragon, then the Python peer; sets OURS and PEER to their values
+# and prints both result lines.
+api_result() {
+  local what=$1 out="$WORK/api_$1.out" peer_out="$WORK/api_$1.py.out" status=0
+  wait_idle "api_$what"
+  timeout -k 10 "$LAUNCH_TIMEOUT" "$DRAGON" --log-dir "$WORK/logs/api_$what" -cp "$JAR:$ROOT/bench/target/lib/*" \
+    io.dragon.bench.ApiRates "$what" "warmup=$API_WARMUP" "blocks=$API_BLOCKS" </dev/null >"$out" &
+  CHILD=$!
+  wait "$CHILD" || status=$?
+  CHILD=""
+  if ((status != 0)) || ! grep -q '^result ' "$out"; then
+    log "error: ApiRates $what: bin/dragon exited with $status; its output:"
+    cat "$out" >&2
+    return 1
+  fi
+  wait_idle "api_${what}_python"
+  if ! timeout -k 10 "$LAUNCH_TIMEOUT" python3 "$ROOT/bench/python/mp_rates.py" "$what" "warmup=$API_WARMUP" "blocks=$API_BLOCKS" \
+    </dev/null >"$peer_out"; then
+    log "error: bench/python/mp_rates.py $what failed"
+    return 1
+  fi
+  grep '^result ' "$out" "$peer_out" -h
+  OURS=$(awk '/^result / { print $3; exit }' "$out")
+  PEER=$(awk '/^result / { print $3; exit }' "$peer_out")
+}
+
+bench_queue_rtt_vs_python_mp() {
+  api_result queue
+  echo "ratio queue_rtt_vs_python_mp $(ratio "$OURS" "$PEER")"
+}
+
+bench_pool_task_rate_vs_python_mp() {
+  api_result pool_task
+  echo "ratio pool_task_rate_vs_python_mp $(ratio "$OURS" "$PEER")"
+}
+
+bench_pool_map_vs_python_mp() {
+  api_result pool_map
+  echo "ratio pool_map_vs_python_mp $(ratio "$OURS" "$PEER")"
+}
+
+bench_process_start_rate() {
+  api_result process_start
+}
+
 # describe NAME: what one benchmark runs, for the progress line.
 describe() {
   case $1 in
     bringup_vs_java) echo "$BRINGUP_RUNS runs of each" ;;
     process_launch_vs_processbuilder)
       echo "one runtime, $LAUNCH_BLOCKS blocks of $LAUNCH_COUNT launches each way after $LAUNCH_WARMUP" ;;
+    *_python_mp | process_start_rate)
+      echo "one runtime and one python3, $API_BLOCKS blocks each after $API_WARMUP" ;;
     *) echo "$PAIRS JVM pairs" ;;
   esac
 }

@@ -19,6 +19,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -49,8 +50,37 @@ public final class Pool implements ExecutorService, AutoCloseable {
     private volatile boolean shutdown;
     private volatile boolean stopped;
 
-    /** A task or chunk in flight: where its results go. */
-    private record Pending(CompletableFuture<Object> future, Object[] results, int first) {
+    /**
+     * A task or chunk in flight: where its results go, and what to complete: its own future (a submitted task, or
+     * a chunk of imap) and/or the map it belongs to.
+     */
+    private record Pending(CompletableFuture<Object> future, Object[] results, int first, MapJob<?> job) {
+        void succeeded() {
+            if (future != null) {
+                future.complete(results[first]);
+            }
+            if (job != null) {
+                job.chunkDone();
+            }
+        }
+
+        void failed(Throwable failure) {
+            if (future != null) {
+                future.completeExceptionally(failure);
+            }
+            if (job != null) {
+                job.done.completeExceptionally(failure);
+            }
+        }
+
+        void cancel() {
+            if (future != null) {
+                future.cancel(false);
+            }
+            if (job != null) {
+                job.done.cancel(false);
+            }
+        }
     }
 
     private Pool(int workers, String... jvmOptions) {
@@ -205,7 +235,7 @@ public final class Pool implements ExecutorService, AutoCloseable {
         shutdown = true;
         stopped = true;
         group.kill();
-        pending.values().forEach(p -> p.future().cancel(false));
+        pending.values().forEach(Pending::cancel);
         pending.clear();
         return List.of();
     }
@@ -253,10 +283,8 @@ public final class Pool implements ExecutorService, AutoCloseable {
     /** Like {@link #map(SerializableFunction, Collection)}, sending {@code chunkSize} inputs per message. */
     public <T, R> List<R> map(SerializableFunction<? super T, ? extends R> function, Collection<? extends T> inputs,
                               int chunkSize) throws InterruptedException, ExecutionException {
-        MapJob<R> job = startMap(function, inputs, chunkSize);
-        for (CompletableFuture<Object> chunk : job.chunks) {
-            chunk.get();
-        }
+        MapJob<R> job = startMap(function, inputs, chunkSize, false);
+        job.done.get();
         return job.list();
     }
 
@@ -267,7 +295,7 @@ public final class Pool implements ExecutorService, AutoCloseable {
      */
     public <T, R> Iterator<R> imap(SerializableFunction<? super T, ? extends R> function,
                                    Collection<? extends T> inputs, int chunkSize) throws InterruptedException {
-        MapJob<R> job = startMap(function, inputs, chunkSize);
+        MapJob<R> job = startMap(function, inputs, chunkSize, true);
         return new Iterator<>() {
             private int next;
 
@@ -301,15 +329,30 @@ public final class Pool implements ExecutorService, AutoCloseable {
         return Math.max(1, inputs / chunks + (inputs % chunks != 0 ? 1 : 0));
     }
 
-    /** The chunks of one map call and where their results go. */
+    /**
+     * One map call: where its results go, and a countdown of its chunks that completes {@code done} (one wake-up
+     * for the caller however many chunks); imap also keeps a future per chunk, to hand out results as they come.
+     */
     private static final class MapJob<R> {
         final Object[] results;
         final int chunkSize;
         final List<CompletableFuture<Object>> chunks = new ArrayList<>();
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        private final AtomicInteger remaining;
 
         MapJob(int size, int chunkSize) {
             this.results = new Object[size];
             this.chunkSize = chunkSize;
+            this.remaining = new AtomicInteger((size + chunkSize - 1) / chunkSize);
+            if (size == 0) {
+                done.complete(null);
+            }
+        }
+
+        void chunkDone() {
+            if (remaining.decrementAndGet() == 0) {
+                done.complete(null);
+            }
         }
 
         @SuppressWarnings("unchecked")
@@ -319,7 +362,8 @@ public final class Pool implements ExecutorService, AutoCloseable {
     }
 
     private <T, R> MapJob<R> startMap(SerializableFunction<? super T, ? extends R> function,
-                                      Collection<? extends T> inputs, int chunkSize) throws InterruptedException {
+                                      Collection<? extends T> inputs, int chunkSize, boolean futurePerChunk)
+        throws InterruptedException {
         if (chunkSize <= 0) {
             throw new IllegalArgumentException("chunk size must be positive, got " + chunkSize);
         }
@@ -332,8 +376,11 @@ public final class Pool implements ExecutorService, AutoCloseable {
         Iterator<? extends T> input = inputs.iterator();
         for (int first = 0; first < job.results.length; first += chunkSize) {
             int count = Math.min(chunkSize, job.results.length - first);
-            CompletableFuture<Object> chunk = new CompletableFuture<>();
-            job.chunks.add(chunk);
+            CompletableFuture<Object> chunk = null;
+            if (futurePerChunk) {
+                chunk = new CompletableFuture<>();
+                job.chunks.add(chunk);
+            }
             synchronized (frame) {
                 long taskId = taskIds.incrementAndGet();
                 frame.clear().putByte(PoolFrames.MAP).putLong(taskId).putLong(functionId)
@@ -341,7 +388,7 @@ public final class Pool implements ExecutorService, AutoCloseable {
                 for (int i = 0; i < count; i++) {
                     codec.encode(input.next(), frame);
                 }
-                pending.put(taskId, new Pending(chunk, job.results, first));
+                pending.put(taskId, new Pending(chunk, job.results, first, job));
                 send(taskId);
             }
         }
@@ -358,7 +405,7 @@ public final class Pool implements ExecutorService, AutoCloseable {
             long taskId = taskIds.incrementAndGet();
             frame.clear().putByte(PoolFrames.CALL).putLong(taskId);
             Codecs.serialization().encode(callable, frame);
-            pending.put(taskId, new Pending(future, new Object[1], 0));
+            pending.put(taskId, new Pending(future, new Object[1], 0, null));
             try {
                 send(taskId);
             } catch (InterruptedException e) {
@@ -413,9 +460,9 @@ public final class Pool implements ExecutorService, AutoCloseable {
             for (int i = 0; i < count; i++) {
                 task.results()[task.first() + i] = codec.decode(result);
             }
-            task.future().complete(task.results()[task.first()]);
+            task.succeeded();
         } else {
-            task.future().completeExceptionally((RemoteTaskException) Codecs.serialization().decode(result));
+            task.failed((RemoteTaskException) Codecs.serialization().decode(result));
         }
     }
 

@@ -32,7 +32,7 @@ class UserApiIT {
 
     @Test
     void poolRunsTasksInWorkerProcesses() {
-        assertAllPass("PoolChecks", 8);
+        assertAllPass("PoolChecks", 9);
     }
 
     @Test

@@ -42,6 +42,15 @@ public final class PoolChecks extends Checks {
                 upper.forEachRemaining(got::add);
                 expectEquals(List.of("A", "BB", "CCC", "DDDD", "EEEEE"), got, "imap");
             });
+            check("a failing element fails map with its remote exception, and imap at that element", () -> {
+                List<Integer> inputs = List.of(1, 2, 0, 4);
+                ExecutionException e = expectThrows(ExecutionException.class, () -> pool.map(x -> 12 / x, inputs, 1));
+                expect(e.getCause() instanceof RemoteTaskException, "a RemoteTaskException, got " + e.getCause());
+                Iterator<Integer> results = pool.imap(x -> 12 / x, inputs, 1);
+                expectEquals(12, results.next(), "first");
+                expectEquals(6, results.next(), "second");
+                expectThrows(DragonException.class, results::next);
+            });
             check("submit returns the task's value; Runnables run", () -> {
                 Future<String> hello = pool.submit((SerializableCallable<String>) () -> "hello from "
                     + ProcessHandle.current().pid());
