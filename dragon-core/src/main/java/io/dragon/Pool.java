@@ -35,8 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Pool implements ExecutorService, AutoCloseable {
     private static final int QUEUE_CAPACITY = 1024;
-    /** Inline bytes per task message: room for a serialized function and a chunk of small inputs. */
-    private static final int FRAME_BLOCK_SIZE = 2048;
+    /** Inline bytes per task message: room for most serialized tasks; longer ones go to side allocations. */
+    private static final int FRAME_BLOCK_SIZE = 1024;
     private static final AtomicLong FUNCTION_IDS = new AtomicLong();
 
     private final int workers;
@@ -47,6 +47,8 @@ public final class Pool implements ExecutorService, AutoCloseable {
     private final AtomicLong taskIds = new AtomicLong();
     private final Thread dispatcher;
     private final Output frame = new Output(4096);
+    /** Prefix of the names under which this pool's map functions are bound while their map runs. */
+    private final String functionNames;
     private volatile boolean shutdown;
     private volatile boolean stopped;
 
@@ -90,7 +92,9 @@ public final class Pool implements ExecutorService, AutoCloseable {
         this.workers = workers;
         this.tasks = new Queue<>(null, QUEUE_CAPACITY, FRAME_BLOCK_SIZE, PoolFrames.FrameCodec.INSTANCE);
         this.results = new Queue<>(null, QUEUE_CAPACITY, FRAME_BLOCK_SIZE, PoolFrames.FrameCodec.INSTANCE);
-        ProcessTemplate worker = ProcessTemplate.of(new PoolWorker(tasks, results));
+        this.functionNames = "dragon-pool-" + ProcessHandle.current().pid() + "-" + System.identityHashCode(this)
+            + "-function-";
+        ProcessTemplate worker = ProcessTemplate.of(new PoolWorker(tasks, results, functionNames));
         this.group = new ProcessGroup().add(jvmOptions.length > 0 ? worker.withJvmOptions(jvmOptions) : worker,
             workers);
         this.dispatcher = new Thread(this::dispatch, "dragon-pool-dispatcher");
@@ -368,10 +372,16 @@ public final class Pool implements ExecutorService, AutoCloseable {
             throw new IllegalArgumentException("chunk size must be positive, got " + chunkSize);
         }
         checkOpen();
-        Output functionBytes = new Output(512);
-        Codecs.serialization().encode(function, functionBytes);
+        // The function goes to Global Services once, and each worker fetches it once: chunks carry only its id.
         long functionId = FUNCTION_IDS.incrementAndGet();
+        String functionName = functionNames + functionId;
+        byte[] functionBytes = Services.serialize(function, "the function of map");
+        Services.ask(() -> {
+            Services.globalServices().bindName(functionName, PoolWorker.FUNCTION_KIND, functionBytes);
+            return null;
+        });
         MapJob<R> job = new MapJob<>(inputs.size(), chunkSize);
+        job.done.whenComplete((ignored, failure) -> Services.unbind(functionName));
         Codec<Object> codec = Codecs.standard();
         Iterator<? extends T> input = inputs.iterator();
         for (int first = 0; first < job.results.length; first += chunkSize) {
@@ -383,8 +393,7 @@ public final class Pool implements ExecutorService, AutoCloseable {
             }
             synchronized (frame) {
                 long taskId = taskIds.incrementAndGet();
-                frame.clear().putByte(PoolFrames.MAP).putLong(taskId).putLong(functionId)
-                    .putBytes(functionBytes.view()).putInt(count);
+                frame.clear().putByte(PoolFrames.MAP).putLong(taskId).putLong(functionId).putInt(count);
                 for (int i = 0; i < count; i++) {
                     codec.encode(input.next(), frame);
                 }

@@ -7,13 +7,13 @@ import java.nio.ByteBuffer;
  *
  * <pre>
  * task    CALL  [kind 1][task id 8][a SerializableCallable, Java-serialized with a 4-byte length]
- *         MAP   [kind 2][task id 8][function id 8][function: 4-byte length + Java serialization]
- *               [count 4][count inputs, standard codec]
+ *         MAP   [kind 2][task id 8][function id 8][count 4][count inputs, standard codec]
  *         STOP  [kind 3]
  * result  OK    [task id 8][status 0][count 4][count results, standard codec]
  *         ERROR [task id 8][status 1][a RemoteTaskException, Java-serialized with a 4-byte length]
  * </pre>
- * A function is sent with every chunk so that any worker can take any chunk; workers deserialize it once per id.
+ * The function of a map is bound in Global Services for as long as the map runs (PoolWorker.FUNCTION_KIND); a
+ * worker fetches and deserializes it the first time it meets its id, so a chunk of one small input is ~30 bytes.
  */
 final class PoolFrames {
     static final byte CALL = 1;

@@ -11,12 +11,17 @@ final class PoolWorker implements SerializableRunnable {
     private static final long serialVersionUID = 1L;
     private static final long PID = ProcessHandle.current().pid();
 
+    /** Kind of the Global Services names under which a pool publishes the function of a running map. */
+    static final String FUNCTION_KIND = "PoolFunction";
+
     private final Queue<ByteBuffer> tasks;
     private final Queue<ByteBuffer> results;
+    private final String functionNames;
 
-    PoolWorker(Queue<ByteBuffer> tasks, Queue<ByteBuffer> results) {
+    PoolWorker(Queue<ByteBuffer> tasks, Queue<ByteBuffer> results, String functionNames) {
         this.tasks = tasks;
         this.results = results;
+        this.functionNames = functionNames;
     }
 
     @Override
@@ -40,7 +45,7 @@ final class PoolWorker implements SerializableRunnable {
                         out.putInt(1);
                         codec.encode(result, out);
                     } else {
-                        Function<Object, Object> function = function(functions, task, serialization);
+                        Function<Object, Object> function = function(functions, task.getLong());
                         int count = task.getInt();
                         out.putInt(count);
                         for (int i = 0; i < count; i++) {
@@ -58,17 +63,15 @@ final class PoolWorker implements SerializableRunnable {
         }
     }
 
+    /** The function of a map, fetched from Global Services the first time this worker meets its id. */
     @SuppressWarnings("unchecked")
-    private static Function<Object, Object> function(Map<Long, Function<Object, Object>> functions, ByteBuffer task,
-                                                     Codec<Object> serialization) {
-        long id = task.getLong();
+    private Function<Object, Object> function(Map<Long, Function<Object, Object>> functions, long id) {
         Function<Object, Object> function = functions.get(id);
-        if (function != null) {
-            task.position(task.position() + Integer.BYTES + task.getInt(task.position()));
-            return function;
+        if (function == null) {
+            byte[] bytes = Services.ask(() -> Services.globalServices().lookupName(functionNames + id)).descriptor();
+            function = (Function<Object, Object>) Services.deserialize(bytes, 0, bytes.length, "the function of map");
+            functions.put(id, function);
         }
-        function = (Function<Object, Object>) serialization.decode(task);
-        functions.put(id, function);
         return function;
     }
 }
