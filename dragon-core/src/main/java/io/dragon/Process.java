@@ -39,6 +39,20 @@ public final class Process implements Serializable {
         return ProcessTemplate.of(target).start();
     }
 
+    /**
+     * Runs {@code target} in a new JVM with this program's classpath; the future gives its value (or what it
+     * threw). The value travels back through a small queue that the future frees once it has the value.
+     */
+    public static <V> ProcessFuture<V> call(SerializableCallable<V> target) {
+        Queue<ProcessFuture.Outcome> outcome = Queue.create(2);
+        try {
+            return new ProcessFuture<>(start(new ProcessFuture.CallTarget(target, outcome)), outcome);
+        } catch (RuntimeException e) {
+            outcome.destroy();
+            throw e;
+        }
+    }
+
     /** Starts a process from a template; returns once it runs. */
     public static Process start(ProcessTemplate template) {
         return new Process(Services.ask(() -> Services.globalServices().createProcess(template.spec())));

@@ -4,9 +4,13 @@ import io.dragon.Machine;
 import io.dragon.Policy;
 import io.dragon.Process;
 import io.dragon.ProcessGroup;
+import io.dragon.ProcessFuture;
 import io.dragon.ProcessTemplate;
+import io.dragon.RemoteTaskException;
 import io.dragon.Queue;
 import java.nio.file.Path;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /** Process, ProcessTemplate, ProcessGroup and Machine, with real processes. */
@@ -28,6 +32,22 @@ public final class ProcessChecks extends Checks {
             expect(process.puid() > 0 && process.pid() > 0, "ids");
             expectEquals(0, process.node(), "node");
             expect(!process.isAlive(), "not alive after join");
+        });
+        check("a Callable's value, or what it threw, comes back through its future; cancel kills it", () -> {
+            ProcessFuture<String> hello = Process.call(() -> "value from pid " + ProcessHandle.current().pid());
+            expectEquals("value from pid " + hello.process().pid(), hello.get(30, TimeUnit.SECONDS), "value");
+            expect(hello.isDone(), "done");
+            ProcessFuture<Integer> failing = Process.call(() -> Integer.parseInt("not a number"));
+            ExecutionException e = expectThrows(ExecutionException.class, failing::get);
+            expect(e.getCause() instanceof RemoteTaskException remote
+                && remote.remoteClassName().equals("java.lang.NumberFormatException"), "the remote exception");
+            ProcessFuture<Integer> slow = Process.call(() -> {
+                Thread.sleep(60_000);
+                return 1;
+            });
+            expect(slow.cancel(true), "cancel");
+            expectEquals(128 + 9, slow.process().join(), "killed");
+            expectThrows(CancellationException.class, slow::get);
         });
         check("a throwing Runnable exits with 1", () -> {
             Process process = Process.start(() -> {
