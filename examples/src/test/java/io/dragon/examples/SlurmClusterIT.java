@@ -1,0 +1,105 @@
+package io.dragon.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * dragon under a real Slurm cluster of three network-namespace nodes on this host (slurm/cluster-up.sh): through
+ * srun on a node, and from an sbatch script; afterwards no segment is left in any node's /dev/shm. Needs root with
+ * the right to make network namespaces and Debian's slurm-wlm (.ci/run installs it); skipped, with the reason,
+ * where those are missing.
+ */
+class SlurmClusterIT {
+    private static final Path HOME = DragonRun.DRAGON_HOME;
+    private static final String SLURM_CONF = "/run/dragon-slurm/slurm.conf";
+
+    @BeforeAll
+    static void clusterUp() throws Exception {
+        Assumptions.assumeTrue(isRoot(), "skipped: the Slurm test cluster needs root (slurm/cluster-up.sh)");
+        Assumptions.assumeTrue(run(30, "sh", "-c", "command -v slurmctld && command -v srun").code() == 0,
+            "skipped: Slurm is not installed (apt-get install slurm-wlm munge, as .ci/run does)");
+        String probe = "dragon-probe-" + ProcessHandle.current().pid();
+        Assumptions.assumeTrue(run(30, "ip", "netns", "add", probe).code() == 0,
+            "skipped: this root may not make network namespaces (needs CAP_SYS_ADMIN and CAP_NET_ADMIN)");
+        run(30, "ip", "netns", "del", probe);
+        Result up = run(120, "slurm/cluster-up.sh", "3");
+        assertThat(up.code()).as(up.toString()).isZero();
+    }
+
+    @AfterAll
+    static void clusterDown() throws Exception {
+        if (Files.exists(Path.of(SLURM_CONF))) {
+            Result down = run(60, "slurm/cluster-down.sh");
+            assertThat(down.code()).as(down.toString()).isZero();
+        }
+    }
+
+    @Test
+    void shouldRunTheRuntimeOnANodeThroughSrunAndLeaveItsSharedMemoryEmpty() throws Exception {
+        Result hello = run(120, "srun", "-N1", "-w", "node2", "bin/dragon", "examples/target/examples-hello.jar",
+            "2");
+        assertThat(hello.code()).as(hello.toString()).isZero();
+        assertThat(hello.output()).contains("hello from worker 0 (pid", "on node2)", "all 2 workers done");
+        assertNodesClean();
+    }
+
+    @Test
+    void shouldRunTheRuntimeFromAnSbatchScript() throws Exception {
+        Path out = Files.createTempFile("dragon-sbatch", ".out");
+        Result submitted = run(60, "sbatch", "--parsable", "-o", out.toString(), "examples/slurm/hello.sbatch");
+        assertThat(submitted.code()).as(submitted.toString()).isZero();
+        String job = submitted.output().trim();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!run(30, "squeue", "-h", "-j", job).output().isBlank() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        String output = Files.readString(out);
+        Files.deleteIfExists(out);
+        assertThat(output).contains("all 3 workers done", "dragon: exit code 0");
+        assertNodesClean();
+    }
+
+    private static void assertNodesClean() throws Exception {
+        Result shm = run(60, "srun", "-N3", "sh", "-c", "echo $(hostname): $(ls /dev/shm | wc -l)");
+        assertThat(shm.output().lines().sorted().toList()).as(shm.toString())
+            .containsExactly("node1: 0", "node2: 0", "node3: 0");
+    }
+
+    private static boolean isRoot() throws Exception {
+        return run(10, "id", "-u").output().trim().equals("0");
+    }
+
+    private record Result(List<String> command, int code, String output) {
+        @Override
+        public String toString() {
+            return String.join(" ", command) + " exited with " + code + ":\n" + output;
+        }
+    }
+
+    /** Runs a command in the repository root with SLURM_CONF set; stdout and stderr together. */
+    private static Result run(int timeoutSeconds, String... command) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(HOME.toFile()).redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Map<String, String> env = builder.environment();
+        env.put("SLURM_CONF", SLURM_CONF);
+        java.lang.Process process = builder.start();
+        byte[] bytes = process.getInputStream().readAllBytes();
+        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+        return new Result(new ArrayList<>(List.of(command)), process.exitValue(),
+            new String(bytes, StandardCharsets.UTF_8));
+    }
+}
