@@ -3,6 +3,7 @@ package io.dragon.cli;
 import io.dragon.backend.ServiceLogging;
 import io.dragon.backend.launcher.LaunchOptions;
 import io.dragon.backend.launcher.Launcher;
+import io.dragon.backend.wlm.SlurmAllocation;
 import io.dragon.backend.localservices.LocalServicesMain;
 import io.dragon.core.infrastructure.Facts;
 import io.dragon.core.infrastructure.LaunchParameters;
@@ -95,25 +96,52 @@ public final class DragonCommand implements Callable<Integer> {
         });
     }
 
+    /**
+     * Reads the Slurm allocation and checks -N against it; null if the program may go on (on this node: multi-node
+     * runtimes are not there yet), else the exit code of the refusal.
+     */
+    private Integer checkSlurmAllocation() {
+        SlurmAllocation allocation;
+        try {
+            allocation = SlurmAllocation.fromEnvironment(System.getenv()).orElse(null);
+        } catch (IllegalStateException e) {
+            System.err.println("dragon: " + e.getMessage());
+            return Launcher.EXIT_RUNTIME_FAILED;
+        }
+        if (allocation == null) {
+            return usage("--wlm slurm: not inside a Slurm allocation; run it under salloc or in an sbatch script");
+        }
+        List<String> hosts;
+        try {
+            hosts = allocation.first(nodes != null ? nodes : allocation.hostnames().size());
+        } catch (IllegalArgumentException e) {
+            return usage(e.getMessage());
+        }
+        if (wlm != null || hosts.size() > 1) {
+            System.err.println("dragon: Slurm job " + allocation.jobId() + " gives " + hosts.size() + " node"
+                + (hosts.size() == 1 ? "" : "s") + " (" + String.join(",", hosts) + "); multi-node runtimes are not"
+                + " available in this version yet, so the program runs on this node only");
+        }
+        return null;
+    }
+
     @Override
     public Integer call() {
         String level = logLevel.toUpperCase(Locale.ROOT);
         if (!List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE").contains(level)) {
             return usage("unknown log level '" + logLevel + "' (use ERROR, WARN, INFO, DEBUG or TRACE)");
         }
-        String slurmJob = System.getenv("SLURM_JOB_ID");
-        if (wlm == null && slurmJob != null) {
-            System.err.println("dragon: inside Slurm job " + slurmJob + "; multi-node runtimes are not available in"
-                + " this version yet, so the program runs on this node only");
-        }
-        String mode = wlm == null ? "single" : wlm.toLowerCase(Locale.ROOT);
+        String mode = wlm != null ? wlm.toLowerCase(Locale.ROOT)
+            : System.getenv("SLURM_JOB_ID") != null ? "slurm" : "single";
         if (!mode.equals("single") && !mode.equals("slurm")) {
             return usage("unknown workload manager '" + wlm + "' (use single or slurm)");
         }
         if (mode.equals("slurm")) {
-            return usage("--wlm slurm: multi-node runtimes are not available in this version yet; use --wlm single");
-        }
-        if (nodes != null && nodes != 1) {
+            Integer refused = checkSlurmAllocation();
+            if (refused != null) {
+                return refused;
+            }
+        } else if (nodes != null && nodes != 1) {
             return usage("-N " + nodes + ": single-node mode runs on exactly 1 node");
         }
         ProcessSpec head;

@@ -272,13 +272,13 @@ class DragonCommandIT {
     }
 
     @Test
-    void shouldSayItRunsOnThisNodeOnlyInsideASlurmJob() {
-        DragonRun.Result run = runs.dragon("/bin/echo", "hi").env("SLURM_JOB_ID", "4242").run();
+    void shouldRefuseSlurmModeOutsideASlurmAllocation() {
+        DragonRun.Result run = runs.run("--wlm", "slurm", "/bin/echo", "hi");
 
-        assertThat(run.exitCode()).as(run::toString).isZero();
-        assertThat(run.stdout()).as(run::toString).isEqualTo("hi\n");
-        assertThat(run.stderr()).as(run::toString).contains("dragon: inside Slurm job 4242;")
-            .contains("runs on this node only");
+        assertThat(run.exitCode()).as(run::toString).isEqualTo(2);
+        assertThat(run.stdout()).as(run::toString).isEmpty();
+        assertThat(run.stderr()).as(run::toString).contains("not inside a Slurm allocation")
+            .contains("salloc or in an sbatch script");
     }
 
     @Test

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * dragon under a real Slurm cluster of three network-namespace nodes on this host (slurm/cluster-up.sh): through
- * srun on a node, and from an sbatch script; afterwards no segment is left in any node's /dev/shm. Needs root with
+ * srun on a node, under salloc (the allocation read, -N checked against it), and from an sbatch script; afterwards
+ * no segment is left in any node's /dev/shm. Needs root with
  * the right to make network namespaces and Debian's slurm-wlm (.ci/run installs it); skipped, with the reason,
  * where those are missing.
  */
@@ -53,6 +54,18 @@ class SlurmClusterIT {
         assertThat(hello.code()).as(hello.toString()).isZero();
         assertThat(hello.output()).contains("hello from worker 0 (pid", "on node2)", "all 2 workers done");
         assertNodesClean();
+    }
+
+    @Test
+    void shouldReadTheAllocationAndRefuseMoreNodesThanItHas() throws Exception {
+        Result fits = run(120, "salloc", "-N2", "bin/dragon", "/bin/echo", "hi");
+        assertThat(fits.code()).as(fits.toString()).isZero();
+        assertThat(fits.output()).contains("hi\n").containsPattern("Slurm job [0-9]+ gives 2 nodes \\(node1,node2\\)");
+
+        Result tooMany = run(120, "salloc", "-N2", "bin/dragon", "-N", "3", "/bin/echo", "hi");
+        assertThat(tooMany.code()).as(tooMany.toString()).isEqualTo(2);
+        assertThat(tooMany.output()).containsPattern("-N 3 asks for more nodes than Slurm job [0-9]+ has: 2"
+            + " \\(node1,node2\\)");
     }
 
     @Test
