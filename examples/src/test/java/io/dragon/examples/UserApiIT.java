@@ -27,7 +27,7 @@ class UserApiIT {
 
     @Test
     void queueKeepsTheBlockingQueueContractAcrossProcesses() {
-        assertAllPass("QueueChecks", 13);
+        assertAllPass("QueueChecks", 14);
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.dragon.ObjectDestroyedException;
 import io.dragon.Output;
 import io.dragon.Process;
 import io.dragon.Queue;
+import io.dragon.SharedLongArray;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -200,6 +201,24 @@ public final class QueueChecks extends Checks {
             expectEquals(0, process.join(), "exit code");
             named.destroy();
             replies.destroy();
+        });
+        check("objects outlive the process that created them", () -> {
+            Process creator = Process.start(() -> {
+                try {
+                    Queue<String> queue = Queue.create("left-behind", 4);
+                    queue.put("from a process that has exited");
+                    SharedLongArray.create("left-behind-array", 1).set(0, 42);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            expectEquals(0, creator.join(), "creator exit code");
+            Queue<String> queue = Queue.lookup("left-behind");
+            expectEquals("from a process that has exited", queue.poll(10, TimeUnit.SECONDS), "element");
+            SharedLongArray array = SharedLongArray.lookup("left-behind-array");
+            expectEquals(42L, array.get(0), "array element");
+            queue.destroy();
+            array.destroy();
         });
         check("the standard codec carries mixed types, large elements and Serializable objects", () -> {
             Queue<Object> queue = Queue.create(16);
