@@ -20,7 +20,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +56,6 @@ public final class TreeNode implements AutoCloseable {
     /** Reduction that completes when every backend is linked to its parent: the tree is up. */
     public static final long JOINED = 0;
     private static final Logger LOG = LogManager.getLogger(TreeNode.class);
-    private static final int MAX_FRAME_BYTES = MessageCodec.MAX_MESSAGE_BYTES;
     private static final AttributeKey<Integer> POSITION = AttributeKey.valueOf("dragon.tree.position");
 
     /** What a member hears from the tree. Called on the tree's event-loop thread: hand long work elsewhere. */
@@ -99,7 +98,7 @@ public final class TreeNode implements AutoCloseable {
         this.secret = secret.getBytes(StandardCharsets.UTF_8);
         this.listener = listener;
         ServerBootstrap bootstrap = new ServerBootstrap().group(loop).channel(TreeTransport.serverChannel())
-            .childOption(ChannelOption.TCP_NODELAY, true).childHandler(pipeline());
+            .childOption(ChannelOption.TCP_NODELAY, true).childHandler(pipeline(false));
         this.server = bootstrap.bind(bindHost, 0).sync().channel();
     }
 
@@ -181,19 +180,19 @@ public final class TreeNode implements AutoCloseable {
 
     // ---- on the event loop
 
-    private ChannelInitializer<Channel> pipeline() {
+    /** Links this member opened are trusted (it chose the peer); accepted ones once they show the secret. */
+    private ChannelInitializer<Channel> pipeline(boolean trusted) {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(MAX_FRAME_BYTES, 0, 4, 0, 4),
-                    new TreeMessageDecoder(), new TreeMessageEncoder(), new Handler());
+                ch.pipeline().addLast(new TreeMessageDecoder(trusted), new TreeMessageEncoder(), new Handler());
             }
         };
     }
 
     private void connect(InetSocketAddress address, Message hello) throws InterruptedException {
         Channel channel = new Bootstrap().group(loop).channel(TreeTransport.socketChannel())
-            .option(ChannelOption.TCP_NODELAY, true).handler(pipeline()).connect(address).sync().channel();
+            .option(ChannelOption.TCP_NODELAY, true).handler(pipeline(true)).connect(address).sync().channel();
         channel.writeAndFlush(hello);
     }
 
@@ -243,7 +242,8 @@ public final class TreeNode implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (cause.getCause() instanceof MalformedMessageException || cause instanceof MalformedMessageException) {
+            if (cause.getCause() instanceof MalformedMessageException || cause instanceof MalformedMessageException
+                || cause instanceof TooLongFrameException) {
                 refuse(ctx.channel(), "a malformed message: " + cause.getMessage());
             } else {
                 LOG.warn("tree link to {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
@@ -290,6 +290,7 @@ public final class TreeNode implements AutoCloseable {
 
     private void adopt(Channel ch, int child) {
         ch.attr(POSITION).set(child);
+        ch.pipeline().get(TreeMessageDecoder.class).trust();
         children.put(child, ch);
     }
 
@@ -300,7 +301,7 @@ public final class TreeNode implements AutoCloseable {
         }
         ch.close();
         new Bootstrap().group(loop).channel(TreeTransport.socketChannel()).option(ChannelOption.TCP_NODELAY, true)
-            .handler(pipeline()).connect(answer.host(), answer.port()).addListener((ChannelFutureListener) f -> {
+            .handler(pipeline(true)).connect(answer.host(), answer.port()).addListener((ChannelFutureListener) f -> {
                 if (!f.isSuccess()) {
                     LOG.error("cannot reach the tree parent of position {} at {}:{}: {}", position, answer.host(),
                         answer.port(), f.cause().toString());
