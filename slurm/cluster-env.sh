@@ -8,3 +8,4 @@ export SLURM_CONF=$DRAGON_SLURM_LAB/slurm.conf
 # The number of nodes of the cluster that is up (empty when none is).
 DRAGON_SLURM_NODES=$(cat "$DRAGON_SLURM_LAB/nodes" 2>/dev/null || true)
 export DRAGON_SLURM_NODES
+export DRAGON_NETWORK_PREFIX=10.200.0.

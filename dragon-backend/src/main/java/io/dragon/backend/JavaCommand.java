@@ -24,11 +24,27 @@ public final class JavaCommand {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    /**
+     * JVM options of the launcher backend, which also runs the node's transport agent: its data path wants the
+     * optimizing compiler.
+     */
+    public static final String BACKEND_OPTIONS = "-XX:+UseSerialGC -XX:-UsePerfData -Xlog:disable"
+        + " -Xlog:all=warning:stderr";
+
     /** A command starting {@code mainClass} of this JVM's classpath as a runtime service. */
     public static List<String> service(Class<?> mainClass) {
+        return command(mainClass, SERVICE_OPTIONS);
+    }
+
+    /** A command starting {@code mainClass} of this JVM's classpath as a launcher backend. */
+    public static List<String> backend(Class<?> mainClass) {
+        return command(mainClass, BACKEND_OPTIONS);
+    }
+
+    private static List<String> command(Class<?> mainClass, String options) {
         List<String> command = new ArrayList<>();
         command.add(java());
-        for (String option : SERVICE_OPTIONS.trim().split("\\s+")) {
+        for (String option : options.trim().split("\\s+")) {
             if (!option.isEmpty()) {
                 command.add(option);
             }

@@ -3,6 +3,8 @@ package io.dragon.cli;
 import io.dragon.backend.ServiceLogging;
 import io.dragon.backend.launcher.LaunchOptions;
 import io.dragon.backend.launcher.Launcher;
+import io.dragon.backend.launcher.SlurmRuntime;
+import io.dragon.backend.net.NetworkPrefix;
 import io.dragon.backend.wlm.SlurmAllocation;
 import io.dragon.backend.localservices.LocalServicesMain;
 import io.dragon.core.infrastructure.Facts;
@@ -57,6 +59,15 @@ public final class DragonCommand implements Callable<Integer> {
     @Option(names = "--label-output", description = "Prefix each output line with its hostname and p_uid.")
     boolean labelOutput;
 
+    @Option(names = "--network-prefix", paramLabel = "PREFIX", description = "Multi-node: the nodes talk over the"
+        + " interface whose IPv4 address starts with PREFIX (for example 10.1.). Default: $" + NetworkPrefix.VARIABLE
+        + ", else the first address that is not loopback.")
+    String networkPrefix;
+
+    @Option(names = "--fanout", paramLabel = "K", defaultValue = "32", description = "Multi-node: fan-out of the"
+        + " tree that links the launcher to the nodes (default ${DEFAULT-VALUE}).")
+    int fanout;
+
     @Option(names = "--pool-size", paramLabel = "SIZE", converter = ByteSizeConverter.class,
         description = "Size of each node's default memory pool (default 1G).")
     Long poolSize;
@@ -96,33 +107,36 @@ public final class DragonCommand implements Callable<Integer> {
         });
     }
 
-    /**
-     * Reads the Slurm allocation and checks -N against it; null if the program may go on (on this node: multi-node
-     * runtimes are not there yet), else the exit code of the refusal.
-     */
-    private Integer checkSlurmAllocation() {
+    /** The nodes of the Slurm allocation to run on; throws {@link Refusal} if -N asks for more than it has. */
+    private SlurmRuntime.Nodes slurmNodes() throws Refusal {
         SlurmAllocation allocation;
         try {
             allocation = SlurmAllocation.fromEnvironment(System.getenv()).orElse(null);
         } catch (IllegalStateException e) {
             System.err.println("dragon: " + e.getMessage());
-            return Launcher.EXIT_RUNTIME_FAILED;
+            throw new Refusal(Launcher.EXIT_RUNTIME_FAILED);
         }
         if (allocation == null) {
-            return usage("--wlm slurm: not inside a Slurm allocation; run it under salloc or in an sbatch script");
+            throw new Refusal(usage("--wlm slurm: not inside a Slurm allocation; run it under salloc or in an sbatch"
+                + " script"));
         }
-        List<String> hosts;
         try {
-            hosts = allocation.first(nodes != null ? nodes : allocation.hostnames().size());
+            return new SlurmRuntime.Nodes(allocation.jobId(), allocation.first(nodes != null ? nodes
+                : allocation.hostnames().size()), fanout, networkPrefix != null ? networkPrefix
+                : System.getenv(NetworkPrefix.VARIABLE));
         } catch (IllegalArgumentException e) {
-            return usage(e.getMessage());
+            throw new Refusal(usage(e.getMessage()));
         }
-        if (wlm != null || hosts.size() > 1) {
-            System.err.println("dragon: Slurm job " + allocation.jobId() + " gives " + hosts.size() + " node"
-                + (hosts.size() == 1 ? "" : "s") + " (" + String.join(",", hosts) + "); multi-node runtimes are not"
-                + " available in this version yet, so the program runs on this node only");
+    }
+
+    /** The command cannot go on; the exit code says why. */
+    private static final class Refusal extends Exception {
+        private final int exitCode;
+
+        Refusal(int exitCode) {
+            super(null, null, false, false);
+            this.exitCode = exitCode;
         }
-        return null;
     }
 
     @Override
@@ -136,13 +150,18 @@ public final class DragonCommand implements Callable<Integer> {
         if (!mode.equals("single") && !mode.equals("slurm")) {
             return usage("unknown workload manager '" + wlm + "' (use single or slurm)");
         }
+        SlurmRuntime.Nodes slurm = null;
         if (mode.equals("slurm")) {
-            Integer refused = checkSlurmAllocation();
-            if (refused != null) {
-                return refused;
+            try {
+                slurm = slurmNodes();
+            } catch (Refusal refusal) {
+                return refusal.exitCode;
             }
         } else if (nodes != null && nodes != 1) {
             return usage("-N " + nodes + ": single-node mode runs on exactly 1 node");
+        }
+        if (fanout < 2) {
+            return usage("--fanout " + fanout + ": the tree needs a fan-out of at least 2");
         }
         ProcessSpec head;
         try {
@@ -153,9 +172,13 @@ public final class DragonCommand implements Callable<Integer> {
         String runtimeId = RuntimeIds.next();
         Path logs = logDir != null ? logDir.toAbsolutePath()
             : Path.of(System.getProperty("java.io.tmpdir"), "dragon-" + System.getProperty("user.name"), runtimeId);
-        LaunchParameters params = LaunchParameters.initial(runtimeId, 0, 1,
+        LaunchParameters params = LaunchParameters.initial(runtimeId, 0, slurm == null ? 1 : slurm.hostnames().size(),
             infraPoolSize != null ? infraPoolSize : Facts.DEFAULT_INFRA_POOL_SIZE,
             poolSize != null ? poolSize : Facts.DEFAULT_POOL_SIZE, level, logs.toString());
+        if (slurm != null) {
+            ServiceLogging.configureLauncher(logs, level);
+            return Launcher.slurm(new LaunchOptions(head, labelOutput), params, slurm).run();
+        }
         Process localServices;
         try {
             // Local Services' JVM boots while this one sets up logging.

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -29,6 +30,7 @@ public final class NodeCleanup {
     private static final Path PROC = Path.of("/proc");
     private static final Pattern SEGMENT = Pattern.compile("dragon-([A-Za-z0-9_.]+)-[0-9]+");
     private static final String RUNTIME_VAR = LaunchParameters.Var.DRAGON_RUNTIME_ID.name() + "=";
+    private static final Path OWN_UTS = ownUts();
     private static final String LOCAL_SERVICES_MAIN = "io.dragon.backend.localservices.LocalServicesMain";
 
     /** What one runtime has on this node. */
@@ -39,6 +41,14 @@ public final class NodeCleanup {
     }
 
     private NodeCleanup() {
+    }
+
+    private static Path ownUts() {
+        try {
+            return Files.readSymbolicLink(PROC.resolve("self/ns/uts"));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read this process's UTS namespace: " + e.getMessage(), e);
+        }
     }
 
     /** Every runtime with segments or processes on this node, alive or not. */
@@ -57,7 +67,7 @@ public final class NodeCleanup {
         Map<String, List<Long>> pids = new TreeMap<>();
         Set<String> alive = new TreeSet<>();
         long self = ProcessHandle.current().pid();
-        ProcessHandle.allProcesses().filter(p -> p.pid() != self).forEach(p -> {
+        ProcessHandle.allProcesses().filter(p -> p.pid() != self && onThisNode(p.pid())).forEach(p -> {
             String runtime = runtimeOf(p.pid());
             if (runtime != null) {
                 pids.computeIfAbsent(runtime, k -> new ArrayList<>()).add(p.pid());
@@ -101,10 +111,29 @@ public final class NodeCleanup {
         }
     }
 
-    /** Processes of this node whose environment names {@code runtimeId}. */
+    /**
+     * Processes of this node whose environment names {@code runtimeId}, except this process and its ancestors (a
+     * launcher backend is Local Services' parent, and carries the runtime id too).
+     */
     public static List<Long> pidsOf(String runtimeId) {
-        return ProcessHandle.allProcesses().map(ProcessHandle::pid).filter(pid -> runtimeId.equals(runtimeOf(pid)))
-            .toList();
+        Set<Long> lineage = new TreeSet<>();
+        for (Optional<ProcessHandle> p = Optional.of(ProcessHandle.current()); p.isPresent(); p = p.get().parent()) {
+            lineage.add(p.get().pid());
+        }
+        return ProcessHandle.allProcesses().map(ProcessHandle::pid)
+            .filter(pid -> !lineage.contains(pid) && onThisNode(pid) && runtimeId.equals(runtimeOf(pid))).toList();
+    }
+
+    /**
+     * Whether a process runs on this node: in its UTS namespace, which is what tells nodes apart where they share
+     * one kernel (the test cluster of slurm/); on a real cluster every process of the kernel passes.
+     */
+    private static boolean onThisNode(long pid) {
+        try {
+            return Files.readSymbolicLink(PROC.resolve(Long.toString(pid)).resolve("ns/uts")).equals(OWN_UTS);
+        } catch (IOException | SecurityException e) {
+            return false;
+        }
     }
 
     /** Runtimes whose segments a process has mapped. */

@@ -36,21 +36,22 @@ final class ChannelTable {
         this.pools = pools;
     }
 
-    void create(GSChannelCreate request, long cuid) throws InterruptedException {
+    /** Creates a channel in the pool the request names, or in the default pool of the requester's node. */
+    void create(GSChannelCreate request, long cuid, int requesterNode) throws InterruptedException {
         String name = PoolTable.emptyToNull(request.name());
         if (name != null && byName.containsKey(name)) {
             outbox.reply(request, new GSChannelCreateResponse(outbox.nextTag(), request.tag(), Response.ALREADY,
                 "a channel named '" + name + "' exists already", channels.get(byName.get(name))));
             return;
         }
-        long muid = request.muid() == 0 ? pools.defaultPool(0) : request.muid();
+        long muid = request.muid() == 0 ? pools.defaultPool(requesterNode) : request.muid();
         PoolInfo pool = pools.get(muid);
-        if (pool == null || pool.state() != ObjectState.ACTIVE || muid == Facts.INFRA_POOL_MUID) {
+        if (pool == null || pool.state() != ObjectState.ACTIVE || isInfrastructure(muid)) {
             outbox.reply(request, new GSChannelCreateResponse(outbox.nextTag(), request.tag(), Response.NOT_FOUND,
                 "no user pool with m_uid " + muid + " to create the channel in", null));
             return;
         }
-        outbox.ask(tag -> new SHChannelCreate(tag, outbox.pUid(), outbox.cuid(), cuid, muid, request.capacity(),
+        outbox.ask(pool.node(), tag -> new SHChannelCreate(tag, outbox.pUid(), outbox.cuid(), cuid, muid, request.capacity(),
             request.blockSize()), answer -> {
                 SHChannelCreateResponse response = (SHChannelCreateResponse) answer;
                 ChannelInfo info = null;
@@ -65,6 +66,11 @@ final class ChannelTable {
                 outbox.reply(request, new GSChannelCreateResponse(outbox.nextTag(), request.tag(), response.err(),
                     response.errInfo(), info));
             });
+    }
+
+    /** Each node's infrastructure pool: m_uid 1 + 2 * node. */
+    private static boolean isInfrastructure(long muid) {
+        return muid < Facts.FIRST_USER_ID && (muid - Facts.INFRA_POOL_MUID) % 2 == 0;
     }
 
     void query(GSChannelQuery request) throws InterruptedException {
@@ -89,7 +95,8 @@ final class ChannelTable {
                     : "channel " + request.cuid() + " was destroyed already"));
             return;
         }
-        outbox.ask(tag -> new SHChannelDestroy(tag, outbox.pUid(), outbox.cuid(), request.cuid()), response -> {
+        outbox.ask(info.node(), tag -> new SHChannelDestroy(tag, outbox.pUid(), outbox.cuid(), request.cuid()),
+            response -> {
             if (response.ok()) {
                 markDestroyed(info);
             }

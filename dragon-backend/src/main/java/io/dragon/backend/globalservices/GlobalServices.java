@@ -30,6 +30,7 @@ import io.dragon.core.messages.Messages.GSProcessList;
 import io.dragon.core.messages.Messages.GSProcessQuery;
 import io.dragon.core.messages.Messages.GSTeardown;
 import io.dragon.core.messages.Messages.NodeInfo;
+import io.dragon.core.messages.Messages.SHChannelsUp;
 import io.dragon.core.messages.Messages.SHPingGS;
 import io.dragon.core.messages.Messages.SHProcessExit;
 import io.dragon.core.messages.Response;
@@ -52,7 +53,6 @@ public final class GlobalServices {
 
     private final LaunchParameters params;
     private final MessageChannel inbox;
-    private final MessageChannel shepherd;
     private final Outbox outbox;
     private final ProcessTable processes;
     private final PoolTable pools;
@@ -62,17 +62,20 @@ public final class GlobalServices {
     /** c_uids of user channels and of processes' return channels. */
     private long nextCuid = Facts.FIRST_USER_ID;
 
-    GlobalServices(LaunchParameters params) {
+    /** Global Services of the runtime whose nodes have these channels (by node index); it runs on node 0. */
+    GlobalServices(LaunchParameters params, List<SHChannelsUp> nodeChannels) {
         this.params = params;
         this.inbox = MessageChannel.attach(params.gsChannel());
-        this.shepherd = MessageChannel.attach(params.shepChannel());
-        this.outbox = new Outbox(inbox.cuid(), shepherd, MessageChannel.attach(params.launcherChannel()));
-        this.processes = new ProcessTable(outbox, params.nodeCount());
+        this.outbox = new Outbox(inbox.cuid(), nodeChannels.stream().map(n -> MessageChannel.attach(n.shChannel()))
+            .toList(), MessageChannel.attach(params.launcherChannel()));
+        this.processes = new ProcessTable(outbox, nodeChannels.size());
         this.pools = new PoolTable(outbox);
         this.channels = new ChannelTable(outbox, pools);
         this.names = new NameTable(outbox);
-        pools.addNodePool(params.infraPool(), "infrastructure-" + params.nodeIndex(), params.nodeIndex());
-        pools.addNodePool(params.defaultPool(), "default-" + params.nodeIndex(), params.nodeIndex());
+        for (SHChannelsUp node : nodeChannels) {
+            pools.addNodePool(node.infraPool(), "infrastructure-" + node.nodeIndex(), node.nodeIndex());
+            pools.addNodePool(node.defaultPool(), "default-" + node.nodeIndex(), node.nodeIndex());
+        }
     }
 
     /** Runs until teardown, or until Local Services (our parent) dies. */
@@ -82,15 +85,10 @@ public final class GlobalServices {
             ServiceExit.exit(1);
         });
         try {
-            shepherd.send(new GSPingSH(outbox.nextTag()));
-            Message answer = inbox.recv(BRINGUP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            if (!(answer instanceof SHPingGS ping)) {
-                LOG.error("Local Services did not answer the ping within {} ms (got {})", BRINGUP_TIMEOUT_MS, answer);
+            if (!pingLocalServices()) {
                 return 1;
             }
-            LOG.info("Local Services on {} answered; Global Services of runtime {} is up", ping.hostname(),
-                params.runtimeId());
-            nodes.add(new NodeInfo(ping.nodeIndex(), ping.hostname(), ping.cpus()));
+            LOG.info("Global Services of runtime {} is up on {} node(s)", params.runtimeId(), nodes.size());
             outbox.tellLauncher(new GSIsUp(outbox.nextTag()));
             serve();
             outbox.tellLauncher(new GSHalted(outbox.nextTag()));
@@ -100,6 +98,40 @@ public final class GlobalServices {
             LOG.error("Global Services failed: {}", e.toString(), e);
             return 1;
         }
+    }
+
+    /** Pings every node's Local Services and waits for all answers; false (logged) if some never answered. */
+    private boolean pingLocalServices() throws InterruptedException {
+        for (int node = 0; node < outbox.nodeCount(); node++) {
+            outbox.tellNode(node, new GSPingSH(outbox.nextTag()));
+        }
+        NodeInfo[] answered = new NodeInfo[outbox.nodeCount()];
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BRINGUP_TIMEOUT_MS);
+        for (int missing = answered.length; missing > 0; ) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            Message answer = left > 0 ? inbox.recv(left, TimeUnit.MILLISECONDS) : null;
+            if (answer == null) {
+                List<Integer> silent = new ArrayList<>();
+                for (int node = 0; node < answered.length; node++) {
+                    if (answered[node] == null) {
+                        silent.add(node);
+                    }
+                }
+                LOG.error("Local Services of node(s) {} did not answer the ping within {} ms", silent,
+                    BRINGUP_TIMEOUT_MS);
+                return false;
+            }
+            if (answer instanceof SHPingGS ping && ping.nodeIndex() >= 0 && ping.nodeIndex() < answered.length
+                && answered[ping.nodeIndex()] == null) {
+                answered[ping.nodeIndex()] = new NodeInfo(ping.nodeIndex(), ping.hostname(), ping.cpus());
+                missing--;
+                LOG.info("Local Services on {} (node {}) answered", ping.hostname(), ping.nodeIndex());
+            } else {
+                LOG.warn("ignored {} during bringup", answer.type());
+            }
+        }
+        nodes.addAll(List.of(answered));
+        return true;
     }
 
     private void serve() throws InterruptedException {
@@ -145,7 +177,7 @@ public final class GlobalServices {
         } else if (message instanceof GSProcessKill m) {
             processes.kill(m);
         } else if (message instanceof GSChannelCreate m) {
-            channels.create(m, nextCuid++);
+            channels.create(m, nextCuid++, processes.nodeOf(m.pUid()));
         } else if (message instanceof GSChannelQuery m) {
             channels.query(m);
         } else if (message instanceof GSChannelList m) {
@@ -153,7 +185,7 @@ public final class GlobalServices {
         } else if (message instanceof GSChannelDestroy m) {
             channels.destroy(m);
         } else if (message instanceof GSPoolCreate m) {
-            pools.create(m);
+            pools.create(m, processes.nodeOf(m.pUid()));
         } else if (message instanceof GSPoolQuery m) {
             pools.query(m);
         } else if (message instanceof GSPoolList m) {

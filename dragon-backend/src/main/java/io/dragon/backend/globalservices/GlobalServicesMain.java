@@ -5,7 +5,9 @@ import io.dragon.backend.ServiceLogging;
 import io.dragon.backend.ServiceExit;
 import io.dragon.backend.TerminalSignals;
 import io.dragon.backend.Warmup;
+import io.dragon.core.channels.Gateway;
 import io.dragon.core.infrastructure.LaunchParameters;
+import io.dragon.core.messages.Messages.LAChannelsInfo;
 import io.dragon.core.messages.Messages.SHChannelsUp;
 import io.dragon.core.messages.PipeCodec;
 import java.io.DataInputStream;
@@ -13,15 +15,15 @@ import java.io.IOException;
 import org.apache.logging.log4j.LogManager;
 
 /**
- * Entry point of Global Services. Local Services starts it before its own pools exist, so that the two JVMs boot
- * side by side, and sends it SHChannelsUp on stdin once the channels are made; nothing else comes on stdin. Logging is set up here, before any
- * class with a logger loads.
+ * Entry point of Global Services. Local Services of the primary node starts it before its own pools exist, so that
+ * the two JVMs boot side by side, and sends it LAChannelsInfo (every node's channels) on stdin once they are made;
+ * nothing else comes on stdin. Logging is set up here, before any class with a logger loads.
  */
 public final class GlobalServicesMain {
     private GlobalServicesMain() {
     }
 
-    /** Starts Global Services; it waits for SHChannelsUp on its stdin. */
+    /** Starts Global Services; it waits for LAChannelsInfo on its stdin. */
     public static Process start(LaunchParameters params) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(JavaCommand.service(GlobalServicesMain.class))
             .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -36,9 +38,13 @@ public final class GlobalServicesMain {
         LogManager.getLogger(GlobalServices.class).debug("warming up");
         Warmup.now(); // while Local Services makes the channels, not after
         DataInputStream localServices = new DataInputStream(System.in);
-        SHChannelsUp channels = (SHChannelsUp) PipeCodec.read(localServices);
-        LaunchParameters params = initial.withInfrastructure(channels.gsChannel(), channels.shChannel(),
-            channels.launcherChannel(), channels.infraPool(), channels.defaultPool());
-        ServiceExit.exit(new GlobalServices(params).run());
+        LAChannelsInfo nodes = (LAChannelsInfo) PipeCodec.read(localServices);
+        SHChannelsUp primary = nodes.nodes().get(0);
+        if (nodes.nodes().size() > 1) {
+            Gateway.install(primary.gwChannel());
+        }
+        LaunchParameters params = initial.withInfrastructure(primary.gsChannel(), primary.shChannel(),
+            primary.launcherChannel(), primary.infraPool(), primary.defaultPool(), null);
+        ServiceExit.exit(new GlobalServices(params, nodes.nodes()).run());
     }
 }

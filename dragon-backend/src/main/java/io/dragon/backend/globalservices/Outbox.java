@@ -6,6 +6,7 @@ import io.dragon.core.messages.MessageChannel;
 import io.dragon.core.messages.Request;
 import io.dragon.core.messages.Response;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
@@ -27,15 +28,16 @@ final class Outbox {
     }
 
     private final long gsCuid;
-    private final MessageChannel shepherd;
+    /** Local Services of each node, by node index. */
+    private final List<MessageChannel> shepherds;
     private final MessageChannel launcher;
     private final Map<Long, MessageChannel> replyChannels = new HashMap<>();
     private final Map<Long, Continuation> pending = new HashMap<>();
     private long tags;
 
-    Outbox(long gsCuid, MessageChannel shepherd, MessageChannel launcher) {
+    Outbox(long gsCuid, List<MessageChannel> shepherds, MessageChannel launcher) {
         this.gsCuid = gsCuid;
-        this.shepherd = shepherd;
+        this.shepherds = shepherds;
         this.launcher = launcher;
         replyChannels.put(launcher.cuid(), launcher);
     }
@@ -68,11 +70,23 @@ final class Outbox {
         }
     }
 
-    /** Sends a request to Local Services ({@code tag -> request}); {@code then} runs with its answer. */
-    void ask(LongFunction<Request> request, Continuation then) throws InterruptedException {
+    int nodeCount() {
+        return shepherds.size();
+    }
+
+    /**
+     * Sends a request to Local Services of {@code node} ({@code tag -> request}); {@code then} runs with its
+     * answer.
+     */
+    void ask(int node, LongFunction<Request> request, Continuation then) throws InterruptedException {
         Request message = request.apply(nextTag());
         pending.put(message.tag(), then);
-        shepherd.send(message);
+        shepherds.get(node).send(message);
+    }
+
+    /** Tells Local Services of {@code node}; no answer expected. */
+    void tellNode(int node, Message message) throws InterruptedException {
+        shepherds.get(node).send(message);
     }
 
     /** The p_uid and channel Local Services answers Global Services on. */

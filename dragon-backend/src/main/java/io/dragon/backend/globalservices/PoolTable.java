@@ -50,7 +50,8 @@ final class PoolTable {
         return pools.get(muid);
     }
 
-    void create(GSPoolCreate request) throws InterruptedException {
+    /** Creates a pool on the requester's node. */
+    void create(GSPoolCreate request, int node) throws InterruptedException {
         String name = emptyToNull(request.name());
         if (name != null && byName.containsKey(name)) {
             outbox.reply(request, new GSPoolCreateResponse(outbox.nextTag(), request.tag(), Response.ALREADY,
@@ -58,11 +59,11 @@ final class PoolTable {
             return;
         }
         long muid = nextMuid++;
-        outbox.ask(tag -> new SHPoolCreate(tag, outbox.pUid(), outbox.cuid(), muid, request.size()), answer -> {
+        outbox.ask(node, tag -> new SHPoolCreate(tag, outbox.pUid(), outbox.cuid(), muid, request.size()), answer -> {
             SHPoolCreateResponse response = (SHPoolCreateResponse) answer;
             PoolInfo info = null;
             if (response.ok()) {
-                info = new PoolInfo(muid, name, 0, request.size(), ObjectState.ACTIVE, response.descriptor());
+                info = new PoolInfo(muid, name, node, request.size(), ObjectState.ACTIVE, response.descriptor());
                 put(info);
             }
             outbox.reply(request, new GSPoolCreateResponse(outbox.nextTag(), request.tag(), response.err(),
@@ -95,7 +96,8 @@ final class PoolTable {
                 refusal));
             return;
         }
-        outbox.ask(tag -> new SHPoolDestroy(tag, outbox.pUid(), outbox.cuid(), request.muid()), response -> {
+        outbox.ask(info.node(), tag -> new SHPoolDestroy(tag, outbox.pUid(), outbox.cuid(), request.muid()),
+            response -> {
             if (response.ok()) {
                 put(new PoolInfo(info.muid(), info.name(), info.node(), info.size(), ObjectState.DESTROYED, null));
                 if (info.name() != null) {

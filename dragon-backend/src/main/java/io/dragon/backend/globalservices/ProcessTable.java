@@ -39,6 +39,8 @@ final class ProcessTable {
     private final List<Join> joins = new ArrayList<>();
     private long nextPuid = Facts.FIRST_USER_ID;
     private long headPuid = -1;
+    /** Where the next process that may go anywhere goes: round-robin over the nodes (seed 003). */
+    private int nextNode;
 
     private record Join(GSProcessJoin request, long deadlineNanos) {
     }
@@ -65,7 +67,11 @@ final class ProcessTable {
                     + " (0.." + (nodeCount - 1) + ")", null));
             return;
         }
-        ProcessRecord record = new ProcessRecord(nextPuid++, request.spec(), 0);
+        if (node < 0) {
+            node = request.spec().head() ? 0 : nextNode;
+            nextNode = (node + 1) % nodeCount;
+        }
+        ProcessRecord record = new ProcessRecord(nextPuid++, request.spec(), node);
         processes.put(record.pUid, record);
         if (name != null) {
             byName.put(name, record);
@@ -73,7 +79,7 @@ final class ProcessTable {
         if (request.spec().head()) {
             headPuid = record.pUid;
         }
-        outbox.ask(tag -> new SHProcessCreate(tag, outbox.pUid(), outbox.cuid(), record.pUid, returnCuid,
+        outbox.ask(node, tag -> new SHProcessCreate(tag, outbox.pUid(), outbox.cuid(), record.pUid, returnCuid,
             request.spec()), response -> created(request, record, (SHProcessCreateResponse) response));
     }
 
@@ -96,6 +102,16 @@ final class ProcessTable {
         if (!response.ok()) {
             completeJoins(record);
         }
+    }
+
+    /** The node a requester runs on: its record's, or the node of a service. */
+    int nodeOf(long pUid) {
+        ProcessRecord record = processes.get(pUid);
+        if (record != null) {
+            return record.node;
+        }
+        long service = pUid - Facts.LOCAL_SERVICES_PUID;
+        return service >= 0 && service < nodeCount ? (int) service : 0;
     }
 
     void exited(SHProcessExit exit) throws InterruptedException {
@@ -154,7 +170,7 @@ final class ProcessTable {
                 record == null ? notFound(request.tPuid(), null) : "p_uid " + request.tPuid() + " has exited"));
             return;
         }
-        outbox.ask(tag -> new SHProcessKill(tag, outbox.pUid(), outbox.cuid(), request.tPuid(), request.signal()),
+        outbox.ask(record.node, tag -> new SHProcessKill(tag, outbox.pUid(), outbox.cuid(), request.tPuid(), request.signal()),
             response -> outbox.reply(request, new GSProcessKillResponse(outbox.nextTag(), request.tag(),
                 response.err(), response.errInfo())));
     }

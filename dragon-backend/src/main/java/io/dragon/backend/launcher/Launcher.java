@@ -1,13 +1,9 @@
 package io.dragon.backend.launcher;
 
-import io.dragon.backend.cleanup.NodeCleanup;
 import io.dragon.backend.localservices.LocalServicesMain;
 import io.dragon.core.infrastructure.Facts;
-import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.LaunchParameters;
-import io.dragon.core.messages.MalformedMessageException;
 import io.dragon.core.messages.Message;
-import io.dragon.core.messages.MessageChannel;
 import io.dragon.core.messages.Messages.AbnormalTermination;
 import io.dragon.core.messages.Messages.GSHalted;
 import io.dragon.core.messages.Messages.GSHeadExit;
@@ -15,11 +11,9 @@ import io.dragon.core.messages.Messages.GSIsUp;
 import io.dragon.core.messages.Messages.GSProcessCreate;
 import io.dragon.core.messages.Messages.GSProcessCreateResponse;
 import io.dragon.core.messages.Messages.GSTeardown;
-import io.dragon.core.messages.Messages.SHChannelsUp;
 import io.dragon.core.messages.Messages.SHFwdInput;
 import io.dragon.core.messages.Messages.SHFwdOutput;
 import io.dragon.core.messages.Messages.SHHaltBE;
-import io.dragon.core.messages.Messages.SHIsUp;
 import io.dragon.core.messages.Messages.SHTeardown;
 import io.dragon.core.shm.FileDescriptors;
 import java.io.FileDescriptor;
@@ -35,10 +29,10 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * The launcher of a single-node runtime: frontend and backend in one process. It starts Local Services, follows
- * bringup to GSIsUp, has Global Services start the head process, prints the output of every managed process,
- * feeds its stdin to the head, and when the head exits tears the runtime down (GSTeardown, GSHalted, SHTeardown,
- * SHHaltBE) and returns the head's exit code.
+ * The launcher (frontend): it brings the runtime up through its {@link RuntimeLink}, follows bringup to GSIsUp, has
+ * Global Services start the head process, prints the output of every managed process, feeds its stdin to the head,
+ * and when the head exits tears the runtime down (GSTeardown, GSHalted, SHTeardown, SHHaltBE from every node) and
+ * returns the head's exit code.
  */
 public final class Launcher {
     /** Exit codes of the launcher itself, as docker run has them; any other code is the head process's. */
@@ -47,8 +41,8 @@ public final class Launcher {
     public static final int EXIT_INTERRUPTED = 130;
 
     private static final Logger LOG = LogManager.getLogger(Launcher.class);
-    private static final long BRINGUP_TIMEOUT_MS = Long.getLong("dragon.bringup.timeout.ms", 60_000);
-    private static final long TEARDOWN_TIMEOUT_MS = 15_000;
+    static final long BRINGUP_TIMEOUT_MS = Long.getLong("dragon.bringup.timeout.ms", 60_000);
+    static final long TEARDOWN_TIMEOUT_MS = 15_000;
 
     private final LaunchOptions options;
     private final String runtimeId;
@@ -56,33 +50,40 @@ public final class Launcher {
     private final InputStream stdin;
     private final OutputWriter output;
     private final CountDownLatch halted = new CountDownLatch(1);
-    private final Process localServices;
-    private MessageChannel inbox;
-    private MessageChannel globalServices;
-    private MessageChannel shepherd;
+    private final RuntimeLink runtime;
     private long tags;
     private long headPuid = -1;
     private Integer exitCode;
+    private volatile boolean up;
     private volatile boolean tearingDown;
 
     /**
-     * A launcher for a runtime whose Local Services was just started with
+     * A launcher for a single-node runtime whose Local Services was just started with
      * {@link LocalServicesMain#start(LaunchParameters)} (before logging was set up, so that its JVM boots while
      * this one sets up).
      */
     public Launcher(LaunchOptions options, LaunchParameters params, Process localServices) {
-        this(options, params, localServices, System.in, new FileOutputStream(FileDescriptor.out),
+        this(options, params, new LocalRuntime(params.runtimeId(), localServices));
+    }
+
+    /** A launcher for a runtime on the nodes of a Slurm allocation. */
+    public static Launcher slurm(LaunchOptions options, LaunchParameters params, SlurmRuntime.Nodes nodes) {
+        return new Launcher(options, params, new SlurmRuntime(params, nodes));
+    }
+
+    private Launcher(LaunchOptions options, LaunchParameters params, RuntimeLink runtime) {
+        this(options, params, runtime, System.in, new FileOutputStream(FileDescriptor.out),
             new FileOutputStream(FileDescriptor.err));
     }
 
     /** A launcher whose head reads {@code stdin} and whose processes write to {@code stdout} and {@code stderr}. */
-    Launcher(LaunchOptions options, LaunchParameters params, Process localServices, InputStream stdin,
+    Launcher(LaunchOptions options, LaunchParameters params, RuntimeLink runtime, InputStream stdin,
              OutputStream stdout, OutputStream stderr) {
         this.stdin = stdin;
         this.options = options;
         this.runtimeId = params.runtimeId();
         this.logDir = Path.of(params.logDir());
-        this.localServices = localServices;
+        this.runtime = runtime;
         this.output = new OutputWriter(stdout, stderr, options.labelOutput());
     }
 
@@ -92,17 +93,17 @@ public final class Launcher {
         Thread interruptHook = new Thread(this::interrupted, "dragon-interrupt");
         Runtime.getRuntime().addShutdownHook(interruptHook);
         try {
-            bringup();
-            Console.summary("runtime " + runtimeId + " up on " + HostId.hostname() + " in " + millisSince(start)
-                + " ms (logs in " + logDir + ")");
-            globalServices.send(new GSProcessCreate(nextTag(), Facts.LAUNCHER_PUID, Facts.LAUNCHER_CUID,
+            String where = bringup();
+            Console.summary("runtime " + runtimeId + " up " + where + " in " + millisSince(start) + " ms (logs in "
+                + logDir + ")");
+            runtime.toGlobalServices(new GSProcessCreate(nextTag(), Facts.LAUNCHER_PUID, Facts.LAUNCHER_CUID,
                 options.head()));
             serve();
         } catch (Exception e) {
             LOG.error("the runtime failed: {}", e.getMessage(), e);
             Console.problem("the runtime failed: " + e.getMessage() + " (logs in " + logDir + ")");
             exitCode = EXIT_RUNTIME_FAILED;
-            forceTeardown();
+            runtime.forceTeardown();
         } finally {
             halted.countDown();
         }
@@ -116,20 +117,14 @@ public final class Launcher {
         return exitCode;
     }
 
-    private void bringup() throws InterruptedException {
-        LOG.info("Local Services is pid {}", localServices.pid());
-        BringupPipe pipe = new BringupPipe(localServices.getInputStream(), "Local Services");
-        pipe.expect(SHIsUp.class, BRINGUP_TIMEOUT_MS);
-        SHChannelsUp channels = pipe.expect(SHChannelsUp.class, BRINGUP_TIMEOUT_MS);
-        inbox = MessageChannel.attach(channels.launcherChannel());
-        globalServices = MessageChannel.attach(channels.gsChannel());
-        shepherd = MessageChannel.attach(channels.shChannel());
-        LOG.info("channels up on {}", channels.hostname());
+    private String bringup() throws Exception {
+        String where = runtime.bringup();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BRINGUP_TIMEOUT_MS);
         for (;;) {
-            Message message = next();
+            Message message = runtime.next();
             if (message instanceof GSIsUp) {
-                return;
+                up = true;
+                return where;
             }
             if (message instanceof AbnormalTermination abnormal) {
                 throw new IllegalStateException(abnormal.errInfo());
@@ -141,11 +136,11 @@ public final class Launcher {
         }
     }
 
-    /** Handles messages until Local Services reports it has halted. */
+    /** Handles messages until every node reports it has halted. */
     private void serve() throws InterruptedException {
         long teardownDeadline = 0;
         for (;;) {
-            Message message = next();
+            Message message = runtime.next();
             if (tearingDown && teardownDeadline == 0) {
                 teardownDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TEARDOWN_TIMEOUT_MS);
             }
@@ -157,15 +152,15 @@ public final class Launcher {
                 exitCode = exitCode == null ? exit.exitCode() : exitCode;
                 beginTeardown();
             } else if (message instanceof GSHalted) {
-                shepherd.send(new SHTeardown(nextTag()));
+                runtime.toLocalServices(-1, new SHTeardown(nextTag()));
             } else if (message instanceof SHHaltBE) {
-                awaitLocalServicesExit();
+                runtime.awaitExit();
                 return;
             } else if (message instanceof AbnormalTermination abnormal) {
                 Console.problem(abnormal.errInfo() + " (logs in " + logDir + ")");
                 exitCode = exitCode == null ? EXIT_RUNTIME_FAILED : exitCode;
                 tearingDown = true;
-                shepherd.send(new SHTeardown(nextTag()));
+                runtime.toLocalServices(-1, new SHTeardown(nextTag()));
             } else if (message != null) {
                 LOG.warn("ignored unexpected {}", message.type());
             }
@@ -183,47 +178,30 @@ public final class Launcher {
             return;
         }
         headPuid = created.info().pUid();
-        LOG.info("head process p_uid {} started, pid {}", headPuid, created.info().pid());
-        forwardStdin(stdin);
+        LOG.info("head process p_uid {} started on node {}, pid {}", headPuid, created.info().node(),
+            created.info().pid());
+        forwardStdin(stdin, created.info().node());
     }
 
     private void beginTeardown() throws InterruptedException {
         if (!tearingDown) {
             tearingDown = true;
-            globalServices.send(new GSTeardown(nextTag()));
+            runtime.toGlobalServices(new GSTeardown(nextTag()));
         }
     }
 
-    /**
-     * The next message on the launcher's channel (null after a quiet 100 ms).
-     *
-     * @throws IllegalStateException if Local Services has died
-     */
-    private Message next() throws InterruptedException {
-        try {
-            Message message = inbox.recv(100, TimeUnit.MILLISECONDS);
-            if (message == null && !localServices.isAlive()) {
-                throw new IllegalStateException("Local Services (pid " + localServices.pid() + ") died with exit code "
-                    + localServices.exitValue());
-            }
-            return message;
-        } catch (MalformedMessageException e) {
-            LOG.error("dropped a malformed message on the launcher's channel: {}", e.getMessage());
-            return null;
-        }
-    }
-
-    private void forwardStdin(InputStream in) {
+    private void forwardStdin(InputStream in, int node) {
         long target = headPuid;
         Thread forwarder = new Thread(() -> {
             byte[] buffer = new byte[8192];
             try {
                 for (int n = 0; n >= 0; n = in == System.in && !readable() ? 0 : in.read(buffer)) {
                     if (n > 0) {
-                        shepherd.send(new SHFwdInput(nextTag(), target, Arrays.copyOf(buffer, n), false));
+                        runtime.toLocalServices(node, new SHFwdInput(nextTag(), target, Arrays.copyOf(buffer, n),
+                            false));
                     }
                 }
-                shepherd.send(new SHFwdInput(nextTag(), target, new byte[0], true));
+                runtime.toLocalServices(node, new SHFwdInput(nextTag(), target, new byte[0], true));
             } catch (IOException | InterruptedException | RuntimeException e) {
                 LOG.debug("stdin forwarding ended: {}", e.toString());
             }
@@ -241,13 +219,6 @@ public final class Launcher {
         return ++tags;
     }
 
-    private void awaitLocalServicesExit() throws InterruptedException {
-        closeQuietly();
-        if (!localServices.waitFor(TEARDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
-            throw new IllegalStateException("Local Services did not exit after halting");
-        }
-    }
-
     /** Ctrl-C (or SIGTERM) at the launcher: tear the runtime down in order, then let the JVM exit. */
     private void interrupted() {
         if (halted.getCount() == 0) {
@@ -256,37 +227,16 @@ public final class Launcher {
         Console.problem("interrupted: tearing the runtime down");
         exitCode = EXIT_INTERRUPTED;
         try {
-            if (globalServices != null) {
+            if (up) {
                 beginTeardown();
             } else {
-                forceTeardown();
+                runtime.forceTeardown();
             }
             halted.await(TEARDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException | RuntimeException e) {
             LOG.warn("orderly teardown failed: {}", e.toString());
         }
         LogManager.shutdown();
-    }
-
-    /** Last resort: kill Local Services and everything of this runtime, and remove its segments. */
-    private void forceTeardown() {
-        if (localServices.isAlive()) {
-            closeQuietly();
-            try {
-                localServices.waitFor(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        NodeCleanup.remove(runtimeId, LOG::warn);
-    }
-
-    private void closeQuietly() {
-        try {
-            localServices.getOutputStream().close();
-        } catch (IOException ignored) {
-            // closing is only a signal
-        }
     }
 
     private static long millisSince(long start) {

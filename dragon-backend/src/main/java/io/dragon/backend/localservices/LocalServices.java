@@ -4,6 +4,8 @@ import io.dragon.backend.Executables;
 import io.dragon.backend.ParentWatch;
 import io.dragon.backend.cleanup.NodeCleanup;
 import io.dragon.core.channels.Channel;
+import io.dragon.core.channels.Gateway;
+import io.dragon.core.channels.LocalChannel;
 import io.dragon.core.infrastructure.Facts;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.LaunchParameters;
@@ -15,6 +17,7 @@ import io.dragon.core.messages.Message;
 import io.dragon.core.messages.MessageChannel;
 import io.dragon.core.messages.Messages.AbnormalTermination;
 import io.dragon.core.messages.Messages.GSPingSH;
+import io.dragon.core.messages.Messages.LAChannelsInfo;
 import io.dragon.core.messages.Messages.ProcessSpec;
 import io.dragon.core.messages.Messages.SHChannelCreate;
 import io.dragon.core.messages.Messages.SHChannelCreateResponse;
@@ -37,8 +40,10 @@ import io.dragon.core.messages.Messages.SHTeardown;
 import io.dragon.core.messages.PipeCodec;
 import io.dragon.core.messages.Response;
 import io.dragon.core.shm.Signals;
+import java.io.DataInputStream;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,6 +72,7 @@ public final class LocalServices {
     private static final int RETURN_CHANNEL_BLOCK = 512;
 
     private final LaunchParameters params;
+    private final DataInputStream launcherPipe;
     private final OutputStream pipe;
     private final String hostname = HostId.hostname();
     private final AtomicLong tags = new AtomicLong();
@@ -80,7 +86,7 @@ public final class LocalServices {
     /** Pools of this node by m_uid: the two made at bringup and those users asked for. */
     private final Map<Long, Pool> pools = new ConcurrentHashMap<>();
     /** User channels made here for Global Services, by c_uid. */
-    private final Map<Long, Channel> channels = new ConcurrentHashMap<>();
+    private final Map<Long, LocalChannel> channels = new ConcurrentHashMap<>();
     private Pool infraPool;
     private MessageChannel inbox;
     private MessageChannel gs;
@@ -91,8 +97,9 @@ public final class LocalServices {
     private LaunchParameters processParams;
     private volatile boolean tearingDown;
 
-    LocalServices(LaunchParameters params, OutputStream pipe, Process globalServices) {
+    LocalServices(LaunchParameters params, InputStream launcherPipe, OutputStream pipe, Process globalServices) {
         this.params = params;
+        this.launcherPipe = new DataInputStream(launcherPipe);
         this.pipe = pipe;
         this.globalServices = globalServices;
     }
@@ -118,23 +125,41 @@ public final class LocalServices {
         }
     }
 
+    /**
+     * Makes the node's pools and channels (Global Services' on the primary node only), reports them, learns every
+     * node's channels from the launcher (LAChannelsInfo), starts Global Services on the primary node, and answers
+     * its ping.
+     */
     private void bringup() throws IOException, InterruptedException {
         sendOnPipe(new SHIsUp(tags.incrementAndGet(), hostname, params.nodeIndex()));
-        LOG.info("Local Services of runtime {} up on {} (node {})", params.runtimeId(), hostname, params.nodeIndex());
+        LOG.info("Local Services of runtime {} up on {} (node {} of {})", params.runtimeId(), hostname,
+            params.nodeIndex(), params.nodeCount());
 
         infraPool = createPool(Facts.INFRA_POOL_MUID + 2L * params.nodeIndex(), params.infraPoolSize());
         Pool defaultPool = createPool(Facts.DEFAULT_POOL_MUID + 2L * params.nodeIndex(), params.defaultPoolSize());
         inbox = infraChannel(params.shepCuid());
-        gs = infraChannel(params.gsCuid());
+        MessageChannel gsHere = globalServices != null ? infraChannel(params.gsCuid()) : null;
         launcher = infraChannel(Facts.LAUNCHER_CUID);
-        LaunchParameters infra = params.withInfrastructure(gs.channel().serialize(), inbox.channel().serialize(),
-            launcher.channel().serialize(), infraPool.descriptor().serialize(), defaultPool.descriptor().serialize());
-        processParams = infra;
+        MessageChannel gateway = infraChannel(Facts.GATEWAY_CUID);
         SHChannelsUp channelsUp = new SHChannelsUp(tags.incrementAndGet(), hostname, params.nodeIndex(),
-            infra.shepChannel(), infra.gsChannel(), infra.launcherChannel(), infra.infraPool(), infra.defaultPool());
+            inbox.channel().serialize(), gsHere == null ? null : gsHere.channel().serialize(),
+            launcher.channel().serialize(), infraPool.descriptor().serialize(), defaultPool.descriptor().serialize(),
+            gateway.channel().serialize());
         sendOnPipe(channelsUp);
+        Message info = PipeCodec.read(launcherPipe);
+        if (!(info instanceof LAChannelsInfo nodes)) {
+            throw new IllegalStateException("expected LAChannelsInfo from the launcher, got " + info.type());
+        }
+        boolean multiNode = nodes.nodes().size() > 1;
+        if (multiNode) {
+            Gateway.install(channelsUp.gwChannel());
+        }
+        byte[] gsChannel = nodes.nodes().get(0).gsChannel();
+        gs = MessageChannel.attach(gsChannel);
+        processParams = params.withInfrastructure(gsChannel, channelsUp.shChannel(), channelsUp.launcherChannel(),
+            channelsUp.infraPool(), channelsUp.defaultPool(), multiNode ? channelsUp.gwChannel() : null);
         if (globalServices != null) {
-            startGlobalServices(channelsUp);
+            startGlobalServices(nodes);
         }
         Message ping = inbox.recv(BRINGUP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         if (!(ping instanceof GSPingSH)) {
@@ -157,9 +182,9 @@ public final class LocalServices {
             Facts.INFRA_CHANNEL_BLOCK_SIZE));
     }
 
-    /** Hands Global Services its channels; its stdin stays open, so that it sees end of file if we die. */
-    private void startGlobalServices(SHChannelsUp channelsUp) throws IOException {
-        PipeCodec.write(globalServices.getOutputStream(), channelsUp);
+    /** Hands Global Services every node's channels; its stdin stays open, so that it sees end of file if we die. */
+    private void startGlobalServices(LAChannelsInfo nodes) throws IOException {
+        PipeCodec.write(globalServices.getOutputStream(), nodes);
         LOG.info("Global Services is pid {}", globalServices.pid());
         globalServices.onExit().thenAccept(p -> {
             // Exit code 0 comes only after GSHalted: a normal end, perhaps seen before our SHTeardown arrives.
@@ -262,7 +287,7 @@ public final class LocalServices {
             if (pool == null) {
                 throw new IllegalArgumentException("no pool with m_uid " + request.muid() + " on " + hostname);
             }
-            Channel channel = Channel.create(pool, request.cuid(), request.capacity(), request.blockSize());
+            LocalChannel channel = Channel.create(pool, request.cuid(), request.capacity(), request.blockSize());
             channels.put(request.cuid(), channel);
             LOG.debug("created {}", channel);
             return new SHChannelCreateResponse(tags.incrementAndGet(), request.tag(), Response.SUCCESS, "",
@@ -278,7 +303,7 @@ public final class LocalServices {
     }
 
     private SHChannelDestroyResponse destroyChannel(SHChannelDestroy request) {
-        Channel channel = channels.remove(request.cuid());
+        LocalChannel channel = channels.remove(request.cuid());
         if (channel == null) {
             return new SHChannelDestroyResponse(tags.incrementAndGet(), request.tag(), Response.NOT_FOUND,
                 "no channel " + request.cuid() + " on " + hostname);

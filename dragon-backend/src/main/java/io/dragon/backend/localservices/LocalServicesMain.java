@@ -37,6 +37,6 @@ public final class LocalServicesMain {
         ServiceLogging.configureService(params.logDir(), "local-services-" + HostId.hostname(), params.logLevel());
         OutputStream pipe = new FileOutputStream(FileDescriptor.out);
         System.setOut(System.err); // nothing but messages may reach the bringup pipe
-        ServiceExit.exit(new LocalServices(params, pipe, globalServices).run());
+        ServiceExit.exit(new LocalServices(params, System.in, pipe, globalServices).run());
     }
 }

@@ -1,5 +1,6 @@
 package io.dragon.backend.tree;
 
+import io.dragon.backend.net.NettyTransport;
 import io.dragon.core.messages.MalformedMessageException;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.MessageCodec;
@@ -77,7 +78,7 @@ public final class TreeNode implements AutoCloseable {
     private final int position;
     private final byte[] secret;
     private final Listener listener;
-    private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, TreeTransport.ioHandlers());
+    private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NettyTransport.ioHandlers());
     private final Channel server;
     private final AtomicLong tags = new AtomicLong();
     private final Map<Integer, Channel> children = new HashMap<>();
@@ -97,7 +98,7 @@ public final class TreeNode implements AutoCloseable {
         this.position = position;
         this.secret = secret.getBytes(StandardCharsets.UTF_8);
         this.listener = listener;
-        ServerBootstrap bootstrap = new ServerBootstrap().group(loop).channel(TreeTransport.serverChannel())
+        ServerBootstrap bootstrap = new ServerBootstrap().group(loop).channel(NettyTransport.serverChannel())
             .childOption(ChannelOption.TCP_NODELAY, true).childHandler(pipeline(false));
         this.server = bootstrap.bind(bindHost, 0).sync().channel();
     }
@@ -191,7 +192,7 @@ public final class TreeNode implements AutoCloseable {
     }
 
     private void connect(InetSocketAddress address, Message hello) throws InterruptedException {
-        Channel channel = new Bootstrap().group(loop).channel(TreeTransport.socketChannel())
+        Channel channel = new Bootstrap().group(loop).channel(NettyTransport.socketChannel())
             .option(ChannelOption.TCP_NODELAY, true).handler(pipeline(true)).connect(address).sync().channel();
         channel.writeAndFlush(hello);
     }
@@ -300,7 +301,7 @@ public final class TreeNode implements AutoCloseable {
             return;
         }
         ch.close();
-        new Bootstrap().group(loop).channel(TreeTransport.socketChannel()).option(ChannelOption.TCP_NODELAY, true)
+        new Bootstrap().group(loop).channel(NettyTransport.socketChannel()).option(ChannelOption.TCP_NODELAY, true)
             .handler(pipeline(true)).connect(answer.host(), answer.port()).addListener((ChannelFutureListener) f -> {
                 if (!f.isSuccess()) {
                     LOG.error("cannot reach the tree parent of position {} at {}:{}: {}", position, answer.host(),

@@ -65,7 +65,7 @@ class LauncherTest {
         LaunchParameters params = LaunchParameters.initial(runtimeId, 0, 1, 16 << 20, 64 << 20, "INFO",
             logs.toString());
         Process localServices = LocalServicesMain.start(params);
-        return new Launcher(new LaunchOptions(head, false), params, localServices,
+        return new Launcher(new LaunchOptions(head, false), params, new LocalRuntime(runtimeId, localServices),
             new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), stdout, stderr).run();
     }
 

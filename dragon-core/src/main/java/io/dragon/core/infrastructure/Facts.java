@@ -18,6 +18,8 @@ public final class Facts {
     public static final long GS_CUID = 2;
     /** c_uid of the channel Local Services of node 0 receives on; node i has {@code SHEP_CUID + i}. */
     public static final long SHEP_CUID = 3;
+    /** c_uid of each node's gateway channel, read by the node's transport agent (one per node: no node index). */
+    public static final long GATEWAY_CUID = 1L << 31;
 
     /** m_uid of the infrastructure pool of node 0, then of its default (user) pool; per node i, add 2i. */
     public static final long INFRA_POOL_MUID = 1;

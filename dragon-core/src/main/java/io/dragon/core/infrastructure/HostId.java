@@ -21,6 +21,11 @@ public final class HostId {
         return LOCAL;
     }
 
+    /** The id of the node with this hostname. */
+    public static long of(String hostname) {
+        return fnv1a(hostname);
+    }
+
     public static String hostname() {
         return HOSTNAME;
     }

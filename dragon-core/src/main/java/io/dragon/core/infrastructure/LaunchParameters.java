@@ -26,17 +26,18 @@ import java.util.function.Function;
  * @param returnChannel   DRAGON_GS_RET_CD: descriptor of this process's own channel for Global Services' answers
  * @param infraPool       DRAGON_INF_PD: descriptor of this node's infrastructure pool
  * @param defaultPool     DRAGON_DEFAULT_PD: descriptor of this node's default pool
+ * @param gwChannel       DRAGON_GW_CD: descriptor of this node's gateway channel to other nodes (multi-node only)
  */
 public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, long pUid, long gsCuid, long shepCuid,
                                long infraPoolSize, long defaultPoolSize, String logLevel, String logDir,
                                byte[] gsChannel, byte[] shepChannel, byte[] launcherChannel, byte[] returnChannel,
-                               byte[] infraPool, byte[] defaultPool) {
+                               byte[] infraPool, byte[] defaultPool, byte[] gwChannel) {
 
     /** The environment variables, one per parameter. */
     public enum Var {
         DRAGON_RUNTIME_ID, DRAGON_NODE_INDEX, DRAGON_NODE_COUNT, DRAGON_MY_PUID, DRAGON_GS_CUID, DRAGON_SHEP_CUID,
         DRAGON_INF_POOL_SIZE, DRAGON_DEFAULT_POOL_SIZE, DRAGON_LOG_LEVEL, DRAGON_LOG_DIR, DRAGON_GS_CD,
-        DRAGON_LS_CD, DRAGON_LA_CD, DRAGON_GS_RET_CD, DRAGON_INF_PD, DRAGON_DEFAULT_PD
+        DRAGON_LS_CD, DRAGON_LA_CD, DRAGON_GS_RET_CD, DRAGON_INF_PD, DRAGON_DEFAULT_PD, DRAGON_GW_CD
     }
 
     /** Parameters of a fresh runtime, before any channel exists. */
@@ -44,7 +45,7 @@ public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, l
                                            long defaultPoolSize, String logLevel, String logDir) {
         return new LaunchParameters(runtimeId, nodeIndex, nodeCount, Facts.LOCAL_SERVICES_PUID + nodeIndex,
             Facts.GS_CUID, Facts.shepherdCuid(nodeIndex), infraPoolSize, defaultPoolSize, logLevel, logDir, null,
-            null, null, null, null, null);
+            null, null, null, null, null, null);
     }
 
     /** Reads the parameters of this process. */
@@ -68,7 +69,8 @@ public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, l
             number(env, Var.DRAGON_DEFAULT_POOL_SIZE, Facts.DEFAULT_POOL_SIZE),
             env.getOrDefault(Var.DRAGON_LOG_LEVEL.name(), "INFO"), get.apply(Var.DRAGON_LOG_DIR),
             bytes(env, Var.DRAGON_GS_CD), bytes(env, Var.DRAGON_LS_CD), bytes(env, Var.DRAGON_LA_CD),
-            bytes(env, Var.DRAGON_GS_RET_CD), bytes(env, Var.DRAGON_INF_PD), bytes(env, Var.DRAGON_DEFAULT_PD));
+            bytes(env, Var.DRAGON_GS_RET_CD), bytes(env, Var.DRAGON_INF_PD), bytes(env, Var.DRAGON_DEFAULT_PD),
+            bytes(env, Var.DRAGON_GW_CD));
     }
 
     /** The variables to give a process started with these parameters (absent values are left out). */
@@ -90,26 +92,27 @@ public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, l
         putIfPresent(env, Var.DRAGON_GS_RET_CD, returnChannel);
         putIfPresent(env, Var.DRAGON_INF_PD, infraPool);
         putIfPresent(env, Var.DRAGON_DEFAULT_PD, defaultPool);
+        putIfPresent(env, Var.DRAGON_GW_CD, gwChannel);
         return env;
     }
 
     public LaunchParameters withPuid(long newPuid) {
         return new LaunchParameters(runtimeId, nodeIndex, nodeCount, newPuid, gsCuid, shepCuid, infraPoolSize,
             defaultPoolSize, logLevel, logDir, gsChannel, shepChannel, launcherChannel, returnChannel, infraPool,
-            defaultPool);
+            defaultPool, gwChannel);
     }
 
     public LaunchParameters withReturnChannel(byte[] descriptor) {
         return new LaunchParameters(runtimeId, nodeIndex, nodeCount, pUid, gsCuid, shepCuid, infraPoolSize,
             defaultPoolSize, logLevel, logDir, gsChannel, shepChannel, launcherChannel, descriptor, infraPool,
-            defaultPool);
+            defaultPool, gwChannel);
     }
 
     /** These parameters once Local Services has made the node's pools and infrastructure channels. */
     public LaunchParameters withInfrastructure(byte[] gs, byte[] shep, byte[] launcher, byte[] infra,
-                                               byte[] defaults) {
+                                               byte[] defaults, byte[] gw) {
         return new LaunchParameters(runtimeId, nodeIndex, nodeCount, pUid, gsCuid, shepCuid, infraPoolSize,
-            defaultPoolSize, logLevel, logDir, gs, shep, launcher, returnChannel, infra, defaults);
+            defaultPoolSize, logLevel, logDir, gs, shep, launcher, returnChannel, infra, defaults, gw);
     }
 
     private static long number(Map<String, String> env, Var var, long fallback) {

@@ -60,6 +60,9 @@ import io.dragon.core.messages.Messages.SHProcessExit;
 import io.dragon.core.messages.Messages.SHProcessKill;
 import io.dragon.core.messages.Messages.SHProcessKillResponse;
 import io.dragon.core.messages.Messages.SHTeardown;
+import io.dragon.core.messages.Messages.LAChannelsInfo;
+import io.dragon.core.messages.Messages.BENodeUp;
+import io.dragon.core.messages.Messages.BEForward;
 import io.dragon.core.messages.Messages.TreeDown;
 import io.dragon.core.messages.Messages.TreeJoin;
 import io.dragon.core.messages.Messages.TreeParent;
@@ -82,6 +85,7 @@ public enum MessageType {
     SH_TEARDOWN(9, SHTeardown.class),
     SH_HALT_BE(10, SHHaltBE.class),
     ABNORMAL_TERMINATION(11, AbnormalTermination.class),
+    LA_CHANNELS_INFO(12, LAChannelsInfo.class),
 
     GS_PROCESS_CREATE(20, GSProcessCreate.class),
     GS_PROCESS_CREATE_RESPONSE(21, GSProcessCreateResponse.class),
@@ -140,7 +144,9 @@ public enum MessageType {
     TREE_JOIN(82, TreeJoin.class),
     TREE_DOWN(83, TreeDown.class),
     TREE_UP(84, TreeUp.class),
-    TREE_REDUCE(85, TreeReduce.class);
+    TREE_REDUCE(85, TreeReduce.class),
+    BE_NODE_UP(86, BENodeUp.class),
+    BE_FORWARD(87, BEForward.class);
 
     private static final Map<Integer, MessageType> BY_CODE = new HashMap<>();
     private static final Map<Class<?>, MessageType> BY_CLASS = new HashMap<>();

@@ -19,8 +19,18 @@ public final class Messages {
     public record SHIsUp(long tag, String hostname, int nodeIndex) implements Message {
     }
 
+    /** gsChannel only from the primary node, where Global Services runs; gwChannel is the node's gateway. */
     public record SHChannelsUp(long tag, String hostname, int nodeIndex, byte[] shChannel, byte[] gsChannel,
-                               byte[] launcherChannel, byte[] infraPool, byte[] defaultPool) implements Message {
+                               byte[] launcherChannel, byte[] infraPool, byte[] defaultPool, byte[] gwChannel)
+        implements Message {
+    }
+
+    /**
+     * From the launcher to every Local Services (on its stdin), and on to Global Services: every node's channels,
+     * by node index, and where each node's transport agent listens ("host:port"; none on a single node).
+     */
+    public record LAChannelsInfo(long tag, List<SHChannelsUp> nodes, List<String> transportAgents)
+        implements Message {
     }
 
     public record GSPingSH(long tag) implements Message {
@@ -282,6 +292,17 @@ public final class Messages {
 
     /** A child's first message to its parent backend; carries the job's secret. */
     public record TreeJoin(long tag, int position, String secret) implements Message {
+    }
+
+    /** A backend's part of bringup: its node's channels, and where its transport agent listens. */
+    public record BENodeUp(long tag, SHChannelsUp channels, String transportAgent) implements Message {
+    }
+
+    /**
+     * From the frontend, broadcast: the backend of {@code node} (every backend if -1) puts {@code message} on
+     * Global Services' channel or on its Local Services' channel.
+     */
+    public record BEForward(long tag, int node, boolean toGlobalServices, byte[] message) implements Message {
     }
 
     /** From the frontend to every backend: each delivers {@code message} and passes it on to its children. */

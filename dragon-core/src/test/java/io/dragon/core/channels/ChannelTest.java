@@ -39,7 +39,7 @@ class ChannelTest {
 
     private Pool pool;
     private long usedBeforeChannel;
-    private Channel channel;
+    private LocalChannel channel;
     private ExecutorService executor;
 
     @BeforeEach
@@ -380,7 +380,7 @@ class ChannelTest {
         }
 
         // Memory reused by a new channel does not make the old descriptor valid again.
-        Channel successor = Channel.create(pool, 42, CAPACITY, BLOCK);
+        LocalChannel successor = Channel.create(pool, 42, CAPACITY, BLOCK);
         assertThat(successor.descriptor().allocation()).isEqualTo(channel.descriptor().allocation());
         assertThatThrownBy(() -> Channel.attach(descriptor)).isInstanceOf(ChannelDestroyedException.class);
         assertThatThrownBy(other::tryRecv).isInstanceOf(ChannelDestroyedException.class);

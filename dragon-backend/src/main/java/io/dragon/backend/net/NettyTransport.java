@@ -1,4 +1,4 @@
-package io.dragon.backend.tree;
+package io.dragon.backend.net;
 
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
@@ -12,21 +12,21 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
 /** Netty's epoll transport where it is available (Linux x86-64), NIO elsewhere. */
-final class TreeTransport {
+public final class NettyTransport {
     private static final boolean EPOLL = Epoll.isAvailable();
 
-    private TreeTransport() {
+    private NettyTransport() {
     }
 
-    static IoHandlerFactory ioHandlers() {
+    public static IoHandlerFactory ioHandlers() {
         return EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     }
 
-    static Class<? extends ServerChannel> serverChannel() {
+    public static Class<? extends ServerChannel> serverChannel() {
         return EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     }
 
-    static Class<? extends SocketChannel> socketChannel() {
+    public static Class<? extends SocketChannel> socketChannel() {
         return EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
     }
 }

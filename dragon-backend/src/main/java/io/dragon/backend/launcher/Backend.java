@@ -1,0 +1,196 @@
+package io.dragon.backend.launcher;
+
+import io.dragon.backend.net.NetworkPrefix;
+import io.dragon.backend.transport.TransportAgent;
+import io.dragon.backend.tree.TreeNode;
+import io.dragon.backend.tree.TreeShape;
+import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.infrastructure.LaunchParameters;
+import io.dragon.core.messages.MalformedMessageException;
+import io.dragon.core.messages.Message;
+import io.dragon.core.messages.MessageChannel;
+import io.dragon.core.messages.MessageCodec;
+import io.dragon.core.messages.Messages.AbnormalTermination;
+import io.dragon.core.messages.Messages.BEForward;
+import io.dragon.core.messages.Messages.BENodeUp;
+import io.dragon.core.messages.Messages.LAChannelsInfo;
+import io.dragon.core.messages.Messages.SHChannelsUp;
+import io.dragon.core.messages.Messages.SHHaltBE;
+import io.dragon.core.messages.Messages.SHIsUp;
+import io.dragon.core.messages.Messages.SHTeardown;
+import io.dragon.core.messages.PipeCodec;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The launcher backend of one node: a member of the fan-out tree, the parent of the node's Local Services, and the
+ * host of the node's transport agent. It reports the node's channels up the tree, hands Local Services every
+ * node's channels, then relays: messages on the node's launcher channel go up the tree (the node's SHHaltBE into
+ * the reduction that ends the runtime), messages the frontend forwards to this node go to its services.
+ */
+final class Backend {
+    /** Reduction of every node's channels and transport agent (BENodeUp). */
+    static final long NODES_UP = 1;
+    /** Reduction of every node's SHHaltBE. */
+    static final long HALTED = 2;
+    static final String ROOT_VARIABLE = "DRAGON_TREE_ROOT";
+    static final String SECRET_VARIABLE = "DRAGON_TREE_SECRET";
+    static final String FANOUT_VARIABLE = "DRAGON_TREE_FANOUT";
+
+    private static final Logger LOG = LogManager.getLogger(Backend.class);
+    private static final long EXIT_WAIT_MS = 10_000;
+
+    private final LaunchParameters params;
+    private final Process localServices;
+    private final Map<String, String> env;
+    private final String hostname = HostId.hostname();
+    private final BlockingQueue<Message> fromFrontend = new LinkedBlockingQueue<>();
+    private volatile boolean halted;
+
+    Backend(LaunchParameters params, Process localServices, Map<String, String> env) {
+        this.params = params;
+        this.localServices = localServices;
+        this.env = env;
+    }
+
+    int run() {
+        TreeNode tree = null;
+        TransportAgent agent = null;
+        try {
+            String here = NetworkPrefix.address(env.get(NetworkPrefix.VARIABLE));
+            tree = joinTree(here);
+            BringupPipe pipe = new BringupPipe(localServices.getInputStream(), "Local Services on " + hostname);
+            pipe.expect(SHIsUp.class, Launcher.BRINGUP_TIMEOUT_MS);
+            SHChannelsUp channels = pipe.expect(SHChannelsUp.class, Launcher.BRINGUP_TIMEOUT_MS);
+            agent = TransportAgent.start(env.get(SECRET_VARIABLE), here, channels.gwChannel());
+            tree.contribute(NODES_UP, new BENodeUp(0, channels, here + ":" + agent.address().getPort()));
+            LAChannelsInfo nodes = awaitChannelsInfo();
+            agent.connect(agents(nodes));
+            PipeCodec.write(localServices.getOutputStream(), nodes);
+            relay(tree, nodes, channels);
+            return 0;
+        } catch (Exception e) {
+            LOG.error("the backend on {} failed: {}", hostname, e.toString(), e);
+            if (tree != null && !halted) {
+                tree.sendUp(new AbnormalTermination(0, "the backend on " + hostname + " failed: " + e.getMessage()));
+            }
+            return 1;
+        } finally {
+            stopLocalServices();
+            if (agent != null) {
+                agent.close();
+            }
+            if (tree != null) {
+                tree.close();
+            }
+            LOG.info("backend on {} exits", hostname);
+        }
+    }
+
+    private TreeNode joinTree(String here) throws InterruptedException {
+        String[] root = env.getOrDefault(ROOT_VARIABLE, "").split(":");
+        if (root.length != 2 || env.get(SECRET_VARIABLE) == null) {
+            throw new IllegalStateException(ROOT_VARIABLE + " and " + SECRET_VARIABLE + " must be set by the launcher");
+        }
+        TreeShape shape = new TreeShape(params.nodeCount(), Integer.parseInt(env.getOrDefault(FANOUT_VARIABLE, "32")));
+        return TreeNode.backend(shape, TreeShape.position(params.nodeIndex()), env.get(SECRET_VARIABLE),
+            new InetSocketAddress(root[0], Integer.parseInt(root[1])), here, hostname, new TreeNode.Listener() {
+                @Override
+                public void onDown(Message message) {
+                    fromFrontend.add(message);
+                }
+
+                @Override
+                public void onLost(String what) {
+                    fromFrontend.add(new AbnormalTermination(0, "lost " + what));
+                }
+            });
+    }
+
+    private LAChannelsInfo awaitChannelsInfo() throws InterruptedException {
+        Message message = fromFrontend.poll(Launcher.BRINGUP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        if (message instanceof LAChannelsInfo nodes) {
+            return nodes;
+        }
+        throw new IllegalStateException("expected every node's channels from the frontend within "
+            + Launcher.BRINGUP_TIMEOUT_MS + " ms, got " + message);
+    }
+
+    private static Map<Long, InetSocketAddress> agents(LAChannelsInfo nodes) {
+        Map<Long, InetSocketAddress> agents = new HashMap<>();
+        for (int node = 0; node < nodes.nodes().size(); node++) {
+            String[] address = nodes.transportAgents().get(node).split(":");
+            agents.put(HostId.of(nodes.nodes().get(node).hostname()),
+                new InetSocketAddress(address[0], Integer.parseInt(address[1])));
+        }
+        return agents;
+    }
+
+    /** Relays until the runtime has halted and the frontend has let go (or is gone). */
+    private void relay(TreeNode tree, LAChannelsInfo nodes, SHChannelsUp channels) throws InterruptedException {
+        MessageChannel launcher = MessageChannel.attach(channels.launcherChannel());
+        MessageChannel shepherd = MessageChannel.attach(channels.shChannel());
+        MessageChannel globalServices = params.nodeIndex() == 0 ? MessageChannel.attach(nodes.nodes().get(0)
+            .gsChannel()) : null;
+        Thread up = new Thread(() -> relayUp(tree, launcher), "relay-up");
+        up.setDaemon(true);
+        up.start();
+        for (;;) {
+            Message message = fromFrontend.poll(100, TimeUnit.MILLISECONDS);
+            if (message instanceof BEForward forward && (forward.node() < 0 || forward.node() == params.nodeIndex())) {
+                Message inner = MessageCodec.decode(forward.message());
+                (forward.toGlobalServices() ? globalServices : shepherd).send(inner);
+            } else if (message instanceof AbnormalTermination lost) {
+                if (!halted) {
+                    LOG.error("{} before the runtime halted; tearing this node down", lost.errInfo());
+                    shepherd.send(new SHTeardown(0), 1, TimeUnit.SECONDS);
+                }
+                return;
+            } else if (!localServices.isAlive() && !halted) {
+                throw new IllegalStateException("Local Services died with exit code " + localServices.exitValue());
+            }
+        }
+    }
+
+    /** The node's launcher channel, up the tree; SHHaltBE into the HALTED reduction. */
+    private void relayUp(TreeNode tree, MessageChannel launcher) {
+        try {
+            while (!halted) {
+                Message message;
+                try {
+                    message = launcher.recv(100, TimeUnit.MILLISECONDS);
+                } catch (MalformedMessageException e) {
+                    LOG.error("dropped a malformed message on the launcher channel: {}", e.getMessage());
+                    continue;
+                }
+                if (message instanceof SHHaltBE) {
+                    halted = true;
+                    tree.contribute(HALTED, message);
+                } else if (message != null) {
+                    tree.sendUp(message);
+                }
+            }
+        } catch (InterruptedException | RuntimeException e) {
+            LOG.debug("relay up ended: {}", e.toString());
+        }
+    }
+
+    private void stopLocalServices() {
+        try {
+            localServices.getOutputStream().close();
+            if (!localServices.waitFor(EXIT_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                LOG.warn("Local Services did not exit; killing it");
+                localServices.destroyForcibly();
+            }
+        } catch (IOException | InterruptedException e) {
+            LOG.warn("stopping Local Services: {}", e.toString());
+        }
+    }
+}

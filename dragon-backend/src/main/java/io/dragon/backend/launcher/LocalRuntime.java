@@ -1,0 +1,104 @@
+package io.dragon.backend.launcher;
+
+import io.dragon.backend.cleanup.NodeCleanup;
+import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.messages.MalformedMessageException;
+import io.dragon.core.messages.Message;
+import io.dragon.core.messages.MessageChannel;
+import io.dragon.core.messages.Messages.LAChannelsInfo;
+import io.dragon.core.messages.Messages.SHChannelsUp;
+import io.dragon.core.messages.Messages.SHIsUp;
+import io.dragon.core.messages.PipeCodec;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * A runtime on this node only: the launcher is frontend and backend at once, the parent of Local Services, and
+ * talks to the services on their channels.
+ */
+final class LocalRuntime implements RuntimeLink {
+    private static final Logger LOG = LogManager.getLogger(LocalRuntime.class);
+
+    private final String runtimeId;
+    private final Process localServices;
+    private MessageChannel inbox;
+    private MessageChannel globalServices;
+    private MessageChannel shepherd;
+
+    /** A runtime whose Local Services was just started (before logging was set up, so that its JVM boots early). */
+    LocalRuntime(String runtimeId, Process localServices) {
+        this.runtimeId = runtimeId;
+        this.localServices = localServices;
+    }
+
+    @Override
+    public String bringup() throws InterruptedException, IOException {
+        LOG.info("Local Services is pid {}", localServices.pid());
+        BringupPipe pipe = new BringupPipe(localServices.getInputStream(), "Local Services");
+        pipe.expect(SHIsUp.class, Launcher.BRINGUP_TIMEOUT_MS);
+        SHChannelsUp channels = pipe.expect(SHChannelsUp.class, Launcher.BRINGUP_TIMEOUT_MS);
+        PipeCodec.write(localServices.getOutputStream(), new LAChannelsInfo(0, List.of(channels), List.of()));
+        inbox = MessageChannel.attach(channels.launcherChannel());
+        globalServices = MessageChannel.attach(channels.gsChannel());
+        shepherd = MessageChannel.attach(channels.shChannel());
+        LOG.info("channels up on {}", channels.hostname());
+        return "on " + HostId.hostname();
+    }
+
+    @Override
+    public Message next() throws InterruptedException {
+        try {
+            Message message = inbox.recv(100, TimeUnit.MILLISECONDS);
+            if (message == null && !localServices.isAlive()) {
+                throw new IllegalStateException("Local Services (pid " + localServices.pid() + ") died with exit code "
+                    + localServices.exitValue());
+            }
+            return message;
+        } catch (MalformedMessageException e) {
+            LOG.error("dropped a malformed message on the launcher's channel: {}", e.getMessage());
+            return null;
+        }
+    }
+
+    @Override
+    public void toGlobalServices(Message message) throws InterruptedException {
+        globalServices.send(message);
+    }
+
+    @Override
+    public void toLocalServices(int node, Message message) throws InterruptedException {
+        shepherd.send(message);
+    }
+
+    @Override
+    public void awaitExit() throws InterruptedException {
+        closeQuietly();
+        if (!localServices.waitFor(Launcher.TEARDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("Local Services did not exit after halting");
+        }
+    }
+
+    @Override
+    public void forceTeardown() {
+        if (localServices.isAlive()) {
+            closeQuietly();
+            try {
+                localServices.waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        NodeCleanup.remove(runtimeId, LOG::warn);
+    }
+
+    private void closeQuietly() {
+        try {
+            localServices.getOutputStream().close();
+        } catch (IOException ignored) {
+            // closing is only a signal
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package io.dragon.backend.launcher;
+
+import io.dragon.backend.JavaCommand;
+import io.dragon.backend.net.NetworkPrefix;
+import io.dragon.backend.tree.TreeNode;
+import io.dragon.backend.tree.TreeShape;
+import io.dragon.core.infrastructure.LaunchParameters;
+import io.dragon.core.messages.Message;
+import io.dragon.core.messages.MessageCodec;
+import io.dragon.core.messages.Messages.AbnormalTermination;
+import io.dragon.core.messages.Messages.BEForward;
+import io.dragon.core.messages.Messages.BENodeUp;
+import io.dragon.core.messages.Messages.LAChannelsInfo;
+import io.dragon.core.messages.Messages.SHChannelsUp;
+import io.dragon.core.messages.Messages.SHHaltBE;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * A runtime on the nodes of a Slurm allocation (seed 002, multi-node deployment). The frontend (this launcher)
+ * roots the fan-out tree and starts one launcher backend per node with a single {@code srun}; the backends join
+ * the tree, start Local Services and a transport agent each, and report their channels in one reduction; the
+ * frontend broadcasts every node's channels back; Global Services comes up on node 0 and pings every node. See
+ * docs/multi-node.md for the whole sequence.
+ */
+public final class SlurmRuntime implements RuntimeLink {
+    private static final Logger LOG = LogManager.getLogger(SlurmRuntime.class);
+
+    /** What the user asked for: these hosts of Slurm job {@code jobId}, a tree fan-out, a network prefix. */
+    public record Nodes(String jobId, List<String> hostnames, int fanout, String networkPrefix) {
+    }
+
+    private final LaunchParameters params;
+    private final Nodes nodes;
+    private final AtomicLong tags = new AtomicLong();
+    private final BlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
+    private final String secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(32));
+    private TreeNode root;
+    private Process srun;
+    private volatile boolean halting;
+
+    SlurmRuntime(LaunchParameters params, Nodes nodes) {
+        this.params = params;
+        this.nodes = nodes;
+    }
+
+    @Override
+    public String bringup() throws Exception {
+        String here = NetworkPrefix.address(nodes.networkPrefix());
+        TreeShape shape = new TreeShape(nodes.hostnames().size(), nodes.fanout());
+        root = TreeNode.root(shape, secret, here, new TreeNode.Listener() {
+            @Override
+            public void onUp(int position, Message message) {
+                inbox.add(message);
+            }
+
+            @Override
+            public void onLost(String what) {
+                if (!halting) {
+                    inbox.add(new AbnormalTermination(0, "lost " + what + " of the fan-out tree"));
+                }
+            }
+        });
+        srun = startBackends(here + ":" + root.address().getPort());
+        awaitAll(TreeNode.JOINED, "join the fan-out tree");
+        Map<Integer, Message> up = awaitAll(Backend.NODES_UP, "start Local Services and the transport agent");
+        List<SHChannelsUp> channels = new ArrayList<>();
+        List<String> agents = new ArrayList<>();
+        for (int node = 0; node < shape.backends(); node++) {
+            BENodeUp nodeUp = (BENodeUp) up.get(TreeShape.position(node));
+            channels.add(nodeUp.channels());
+            agents.add(nodeUp.transportAgent());
+        }
+        root.broadcast(new LAChannelsInfo(tags.incrementAndGet(), channels, agents));
+        return "on " + shape.backends() + " node" + (shape.backends() == 1 ? "" : "s") + " ("
+            + String.join(",", nodes.hostnames()) + ")";
+    }
+
+    /**
+     * One srun step, one backend per node. The job's secret and the tree's root travel in the environment, never
+     * on a command line; the backends' stdout is not the program's and is dropped, their stderr (and srun's) is
+     * the user's.
+     */
+    private Process startBackends(String rootAddress) throws java.io.IOException {
+        int n = nodes.hostnames().size();
+        List<String> command = new ArrayList<>(List.of("srun", "--nodes=" + n, "--ntasks=" + n,
+            "--ntasks-per-node=1", "--nodelist=" + String.join(",", nodes.hostnames()), "--kill-on-bad-exit=1",
+            "--export=ALL", "--quiet"));
+        command.addAll(JavaCommand.backend(BackendMain.class));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(ProcessBuilder.Redirect.INHERIT).redirectInput(ProcessBuilder.Redirect.from(
+                new java.io.File("/dev/null")));
+        builder.environment().putAll(params.toEnvironment());
+        builder.environment().put(Backend.ROOT_VARIABLE, rootAddress);
+        builder.environment().put(Backend.SECRET_VARIABLE, secret);
+        builder.environment().put(Backend.FANOUT_VARIABLE, Integer.toString(nodes.fanout()));
+        if (nodes.networkPrefix() != null) {
+            builder.environment().put(NetworkPrefix.VARIABLE, nodes.networkPrefix());
+        }
+        LOG.info("starting {} backends: {}", n, String.join(" ", command));
+        return builder.start();
+    }
+
+    /** Waits for a reduction from every backend; fails early if srun ends first, naming the nodes that did not. */
+    private Map<Integer, Message> awaitAll(long reduction, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Launcher.BRINGUP_TIMEOUT_MS);
+        for (;;) {
+            try {
+                return root.awaitReduction(reduction, Duration.ofMillis(200));
+            } catch (TimeoutException e) {
+                if (!srun.isAlive()) {
+                    throw new IllegalStateException("the backends (srun) exited with code " + srun.exitValue()
+                        + " before every node could " + what + "; srun's messages are above");
+                }
+                Message problem = inbox.poll();
+                if (problem instanceof AbnormalTermination abnormal) {
+                    throw new IllegalStateException(abnormal.errInfo());
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("not every node could " + what + " within "
+                        + Launcher.BRINGUP_TIMEOUT_MS + " ms: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    @Override
+    public Message next() throws InterruptedException {
+        Message message = inbox.poll(100, TimeUnit.MILLISECONDS);
+        if (message == null && !srun.isAlive() && !halting) {
+            throw new IllegalStateException("the backends (srun) exited with code " + srun.exitValue());
+        }
+        return message;
+    }
+
+    @Override
+    public void toGlobalServices(Message message) {
+        root.broadcast(new BEForward(tags.incrementAndGet(), 0, true, MessageCodec.encode(message)));
+    }
+
+    /** SHTeardown to every node also starts waiting for every node's SHHaltBE, reduced up the tree. */
+    @Override
+    public void toLocalServices(int node, Message message) {
+        if (node < 0 && message instanceof io.dragon.core.messages.Messages.SHTeardown && !halting) {
+            halting = true;
+            Thread waiter = new Thread(this::awaitHalted, "halt-reduction");
+            waiter.setDaemon(true);
+            waiter.start();
+        }
+        root.broadcast(new BEForward(tags.incrementAndGet(), node, false, MessageCodec.encode(message)));
+    }
+
+    private void awaitHalted() {
+        try {
+            root.awaitReduction(Backend.HALTED, Duration.ofMillis(Launcher.TEARDOWN_TIMEOUT_MS));
+            inbox.add(new SHHaltBE(0));
+        } catch (TimeoutException e) {
+            inbox.add(new AbnormalTermination(0, "not every node halted: " + e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Closing the root ends every backend (each sees its parent go); srun then ends. */
+    @Override
+    public void awaitExit() throws InterruptedException {
+        root.close();
+        if (!srun.waitFor(Launcher.TEARDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+            LOG.warn("the backends did not exit; stopping srun");
+            stopSrun();
+        }
+    }
+
+    @Override
+    public void forceTeardown() {
+        halting = true;
+        if (root != null) {
+            root.close();
+        }
+        if (srun != null) {
+            try {
+                if (!srun.waitFor(5, TimeUnit.SECONDS)) {
+                    stopSrun();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** SIGTERM to srun makes Slurm signal every backend; a second stops the step outright. */
+    private void stopSrun() throws InterruptedException {
+        srun.destroy();
+        if (!srun.waitFor(5, TimeUnit.SECONDS)) {
+            srun.destroyForcibly();
+        }
+    }
+}

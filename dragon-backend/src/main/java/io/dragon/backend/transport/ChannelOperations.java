@@ -1,0 +1,254 @@
+package io.dragon.backend.transport;
+
+import static io.dragon.core.channels.GatewayLayout.AWAIT_RECV;
+import static io.dragon.core.channels.GatewayLayout.AWAIT_SEND;
+import static io.dragon.core.channels.GatewayLayout.DESCRIPTORS_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.DESTROY;
+import static io.dragon.core.channels.GatewayLayout.DESTROYED;
+import static io.dragon.core.channels.GatewayLayout.EMPTY;
+import static io.dragon.core.channels.GatewayLayout.FAILED;
+import static io.dragon.core.channels.GatewayLayout.FOREVER;
+import static io.dragon.core.channels.GatewayLayout.FULL;
+import static io.dragon.core.channels.GatewayLayout.INFO;
+import static io.dragon.core.channels.GatewayLayout.MAX_LENGTH_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.OK;
+import static io.dragon.core.channels.GatewayLayout.OP_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.RECV;
+import static io.dragon.core.channels.GatewayLayout.REPLY_LENGTH_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.SEND;
+import static io.dragon.core.channels.GatewayLayout.TARGET_LENGTH_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.TIMEOUT_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.TOO_LARGE;
+import static io.dragon.core.channels.GatewayLayout.VALUE_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.payloadOffset;
+
+import io.dragon.core.channels.ChannelDescriptor;
+import io.dragon.core.channels.ChannelDestroyedException;
+import io.dragon.core.channels.ChannelEmptyException;
+import io.dragon.core.channels.ChannelFullException;
+import io.dragon.core.channels.LocalChannel;
+import io.dragon.core.channels.MessageTooLargeException;
+import io.dragon.core.sync.Deadline;
+import io.dragon.core.sync.WaitMode;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Performs gateway requests from other nodes on this node's channels and answers each with a completion on the
+ * link it came from. A request is tried at once on the link's event loop; one that must wait (a full or empty
+ * channel, with a timeout) waits on a thread of its own, asleep on the channel's futex, so that the event loop
+ * never blocks.
+ */
+final class ChannelOperations {
+    private static final Logger LOG = LogManager.getLogger(ChannelOperations.class);
+
+    /** Channels of this node that requests named, by the hash of the descriptor they were attached from. */
+    private final Map<Integer, Attached> channels = new ConcurrentHashMap<>();
+    private final ExecutorService waiters = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "transport-waiter");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private record Attached(byte[] descriptor, LocalChannel channel) {
+        boolean matches(ByteBuf bytes) {
+            if (bytes.readableBytes() != descriptor.length) {
+                return false;
+            }
+            for (int i = 0; i < descriptor.length; i++) {
+                if (bytes.getByte(bytes.readerIndex() + i) != descriptor[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** Performs the request in {@code request} (a retained frame body, released here) and answers on {@code link}. */
+    void perform(ByteBuf request, Channel link) {
+        LocalChannel channel;
+        try {
+            channel = channel(request);
+        } catch (RuntimeException e) {
+            ByteBuf completion = failure(request, e);
+            request.release();
+            link.writeAndFlush(completion);
+            return;
+        }
+        ByteBuf completion = complete(request, () -> attempt(request, channel));
+        if (completion == null) {
+            long timeout = request.getLongLE(request.readerIndex() + TIMEOUT_OFFSET);
+            long deadline = timeout == FOREVER ? Deadline.FOREVER : System.nanoTime() + timeout;
+            waiters.execute(() -> {
+                try {
+                    link.writeAndFlush(complete(request, () -> await(request, channel, deadline)));
+                } finally {
+                    request.release();
+                }
+            });
+            return;
+        }
+        request.release();
+        link.writeAndFlush(completion);
+    }
+
+    void close() {
+        waiters.shutdownNow();
+    }
+
+    private interface Operation {
+        ByteBuf run() throws InterruptedException;
+    }
+
+    private ByteBuf complete(ByteBuf request, Operation operation) {
+        try {
+            return operation.run();
+        } catch (InterruptedException e) {
+            return TransportFrames.failure(request.alloc(), request, FAILED, 0, "the transport agent stopped");
+        } catch (RuntimeException e) {
+            return failure(request, e);
+        }
+    }
+
+    /** The operation tried once: its completion, or null if it must wait. */
+    private static ByteBuf attempt(ByteBuf request, LocalChannel channel) throws InterruptedException {
+        int start = request.readerIndex();
+        boolean mayWait = request.getLongLE(start + TIMEOUT_OFFSET) != 0;
+        switch (request.getIntLE(start + OP_OFFSET)) {
+            case SEND:
+                return channel.trySend(payload(request)) ? done(request, OK, 0)
+                    : mayWait ? null : done(request, FULL, 0);
+            case RECV:
+                return received(request, channel, null, mayWait);
+            case AWAIT_RECV:
+                return channel.canRecv() ? done(request, OK, 1) : mayWait ? null : done(request, OK, 0);
+            case AWAIT_SEND:
+                return channel.canSend() ? done(request, OK, 1) : mayWait ? null : done(request, OK, 0);
+            case INFO:
+                ByteBuf info = done(request, OK, channel.size());
+                TransportFrames.shape(info, channel.capacity(), channel.blockSize());
+                return info;
+            case DESTROY:
+                channel.destroy();
+                return done(request, OK, 0);
+            default:
+                return TransportFrames.failure(request.alloc(), request, FAILED, 0, "unknown gateway operation "
+                    + request.getIntLE(start + OP_OFFSET));
+        }
+    }
+
+    /** The operation, waiting until {@code deadline}. */
+    private static ByteBuf await(ByteBuf request, LocalChannel channel, long deadline) throws InterruptedException {
+        long timeout = Math.max(0, Deadline.remaining(deadline));
+        switch (request.getIntLE(request.readerIndex() + OP_OFFSET)) {
+            case SEND:
+                try {
+                    channel.send(payload(request), WaitMode.SLEEP, deadline);
+                    return done(request, OK, 0);
+                } catch (ChannelFullException e) {
+                    return done(request, FULL, 0);
+                }
+            case RECV:
+                return received(request, channel, deadline, true);
+            case AWAIT_RECV:
+                return done(request, OK, channel.awaitRecv(timeout,
+                    TimeUnit.NANOSECONDS) ? 1 : 0);
+            default:
+                return done(request, OK, channel.awaitSend(timeout,
+                    TimeUnit.NANOSECONDS) ? 1 : 0);
+        }
+    }
+
+    /**
+     * Receives straight into the completion frame: first with room for one block, again with room for the message
+     * if it was longer (it stays in the channel until it fits). {@code deadline} null: try once.
+     *
+     * @return the completion, or null if the channel was empty and the request may wait
+     */
+    private static ByteBuf received(ByteBuf request, LocalChannel channel, Long deadline, boolean mayWait)
+        throws InterruptedException {
+        int max = request.getIntLE(request.readerIndex() + MAX_LENGTH_OFFSET);
+        int room = Math.min(max, channel.blockSize());
+        for (;;) {
+            ByteBuf frame = TransportFrames.completion(request.alloc(), request, OK, 0, room);
+            try {
+                ByteBuffer dst = frame.nioBuffer(frame.writerIndex(), room);
+                int length = deadline == null ? channel.tryRecv(dst) : channel.recv(dst, WaitMode.SLEEP, deadline);
+                if (length < 0) {
+                    frame.release();
+                    return mayWait ? null : done(request, EMPTY, 0);
+                }
+                frame.writerIndex(frame.writerIndex() + length);
+                frame.setIntLE(TransportFrames.completionOffset(frame) + VALUE_OFFSET, length);
+                return TransportFrames.finish(frame);
+            } catch (MessageTooLargeException e) {
+                frame.release();
+                if (e.messageLength() > max) {
+                    return done(request, TOO_LARGE, e.messageLength());
+                }
+                room = e.messageLength();
+            } catch (ChannelEmptyException e) {
+                frame.release();
+                return done(request, EMPTY, 0);
+            } catch (RuntimeException | InterruptedException e) {
+                frame.release();
+                throw e;
+            }
+        }
+    }
+
+    private static ByteBuf done(ByteBuf request, int status, int value) {
+        return TransportFrames.finish(TransportFrames.completion(request.alloc(), request, status, value, 0));
+    }
+
+    private static ByteBuf failure(ByteBuf request, RuntimeException e) {
+        if (e instanceof ChannelDestroyedException) {
+            return TransportFrames.failure(request.alloc(), request, DESTROYED, 0, e.getMessage());
+        }
+        if (e instanceof MessageTooLargeException tooLarge) {
+            return TransportFrames.failure(request.alloc(), request, TOO_LARGE, tooLarge.messageLength(),
+                e.getMessage());
+        }
+        LOG.debug("gateway request failed: {}", e.toString());
+        return TransportFrames.failure(request.alloc(), request, FAILED, 0, e.getMessage() == null ? e.toString()
+            : e.getMessage());
+    }
+
+    /** The message a SEND carries, as a view of the request. */
+    private static ByteBuffer payload(ByteBuf request) {
+        int start = request.readerIndex();
+        int offset = payloadOffset(request.getIntLE(start + TARGET_LENGTH_OFFSET),
+            request.getIntLE(start + REPLY_LENGTH_OFFSET));
+        return request.nioBuffer(start + offset, request.readableBytes() - offset);
+    }
+
+    /** The target channel, attached once per descriptor (a channel made again under the same c_uid re-attaches). */
+    private LocalChannel channel(ByteBuf request) {
+        int start = request.readerIndex();
+        int length = request.getIntLE(start + TARGET_LENGTH_OFFSET);
+        int replyLength = request.getIntLE(start + REPLY_LENGTH_OFFSET);
+        if (length <= 0 || replyLength <= 0 || payloadOffset(length, replyLength) > request.readableBytes()) {
+            throw new IllegalArgumentException("malformed gateway request: descriptor lengths " + length + " and "
+                + replyLength + " in a request of " + request.readableBytes() + " bytes");
+        }
+        ByteBuf descriptor = request.slice(start + DESCRIPTORS_OFFSET, length);
+        int hash = ByteBufUtil.hashCode(descriptor);
+        Attached attached = channels.get(hash);
+        if (attached == null || !attached.matches(descriptor)) {
+            byte[] bytes = ByteBufUtil.getBytes(descriptor);
+            attached = new Attached(bytes, LocalChannel.attach(ChannelDescriptor.deserialize(bytes))
+                .waitMode(WaitMode.SLEEP));
+            channels.put(hash, attached);
+        }
+        return attached.channel();
+    }
+}

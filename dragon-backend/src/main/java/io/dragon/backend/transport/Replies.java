@@ -1,0 +1,47 @@
+package io.dragon.backend.transport;
+
+import io.dragon.core.channels.ChannelDescriptor;
+import io.dragon.core.channels.LocalChannel;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Puts completions on the reply channels of this node's requesters. A reply channel holds at most the completion
+ * its requester waits for (and one it gave up on), so a put never waits.
+ */
+final class Replies {
+    private static final Logger LOG = LogManager.getLogger(Replies.class);
+
+    /** Reply channels by c_uid (random per requester call, so unique on the node). */
+    private final Map<Long, LocalChannel> channels = new ConcurrentHashMap<>();
+
+    /** Delivers a completion frame body: length r, reply descriptor, completion. Releases it. */
+    void deliver(ByteBuf body) {
+        try {
+            int length = body.readInt();
+            if (length <= 0 || length > body.readableBytes()) {
+                LOG.warn("dropped a completion with a reply descriptor of {} bytes", length);
+                return;
+            }
+            ChannelDescriptor descriptor = ChannelDescriptor.deserialize(ByteBufUtil.getBytes(body, body.readerIndex(),
+                length));
+            body.skipBytes(length);
+            LocalChannel channel = channels.get(descriptor.cuid());
+            if (channel == null || channel.descriptor().serial() != descriptor.serial()) {
+                channel = LocalChannel.attach(descriptor);
+                channels.put(descriptor.cuid(), channel);
+            }
+            if (!channel.trySend(body.nioBuffer())) {
+                LOG.warn("dropped a completion: reply channel {} is full", descriptor.cuid());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("dropped a completion: {}", e.toString());
+        } finally {
+            body.release();
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package io.dragon.backend.transport;
+
+import io.dragon.backend.net.TrustedFrameDecoder;
+import io.netty.buffer.ByteBuf;
+
+/** Transport frames (see {@link TransportFrames}) as retained slices of the input, copied nowhere. */
+final class TransportFrameDecoder extends TrustedFrameDecoder {
+    TransportFrameDecoder(boolean trusted) {
+        super(trusted, TransportFrames.MAX_FRAME_BYTES);
+    }
+
+    @Override
+    protected Object frame(ByteBuf in, int length) {
+        return in.readRetainedSlice(length);
+    }
+}

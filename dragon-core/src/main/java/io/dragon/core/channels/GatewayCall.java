@@ -1,0 +1,149 @@
+package io.dragon.core.channels;
+
+import static io.dragon.core.channels.GatewayLayout.BLOCK_SIZE_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.CAPACITY_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.COMPLETION_ID_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.COMPLETION_PAYLOAD_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.DESCRIPTORS_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.HOST_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.MAX_LENGTH_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.OP_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.REPLY_LENGTH_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.REQUEST_ID_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.STATUS_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.TARGET_LENGTH_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.TIMEOUT_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.VALUE_OFFSET;
+
+import io.dragon.core.sync.Deadline;
+import io.dragon.core.sync.WaitMode;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One operation on a remote channel at a time: the request is written into the gateway channel, the completion is
+ * awaited on this call's own reply channel (see {@link GatewayLayout}). Buffers grow to the largest message seen
+ * and are kept.
+ */
+final class GatewayCall {
+    /** Completions longer than this (received messages) travel in side allocations of the pool. */
+    static final int REPLY_BLOCK_SIZE = 256;
+    /** How long past the operation's own deadline the agents may take to answer before the call gives up. */
+    private static final long ANSWER_GRACE_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    private final LocalChannel gateway;
+    private final LocalChannel replies;
+    private final byte[] replyDescriptor;
+    private ByteBuffer request = ByteBuffer.allocateDirect(1024).order(ByteOrder.LITTLE_ENDIAN);
+    private ByteBuffer completion = ByteBuffer.allocateDirect(1024).order(ByteOrder.LITTLE_ENDIAN);
+
+    GatewayCall(LocalChannel gateway, LocalChannel replies) {
+        this.gateway = gateway;
+        this.replies = replies;
+        this.replyDescriptor = replies.serialize();
+    }
+
+    /**
+     * Performs {@code op} on the remote channel and waits for its completion.
+     *
+     * @param payload   SEND: the message (consumed); else null
+     * @param maxLength RECV: the longest message the caller can take
+     * @param timeout   nanoseconds the op may wait at the channel: {@link GatewayLayout#FOREVER}, 0 to try once
+     * @return the completion's status; {@link #value()} and {@link #payload()} hold the rest
+     */
+    int perform(long requestId, int op, RemoteChannel target, ByteBuffer payload, int maxLength, long timeout,
+                WaitMode mode) throws InterruptedException {
+        byte[] targetDescriptor = target.targetDescriptor();
+        int length = payload == null ? 0 : payload.remaining();
+        ByteBuffer out = requestBuffer(GatewayLayout.payloadOffset(targetDescriptor.length, replyDescriptor.length)
+            + length);
+        out.putInt(OP_OFFSET, op).putInt(TARGET_LENGTH_OFFSET, targetDescriptor.length)
+            .putInt(REPLY_LENGTH_OFFSET, replyDescriptor.length).putInt(MAX_LENGTH_OFFSET, maxLength)
+            .putLong(REQUEST_ID_OFFSET, requestId).putLong(TIMEOUT_OFFSET, timeout).putLong(HOST_OFFSET, target.host());
+        out.position(DESCRIPTORS_OFFSET);
+        out.put(targetDescriptor).put(replyDescriptor);
+        if (payload != null) {
+            out.put(payload);
+        }
+        out.flip();
+        long deadline = timeout == GatewayLayout.FOREVER ? Deadline.FOREVER
+            : System.nanoTime() + timeout + ANSWER_GRACE_NANOS;
+        gateway.send(out, mode, deadline);
+        awaitCompletion(requestId, mode, deadline, target);
+        return completion.getInt(STATUS_OFFSET);
+    }
+
+    int value() {
+        return completion.getInt(VALUE_OFFSET);
+    }
+
+    int capacity() {
+        return completion.getInt(CAPACITY_OFFSET);
+    }
+
+    int blockSize() {
+        return completion.getInt(BLOCK_SIZE_OFFSET);
+    }
+
+    /** The completion's payload: the received message, or the text of an error. */
+    ByteBuffer payload() {
+        return completion.duplicate().position(COMPLETION_PAYLOAD_OFFSET);
+    }
+
+    String errorText() {
+        ByteBuffer text = payload();
+        byte[] bytes = new byte[text.remaining()];
+        text.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Waits for this call's completion, skipping those of calls that gave up earlier and growing the buffer for a
+     * long one. An interrupt does not end the wait (the other node performs the operation anyway: a message it
+     * received would be lost); it stays set for the caller.
+     */
+    private void awaitCompletion(long requestId, WaitMode mode, long deadline, RemoteChannel target) {
+        boolean interrupted = false;
+        try {
+            while (!received(requestId, mode, deadline, target)) {
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Whether the next completion is this call's; false after an interrupt too. */
+    private boolean received(long requestId, WaitMode mode, long deadline, RemoteChannel target) {
+        completion.clear();
+        try {
+            replies.recv(completion, mode, deadline);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ChannelEmptyException e) {
+            throw new ChannelException("no answer about " + target + " from the transport agents within "
+                + TimeUnit.NANOSECONDS.toSeconds(ANSWER_GRACE_NANOS) + " s after the operation's deadline; is the"
+                + " runtime still up?");
+        } catch (MessageTooLargeException e) {
+            completion = ByteBuffer.allocateDirect(e.messageLength()).order(ByteOrder.LITTLE_ENDIAN);
+            return false;
+        }
+        completion.flip();
+        return completion.getLong(COMPLETION_ID_OFFSET) == requestId;
+    }
+
+    private ByteBuffer requestBuffer(int length) {
+        if (request.capacity() < length) {
+            request = ByteBuffer.allocateDirect(Math.max(length, 2 * request.capacity()))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        }
+        return request.clear();
+    }
+}

@@ -1,0 +1,73 @@
+package io.dragon.core.channels;
+
+/**
+ * The gateway protocol (seed 003): how a process asks its node's transport agent to operate on a channel of another
+ * node, and how the answer comes back. A request is one message on the node's gateway channel; the agent forwards
+ * it unchanged to the agent of the channel's node, which performs it and sends back a completion; the requester's
+ * agent puts the completion on the reply channel named in the request, where the requester waits for it.
+ * Little-endian, like the shared memory it is copied from.
+ *
+ * <pre>
+ * request
+ *  offset  size
+ *       0     4  op ({@link #SEND} .. {@link #DESTROY})
+ *       4     4  t: length of the target channel's descriptor
+ *       8     4  r: length of the reply channel's descriptor
+ *      12     4  RECV: the longest message the requester can take (it stays in the channel if longer)
+ *      16     8  request id, echoed in the completion
+ *      24     8  timeout in nanoseconds: {@link #FOREVER}, 0 to try once, else how long the op may wait
+ *      32     8  host id of the target channel's node
+ *      40     t  target channel descriptor
+ *    40+t     r  reply channel descriptor
+ *  40+t+r    ..  SEND: the message
+ *
+ * completion
+ *       0     8  request id
+ *       8     4  status ({@link #OK} .. {@link #FAILED})
+ *      12     4  value: RECV the message length, SIZE/INFO the size, AWAIT_* 1 if ready
+ *      16     4  INFO: capacity
+ *      20     4  INFO: block size
+ *      24    ..  RECV: the message; FAILED and the other errors: what went wrong (UTF-8)
+ * </pre>
+ */
+public final class GatewayLayout {
+    public static final int OP_OFFSET = 0;
+    public static final int TARGET_LENGTH_OFFSET = 4;
+    public static final int REPLY_LENGTH_OFFSET = 8;
+    public static final int MAX_LENGTH_OFFSET = 12;
+    public static final int REQUEST_ID_OFFSET = 16;
+    public static final int TIMEOUT_OFFSET = 24;
+    public static final int HOST_OFFSET = 32;
+    public static final int DESCRIPTORS_OFFSET = 40;
+
+    public static final int COMPLETION_ID_OFFSET = 0;
+    public static final int STATUS_OFFSET = 8;
+    public static final int VALUE_OFFSET = 12;
+    public static final int CAPACITY_OFFSET = 16;
+    public static final int BLOCK_SIZE_OFFSET = 20;
+    public static final int COMPLETION_PAYLOAD_OFFSET = 24;
+
+    public static final int SEND = 1;
+    public static final int RECV = 2;
+    public static final int AWAIT_RECV = 3;
+    public static final int AWAIT_SEND = 4;
+    public static final int INFO = 5;
+    public static final int DESTROY = 6;
+
+    public static final int OK = 0;
+    public static final int EMPTY = 1;
+    public static final int FULL = 2;
+    public static final int DESTROYED = 3;
+    public static final int TOO_LARGE = 4;
+    public static final int FAILED = 5;
+
+    public static final long FOREVER = -1;
+
+    private GatewayLayout() {
+    }
+
+    /** Offset of the payload of a request with descriptors of these lengths. */
+    public static int payloadOffset(int targetLength, int replyLength) {
+        return DESCRIPTORS_OFFSET + targetLength + replyLength;
+    }
+}
