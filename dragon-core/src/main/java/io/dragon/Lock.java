@@ -1,5 +1,7 @@
 package io.dragon;
 
+import static io.dragon.core.channels.GatewayLayout.FOREVER;
+
 import io.dragon.core.locks.LockLayout;
 import io.dragon.core.locks.LockOwnerDeadException;
 import io.dragon.core.locks.SharedLock;
@@ -12,6 +14,9 @@ import java.util.concurrent.locks.Condition;
  * A mutual-exclusion lock shared by processes: {@link java.util.concurrent.locks.Lock} across processes. It is
  * held by a process (any thread of the holder may unlock it) and is not reentrant. If the holder dies while holding
  * it, the next waiter gets {@link LockOwnerDeadException} instead of waiting forever, and may {@link #recover} it.
+ *
+ * <p>Across nodes, a process of another node locks through the transport agent of the lock's node, which holds it
+ * on its behalf: mutual exclusion is the same, but the death of such a holder is not detected.
  *
  * <p>Body: one {@link LockLayout} (64 bytes).
  */
@@ -43,6 +48,13 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
 
     @Override
     public void lock() {
+        if (isRemote()) {
+            onOwner(FOREVER, (Lock l) -> {
+                l.lock();
+                return null;
+            });
+            return;
+        }
         boolean interrupted = false;
         for (;;) {
             try {
@@ -59,30 +71,58 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
 
     @Override
     public void lockInterruptibly() throws InterruptedException {
+        if (isRemote()) {
+            lock();
+            return;
+        }
         lockUntil(Deadline.FOREVER);
     }
 
     @Override
     public boolean tryLock() {
+        if (isRemote()) {
+            return onOwner(0, (Lock l) -> l.tryLock());
+        }
         return sharedLock().tryLock();
     }
 
     @Override
     public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+        if (isRemote()) {
+            long nanos = unit.toNanos(time);
+            return onOwner(nanos, (Lock l) -> l.tryLock(nanos, TimeUnit.NANOSECONDS));
+        }
         return lockUntil(Deadline.after(time, unit));
     }
 
     @Override
     public void unlock() {
+        if (isRemote()) {
+            onOwner(0, (Lock l) -> {
+                l.unlock();
+                return null;
+            });
+            return;
+        }
         sharedLock().unlock();
     }
 
     /** Releases the lock of a holder that died (see {@link LockOwnerDeadException#deadPid()}). */
     public void recover(int deadPid) {
+        if (isRemote()) {
+            onOwner(0, (Lock l) -> {
+                l.recover(deadPid);
+                return null;
+            });
+            return;
+        }
         sharedLock().recover(deadPid);
     }
 
     public boolean isLocked() {
+        if (isRemote()) {
+            return onOwner(0, (Lock l) -> l.isLocked());
+        }
         return sharedLock().isLocked();
     }
 

@@ -5,6 +5,7 @@ import io.dragon.core.shm.SharedBuffer;
 /**
  * An array of longs in shared memory that every process with the handle maps directly; element access is
  * volatile, and {@link #compareAndSet}, {@link #getAndAdd} and {@link #addAndGet} are atomic across processes.
+ * Processes of other nodes reach it through its node's transport agent, one round trip per access.
  *
  * <p>Body: {@code length} longs, element i at offset 8 i.
  */
@@ -36,18 +37,34 @@ public final class SharedLongArray extends SharedObject {
     }
 
     public long get(int index) {
+        if (isRemote()) {
+            return onOwner(0, (SharedLongArray a) -> a.get(index));
+        }
         return body().getLongVolatile(offset(index));
     }
 
     public void set(int index, long value) {
+        if (isRemote()) {
+            onOwner(0, (SharedLongArray a) -> {
+                a.set(index, value);
+                return null;
+            });
+            return;
+        }
         body().putLongVolatile(offset(index), value);
     }
 
     public boolean compareAndSet(int index, long expected, long value) {
+        if (isRemote()) {
+            return onOwner(0, (SharedLongArray a) -> a.compareAndSet(index, expected, value));
+        }
         return body().compareAndSetLong(offset(index), expected, value);
     }
 
     public long getAndAdd(int index, long delta) {
+        if (isRemote()) {
+            return onOwner(0, (SharedLongArray a) -> a.getAndAdd(index, delta));
+        }
         return body().getAndAddLong(offset(index), delta);
     }
 
@@ -56,6 +73,9 @@ public final class SharedLongArray extends SharedObject {
     }
 
     public long getAndSet(int index, long value) {
+        if (isRemote()) {
+            return onOwner(0, (SharedLongArray a) -> a.getAndSet(index, value));
+        }
         return body().getAndSetLong(offset(index), value);
     }
 

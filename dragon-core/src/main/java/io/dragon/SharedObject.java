@@ -3,6 +3,9 @@ package io.dragon;
 import static io.dragon.SharedObjectLayout.BODY_OFFSET;
 import static io.dragon.SharedObjectLayout.ID_OFFSET;
 
+import io.dragon.core.channels.Gateway;
+import io.dragon.core.channels.GatewayLayout;
+import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
 import io.dragon.core.memory.PoolFullException;
@@ -15,7 +18,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * Serializable: send it to another process (or look it up by name there) and it maps the same memory. The object
  * lives until {@link #destroy()} or the end of the runtime, whoever created it.
  *
- * <p>Shared memory reaches the processes of one node; the object lives on the node of its creator.
+ * <p>The object lives in shared memory of its creator's node. Processes of that node use it directly; a process of
+ * another node gets the same methods, each run on the object's node by that node's transport agent
+ * ({@link #onOwner}).
  */
 public abstract class SharedObject implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -26,6 +31,8 @@ public abstract class SharedObject implements Serializable {
     private transient Allocation memory;
     private transient SharedBuffer whole;
     private transient volatile SharedBuffer body;
+    /** The host id of the object's node, once known. */
+    private transient volatile long host;
 
     /** Allocates and zeroes {@code bodyLength} bytes; the subclass then sets up its body and calls {@link #publish}. */
     SharedObject(String name, long bodyLength) {
@@ -65,7 +72,43 @@ public abstract class SharedObject implements Serializable {
 
     /** Whether the object still exists (no process has destroyed it). */
     public boolean isAlive() {
+        if (isRemote()) {
+            return onOwner(0, (SharedObject o) -> o.isAlive());
+        }
         return attached().getLongVolatile(ID_OFFSET) == id;
+    }
+
+    /** Whether the object lives on another node than this process. */
+    final boolean isRemote() {
+        long node = host;
+        if (node == 0) {
+            node = AllocationDescriptor.deserialize(allocation).pool().hostId();
+            host = node;
+        }
+        return node != HostId.local();
+    }
+
+    /**
+     * Runs {@code method} on this object on its own node, through the transport agents, and returns what it returns
+     * or throws what it throws. It may wait there up to {@code timeoutNanos} ({@link GatewayLayout#FOREVER}: no
+     * limit); it cannot be interrupted from here.
+     */
+    @SuppressWarnings("unchecked")
+    final <T extends SharedObject, R> R onOwner(long timeoutNanos, OwnerCall.Method<T, R> method) {
+        byte[] call = Services.serialize(new OwnerCall<>((T) this, method), "a call on the " + this);
+        Gateway.Outcome outcome = Gateway.current().call(host, call, timeoutNanos);
+        Object value = Services.deserialize(outcome.value(), 0, outcome.value().length, "the answer about the "
+            + this);
+        if (!outcome.threw()) {
+            return (R) value;
+        }
+        if (value instanceof RuntimeException e) {
+            throw e;
+        }
+        if (value instanceof Error e) {
+            throw e;
+        }
+        throw new DragonException("a call on the " + this + " failed on its node: " + value, (Throwable) value);
     }
 
     /**
@@ -73,6 +116,13 @@ public abstract class SharedObject implements Serializable {
      * wake with {@link ObjectDestroyedException}, as does any later use. Destroying it again does nothing.
      */
     public void destroy() {
+        if (isRemote()) {
+            onOwner(0, (SharedObject object) -> {
+                object.destroy();
+                return null;
+            });
+            return;
+        }
         if (attached().compareAndSetLong(ID_OFFSET, id, 0)) {
             if (name != null) {
                 Services.unbind(name);

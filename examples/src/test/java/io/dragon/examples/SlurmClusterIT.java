@@ -11,16 +11,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * dragon under a real Slurm cluster of three network-namespace nodes on this host (slurm/cluster-up.sh): through
- * srun on a node, under salloc (the allocation read, -N checked against it), and from an sbatch script; afterwards
- * no segment is left in any node's /dev/shm. Needs root with
- * the right to make network namespaces and Debian's slurm-wlm (.ci/run installs it); skipped, with the reason,
- * where those are missing.
+ * dragon on a real Slurm cluster of three network-namespace nodes on this host (slurm/cluster-up.sh): a runtime on
+ * every node of the allocation under salloc, from an sbatch script and through srun; the user API across nodes
+ * (MultiNodeChecks); exit codes; -N checked against the allocation. After each test no process of a runtime is
+ * left and no segment in any node's /dev/shm. Needs root with the right to make network namespaces and Debian's
+ * slurm-wlm (.ci/run installs it); skipped, with the reason, where those are missing.
  */
 class SlurmClusterIT {
     private static final Path HOME = DragonRun.DRAGON_HOME;
@@ -47,29 +48,30 @@ class SlurmClusterIT {
         }
     }
 
+    @AfterEach
+    void nothingLeft() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<String> left = runtimeProcesses();
+        while (!left.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            left = runtimeProcesses();
+        }
+        assertThat(left).as("processes of a runtime still running").isEmpty();
+        Result shm = run(60, "srun", "--quiet", "-N3", "sh", "-c", "echo $(hostname): $(ls /dev/shm | wc -l)");
+        assertThat(shm.output().lines().filter(line -> line.startsWith("node")).sorted().toList()).as(shm.toString())
+            .containsExactly("node1: 0", "node2: 0", "node3: 0");
+    }
+
     @Test
-    void shouldRunTheRuntimeOnANodeThroughSrunAndLeaveItsSharedMemoryEmpty() throws Exception {
-        Result hello = run(120, "srun", "-N1", "-w", "node2", "bin/dragon", "examples/target/examples-hello.jar",
-            "2");
+    void shouldRunAProcessOnEveryNodeOfTheAllocation() throws Exception {
+        Result hello = run(120, "salloc", "-N3", "bin/dragon", "examples/target/examples-hello.jar", "3");
         assertThat(hello.code()).as(hello.toString()).isZero();
-        assertThat(hello.output()).contains("hello from worker 0 (pid", "on node2)", "all 2 workers done");
-        assertNodesClean();
+        assertThat(hello.output()).contains("up on 3 nodes (node1,node2,node3)", "on node1)", "on node2)",
+            "on node3)", "all 3 workers done");
     }
 
     @Test
-    void shouldReadTheAllocationAndRefuseMoreNodesThanItHas() throws Exception {
-        Result fits = run(120, "salloc", "-N2", "bin/dragon", "/bin/echo", "hi");
-        assertThat(fits.code()).as(fits.toString()).isZero();
-        assertThat(fits.output()).contains("hi\n").containsPattern("Slurm job [0-9]+ gives 2 nodes \\(node1,node2\\)");
-
-        Result tooMany = run(120, "salloc", "-N2", "bin/dragon", "-N", "3", "/bin/echo", "hi");
-        assertThat(tooMany.code()).as(tooMany.toString()).isEqualTo(2);
-        assertThat(tooMany.output()).containsPattern("-N 3 asks for more nodes than Slurm job [0-9]+ has: 2"
-            + " \\(node1,node2\\)");
-    }
-
-    @Test
-    void shouldRunTheRuntimeFromAnSbatchScript() throws Exception {
+    void shouldRunTheRuntimeOnEveryNodeFromAnSbatchScript() throws Exception {
         Path out = Files.createTempFile("dragon-sbatch", ".out");
         Result submitted = run(60, "sbatch", "--parsable", "-o", out.toString(), "examples/slurm/hello.sbatch");
         assertThat(submitted.code()).as(submitted.toString()).isZero();
@@ -80,14 +82,71 @@ class SlurmClusterIT {
         }
         String output = Files.readString(out);
         Files.deleteIfExists(out);
-        assertThat(output).contains("all 3 workers done", "dragon: exit code 0");
-        assertNodesClean();
+        assertThat(output).contains("up on 3 nodes", "on node1)", "on node2)", "on node3)", "all 6 workers done",
+            "dragon: exit code 0");
     }
 
-    private static void assertNodesClean() throws Exception {
-        Result shm = run(60, "srun", "-N3", "sh", "-c", "echo $(hostname): $(ls /dev/shm | wc -l)");
-        assertThat(shm.output().lines().sorted().toList()).as(shm.toString())
-            .containsExactly("node1: 0", "node2: 0", "node3: 0");
+    @Test
+    void shouldRunTheRuntimeOnTheNodeOfAnSrunStep() throws Exception {
+        Result hello = run(120, "srun", "-N1", "-w", "node2", "bin/dragon", "examples/target/examples-hello.jar",
+            "2");
+        assertThat(hello.code()).as(hello.toString()).isZero();
+        assertThat(hello.output()).contains("up on 1 node (node2)", "hello from worker 0 (pid", "on node2)",
+            "all 2 workers done");
+    }
+
+    @Test
+    void shouldShareQueuesPoolsAndLocksAcrossNodes() throws Exception {
+        Result checks = run(300, "salloc", "-N3", "bin/dragon", "-cp",
+            "examples/target/test-classes:examples/target/examples.jar", "io.dragon.examples.api.MultiNodeChecks");
+        assertThat(checks.code()).as(checks.toString()).isZero();
+        assertThat(checks.output().lines().filter(line -> line.startsWith("PASS ")).count()).as(checks.toString())
+            .isEqualTo(5);
+    }
+
+    @Test
+    void shouldExitWithTheHeadsCode() throws Exception {
+        Result exit = run(120, "salloc", "-N3", "bin/dragon", "examples/target/examples-exit.jar", "7");
+        assertThat(exit.code()).as(exit.toString()).isEqualTo(7);
+        assertThat(exit.output()).contains("exiting with 7", "dragon: exit code 7");
+
+        Result thrown = run(120, "salloc", "-N2", "bin/dragon", "examples/target/examples-exit.jar", "throw", "boom");
+        assertThat(thrown.code()).as(thrown.toString()).isEqualTo(1);
+        assertThat(thrown.output()).contains("IllegalStateException: boom", "dragon: exit code 1");
+    }
+
+    @Test
+    void shouldRefuseMoreNodesThanTheAllocationHasAndAnUnknownNetworkPrefix() throws Exception {
+        Result tooMany = run(120, "salloc", "-N2", "bin/dragon", "-N", "3", "/bin/echo", "hi");
+        assertThat(tooMany.code()).as(tooMany.toString()).isEqualTo(2);
+        assertThat(tooMany.output()).containsPattern("-N 3 asks for more nodes than Slurm job [0-9]+ has: 2"
+            + " \\(node1,node2\\)");
+
+        Result fewer = run(120, "salloc", "-N3", "bin/dragon", "-N", "2", "/bin/echo", "hi");
+        assertThat(fewer.code()).as(fewer.toString()).isZero();
+        assertThat(fewer.output()).contains("hi\n", "up on 2 nodes (node1,node2)");
+
+        Result prefix = run(120, "salloc", "-N2", "bin/dragon", "--network-prefix", "198.51.100.", "/bin/echo", "hi");
+        assertThat(prefix.code()).as(prefix.toString()).isEqualTo(125);
+        assertThat(prefix.output()).contains("no network interface of this host has an IPv4 address starting with"
+            + " '198.51.100.'");
+    }
+
+    /** Processes of any runtime on this host (the nodes share its PID space): their environment names one. */
+    private static List<String> runtimeProcesses() {
+        List<String> found = new ArrayList<>();
+        ProcessHandle.allProcesses().forEach(p -> {
+            try {
+                String environ = Files.readString(Path.of("/proc", Long.toString(p.pid()), "environ"),
+                    StandardCharsets.ISO_8859_1);
+                if (environ.contains("DRAGON_RUNTIME_ID=")) {
+                    found.add(p.pid() + " " + p.info().commandLine().orElse("?"));
+                }
+            } catch (IOException | RuntimeException e) {
+                // gone already
+            }
+        });
+        return found;
     }
 
     private static boolean isRoot() throws Exception {

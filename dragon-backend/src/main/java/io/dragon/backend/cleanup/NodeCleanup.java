@@ -1,5 +1,6 @@
 package io.dragon.backend.cleanup;
 
+import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.shm.SharedMemory;
 import io.dragon.core.shm.Signals;
@@ -100,6 +101,18 @@ public final class NodeCleanup {
                 report.accept("removed /dev/shm/" + segment);
             }
         }
+    }
+
+    /**
+     * {@code NodeCleanup RUNTIME_ID}: removes what that runtime left on this node, reporting each step on stdout;
+     * the frontend of a multi-node runtime runs it on every node (one srun step) after a failed teardown.
+     */
+    public static void main(String[] args) {
+        if (args.length != 1) {
+            System.err.println("usage: NodeCleanup RUNTIME_ID");
+            System.exit(2);
+        }
+        remove(args[0], line -> System.out.println(HostId.hostname() + ": " + line));
     }
 
     /** Removes whatever runtime {@code runtimeId} left on this node (for a launcher cleaning up after a crash). */

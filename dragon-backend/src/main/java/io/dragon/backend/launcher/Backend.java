@@ -78,6 +78,8 @@ final class Backend {
             return 0;
         } catch (Exception e) {
             LOG.error("the backend on {} failed: {}", hostname, e.toString(), e);
+            System.err.println("dragon: the backend on " + hostname + " failed: " + e.getMessage() + " (logs in "
+                + params.logDir() + ")");
             if (tree != null && !halted) {
                 tree.sendUp(new AbnormalTermination(0, "the backend on " + hostname + " failed: " + e.getMessage()));
             }

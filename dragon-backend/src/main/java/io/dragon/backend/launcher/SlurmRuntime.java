@@ -1,6 +1,7 @@
 package io.dragon.backend.launcher;
 
 import io.dragon.backend.JavaCommand;
+import io.dragon.backend.cleanup.NodeCleanup;
 import io.dragon.backend.net.NetworkPrefix;
 import io.dragon.backend.tree.TreeNode;
 import io.dragon.backend.tree.TreeShape;
@@ -13,6 +14,9 @@ import io.dragon.core.messages.Messages.BENodeUp;
 import io.dragon.core.messages.Messages.LAChannelsInfo;
 import io.dragon.core.messages.Messages.SHChannelsUp;
 import io.dragon.core.messages.Messages.SHHaltBE;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,19 +92,19 @@ public final class SlurmRuntime implements RuntimeLink {
     }
 
     /**
-     * One srun step, one backend per node. The job's secret and the tree's root travel in the environment, never
-     * on a command line; the backends' stdout is not the program's and is dropped, their stderr (and srun's) is
-     * the user's.
+     * One srun step, one backend per node. {@code --whole} gives the step every CPU the job has on each node (the
+     * backend's processes inherit its binding), {@code --overlap} lets it share them with the step dragon may run
+     * in (srun dragon, an sbatch script). The job's secret and the tree's root travel in the environment, never on
+     * a command line; the backends' stdout is not the program's and is dropped, their stderr (and srun's) is the
+     * user's.
      */
-    private Process startBackends(String rootAddress) throws java.io.IOException {
-        int n = nodes.hostnames().size();
-        List<String> command = new ArrayList<>(List.of("srun", "--nodes=" + n, "--ntasks=" + n,
-            "--ntasks-per-node=1", "--nodelist=" + String.join(",", nodes.hostnames()), "--kill-on-bad-exit=1",
-            "--export=ALL", "--quiet"));
+    private Process startBackends(String rootAddress) throws IOException {
+        List<String> command = srun();
+        command.add("--kill-on-bad-exit=1");
         command.addAll(JavaCommand.backend(BackendMain.class));
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .redirectError(ProcessBuilder.Redirect.INHERIT).redirectInput(ProcessBuilder.Redirect.from(
-                new java.io.File("/dev/null")));
+                new File("/dev/null")));
         builder.environment().putAll(params.toEnvironment());
         builder.environment().put(Backend.ROOT_VARIABLE, rootAddress);
         builder.environment().put(Backend.SECRET_VARIABLE, secret);
@@ -108,8 +112,33 @@ public final class SlurmRuntime implements RuntimeLink {
         if (nodes.networkPrefix() != null) {
             builder.environment().put(NetworkPrefix.VARIABLE, nodes.networkPrefix());
         }
-        LOG.info("starting {} backends: {}", n, String.join(" ", command));
+        LOG.info("starting {} backends: {}", nodes.hostnames().size(), String.join(" ", command));
         return builder.start();
+    }
+
+    /** An srun step of one task on each of the runtime's nodes. */
+    private List<String> srun() {
+        int n = nodes.hostnames().size();
+        return new ArrayList<>(List.of("srun", "--nodes=" + n, "--ntasks=" + n, "--ntasks-per-node=1",
+            "--nodelist=" + String.join(",", nodes.hostnames()), "--export=ALL", "--overlap", "--whole", "--quiet"));
+    }
+
+    /** After a failed teardown: removes whatever the runtime left on its nodes, with one more srun step. */
+    private void cleanNodes() throws InterruptedException {
+        List<String> command = srun();
+        command.addAll(JavaCommand.backend(NodeCleanup.class));
+        command.add(params.runtimeId());
+        try {
+            Process cleanup = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String report = new String(cleanup.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!cleanup.waitFor(30, TimeUnit.SECONDS)) {
+                cleanup.destroyForcibly();
+            }
+            LOG.info("cleaned the nodes: {}", report.isEmpty() ? "nothing was left" : report);
+        } catch (IOException e) {
+            LOG.warn("cannot clean the nodes ({}); run dragon-cleanup on each of {}", e.getMessage(),
+                nodes.hostnames());
+        }
     }
 
     /** Waits for a reduction from every backend; fails early if srun ends first, naming the nodes that did not. */
@@ -193,6 +222,7 @@ public final class SlurmRuntime implements RuntimeLink {
                 if (!srun.waitFor(5, TimeUnit.SECONDS)) {
                     stopSrun();
                 }
+                cleanNodes();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -106,6 +106,8 @@ public final class LocalServices {
 
 
     int run() {
+        // SIGTERM (Slurm cancelling the step, say) must not leave the node's segments behind.
+        Runtime.getRuntime().addShutdownHook(new Thread(this::destroyPools, "destroy-pools"));
         try {
             bringup();
             ParentWatch.start("launcher", () -> {
@@ -369,13 +371,18 @@ public final class LocalServices {
         } catch (InterruptedException | RuntimeException e) {
             LOG.warn("teardown incomplete: {}", e.toString());
         } finally {
-            for (Pool pool : pools.values()) {
-                pool.destroy();
-                LOG.info("destroyed {}", pool);
-            }
+            destroyPools();
             stopGlobalServices();
             LOG.info("Local Services on {} halted", hostname);
         }
+    }
+
+    private synchronized void destroyPools() {
+        for (Pool pool : pools.values()) {
+            pool.destroy();
+            LOG.info("destroyed {}", pool);
+        }
+        pools.clear();
     }
 
     /** SIGTERM to every live process at once, SIGKILL to what is left after the grace period. */

@@ -2,6 +2,7 @@ package io.dragon.backend.transport;
 
 import static io.dragon.core.channels.GatewayLayout.AWAIT_RECV;
 import static io.dragon.core.channels.GatewayLayout.AWAIT_SEND;
+import static io.dragon.core.channels.GatewayLayout.CALL;
 import static io.dragon.core.channels.GatewayLayout.DESCRIPTORS_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.DESTROY;
 import static io.dragon.core.channels.GatewayLayout.DESTROYED;
@@ -75,6 +76,16 @@ final class ChannelOperations {
 
     /** Performs the request in {@code request} (a retained frame body, released here) and answers on {@code link}. */
     void perform(ByteBuf request, Channel link) {
+        if (request.getIntLE(request.readerIndex() + OP_OFFSET) == CALL) {
+            waiters.execute(() -> {
+                try {
+                    link.writeAndFlush(RemoteCalls.run(request));
+                } finally {
+                    request.release();
+                }
+            });
+            return;
+        }
         LocalChannel channel;
         try {
             channel = channel(request);
@@ -223,8 +234,8 @@ final class ChannelOperations {
             : e.getMessage());
     }
 
-    /** The message a SEND carries, as a view of the request. */
-    private static ByteBuffer payload(ByteBuf request) {
+    /** The message a SEND (or the callable a CALL) carries, as a view of the request. */
+    static ByteBuffer payload(ByteBuf request) {
         int start = request.readerIndex();
         int offset = payloadOffset(request.getIntLE(start + TARGET_LENGTH_OFFSET),
             request.getIntLE(start + REPLY_LENGTH_OFFSET));

@@ -2,6 +2,7 @@ package io.dragon.core.channels;
 
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.memory.Pool;
+import io.dragon.core.sync.WaitMode;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,7 +33,7 @@ public final class Gateway {
      *
      * @throws ChannelException if this process has none (a single-node runtime, or a process not started by it)
      */
-    static Gateway current() {
+    public static Gateway current() {
         Gateway gateway = current;
         if (gateway == null) {
             synchronized (Gateway.class) {
@@ -49,6 +50,38 @@ public final class Gateway {
             }
         }
         return gateway;
+    }
+
+    /**
+     * Runs a serialized {@link java.util.concurrent.Callable} on the node with host id {@code host} (by its
+     * transport agent), waiting up to {@code timeoutNanos} ({@link GatewayLayout#FOREVER} for no limit) plus the
+     * agents' grace.
+     *
+     * @return the serialized outcome, and whether it is an exception the callable threw
+     */
+    public Outcome call(long host, byte[] callable, long timeoutNanos) {
+        GatewayCall call = borrow();
+        try {
+            int status = call.perform(nextRequestId(), GatewayLayout.CALL, new byte[0], host,
+                java.nio.ByteBuffer.wrap(callable), 0, timeoutNanos, WaitMode.SLEEP, "a call on host "
+                    + Long.toHexString(host));
+            if (status != GatewayLayout.OK && status != GatewayLayout.THREW) {
+                throw new ChannelException(call.errorText());
+            }
+            java.nio.ByteBuffer payload = call.payload();
+            byte[] bytes = new byte[payload.remaining()];
+            payload.get(bytes);
+            return new Outcome(bytes, status == GatewayLayout.THREW);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChannelException("interrupted before the call on host " + Long.toHexString(host) + " was sent");
+        } finally {
+            release(call);
+        }
+    }
+
+    /** What a remote call returned (serialized), or the exception it threw. */
+    public record Outcome(byte[] value, boolean threw) {
     }
 
     GatewayCall borrow() {

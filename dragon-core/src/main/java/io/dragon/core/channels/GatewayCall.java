@@ -55,13 +55,22 @@ final class GatewayCall {
      */
     int perform(long requestId, int op, RemoteChannel target, ByteBuffer payload, int maxLength, long timeout,
                 WaitMode mode) throws InterruptedException {
-        byte[] targetDescriptor = target.targetDescriptor();
+        return perform(requestId, op, target.targetDescriptor(), target.host(), payload, maxLength, timeout, mode,
+            target.toString());
+    }
+
+    /**
+     * Performs {@code op} on the node with host id {@code host}, about the channel with {@code targetDescriptor}
+     * (empty for a {@link GatewayLayout#CALL}); {@code what} names the target in errors.
+     */
+    int perform(long requestId, int op, byte[] targetDescriptor, long host, ByteBuffer payload, int maxLength,
+                long timeout, WaitMode mode, String what) throws InterruptedException {
         int length = payload == null ? 0 : payload.remaining();
         ByteBuffer out = requestBuffer(GatewayLayout.payloadOffset(targetDescriptor.length, replyDescriptor.length)
             + length);
         out.putInt(OP_OFFSET, op).putInt(TARGET_LENGTH_OFFSET, targetDescriptor.length)
             .putInt(REPLY_LENGTH_OFFSET, replyDescriptor.length).putInt(MAX_LENGTH_OFFSET, maxLength)
-            .putLong(REQUEST_ID_OFFSET, requestId).putLong(TIMEOUT_OFFSET, timeout).putLong(HOST_OFFSET, target.host());
+            .putLong(REQUEST_ID_OFFSET, requestId).putLong(TIMEOUT_OFFSET, timeout).putLong(HOST_OFFSET, host);
         out.position(DESCRIPTORS_OFFSET);
         out.put(targetDescriptor).put(replyDescriptor);
         if (payload != null) {
@@ -71,7 +80,7 @@ final class GatewayCall {
         long deadline = timeout == GatewayLayout.FOREVER ? Deadline.FOREVER
             : System.nanoTime() + timeout + ANSWER_GRACE_NANOS;
         gateway.send(out, mode, deadline);
-        awaitCompletion(requestId, mode, deadline, target);
+        awaitCompletion(requestId, mode, deadline, what);
         return completion.getInt(STATUS_OFFSET);
     }
 
@@ -104,10 +113,10 @@ final class GatewayCall {
      * long one. An interrupt does not end the wait (the other node performs the operation anyway: a message it
      * received would be lost); it stays set for the caller.
      */
-    private void awaitCompletion(long requestId, WaitMode mode, long deadline, RemoteChannel target) {
+    private void awaitCompletion(long requestId, WaitMode mode, long deadline, String what) {
         boolean interrupted = false;
         try {
-            while (!received(requestId, mode, deadline, target)) {
+            while (!received(requestId, mode, deadline, what)) {
                 if (Thread.interrupted()) {
                     interrupted = true;
                 }
@@ -120,7 +129,7 @@ final class GatewayCall {
     }
 
     /** Whether the next completion is this call's; false after an interrupt too. */
-    private boolean received(long requestId, WaitMode mode, long deadline, RemoteChannel target) {
+    private boolean received(long requestId, WaitMode mode, long deadline, String what) {
         completion.clear();
         try {
             replies.recv(completion, mode, deadline);
@@ -128,7 +137,7 @@ final class GatewayCall {
             Thread.currentThread().interrupt();
             return false;
         } catch (ChannelEmptyException e) {
-            throw new ChannelException("no answer about " + target + " from the transport agents within "
+            throw new ChannelException("no answer about " + what + " from the transport agents within "
                 + TimeUnit.NANOSECONDS.toSeconds(ANSWER_GRACE_NANOS) + " s after the operation's deadline; is the"
                 + " runtime still up?");
         } catch (MessageTooLargeException e) {

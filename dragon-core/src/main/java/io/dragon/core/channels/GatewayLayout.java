@@ -10,24 +10,25 @@ package io.dragon.core.channels;
  * <pre>
  * request
  *  offset  size
- *       0     4  op ({@link #SEND} .. {@link #DESTROY})
+ *       0     4  op ({@link #SEND} .. {@link #CALL})
  *       4     4  t: length of the target channel's descriptor
  *       8     4  r: length of the reply channel's descriptor
  *      12     4  RECV: the longest message the requester can take (it stays in the channel if longer)
  *      16     8  request id, echoed in the completion
  *      24     8  timeout in nanoseconds: {@link #FOREVER}, 0 to try once, else how long the op may wait
  *      32     8  host id of the target channel's node
- *      40     t  target channel descriptor
+ *      40     t  target channel descriptor (none for CALL)
  *    40+t     r  reply channel descriptor
- *  40+t+r    ..  SEND: the message
+ *  40+t+r    ..  SEND: the message; CALL: a serialized java.util.concurrent.Callable to run on that node
  *
  * completion
  *       0     8  request id
- *       8     4  status ({@link #OK} .. {@link #FAILED})
+ *       8     4  status ({@link #OK} .. {@link #THREW})
  *      12     4  value: RECV the message length, SIZE/INFO the size, AWAIT_* 1 if ready
  *      16     4  INFO: capacity
  *      20     4  INFO: block size
- *      24    ..  RECV: the message; FAILED and the other errors: what went wrong (UTF-8)
+ *      24    ..  RECV: the message; CALL: the serialized result, or with THREW the serialized exception;
+ *                FAILED and the other errors: what went wrong (UTF-8)
  * </pre>
  */
 public final class GatewayLayout {
@@ -53,6 +54,7 @@ public final class GatewayLayout {
     public static final int AWAIT_SEND = 4;
     public static final int INFO = 5;
     public static final int DESTROY = 6;
+    public static final int CALL = 7;
 
     public static final int OK = 0;
     public static final int EMPTY = 1;
@@ -60,6 +62,7 @@ public final class GatewayLayout {
     public static final int DESTROYED = 3;
     public static final int TOO_LARGE = 4;
     public static final int FAILED = 5;
+    public static final int THREW = 6;
 
     public static final long FOREVER = -1;
 
