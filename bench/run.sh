@@ -32,6 +32,18 @@
 #                                  (bench/python/mp_rates.py): BENCH_API_BLOCKS (5) blocks after BENCH_API_WARMUP
 #                                  (5) uncounted ones (the JIT needs them: map's first blocks run 2-3x slower),
 #                                  medians.
+#   offnode_rtt_vs_tcp             64 B ping-pong between a process on node1 and one on node2, each receiving on a
+#                                  channel of its own node and sending to the other's through the transport agents
+#                                  (io.dragon.bench.OffNode), round-trip time, vs a plain TCP ping-pong between the
+#                                  same two nodes (io.dragon.bench.TcpPeer, Java blocking sockets, TCP_NODELAY)
+#   offnode_bw_vs_tcp              the same with 1 MiB messages one way, MiB/s (sends return once deposited)
+#   bringup_3_vs_srun, bringup_8_vs_srun
+#                                  wall time of `bin/dragon -N 3 (8) hello-world.jar` inside an allocation of 8
+#                                  nodes vs `srun -N 3 (8) hostname` on the same nodes, BENCH_MULTI_RUNS (5) runs
+#                                  of each, alternating; medians
+#                                  These four need root and Slurm: they use the test cluster of slurm/ (8 nodes on
+#                                  this host, network namespaces sharing its CPUs) and bring it up, and down again
+#                                  after, unless one of at least 8 nodes is up already.
 #
 # The channel benchmarks run in BENCH_PAIRS separate JVM pairs (default 5; a pair is one ping JVM that starts one
 # pong JVM), ours and the peer alternating, and report the median over pairs. stdout holds only the lines
@@ -58,10 +70,14 @@ TIMEOUT=${BENCH_TIMEOUT:-120}
 JAVA=${BENCH_JAVA:-java}
 ALL=(channel_rtt_vs_agrona channel_throughput_vs_agrona channel_rtt_blocking_us channel_bw_1mib_vs_memcpy
   bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp pool_task_rate_vs_python_mp
-  pool_map_vs_python_mp process_start_rate)
+  pool_map_vs_python_mp process_start_rate offnode_rtt_vs_tcp offnode_bw_vs_tcp bringup_3_vs_srun bringup_8_vs_srun)
 # Benchmarks that run the runtime itself (bin/dragon), which needs dragon-cli built.
 RUNTIME_BENCHMARKS=" bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp
-  pool_task_rate_vs_python_mp pool_map_vs_python_mp process_start_rate "
+  pool_task_rate_vs_python_mp pool_map_vs_python_mp process_start_rate offnode_rtt_vs_tcp offnode_bw_vs_tcp
+  bringup_3_vs_srun bringup_8_vs_srun "
+MULTI_RUNS=${BENCH_MULTI_RUNS:-5}
+CLUSTER_NODES=8
+CLUSTER_STARTED=0
 API_BLOCKS=${BENCH_API_BLOCKS:-5}
 API_WARMUP=${BENCH_API_WARMUP:-5}
 BRINGUP_RUNS=${BENCH_BRINGUP_RUNS:-10}
@@ -96,13 +112,16 @@ cleanup() {
     rm -f /dev/shm/dragon-"$rid"-*
   done
   rm -rf "$WORK"
+  if ((CLUSTER_STARTED)); then
+    "$ROOT/slurm/cluster-down.sh" >&2 || true
+  fi
   exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-for setting in BENCH_PAIRS="$PAIRS" BENCH_BRINGUP_RUNS="$BRINGUP_RUNS" BENCH_API_BLOCKS="$API_BLOCKS" BENCH_API_WARMUP="$API_WARMUP" BENCH_LAUNCH_COUNT="$LAUNCH_COUNT" \
+for setting in BENCH_MULTI_RUNS="$MULTI_RUNS" BENCH_PAIRS="$PAIRS" BENCH_BRINGUP_RUNS="$BRINGUP_RUNS" BENCH_API_BLOCKS="$API_BLOCKS" BENCH_API_WARMUP="$API_WARMUP" BENCH_LAUNCH_COUNT="$LAUNCH_COUNT" \
   BENCH_LAUNCH_BLOCKS="$LAUNCH_BLOCKS" BENCH_LAUNCH_TIMEOUT="$LAUNCH_TIMEOUT"; do
   if ! [[ ${setting#*=} =~ ^[1-9][0-9]*$ ]]; then
     log "error: ${setting%%=*} must be a positive integer, got '${setting#*=}'"
@@ -430,12 +449,100 @@ bench_process_start_rate() {
   api_result process_start
 }
 
+# cluster: makes sure the test cluster of slurm/ is up with at least CLUSTER_NODES nodes (bringing it up if none
+# is, and down at exit), and points Slurm's commands at it.
+cluster() {
+  local up
+  up=$(cat "${DRAGON_SLURM_LAB:-/run/dragon-slurm}/nodes" 2>/dev/null || true)
+  if [[ -z $up ]]; then
+    log "  bringing up a test cluster of $CLUSTER_NODES nodes (slurm/cluster-up.sh $CLUSTER_NODES)"
+    "$ROOT/slurm/cluster-up.sh" "$CLUSTER_NODES" >&2
+    CLUSTER_STARTED=1
+  elif ((up < CLUSTER_NODES)); then
+    log "error: a test cluster of $up nodes is up; these benchmarks need $CLUSTER_NODES (slurm/cluster-down.sh first)"
+    exit 1
+  fi
+  # shellcheck source=../slurm/cluster-env.sh
+  . "$ROOT/slurm/cluster-env.sh"
+}
+
+# offnode_pair WHAT: OffNode WHAT under a runtime on node1 and node2, then TcpPeer WHAT between the same nodes;
+# sets OURS and PEER.
+offnode_pair() {
+  local what=$1 cp="$JAR:$ROOT/bench/target/lib/*" port=$((20000 + RANDOM % 20000))
+  cluster
+  LINE=$(timeout -k 10 "$TIMEOUT" salloc -Q -N2 -w node1,node2 "$DRAGON" --log-dir "$WORK/logs/offnode_$what" \
+    -cp "$cp" io.dragon.bench.OffNode "$what" blocks="$API_BLOCKS" </dev/null 2>"$WORK/offnode_$what.err" \
+    | grep '^result ') || { cat "$WORK/offnode_$what.err" >&2; return 1; }
+  OURS=$(awk '{ print $3 }' <<<"$LINE")
+  echo "$LINE"
+  LINE=$(timeout -k 10 "$TIMEOUT" salloc -Q -N2 -w node1,node2 bash -c "srun -Q -N1 -w node2 $JAVA -cp '$cp' \
+    io.dragon.bench.TcpPeer server $port & srun -Q -N1 -w node1 $JAVA -cp '$cp' io.dragon.bench.TcpPeer $what \
+    10.200.0.2 $port blocks=$API_BLOCKS; wait" </dev/null 2>"$WORK/tcp_$what.err" | grep '^result ') \
+    || { cat "$WORK/tcp_$what.err" >&2; return 1; }
+  PEER=$(awk '{ print $3 }' <<<"$LINE")
+  echo "$LINE"
+}
+
+bench_offnode_rtt_vs_tcp() {
+  offnode_pair rtt
+  echo "ratio offnode_rtt_vs_tcp $(ratio "$OURS" "$PEER")"
+}
+
+bench_offnode_bw_vs_tcp() {
+  offnode_pair bw
+  echo "ratio offnode_bw_vs_tcp $(ratio "$OURS" "$PEER")"
+}
+
+# bringup_vs_srun N: bin/dragon -N N on the one-line program vs srun -N N hostname, alternating, inside one
+# allocation of CLUSTER_NODES nodes.
+bringup_vs_srun() {
+  local n=$1 script="$WORK/bringup_$1.sh"
+  cluster
+  cat >"$script" <<SCRIPT
+for ((i = 1; i <= $MULTI_RUNS; i++)); do
+  t0=\${EPOCHREALTIME/[.,]/}
+  "$DRAGON" -N $n --log-dir "$WORK/logs/bringup_${n}_\$i" "$HELLO_JAR" </dev/null >"$WORK/bringup_${n}_d\$i.out" \
+    2>"$WORK/bringup_${n}_d\$i.err" || { echo "error: dragon -N $n failed" >&2; cat "$WORK/bringup_${n}_d\$i.err" >&2; exit 1; }
+  t1=\${EPOCHREALTIME/[.,]/}
+  srun -Q -N $n hostname >/dev/null || exit 1
+  t2=\${EPOCHREALTIME/[.,]/}
+  echo "run \$i \$(( (t1 - t0) / 1000 )) \$(( (t2 - t1) / 1000 ))"
+done
+SCRIPT
+  local ours=() peer=() line
+  while read -r line; do
+    set -- $line
+    ours+=("$3") peer+=("$4")
+    log "  run $2: dragon -N $n $3 ms, srun -N $n hostname $4 ms"
+  done < <(timeout -k 10 $((TIMEOUT * MULTI_RUNS)) salloc -Q -N "$CLUSTER_NODES" bash "$script" </dev/null)
+  if ((${#ours[@]} != MULTI_RUNS)); then
+    log "error: bringup_$n: only ${#ours[@]} of $MULTI_RUNS runs finished"
+    return 1
+  fi
+  local m p
+  m=$(median "${ours[@]}") p=$(median "${peer[@]}")
+  echo "result bringup_${n}_ms $(fmt 1 "$m") ms"
+  echo "result srun_${n}_ms $(fmt 1 "$p") ms"
+  echo "ratio bringup_${n}_vs_srun $(ratio "$m" "$p")"
+}
+
+bench_bringup_3_vs_srun() {
+  bringup_vs_srun 3
+}
+
+bench_bringup_8_vs_srun() {
+  bringup_vs_srun 8
+}
+
 # describe NAME: what one benchmark runs, for the progress line.
 describe() {
   case $1 in
     bringup_vs_java) echo "$BRINGUP_RUNS runs of each" ;;
     process_launch_vs_processbuilder)
       echo "one runtime, $LAUNCH_BLOCKS blocks of $LAUNCH_COUNT launches each way after $LAUNCH_WARMUP" ;;
+    offnode_*) echo "a runtime on 2 nodes and one TCP pair, $API_BLOCKS blocks each" ;;
+    bringup_*_vs_srun) echo "$MULTI_RUNS runs of each" ;;
     *_python_mp | process_start_rate)
       echo "one runtime and one python3, $API_BLOCKS blocks each after $API_WARMUP" ;;
     *) echo "$PAIRS JVM pairs" ;;

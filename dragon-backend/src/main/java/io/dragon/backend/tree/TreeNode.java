@@ -32,6 +32,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -169,7 +170,7 @@ public final class TreeNode implements AutoCloseable {
             throw new IllegalStateException("reduction " + id + " failed", e.getCause());
         } catch (TimeoutException e) {
             throw new TimeoutException("not every backend answered within " + timeout.toMillis() + " ms"
-                + unregisteredNodes());
+                + silentNodes(id));
         }
     }
 
@@ -379,19 +380,27 @@ public final class TreeNode implements AutoCloseable {
         return register == null ? "" : " (" + register.hostname() + ")";
     }
 
-    private String unregisteredNodes() {
-        CompletableFuture<TreeSet<Integer>> missing = new CompletableFuture<>();
+    /** The nodes whose answers to reduction {@code id} have not reached the root, by hostname where known. */
+    private String silentNodes(long id) {
+        CompletableFuture<List<String>> missing = new CompletableFuture<>();
         loop.execute(() -> {
-            TreeSet<Integer> nodes = new TreeSet<>();
+            Set<Integer> answered = new TreeSet<>();
+            for (TreeContribution contribution : reductions.getOrDefault(id, List.of())) {
+                answered.add(contribution.position());
+            }
+            List<String> nodes = new ArrayList<>();
             for (int p = 1; p <= shape.backends(); p++) {
-                if (!registered.containsKey(p)) {
-                    nodes.add(TreeShape.nodeIndex(p));
+                TreeRegister node = registered.get(p);
+                if (node == null) {
+                    nodes.add("node " + TreeShape.nodeIndex(p) + " (never connected)");
+                } else if (!answered.contains(p)) {
+                    nodes.add(node.hostname() + " (node " + TreeShape.nodeIndex(p) + ")");
                 }
             }
             missing.complete(nodes);
         });
-        TreeSet<Integer> nodes = missing.join();
-        return nodes.isEmpty() ? "" : "; nodes that never connected: " + nodes;
+        List<String> nodes = missing.join();
+        return nodes.isEmpty() ? "" : "; no answer from " + String.join(", ", nodes);
     }
 
     private void checkRoot(boolean mustBeRoot) {

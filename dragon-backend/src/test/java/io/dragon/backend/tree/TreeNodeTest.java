@@ -66,7 +66,7 @@ class TreeNodeTest {
         backend(shape, 2, "wrong", root.address());
 
         assertThatThrownBy(() -> root.awaitReduction(TreeNode.JOINED, Duration.ofMillis(500)))
-            .isInstanceOf(TimeoutException.class).hasMessageContaining("nodes that never connected: [1]");
+            .isInstanceOf(TimeoutException.class).hasMessageContaining("no answer from node 1 (never connected)");
     }
 
     @Test

@@ -1,0 +1,95 @@
+package io.dragon.bench;
+
+import io.dragon.Policy;
+import io.dragon.Process;
+import io.dragon.ProcessTemplate;
+import io.dragon.core.channels.Channel;
+import io.dragon.core.client.GlobalServicesClient;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Head program of the off-node benchmarks of {@code bench/run.sh}, under a runtime of at least two nodes: this
+ * process (node 0) and a partner on node 1 each receive on a channel of their own node and send to the other's,
+ * through the transport agents. {@code OffNode rtt|bw [warmup=3] [blocks=5]}:
+ * <ul>
+ * <li>{@code rtt}: 64-byte ping-pong, 10,000 round trips per block: {@code result offnode_rtt_us};</li>
+ * <li>{@code bw}: 1 MiB messages to the partner's channel, 200 per block, the partner acknowledging the block:
+ * {@code result offnode_bw_mibs} (MiB/s).</li>
+ * </ul>
+ * Medians over blocks after uncounted warm-up blocks; the peer is {@link TcpPeer} between the same two nodes.
+ */
+public final class OffNode {
+    static final int RTT_ROUNDS = 10_000;
+    static final int BW_MESSAGES = 200;
+    static final int SMALL = 64;
+    static final int LARGE = 1 << 20;
+
+    private OffNode() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length >= 2 && args[0].equals("partner")) {
+            partner(args[1], Codec.unbase64(args[2]));
+            System.exit(0);
+        }
+        Options options = Options.parse(args, 1);
+        String what = args[0];
+        int warmup = options.getInt("warmup", 3);
+        double[] values = new double[options.getInt("blocks", 5)];
+        GlobalServicesClient gs = GlobalServicesClient.get();
+        Channel mine = Channel.attach(gs.createChannel(0, 64, 256, null).descriptor());
+        Process partner = Process.start(ProcessTemplate.main(OffNode.class, "partner", what,
+            Codec.base64(mine.serialize())).withPolicy(Policy.node(1)));
+        Channel theirs = Channel.attach(mine.recv());
+        ByteBuffer message = ByteBuffer.allocateDirect(what.equals("rtt") ? SMALL : LARGE);
+        ByteBuffer reply = ByteBuffer.allocateDirect(SMALL);
+        for (int block = -warmup; block < values.length; block++) {
+            long start = System.nanoTime();
+            if (what.equals("rtt")) {
+                for (int i = 0; i < RTT_ROUNDS; i++) {
+                    theirs.send(message.clear());
+                    mine.recv(reply.clear());
+                }
+            } else {
+                for (int i = 0; i < BW_MESSAGES; i++) {
+                    theirs.send(message.clear());
+                }
+                mine.recv(reply.clear());
+            }
+            long nanos = System.nanoTime() - start;
+            if (block >= 0) {
+                values[block] = what.equals("rtt") ? nanos / 1e3 / RTT_ROUNDS
+                    : BW_MESSAGES * (double) LARGE / (1 << 20) / (nanos / 1e9);
+                System.err.printf(Locale.ROOT, "  offnode %s block %d: %.3f%n", what, block + 1, values[block]);
+            }
+        }
+        theirs.send(ByteBuffer.allocate(0));
+        partner.join();
+        Arrays.sort(values);
+        System.out.printf(Locale.ROOT, "result %s %.3f %s%n", what.equals("rtt") ? "offnode_rtt_us" : "offnode_bw_mibs",
+            values[values.length / 2], what.equals("rtt") ? "us" : "MiB/s");
+        System.exit(0);
+    }
+
+    /** On node 1: tells the head its channel, then echoes (rtt) or acknowledges each block (bw). */
+    private static void partner(String what, byte[] headChannel) throws Exception {
+        GlobalServicesClient gs = GlobalServicesClient.get();
+        Channel mine = Channel.attach(gs.createChannel(0, 8, 256, null).descriptor());
+        Channel head = Channel.attach(headChannel);
+        head.send(mine.serialize());
+        ByteBuffer buffer = ByteBuffer.allocateDirect(what.equals("rtt") ? SMALL : LARGE);
+        ByteBuffer ack = ByteBuffer.allocateDirect(1);
+        for (int received = 1; ; received++) {
+            if (mine.recv(buffer.clear()) == 0) {
+                return;
+            }
+            if (what.equals("rtt")) {
+                head.send(buffer.flip());
+            } else if (received % BW_MESSAGES == 0) {
+                head.send(ack.clear());
+            }
+        }
+    }
+}
