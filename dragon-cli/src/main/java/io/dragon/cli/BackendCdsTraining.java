@@ -1,0 +1,47 @@
+package io.dragon.cli;
+
+import io.dragon.backend.ClassDataSharing;
+import io.dragon.backend.ServiceLogging;
+import io.dragon.backend.transport.TransportAgent;
+import io.dragon.backend.tree.TreeNode;
+import io.dragon.backend.tree.TreeShape;
+import io.dragon.core.channels.Channel;
+import io.dragon.core.infrastructure.Facts;
+import io.dragon.core.infrastructure.RuntimeIds;
+import io.dragon.core.memory.Pool;
+import io.dragon.core.messages.Messages.GSIsUp;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The build's training run for the launcher backend's class-data-sharing archive (see dragon-cli's pom and
+ * {@link ClassDataSharing}): without a Slurm cluster at build time, it does on loopback what a backend does at
+ * bringup (logging, a tree of a root and one backend, a reduction, a transport agent on a gateway channel), so
+ * that the archive holds the classes a backend loads.
+ */
+public final class BackendCdsTraining {
+    private BackendCdsTraining() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ServiceLogging.configureService(args[0], "backend-training", "INFO");
+        String secret = "training";
+        TreeShape shape = new TreeShape(1, 32);
+        Pool pool = Pool.create(RuntimeIds.next(), Facts.INFRA_POOL_MUID, 1 << 20);
+        try (TreeNode root = TreeNode.root(shape, secret, "127.0.0.1", new TreeNode.Listener() { });
+             TreeNode backend = TreeNode.backend(shape, 1, secret, new InetSocketAddress("127.0.0.1",
+                 root.address().getPort()), "127.0.0.1", "training", new TreeNode.Listener() { })) {
+            root.awaitReduction(TreeNode.JOINED, Duration.ofSeconds(30));
+            backend.contribute(1, new GSIsUp(1));
+            root.awaitReduction(1, Duration.ofSeconds(30));
+            Channel gateway = Channel.create(pool, Facts.GATEWAY_CUID, 4, 1024);
+            try (TransportAgent agent = TransportAgent.start(secret, "127.0.0.1", gateway.serialize())) {
+                agent.connect(Map.of());
+            }
+        } finally {
+            pool.destroy();
+        }
+        System.exit(0); // writes the archive
+    }
+}
