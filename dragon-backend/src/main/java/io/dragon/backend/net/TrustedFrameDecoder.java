@@ -42,8 +42,6 @@ public abstract class TrustedFrameDecoder extends ByteToMessageDecoder {
                     + " limit of " + maxFrameBytes + " on this link");
             }
             if (in.readableBytes() < Integer.BYTES + length) {
-                // Room for the whole frame at once: growing the buffer as the rest arrives would copy it again.
-                in.ensureWritable(Integer.BYTES + length - in.readableBytes());
                 return;
             }
             in.skipBytes(Integer.BYTES);

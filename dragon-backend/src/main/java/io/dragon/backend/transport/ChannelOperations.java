@@ -76,6 +76,12 @@ final class ChannelOperations {
 
     /** Performs the request in {@code request} (a retained frame body, released here) and answers on {@code link}. */
     void perform(ByteBuf request, Channel link) {
+        if (!wellFormed(request)) {
+            LOG.warn("dropped a gateway request of {} bytes from {}: its header is malformed, so it cannot even be"
+                + " answered", request.readableBytes(), link.remoteAddress());
+            request.release();
+            return;
+        }
         if (request.getIntLE(request.readerIndex() + OP_OFFSET) == CALL) {
             waiters.execute(() -> {
                 try {
@@ -110,6 +116,18 @@ final class ChannelOperations {
         }
         request.release();
         link.writeAndFlush(completion);
+    }
+
+    /** Whether the request's descriptors lie within it: then it can be answered, if only with an error. */
+    private static boolean wellFormed(ByteBuf request) {
+        if (request.readableBytes() < DESCRIPTORS_OFFSET) {
+            return false;
+        }
+        int start = request.readerIndex();
+        long targetLength = request.getIntLE(start + TARGET_LENGTH_OFFSET);
+        long replyLength = request.getIntLE(start + REPLY_LENGTH_OFFSET);
+        return targetLength >= 0 && replyLength > 0
+            && DESCRIPTORS_OFFSET + targetLength + replyLength <= request.readableBytes();
     }
 
     void close() {
@@ -246,10 +264,8 @@ final class ChannelOperations {
     private LocalChannel channel(ByteBuf request) {
         int start = request.readerIndex();
         int length = request.getIntLE(start + TARGET_LENGTH_OFFSET);
-        int replyLength = request.getIntLE(start + REPLY_LENGTH_OFFSET);
-        if (length <= 0 || replyLength <= 0 || payloadOffset(length, replyLength) > request.readableBytes()) {
-            throw new IllegalArgumentException("malformed gateway request: descriptor lengths " + length + " and "
-                + replyLength + " in a request of " + request.readableBytes() + " bytes");
+        if (length == 0) {
+            throw new IllegalArgumentException("malformed gateway request: it names no channel");
         }
         ByteBuf descriptor = request.slice(start + DESCRIPTORS_OFFSET, length);
         int hash = ByteBufUtil.hashCode(descriptor);

@@ -1,0 +1,233 @@
+package io.dragon.backend.transport;
+
+import static io.dragon.core.channels.GatewayLayout.AWAIT_RECV;
+import static io.dragon.core.channels.GatewayLayout.CALL;
+import static io.dragon.core.channels.GatewayLayout.COMPLETION_ID_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.COMPLETION_PAYLOAD_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.DESTROY;
+import static io.dragon.core.channels.GatewayLayout.DESTROYED;
+import static io.dragon.core.channels.GatewayLayout.EMPTY;
+import static io.dragon.core.channels.GatewayLayout.FAILED;
+import static io.dragon.core.channels.GatewayLayout.FULL;
+import static io.dragon.core.channels.GatewayLayout.INFO;
+import static io.dragon.core.channels.GatewayLayout.OK;
+import static io.dragon.core.channels.GatewayLayout.RECV;
+import static io.dragon.core.channels.GatewayLayout.SEND;
+import static io.dragon.core.channels.GatewayLayout.STATUS_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.THREW;
+import static io.dragon.core.channels.GatewayLayout.TOO_LARGE;
+import static io.dragon.core.channels.GatewayLayout.VALUE_OFFSET;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dragon.core.channels.Channel;
+import io.dragon.core.channels.LocalChannel;
+import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.infrastructure.RuntimeIds;
+import io.dragon.core.memory.Pool;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The owner's side of the gateway protocol (ChannelOperations) and the requester's (Replies) on real channels in
+ * shared memory, with the TCP link between the agents replaced by an EmbeddedChannel: requests built as a process
+ * builds them, completions delivered to a reply channel as an agent delivers them.
+ */
+class ChannelOperationsTest {
+    private final ChannelOperations operations = new ChannelOperations();
+    private final Replies replies = new Replies();
+    private final EmbeddedChannel link = new EmbeddedChannel();
+    private Pool pool;
+    private LocalChannel target;
+    private LocalChannel replyChannel;
+    private long requestIds;
+
+    @BeforeEach
+    void setUp() {
+        pool = Pool.create(RuntimeIds.next(), 1, 1 << 20);
+        target = Channel.create(pool, 10, 2, 64);
+        replyChannel = Channel.create(pool, -11, 2, 256);
+    }
+
+    @AfterEach
+    void tearDown() {
+        operations.close();
+        link.finishAndReleaseAll();
+        pool.destroy();
+    }
+
+    @Test
+    void shouldSendAndReceiveOnTheTargetChannel() throws Exception {
+        assertThat(status(perform(SEND, 0, 0, "hello"))).isEqualTo(OK);
+        assertThat(target.size()).isEqualTo(1);
+        ByteBuffer completion = perform(RECV, Integer.MAX_VALUE, 0, null);
+        assertThat(status(completion)).isEqualTo(OK);
+        assertThat(completion.getInt(VALUE_OFFSET)).isEqualTo(5);
+        assertThat(payload(completion)).isEqualTo("hello");
+        assertThat(target.size()).isZero();
+    }
+
+    @Test
+    void shouldReportFullEmptyAndTooLargeWithoutLosingAMessage() throws Exception {
+        perform(SEND, 0, 0, "a");
+        perform(SEND, 0, 0, "b");
+        assertThat(status(perform(SEND, 0, 0, "c"))).isEqualTo(FULL);
+        ByteBuffer tooLarge = perform(RECV, 0, 0, null);
+        assertThat(status(tooLarge)).isEqualTo(TOO_LARGE);
+        assertThat(tooLarge.getInt(VALUE_OFFSET)).isEqualTo(1);
+        assertThat(payload(perform(RECV, 1, 0, null))).isEqualTo("a");
+        assertThat(payload(perform(RECV, 1, 0, null))).isEqualTo("b");
+        assertThat(status(perform(RECV, 1, 0, null))).isEqualTo(EMPTY);
+    }
+
+    @Test
+    void shouldReceiveAMessageLongerThanABlockInOneCompletion() throws Exception {
+        String text = "x".repeat(5000);
+        perform(SEND, 0, 0, text);
+        assertThat(payload(perform(RECV, Integer.MAX_VALUE, 0, null))).isEqualTo(text);
+    }
+
+    @Test
+    void shouldWaitOffTheEventLoopUntilAMessageComesOrTheTimeoutPasses() throws Exception {
+        long start = System.nanoTime();
+        assertThat(status(perform(RECV, 100, TimeUnit.MILLISECONDS.toNanos(200), null))).isEqualTo(EMPTY);
+        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(190));
+
+        operations.perform(request(AWAIT_RECV, 0, TimeUnit.SECONDS.toNanos(10), null), link);
+        assertThat((Object) link.readOutbound()).as("nothing before a message comes").isNull();
+        target.send("now".getBytes(StandardCharsets.UTF_8));
+        ByteBuffer ready = awaitCompletion();
+        assertThat(status(ready)).isEqualTo(OK);
+        assertThat(ready.getInt(VALUE_OFFSET)).isEqualTo(1);
+    }
+
+    @Test
+    void shouldDescribeAndDestroyTheChannel() throws Exception {
+        perform(SEND, 0, 0, "a");
+        ByteBuffer info = perform(INFO, 0, 0, null);
+        assertThat(info.getInt(VALUE_OFFSET)).isEqualTo(1);
+        assertThat(info.getInt(16)).isEqualTo(2);
+        assertThat(info.getInt(20)).isEqualTo(64);
+        assertThat(status(perform(DESTROY, 0, 0, null))).isEqualTo(OK);
+        assertThat(status(perform(SEND, 0, 0, "b"))).isEqualTo(DESTROYED);
+    }
+
+    @Test
+    void shouldRunACallAndReturnItsValueOrWhatItThrew() throws Exception {
+        ByteBuffer value = perform(CALL, 0, 0, serialize((Callable<String> & Serializable) () -> "ran here"));
+        assertThat(status(value)).isEqualTo(OK);
+        ByteBuffer threw = perform(CALL, 0, 0, serialize((Callable<String> & Serializable) () -> {
+            throw new IllegalStateException("on purpose");
+        }));
+        assertThat(status(threw)).isEqualTo(THREW);
+        ByteBuffer garbage = perform(CALL, 0, 0, "not a serialized object");
+        assertThat(status(garbage)).isEqualTo(FAILED);
+        assertThat(payload(garbage)).contains("could not be read");
+    }
+
+    @Test
+    void shouldAnswerOrDropMalformedRequestsAndStayUsable() throws Exception {
+        Random random = new Random(42);
+        ByteBuf valid = request(SEND, 0, 0, "x".getBytes(StandardCharsets.UTF_8));
+        byte[] template = new byte[valid.readableBytes()];
+        valid.getBytes(0, template);
+        valid.release();
+        for (int i = 0; i < 100_000; i++) {
+            boolean mutated = random.nextInt(4) != 0;
+            byte[] bytes = mutated ? template.clone() : new byte[random.nextInt(80)];
+            if (mutated) {
+                for (int flips = 1 + random.nextInt(4); flips > 0; flips--) {
+                    bytes[random.nextInt(bytes.length)] = (byte) random.nextInt();
+                }
+            } else {
+                random.nextBytes(bytes);
+            }
+            if (bytes.length >= 32) {
+                // No destroying the target, no waiting, no calls: every request is answered at once.
+                ByteBuffer header = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+                if (header.getInt(0) == DESTROY || header.getInt(0) == CALL) {
+                    header.putInt(0, SEND);
+                }
+                header.putLong(24, 0);
+            }
+            ByteBuf request = Unpooled.buffer(Math.max(1, bytes.length)).writeBytes(bytes);
+            operations.perform(request, link);
+            assertThat(request.refCnt()).isZero();
+            for (Object out = link.readOutbound(); out != null; out = link.readOutbound()) {
+                ((ByteBuf) out).release();
+            }
+            while (target.tryRecv() != null) {
+                // drain what a mutated send put there
+            }
+        }
+        assertThat(status(perform(SEND, 0, 0, "still here"))).isEqualTo(OK);
+    }
+
+    // ---- the requester's side, as GatewayCall and the requester's agent do it
+
+    private ByteBuffer perform(int op, int maxLength, long timeout, Object payload) throws Exception {
+        byte[] bytes = payload == null ? null : payload instanceof byte[] b ? b
+            : ((String) payload).getBytes(StandardCharsets.UTF_8);
+        operations.perform(request(op, maxLength, timeout, bytes), link);
+        return awaitCompletion();
+    }
+
+    /** The next completion, delivered by Replies to the reply channel and received from there. */
+    private ByteBuffer awaitCompletion() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        ByteBuf frame;
+        for (frame = link.readOutbound(); frame == null; frame = link.readOutbound()) {
+            assertThat(System.nanoTime()).as("a completion within 10 s").isLessThan(deadline);
+            Thread.sleep(1);
+            link.runPendingTasks();
+        }
+        frame.skipBytes(TransportFrames.FRAME_HEADER);
+        replies.deliver(frame);
+        byte[] completion = replyChannel.recv(1, TimeUnit.SECONDS);
+        ByteBuffer buffer = ByteBuffer.wrap(completion).order(ByteOrder.LITTLE_ENDIAN);
+        assertThat(buffer.getLong(COMPLETION_ID_OFFSET)).isEqualTo(requestIds);
+        return buffer;
+    }
+
+    private ByteBuf request(int op, int maxLength, long timeout, byte[] payload) {
+        byte[] targetDescriptor = op == CALL ? new byte[0] : target.serialize();
+        byte[] replyDescriptor = replyChannel.serialize();
+        ByteBuf request = Unpooled.buffer();
+        request.writeIntLE(op).writeIntLE(targetDescriptor.length).writeIntLE(replyDescriptor.length)
+            .writeIntLE(maxLength).writeLongLE(++requestIds).writeLongLE(timeout).writeLongLE(HostId.local())
+            .writeBytes(targetDescriptor).writeBytes(replyDescriptor);
+        if (payload != null) {
+            request.writeBytes(payload);
+        }
+        return request;
+    }
+
+    private static int status(ByteBuffer completion) {
+        return completion.getInt(STATUS_OFFSET);
+    }
+
+    private static String payload(ByteBuffer completion) {
+        return new String(completion.array(), COMPLETION_PAYLOAD_OFFSET, completion.limit()
+            - COMPLETION_PAYLOAD_OFFSET, StandardCharsets.UTF_8);
+    }
+
+    private static byte[] serialize(Object value) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(value);
+        }
+        return bytes.toByteArray();
+    }
+}
