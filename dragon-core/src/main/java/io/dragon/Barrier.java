@@ -1,5 +1,7 @@
 package io.dragon;
 
+import static io.dragon.core.channels.GatewayLayout.FOREVER;
+
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.Readiness;
@@ -73,6 +75,9 @@ public final class Barrier extends SharedObject {
      * @return the arrival index: {@code parties() - 1} for the first to arrive, 0 for the last
      */
     public int await() throws InterruptedException, BrokenBarrierException {
+        if (isRemote()) {
+            return onOwner(FOREVER, (Barrier b) -> b.await());
+        }
         try {
             return await(Deadline.FOREVER);
         } catch (TimeoutException e) {
@@ -83,20 +88,34 @@ public final class Barrier extends SharedObject {
     /** Like {@link #await()}, but breaks the barrier and throws TimeoutException if the timeout passes first. */
     public int await(long timeout, TimeUnit unit) throws InterruptedException, BrokenBarrierException,
         TimeoutException {
+        if (isRemote()) {
+            long nanos = unit.toNanos(timeout);
+            return onOwner(nanos, (Barrier b) -> b.await(nanos, TimeUnit.NANOSECONDS));
+        }
         return await(Deadline.after(timeout, unit));
     }
 
     public boolean isBroken() {
+        if (isRemote()) {
+            return onOwner(0, (Barrier b) -> b.isBroken());
+        }
         return (body().getLongVolatile(STATE_OFFSET) & BROKEN) != 0;
     }
 
     /** Parties waiting now. */
     public int getNumberWaiting() {
+        if (isRemote()) {
+            return onOwner(0, (Barrier b) -> b.getNumberWaiting());
+        }
         return (int) (body().getLongVolatile(STATE_OFFSET) & ARRIVED_MASK);
     }
 
     /** Breaks the current round (its waiters get BrokenBarrierException) and starts a fresh one. */
     public void reset() {
+        if (isRemote()) {
+            runOnOwner(0, Barrier::reset);
+            return;
+        }
         SharedBuffer body = body();
         for (;;) {
             long state = body.getLongVolatile(STATE_OFFSET);

@@ -1,5 +1,7 @@
 package io.dragon;
 
+import static io.dragon.core.channels.GatewayLayout.FOREVER;
+
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.Readiness;
@@ -44,25 +46,44 @@ public final class Event extends SharedObject {
     }
 
     public void set() {
+        if (isRemote()) {
+            runOnOwner(0, Event::set);
+            return;
+        }
         body().putIntVolatile(STATE_OFFSET, 1);
         signal().signal();
     }
 
     public void clear() {
+        if (isRemote()) {
+            runOnOwner(0, Event::clear);
+            return;
+        }
         body().putIntVolatile(STATE_OFFSET, 0);
     }
 
     public boolean isSet() {
+        if (isRemote()) {
+            return onOwner(0, (Event e) -> e.isSet());
+        }
         return body().getIntVolatile(STATE_OFFSET) != 0;
     }
 
     /** Waits until the event is set. */
     public void await() throws InterruptedException {
+        if (isRemote()) {
+            runOnOwner(FOREVER, (Event e) -> e.await());
+            return;
+        }
         await(Deadline.FOREVER);
     }
 
     /** Waits until the event is set; false if the timeout passed first. */
     public boolean await(long timeout, TimeUnit unit) throws InterruptedException {
+        if (isRemote()) {
+            long nanos = unit.toNanos(timeout);
+            return onOwner(nanos, (Event e) -> e.await(nanos, TimeUnit.NANOSECONDS));
+        }
         return await(Deadline.after(timeout, unit));
     }
 

@@ -49,10 +49,7 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
     @Override
     public void lock() {
         if (isRemote()) {
-            onOwner(FOREVER, (Lock l) -> {
-                l.lock();
-                return null;
-            });
+            runOnOwner(FOREVER, Lock::lock);
             return;
         }
         boolean interrupted = false;
@@ -98,10 +95,7 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
     @Override
     public void unlock() {
         if (isRemote()) {
-            onOwner(0, (Lock l) -> {
-                l.unlock();
-                return null;
-            });
+            runOnOwner(0, Lock::unlock);
             return;
         }
         sharedLock().unlock();
@@ -110,10 +104,7 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
     /** Releases the lock of a holder that died (see {@link LockOwnerDeadException#deadPid()}). */
     public void recover(int deadPid) {
         if (isRemote()) {
-            onOwner(0, (Lock l) -> {
-                l.recover(deadPid);
-                return null;
-            });
+            runOnOwner(0, (Lock l) -> l.recover(deadPid));
             return;
         }
         sharedLock().recover(deadPid);

@@ -16,6 +16,12 @@ final class OwnerCall<T extends SharedObject, R> implements Callable<R>, Seriali
         R apply(T object) throws Exception;
     }
 
+    /** A method of {@code T} that returns nothing and can travel. */
+    @FunctionalInterface
+    interface Action<T> extends Serializable {
+        void run(T object) throws Exception;
+    }
+
     private final T object;
     private final Method<T, R> method;
 
@@ -27,5 +33,14 @@ final class OwnerCall<T extends SharedObject, R> implements Callable<R>, Seriali
     @Override
     public R call() throws Exception {
         return method.apply(object);
+    }
+
+    /**
+     * Throws {@code t} as it is, checked or not: a method run on the owner's node declared it, and so does the
+     * method of the handle that ran it there.
+     */
+    @SuppressWarnings("unchecked")
+    static <X extends Throwable> X rethrow(Throwable t) throws X {
+        throw (X) t;
     }
 }

@@ -1,5 +1,7 @@
 package io.dragon;
 
+import static io.dragon.core.channels.GatewayLayout.FOREVER;
+
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.Readiness;
@@ -50,6 +52,10 @@ public final class Semaphore extends SharedObject {
     }
 
     public void acquire(long permits) throws InterruptedException {
+        if (isRemote()) {
+            runOnOwner(FOREVER, (Semaphore s) -> s.acquire(permits));
+            return;
+        }
         acquireUntil(permits, Deadline.FOREVER);
     }
 
@@ -58,6 +64,9 @@ public final class Semaphore extends SharedObject {
     }
 
     public boolean tryAcquire(long permits) {
+        if (isRemote()) {
+            return onOwner(0, (Semaphore s) -> s.tryAcquire(permits));
+        }
         checkPermits(permits);
         SharedBuffer body = body();
         for (;;) {
@@ -72,10 +81,14 @@ public final class Semaphore extends SharedObject {
     }
 
     public boolean tryAcquire(long timeout, TimeUnit unit) throws InterruptedException {
-        return acquireUntil(1, Deadline.after(timeout, unit));
+        return tryAcquire(1, timeout, unit);
     }
 
     public boolean tryAcquire(long permits, long timeout, TimeUnit unit) throws InterruptedException {
+        if (isRemote()) {
+            long nanos = unit.toNanos(timeout);
+            return onOwner(nanos, (Semaphore s) -> s.tryAcquire(permits, nanos, TimeUnit.NANOSECONDS));
+        }
         return acquireUntil(permits, Deadline.after(timeout, unit));
     }
 
@@ -84,12 +97,19 @@ public final class Semaphore extends SharedObject {
     }
 
     public void release(long permits) {
+        if (isRemote()) {
+            runOnOwner(0, (Semaphore s) -> s.release(permits));
+            return;
+        }
         checkPermits(permits);
         body().getAndAddLong(PERMITS_OFFSET, permits);
         signal().signal();
     }
 
     public long availablePermits() {
+        if (isRemote()) {
+            return onOwner(0, (Semaphore s) -> s.availablePermits());
+        }
         return body().getLongVolatile(PERMITS_OFFSET);
     }
 

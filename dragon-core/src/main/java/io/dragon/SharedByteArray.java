@@ -38,24 +38,48 @@ public final class SharedByteArray extends SharedObject {
     }
 
     public byte get(int index) {
+        if (isRemote()) {
+            return onOwner(0, (SharedByteArray a) -> a.get(index));
+        }
         return body().getByte(checked(index, 1));
     }
 
     public void set(int index, byte value) {
+        if (isRemote()) {
+            runOnOwner(0, (SharedByteArray a) -> a.set(index, value));
+            return;
+        }
         body().putByte(checked(index, 1), value);
     }
 
     /** Copies {@code length} bytes from index {@code index} into {@code dst} at {@code offset}. */
     public void get(int index, byte[] dst, int offset, int length) {
+        if (isRemote()) {
+            byte[] bytes = onOwner(0, (SharedByteArray a) -> {
+                byte[] copy = new byte[length];
+                a.get(index, copy, 0, length);
+                return copy;
+            });
+            System.arraycopy(bytes, 0, dst, offset, length);
+            return;
+        }
         body().getBytes(checked(index, length), dst, offset, length);
     }
 
     /** Copies {@code length} bytes of {@code src} from {@code offset} to index {@code index}. */
     public void put(int index, byte[] src, int offset, int length) {
+        if (isRemote()) {
+            byte[] bytes = java.util.Arrays.copyOfRange(src, offset, offset + length);
+            runOnOwner(0, (SharedByteArray a) -> a.put(index, bytes, 0, bytes.length));
+            return;
+        }
         body().putBytes(checked(index, length), src, offset, length);
     }
 
     public boolean compareAndSet(int index, byte expected, byte value) {
+        if (isRemote()) {
+            return onOwner(0, (SharedByteArray a) -> a.compareAndSet(index, expected, value));
+        }
         SharedBuffer body = body();
         long word = checked(index, 1) & ~3L;
         int shift = shift(index);
@@ -72,6 +96,9 @@ public final class SharedByteArray extends SharedObject {
 
     /** Adds {@code delta} to the byte (wrapping around as byte arithmetic does); returns the previous value. */
     public byte getAndAdd(int index, byte delta) {
+        if (isRemote()) {
+            return onOwner(0, (SharedByteArray a) -> a.getAndAdd(index, delta));
+        }
         SharedBuffer body = body();
         long word = checked(index, 1) & ~3L;
         int shift = shift(index);

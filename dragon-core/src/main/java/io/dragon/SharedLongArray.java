@@ -45,10 +45,7 @@ public final class SharedLongArray extends SharedObject {
 
     public void set(int index, long value) {
         if (isRemote()) {
-            onOwner(0, (SharedLongArray a) -> {
-                a.set(index, value);
-                return null;
-            });
+            runOnOwner(0, (SharedLongArray a) -> a.set(index, value));
             return;
         }
         body().putLongVolatile(offset(index), value);

@@ -90,7 +90,7 @@ public abstract class SharedObject implements Serializable {
 
     /**
      * Runs {@code method} on this object on its own node, through the transport agents, and returns what it returns
-     * or throws what it throws. It may wait there up to {@code timeoutNanos} ({@link GatewayLayout#FOREVER}: no
+     * or throws what it throws (checked exceptions too: the public method that calls this declares them). It may wait there up to {@code timeoutNanos} ({@link GatewayLayout#FOREVER}: no
      * limit); it cannot be interrupted from here.
      */
     @SuppressWarnings("unchecked")
@@ -102,13 +102,15 @@ public abstract class SharedObject implements Serializable {
         if (!outcome.threw()) {
             return (R) value;
         }
-        if (value instanceof RuntimeException e) {
-            throw e;
-        }
-        if (value instanceof Error e) {
-            throw e;
-        }
-        throw new DragonException("a call on the " + this + " failed on its node: " + value, (Throwable) value);
+        throw OwnerCall.<RuntimeException>rethrow((Throwable) value);
+    }
+
+    /** {@link #onOwner} for a method that returns nothing. */
+    final <T extends SharedObject> void runOnOwner(long timeoutNanos, OwnerCall.Action<T> action) {
+        onOwner(timeoutNanos, (T object) -> {
+            action.run(object);
+            return null;
+        });
     }
 
     /**
@@ -117,10 +119,7 @@ public abstract class SharedObject implements Serializable {
      */
     public void destroy() {
         if (isRemote()) {
-            onOwner(0, (SharedObject object) -> {
-                object.destroy();
-                return null;
-            });
+            runOnOwner(0, SharedObject::destroy);
             return;
         }
         if (attached().compareAndSetLong(ID_OFFSET, id, 0)) {

@@ -71,6 +71,20 @@ class SlurmClusterIT {
     }
 
     @Test
+    void shouldLabelOutputWithTheHostOfEachProcessAndFeedStdinToTheHead() throws Exception {
+        Result labelled = run(120, "salloc", "-N3", "bin/dragon", "--label-output",
+            "examples/target/examples-hello.jar", "3");
+        assertThat(labelled.code()).as(labelled.toString()).isZero();
+        assertThat(labelled.output()).containsPattern("\\[node1 [0-9]+\\] head process")
+            .containsPattern("\\[node2 [0-9]+\\] hello from worker 1").containsPattern("\\[node3 [0-9]+\\] hello");
+
+        Result echoed = run(120, "salloc", "-N2", "sh", "-c", "printf 'one\\ntwo\\n' | bin/dragon"
+            + " examples/target/examples-echo.jar");
+        assertThat(echoed.code()).as(echoed.toString()).isZero();
+        assertThat(echoed.output()).contains("1: one\n2: two\n", "read 2 lines");
+    }
+
+    @Test
     void shouldRunTheRuntimeOnEveryNodeFromAnSbatchScript() throws Exception {
         Path out = Files.createTempFile("dragon-sbatch", ".out");
         Result submitted = run(60, "sbatch", "--parsable", "-o", out.toString(), "examples/slurm/hello.sbatch");
@@ -101,7 +115,7 @@ class SlurmClusterIT {
             "examples/target/test-classes:examples/target/examples.jar", "io.dragon.examples.api.MultiNodeChecks");
         assertThat(checks.code()).as(checks.toString()).isZero();
         assertThat(checks.output().lines().filter(line -> line.startsWith("PASS ")).count()).as(checks.toString())
-            .isEqualTo(5);
+            .isEqualTo(6);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.dragon.examples.api;
 
+import io.dragon.Barrier;
+import io.dragon.Event;
 import io.dragon.Lock;
 import io.dragon.Machine;
 import io.dragon.Policy;
@@ -7,12 +9,17 @@ import io.dragon.Pool;
 import io.dragon.Process;
 import io.dragon.ProcessTemplate;
 import io.dragon.Queue;
+import io.dragon.Semaphore;
+import io.dragon.SharedByteArray;
 import io.dragon.SharedLongArray;
+import io.dragon.SharedObject;
 import io.dragon.core.infrastructure.HostId;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -123,6 +130,39 @@ public final class MultiNodeChecks extends Checks {
             expect(!lock.isLocked(), "the lock to be free");
             lock.destroy();
             counter.destroy();
+        });
+        check("a Semaphore, an Event and a Barrier of node 0 coordinate processes of nodes 1 and 2", () -> {
+            Semaphore permits = Semaphore.create(0);
+            Event go = Event.create();
+            Barrier barrier = Barrier.create(3);
+            SharedByteArray seen = SharedByteArray.create(2);
+            List<Process> processes = new ArrayList<>();
+            for (int node = 1; node <= 2; node++) {
+                int index = node - 1;
+                processes.add(Process.start(ProcessTemplate.of(() -> {
+                    try {
+                        permits.release();
+                        go.await();
+                        seen.set(index, (byte) 1);
+                        barrier.await();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }).withPolicy(Policy.node(node))));
+            }
+            expect(permits.tryAcquire(2, 60, TimeUnit.SECONDS), "a permit from each process");
+            expect(!go.isSet(), "the event still clear");
+            go.set();
+            barrier.await(60, TimeUnit.SECONDS);
+            byte[] both = new byte[2];
+            seen.get(0, both, 0, 2);
+            expectEquals("[1, 1]", Arrays.toString(both), "what the processes marked before the barrier");
+            for (Process process : processes) {
+                expectEquals(0, process.join(), "exit code of " + process);
+            }
+            for (SharedObject object : List.of(permits, go, barrier, seen)) {
+                object.destroy();
+            }
         });
         check("a process of another node exits with its own code", () -> {
             Process failing = Process.start(ProcessTemplate.of(() -> System.exit(7)).withPolicy(Policy.node(2)));
