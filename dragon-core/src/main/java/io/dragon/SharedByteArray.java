@@ -2,6 +2,7 @@ package io.dragon;
 
 import io.dragon.core.shm.SharedBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * An array of bytes in shared memory that every process with the handle maps directly: bulk reads and writes, and
@@ -69,7 +70,7 @@ public final class SharedByteArray extends SharedObject {
     /** Copies {@code length} bytes of {@code src} from {@code offset} to index {@code index}. */
     public void put(int index, byte[] src, int offset, int length) {
         if (isRemote()) {
-            byte[] bytes = java.util.Arrays.copyOfRange(src, offset, offset + length);
+            byte[] bytes = Arrays.copyOfRange(src, offset, offset + length);
             runOnOwner(0, (SharedByteArray a) -> a.put(index, bytes, 0, bytes.length));
             return;
         }

@@ -14,6 +14,7 @@ import io.dragon.core.messages.Messages.BENodeUp;
 import io.dragon.core.messages.Messages.LAChannelsInfo;
 import io.dragon.core.messages.Messages.SHChannelsUp;
 import io.dragon.core.messages.Messages.SHHaltBE;
+import io.dragon.core.messages.Messages.SHTeardown;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -181,7 +182,7 @@ public final class SlurmRuntime implements RuntimeLink {
     /** SHTeardown to every node also starts waiting for every node's SHHaltBE, reduced up the tree. */
     @Override
     public void toLocalServices(int node, Message message) {
-        if (node < 0 && message instanceof io.dragon.core.messages.Messages.SHTeardown && !halting) {
+        if (node < 0 && message instanceof SHTeardown && !halting) {
             halting = true;
             Thread waiter = new Thread(this::awaitHalted, "halt-reduction");
             waiter.setDaemon(true);

@@ -3,6 +3,7 @@ package io.dragon.core.channels;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.memory.Pool;
 import io.dragon.core.sync.WaitMode;
+import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -63,12 +64,12 @@ public final class Gateway {
         GatewayCall call = borrow();
         try {
             int status = call.perform(nextRequestId(), GatewayLayout.CALL, new byte[0], host,
-                java.nio.ByteBuffer.wrap(callable), 0, timeoutNanos, WaitMode.SLEEP, "a call on host "
+                ByteBuffer.wrap(callable), 0, timeoutNanos, WaitMode.SLEEP, "a call on host "
                     + Long.toHexString(host));
             if (status != GatewayLayout.OK && status != GatewayLayout.THREW) {
                 throw new ChannelException(call.errorText());
             }
-            java.nio.ByteBuffer payload = call.payload();
+            ByteBuffer payload = call.payload();
             byte[] bytes = new byte[payload.remaining()];
             payload.get(bytes);
             return new Outcome(bytes, status == GatewayLayout.THREW);

@@ -16,6 +16,7 @@ import static io.dragon.core.channels.GatewayLayout.TOO_LARGE;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
 import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -174,7 +175,7 @@ public final class RemoteChannel extends Channel {
     /** Receives into {@code dst}; returns the length, or -1 if the channel stayed empty. */
     private int recvWithin(ByteBuffer dst, WaitMode mode, long timeout) throws InterruptedException {
         if (dst.isReadOnly()) {
-            throw new java.nio.ReadOnlyBufferException();
+            throw new ReadOnlyBufferException();
         }
         GatewayCall call = gateway.borrow();
         try {
