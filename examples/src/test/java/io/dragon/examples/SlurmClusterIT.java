@@ -1,18 +1,14 @@
 package io.dragon.examples;
 
+import static io.dragon.examples.SlurmCluster.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import io.dragon.examples.SlurmCluster.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -24,42 +20,19 @@ import org.junit.jupiter.api.Test;
  * slurm-wlm (.ci/run installs it); skipped, with the reason, where those are missing.
  */
 class SlurmClusterIT {
-    private static final Path HOME = DragonRun.DRAGON_HOME;
-    private static final String SLURM_CONF = "/run/dragon-slurm/slurm.conf";
-
     @BeforeAll
     static void clusterUp() throws Exception {
-        Assumptions.assumeTrue(isRoot(), "skipped: the Slurm test cluster needs root (slurm/cluster-up.sh)");
-        Assumptions.assumeTrue(run(30, "sh", "-c", "command -v slurmctld && command -v srun").code() == 0,
-            "skipped: Slurm is not installed (apt-get install slurm-wlm munge, as .ci/run does)");
-        String probe = "dragon-probe-" + ProcessHandle.current().pid();
-        Assumptions.assumeTrue(run(30, "ip", "netns", "add", probe).code() == 0,
-            "skipped: this root may not make network namespaces (needs CAP_SYS_ADMIN and CAP_NET_ADMIN)");
-        run(30, "ip", "netns", "del", probe);
-        Result up = run(120, "slurm/cluster-up.sh", "3");
-        assertThat(up.code()).as(up.toString()).isZero();
+        SlurmCluster.up();
     }
 
     @AfterAll
     static void clusterDown() throws Exception {
-        if (Files.exists(Path.of(SLURM_CONF))) {
-            Result down = run(60, "slurm/cluster-down.sh");
-            assertThat(down.code()).as(down.toString()).isZero();
-        }
+        SlurmCluster.down();
     }
 
     @AfterEach
     void nothingLeft() throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        List<String> left = runtimeProcesses();
-        while (!left.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            left = runtimeProcesses();
-        }
-        assertThat(left).as("processes of a runtime still running").isEmpty();
-        Result shm = run(60, "srun", "--quiet", "-N3", "sh", "-c", "echo $(hostname): $(ls /dev/shm | wc -l)");
-        assertThat(shm.output().lines().filter(line -> line.startsWith("node")).sorted().toList()).as(shm.toString())
-            .containsExactly("node1: 0", "node2: 0", "node3: 0");
+        SlurmCluster.assertNothingLeft();
     }
 
     @Test
@@ -144,48 +117,5 @@ class SlurmClusterIT {
         assertThat(prefix.code()).as(prefix.toString()).isEqualTo(125);
         assertThat(prefix.output()).contains("no network interface of this host has an IPv4 address starting with"
             + " '198.51.100.'");
-    }
-
-    /** Processes of any runtime on this host (the nodes share its PID space): their environment names one. */
-    private static List<String> runtimeProcesses() {
-        List<String> found = new ArrayList<>();
-        ProcessHandle.allProcesses().forEach(p -> {
-            try {
-                String environ = Files.readString(Path.of("/proc", Long.toString(p.pid()), "environ"),
-                    StandardCharsets.ISO_8859_1);
-                if (environ.contains("DRAGON_RUNTIME_ID=")) {
-                    found.add(p.pid() + " " + p.info().commandLine().orElse("?"));
-                }
-            } catch (IOException | RuntimeException e) {
-                // gone already
-            }
-        });
-        return found;
-    }
-
-    private static boolean isRoot() throws Exception {
-        return run(10, "id", "-u").output().trim().equals("0");
-    }
-
-    private record Result(List<String> command, int code, String output) {
-        @Override
-        public String toString() {
-            return String.join(" ", command) + " exited with " + code + ":\n" + output;
-        }
-    }
-
-    /** Runs a command in the repository root with SLURM_CONF set; stdout and stderr together. */
-    private static Result run(int timeoutSeconds, String... command) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(HOME.toFile()).redirectErrorStream(true)
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Map<String, String> env = builder.environment();
-        env.put("SLURM_CONF", SLURM_CONF);
-        java.lang.Process process = builder.start();
-        byte[] bytes = process.getInputStream().readAllBytes();
-        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor();
-        }
-        return new Result(new ArrayList<>(List.of(command)), process.exitValue(),
-            new String(bytes, StandardCharsets.UTF_8));
     }
 }

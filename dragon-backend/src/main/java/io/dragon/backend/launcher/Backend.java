@@ -1,5 +1,6 @@
 package io.dragon.backend.launcher;
 
+import io.dragon.backend.cleanup.NodeCleanup;
 import io.dragon.backend.net.NetworkPrefix;
 import io.dragon.backend.transport.TransportAgent;
 import io.dragon.backend.tree.TreeNode;
@@ -184,15 +185,18 @@ final class Backend {
         }
     }
 
+    /** Waits for Local Services to exit, then removes whatever of the runtime is left on this node. */
     private void stopLocalServices() {
         try {
             localServices.getOutputStream().close();
             if (!localServices.waitFor(EXIT_WAIT_MS, TimeUnit.MILLISECONDS)) {
                 LOG.warn("Local Services did not exit; killing it");
-                localServices.destroyForcibly();
+                localServices.destroyForcibly().waitFor(EXIT_WAIT_MS, TimeUnit.MILLISECONDS);
             }
         } catch (IOException | InterruptedException e) {
             LOG.warn("stopping Local Services: {}", e.toString());
         }
+        // After a crash of Local Services: its processes and segments (after a normal end: nothing).
+        NodeCleanup.remove(params.runtimeId(), LOG::warn);
     }
 }

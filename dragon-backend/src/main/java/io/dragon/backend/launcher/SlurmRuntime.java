@@ -41,6 +41,8 @@ import org.apache.logging.log4j.Logger;
  */
 public final class SlurmRuntime implements RuntimeLink {
     private static final Logger LOG = LogManager.getLogger(SlurmRuntime.class);
+    /** How long the backends get to end their srun step once a node is lost, and srun to end after SIGTERM. */
+    private static final long LOST_NODE_WAIT_MS = 2_000;
 
     /** What the user asked for: these hosts of Slurm job {@code jobId}, a tree fan-out, a network prefix. */
     public record Nodes(String jobId, List<String> hostnames, int fanout, String networkPrefix) {
@@ -54,6 +56,8 @@ public final class SlurmRuntime implements RuntimeLink {
     private TreeNode root;
     private Process srun;
     private volatile boolean halting;
+    /** A node left the tree: its backend cannot end its srun task, nor clean its node. */
+    private volatile boolean nodeLost;
 
     SlurmRuntime(LaunchParameters params, Nodes nodes) {
         this.params = params;
@@ -72,6 +76,7 @@ public final class SlurmRuntime implements RuntimeLink {
 
             @Override
             public void onLost(String what) {
+                nodeLost = true;
                 if (!halting) {
                     inbox.add(new AbnormalTermination(0, "lost " + what + " of the fan-out tree"));
                 }
@@ -142,12 +147,22 @@ public final class SlurmRuntime implements RuntimeLink {
         }
     }
 
-    /** Waits for a reduction from every backend; fails early if srun ends first, naming the nodes that did not. */
+    /**
+     * Waits for a reduction from every backend; fails early if srun ends first or a node is lost, naming the nodes
+     * that did not answer.
+     */
     private Map<Integer, Message> awaitAll(long reduction, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Launcher.BRINGUP_TIMEOUT_MS);
         for (;;) {
             try {
-                return root.awaitReduction(reduction, Duration.ofMillis(200));
+                Map<Integer, Message> answers = root.awaitReduction(reduction, Duration.ofMillis(200));
+                List<String> lost = answers.values().stream().filter(AbnormalTermination.class::isInstance)
+                    .map(m -> ((AbnormalTermination) m).errInfo()).toList();
+                if (!lost.isEmpty()) {
+                    throw new IllegalStateException("not every node could " + what + ": " + String.join("; ",
+                        lost));
+                }
+                return answers;
             } catch (TimeoutException e) {
                 if (!srun.isAlive()) {
                     throw new IllegalStateException("the backends (srun) exited with code " + srun.exitValue()
@@ -202,13 +217,19 @@ public final class SlurmRuntime implements RuntimeLink {
         }
     }
 
-    /** Closing the root ends every backend (each sees its parent go); srun then ends. */
+    /**
+     * Closing the root ends every backend (each sees its parent go); srun then ends. After a node was lost, what
+     * is left of the runtime on it (a hung node's processes, say) is stopped and removed by one more step.
+     */
     @Override
     public void awaitExit() throws InterruptedException {
         root.close();
-        if (!srun.waitFor(Launcher.TEARDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+        if (!srun.waitFor(nodeLost ? LOST_NODE_WAIT_MS : Launcher.TEARDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
             LOG.warn("the backends did not exit; stopping srun");
             stopSrun();
+        }
+        if (nodeLost) {
+            cleanNodes();
         }
     }
 
@@ -230,10 +251,10 @@ public final class SlurmRuntime implements RuntimeLink {
         }
     }
 
-    /** SIGTERM to srun makes Slurm signal every backend; a second stops the step outright. */
+    /** SIGTERM to srun makes Slurm signal every backend; then SIGKILL, and the cleanup step does the rest. */
     private void stopSrun() throws InterruptedException {
         srun.destroy();
-        if (!srun.waitFor(5, TimeUnit.SECONDS)) {
+        if (!srun.waitFor(LOST_NODE_WAIT_MS, TimeUnit.MILLISECONDS)) {
             srun.destroyForcibly();
         }
     }

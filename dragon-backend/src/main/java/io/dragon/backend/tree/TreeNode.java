@@ -4,8 +4,10 @@ import io.dragon.backend.net.NettyTransport;
 import io.dragon.core.messages.MalformedMessageException;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.MessageCodec;
+import io.dragon.core.messages.Messages.AbnormalTermination;
 import io.dragon.core.messages.Messages.TreeContribution;
 import io.dragon.core.messages.Messages.TreeDown;
+import io.dragon.core.messages.Messages.TreeHeartbeat;
 import io.dragon.core.messages.Messages.TreeJoin;
 import io.dragon.core.messages.Messages.TreeParent;
 import io.dragon.core.messages.Messages.TreeReduce;
@@ -22,6 +24,9 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -59,6 +64,11 @@ public final class TreeNode implements AutoCloseable {
     public static final long JOINED = 0;
     private static final Logger LOG = LogManager.getLogger(TreeNode.class);
     private static final AttributeKey<Integer> POSITION = AttributeKey.valueOf("dragon.tree.position");
+    /**
+     * How long a link may stay silent before its peer counts as gone ({@code dragon.heartbeat.timeout.ms}); each
+     * side sends a heartbeat after a fifth of it without sending anything else.
+     */
+    public static final long HEARTBEAT_TIMEOUT_MS = Long.getLong("dragon.heartbeat.timeout.ms", 6_000);
 
     /** What a member hears from the tree. Called on the tree's event-loop thread: hand long work elsewhere. */
     public interface Listener {
@@ -85,6 +95,8 @@ public final class TreeNode implements AutoCloseable {
     private final Map<Integer, Channel> children = new HashMap<>();
     private final Map<Long, List<TreeContribution>> reductions = new HashMap<>();
     private final List<Message> waitingForParent = new ArrayList<>();
+    /** Positions under a child whose link was lost. */
+    private final Set<Integer> lost = new TreeSet<>();
     private Channel parent;
     private volatile boolean closing;
 
@@ -187,7 +199,8 @@ public final class TreeNode implements AutoCloseable {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(new TreeMessageDecoder(trusted), new TreeMessageEncoder(), new Handler());
+                ch.pipeline().addLast(new IdleStateHandler(HEARTBEAT_TIMEOUT_MS, HEARTBEAT_TIMEOUT_MS / 5, 0,
+                    TimeUnit.MILLISECONDS), new TreeMessageDecoder(trusted), new TreeMessageEncoder(), new Handler());
             }
         };
     }
@@ -203,6 +216,9 @@ public final class TreeNode implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Message message) {
             Channel ch = ctx.channel();
+            if (message instanceof TreeHeartbeat) {
+                return; // its arrival was the point
+            }
             if (message instanceof TreeRegister register) {
                 registerWithRoot(ch, register);
             } else if (message instanceof TreeJoin join) {
@@ -227,6 +243,18 @@ public final class TreeNode implements AutoCloseable {
             }
         }
 
+        /** A quiet link gets a heartbeat; a link whose peer has been silent too long is closed as lost. */
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof IdleStateEvent idle && idle.state() == IdleState.WRITER_IDLE) {
+                ctx.writeAndFlush(new TreeHeartbeat(tags.incrementAndGet()));
+            } else if (event instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE) {
+                LOG.error("nothing, not even a heartbeat, from {} for {} ms: its node is gone or hung; dropping the"
+                    + " link", ctx.channel().remoteAddress(), HEARTBEAT_TIMEOUT_MS);
+                ctx.close();
+            }
+        }
+
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             Integer child = ctx.channel().attr(POSITION).get();
@@ -238,7 +266,11 @@ public final class TreeNode implements AutoCloseable {
                 listener.onLost("the parent of tree position " + position);
             } else if (child != null && children.remove(child, ctx.channel())) {
                 LOG.error("lost the link to the backend of node {}", TreeShape.nodeIndex(child));
+                lost.addAll(shape.subtree(child));
                 listener.onLost("the backend of node " + TreeShape.nodeIndex(child) + hostnameOf(child));
+                for (Long pending : List.copyOf(reductions.keySet())) {
+                    collect(pending, List.of());
+                }
             }
         }
 
@@ -325,9 +357,20 @@ public final class TreeNode implements AutoCloseable {
         collect(JOINED, List.of(new TreeContribution(position, MessageCodec.encode(new TreeJoin(0, position, "")))));
     }
 
+    /**
+     * Adds to reduction {@code id}; once the whole subtree has answered, passes it up (or, at the root, completes
+     * it). A lost subtree answers every reduction with an AbnormalTermination per node, so that teardown goes on
+     * without it and bringup fails at once, naming it.
+     */
     private void collect(long id, List<TreeContribution> contributions) {
         List<TreeContribution> all = reductions.computeIfAbsent(id, ignored -> new ArrayList<>());
         all.addAll(contributions);
+        for (int gone : lost) {
+            if (all.stream().noneMatch(c -> c.position() == gone)) {
+                all.add(new TreeContribution(gone, MessageCodec.encode(new AbnormalTermination(0, "the backend of"
+                    + " node " + TreeShape.nodeIndex(gone) + hostnameOf(gone) + " is lost"))));
+            }
+        }
         if (all.size() < shape.subtreeSize(position)) {
             return;
         }

@@ -31,11 +31,19 @@ public record TreeShape(int backends, int fanout) {
 
     /** Backends in the subtree under {@code position}, itself included unless it is the root. */
     public int subtreeSize(int position) {
-        int size = position == 0 ? 0 : 1;
-        for (int child : children(position)) {
-            size += subtreeSize(child);
+        return subtree(position).size();
+    }
+
+    /** The positions of the subtree under {@code position}, itself included unless it is the root. */
+    public List<Integer> subtree(int position) {
+        List<Integer> positions = new ArrayList<>();
+        if (position != 0) {
+            positions.add(position);
         }
-        return size;
+        for (int child : children(position)) {
+            positions.addAll(subtree(child));
+        }
+        return positions;
     }
 
     public static int nodeIndex(int position) {

@@ -8,11 +8,15 @@ public final class InheritedProperties {
     }
 
     /**
-     * Where JNA's native library was unpacked (bin/dragon sets it), which spares each JVM extracting it from the jar
-     * to a temporary file as it starts; as JVM options.
+     * Where JNA's native library was unpacked (bin/dragon sets it), which spares each JVM extracting it from the
+     * jar to a temporary file as it starts, and the runtime's timeouts, so that every node keeps the same ones.
      */
+    private static final List<String> NAMES = List.of("jna.boot.library.path", "dragon.bringup.timeout.ms",
+        "dragon.heartbeat.timeout.ms");
+
+    /** The properties this JVM has, as JVM options. */
     public static List<String> options() {
-        String jnaPath = System.getProperty("jna.boot.library.path");
-        return jnaPath == null ? List.of() : List.of("-Djna.boot.library.path=" + jnaPath);
+        return NAMES.stream().filter(name -> System.getProperty(name) != null)
+            .map(name -> "-D" + name + "=" + System.getProperty(name)).toList();
     }
 }

@@ -64,6 +64,7 @@ import io.dragon.core.messages.Messages.LAChannelsInfo;
 import io.dragon.core.messages.Messages.BENodeUp;
 import io.dragon.core.messages.Messages.BEForward;
 import io.dragon.core.messages.Messages.TreeDown;
+import io.dragon.core.messages.Messages.TreeHeartbeat;
 import io.dragon.core.messages.Messages.TreeJoin;
 import io.dragon.core.messages.Messages.TreeParent;
 import io.dragon.core.messages.Messages.TreeReduce;
@@ -146,7 +147,8 @@ public enum MessageType {
     TREE_UP(84, TreeUp.class),
     TREE_REDUCE(85, TreeReduce.class),
     BE_NODE_UP(86, BENodeUp.class),
-    BE_FORWARD(87, BEForward.class);
+    BE_FORWARD(87, BEForward.class),
+    TREE_HEARTBEAT(88, TreeHeartbeat.class);
 
     private static final Map<Integer, MessageType> BY_CODE = new HashMap<>();
     private static final Map<Class<?>, MessageType> BY_CLASS = new HashMap<>();

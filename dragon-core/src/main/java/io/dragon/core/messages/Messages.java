@@ -294,6 +294,10 @@ public final class Messages {
     public record TreeJoin(long tag, int position, String secret) implements Message {
     }
 
+    /** Sent on a tree link that has been quiet for a while, so that the other end knows this one lives. */
+    public record TreeHeartbeat(long tag) implements Message {
+    }
+
     /** A backend's part of bringup: its node's channels, and where its transport agent listens. */
     public record BENodeUp(long tag, SHChannelsUp channels, String transportAgent) implements Message {
     }

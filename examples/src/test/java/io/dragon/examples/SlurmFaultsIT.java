@@ -1,0 +1,139 @@
+package io.dragon.examples;
+
+import static io.dragon.examples.SlurmCluster.run;
+import static io.dragon.examples.SlurmCluster.start;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dragon.examples.SlurmCluster.Result;
+import io.dragon.examples.SlurmCluster.Running;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Faults of a multi-node runtime on the Slurm test cluster, each done for real while a runtime runs on three nodes
+ * (its head sleeping on node1): a service or a backend killed with SIGKILL, the frontend killed, a node that hangs
+ * (every process of the runtime on it stopped), Ctrl-C, scancel. Each must end in a clear message, an exit code
+ * that is not 0, and nothing of the runtime left on any node (SlurmCluster.assertNothingLeft).
+ */
+class SlurmFaultsIT {
+    /** Detection and teardown of every fault must fit in this, well inside the tests' limits. */
+    private static final int FAULT_SECONDS = 30;
+
+    @BeforeAll
+    static void clusterUp() throws Exception {
+        SlurmCluster.up();
+    }
+
+    @AfterAll
+    static void clusterDown() throws Exception {
+        SlurmCluster.down();
+    }
+
+    @AfterEach
+    void nothingLeft() throws Exception {
+        SlurmCluster.assertNothingLeft();
+    }
+
+    @Test
+    void shouldEndTheRuntimeWhenLocalServicesOfANodeIsKilled() throws Exception {
+        Running dragon = sleepingRuntime();
+        String runtime = dragon.await("runtime (\\w+) up on 3 nodes", 120);
+        kill(runtime, 1, "LocalServicesMain", "KILL");
+        Result result = dragon.finish(FAULT_SECONDS);
+        assertThat(result.code()).as(result.toString()).isEqualTo(125);
+        assertThat(result.output()).containsPattern("node2.*Local Services died");
+    }
+
+    @Test
+    void shouldEndTheRuntimeWhenABackendIsKilled() throws Exception {
+        Running dragon = sleepingRuntime();
+        String runtime = dragon.await("runtime (\\w+) up on 3 nodes", 120);
+        kill(runtime, 2, "BackendMain", "KILL");
+        Result result = dragon.finish(FAULT_SECONDS);
+        assertThat(result.code()).as(result.toString()).isEqualTo(125);
+        assertThat(result.output()).contains("lost the backend of node 2 (node3)");
+    }
+
+    @Test
+    void shouldEndTheRuntimeWhenGlobalServicesIsKilled() throws Exception {
+        Running dragon = sleepingRuntime();
+        String runtime = dragon.await("runtime (\\w+) up on 3 nodes", 120);
+        kill(runtime, 0, "GlobalServicesMain", "KILL");
+        Result result = dragon.finish(FAULT_SECONDS);
+        assertThat(result.code()).as(result.toString()).isEqualTo(125);
+        assertThat(result.output()).contains("Global Services (pid").contains("died");
+    }
+
+    @Test
+    void shouldEndTheRuntimeWhenANodeHangs() throws Exception {
+        Running dragon = start("salloc", "-N3", "env", "DRAGON_JAVA_OPTS=-Ddragon.heartbeat.timeout.ms=3000",
+            "bin/dragon", "/bin/sleep", "120");
+        String runtime = dragon.await("runtime (\\w+) up on 3 nodes", 120);
+        for (ProcessHandle process : SlurmCluster.processesOf(runtime, 2)) {
+            run(10, "kill", "-STOP", Long.toString(process.pid()));
+        }
+        Result result = dragon.finish(FAULT_SECONDS);
+        assertThat(result.code()).as(result.toString()).isEqualTo(125);
+        assertThat(result.output()).contains("lost the backend of node 2 (node3)");
+    }
+
+    @Test
+    void shouldTearEveryNodeDownWhenTheFrontendIsKilled() throws Exception {
+        Running dragon = sleepingRuntime();
+        dragon.await("runtime (\\w+) up on 3 nodes", 120);
+        ProcessHandle frontend = ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("")
+            .contains("io.dragon.cli.DragonCommand") && p.info().commandLine().orElse("").contains("/bin/sleep 120"))
+            .findFirst().orElseThrow();
+        run(10, "kill", "-KILL", Long.toString(frontend.pid()));
+        dragon.finish(FAULT_SECONDS);
+        // every backend sees its parent go and tears its node down: assertNothingLeft checks that it did
+    }
+
+    @Test
+    void shouldTearDownInOrderOnCtrlC() throws Exception {
+        Running dragon = sleepingRuntime();
+        dragon.await("runtime (\\w+) up on 3 nodes", 120);
+        ProcessHandle frontend = ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("")
+            .contains("io.dragon.cli.DragonCommand") && p.info().commandLine().orElse("").contains("/bin/sleep 120"))
+            .findFirst().orElseThrow();
+        run(10, "kill", "-INT", Long.toString(frontend.pid()));
+        Result result = dragon.finish(FAULT_SECONDS);
+        assertThat(result.output()).as(result.toString()).contains("interrupted: tearing the runtime down",
+            "exit code 130");
+    }
+
+    @Test
+    void shouldTearDownWhenTheJobIsCancelled() throws Exception {
+        Path out = Files.createTempFile("dragon-scancel", ".out");
+        Running batch = start("sbatch", "--wait", "-N3", "-o", out.toString(), "--wrap", "bin/dragon /bin/sleep 120");
+        String job = batch.await("Submitted batch job (\\d+)", 30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!Files.readString(out).contains("up on 3 nodes") && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(Files.readString(out)).contains("up on 3 nodes");
+        long start = System.nanoTime();
+        run(10, "scancel", job);
+        Result result = batch.finish(FAULT_SECONDS);
+        Files.deleteIfExists(out);
+        assertThat(result.code()).as(result.toString()).isNotZero();
+        assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)).isLessThan(FAULT_SECONDS);
+    }
+
+    /** dragon on three nodes, its head a sleep of two minutes on node1. */
+    private static Running sleepingRuntime() throws Exception {
+        return start("salloc", "-N3", "bin/dragon", "/bin/sleep", "120");
+    }
+
+    private static void kill(String runtime, int node, String mainClass, String signal) throws Exception {
+        ProcessHandle service = SlurmCluster.service(runtime, node, mainClass).orElseThrow(() ->
+            new AssertionError("no " + mainClass + " of runtime " + runtime + " on node " + node));
+        Result killed = run(10, "kill", "-" + signal, Long.toString(service.pid()));
+        assertThat(killed.code()).as(killed.toString()).isZero();
+    }
+}
