@@ -334,6 +334,66 @@ class DragonCommandIT {
         assertThat(run.stderr()).as(run::toString).contains("dragon: interrupted: tearing the runtime down");
     }
 
+    @Test
+    void shouldFailAndCleanUpWhenLocalServicesIsKilled() throws Exception {
+        DragonRun.Running running = runs.dragon("sh", "-c", "echo sleeping >&2; sleep 30").start();
+        running.awaitStderr(Pattern.compile("(?m)^sleeping$"));
+
+        kill(child(running.pid(), "LocalServicesMain"));
+        DragonRun.Result run = running.await(Duration.ofSeconds(20));
+
+        assertThat(run.exitCode()).as(run::toString).isEqualTo(Launcher.EXIT_RUNTIME_FAILED);
+        assertThat(run.stderr()).as(run::toString).containsPattern("Local Services \\(pid [0-9]+\\) died");
+    }
+
+    @Test
+    void shouldFailAndCleanUpWhenGlobalServicesIsKilled() throws Exception {
+        DragonRun.Running running = runs.dragon("sh", "-c", "echo sleeping >&2; sleep 30").start();
+        running.awaitStderr(Pattern.compile("(?m)^sleeping$"));
+
+        kill(child(child(running.pid(), "LocalServicesMain"), "GlobalServicesMain"));
+        DragonRun.Result run = running.await(Duration.ofSeconds(20));
+
+        assertThat(run.exitCode()).as(run::toString).isEqualTo(Launcher.EXIT_RUNTIME_FAILED);
+        assertThat(run.stderr()).as(run::toString).containsPattern("Global Services \\(pid [0-9]+\\) died");
+    }
+
+    @Test
+    void shouldTearTheNodeDownWhenTheLauncherIsKilled() throws Exception {
+        DragonRun.Running running = runs.dragon("sh", "-c", "echo sleeping >&2; sleep 30").start();
+        running.awaitStderr(Pattern.compile("(?m)^sleeping$"));
+
+        kill(running.pid());
+        running.await(Duration.ofSeconds(20));
+        // Local Services sees its parent go and tears the node down; runs.assertNothingLeft() checks that it did
+    }
+
+    @Test
+    void shouldExitWithTheSignalOfAKilledHead() throws Exception {
+        DragonRun.Running running = runs.dragon("sh", "-c", "echo sleeping >&2; sleep 30").start();
+        running.awaitStderr(Pattern.compile("(?m)^sleeping$"));
+
+        long head = ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("")
+            .endsWith("sh -c echo sleeping >&2; sleep 30") && p.parent().map(parent -> parent.info().commandLine()
+            .orElse("").contains("LocalServicesMain")).orElse(false)).findFirst().orElseThrow().pid();
+        kill(head);
+        DragonRun.Result run = running.await(Duration.ofSeconds(20));
+
+        assertThat(run.exitCode()).as(run::toString).isEqualTo(128 + Signals.SIGKILL);
+        assertThat(run.stderr()).as(run::toString).contains("the head process was killed by signal 9");
+    }
+
+    /** The child of {@code parent} whose command line names {@code mainClass}. */
+    private static long child(long parent, String mainClass) {
+        return ProcessHandle.of(parent).orElseThrow().children().filter(p -> p.info().commandLine().orElse("")
+            .contains(mainClass)).findFirst().orElseThrow(() -> new AssertionError("no " + mainClass + " under "
+                + parent)).pid();
+    }
+
+    private static void kill(long pid) {
+        assertThat(Signals.kill(pid, Signals.SIGKILL)).as("kill -9 " + pid).isTrue();
+    }
+
     private static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));

@@ -150,6 +150,11 @@ public final class Launcher {
                 headCreated(created);
             } else if (message instanceof GSHeadExit exit) {
                 exitCode = exitCode == null ? exit.exitCode() : exitCode;
+                if (exit.exitCode() > 128 && exit.exitCode() < 160) {
+                    // what Java reports for a process a signal ended (a program may exit with such a code too)
+                    Console.problem("the head process was killed by signal " + (exit.exitCode() - 128) + " (exit"
+                        + " code " + exit.exitCode() + ")");
+                }
                 beginTeardown();
             } else if (message instanceof GSHalted) {
                 runtime.toLocalServices(-1, new SHTeardown(nextTag()));

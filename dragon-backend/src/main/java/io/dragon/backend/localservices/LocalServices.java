@@ -103,6 +103,8 @@ public final class LocalServices {
     /** Parameters of the node's managed processes: the launch parameters plus the infrastructure descriptors. */
     private LaunchParameters processParams;
     private volatile boolean tearingDown;
+    /** Our parent, the launcher or the node's backend, has died: nobody reads the launcher channel any more. */
+    private volatile boolean launcherGone;
 
     LocalServices(LaunchParameters params, InputStream launcherPipe, OutputStream pipe, Process globalServices) {
         this.params = params;
@@ -118,6 +120,7 @@ public final class LocalServices {
         try {
             bringup();
             ParentWatch.start("launcher", () -> {
+                launcherGone = true;
                 if (!tearingDown) {
                     LOG.error("the launcher (our parent) is gone; tearing down this node");
                     tearingDown = true;
@@ -372,7 +375,7 @@ public final class LocalServices {
         tearingDown = true;
         try {
             stopProcesses();
-            if (launcher != null) {
+            if (launcher != null && !launcherGone) {
                 launcher.send(new SHHaltBE(tags.incrementAndGet()), 1, TimeUnit.SECONDS);
                 awaitDrained(launcher.channel());
             }
