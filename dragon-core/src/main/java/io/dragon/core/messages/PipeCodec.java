@@ -38,8 +38,11 @@ public final class PipeCodec {
             throw new MalformedMessageException("pipe frame claims " + (length & 0xFFFF_FFFFL) + " bytes, more than"
                 + " the limit of " + MessageCodec.MAX_MESSAGE_BYTES + ": the stream is not a Dragon message stream");
         }
-        byte[] body = new byte[length];
-        in.readFully(body);
+        // Read in chunks, so that a forged length costs no more memory than the bytes that actually come.
+        byte[] body = in.readNBytes(length);
+        if (body.length < length) {
+            throw new EOFException("the pipe ended inside a frame of " + length + " bytes, after " + body.length);
+        }
         return MessageCodec.decode(body);
     }
 }

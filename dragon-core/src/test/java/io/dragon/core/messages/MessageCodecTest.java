@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dragon.core.messages.Messages.GSProcessCreate;
 import io.dragon.core.messages.Messages.GSProcessListResponse;
+import io.dragon.core.messages.Messages.LAChannelsInfo;
 import io.dragon.core.messages.Messages.ProcessInfo;
 import io.dragon.core.messages.Messages.ProcessSpec;
 import io.dragon.core.messages.Messages.ProcessState;
+import io.dragon.core.messages.Messages.SHChannelsUp;
 import io.dragon.core.messages.Messages.SHFwdOutput;
 import io.dragon.core.messages.Messages.SHIsUp;
 import java.util.List;
@@ -82,14 +84,26 @@ class MessageCodecTest {
         }
     }
 
+    /** 100,000 inputs: mutations of messages of several shapes, and random bytes. */
     @Test
-    void shouldSurviveRandomMutationsWithOnlyMalformedMessageErrors() {
+    void shouldSurviveRandomAndMutatedInputWithOnlyMalformedMessageErrors() {
         Random random = new Random(42);
-        byte[] original = MessageCodec.encode(new GSProcessCreate(7, 1, 2, SPEC));
-        for (int i = 0; i < 20_000; i++) {
-            byte[] bytes = original.clone();
-            for (int flips = 1 + random.nextInt(4); flips > 0; flips--) {
-                bytes[random.nextInt(bytes.length)] = (byte) random.nextInt(256);
+        List<byte[]> originals = List.of(MessageCodec.encode(new GSProcessCreate(7, 1, 2, SPEC)),
+            MessageCodec.encode(new SHChannelsUp(1, "node1", 0, new byte[40], null, new byte[40], new byte[30],
+                new byte[30], new byte[40])),
+            MessageCodec.encode(new LAChannelsInfo(2, List.of(new SHChannelsUp(1, "node1", 0, new byte[4], null,
+                new byte[4], new byte[3], new byte[3], new byte[4])), List.of("10.0.0.1:4000"))),
+            MessageCodec.encode(new SHFwdOutput(3, 1L << 32, 1, new byte[100], 42, "node2")));
+        for (int i = 0; i < 100_000; i++) {
+            byte[] bytes;
+            if (random.nextInt(5) == 0) {
+                bytes = new byte[random.nextInt(64)];
+                random.nextBytes(bytes);
+            } else {
+                bytes = originals.get(random.nextInt(originals.size())).clone();
+                for (int flips = 1 + random.nextInt(4); flips > 0; flips--) {
+                    bytes[random.nextInt(bytes.length)] = (byte) random.nextInt(256);
+                }
             }
             try {
                 MessageCodec.decode(bytes);
