@@ -7,10 +7,13 @@ import io.dragon.examples.SlurmCluster.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * dragon on a real Slurm cluster of three network-namespace nodes on this host (slurm/cluster-up.sh): a runtime on
@@ -55,6 +58,23 @@ class SlurmClusterIT {
             + " examples/target/examples-echo.jar");
         assertThat(echoed.code()).as(echoed.toString()).isZero();
         assertThat(echoed.output()).contains("1: one\n2: two\n", "read 2 lines");
+    }
+
+    /** The job's secret (64 hex digits) reaches the backends in their environment only: not argv, not logs. */
+    @Test
+    void shouldKeepTheJobsSecretOutOfCommandLinesAndLogs(@TempDir Path logs) throws Exception {
+        Pattern secret = Pattern.compile("\\b[0-9a-f]{64}\\b");
+        SlurmCluster.Running dragon = SlurmCluster.start("salloc", "-N3", "bin/dragon", "--log-dir", logs.toString(),
+            "/bin/sleep", "3");
+        dragon.await("up on 3 nodes", 120);
+        Result ps = run(10, "ps", "-eo", "args");
+        assertThat(ps.output()).contains("BackendMain").doesNotContainPattern(secret);
+        assertThat(dragon.finish(60).code()).isZero();
+        try (Stream<Path> files = Files.list(logs)) {
+            for (Path log : files.toList()) {
+                assertThat(Files.readString(log)).as(log.toString()).doesNotContainPattern(secret);
+            }
+        }
     }
 
     @Test
