@@ -37,6 +37,7 @@
 #                                  (io.dragon.bench.OffNode), round-trip time, vs a plain TCP ping-pong between the
 #                                  same two nodes (io.dragon.bench.TcpPeer, Java blocking sockets, TCP_NODELAY)
 #   offnode_bw_vs_tcp              the same with 1 MiB messages one way, MiB/s (sends return once deposited)
+#   offnode_rtt_tls_vs_plain       offnode_rtt with every link between the nodes in TLS (dragon --tls) vs without
 #   bringup_3_vs_srun, bringup_8_vs_srun
 #                                  wall time of `bin/dragon -N 3 (8) hello-world.jar` inside an allocation of 8
 #                                  nodes vs `srun -N 3 (8) hostname` on the same nodes, BENCH_MULTI_RUNS (5) runs
@@ -70,11 +71,12 @@ TIMEOUT=${BENCH_TIMEOUT:-120}
 JAVA=${BENCH_JAVA:-java}
 ALL=(channel_rtt_vs_agrona channel_throughput_vs_agrona channel_rtt_blocking_us channel_bw_1mib_vs_memcpy
   bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp pool_task_rate_vs_python_mp
-  pool_map_vs_python_mp process_start_rate offnode_rtt_vs_tcp offnode_bw_vs_tcp bringup_3_vs_srun bringup_8_vs_srun)
+  pool_map_vs_python_mp process_start_rate offnode_rtt_vs_tcp offnode_bw_vs_tcp offnode_rtt_tls_vs_plain
+  bringup_3_vs_srun bringup_8_vs_srun)
 # Benchmarks that run the runtime itself (bin/dragon), which needs dragon-cli built.
 RUNTIME_BENCHMARKS=" bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp
   pool_task_rate_vs_python_mp pool_map_vs_python_mp process_start_rate offnode_rtt_vs_tcp offnode_bw_vs_tcp
-  bringup_3_vs_srun bringup_8_vs_srun "
+  offnode_rtt_tls_vs_plain bringup_3_vs_srun bringup_8_vs_srun "
 MULTI_RUNS=${BENCH_MULTI_RUNS:-5}
 CLUSTER_NODES=8
 CLUSTER_STARTED=0
@@ -466,15 +468,23 @@ cluster() {
   . "$ROOT/slurm/cluster-env.sh"
 }
 
+# offnode_dragon TAG WHAT [DRAGON OPTIONS...]: OffNode WHAT under a runtime on node1 and node2; sets LINE (its
+# result line) and OURS (the value).
+offnode_dragon() {
+  local tag=$1 what=$2
+  shift 2
+  cluster
+  LINE=$(timeout -k 10 "$TIMEOUT" salloc -Q -N2 -w node1,node2 "$DRAGON" "$@" --log-dir "$WORK/logs/$tag" \
+    -cp "$JAR:$ROOT/bench/target/lib/*" io.dragon.bench.OffNode "$what" blocks="$API_BLOCKS" </dev/null \
+    2>"$WORK/$tag.err" | grep '^result ') || { cat "$WORK/$tag.err" >&2; return 1; }
+  OURS=$(awk '{ print $3 }' <<<"$LINE")
+}
+
 # offnode_pair WHAT: OffNode WHAT under a runtime on node1 and node2, then TcpPeer WHAT between the same nodes;
 # sets OURS and PEER.
 offnode_pair() {
   local what=$1 cp="$JAR:$ROOT/bench/target/lib/*" port=$((20000 + RANDOM % 20000))
-  cluster
-  LINE=$(timeout -k 10 "$TIMEOUT" salloc -Q -N2 -w node1,node2 "$DRAGON" --log-dir "$WORK/logs/offnode_$what" \
-    -cp "$cp" io.dragon.bench.OffNode "$what" blocks="$API_BLOCKS" </dev/null 2>"$WORK/offnode_$what.err" \
-    | grep '^result ') || { cat "$WORK/offnode_$what.err" >&2; return 1; }
-  OURS=$(awk '{ print $3 }' <<<"$LINE")
+  offnode_dragon "offnode_$what" "$what"
   echo "$LINE"
   LINE=$(timeout -k 10 "$TIMEOUT" salloc -Q -N2 -w node1,node2 bash -c "srun -Q -N1 -w node2 $JAVA -cp '$cp' \
     io.dragon.bench.TcpPeer server $port & srun -Q -N1 -w node1 $JAVA -cp '$cp' io.dragon.bench.TcpPeer $what \
@@ -492,6 +502,16 @@ bench_offnode_rtt_vs_tcp() {
 bench_offnode_bw_vs_tcp() {
   offnode_pair bw
   echo "ratio offnode_bw_vs_tcp $(ratio "$OURS" "$PEER")"
+}
+
+bench_offnode_rtt_tls_vs_plain() {
+  local plain
+  offnode_dragon offnode_rtt_plain rtt
+  plain=$OURS
+  offnode_dragon offnode_rtt_tls rtt --tls
+  echo "result offnode_rtt_tls_us $(fmt 3 "$OURS") us"
+  echo "result offnode_rtt_plain_us $(fmt 3 "$plain") us"
+  echo "ratio offnode_rtt_tls_vs_plain $(ratio "$OURS" "$plain")"
 }
 
 # bringup_vs_srun N: bin/dragon -N N on the one-line program vs srun -N N hostname, alternating, inside one
@@ -541,6 +561,7 @@ describe() {
     bringup_vs_java) echo "$BRINGUP_RUNS runs of each" ;;
     process_launch_vs_processbuilder)
       echo "one runtime, $LAUNCH_BLOCKS blocks of $LAUNCH_COUNT launches each way after $LAUNCH_WARMUP" ;;
+    offnode_rtt_tls_vs_plain) echo "two runtimes on 2 nodes, with and without TLS, $API_BLOCKS blocks each" ;;
     offnode_*) echo "a runtime on 2 nodes and one TCP pair, $API_BLOCKS blocks each" ;;
     bringup_*_vs_srun) echo "$MULTI_RUNS runs of each" ;;
     *_python_mp | process_start_rate)

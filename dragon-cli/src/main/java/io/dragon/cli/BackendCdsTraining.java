@@ -2,6 +2,7 @@ package io.dragon.cli;
 
 import io.dragon.backend.ClassDataSharing;
 import io.dragon.backend.ServiceLogging;
+import io.dragon.backend.net.LinkSecurity;
 import io.dragon.backend.transport.TransportAgent;
 import io.dragon.backend.tree.TreeNode;
 import io.dragon.backend.tree.TreeShape;
@@ -26,17 +27,17 @@ public final class BackendCdsTraining {
 
     public static void main(String[] args) throws Exception {
         ServiceLogging.configureService(args[0], "backend-training", "INFO");
-        String secret = "training";
+        LinkSecurity security = LinkSecurity.plain("training");
         TreeShape shape = new TreeShape(1, 32);
         Pool pool = Pool.create(RuntimeIds.next(), Facts.INFRA_POOL_MUID, 1 << 20);
-        try (TreeNode root = TreeNode.root(shape, secret, "127.0.0.1", new TreeNode.Listener() { });
-             TreeNode backend = TreeNode.backend(shape, 1, secret, new InetSocketAddress("127.0.0.1",
+        try (TreeNode root = TreeNode.root(shape, security, "127.0.0.1", new TreeNode.Listener() { });
+             TreeNode backend = TreeNode.backend(shape, 1, security, new InetSocketAddress("127.0.0.1",
                  root.address().getPort()), "127.0.0.1", "training", new TreeNode.Listener() { })) {
             root.awaitReduction(TreeNode.JOINED, Duration.ofSeconds(30));
             backend.contribute(1, new GSIsUp(1));
             root.awaitReduction(1, Duration.ofSeconds(30));
             Channel gateway = Channel.create(pool, Facts.GATEWAY_CUID, 4, 1024);
-            try (TransportAgent agent = TransportAgent.start(secret, "127.0.0.1", gateway.serialize())) {
+            try (TransportAgent agent = TransportAgent.start(security, "127.0.0.1", gateway.serialize())) {
                 agent.connect(Map.of());
             }
         } finally {

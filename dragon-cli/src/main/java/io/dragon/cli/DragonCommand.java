@@ -68,6 +68,10 @@ public final class DragonCommand implements Callable<Integer> {
         + " tree that links the launcher to the nodes (default ${DEFAULT-VALUE}).")
     int fanout;
 
+    @Option(names = "--tls", description = "Multi-node: mutual TLS, with a certificate made for this run, on every"
+        + " link between the nodes (they always need the run's secret).")
+    boolean tls;
+
     @Option(names = "--pool-size", paramLabel = "SIZE", converter = ByteSizeConverter.class,
         description = "Size of each node's default memory pool (default 1G).")
     Long poolSize;
@@ -123,7 +127,7 @@ public final class DragonCommand implements Callable<Integer> {
         try {
             return new SlurmRuntime.Nodes(allocation.jobId(), allocation.first(nodes != null ? nodes
                 : allocation.hostnames().size()), fanout, networkPrefix != null ? networkPrefix
-                : System.getenv(NetworkPrefix.VARIABLE));
+                : System.getenv(NetworkPrefix.VARIABLE), tls);
         } catch (IllegalArgumentException e) {
             throw new Refusal(usage(e.getMessage()));
         }

@@ -47,6 +47,15 @@ class SlurmClusterIT {
     }
 
     @Test
+    void shouldRunEveryLinkBetweenTheNodesOverTlsWhenAsked(@TempDir Path logs) throws Exception {
+        Result hello = run(120, "salloc", "-N3", "bin/dragon", "--tls", "--log-dir", logs.toString(),
+            "examples/target/examples-hello.jar", "3");
+        assertThat(hello.code()).as(hello.toString()).isZero();
+        assertThat(hello.output()).contains("on node1)", "on node2)", "on node3)", "all 3 workers done");
+        assertThat(Files.readString(logs.resolve("backend-node2.log"))).contains("(TLS)");
+    }
+
+    @Test
     void shouldLabelOutputWithTheHostOfEachProcessAndFeedStdinToTheHead() throws Exception {
         Result labelled = run(120, "salloc", "-N3", "bin/dragon", "--label-output",
             "examples/target/examples-hello.jar", "3");

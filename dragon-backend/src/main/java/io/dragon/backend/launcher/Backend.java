@@ -1,6 +1,7 @@
 package io.dragon.backend.launcher;
 
 import io.dragon.backend.cleanup.NodeCleanup;
+import io.dragon.backend.net.LinkSecurity;
 import io.dragon.backend.net.NetworkPrefix;
 import io.dragon.backend.transport.TransportAgent;
 import io.dragon.backend.tree.TreeNode;
@@ -42,7 +43,6 @@ final class Backend {
     /** Reduction of every node's SHHaltBE. */
     static final long HALTED = 2;
     static final String ROOT_VARIABLE = "DRAGON_TREE_ROOT";
-    static final String SECRET_VARIABLE = "DRAGON_TREE_SECRET";
     static final String FANOUT_VARIABLE = "DRAGON_TREE_FANOUT";
 
     private static final Logger LOG = LogManager.getLogger(Backend.class);
@@ -53,12 +53,14 @@ final class Backend {
     private final Map<String, String> env;
     private final String hostname = HostId.hostname();
     private final BlockingQueue<Message> fromFrontend = new LinkedBlockingQueue<>();
+    private final LinkSecurity security;
     private volatile boolean halted;
 
     Backend(LaunchParameters params, Process localServices, Map<String, String> env) {
         this.params = params;
         this.localServices = localServices;
         this.env = env;
+        this.security = LinkSecurity.fromEnvironment(env);
     }
 
     int run() {
@@ -70,7 +72,7 @@ final class Backend {
             BringupPipe pipe = new BringupPipe(localServices.getInputStream(), "Local Services on " + hostname);
             pipe.expect(SHIsUp.class, Launcher.BRINGUP_TIMEOUT_MS);
             SHChannelsUp channels = pipe.expect(SHChannelsUp.class, Launcher.BRINGUP_TIMEOUT_MS);
-            agent = TransportAgent.start(env.get(SECRET_VARIABLE), here, channels.gwChannel());
+            agent = TransportAgent.start(security, here, channels.gwChannel());
             tree.contribute(NODES_UP, new BENodeUp(0, channels, here + ":" + agent.address().getPort()));
             LAChannelsInfo nodes = awaitChannelsInfo();
             agent.connect(agents(nodes));
@@ -99,11 +101,11 @@ final class Backend {
 
     private TreeNode joinTree(String here) throws InterruptedException {
         String[] root = env.getOrDefault(ROOT_VARIABLE, "").split(":");
-        if (root.length != 2 || env.get(SECRET_VARIABLE) == null) {
-            throw new IllegalStateException(ROOT_VARIABLE + " and " + SECRET_VARIABLE + " must be set by the launcher");
+        if (root.length != 2) {
+            throw new IllegalStateException(ROOT_VARIABLE + " must be set by the launcher");
         }
         TreeShape shape = new TreeShape(params.nodeCount(), Integer.parseInt(env.getOrDefault(FANOUT_VARIABLE, "32")));
-        return TreeNode.backend(shape, TreeShape.position(params.nodeIndex()), env.get(SECRET_VARIABLE),
+        return TreeNode.backend(shape, TreeShape.position(params.nodeIndex()), security,
             new InetSocketAddress(root[0], Integer.parseInt(root[1])), here, hostname, new TreeNode.Listener() {
                 @Override
                 public void onDown(Message message) {

@@ -2,6 +2,7 @@ package io.dragon.backend.launcher;
 
 import io.dragon.backend.JavaCommand;
 import io.dragon.backend.cleanup.NodeCleanup;
+import io.dragon.backend.net.LinkSecurity;
 import io.dragon.backend.net.NetworkPrefix;
 import io.dragon.backend.tree.TreeNode;
 import io.dragon.backend.tree.TreeShape;
@@ -18,10 +19,8 @@ import io.dragon.core.messages.Messages.SHTeardown;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -44,15 +43,18 @@ public final class SlurmRuntime implements RuntimeLink {
     /** How long the backends get to end their srun step once a node is lost, and srun to end after SIGTERM. */
     private static final long LOST_NODE_WAIT_MS = 2_000;
 
-    /** What the user asked for: these hosts of Slurm job {@code jobId}, a tree fan-out, a network prefix. */
-    public record Nodes(String jobId, List<String> hostnames, int fanout, String networkPrefix) {
+    /**
+     * What the user asked for: these hosts of Slurm job {@code jobId}, a tree fan-out, a network prefix, TLS on
+     * every link or not.
+     */
+    public record Nodes(String jobId, List<String> hostnames, int fanout, String networkPrefix, boolean tls) {
     }
 
     private final LaunchParameters params;
     private final Nodes nodes;
     private final AtomicLong tags = new AtomicLong();
     private final BlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
-    private final String secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(32));
+    private LinkSecurity security;
     private TreeNode root;
     private Process srun;
     private volatile boolean halting;
@@ -68,7 +70,8 @@ public final class SlurmRuntime implements RuntimeLink {
     public String bringup() throws Exception {
         String here = NetworkPrefix.address(nodes.networkPrefix());
         TreeShape shape = new TreeShape(nodes.hostnames().size(), nodes.fanout());
-        root = TreeNode.root(shape, secret, here, new TreeNode.Listener() {
+        security = LinkSecurity.create(nodes.tls());
+        root = TreeNode.root(shape, security, here, new TreeNode.Listener() {
             @Override
             public void onUp(int position, Message message) {
                 inbox.add(message);
@@ -113,7 +116,7 @@ public final class SlurmRuntime implements RuntimeLink {
                 new File("/dev/null")));
         builder.environment().putAll(params.toEnvironment());
         builder.environment().put(Backend.ROOT_VARIABLE, rootAddress);
-        builder.environment().put(Backend.SECRET_VARIABLE, secret);
+        builder.environment().putAll(security.environment());
         builder.environment().put(Backend.FANOUT_VARIABLE, Integer.toString(nodes.fanout()));
         if (nodes.networkPrefix() != null) {
             builder.environment().put(NetworkPrefix.VARIABLE, nodes.networkPrefix());

@@ -3,6 +3,7 @@ package io.dragon.backend.transport;
 import static io.dragon.core.channels.GatewayLayout.FAILED;
 import static io.dragon.core.channels.GatewayLayout.HOST_OFFSET;
 
+import io.dragon.backend.net.LinkSecurity;
 import io.dragon.backend.net.NettyTransport;
 import io.dragon.core.channels.ChannelDescriptor;
 import io.dragon.core.channels.ChannelDestroyedException;
@@ -35,6 +36,7 @@ import org.apache.logging.log4j.Logger;
 public final class TransportAgent implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(TransportAgent.class);
 
+    private final LinkSecurity security;
     private final byte[] secret;
     private final LocalChannel gateway;
     private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(2, NettyTransport.ioHandlers());
@@ -46,8 +48,10 @@ public final class TransportAgent implements AutoCloseable {
     private final Thread reader;
     private volatile boolean closing;
 
-    private TransportAgent(String secret, String bindHost, LocalChannel gateway) throws InterruptedException {
-        this.secret = TransportHandler.secretBytes(secret);
+    private TransportAgent(LinkSecurity security, String bindHost, LocalChannel gateway)
+        throws InterruptedException {
+        this.security = security;
+        this.secret = security.secret();
         this.gateway = gateway;
         this.server = new ServerBootstrap().group(loop).channel(NettyTransport.serverChannel())
             .childOption(ChannelOption.TCP_NODELAY, true).childHandler(pipeline(false))
@@ -60,11 +64,11 @@ public final class TransportAgent implements AutoCloseable {
      * Starts the agent of this node: it listens on {@code bindHost} (port chosen by the system) and reads the
      * gateway channel with this descriptor once it knows its peers.
      */
-    public static TransportAgent start(String secret, String bindHost, byte[] gatewayChannel)
+    public static TransportAgent start(LinkSecurity security, String bindHost, byte[] gatewayChannel)
         throws InterruptedException {
-        TransportAgent agent = new TransportAgent(secret, bindHost,
+        TransportAgent agent = new TransportAgent(security, bindHost,
             LocalChannel.attach(ChannelDescriptor.deserialize(gatewayChannel)));
-        LOG.info("transport agent listening on {}", agent.address());
+        LOG.info("transport agent listening on {}{}", agent.address(), security.tls() ? " (TLS)" : "");
         return agent;
     }
 
@@ -90,6 +94,7 @@ public final class TransportAgent implements AutoCloseable {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
+                security.secure(ch, !trusted);
                 ch.pipeline().addLast(new TransportFrameDecoder(trusted),
                     new TransportHandler(trusted, secret, operations, replies));
             }

@@ -3,7 +3,6 @@ package io.dragon.backend.transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -65,9 +64,5 @@ final class TransportHandler extends SimpleChannelInboundHandler<ByteBuf> {
         byte[] bytes = new byte[frame.readableBytes()];
         frame.readBytes(bytes);
         return bytes;
-    }
-
-    static byte[] secretBytes(String secret) {
-        return secret.getBytes(StandardCharsets.UTF_8);
     }
 }

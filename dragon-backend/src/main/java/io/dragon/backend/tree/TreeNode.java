@@ -1,5 +1,6 @@
 package io.dragon.backend.tree;
 
+import io.dragon.backend.net.LinkSecurity;
 import io.dragon.backend.net.NettyTransport;
 import io.dragon.core.messages.MalformedMessageException;
 import io.dragon.core.messages.Message;
@@ -87,6 +88,7 @@ public final class TreeNode implements AutoCloseable {
 
     private final TreeShape shape;
     private final int position;
+    private final LinkSecurity security;
     private final byte[] secret;
     private final Listener listener;
     private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NettyTransport.ioHandlers());
@@ -105,11 +107,12 @@ public final class TreeNode implements AutoCloseable {
     private final Map<Integer, TreeRegister> registered = new LinkedHashMap<>();
     private final Map<Integer, Channel> awaitingParentAddress = new HashMap<>();
 
-    private TreeNode(TreeShape shape, int position, String secret, String bindHost, Listener listener)
+    private TreeNode(TreeShape shape, int position, LinkSecurity security, String bindHost, Listener listener)
         throws InterruptedException {
         this.shape = shape;
         this.position = position;
-        this.secret = secret.getBytes(StandardCharsets.UTF_8);
+        this.security = security;
+        this.secret = security.secret();
         this.listener = listener;
         ServerBootstrap bootstrap = new ServerBootstrap().group(loop).channel(NettyTransport.serverChannel())
             .childOption(ChannelOption.TCP_NODELAY, true).childHandler(pipeline(false));
@@ -117,9 +120,9 @@ public final class TreeNode implements AutoCloseable {
     }
 
     /** The root, in the frontend: it listens on {@code bindHost} (port chosen by the system) for its backends. */
-    public static TreeNode root(TreeShape shape, String secret, String bindHost, Listener listener)
+    public static TreeNode root(TreeShape shape, LinkSecurity security, String bindHost, Listener listener)
         throws InterruptedException {
-        TreeNode root = new TreeNode(shape, 0, secret, bindHost, listener);
+        TreeNode root = new TreeNode(shape, 0, security, bindHost, listener);
         LOG.info("tree root listening on {} for {} backends (fan-out {})", root.address(), shape.backends(),
             shape.fanout());
         return root;
@@ -129,15 +132,15 @@ public final class TreeNode implements AutoCloseable {
      * A backend: it listens on {@code bindHost} for its children, registers with the root at {@code rootAddress}
      * and links to its parent; {@code hostname} names its node in messages.
      */
-    public static TreeNode backend(TreeShape shape, int position, String secret, InetSocketAddress rootAddress,
+    public static TreeNode backend(TreeShape shape, int position, LinkSecurity security, InetSocketAddress rootAddress,
                                    String bindHost, String hostname, Listener listener) throws InterruptedException {
         if (position < 1 || position > shape.backends()) {
             throw new IllegalArgumentException("backend position " + position + " is outside 1.." + shape.backends());
         }
-        TreeNode node = new TreeNode(shape, position, secret, bindHost, listener);
+        TreeNode node = new TreeNode(shape, position, security, bindHost, listener);
         InetSocketAddress own = node.address();
         node.connect(rootAddress, new TreeRegister(node.tags.incrementAndGet(), position, hostname,
-            own.getAddress().getHostAddress(), own.getPort(), secret));
+            own.getAddress().getHostAddress(), own.getPort(), new String(node.secret, StandardCharsets.UTF_8)));
         return node;
     }
 
@@ -199,6 +202,7 @@ public final class TreeNode implements AutoCloseable {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
+                security.secure(ch, !trusted);
                 ch.pipeline().addLast(new IdleStateHandler(HEARTBEAT_TIMEOUT_MS, HEARTBEAT_TIMEOUT_MS / 5, 0,
                     TimeUnit.MILLISECONDS), new TreeMessageDecoder(trusted), new TreeMessageEncoder(), new Handler());
             }

@@ -2,6 +2,7 @@ package io.dragon.backend.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dragon.backend.net.LinkSecurity;
 import io.dragon.core.channels.Channel;
 import io.dragon.core.infrastructure.Facts;
 import io.dragon.core.infrastructure.RuntimeIds;
@@ -26,7 +27,7 @@ class TransportAgentTest {
     @BeforeEach
     void setUp() throws Exception {
         pool = Pool.create(RuntimeIds.next(), Facts.INFRA_POOL_MUID, 1 << 20);
-        agent = TransportAgent.start(SECRET, "127.0.0.1", Channel.create(pool, Facts.GATEWAY_CUID, 4, 1024)
+        agent = TransportAgent.start(LinkSecurity.plain(SECRET), "127.0.0.1", Channel.create(pool, Facts.GATEWAY_CUID, 4, 1024)
             .serialize());
         agent.connect(Map.of());
     }

@@ -3,6 +3,7 @@ package io.dragon.backend.tree;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dragon.backend.net.LinkSecurity;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.Messages.GSHeadExit;
 import io.dragon.core.messages.Messages.SHIsUp;
@@ -11,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -31,6 +33,35 @@ class TreeNodeTest {
     @AfterEach
     void closeAll() {
         nodes.forEach(TreeNode::close);
+    }
+
+    @Test
+    void shouldJoinBroadcastAndReduceOverMutualTlsWithTheJobsCertificate() throws Exception {
+        LinkSecurity tls = LinkSecurity.create(true);
+        TreeShape shape = new TreeShape(4, 2);
+        TreeNode root = root(shape, tls);
+        for (int position = 1; position <= 4; position++) {
+            backend(shape, position, LinkSecurity.fromEnvironment(tls.environment()), root.address());
+        }
+        assertThat(root.awaitReduction(TreeNode.JOINED, WAIT)).hasSize(4);
+        root.broadcast(new GSHeadExit(1, 99, 3));
+        assertThat(take(4)).allMatch(event -> event.endsWith("down GSHeadExit"));
+    }
+
+    @Test
+    void shouldKeepOutABackendWithAnotherJobsCertificate() throws Exception {
+        LinkSecurity tls = LinkSecurity.create(true);
+        Map<String, String> stranger = new HashMap<>(LinkSecurity.create(true).environment());
+        stranger.putAll(Map.of("DRAGON_TREE_SECRET", tls.environment().get("DRAGON_TREE_SECRET")));
+        TreeShape shape = new TreeShape(1, 2);
+        TreeNode root = root(shape, tls);
+        try {
+            backend(shape, 1, LinkSecurity.fromEnvironment(stranger), root.address());
+        } catch (RuntimeException refusedAtOnce) {
+            // the handshake may fail before the registration is even sent
+        }
+        assertThatThrownBy(() -> root.awaitReduction(TreeNode.JOINED, Duration.ofSeconds(2)))
+            .isInstanceOf(TimeoutException.class).hasMessageContaining("no answer from node 0 (never connected)");
     }
 
     @Test
@@ -97,7 +128,11 @@ class TreeNodeTest {
     }
 
     private TreeNode root(TreeShape shape) throws InterruptedException {
-        TreeNode root = TreeNode.root(shape, SECRET, "127.0.0.1", new TreeNode.Listener() {
+        return root(shape, LinkSecurity.plain(SECRET));
+    }
+
+    private TreeNode root(TreeShape shape, LinkSecurity security) throws InterruptedException {
+        TreeNode root = TreeNode.root(shape, security, "127.0.0.1", new TreeNode.Listener() {
             @Override
             public void onUp(int position, Message message) {
                 events.add("root up from " + position + " " + message.type());
@@ -114,7 +149,12 @@ class TreeNodeTest {
 
     private TreeNode backend(TreeShape shape, int position, String secret, InetSocketAddress root)
         throws InterruptedException {
-        TreeNode node = TreeNode.backend(shape, position, secret, root, "127.0.0.1", "h" + position,
+        return backend(shape, position, LinkSecurity.plain(secret), root);
+    }
+
+    private TreeNode backend(TreeShape shape, int position, LinkSecurity security, InetSocketAddress root)
+        throws InterruptedException {
+        TreeNode node = TreeNode.backend(shape, position, security, root, "127.0.0.1", "h" + position,
             new TreeNode.Listener() {
                 @Override
                 public void onDown(Message message) {

@@ -1,0 +1,128 @@
+package io.dragon.backend.net;
+
+import io.netty.channel.Channel;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.SelfSignedCertificate;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * How the links between the runtime's members (the fan-out tree, the transport agents) are protected. Every link
+ * starts with the job's secret, a random 256-bit value the frontend makes; a link without it is refused. With TLS
+ * ({@code dragon --tls}) every link is also mutual TLS with the job's own self-signed certificate: only a holder of
+ * the job's key gets in, and nothing travels in the clear. The frontend makes both and hands them to the backends
+ * in their environment, never on a command line.
+ */
+public final class LinkSecurity {
+    static final String SECRET_VARIABLE = "DRAGON_TREE_SECRET";
+    static final String CERTIFICATE_VARIABLE = "DRAGON_TLS_CERTIFICATE";
+    static final String KEY_VARIABLE = "DRAGON_TLS_KEY";
+
+    private final byte[] secret;
+    private final byte[] certificate;
+    private final byte[] key;
+    private final SslContext server;
+    private final SslContext client;
+
+    private LinkSecurity(byte[] secret, byte[] certificate, byte[] key) {
+        this.secret = secret;
+        this.certificate = certificate;
+        this.key = key;
+        if (certificate == null) {
+            server = null;
+            client = null;
+            return;
+        }
+        try {
+            server = SslContextBuilder.forServer(in(certificate), in(key)).trustManager(in(certificate))
+                .clientAuth(ClientAuth.REQUIRE).build();
+            // The peer is known by the job's own certificate, pinned as the only one trusted, not by a hostname.
+            client = SslContextBuilder.forClient().keyManager(in(certificate), in(key)).trustManager(in(certificate))
+                .endpointIdentificationAlgorithm(null).build();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the job's TLS certificate or key is unusable: " + e.getMessage(), e);
+        }
+    }
+
+    /** A link secured by {@code secret} alone (tests, and the build's training run). */
+    public static LinkSecurity plain(String secret) {
+        return new LinkSecurity(secret.getBytes(StandardCharsets.UTF_8), null, null);
+    }
+
+    /** A new job's: a fresh secret and, with {@code tls}, a fresh certificate and key. */
+    public static LinkSecurity create(boolean tls) {
+        byte[] secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(32)).getBytes(StandardCharsets.UTF_8);
+        if (!tls) {
+            return new LinkSecurity(secret, null, null);
+        }
+        try {
+            SelfSignedCertificate generated = new SelfSignedCertificate("dragon-job", new SecureRandom(), 2048);
+            try {
+                return new LinkSecurity(secret, Files.readAllBytes(generated.certificate().toPath()),
+                    Files.readAllBytes(generated.privateKey().toPath()));
+            } finally {
+                generated.delete();
+            }
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot make the job's TLS certificate: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * What the frontend put in a backend's environment.
+     *
+     * @throws IllegalStateException if the secret is not there (the process was not started by a frontend)
+     */
+    public static LinkSecurity fromEnvironment(Map<String, String> env) {
+        String secret = env.get(SECRET_VARIABLE);
+        if (secret == null || secret.isEmpty()) {
+            throw new IllegalStateException(SECRET_VARIABLE + " is not set: a backend is started by the dragon"
+                + " launcher's srun");
+        }
+        String certificate = env.get(CERTIFICATE_VARIABLE);
+        return new LinkSecurity(secret.getBytes(StandardCharsets.UTF_8), certificate == null ? null
+            : Base64.getDecoder().decode(certificate), certificate == null ? null
+            : Base64.getDecoder().decode(env.get(KEY_VARIABLE)));
+    }
+
+    /** The variables that give a backend this security. */
+    public Map<String, String> environment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put(SECRET_VARIABLE, new String(secret, StandardCharsets.UTF_8));
+        if (certificate != null) {
+            env.put(CERTIFICATE_VARIABLE, Base64.getEncoder().encodeToString(certificate));
+            env.put(KEY_VARIABLE, Base64.getEncoder().encodeToString(key));
+        }
+        return env;
+    }
+
+    public byte[] secret() {
+        return secret.clone();
+    }
+
+    public boolean tls() {
+        return certificate != null;
+    }
+
+    /** Puts TLS first in a new link's pipeline, if it is on: as the server on a link this member accepted. */
+    public void secure(Channel link, boolean accepted) {
+        if (certificate != null) {
+            link.pipeline().addFirst((accepted ? server : client).newHandler(link.alloc()));
+        }
+    }
+
+    private static InputStream in(byte[] pem) {
+        return new ByteArrayInputStream(pem);
+    }
+}
