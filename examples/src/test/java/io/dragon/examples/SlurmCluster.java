@@ -138,10 +138,12 @@ final class SlurmCluster {
 
         /** Waits for the command to end (killing it after the timeout) and returns its result. */
         Result finish(int timeoutSeconds) throws IOException, InterruptedException {
-            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            boolean ended = process.waitFor(timeoutSeconds, TimeUnit.SECONDS);
+            if (!ended) {
                 process.destroyForcibly().waitFor();
             }
-            String text = Files.readString(output);
+            String text = Files.readString(output) + (ended ? "" : "\n[still running after " + timeoutSeconds
+                + " s: killed]\n");
             Files.deleteIfExists(output);
             return new Result(command, process.exitValue(), text);
         }

@@ -21,8 +21,11 @@ import org.junit.jupiter.api.Test;
  * that is not 0, and nothing of the runtime left on any node (SlurmCluster.assertNothingLeft).
  */
 class SlurmFaultsIT {
-    /** Detection and teardown of every fault must fit in this, well inside the tests' limits. */
-    private static final int FAULT_SECONDS = 30;
+    /**
+     * From the fault to the end of dragon, teardown of every node included (typically 2-8 s on the 2-vCPU test
+     * machine, where the nodes share its CPUs; the runtime aims at 10 s).
+     */
+    private static final int FAULT_SECONDS = 15;
 
     @BeforeAll
     static void clusterUp() throws Exception {

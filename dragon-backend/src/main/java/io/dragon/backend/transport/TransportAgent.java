@@ -9,8 +9,6 @@ import io.dragon.core.channels.ChannelDescriptor;
 import io.dragon.core.channels.ChannelDestroyedException;
 import io.dragon.core.channels.LocalChannel;
 import io.dragon.core.channels.MessageTooLargeException;
-import io.dragon.core.sync.Deadline;
-import io.dragon.core.sync.WaitMode;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -35,6 +33,7 @@ import org.apache.logging.log4j.Logger;
  */
 public final class TransportAgent implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(TransportAgent.class);
+    private static final long READ_SLICE_MS = 100;
 
     private final LinkSecurity security;
     private final byte[] secret;
@@ -85,7 +84,11 @@ public final class TransportAgent implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
-        reader.interrupt();
+        try {
+            reader.join(2 * READ_SLICE_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         operations.close();
         loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
@@ -101,15 +104,25 @@ public final class TransportAgent implements AutoCloseable {
         };
     }
 
-    /** Forwards each request of the gateway channel, as read, to the agent of its channel's node. */
+    /**
+     * Forwards each request of the gateway channel, as read, to the agent of its channel's node. Waits in slices,
+     * so that {@link #close} can stop it: a thread asleep on a futex does not see an interrupt.
+     */
     private void readGateway() {
         ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
         int room = gateway.blockSize();
         while (!closing) {
-            ByteBuf frame = alloc.directBuffer(TransportFrames.FRAME_HEADER + room);
+            ByteBuf frame = null;
             try {
-                int length = gateway.recv(frame.nioBuffer(TransportFrames.FRAME_HEADER, room), WaitMode.ADAPTIVE,
-                    Deadline.FOREVER);
+                if (!gateway.awaitRecv(READ_SLICE_MS, TimeUnit.MILLISECONDS)) {
+                    continue;
+                }
+                frame = alloc.directBuffer(TransportFrames.FRAME_HEADER + room);
+                int length = gateway.tryRecv(frame.nioBuffer(TransportFrames.FRAME_HEADER, room));
+                if (length < 0) {
+                    frame.release();
+                    continue;
+                }
                 frame.writeInt(TransportFrames.BODY_OFFSET + length).writeInt(TransportFrames.REQUEST)
                     .writerIndex(TransportFrames.FRAME_HEADER + length);
                 forward(frame);
@@ -117,12 +130,18 @@ public final class TransportAgent implements AutoCloseable {
                 frame.release();
                 room = e.messageLength();
             } catch (InterruptedException | ChannelDestroyedException e) {
-                frame.release();
+                release(frame);
                 return;
             } catch (RuntimeException e) {
-                frame.release();
+                release(frame);
                 LOG.error("dropped a gateway request: {}", e.toString());
             }
+        }
+    }
+
+    private static void release(ByteBuf frame) {
+        if (frame != null && frame.refCnt() > 0) {
+            frame.release();
         }
     }
 
