@@ -50,6 +50,14 @@ final class SlurmCluster {
 
     /** No process of any runtime on this host (the nodes share its PID space) and no segment on any node. */
     static void assertNothingLeft() throws Exception {
+        assertNoRuntimeProcess();
+        Result shm = run(60, "srun", "--quiet", "-N3", "sh", "-c", "echo $(hostname): $(ls /dev/shm | wc -l)");
+        assertThat(shm.output().lines().filter(line -> line.startsWith("node")).sorted().toList()).as(shm.toString())
+            .containsExactly("node1: 0", "node2: 0", "node3: 0");
+    }
+
+    /** No process of any runtime on this host (the nodes share its PID space), after a grace of 10 s. */
+    static void assertNoRuntimeProcess() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         List<String> left = runtimeProcesses();
         while (!left.isEmpty() && System.nanoTime() < deadline) {
@@ -57,9 +65,6 @@ final class SlurmCluster {
             left = runtimeProcesses();
         }
         assertThat(left).as("processes of a runtime still running").isEmpty();
-        Result shm = run(60, "srun", "--quiet", "-N3", "sh", "-c", "echo $(hostname): $(ls /dev/shm | wc -l)");
-        assertThat(shm.output().lines().filter(line -> line.startsWith("node")).sorted().toList()).as(shm.toString())
-            .containsExactly("node1: 0", "node2: 0", "node3: 0");
     }
 
     /** Processes whose environment names a runtime, with their command lines. */
@@ -137,10 +142,21 @@ final class SlurmCluster {
         }
 
         /** Waits for the command to end (killing it after the timeout) and returns its result. */
+        /**
+         * Waits for the command to end; after the timeout stops it (SIGTERM, then SIGKILL) and cancels the job it
+         * was granted, so that no allocation outlives the test.
+         */
         Result finish(int timeoutSeconds) throws IOException, InterruptedException {
             boolean ended = process.waitFor(timeoutSeconds, TimeUnit.SECONDS);
             if (!ended) {
-                process.destroyForcibly().waitFor();
+                process.destroy();
+                if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor();
+                }
+                Matcher granted = Pattern.compile("Granted job allocation (\\d+)").matcher(Files.readString(output));
+                if (granted.find()) {
+                    run(10, "scancel", granted.group(1));
+                }
             }
             String text = Files.readString(output) + (ended ? "" : "\n[still running after " + timeoutSeconds
                 + " s: killed]\n");

@@ -12,7 +12,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Faults of a multi-node runtime on the Slurm test cluster, each done for real while a runtime runs on three nodes
@@ -20,12 +23,15 @@ import org.junit.jupiter.api.Test;
  * (every process of the runtime on it stopped), Ctrl-C, scancel. Each must end in a clear message, an exit code
  * that is not 0, and nothing of the runtime left on any node (SlurmCluster.assertNothingLeft).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SlurmFaultsIT {
     /**
      * From the fault to the end of dragon, teardown of every node included (typically 2-8 s on the 2-vCPU test
      * machine, where the nodes share its CPUs; the runtime aims at 10 s).
      */
     private static final int FAULT_SECONDS = 15;
+
+    private boolean nodeGone;
 
     @BeforeAll
     static void clusterUp() throws Exception {
@@ -39,7 +45,28 @@ class SlurmFaultsIT {
 
     @AfterEach
     void nothingLeft() throws Exception {
-        SlurmCluster.assertNothingLeft();
+        if (nodeGone) {
+            // its /dev/shm went with the mount namespace of its slurmd; srun can no longer reach it
+            SlurmCluster.assertNoRuntimeProcess();
+        } else {
+            SlurmCluster.assertNothingLeft();
+        }
+    }
+
+    /** Last, as it takes a node of the cluster away for good: its slurmd and everything on it killed. */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void shouldEndTheRuntimeWhenANodeDisappears() throws Exception {
+        Running dragon = sleepingRuntime();
+        dragon.await("runtime (\\w+) up on 3 nodes", 120);
+        nodeGone = true;
+        Result killed = run(30, "sh", "-c", "slurmd=$(awk '$1 == \"slurmd\" { print $2 }' /run/dragon-slurm/pids"
+            + " | sed -n 3p); uts=$(readlink /proc/$slurmd/ns/uts); for p in /proc/[0-9]*; do"
+            + " [ \"$(readlink $p/ns/uts 2>/dev/null)\" = \"$uts\" ] && echo ${p#/proc/}; done | xargs kill -9");
+        assertThat(killed.code()).as(killed.toString()).isZero();
+        Result result = dragon.finish(FAULT_SECONDS);
+        assertThat(result.code()).as(result.toString()).isEqualTo(125);
+        assertThat(result.output()).contains("lost the backend of node 2 (node3)");
     }
 
     @Test

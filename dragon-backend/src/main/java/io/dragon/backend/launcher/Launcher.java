@@ -104,16 +104,15 @@ public final class Launcher {
             Console.problem("the runtime failed: " + e.getMessage() + " (logs in " + logDir + ")");
             exitCode = EXIT_RUNTIME_FAILED;
             runtime.forceTeardown();
-        } finally {
-            halted.countDown();
         }
         try {
             Runtime.getRuntime().removeShutdownHook(interruptHook);
         } catch (IllegalStateException shuttingDown) {
-            // the hook is running: it returns once halted is counted down
+            // the hook is running: it returns once halted is counted down, below
         }
         Console.summary("exit code " + exitCode + "; runtime " + runtimeId + " down after " + millisSince(start)
             + " ms");
+        halted.countDown();
         return exitCode;
     }
 

@@ -18,11 +18,12 @@ import io.dragon.core.messages.Messages.SHHaltBE;
 import io.dragon.core.messages.Messages.SHTeardown;
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +43,8 @@ public final class SlurmRuntime implements RuntimeLink {
     private static final Logger LOG = LogManager.getLogger(SlurmRuntime.class);
     /** How long the backends get to end their srun step once a node is lost, and srun to end after SIGTERM. */
     private static final long LOST_NODE_WAIT_MS = 2_000;
+    /** How long the cleanup steps may take: a NodeCleanup JVM per node, or srun giving up on a dead node. */
+    private static final long CLEANUP_WAIT_MS = 6_000;
 
     /**
      * What the user asked for: these hosts of Slurm job {@code jobId}, a tree fan-out, a network prefix, TLS on
@@ -108,7 +111,7 @@ public final class SlurmRuntime implements RuntimeLink {
      * user's.
      */
     private Process startBackends(String rootAddress) throws IOException {
-        List<String> command = srun();
+        List<String> command = srun(nodes.hostnames());
         command.add("--kill-on-bad-exit=1");
         command.addAll(JavaCommand.backend(BackendMain.class));
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -125,29 +128,46 @@ public final class SlurmRuntime implements RuntimeLink {
         return builder.start();
     }
 
-    /** An srun step of one task on each of the runtime's nodes. */
-    private List<String> srun() {
-        int n = nodes.hostnames().size();
+    /** An srun step of one task on each of {@code hosts}. */
+    private static List<String> srun(List<String> hosts) {
+        int n = hosts.size();
         return new ArrayList<>(List.of("srun", "--nodes=" + n, "--ntasks=" + n, "--ntasks-per-node=1",
-            "--nodelist=" + String.join(",", nodes.hostnames()), "--export=ALL", "--overlap", "--whole", "--quiet"));
+            "--nodelist=" + String.join(",", hosts), "--export=ALL", "--overlap", "--whole", "--quiet"));
     }
 
-    /** After a failed teardown: removes whatever the runtime left on its nodes, with one more srun step. */
-    private void cleanNodes() throws InterruptedException {
-        List<String> command = srun();
-        command.addAll(JavaCommand.backend(NodeCleanup.class));
-        command.add(params.runtimeId());
-        try {
-            Process cleanup = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String report = new String(cleanup.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!cleanup.waitFor(30, TimeUnit.SECONDS)) {
-                cleanup.destroyForcibly();
-            }
-            LOG.info("cleaned the nodes: {}", report.isEmpty() ? "nothing was left" : report);
-        } catch (IOException e) {
-            LOG.warn("cannot clean the nodes ({}); run dragon-cleanup on each of {}", e.getMessage(),
-                nodes.hostnames());
+    /**
+     * After a failed teardown: removes whatever the runtime left on its nodes, with one more srun step on the nodes
+     * still in the tree and one on those {@code lost} (by index) (a hung node still runs its slurmd; a dead one makes srun retry for
+     * seconds, so that step gets a shorter wait).
+     */
+    private void cleanNodes(Set<Integer> lost) throws InterruptedException {
+        List<String> survivors = new ArrayList<>();
+        List<String> gone = new ArrayList<>();
+        for (int node = 0; node < nodes.hostnames().size(); node++) {
+            (lost.contains(node) ? gone : survivors).add(nodes.hostnames().get(node));
         }
+        List<Process> steps = new ArrayList<>();
+        for (List<String> hosts : List.of(survivors, gone)) {
+            if (!hosts.isEmpty()) {
+                List<String> command = srun(hosts);
+                command.addAll(JavaCommand.backend(NodeCleanup.class));
+                command.add(params.runtimeId());
+                try {
+                    steps.add(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(
+                        ProcessBuilder.Redirect.appendTo(Path.of(params.logDir(), "cleanup.log").toFile())).start());
+                } catch (IOException e) {
+                    LOG.warn("cannot clean {} ({}); run dragon-cleanup there", hosts, e.getMessage());
+                }
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLEANUP_WAIT_MS);
+        for (Process step : steps) {
+            if (!step.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                step.destroyForcibly();
+            }
+        }
+        LOG.info("cleaned the nodes (lost: {}); what was removed is in {}", gone, Path.of(params.logDir(),
+            "cleanup.log"));
     }
 
     /**
@@ -226,20 +246,23 @@ public final class SlurmRuntime implements RuntimeLink {
      */
     @Override
     public void awaitExit() throws InterruptedException {
+        Set<Integer> lost = root.lostNodes();
         root.close();
         if (!srun.waitFor(nodeLost ? LOST_NODE_WAIT_MS : Launcher.TEARDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
             LOG.warn("the backends did not exit; stopping srun");
             stopSrun();
         }
         if (nodeLost) {
-            cleanNodes();
+            cleanNodes(lost);
         }
     }
 
     @Override
     public void forceTeardown() {
         halting = true;
+        Set<Integer> lost = Set.of();
         if (root != null) {
+            lost = root.lostNodes();
             root.close();
         }
         if (srun != null) {
@@ -247,7 +270,7 @@ public final class SlurmRuntime implements RuntimeLink {
                 if (!srun.waitFor(5, TimeUnit.SECONDS)) {
                     stopSrun();
                 }
-                cleanNodes();
+                cleanNodes(lost);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

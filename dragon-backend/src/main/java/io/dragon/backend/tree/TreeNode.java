@@ -189,6 +189,17 @@ public final class TreeNode implements AutoCloseable {
         }
     }
 
+    /** The indexes of the nodes whose backends this member lost (with the subtrees under them). */
+    public Set<Integer> lostNodes() {
+        CompletableFuture<Set<Integer>> nodes = new CompletableFuture<>();
+        loop.execute(() -> {
+            Set<Integer> indexes = new TreeSet<>();
+            lost.forEach(p -> indexes.add(TreeShape.nodeIndex(p)));
+            nodes.complete(indexes);
+        });
+        return nodes.join();
+    }
+
     @Override
     public void close() {
         closing = true;
