@@ -155,6 +155,22 @@ class SlurmFaultsIT {
         assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)).isLessThan(FAULT_SECONDS);
     }
 
+    /**
+     * The job's time limit (Slurm's shortest: a minute, enforced when slurmctld next looks): SIGTERM to every process
+     * of the job, SIGKILL after KillWait (5 s on the test cluster); nothing of the runtime may be left.
+     */
+    @Test
+    void shouldTearDownAtTheJobsTimeLimit() throws Exception {
+        Path out = Files.createTempFile("dragon-timelimit", ".out");
+        Running batch = start("sbatch", "--wait", "-N3", "--time=1", "-o", out.toString(), "--wrap",
+            "bin/dragon /bin/sleep 600");
+        Result result = batch.finish(180);
+        String output = Files.readString(out);
+        Files.deleteIfExists(out);
+        assertThat(result.code()).as(result + output).isNotZero();
+        assertThat(output).contains("up on 3 nodes").containsPattern("DUE TO TIME LIMIT|interrupted");
+    }
+
     /** dragon on three nodes, its head a sleep of two minutes on node1. */
     private static Running sleepingRuntime() throws Exception {
         return start("salloc", "-N3", "bin/dragon", "/bin/sleep", "120");

@@ -39,7 +39,8 @@ class LauncherTest {
     void shouldServeTheNamespaceOfProcessesChannelsAndPools() throws Exception {
         int exit = run(new ProcessSpec(java(), List.of("-cp", System.getProperty("java.class.path"),
             NamespaceProbe.class.getName()), Map.of(), null, null, true, 0), "");
-        assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("all checks passed").doesNotContain("FAILED");
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).as("stderr: %s", stderr.toString(StandardCharsets.UTF_8))
+            .contains("all checks passed").doesNotContain("FAILED");
         assertThat(exit).isZero();
         String logsText = Files.readString(logs.resolve("global-services.log"));
         assertThat(logsText).contains("dropped a malformed message");

@@ -93,7 +93,10 @@ public final class NamespaceProbe {
         check("process by name", () -> gs.query("three").pUid() == three.pUid());
         ProcessInfo sleeper = gs.createProcess(spec("sleep 30", "sleeper"));
         check("join times out on a live process", () -> gs.join(sleeper.pUid(), 100).state() == ProcessState.ACTIVE);
-        gs.kill(sleeper.pUid(), Signals.SIGTERM);
+        check("kill a live process", () -> {
+            gs.kill(sleeper.pUid(), Signals.SIGTERM);
+            return true;
+        });
         check("killed process ends", () -> gs.join(sleeper.pUid(), 10_000).state() == ProcessState.EXITED);
         check("process list", () -> gs.processes().size() >= 3);
         checkError("missing executable", () -> gs.createProcess(new ProcessSpec("/no/such/program", List.of(),
