@@ -248,12 +248,12 @@ public final class SlurmRuntime implements RuntimeLink {
     public void awaitExit() throws InterruptedException {
         Set<Integer> lost = root.lostNodes();
         root.close();
+        if (nodeLost) {
+            cleanNodes(lost); // at once: the lost node's task will not end the step by itself
+        }
         if (!srun.waitFor(nodeLost ? LOST_NODE_WAIT_MS : Launcher.TEARDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
             LOG.warn("the backends did not exit; stopping srun");
             stopSrun();
-        }
-        if (nodeLost) {
-            cleanNodes(lost);
         }
     }
 
