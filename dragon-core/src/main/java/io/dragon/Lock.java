@@ -16,7 +16,9 @@ import java.util.concurrent.locks.Condition;
  * it, the next waiter gets {@link LockOwnerDeadException} instead of waiting forever, and may {@link #recover} it.
  *
  * <p>Across nodes, a process of another node locks through the transport agent of the lock's node, which holds it
- * on its behalf: mutual exclusion is the same, but the death of such a holder is not detected.
+ * on its behalf under a lease of {@link #LEASE_MILLIS} that the process renews while it holds the lock (see
+ * {@link LeaseRenewal}): if it dies, or its node does, the lease runs out and the next waiter gets
+ * {@link LockOwnerDeadException} as for a holder of the lock's own node.
  *
  * <p>Body: one {@link LockLayout} (64 bytes).
  */
@@ -24,6 +26,8 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
     private static final long serialVersionUID = 1L;
     /** Longer than SharedLock's holder check (100 ms), so that each slice also looks for a dead holder. */
     private static final long DESTROY_CHECK_NANOS = 250_000_000L;
+    /** How long a holder on another node counts as alive without renewing its lease (renewed every third of it). */
+    static final long LEASE_MILLIS = 3_000;
     private transient SharedLock lock;
 
     private Lock(String name) {
@@ -49,7 +53,8 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
     @Override
     public void lock() {
         if (isRemote()) {
-            runOnOwner(FOREVER, Lock::lock);
+            runOnOwner(FOREVER, Lock::lockForAnotherNode);
+            LeaseRenewal.held(this);
             return;
         }
         boolean interrupted = false;
@@ -78,7 +83,7 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
     @Override
     public boolean tryLock() {
         if (isRemote()) {
-            return onOwner(0, (Lock l) -> l.tryLock());
+            return leasedIf(onOwner(0, (Lock l) -> l.tryLockForAnotherNode(0)));
         }
         return sharedLock().tryLock();
     }
@@ -87,7 +92,7 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
     public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
         if (isRemote()) {
             long nanos = unit.toNanos(time);
-            return onOwner(nanos, (Lock l) -> l.tryLock(nanos, TimeUnit.NANOSECONDS));
+            return leasedIf(onOwner(nanos, (Lock l) -> l.tryLockForAnotherNode(nanos)));
         }
         return lockUntil(Deadline.after(time, unit));
     }
@@ -95,6 +100,7 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
     @Override
     public void unlock() {
         if (isRemote()) {
+            LeaseRenewal.released(this);
             runOnOwner(0, Lock::unlock);
             return;
         }
@@ -115,6 +121,32 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
             return onOwner(0, (Lock l) -> l.isLocked());
         }
         return sharedLock().isLocked();
+    }
+
+    /** Renews the lease of this process on the lock, which it holds through the lock's node (see LeaseRenewal). */
+    void renewLease() {
+        runOnOwner(0, (Lock l) -> l.sharedLock().lease(System.currentTimeMillis() + LEASE_MILLIS));
+    }
+
+    /** On the lock's node, for a process of another node: takes it, under a lease that process renews. */
+    private void lockForAnotherNode() {
+        lock();
+        sharedLock().lease(System.currentTimeMillis() + LEASE_MILLIS);
+    }
+
+    private boolean tryLockForAnotherNode(long nanos) throws InterruptedException {
+        boolean taken = nanos == 0 ? tryLock() : tryLock(nanos, TimeUnit.NANOSECONDS);
+        if (taken) {
+            sharedLock().lease(System.currentTimeMillis() + LEASE_MILLIS);
+        }
+        return taken;
+    }
+
+    private boolean leasedIf(boolean taken) {
+        if (taken) {
+            LeaseRenewal.held(this);
+        }
+        return taken;
     }
 
     /** Conditions would need a wait queue across processes; use an {@link Event} or a {@link Queue} instead. */

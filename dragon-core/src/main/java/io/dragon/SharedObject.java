@@ -78,6 +78,11 @@ public abstract class SharedObject implements Serializable {
         return attached().getLongVolatile(ID_OFFSET) == id;
     }
 
+    /** The object's identity: the same in every handle to it, never reused. */
+    final long id() {
+        return id;
+    }
+
     /** Whether the object lives on another node than this process. */
     final boolean isRemote() {
         long node = host;

@@ -10,7 +10,9 @@ package io.dragon.core.locks;
  *       8     4  holder pid   (0 while free)
  *      12     4  (padding)
  *      16     8  {@link io.dragon.core.sync.SignalLayout signal}: waiters sleep here
- *      24    40  (padding to the cache line)
+ *      24     8  lease: 0, or while a transport agent holds the lock for a process of another node, the wall-clock
+ *                time (ms) until which that process counts as alive; it renews it while it holds the lock
+ *      32    32  (padding to the cache line)
  * </pre>
  */
 public final class LockLayout {
@@ -18,6 +20,7 @@ public final class LockLayout {
     public static final int PRIORITY_OFFSET = 4;
     public static final int HOLDER_PID_OFFSET = 8;
     public static final int SIGNAL_OFFSET = 16;
+    public static final int LEASE_OFFSET = 24;
     public static final int LENGTH = 64;
     public static final int ALIGNMENT = 64;
 

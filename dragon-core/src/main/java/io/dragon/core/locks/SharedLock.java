@@ -1,6 +1,7 @@
 package io.dragon.core.locks;
 
 import static io.dragon.core.locks.LockLayout.HOLDER_PID_OFFSET;
+import static io.dragon.core.locks.LockLayout.LEASE_OFFSET;
 import static io.dragon.core.locks.LockLayout.LOCKED_OFFSET;
 import static io.dragon.core.locks.LockLayout.PRIORITY_OFFSET;
 import static io.dragon.core.locks.LockLayout.SIGNAL_OFFSET;
@@ -22,7 +23,9 @@ import io.dragon.core.sync.WaitMode;
  * One waiter holds priority at a time; the others keep waiting for their turn to claim it.
  *
  * <p>The holder's pid is recorded; a waiter that has slept for a while checks it and throws
- * {@link LockOwnerDeadException} if the holder has died, instead of waiting forever. A dead priority claimant is
+ * {@link LockOwnerDeadException} if the holder has died, instead of waiting forever. A holder that holds the lock
+ * for a process of another node (a transport agent) gives it a {@link #lease}: once the lease runs out unrenewed,
+ * the holder counts as dead the same way. A dead priority claimant is
  * cleared by the next waiter that notices. The lock is not reentrant.
  */
 public final class SharedLock {
@@ -128,7 +131,7 @@ public final class SharedLock {
      * repaired or discarded what it protects. Does nothing if {@code deadPid} no longer holds it.
      */
     public void recover(int deadPid) {
-        if (isAlive(deadPid)) {
+        if (isAlive(deadPid) && !leaseExpired()) {
             throw new IllegalStateException("process " + deadPid + " holding " + name + " is alive");
         }
         if (buffer.compareAndSetInt(offset + HOLDER_PID_OFFSET, deadPid, MY_PID)) {
@@ -138,6 +141,17 @@ public final class SharedLock {
 
     public boolean isLocked() {
         return buffer.getIntVolatile(offset + LOCKED_OFFSET) != 0;
+    }
+
+    /**
+     * Holds the lock (which this process holds) for a process elsewhere, which counts as alive only until
+     * {@code untilMillis} (wall clock), unless it renews the lease.
+     */
+    public void lease(long untilMillis) {
+        if (holderPid() != MY_PID) {
+            throw new IllegalMonitorStateException(name + " is not held by this process (" + MY_PID + ")");
+        }
+        buffer.putLongVolatile(offset + LEASE_OFFSET, untilMillis);
     }
 
     /** The pid of the holding process, or 0 if free (or just being taken). */
@@ -152,6 +166,7 @@ public final class SharedLock {
 
     private boolean take() {
         if (buffer.compareAndSetInt(offset + LOCKED_OFFSET, 0, 1)) {
+            buffer.putLongOrdered(offset + LEASE_OFFSET, 0);
             buffer.putIntOrdered(offset + HOLDER_PID_OFFSET, MY_PID);
             return true;
         }
@@ -160,6 +175,7 @@ public final class SharedLock {
 
     private void release() {
         buffer.putIntOrdered(offset + HOLDER_PID_OFFSET, 0);
+        buffer.putLongOrdered(offset + LEASE_OFFSET, 0);
         buffer.putIntOrdered(offset + LOCKED_OFFSET, 0);
         signal.signal();
     }
@@ -168,9 +184,15 @@ public final class SharedLock {
         int holder = holderPid();
         // A holder that released the lock and exited since we read its pid is not to blame: a dead process can no
         // longer change the field, so it is dead-while-holding only if the field still names it.
-        if (holder != 0 && holder != MY_PID && !isAlive(holder) && holderPid() == holder) {
+        if (holder != 0 && (leaseExpired() || holder != MY_PID && !isAlive(holder)) && holderPid() == holder) {
             throw new LockOwnerDeadException(name, holder);
         }
+    }
+
+    /** Whether the lock is held for a process elsewhere that has stopped renewing its lease (died, or cut off). */
+    private boolean leaseExpired() {
+        long lease = buffer.getLongVolatile(offset + LEASE_OFFSET);
+        return lease != 0 && lease < System.currentTimeMillis();
     }
 
     /** A waiter that claimed priority and died would block everyone: its claim is dropped. */

@@ -90,6 +90,27 @@ class SharedLockTest {
         lock.unlock();
     }
 
+    /** A lock held for a process elsewhere (a transport agent's) whose lease runs out counts as held by the dead. */
+    @Test
+    void shouldReportAnExpiredLeaseAsADeadHolderAndLetItBeRecovered() throws Exception {
+        lock.lock();
+        lock.lease(System.currentTimeMillis() + 60_000);
+        assertThat(executor.submit(() -> lock.lock(WaitMode.SLEEP, Deadline.after(300, TimeUnit.MILLISECONDS)))
+            .get()).as("a live lease: the waiter times out").isFalse();
+
+        lock.lease(System.currentTimeMillis() + 200);
+        assertThatThrownBy(() -> executor.submit(() -> lock.lock(WaitMode.SLEEP, Deadline.after(10, TimeUnit.SECONDS)))
+            .get()).cause().isInstanceOf(LockOwnerDeadException.class);
+
+        lock.recover(MY_PID);
+        assertThat(lock.isLocked()).isFalse();
+        assertThat(lock.tryLock()).as("free, and the next holder has no lease").isTrue();
+        Thread.sleep(300);
+        assertThat(executor.submit(() -> lock.lock(WaitMode.SLEEP, Deadline.after(300, TimeUnit.MILLISECONDS)))
+            .get()).isFalse();
+        lock.unlock();
+    }
+
     @Test
     void shouldTryLockOnlyWhenFree() throws Exception {
         assertThat(lock.tryLock()).isTrue();

@@ -14,6 +14,7 @@ import io.dragon.SharedByteArray;
 import io.dragon.SharedLongArray;
 import io.dragon.SharedObject;
 import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.locks.LockOwnerDeadException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -130,6 +131,30 @@ public final class MultiNodeChecks extends Checks {
             expect(!lock.isLocked(), "the lock to be free");
             lock.destroy();
             counter.destroy();
+        });
+        check("a Lock whose holder on node 1 died is reported to the next waiter, here and on node 2", () -> {
+            Lock lock = Lock.create();
+            Process holder = Process.start(ProcessTemplate.of(() -> {
+                lock.lock();
+                Runtime.getRuntime().halt(3); // dies holding it
+            }).withPolicy(Policy.node(1)));
+            expectEquals(3, holder.join(), "exit code of the holder");
+            Process waiter = Process.start(ProcessTemplate.of(() -> {
+                try {
+                    lock.tryLock(60, TimeUnit.SECONDS);
+                } catch (LockOwnerDeadException e) {
+                    System.exit(42);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }).withPolicy(Policy.node(2)));
+            expectEquals(42, waiter.join(), "exit code of the waiter on node 2 (42: told the holder died)");
+            LockOwnerDeadException dead = expectThrows(LockOwnerDeadException.class,
+                () -> lock.tryLock(60, TimeUnit.SECONDS));
+            lock.recover(dead.deadPid());
+            expect(lock.tryLock(), "the lock free again after recover");
+            lock.unlock();
+            lock.destroy();
         });
         check("a Semaphore, an Event and a Barrier of node 0 coordinate processes of nodes 1 and 2", () -> {
             Semaphore permits = Semaphore.create(0);
