@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -80,8 +81,14 @@ final class ManagedProcess {
 
     /** Sends {@code signal} to the process and to what it started; false if the process is gone. */
     boolean signal(int signal) {
-        process.descendants().forEach(child -> Signals.kill(child.pid(), signal));
-        return Signals.kill(process.pid(), signal);
+        // Its descendants are listed first and the process signalled first: a shell whose child dies of the
+        // signal may exit, and be reaped, before its own turn would come.
+        List<ProcessHandle> descendants = process.descendants().toList();
+        boolean sent = Signals.kill(process.pid(), signal);
+        for (ProcessHandle child : descendants) {
+            sent |= Signals.kill(child.pid(), signal);
+        }
+        return sent;
     }
 
     /** Feeds bytes to the process's stdin; {@code eof} closes it. */
