@@ -39,6 +39,7 @@ import io.dragon.core.messages.Messages.SHProcessKillResponse;
 import io.dragon.core.messages.Messages.SHTeardown;
 import io.dragon.core.messages.PipeCodec;
 import io.dragon.core.messages.Response;
+import io.dragon.core.shm.SharedMemory;
 import io.dragon.core.shm.Signals;
 import java.io.DataInputStream;
 import java.io.File;
@@ -116,7 +117,7 @@ public final class LocalServices {
 
     int run() {
         // SIGTERM (Slurm cancelling the step, say) must not leave the node's segments behind.
-        Runtime.getRuntime().addShutdownHook(new Thread(this::destroyPools, "destroy-pools"));
+        Runtime.getRuntime().addShutdownHook(new Thread(this::unlinkPools, "unlink-pools"));
         try {
             bringup();
             ParentWatch.start("launcher", () -> {
@@ -385,6 +386,16 @@ public final class LocalServices {
             destroyPools();
             stopGlobalServices();
             LOG.info("Local Services on {} halted", hostname);
+        }
+    }
+
+    /**
+     * At JVM exit by a signal: removes the pools' names, so that nothing is left in /dev/shm, but leaves their
+     * memory mapped, since other threads may still be using it until the JVM halts.
+     */
+    private void unlinkPools() {
+        for (Pool pool : pools.values()) {
+            SharedMemory.unlink(pool.descriptor().segmentName());
         }
     }
 
