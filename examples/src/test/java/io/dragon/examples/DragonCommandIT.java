@@ -336,8 +336,7 @@ class DragonCommandIT {
 
     @Test
     void shouldFailAndCleanUpWhenLocalServicesIsKilled() throws Exception {
-        DragonRun.Running running = runs.dragon("sh", "-c", "echo sleeping >&2; sleep 30").start();
-        running.awaitStderr(Pattern.compile("(?m)^sleeping$"));
+        DragonRun.Running running = sleepingHead();
 
         kill(child(running.pid(), "LocalServicesMain"));
         DragonRun.Result run = running.await(Duration.ofSeconds(20));
@@ -348,8 +347,7 @@ class DragonCommandIT {
 
     @Test
     void shouldFailAndCleanUpWhenGlobalServicesIsKilled() throws Exception {
-        DragonRun.Running running = runs.dragon("sh", "-c", "echo sleeping >&2; sleep 30").start();
-        running.awaitStderr(Pattern.compile("(?m)^sleeping$"));
+        DragonRun.Running running = sleepingHead();
 
         kill(child(child(running.pid(), "LocalServicesMain"), "GlobalServicesMain"));
         DragonRun.Result run = running.await(Duration.ofSeconds(20));
@@ -360,8 +358,7 @@ class DragonCommandIT {
 
     @Test
     void shouldTearTheNodeDownWhenTheLauncherIsKilled() throws Exception {
-        DragonRun.Running running = runs.dragon("sh", "-c", "echo sleeping >&2; sleep 30").start();
-        running.awaitStderr(Pattern.compile("(?m)^sleeping$"));
+        DragonRun.Running running = sleepingHead();
 
         kill(running.pid());
         running.await(Duration.ofSeconds(20));
@@ -370,24 +367,27 @@ class DragonCommandIT {
 
     @Test
     void shouldExitWithTheSignalOfAKilledHead() throws Exception {
-        DragonRun.Running running = runs.dragon("sh", "-c", "echo sleeping >&2; sleep 30").start();
-        running.awaitStderr(Pattern.compile("(?m)^sleeping$"));
+        DragonRun.Running running = sleepingHead();
 
-        long head = ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("")
-            .endsWith("sh -c echo sleeping >&2; sleep 30") && p.parent().map(parent -> parent.info().commandLine()
-            .orElse("").contains("LocalServicesMain")).orElse(false)).findFirst().orElseThrow().pid();
-        kill(head);
+        kill(child(child(running.pid(), "LocalServicesMain"), "sleep 30"));
         DragonRun.Result run = running.await(Duration.ofSeconds(20));
 
         assertThat(run.exitCode()).as(run::toString).isEqualTo(128 + Signals.SIGKILL);
         assertThat(run.stderr()).as(run::toString).contains("the head process was killed by signal 9");
     }
 
-    /** The child of {@code parent} whose command line names {@code mainClass}. */
-    private static long child(long parent, String mainClass) {
+    /** A runtime whose head sleeps for 30 s, once the head has started. */
+    private DragonRun.Running sleepingHead() throws InterruptedException {
+        DragonRun.Running running = runs.dragon("sh", "-c", "echo sleeping >&2; sleep 30").start();
+        running.awaitStderr(Pattern.compile("(?m)^sleeping$"));
+        return running;
+    }
+
+    /** The child of {@code parent} whose command line contains {@code name}. */
+    private static long child(long parent, String name) {
         return ProcessHandle.of(parent).orElseThrow().children().filter(p -> p.info().commandLine().orElse("")
-            .contains(mainClass)).findFirst().orElseThrow(() -> new AssertionError("no " + mainClass + " under "
-                + parent)).pid();
+            .contains(name)).findFirst().orElseThrow(() -> new AssertionError("no " + name + " under " + parent))
+            .pid();
     }
 
     private static void kill(long pid) {

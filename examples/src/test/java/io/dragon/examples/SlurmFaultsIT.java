@@ -58,7 +58,7 @@ class SlurmFaultsIT {
     @Order(Integer.MAX_VALUE)
     void shouldEndTheRuntimeWhenANodeDisappears() throws Exception {
         Running dragon = sleepingRuntime();
-        dragon.await("runtime (\\w+) up on 3 nodes", 120);
+        awaitUp(dragon);
         nodeGone = true;
         Result killed = run(30, "sh", "-c", "slurmd=$(awk '$1 == \"slurmd\" { print $2 }' /run/dragon-slurm/pids"
             + " | sed -n 3p); uts=$(readlink /proc/$slurmd/ns/uts); for p in /proc/[0-9]*; do"
@@ -71,39 +71,24 @@ class SlurmFaultsIT {
 
     @Test
     void shouldEndTheRuntimeWhenLocalServicesOfANodeIsKilled() throws Exception {
-        Running dragon = sleepingRuntime();
-        String runtime = dragon.await("runtime (\\w+) up on 3 nodes", 120);
-        kill(runtime, 1, "LocalServicesMain", "KILL");
-        Result result = dragon.finish(FAULT_SECONDS);
-        assertThat(result.code()).as(result.toString()).isEqualTo(125);
-        assertThat(result.output()).containsPattern("node2.*Local Services died");
+        assertThat(killService(1, "LocalServicesMain")).containsPattern("node2.*Local Services died");
     }
 
     @Test
     void shouldEndTheRuntimeWhenABackendIsKilled() throws Exception {
-        Running dragon = sleepingRuntime();
-        String runtime = dragon.await("runtime (\\w+) up on 3 nodes", 120);
-        kill(runtime, 2, "BackendMain", "KILL");
-        Result result = dragon.finish(FAULT_SECONDS);
-        assertThat(result.code()).as(result.toString()).isEqualTo(125);
-        assertThat(result.output()).contains("lost the backend of node 2 (node3)");
+        assertThat(killService(2, "BackendMain")).contains("lost the backend of node 2 (node3)");
     }
 
     @Test
     void shouldEndTheRuntimeWhenGlobalServicesIsKilled() throws Exception {
-        Running dragon = sleepingRuntime();
-        String runtime = dragon.await("runtime (\\w+) up on 3 nodes", 120);
-        kill(runtime, 0, "GlobalServicesMain", "KILL");
-        Result result = dragon.finish(FAULT_SECONDS);
-        assertThat(result.code()).as(result.toString()).isEqualTo(125);
-        assertThat(result.output()).contains("Global Services (pid").contains("died");
+        assertThat(killService(0, "GlobalServicesMain")).contains("Global Services (pid").contains("died");
     }
 
     @Test
     void shouldEndTheRuntimeWhenANodeHangs() throws Exception {
         Running dragon = start("salloc", "-N3", "env", "DRAGON_JAVA_OPTS=-Ddragon.heartbeat.timeout.ms=3000",
             "bin/dragon", "/bin/sleep", "120");
-        String runtime = dragon.await("runtime (\\w+) up on 3 nodes", 120);
+        String runtime = awaitUp(dragon);
         for (ProcessHandle process : SlurmCluster.processesOf(runtime, 2)) {
             run(10, "kill", "-STOP", Long.toString(process.pid()));
         }
@@ -115,11 +100,8 @@ class SlurmFaultsIT {
     @Test
     void shouldTearEveryNodeDownWhenTheFrontendIsKilled() throws Exception {
         Running dragon = sleepingRuntime();
-        dragon.await("runtime (\\w+) up on 3 nodes", 120);
-        ProcessHandle frontend = ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("")
-            .contains("io.dragon.cli.DragonCommand") && p.info().commandLine().orElse("").contains("/bin/sleep 120"))
-            .findFirst().orElseThrow();
-        run(10, "kill", "-KILL", Long.toString(frontend.pid()));
+        awaitUp(dragon);
+        run(10, "kill", "-KILL", Long.toString(frontend().pid()));
         dragon.finish(FAULT_SECONDS);
         // every backend sees its parent go and tears its node down: assertNothingLeft checks that it did
     }
@@ -127,11 +109,8 @@ class SlurmFaultsIT {
     @Test
     void shouldTearDownInOrderOnCtrlC() throws Exception {
         Running dragon = sleepingRuntime();
-        dragon.await("runtime (\\w+) up on 3 nodes", 120);
-        ProcessHandle frontend = ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("")
-            .contains("io.dragon.cli.DragonCommand") && p.info().commandLine().orElse("").contains("/bin/sleep 120"))
-            .findFirst().orElseThrow();
-        run(10, "kill", "-INT", Long.toString(frontend.pid()));
+        awaitUp(dragon);
+        run(10, "kill", "-INT", Long.toString(frontend().pid()));
         Result result = dragon.finish(FAULT_SECONDS);
         assertThat(result.output()).as(result.toString()).contains("interrupted: tearing the runtime down",
             "exit code 130");
@@ -177,10 +156,27 @@ class SlurmFaultsIT {
         return start("salloc", "-N3", "bin/dragon", "/bin/sleep", "120");
     }
 
-    private static void kill(String runtime, int node, String mainClass, String signal) throws Exception {
+    /** The runtime's id, once it is up on all three nodes. */
+    private static String awaitUp(Running dragon) throws Exception {
+        return dragon.await("runtime (\\w+) up on 3 nodes", 120);
+    }
+
+    /** The frontend (launcher JVM) of the sleeping runtime. */
+    private static ProcessHandle frontend() {
+        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("")
+            .matches(".*io\\.dragon\\.cli\\.DragonCommand.*/bin/sleep 120.*")).findFirst().orElseThrow();
+    }
+
+    /** Kills {@code mainClass} on node {@code node} of a sleeping runtime; dragon's output, once it ended with 125. */
+    private static String killService(int node, String mainClass) throws Exception {
+        Running dragon = sleepingRuntime();
+        String runtime = awaitUp(dragon);
         ProcessHandle service = SlurmCluster.service(runtime, node, mainClass).orElseThrow(() ->
             new AssertionError("no " + mainClass + " of runtime " + runtime + " on node " + node));
-        Result killed = run(10, "kill", "-" + signal, Long.toString(service.pid()));
+        Result killed = run(10, "kill", "-KILL", Long.toString(service.pid()));
         assertThat(killed.code()).as(killed.toString()).isZero();
+        Result result = dragon.finish(FAULT_SECONDS);
+        assertThat(result.code()).as(result.toString()).isEqualTo(125);
+        return result.output();
     }
 }

@@ -69,13 +69,6 @@ public final class LocalServices {
     private static final Logger LOG = LogManager.getLogger(LocalServices.class);
     private static final long BRINGUP_TIMEOUT_MS = Long.getLong("dragon.bringup.timeout.ms", 60_000);
     private static final long STOP_GRACE_MS = 2_000;
-    /**
-     * Run before each managed process's command: the kernel kills the process if Local Services dies, even by
-     * SIGKILL (PR_SET_PDEATHSIG, through util-linux's setpriv; without it, teardown and dragon-cleanup do it).
-     * The death signal follows the thread that started the process: the main loop's, which lives as long as we do.
-     */
-    private static final List<String> DIE_WITH_US = new File("/usr/bin/setpriv").canExecute()
-        ? List.of("/usr/bin/setpriv", "--pdeathsig", "KILL", "--") : List.of();
     private static final int RETURN_CHANNEL_CAPACITY = 16;
     private static final int RETURN_CHANNEL_BLOCK = 512;
 
@@ -268,7 +261,6 @@ public final class LocalServices {
         try {
             Executables.Lookup lookup = Executables.find(spec.exe(), builder.environment().get("PATH"));
             command.set(0, lookup.path().orElseThrow(() -> new IOException(lookup.problem())));
-            command.addAll(0, DIE_WITH_US);
             managed = ManagedProcess.start(request.tPuid(), builder, hostname, launcher, gs, tags, exitWaiters);
             processes.put(request.tPuid(), managed);
             LOG.info("started p_uid {} (pid {}): {}", request.tPuid(), managed.pid(), command);

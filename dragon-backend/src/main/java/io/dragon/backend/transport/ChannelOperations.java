@@ -23,7 +23,6 @@ import static io.dragon.core.channels.GatewayLayout.TOO_LARGE;
 import static io.dragon.core.channels.GatewayLayout.VALUE_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.payloadOffset;
 
-import io.dragon.core.channels.ChannelDescriptor;
 import io.dragon.core.channels.ChannelDestroyedException;
 import io.dragon.core.channels.ChannelEmptyException;
 import io.dragon.core.channels.ChannelFullException;
@@ -32,11 +31,8 @@ import io.dragon.core.channels.MessageTooLargeException;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import java.nio.ByteBuffer;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -52,27 +48,13 @@ import org.apache.logging.log4j.Logger;
 final class ChannelOperations {
     private static final Logger LOG = LogManager.getLogger(ChannelOperations.class);
 
-    /** Channels of this node that requests named, by the hash of the descriptor they were attached from. */
-    private final Map<Integer, Attached> channels = new ConcurrentHashMap<>();
+    /** Channels of this node that requests named. */
+    private final AttachedChannels channels = new AttachedChannels();
     private final ExecutorService waiters = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "transport-waiter");
         thread.setDaemon(true);
         return thread;
     });
-
-    private record Attached(byte[] descriptor, LocalChannel channel) {
-        boolean matches(ByteBuf bytes) {
-            if (bytes.readableBytes() != descriptor.length) {
-                return false;
-            }
-            for (int i = 0; i < descriptor.length; i++) {
-                if (bytes.getByte(bytes.readerIndex() + i) != descriptor[i]) {
-                    return false;
-                }
-            }
-            return true;
-        }
-    }
 
     /** Performs the request in {@code request} (a retained frame body, released here) and answers on {@code link}. */
     void perform(ByteBuf request, Channel link) {
@@ -260,22 +242,13 @@ final class ChannelOperations {
         return request.nioBuffer(start + offset, request.readableBytes() - offset);
     }
 
-    /** The target channel, attached once per descriptor (a channel made again under the same c_uid re-attaches). */
+    /** The target channel. */
     private LocalChannel channel(ByteBuf request) {
         int start = request.readerIndex();
         int length = request.getIntLE(start + TARGET_LENGTH_OFFSET);
         if (length == 0) {
             throw new IllegalArgumentException("malformed gateway request: it names no channel");
         }
-        ByteBuf descriptor = request.slice(start + DESCRIPTORS_OFFSET, length);
-        int hash = ByteBufUtil.hashCode(descriptor);
-        Attached attached = channels.get(hash);
-        if (attached == null || !attached.matches(descriptor)) {
-            byte[] bytes = ByteBufUtil.getBytes(descriptor);
-            attached = new Attached(bytes, LocalChannel.attach(ChannelDescriptor.deserialize(bytes))
-                .waitMode(WaitMode.SLEEP));
-            channels.put(hash, attached);
-        }
-        return attached.channel();
+        return channels.get(request.slice(start + DESCRIPTORS_OFFSET, length));
     }
 }

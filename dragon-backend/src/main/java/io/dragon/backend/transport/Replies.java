@@ -1,11 +1,7 @@
 package io.dragon.backend.transport;
 
-import io.dragon.core.channels.ChannelDescriptor;
 import io.dragon.core.channels.LocalChannel;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -16,8 +12,7 @@ import org.apache.logging.log4j.Logger;
 final class Replies {
     private static final Logger LOG = LogManager.getLogger(Replies.class);
 
-    /** Reply channels by c_uid (random per requester call, so unique on the node). */
-    private final Map<Long, LocalChannel> channels = new ConcurrentHashMap<>();
+    private final AttachedChannels channels = new AttachedChannels();
 
     /** Delivers a completion frame body: length r, reply descriptor, completion. Releases it. */
     void deliver(ByteBuf body) {
@@ -27,16 +22,9 @@ final class Replies {
                 LOG.warn("dropped a completion with a reply descriptor of {} bytes", length);
                 return;
             }
-            ChannelDescriptor descriptor = ChannelDescriptor.deserialize(ByteBufUtil.getBytes(body, body.readerIndex(),
-                length));
-            body.skipBytes(length);
-            LocalChannel channel = channels.get(descriptor.cuid());
-            if (channel == null || channel.descriptor().serial() != descriptor.serial()) {
-                channel = LocalChannel.attach(descriptor);
-                channels.put(descriptor.cuid(), channel);
-            }
+            LocalChannel channel = channels.get(body.readSlice(length));
             if (!channel.trySend(body.nioBuffer())) {
-                LOG.warn("dropped a completion: reply channel {} is full", descriptor.cuid());
+                LOG.warn("dropped a completion: reply channel {} is full", channel.cuid());
             }
         } catch (RuntimeException e) {
             LOG.warn("dropped a completion: {}", e.toString());
