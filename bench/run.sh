@@ -38,11 +38,15 @@
 #                                  same two nodes (io.dragon.bench.TcpPeer, Java blocking sockets, TCP_NODELAY)
 #   offnode_bw_vs_tcp              the same with 1 MiB messages one way, MiB/s (sends return once deposited)
 #   offnode_rtt_tls_vs_plain       offnode_rtt with every link between the nodes in TLS (dragon --tls) vs without
+#   offnode_rtt_ofi_vs_tcpagent, offnode_bw_ofi_vs_tcpagent
+#                                  offnode_rtt and offnode_bw with the libfabric transport agent (dragon --transport
+#                                  ofi --provider tcp: libfabric's tcp provider, the only one here; it is no faster
+#                                  than TCP, the point is the code path real fabrics use) vs the TCP agent
 #   bringup_3_vs_srun, bringup_8_vs_srun
 #                                  wall time of `bin/dragon -N 3 (8) hello-world.jar` inside an allocation of 8
 #                                  nodes vs `srun -N 3 (8) hostname` on the same nodes, BENCH_MULTI_RUNS (5) runs
 #                                  of each, alternating; medians
-#                                  These four need root and Slurm: they use the test cluster of slurm/ (8 nodes on
+#                                  The off-node and bringup ones need root and Slurm: they use the test cluster of slurm/ (8 nodes on
 #                                  this host, network namespaces sharing its CPUs) and bring it up, and down again
 #                                  after, unless one of at least 8 nodes is up already.
 #
@@ -72,11 +76,12 @@ JAVA=${BENCH_JAVA:-java}
 ALL=(channel_rtt_vs_agrona channel_throughput_vs_agrona channel_rtt_blocking_us channel_bw_1mib_vs_memcpy
   bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp pool_task_rate_vs_python_mp
   pool_map_vs_python_mp process_start_rate offnode_rtt_vs_tcp offnode_bw_vs_tcp offnode_rtt_tls_vs_plain
-  bringup_3_vs_srun bringup_8_vs_srun)
+  offnode_rtt_ofi_vs_tcpagent offnode_bw_ofi_vs_tcpagent bringup_3_vs_srun bringup_8_vs_srun)
 # Benchmarks that run the runtime itself (bin/dragon), which needs dragon-cli built.
 RUNTIME_BENCHMARKS=" bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp
   pool_task_rate_vs_python_mp pool_map_vs_python_mp process_start_rate offnode_rtt_vs_tcp offnode_bw_vs_tcp
-  offnode_rtt_tls_vs_plain bringup_3_vs_srun bringup_8_vs_srun "
+  offnode_rtt_tls_vs_plain offnode_rtt_ofi_vs_tcpagent offnode_bw_ofi_vs_tcpagent bringup_3_vs_srun
+  bringup_8_vs_srun "
 MULTI_RUNS=${BENCH_MULTI_RUNS:-5}
 CLUSTER_NODES=8
 CLUSTER_STARTED=0
@@ -504,14 +509,30 @@ bench_offnode_bw_vs_tcp() {
   echo "ratio offnode_bw_vs_tcp $(ratio "$OURS" "$PEER")"
 }
 
+# offnode_variant WHAT OURS BASE DRAGON_OPTIONS...: OffNode WHAT under a runtime with the options (named OURS) and
+# under one with the TCP agent and no TLS (named BASE); prints both results and ratio offnode_WHAT_OURS_vs_BASE.
+offnode_variant() {
+  local what=$1 ours=$2 base=$3 baseline suffix unit digits
+  shift 3
+  if [[ $what == rtt ]]; then suffix=us unit=us digits=3; else suffix=mibs unit=MiB/s digits=1; fi
+  offnode_dragon "offnode_${what}_$base" "$what" --transport tcp
+  baseline=$OURS
+  offnode_dragon "offnode_${what}_$ours" "$what" "$@"
+  echo "result offnode_${what}_${ours}_$suffix $(fmt "$digits" "$OURS") $unit"
+  echo "result offnode_${what}_${base}_$suffix $(fmt "$digits" "$baseline") $unit"
+  echo "ratio offnode_${what}_${ours}_vs_$base $(ratio "$OURS" "$baseline")"
+}
+
 bench_offnode_rtt_tls_vs_plain() {
-  local plain
-  offnode_dragon offnode_rtt_plain rtt
-  plain=$OURS
-  offnode_dragon offnode_rtt_tls rtt --tls
-  echo "result offnode_rtt_tls_us $(fmt 3 "$OURS") us"
-  echo "result offnode_rtt_plain_us $(fmt 3 "$plain") us"
-  echo "ratio offnode_rtt_tls_vs_plain $(ratio "$OURS" "$plain")"
+  offnode_variant rtt tls plain --tls
+}
+
+bench_offnode_rtt_ofi_vs_tcpagent() {
+  offnode_variant rtt ofi tcpagent --transport ofi --provider tcp
+}
+
+bench_offnode_bw_ofi_vs_tcpagent() {
+  offnode_variant bw ofi tcpagent --transport ofi --provider tcp
 }
 
 # bringup_vs_srun N: bin/dragon -N N on the one-line program vs srun -N N hostname, alternating, inside one
@@ -562,6 +583,8 @@ describe() {
     process_launch_vs_processbuilder)
       echo "one runtime, $LAUNCH_BLOCKS blocks of $LAUNCH_COUNT launches each way after $LAUNCH_WARMUP" ;;
     offnode_rtt_tls_vs_plain) echo "two runtimes on 2 nodes, with and without TLS, $API_BLOCKS blocks each" ;;
+    offnode_*_ofi_vs_tcpagent)
+      echo "two runtimes on 2 nodes, libfabric's and the TCP transport agent, $API_BLOCKS blocks each" ;;
     offnode_*) echo "a runtime on 2 nodes and one TCP pair, $API_BLOCKS blocks each" ;;
     bringup_*_vs_srun) echo "$MULTI_RUNS runs of each" ;;
     *_python_mp | process_start_rate)

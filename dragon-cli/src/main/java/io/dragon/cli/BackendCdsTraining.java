@@ -3,7 +3,7 @@ package io.dragon.cli;
 import io.dragon.backend.ClassDataSharing;
 import io.dragon.backend.ServiceLogging;
 import io.dragon.backend.net.LinkSecurity;
-import io.dragon.backend.transport.TransportAgent;
+import io.dragon.backend.transport.TcpTransportAgent;
 import io.dragon.backend.tree.TreeNode;
 import io.dragon.backend.tree.TreeShape;
 import io.dragon.core.channels.Channel;
@@ -13,7 +13,7 @@ import io.dragon.core.memory.Pool;
 import io.dragon.core.messages.Messages.GSIsUp;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Map;
+import java.util.List;
 
 /**
  * The build's training run for the launcher backend's class-data-sharing archive (see dragon-cli's pom and
@@ -37,8 +37,8 @@ public final class BackendCdsTraining {
             backend.contribute(1, new GSIsUp(1));
             root.awaitReduction(1, Duration.ofSeconds(30));
             Channel gateway = Channel.create(pool, Facts.GATEWAY_CUID, 4, 1024);
-            try (TransportAgent agent = TransportAgent.start(security, "127.0.0.1", gateway.serialize())) {
-                agent.connect(Map.of());
+            try (TcpTransportAgent agent = TcpTransportAgent.start(security, "127.0.0.1", gateway.serialize())) {
+                agent.connect(List.of(), List.of());
             }
         } finally {
             pool.destroy();

@@ -4,6 +4,7 @@ import io.dragon.backend.ServiceLogging;
 import io.dragon.backend.launcher.LaunchOptions;
 import io.dragon.backend.launcher.Launcher;
 import io.dragon.backend.launcher.SlurmRuntime;
+import io.dragon.backend.launcher.Transport;
 import io.dragon.backend.net.NetworkPrefix;
 import io.dragon.backend.wlm.SlurmAllocation;
 import io.dragon.backend.localservices.LocalServicesMain;
@@ -72,6 +73,17 @@ public final class DragonCommand implements Callable<Integer> {
         + " link between the nodes (they always need the run's secret).")
     boolean tls;
 
+    @Option(names = "--transport", paramLabel = "KIND", defaultValue = "${env:DRAGON_TRANSPORT:-auto}",
+        description = "Multi-node: how the nodes' transport agents reach each other: tcp, ofi (libfabric:"
+            + " InfiniBand, Slingshot, EFA ..., or its tcp provider), or auto: ofi where every node has a fabric"
+            + " other than the IP stack's, else tcp. Default: $DRAGON_TRANSPORT, else auto (--tls makes it tcp).")
+    String transport;
+
+    @Option(names = "--provider", paramLabel = "NAME", defaultValue = "${env:FI_PROVIDER:-}", description =
+        "Multi-node, with libfabric: the provider to use (for example verbs, cxi, efa, tcp). Default: $FI_PROVIDER,"
+            + " else the first fabric that libfabric finds (with --transport ofi: else its tcp provider).")
+    String provider;
+
     @Option(names = "--pool-size", paramLabel = "SIZE", converter = ByteSizeConverter.class,
         description = "Size of each node's default memory pool (default 1G).")
     Long poolSize;
@@ -127,10 +139,16 @@ public final class DragonCommand implements Callable<Integer> {
         try {
             return new SlurmRuntime.Nodes(allocation.jobId(), allocation.first(nodes != null ? nodes
                 : allocation.hostnames().size()), fanout, networkPrefix != null ? networkPrefix
-                : System.getenv(NetworkPrefix.VARIABLE), tls);
+                : System.getenv(NetworkPrefix.VARIABLE), tls, transport(), provider);
         } catch (IllegalArgumentException e) {
             throw new Refusal(usage(e.getMessage()));
         }
+    }
+
+    /** --transport, which --tls makes tcp when left to auto. */
+    private Transport transport() {
+        Transport asked = Transport.parse(transport);
+        return tls && asked == Transport.AUTO ? Transport.TCP : asked;
     }
 
     /** The command cannot go on; the exit code says why. */
@@ -163,6 +181,14 @@ public final class DragonCommand implements Callable<Integer> {
             }
         } else if (nodes != null && nodes != 1) {
             return usage("-N " + nodes + ": single-node mode runs on exactly 1 node");
+        }
+        try {
+            if (tls && transport() == Transport.OFI) {
+                return usage("--tls with --transport ofi: fabric links are not encrypted; use --transport tcp (or"
+                    + " auto, which --tls makes tcp)");
+            }
+        } catch (IllegalArgumentException e) {
+            return usage("--transport " + transport + ": " + e.getMessage());
         }
         if (fanout < 2) {
             return usage("--fanout " + fanout + ": the tree needs a fan-out of at least 2");

@@ -224,7 +224,11 @@ class DragonCommandIT {
                 "Invalid value for option '--pool-size': 'lots' is not a size"),
             Arguments.of(List.of("--pool-size", "0", "sh"),
                 "Invalid value for option '--pool-size': '0' is not a size"),
-            Arguments.of(List.of("-l", "LOUD", "sh"), "dragon: unknown log level 'LOUD'"));
+            Arguments.of(List.of("-l", "LOUD", "sh"), "dragon: unknown log level 'LOUD'"),
+            Arguments.of(List.of("--transport", "rdma", "sh"),
+                "dragon: --transport rdma: unknown transport 'rdma' (use tcp, ofi or auto)"),
+            Arguments.of(List.of("--tls", "--transport", "ofi", "sh"),
+                "dragon: --tls with --transport ofi: fabric links are not encrypted"));
     }
 
     @ParameterizedTest

@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,6 +26,8 @@ import org.junit.jupiter.api.Assumptions;
 final class SlurmCluster {
     private static final Path HOME = DragonRun.DRAGON_HOME;
     private static final String SLURM_CONF = "/run/dragon-slurm/slurm.conf";
+    /** More environment for every command: a test class's choice of transport, say. */
+    static final Map<String, String> ENVIRONMENT = new ConcurrentHashMap<>();
 
     private SlurmCluster() {
     }
@@ -39,6 +43,14 @@ final class SlurmCluster {
         run(30, "ip", "netns", "del", probe);
         Result up = run(120, "slurm/cluster-up.sh", "3");
         assertThat(up.code()).as(up.toString()).isZero();
+    }
+
+    /** Skips the test class where this build or machine cannot use libfabric. */
+    static void assumeLibfabric() {
+        Assumptions.assumeTrue(Files.exists(HOME.resolve("dragon-backend/target/classes/linux-x86-64/libdragonofi.so")),
+            "skipped: this build has no libfabric support (libdragonofi is built where libfabric-dev is installed)");
+        Assumptions.assumeTrue(Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libfabric.so.1")),
+            "skipped: libfabric is not installed (apt-get install libfabric1, as .ci/run does)");
     }
 
     static void down() throws Exception {
@@ -121,6 +133,7 @@ final class SlurmCluster {
         ProcessBuilder builder = new ProcessBuilder(command).directory(HOME.toFile()).redirectErrorStream(true)
             .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         builder.environment().put("SLURM_CONF", SLURM_CONF);
+        builder.environment().putAll(ENVIRONMENT);
         return new Running(List.of(command), builder.start(), output);
     }
 
@@ -141,7 +154,6 @@ final class SlurmCluster {
                 + String.join(" ", command) + ":\n" + Files.readString(output));
         }
 
-        /** Waits for the command to end (killing it after the timeout) and returns its result. */
         /**
          * Waits for the command to end; after the timeout stops it (SIGTERM, then SIGKILL) and cancels the job it
          * was granted, so that no allocation outlives the test.

@@ -3,6 +3,8 @@ package io.dragon.backend.launcher;
 import io.dragon.backend.cleanup.NodeCleanup;
 import io.dragon.backend.net.LinkSecurity;
 import io.dragon.backend.net.NetworkPrefix;
+import io.dragon.backend.transport.OfiTransportAgent;
+import io.dragon.backend.transport.TcpTransportAgent;
 import io.dragon.backend.transport.TransportAgent;
 import io.dragon.backend.tree.TreeNode;
 import io.dragon.backend.tree.TreeShape;
@@ -23,7 +25,6 @@ import io.dragon.core.messages.Messages.SHTeardown;
 import io.dragon.core.messages.PipeCodec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -54,6 +55,9 @@ final class Backend {
     private final String hostname = HostId.hostname();
     private final BlockingQueue<Message> fromFrontend = new LinkedBlockingQueue<>();
     private final LinkSecurity security;
+    private final Transport transport;
+    private TcpTransportAgent tcp;
+    private OfiTransportAgent ofi;
     private volatile boolean halted;
 
     Backend(LaunchParameters params, Process localServices, Map<String, String> env) {
@@ -61,21 +65,26 @@ final class Backend {
         this.localServices = localServices;
         this.env = env;
         this.security = LinkSecurity.fromEnvironment(env);
+        this.transport = Transport.parse(env.getOrDefault(Transport.VARIABLE, "tcp"));
     }
 
     int run() {
         TreeNode tree = null;
-        TransportAgent agent = null;
         try {
             String here = NetworkPrefix.address(env.get(NetworkPrefix.VARIABLE));
             tree = joinTree(here);
             BringupPipe pipe = new BringupPipe(localServices.getInputStream(), "Local Services on " + hostname);
             pipe.expect(SHIsUp.class, Launcher.BRINGUP_TIMEOUT_MS);
             SHChannelsUp channels = pipe.expect(SHChannelsUp.class, Launcher.BRINGUP_TIMEOUT_MS);
-            agent = TransportAgent.start(security, here, channels.gwChannel());
-            tree.contribute(NODES_UP, new BENodeUp(0, channels, here + ":" + agent.address().getPort()));
+            tcp = TcpTransportAgent.start(security, here, channels.gwChannel());
+            String fabric = transport == Transport.TCP ? "" : startFabricAgent(here, channels.gwChannel());
+            tree.contribute(NODES_UP, new BENodeUp(0, channels, tcp.address(), ofi == null ? "" : ofi.address(),
+                fabric));
             LAChannelsInfo nodes = awaitChannelsInfo();
-            agent.connect(agents(nodes));
+            TransportAgent agent = nodes.transport().equals("ofi") ? ofi : tcp;
+            closeAgent(agent == tcp ? ofi : tcp);
+            agent.connect(nodes.nodes().stream().map(node -> HostId.of(node.hostname())).toList(),
+                nodes.transportAgents());
             PipeCodec.write(localServices.getOutputStream(), nodes);
             relay(tree, nodes, channels);
             return 0;
@@ -89,13 +98,35 @@ final class Backend {
             return 1;
         } finally {
             stopLocalServices();
-            if (agent != null) {
-                agent.close();
-            }
+            closeAgent(tcp);
+            closeAgent(ofi);
             if (tree != null) {
                 tree.close();
             }
             LOG.info("backend on {} exits", hostname);
+        }
+    }
+
+    /** The node's fabric agent, if libfabric can be used here: its provider and interface, or why not. */
+    private String startFabricAgent(String here, byte[] gatewayChannel) {
+        try {
+            ofi = OfiTransportAgent.start(security.secret(), env.getOrDefault(Transport.PROVIDER_VARIABLE, ""),
+                transport == Transport.OFI, here, gatewayChannel);
+            return ofi.fabric();
+        } catch (IllegalStateException e) {
+            LOG.info("no fabric transport agent on {}: {}", hostname, e.getMessage());
+            return e.getMessage();
+        }
+    }
+
+    private void closeAgent(TransportAgent agent) {
+        if (agent == tcp) {
+            tcp = null;
+        } else if (agent == ofi) {
+            ofi = null;
+        }
+        if (agent != null) {
+            agent.close();
         }
     }
 
@@ -126,16 +157,6 @@ final class Backend {
         }
         throw new IllegalStateException("expected every node's channels from the frontend within "
             + Launcher.BRINGUP_TIMEOUT_MS + " ms, got " + message);
-    }
-
-    private static Map<Long, InetSocketAddress> agents(LAChannelsInfo nodes) {
-        Map<Long, InetSocketAddress> agents = new HashMap<>();
-        for (int node = 0; node < nodes.nodes().size(); node++) {
-            String[] address = nodes.transportAgents().get(node).split(":");
-            agents.put(HostId.of(nodes.nodes().get(node).hostname()),
-                new InetSocketAddress(address[0], Integer.parseInt(address[1])));
-        }
-        return agents;
     }
 
     /** Relays until the runtime has halted and the frontend has let go (or is gone). */
@@ -177,6 +198,7 @@ final class Backend {
                 }
                 if (message instanceof SHHaltBE) {
                     halted = true;
+                    tree.ending();
                     tree.contribute(HALTED, message);
                 } else if (message != null) {
                     tree.sendUp(message);

@@ -40,7 +40,7 @@ final class LocalRuntime implements RuntimeLink {
         BringupPipe pipe = new BringupPipe(localServices.getInputStream(), "Local Services");
         pipe.expect(SHIsUp.class, Launcher.BRINGUP_TIMEOUT_MS);
         SHChannelsUp channels = pipe.expect(SHChannelsUp.class, Launcher.BRINGUP_TIMEOUT_MS);
-        PipeCodec.write(localServices.getOutputStream(), new LAChannelsInfo(0, List.of(channels), List.of()));
+        PipeCodec.write(localServices.getOutputStream(), new LAChannelsInfo(0, List.of(channels), "", List.of()));
         inbox = MessageChannel.attach(channels.launcherChannel());
         globalServices = MessageChannel.attach(channels.gsChannel());
         shepherd = MessageChannel.attach(channels.shChannel());

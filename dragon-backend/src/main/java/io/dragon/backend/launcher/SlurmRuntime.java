@@ -48,9 +48,10 @@ public final class SlurmRuntime implements RuntimeLink {
 
     /**
      * What the user asked for: these hosts of Slurm job {@code jobId}, a tree fan-out, a network prefix, TLS on
-     * every link or not.
+     * every link or not, the transport between the nodes' agents and its libfabric provider ("" to choose).
      */
-    public record Nodes(String jobId, List<String> hostnames, int fanout, String networkPrefix, boolean tls) {
+    public record Nodes(String jobId, List<String> hostnames, int fanout, String networkPrefix, boolean tls,
+                        Transport transport, String provider) {
     }
 
     private final LaunchParameters params;
@@ -91,16 +92,20 @@ public final class SlurmRuntime implements RuntimeLink {
         srun = startBackends(here + ":" + root.address().getPort());
         awaitAll(TreeNode.JOINED, "join the fan-out tree");
         Map<Integer, Message> up = awaitAll(Backend.NODES_UP, "start Local Services and the transport agent");
-        List<SHChannelsUp> channels = new ArrayList<>();
-        List<String> agents = new ArrayList<>();
+        List<BENodeUp> reports = new ArrayList<>();
         for (int node = 0; node < shape.backends(); node++) {
-            BENodeUp nodeUp = (BENodeUp) up.get(TreeShape.position(node));
-            channels.add(nodeUp.channels());
-            agents.add(nodeUp.transportAgent());
+            reports.add((BENodeUp) up.get(TreeShape.position(node)));
         }
-        root.broadcast(new LAChannelsInfo(tags.incrementAndGet(), channels, agents));
+        Transport.Choice transport = nodes.transport().choose(nodes.hostnames(), reports);
+        LOG.info("transport between the nodes: {}", transport.why());
+        if (transport.fellBack(nodes.transport())) {
+            System.err.println("dragon: --transport ofi: using " + transport.why());
+        }
+        root.broadcast(new LAChannelsInfo(tags.incrementAndGet(), reports.stream().map(BENodeUp::channels)
+            .toList(), transport.transport(), transport.agents()));
         return "on " + shape.backends() + " node" + (shape.backends() == 1 ? "" : "s") + " ("
-            + String.join(",", nodes.hostnames()) + ")";
+            + String.join(",", nodes.hostnames()) + "), over " + (transport.transport().equals("ofi")
+            ? transport.why() : "TCP");
     }
 
     /**
@@ -121,6 +126,8 @@ public final class SlurmRuntime implements RuntimeLink {
         builder.environment().put(Backend.ROOT_VARIABLE, rootAddress);
         builder.environment().putAll(security.environment());
         builder.environment().put(Backend.FANOUT_VARIABLE, Integer.toString(nodes.fanout()));
+        builder.environment().put(Transport.VARIABLE, nodes.transport().name());
+        builder.environment().put(Transport.PROVIDER_VARIABLE, nodes.provider());
         if (nodes.networkPrefix() != null) {
             builder.environment().put(NetworkPrefix.VARIABLE, nodes.networkPrefix());
         }

@@ -1,6 +1,8 @@
 package io.dragon.backend.net;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -16,6 +18,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * How the links between the runtime's members (the fan-out tree, the transport agents) are protected. Every link
@@ -115,11 +118,20 @@ public final class LinkSecurity {
         return certificate != null;
     }
 
-    /** Puts TLS first in a new link's pipeline, if it is on: as the server on a link this member accepted. */
-    public void secure(Channel link, boolean accepted) {
-        if (certificate != null) {
-            link.pipeline().addFirst((accepted ? server : client).newHandler(link.alloc()));
-        }
+    /**
+     * Sets up a new link's pipeline: TLS first, if it is on (as the server on a link this member accepted, not
+     * {@code opened}), then {@code handlers}' handlers, made for that link.
+     */
+    public ChannelInitializer<Channel> links(boolean opened, Supplier<ChannelHandler[]> handlers) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel link) {
+                if (certificate != null) {
+                    link.pipeline().addFirst((opened ? client : server).newHandler(link.alloc()));
+                }
+                link.pipeline().addLast(handlers.get());
+            }
+        };
     }
 
     private static InputStream in(byte[] pem) {

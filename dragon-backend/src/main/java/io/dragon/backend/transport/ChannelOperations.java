@@ -31,7 +31,6 @@ import io.dragon.core.channels.MessageTooLargeException;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,10 +39,10 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Performs gateway requests from other nodes on this node's channels and answers each with a completion on the
- * link it came from. A request is tried at once on the link's event loop; one that must wait (a full or empty
- * channel, with a timeout) waits on a thread of its own, asleep on the channel's futex, so that the event loop
- * never blocks.
+ * Performs gateway requests from other nodes on this node's channels and answers each with a completion to the
+ * agent it came from. A request is tried at once on the thread that received it (a link's event loop, the fabric
+ * agent's progress thread); one that must wait (a full or empty channel, with a timeout) waits on a thread of its
+ * own, asleep on the channel's futex, so that the receiving thread never blocks.
  */
 final class ChannelOperations {
     private static final Logger LOG = LogManager.getLogger(ChannelOperations.class);
@@ -56,18 +55,18 @@ final class ChannelOperations {
         return thread;
     });
 
-    /** Performs the request in {@code request} (a retained frame body, released here) and answers on {@code link}. */
-    void perform(ByteBuf request, Channel link) {
+    /** Performs the request in {@code request} (a retained frame body, released here) and answers {@code peer}. */
+    void perform(ByteBuf request, Peer peer) {
         if (!wellFormed(request)) {
             LOG.warn("dropped a gateway request of {} bytes from {}: its header is malformed, so it cannot even be"
-                + " answered", request.readableBytes(), link.remoteAddress());
+                + " answered", request.readableBytes(), peer);
             request.release();
             return;
         }
         if (request.getIntLE(request.readerIndex() + OP_OFFSET) == CALL) {
             waiters.execute(() -> {
                 try {
-                    link.writeAndFlush(RemoteCalls.run(request));
+                    peer.send(RemoteCalls.run(request));
                 } finally {
                     request.release();
                 }
@@ -80,7 +79,7 @@ final class ChannelOperations {
         } catch (RuntimeException e) {
             ByteBuf completion = failure(request, e);
             request.release();
-            link.writeAndFlush(completion);
+            peer.send(completion);
             return;
         }
         ByteBuf completion = complete(request, () -> attempt(request, channel));
@@ -89,7 +88,7 @@ final class ChannelOperations {
             long deadline = timeout == FOREVER ? Deadline.FOREVER : System.nanoTime() + timeout;
             waiters.execute(() -> {
                 try {
-                    link.writeAndFlush(complete(request, () -> await(request, channel, deadline)));
+                    peer.send(complete(request, () -> await(request, channel, deadline)));
                 } finally {
                     request.release();
                 }
@@ -97,7 +96,7 @@ final class ChannelOperations {
             return;
         }
         request.release();
-        link.writeAndFlush(completion);
+        peer.send(completion);
     }
 
     /** Whether the request's descriptors lie within it: then it can be answered, if only with an error. */

@@ -18,6 +18,7 @@ final class TransportHandler extends SimpleChannelInboundHandler<ByteBuf> {
     private final ChannelOperations operations;
     private final Replies replies;
     private boolean trusted;
+    private Peer peer;
 
     TransportHandler(boolean trusted, byte[] secret, ChannelOperations operations, Replies replies) {
         super(false);
@@ -45,7 +46,7 @@ final class TransportHandler extends SimpleChannelInboundHandler<ByteBuf> {
             return;
         }
         switch (kind) {
-            case TransportFrames.REQUEST -> operations.perform(frame, ctx.channel());
+            case TransportFrames.REQUEST -> operations.perform(frame, peer(ctx));
             case TransportFrames.COMPLETION -> replies.deliver(frame);
             default -> {
                 LOG.warn("dropped a transport frame of unknown kind {} from {}", kind, ctx.channel().remoteAddress());
@@ -58,6 +59,13 @@ final class TransportHandler extends SimpleChannelInboundHandler<ByteBuf> {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.warn("transport link to {} failed: {}; closing it", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
+    }
+
+    private Peer peer(ChannelHandlerContext ctx) {
+        if (peer == null) {
+            peer = Peer.of(ctx.channel());
+        }
+        return peer;
     }
 
     private static byte[] bytes(ByteBuf frame) {

@@ -18,6 +18,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -101,6 +102,8 @@ public final class TreeNode implements AutoCloseable {
     private final Set<Integer> lost = new TreeSet<>();
     private Channel parent;
     private volatile boolean closing;
+    /** The runtime has halted: the parent closing its link is the normal end, not a loss. */
+    private volatile boolean ending;
 
     // the root's
     private final Map<Long, CompletableFuture<Map<Integer, Message>>> reduced = new ConcurrentHashMap<>();
@@ -200,6 +203,11 @@ public final class TreeNode implements AutoCloseable {
         return nodes.join();
     }
 
+    /** After teardown: from now on the parent may close the link (it is still reported to the listener). */
+    public void ending() {
+        ending = true;
+    }
+
     @Override
     public void close() {
         closing = true;
@@ -210,14 +218,9 @@ public final class TreeNode implements AutoCloseable {
 
     /** Links this member opened are trusted (it chose the peer); accepted ones once they show the secret. */
     private ChannelInitializer<Channel> pipeline(boolean trusted) {
-        return new ChannelInitializer<>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                security.secure(ch, !trusted);
-                ch.pipeline().addLast(new IdleStateHandler(HEARTBEAT_TIMEOUT_MS, HEARTBEAT_TIMEOUT_MS / 5, 0,
-                    TimeUnit.MILLISECONDS), new TreeMessageDecoder(trusted), new TreeMessageEncoder(), new Handler());
-            }
-        };
+        return security.links(trusted, () -> new ChannelHandler[] {new IdleStateHandler(HEARTBEAT_TIMEOUT_MS,
+            HEARTBEAT_TIMEOUT_MS / 5, 0, TimeUnit.MILLISECONDS), new TreeMessageDecoder(trusted),
+            new TreeMessageEncoder(), new Handler()});
     }
 
     private void connect(InetSocketAddress address, Message hello) throws InterruptedException {
@@ -276,7 +279,10 @@ public final class TreeNode implements AutoCloseable {
             if (closing) {
                 return;
             }
-            if (ctx.channel() == parent) {
+            if (ctx.channel() == parent && ending) {
+                LOG.info("the tree's parent closed the link after teardown");
+                listener.onLost("the parent of tree position " + position);
+            } else if (ctx.channel() == parent) {
                 LOG.error("lost the link to the tree's parent of position {}", position);
                 listener.onLost("the parent of tree position " + position);
             } else if (child != null && children.remove(child, ctx.channel())) {

@@ -49,6 +49,7 @@ class ChannelOperationsTest {
     private final ChannelOperations operations = new ChannelOperations();
     private final Replies replies = new Replies();
     private final EmbeddedChannel link = new EmbeddedChannel();
+    private final Peer peer = Peer.of(link);
     private Pool pool;
     private LocalChannel target;
     private LocalChannel replyChannel;
@@ -105,7 +106,7 @@ class ChannelOperationsTest {
         assertThat(status(perform(RECV, 100, TimeUnit.MILLISECONDS.toNanos(200), null))).isEqualTo(EMPTY);
         assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(190));
 
-        operations.perform(request(AWAIT_RECV, 0, TimeUnit.SECONDS.toNanos(10), null), link);
+        operations.perform(request(AWAIT_RECV, 0, TimeUnit.SECONDS.toNanos(10), null), peer);
         assertThat((Object) link.readOutbound()).as("nothing before a message comes").isNull();
         target.send("now".getBytes(StandardCharsets.UTF_8));
         ByteBuffer ready = awaitCompletion();
@@ -163,7 +164,7 @@ class ChannelOperationsTest {
                 header.putLong(24, 0);
             }
             ByteBuf request = Unpooled.buffer(Math.max(1, bytes.length)).writeBytes(bytes);
-            operations.perform(request, link);
+            operations.perform(request, peer);
             assertThat(request.refCnt()).isZero();
             for (Object out = link.readOutbound(); out != null; out = link.readOutbound()) {
                 ((ByteBuf) out).release();
@@ -180,7 +181,7 @@ class ChannelOperationsTest {
     private ByteBuffer perform(int op, int maxLength, long timeout, Object payload) throws Exception {
         byte[] bytes = payload == null ? null : payload instanceof byte[] b ? b
             : ((String) payload).getBytes(StandardCharsets.UTF_8);
-        operations.perform(request(op, maxLength, timeout, bytes), link);
+        operations.perform(request(op, maxLength, timeout, bytes), peer);
         return awaitCompletion();
     }
 
@@ -202,16 +203,8 @@ class ChannelOperationsTest {
     }
 
     private ByteBuf request(int op, int maxLength, long timeout, byte[] payload) {
-        byte[] targetDescriptor = op == CALL ? new byte[0] : target.serialize();
-        byte[] replyDescriptor = replyChannel.serialize();
-        ByteBuf request = Unpooled.buffer();
-        request.writeIntLE(op).writeIntLE(targetDescriptor.length).writeIntLE(replyDescriptor.length)
-            .writeIntLE(maxLength).writeLongLE(++requestIds).writeLongLE(timeout).writeLongLE(HostId.local())
-            .writeBytes(targetDescriptor).writeBytes(replyDescriptor);
-        if (payload != null) {
-            request.writeBytes(payload);
-        }
-        return request;
+        return GatewayRequests.request(op, op == CALL ? new byte[0] : target.serialize(), replyChannel.serialize(),
+            ++requestIds, maxLength, timeout, HostId.local(), payload);
     }
 
     private static int status(ByteBuffer completion) {

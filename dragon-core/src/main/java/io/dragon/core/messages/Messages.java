@@ -27,9 +27,10 @@ public final class Messages {
 
     /**
      * From the launcher to every Local Services (on its stdin), and on to Global Services: every node's channels,
-     * by node index, and where each node's transport agent listens ("host:port"; none on a single node).
+     * by node index, the transport the nodes' agents use ("tcp" or "ofi"; "" on a single node), and where each
+     * node's agent is (by node index: "host:port" for tcp, the endpoint's address in hexadecimal for ofi).
      */
-    public record LAChannelsInfo(long tag, List<SHChannelsUp> nodes, List<String> transportAgents)
+    public record LAChannelsInfo(long tag, List<SHChannelsUp> nodes, String transport, List<String> transportAgents)
         implements Message {
     }
 
@@ -298,8 +299,13 @@ public final class Messages {
     public record TreeHeartbeat(long tag) implements Message {
     }
 
-    /** A backend's part of bringup: its node's channels, and where its transport agent listens. */
-    public record BENodeUp(long tag, SHChannelsUp channels, String transportAgent) implements Message {
+    /**
+     * A backend's part of bringup: its node's channels, where its TCP transport agent listens ("host:port"), and,
+     * when the fabric transport was not ruled out, its fabric agent's endpoint address (hexadecimal; "" if it has
+     * none) and {@code fabric}: the endpoint's provider and interface, or why the node has no fabric agent.
+     */
+    public record BENodeUp(long tag, SHChannelsUp channels, String transportAgent, String fabricAgent, String fabric)
+        implements Message {
     }
 
     /**

@@ -58,6 +58,9 @@ final class LibC {
 
     static native int kill(int pid, int signal);
 
+    /** {@code act} and {@code oldact}: addresses of glibc's struct sigaction (152 bytes on x86-64), or 0. */
+    static native int sigaction(int signal, long act, long oldact);
+
     /** poll(2) on a single {@code struct pollfd} at {@code fds}. */
     static native int poll(long fds, long nfds, int timeoutMillis);
 

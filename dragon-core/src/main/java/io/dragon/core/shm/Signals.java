@@ -1,6 +1,8 @@
 package io.dragon.core.shm;
 
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 
 /** POSIX signals to processes by pid (Java's Process API only knows SIGTERM and SIGKILL). */
 public final class Signals {
@@ -9,6 +11,9 @@ public final class Signals {
     public static final int SIGTERM = 15;
 
     private static final int ESRCH = 3;
+    /** Every standard signal; glibc's struct sigaction, with room to spare. */
+    private static final int SIGNALS = 31;
+    private static final int SIGACTION_BYTES = 256;
 
     private Signals() {
     }
@@ -20,6 +25,28 @@ public final class Signals {
      */
     public static boolean kill(long pid, int signal) {
         return send((int) pid, signal, "process " + pid);
+    }
+
+    /**
+     * Runs {@code action}, then puts back every signal handler of the process as it was before: for loading a
+     * native library whose constructors install their own (libfabric's psm providers take SIGSEGV, which the JVM
+     * needs for itself, and SIGINT and SIGTERM).
+     */
+    public static void keepingHandlers(Runnable action) {
+        Memory saved = new Memory((long) SIGNALS * SIGACTION_BYTES);
+        long base = Pointer.nativeValue(saved);
+        for (int signal = 1; signal <= SIGNALS; signal++) {
+            LibC.sigaction(signal, 0, base + (long) (signal - 1) * SIGACTION_BYTES);
+        }
+        try {
+            action.run();
+        } finally {
+            for (int signal = 1; signal <= SIGNALS; signal++) {
+                if (signal != SIGKILL && signal != 19) { // SIGSTOP: neither can be handled
+                    LibC.sigaction(signal, base + (long) (signal - 1) * SIGACTION_BYTES, 0);
+                }
+            }
+        }
     }
 
     private static boolean send(int target, int signal, String what) {

@@ -92,7 +92,7 @@ class MessageCodecTest {
             MessageCodec.encode(new SHChannelsUp(1, "node1", 0, new byte[40], null, new byte[40], new byte[30],
                 new byte[30], new byte[40])),
             MessageCodec.encode(new LAChannelsInfo(2, List.of(new SHChannelsUp(1, "node1", 0, new byte[4], null,
-                new byte[4], new byte[3], new byte[3], new byte[4])), List.of("10.0.0.1:4000"))),
+                new byte[4], new byte[3], new byte[3], new byte[4])), "tcp", List.of("10.0.0.1:4000"))),
             MessageCodec.encode(new SHFwdOutput(3, 1L << 32, 1, new byte[100], 42, "node2")));
         for (int i = 0; i < 100_000; i++) {
             byte[] bytes;

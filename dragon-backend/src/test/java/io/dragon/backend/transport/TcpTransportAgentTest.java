@@ -12,24 +12,24 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** A transport agent lets in only a link that shows the job's secret first, and no large frame before that. */
-class TransportAgentTest {
+class TcpTransportAgentTest {
     private static final String SECRET = "the job's secret";
 
     private Pool pool;
-    private TransportAgent agent;
+    private TcpTransportAgent agent;
 
     @BeforeEach
     void setUp() throws Exception {
         pool = Pool.create(RuntimeIds.next(), Facts.INFRA_POOL_MUID, 1 << 20);
-        agent = TransportAgent.start(LinkSecurity.plain(SECRET), "127.0.0.1", Channel.create(pool, Facts.GATEWAY_CUID, 4, 1024)
+        agent = TcpTransportAgent.start(LinkSecurity.plain(SECRET), "127.0.0.1", Channel.create(pool, Facts.GATEWAY_CUID, 4, 1024)
             .serialize());
-        agent.connect(Map.of());
+        agent.connect(List.of(), List.of());
     }
 
     @AfterEach
@@ -79,7 +79,7 @@ class TransportAgentTest {
     }
 
     private Socket connect() throws IOException {
-        Socket socket = new Socket("127.0.0.1", agent.address().getPort());
+        Socket socket = new Socket("127.0.0.1", Integer.parseInt(agent.address().split(":")[1]));
         socket.setSoTimeout(10_000);
         return socket;
     }

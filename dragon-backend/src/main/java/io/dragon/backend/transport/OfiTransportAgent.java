@@ -1,0 +1,632 @@
+package io.dragon.backend.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The fabric transport agent: frames travel as libfabric messages between the nodes' endpoints (reliable datagrams),
+ * so that the runtime uses InfiniBand (verbs), Slingshot (cxi), EFA ... where a site has them. The endpoints'
+ * addresses travel through the fan-out tree at bringup (BENodeUp, LAChannelsInfo).
+ *
+ * <p>One progress thread owns the endpoint: it posts the frames other threads queue, reads completions, and
+ * performs the requests that come (as the TCP agent's event loop does). After {@link #SPIN_NANOS} without work it
+ * sleeps in the completion queue's wait object, which a queued frame ends; an idle agent burns no CPU.
+ *
+ * <p>A fabric message (big-endian, like {@link TransportFrames}):
+ * <pre>
+ *  offset  size
+ *       0     4  the sender's node index
+ *       4     4  kind: {@link TransportFrames#REQUEST}, {@link TransportFrames#COMPLETION}, {@link #LARGE},
+ *                {@link #READ_DONE}
+ *       8    16  the job's token (SHA-256 of the job's secret, first 16 bytes): a message without it is dropped
+ *      24    ..  REQUEST, COMPLETION: the frame's body, as in TransportFrames
+ *                LARGE: 8 cookie, 8 remote address, 8 key, 4 length: a frame of that many bytes (TransportFrames'
+ *                layout, whose first word is not read) that the sender registered for this read; the receiver
+ *                reads it (RMA) and answers READ_DONE
+ *                READ_DONE: 8 cookie: the sender may release that frame
+ * </pre>
+ * A frame whose body fits in a slot travels in one message (copied into the registered send slab, and out of the
+ * receive slab); a larger one is read by the receiver straight from the sender's memory into its own.
+ */
+public final class OfiTransportAgent extends TransportAgent {
+    static final int LARGE = 4;
+    static final int READ_DONE = 5;
+
+    static final int SOURCE_OFFSET = 0;
+    static final int KIND_OFFSET = 4;
+    static final int TOKEN_OFFSET = 8;
+    static final int HEADER = 24;
+    static final int COOKIE_OFFSET = HEADER;
+    static final int ADDRESS_OFFSET = HEADER + 8;
+    static final int KEY_OFFSET = HEADER + 16;
+    static final int LENGTH_OFFSET = HEADER + 24;
+    static final int LARGE_MESSAGE = HEADER + 28;
+
+    static final int SLOTS = 64;
+    static final int SLOT_SIZE = 64 * 1024;
+    static final int READS = 32;
+    static final int LARGE_SENDS = 256;
+    private static final int MAX_EVENTS = 16;
+    private static final int OUTBOUND = 4096;
+    private static final long SPIN_NANOS = 50_000;
+    private static final int SLEEP_MS = 100;
+    /** See {@link #sendTimeoutNanos}. */
+    static final String SEND_TIMEOUT_PROPERTY = "dragon.ofi.send.timeout.ms";
+
+    private static final Logger LOG = LogManager.getLogger(OfiTransportAgent.class);
+
+    private final OfiEndpoint endpoint;
+    private final long token0;
+    private final long token1;
+    private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+    /**
+     * How long a message may wait for its send to complete before its request is answered as failed: providers
+     * keep a message for a dead peer queued, without an error, for as long as they try to reconnect.
+     */
+    private final long sendTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(Long.getLong(SEND_TIMEOUT_PROPERTY, 10_000));
+    private final ArrayBlockingQueue<ByteBuf> outbound = new ArrayBlockingQueue<>(OUTBOUND);
+    private final Thread progress = new Thread(this::progress, "transport-fabric");
+    private volatile boolean running = true;
+    private volatile boolean asleep;
+
+    // Owned by the progress thread.
+    private final ArrayDeque<ByteBuf> waiting = new ArrayDeque<>();
+    private final ArrayDeque<Integer> deferredReads = new ArrayDeque<>(SLOTS);
+    private final FreeList freeSlots = new FreeList(SLOTS);
+    private final ByteBuf[] slotFrames = new ByteBuf[SLOTS];
+    private final int[] slotCookies = new int[SLOTS];
+    private final int[] slotNodes = new int[SLOTS];
+    private final long[] slotPostedAt = new long[SLOTS];
+    private final boolean[] slotAbandoned = new boolean[SLOTS];
+    private long lastTimeoutScan;
+    private final FreeList freeCookies = new FreeList(LARGE_SENDS);
+    private final ByteBuf[] largeFrames = new ByteBuf[LARGE_SENDS];
+    private final long[] largeRegistrations = new long[LARGE_SENDS];
+    private final FreeList freeReads = new FreeList(READS);
+    private final ByteBuf[] readBuffers = new ByteBuf[READS];
+    private final int[] readSources = new int[READS];
+    private final long[] readCookies = new long[READS];
+
+    // Set by peers(), before the progress thread starts.
+    private int self;
+    private long[] fabricAddresses;
+    private long[] sortedHosts;
+    private int[] nodesOfSortedHosts;
+    private Peer[] peers;
+    /** By node: since when the provider has refused to take a message for it (FI_EAGAIN), or 0. */
+    private long[] busySince;
+
+    private OfiTransportAgent(OfiEndpoint endpoint, byte[] secret, byte[] gatewayChannel) {
+        super(gatewayChannel);
+        this.endpoint = endpoint;
+        ByteBuffer token = ByteBuffer.wrap(sha256(secret));
+        this.token0 = token.getLong();
+        this.token1 = token.getLong();
+        Arrays.fill(slotCookies, -1);
+        progress.setDaemon(true);
+    }
+
+    /**
+     * Opens this node's endpoint of {@code provider} on the interface with address {@code ip}, for the gateway
+     * channel with this descriptor. With no provider named, the first of a real fabric (see {@link
+     * OfiEndpoint#defaultProvider}), or with {@code ipProviders} failing that the first of any kind.
+     *
+     * @throws IllegalStateException if libfabric cannot be used here: the message says why
+     */
+    public static OfiTransportAgent start(byte[] secret, String provider, boolean ipProviders, String ip,
+        byte[] gatewayChannel) {
+        String chosen = provider.isEmpty() ? OfiEndpoint.defaultProvider(ipProviders) : provider;
+        OfiEndpoint endpoint = OfiEndpoint.open(chosen, ip, SLOTS, SLOT_SIZE, READS, MAX_EVENTS);
+        try {
+            OfiTransportAgent agent = new OfiTransportAgent(endpoint, secret, gatewayChannel);
+            LOG.info("fabric transport agent on {}", endpoint.description());
+            return agent;
+        } catch (RuntimeException e) {
+            endpoint.close();
+            throw e;
+        }
+    }
+
+    /** "provider on interface". */
+    public String fabric() {
+        return endpoint.description();
+    }
+
+    /** The endpoint's address, in hexadecimal. */
+    @Override
+    public String address() {
+        return HexFormat.of().formatHex(endpoint.name());
+    }
+
+    @Override
+    void peers(List<Long> hosts, List<String> addresses) {
+        int nodes = hosts.size();
+        String here = address();
+        fabricAddresses = new long[nodes];
+        busySince = new long[nodes];
+        peers = new Peer[nodes];
+        long[][] byHost = new long[nodes][];
+        for (int node = 0; node < nodes; node++) {
+            fabricAddresses[node] = endpoint.insert(HexFormat.of().parseHex(addresses.get(node)));
+            peers[node] = new NodePeer(node);
+            byHost[node] = new long[] {hosts.get(node), node};
+            if (addresses.get(node).equals(here)) {
+                self = node;
+            }
+        }
+        Arrays.sort(byHost, (a, b) -> Long.compare(a[0], b[0]));
+        sortedHosts = Arrays.stream(byHost).mapToLong(pair -> pair[0]).toArray();
+        nodesOfSortedHosts = Arrays.stream(byHost).mapToInt(pair -> (int) pair[1]).toArray();
+        progress.start();
+    }
+
+    @Override
+    void forward(ByteBuf frame, long host) {
+        int at = sortedHosts == null ? -1 : Arrays.binarySearch(sortedHosts, host);
+        if (at < 0) {
+            fail(frame, "no node of this runtime has host id " + Long.toHexString(host));
+            return;
+        }
+        queue(frame, nodesOfSortedHosts[at]);
+    }
+
+    @Override
+    void stop() {
+        running = false;
+        if (progress.isAlive()) {
+            endpoint.wake();
+            try {
+                progress.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        endpoint.close();
+        for (ByteBuf frame : slotFrames) {
+            release(frame);
+        }
+        for (ByteBuf frame : largeFrames) {
+            release(frame);
+        }
+        for (ByteBuf buffer : readBuffers) {
+            release(buffer);
+        }
+        waiting.forEach(OfiTransportAgent::release);
+        outbound.forEach(OfiTransportAgent::release);
+    }
+
+    private static void release(ByteBuf buffer) {
+        if (buffer != null && buffer.refCnt() > 0) {
+            buffer.release();
+        }
+    }
+
+    /**
+     * Queues a frame for {@code node}: its first word (the length prefix, useless here) names the node. A large frame
+     * is read from its memory, which must therefore have an address.
+     */
+    private void queue(ByteBuf frame, int node) {
+        if (!frame.hasMemoryAddress()) {
+            ByteBuf direct = alloc.directBuffer(frame.readableBytes()).writeBytes(frame, frame.readerIndex(),
+                frame.readableBytes());
+            frame.release();
+            frame = direct;
+        }
+        frame.setInt(frame.readerIndex(), node);
+        if (Thread.currentThread() == progress) {
+            waiting.addLast(frame);
+            return;
+        }
+        try {
+            outbound.put(frame);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            frame.release();
+            return;
+        }
+        if (asleep) {
+            endpoint.wake();
+        }
+    }
+
+    private void progress() {
+        long idleSince = System.nanoTime();
+        try {
+            while (running) {
+                boolean worked = post() | retryReads();
+                int completions = endpoint.poll(MAX_EVENTS, 0);
+                worked |= completions > 0;
+                complete(completions);
+                long now = System.nanoTime();
+                if (now - lastTimeoutScan > TimeUnit.MILLISECONDS.toNanos(SLEEP_MS)) {
+                    abandonStuckSends(now);
+                }
+                if (worked) {
+                    idleSince = now;
+                } else if (now - idleSince < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    asleep = true;
+                    if (outbound.isEmpty()) {
+                        // Frames the provider could not take yet are retried soon (it may make progress without
+                        // a completion: a connection set up).
+                        complete(endpoint.poll(MAX_EVENTS, waiting.isEmpty() ? SLEEP_MS : 1));
+                    }
+                    asleep = false;
+                    idleSince = System.nanoTime();
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("the fabric transport agent stopped: {}", e.toString(), e);
+        }
+    }
+
+    /** Posts queued frames until none is left or the provider (or this agent's slots) must catch up. */
+    /**
+     * Posts queued frames: each waiting one once, in order, then new ones while there are slots. A frame the
+     * provider cannot take yet waits at the back (frames to other nodes go on meanwhile); one whose node has taken
+     * nothing for the send timeout is answered as failed.
+     */
+    private boolean post() {
+        boolean posted = false;
+        for (int i = waiting.size(); i > 0 && !freeSlots.isEmpty(); i--) {
+            posted |= postOrWait(waiting.pollFirst());
+        }
+        while (!freeSlots.isEmpty()) {
+            ByteBuf frame = outbound.poll();
+            if (frame == null) {
+                break;
+            }
+            posted |= postOrWait(frame);
+        }
+        return posted;
+    }
+
+    /** Whether the frame was posted (or answered as undeliverable) rather than put back to wait. */
+    private boolean postOrWait(ByteBuf frame) {
+        int node = frame.getInt(frame.readerIndex());
+        boolean large = frame.readableBytes() - TransportFrames.FRAME_HEADER + HEADER > SLOT_SIZE;
+        if (freeSlots.isEmpty() || large && freeCookies.isEmpty()) {
+            waiting.addLast(frame);
+            return false;
+        }
+        if (post(frame, node, large)) {
+            busySince[node] = 0;
+            return true;
+        }
+        long now = System.nanoTime();
+        if (busySince[node] == 0) {
+            busySince[node] = now;
+        } else if (now - busySince[node] > sendTimeoutNanos) {
+            undeliverable(frame, node, silence());
+            return true;
+        }
+        waiting.addLast(frame);
+        return false;
+    }
+
+    /** Sends one frame (in a message, or offered for reading if large); false if the provider is busy. */
+    private boolean post(ByteBuf frame, int node, boolean large) {
+        int start = frame.readerIndex();
+        int body = frame.readableBytes() - TransportFrames.FRAME_HEADER;
+        int slot = freeSlots.peek();
+        int base = endpoint.sendOffset(slot);
+        ByteBuf slab = endpoint.sendSlab();
+        slab.setInt(base + SOURCE_OFFSET, self);
+        slab.setInt(base + KIND_OFFSET, large ? LARGE : frame.getInt(start + TransportFrames.KIND_OFFSET
+            + Integer.BYTES));
+        slab.setLong(base + TOKEN_OFFSET, token0);
+        slab.setLong(base + TOKEN_OFFSET + Long.BYTES, token1);
+        try {
+            if (large) {
+                return offer(frame, node, slot);
+            }
+            slab.setBytes(base + HEADER, frame, start + TransportFrames.FRAME_HEADER, body);
+            if (!endpoint.send(fabricAddresses[node], slot, HEADER + body)) {
+                return false;
+            }
+        } catch (RuntimeException e) {
+            undeliverable(frame, node, e.getMessage());
+            return true;
+        }
+        freeSlots.take();
+        slotFrames[slot] = frame;
+        slotCookies[slot] = -1;
+        posted(slot, node);
+        return true;
+    }
+
+    /** Registers a large frame and sends its LARGE message; false if the provider is busy. */
+    private boolean offer(ByteBuf frame, int node, int slot) {
+        int cookie = freeCookies.peek();
+        long registration = endpoint.register(frame.memoryAddress() + frame.readerIndex(), frame.readableBytes());
+        int base = endpoint.sendOffset(slot);
+        endpoint.sendSlab().setLong(base + COOKIE_OFFSET, cookie).setLong(base + ADDRESS_OFFSET,
+            endpoint.remoteAddress()).setLong(base + KEY_OFFSET, endpoint.key()).setInt(base + LENGTH_OFFSET,
+            frame.readableBytes());
+        if (!endpoint.send(fabricAddresses[node], slot, LARGE_MESSAGE)) {
+            endpoint.unregister(registration);
+            return false;
+        }
+        freeSlots.take();
+        slotFrames[slot] = null;
+        slotCookies[slot] = freeCookies.take();
+        largeFrames[cookie] = frame;
+        largeRegistrations[cookie] = registration;
+        posted(slot, node);
+        return true;
+    }
+
+    private void posted(int slot, int node) {
+        slotNodes[slot] = node;
+        slotPostedAt[slot] = System.nanoTime();
+        slotAbandoned[slot] = false;
+    }
+
+    /**
+     * Answers the requests whose messages have waited too long for their sends: their nodes are gone. The slots
+     * stay taken until the provider lets go of them; a large frame stays registered, as its peer may still read it.
+     */
+    private void abandonStuckSends(long now) {
+        lastTimeoutScan = now;
+        for (int slot = 0; slot < SLOTS; slot++) {
+            boolean inUse = slotFrames[slot] != null || slotCookies[slot] >= 0;
+            if (!inUse || slotAbandoned[slot] || now - slotPostedAt[slot] < sendTimeoutNanos) {
+                continue;
+            }
+            slotAbandoned[slot] = true;
+            String why = silence();
+            if (slotFrames[slot] != null) {
+                undeliverable(slotFrames[slot], slotNodes[slot], why);
+                slotFrames[slot] = null;
+            } else if (largeFrames[slotCookies[slot]] != null) {
+                undeliverable(largeFrames[slotCookies[slot]].retainedDuplicate(), slotNodes[slot], why);
+            }
+        }
+    }
+
+    private String silence() {
+        return "its agent has taken no message for " + TimeUnit.NANOSECONDS.toSeconds(sendTimeoutNanos)
+            + " s (is the node down?)";
+    }
+
+    /** A frame that cannot reach {@code node}: a request is answered with the failure, anything else dropped. */
+    private void undeliverable(ByteBuf frame, int node, String why) {
+        String what = "cannot reach the transport agent of node " + node + " over the fabric: " + why;
+        if (frame.getInt(frame.readerIndex() + TransportFrames.KIND_OFFSET + Integer.BYTES)
+            == TransportFrames.REQUEST) {
+            fail(frame, what);
+        } else {
+            LOG.warn("dropped a frame: {}", what);
+            frame.release();
+        }
+    }
+
+    private void complete(int completions) {
+        for (int i = 0; i < completions; i++) {
+            int token = endpoint.token(i);
+            long length = endpoint.length(i);
+            if (token < SLOTS) {
+                sent(token, length);
+            } else if (token < 2 * SLOTS) {
+                received(token - SLOTS, length);
+            } else {
+                read(token - 2 * SLOTS, length);
+            }
+        }
+    }
+
+    private void sent(int slot, long result) {
+        ByteBuf frame = slotFrames[slot];
+        int cookie = slotCookies[slot];
+        slotFrames[slot] = null;
+        slotCookies[slot] = -1;
+        freeSlots.give(slot);
+        if (result < 0 && cookie >= 0 && !slotAbandoned[slot]) {
+            frame = largeFrames[cookie];
+            endpoint.unregister(largeRegistrations[cookie]);
+            largeFrames[cookie] = null;
+            freeCookies.give(cookie);
+        }
+        if (result < 0) {
+            if (frame != null) {
+                undeliverable(frame, slotNodes[slot], endpoint.error());
+            } else {
+                LOG.warn("a fabric send to node {} failed: {}", slotNodes[slot], endpoint.error());
+            }
+        } else if (frame != null) {
+            frame.release();
+        }
+    }
+
+    private void received(int slot, long length) {
+        ByteBuf slab = endpoint.recvSlab();
+        int base = slot * SLOT_SIZE;
+        if (length < 0) {
+            LOG.warn("a fabric receive failed: {}", endpoint.error());
+        } else if (length < HEADER || slab.getLong(base + TOKEN_OFFSET) != token0
+            || slab.getLong(base + TOKEN_OFFSET + Long.BYTES) != token1) {
+            LOG.warn("dropped a fabric message of {} bytes: it does not carry the job's token", length);
+        } else if (slab.getInt(base + SOURCE_OFFSET) < 0 || slab.getInt(base + SOURCE_OFFSET) >= peers.length) {
+            LOG.warn("dropped a fabric message from node {}, which this runtime does not have",
+                slab.getInt(base + SOURCE_OFFSET));
+        } else {
+            int source = slab.getInt(base + SOURCE_OFFSET);
+            switch (slab.getInt(base + KIND_OFFSET)) {
+                case TransportFrames.REQUEST, TransportFrames.COMPLETION -> {
+                    int kind = slab.getInt(base + KIND_OFFSET);
+                    ByteBuf body = alloc.directBuffer((int) length - HEADER).writeBytes(slab, base + HEADER,
+                        (int) length - HEADER);
+                    endpoint.repost(slot);
+                    dispatch(kind, body, source);
+                    return;
+                }
+                case LARGE -> {
+                    if (length < LARGE_MESSAGE) {
+                        LOG.warn("dropped a truncated LARGE message from node {}", source);
+                    } else if (!startRead(slot, source)) {
+                        return;
+                    }
+                }
+                case READ_DONE -> released(slab.getLong(base + COOKIE_OFFSET));
+                default -> LOG.warn("dropped a fabric message of unknown kind {} from node {}",
+                    slab.getInt(base + KIND_OFFSET), source);
+            }
+        }
+        endpoint.repost(slot);
+    }
+
+    /**
+     * Starts reading the large frame that receive slot {@code slot} offers; false if it must wait for a read (the
+     * slot then stays out of the receive queue until {@link #read} starts it).
+     */
+    private boolean startRead(int slot, int source) {
+        if (freeReads.isEmpty()) {
+            deferredReads.addLast(slot);
+            return false;
+        }
+        ByteBuf slab = endpoint.recvSlab();
+        int base = slot * SLOT_SIZE;
+        int length = slab.getInt(base + LENGTH_OFFSET);
+        if (length < TransportFrames.FRAME_HEADER || length > TransportFrames.MAX_FRAME_BYTES) {
+            LOG.warn("dropped a large frame of {} bytes from node {}", length, source);
+            return true;
+        }
+        int token = freeReads.peek();
+        ByteBuf buffer = alloc.directBuffer(length);
+        if (!endpoint.read(fabricAddresses[source], buffer.memoryAddress(), length, slab.getLong(base
+            + ADDRESS_OFFSET), slab.getLong(base + KEY_OFFSET), token)) {
+            buffer.release();
+            deferredReads.addFirst(slot);
+            return false;
+        }
+        freeReads.take();
+        readBuffers[token] = buffer.writerIndex(length);
+        readSources[token] = source;
+        readCookies[token] = slab.getLong(base + COOKIE_OFFSET);
+        return true;
+    }
+
+    /** A large frame has been read: tells its sender, then handles it. */
+    private void read(int token, long result) {
+        ByteBuf frame = readBuffers[token];
+        readBuffers[token] = null;
+        freeReads.give(token);
+        int source = readSources[token];
+        queue(alloc.directBuffer(TransportFrames.FRAME_HEADER + Long.BYTES).writeInt(source).writeInt(READ_DONE)
+            .writeLong(readCookies[token]), source);
+        if (result < 0) {
+            LOG.warn("reading a large frame from node {} failed: {}", source, endpoint.error());
+            frame.release();
+        } else {
+            int kind = frame.skipBytes(Integer.BYTES).readInt();
+            dispatch(kind, frame, source);
+        }
+    }
+
+    /** Starts the reads that waited for a free read (or for the provider); whether one started. */
+    private boolean retryReads() {
+        boolean started = false;
+        while (!deferredReads.isEmpty() && !freeReads.isEmpty()) {
+            int slot = deferredReads.pollFirst();
+            if (!startRead(slot, endpoint.recvSlab().getInt(slot * SLOT_SIZE + SOURCE_OFFSET))) {
+                return started;
+            }
+            endpoint.repost(slot);
+            started = true;
+        }
+        return started;
+    }
+
+    /** The receiver has read large frame {@code cookie}. */
+    private void released(long cookie) {
+        if (cookie < 0 || cookie >= LARGE_SENDS || largeFrames[(int) cookie] == null) {
+            LOG.warn("dropped a READ_DONE for large frame {}, which is not out", cookie);
+            return;
+        }
+        int at = (int) cookie;
+        endpoint.unregister(largeRegistrations[at]);
+        largeFrames[at].release();
+        largeFrames[at] = null;
+        freeCookies.give(at);
+    }
+
+    private void dispatch(int kind, ByteBuf body, int source) {
+        switch (kind) {
+            case TransportFrames.REQUEST -> operations.perform(body, peers[source]);
+            case TransportFrames.COMPLETION -> replies.deliver(body);
+            default -> {
+                LOG.warn("dropped a frame of unknown kind {} from node {}", kind, source);
+                body.release();
+            }
+        }
+    }
+
+    private static byte[] sha256(byte[] secret) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(secret);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    /** Answers go back through this agent's endpoint. */
+    private final class NodePeer implements Peer {
+        private final int node;
+
+        NodePeer(int node) {
+            this.node = node;
+        }
+
+        @Override
+        public void send(ByteBuf frame) {
+            queue(frame, node);
+        }
+
+        @Override
+        public String toString() {
+            return "node " + node;
+        }
+    }
+
+    /** A stack of free indexes, for the progress thread. */
+    private static final class FreeList {
+        private final int[] free;
+        private int count;
+
+        FreeList(int size) {
+            free = new int[size];
+            for (int i = 0; i < size; i++) {
+                free[i] = size - 1 - i;
+            }
+            count = size;
+        }
+
+        boolean isEmpty() {
+            return count == 0;
+        }
+
+        int peek() {
+            return free[count - 1];
+        }
+
+        int take() {
+            return free[--count];
+        }
+
+        void give(int index) {
+            free[count++] = index;
+        }
+    }
+}

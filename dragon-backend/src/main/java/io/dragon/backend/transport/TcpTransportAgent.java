@@ -1,0 +1,120 @@
+package io.dragon.backend.transport;
+
+import io.dragon.backend.net.LinkSecurity;
+import io.dragon.backend.net.NettyTransport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The TCP transport agent: frames travel on Netty links (epoll), opened on first use and authenticated with the
+ * job's secret (and mutual TLS with {@code dragon --tls}). Netty's event loop performs the requests that come.
+ */
+public final class TcpTransportAgent extends TransportAgent {
+    private static final Logger LOG = LogManager.getLogger(TcpTransportAgent.class);
+
+    private final LinkSecurity security;
+    private final byte[] secret;
+    private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(2, NettyTransport.ioHandlers());
+    private final Channel server;
+    private final Map<Long, InetSocketAddress> peers = new ConcurrentHashMap<>();
+    private final Map<Long, Channel> links = new ConcurrentHashMap<>();
+
+    private TcpTransportAgent(LinkSecurity security, String bindHost, byte[] gatewayChannel)
+        throws InterruptedException {
+        super(gatewayChannel);
+        this.security = security;
+        this.secret = security.secret();
+        this.server = new ServerBootstrap().group(loop).channel(NettyTransport.serverChannel())
+            .childOption(ChannelOption.TCP_NODELAY, true).childHandler(pipeline(false))
+            .bind(bindHost, 0).sync().channel();
+    }
+
+    /**
+     * Starts the agent of this node: it listens on {@code bindHost} (port chosen by the system) and reads the
+     * gateway channel with this descriptor once it knows its peers.
+     */
+    public static TcpTransportAgent start(LinkSecurity security, String bindHost, byte[] gatewayChannel)
+        throws InterruptedException {
+        TcpTransportAgent agent = new TcpTransportAgent(security, bindHost, gatewayChannel);
+        LOG.info("TCP transport agent listening on {}{}", agent.address(), security.tls() ? " (TLS)" : "");
+        return agent;
+    }
+
+    /** host:port. */
+    @Override
+    public String address() {
+        InetSocketAddress address = (InetSocketAddress) server.localAddress();
+        return address.getHostString() + ":" + address.getPort();
+    }
+
+    @Override
+    void peers(List<Long> hosts, List<String> addresses) {
+        for (int node = 0; node < hosts.size(); node++) {
+            String address = addresses.get(node);
+            int colon = address.lastIndexOf(':');
+            peers.put(hosts.get(node), new InetSocketAddress(address.substring(0, colon),
+                Integer.parseInt(address.substring(colon + 1))));
+        }
+    }
+
+    @Override
+    void stop() {
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private ChannelInitializer<Channel> pipeline(boolean trusted) {
+        return security.links(trusted, () -> new ChannelHandler[] {new TransportFrameDecoder(trusted),
+            new TransportHandler(trusted, secret, operations, replies)});
+    }
+
+    @Override
+    void forward(ByteBuf frame, long host) {
+        Channel link;
+        try {
+            link = link(host);
+        } catch (RuntimeException e) {
+            fail(frame, e.getMessage());
+            return;
+        }
+        link.writeAndFlush(frame);
+    }
+
+    /** The link to the agent of {@code host}, opened (and authenticated) on first use. */
+    private Channel link(long host) {
+        Channel link = links.get(host);
+        if (link != null && link.isActive()) {
+            return link;
+        }
+        InetSocketAddress address = peers.get(host);
+        if (address == null) {
+            throw new IllegalStateException("no node of this runtime has host id " + Long.toHexString(host));
+        }
+        try {
+            link = new Bootstrap().group(loop).channel(NettyTransport.socketChannel())
+                .option(ChannelOption.TCP_NODELAY, true).handler(pipeline(true)).connect(address).sync().channel();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while connecting to the transport agent at " + address);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot reach the transport agent at " + address + ": " + e.getMessage());
+        }
+        link.writeAndFlush(TransportFrames.hello(link.alloc(), secret));
+        links.put(host, link);
+        LOG.info("transport link to {} open", address);
+        return link;
+    }
+}

@@ -1,0 +1,22 @@
+package io.dragon.backend.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+/** Gateway requests built as a process builds them (see GatewayLayout), for tests of the agents' sides. */
+final class GatewayRequests {
+    private GatewayRequests() {
+    }
+
+    /** A request body; {@code target} empty for CALL, {@code payload} null for none. */
+    static ByteBuf request(int op, byte[] target, byte[] reply, long id, int maxLength, long timeout, long host,
+        byte[] payload) {
+        ByteBuf request = Unpooled.buffer();
+        request.writeIntLE(op).writeIntLE(target.length).writeIntLE(reply.length).writeIntLE(maxLength)
+            .writeLongLE(id).writeLongLE(timeout).writeLongLE(host).writeBytes(target).writeBytes(reply);
+        if (payload != null) {
+            request.writeBytes(payload);
+        }
+        return request;
+    }
+}

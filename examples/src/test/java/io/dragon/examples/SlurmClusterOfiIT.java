@@ -1,0 +1,34 @@
+package io.dragon.examples;
+
+import static io.dragon.examples.SlurmCluster.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dragon.examples.SlurmCluster.Result;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every test of {@link SlurmClusterIT} again, with the nodes' transport agents on libfabric. */
+@ExtendWith(OverLibfabric.class)
+class SlurmClusterOfiIT extends SlurmClusterIT {
+    @Test
+    void shouldCarryTheNodesTrafficOverLibfabric(@TempDir Path logs) throws Exception {
+        Result hello = run(120, "salloc", "-N3", "bin/dragon", "--log-dir", logs.toString(),
+            "examples/target/examples-hello.jar", "3");
+        assertThat(hello.code()).as(hello.toString()).isZero();
+        assertThat(hello.output()).contains("over libfabric (tcp;ofi_rxm)", "all 3 workers done");
+        assertThat(Files.readString(logs.resolve("backend-node2.log"))).contains(
+            "fabric transport agent on tcp;ofi_rxm");
+    }
+
+    /** TLS does not cover fabric links: asking for both is refused. */
+    @Override
+    @Test
+    void shouldRunEveryLinkBetweenTheNodesOverTlsWhenAsked(@TempDir Path logs) throws Exception {
+        Result refused = run(60, "salloc", "-N3", "bin/dragon", "--tls", "examples/target/examples-hello.jar", "3");
+        assertThat(refused.code()).as(refused.toString()).isEqualTo(2);
+        assertThat(refused.output()).contains("--tls with --transport ofi: fabric links are not encrypted");
+    }
+}
