@@ -23,6 +23,15 @@ class SlurmClusterOfiIT extends SlurmClusterIT {
             "fabric transport agent on tcp;ofi_rxm");
     }
 
+    @Test
+    void shouldFallBackToTcpSayingWhyWhenTheFabricCannotBeUsed() throws Exception {
+        Result hello = run(120, "salloc", "-N3", "bin/dragon", "--provider", "nosuch",
+            "examples/target/examples-hello.jar", "3");
+        assertThat(hello.code()).as(hello.toString()).isZero();
+        assertThat(hello.output()).contains("dragon: --transport ofi: using TCP: libfabric cannot be used on node",
+            "provider nosuch", "over TCP", "all 3 workers done");
+    }
+
     /** TLS does not cover fabric links: asking for both is refused. */
     @Override
     @Test

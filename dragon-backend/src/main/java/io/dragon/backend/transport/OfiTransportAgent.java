@@ -20,7 +20,7 @@ import org.apache.logging.log4j.Logger;
  * addresses travel through the fan-out tree at bringup (BENodeUp, LAChannelsInfo).
  *
  * <p>One progress thread owns the endpoint: it posts the frames other threads queue, reads completions, and
- * performs the requests that come (as the TCP agent's event loop does). After {@link #SPIN_NANOS} without work it
+ * performs the requests that come (as the TCP agent's event loop does). After {@link #spinNanos} without work it
  * sleeps in the completion queue's wait object, which a queued frame ends; an idle agent burns no CPU.
  *
  * <p>A fabric message (big-endian, like {@link TransportFrames}):
@@ -59,10 +59,11 @@ public final class OfiTransportAgent extends TransportAgent {
     static final int LARGE_SENDS = 256;
     private static final int MAX_EVENTS = 16;
     private static final int OUTBOUND = 4096;
-    private static final long SPIN_NANOS = 50_000;
     private static final int SLEEP_MS = 100;
     /** See {@link #sendTimeoutNanos}. */
     static final String SEND_TIMEOUT_PROPERTY = "dragon.ofi.send.timeout.ms";
+    /** See {@link #spinNanos}. */
+    static final String SPIN_PROPERTY = "dragon.ofi.spin.us";
 
     private static final Logger LOG = LogManager.getLogger(OfiTransportAgent.class);
 
@@ -75,6 +76,12 @@ public final class OfiTransportAgent extends TransportAgent {
      * keep a message for a dead peer queued, without an error, for as long as they try to reconnect.
      */
     private final long sendTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(Long.getLong(SEND_TIMEOUT_PROPERTY, 10_000));
+    /**
+     * How long the progress thread polls after its last work before it sleeps on the completion queue. 0 by
+     * default: on the 2-vCPU test machines polling takes the CPUs from the processes (with 1 ms of it, a ping-pong
+     * between two nodes starved); with cores to spare, and a fabric that completes faster than a wake-up, it pays.
+     */
+    private final long spinNanos = TimeUnit.MICROSECONDS.toNanos(Long.getLong(SPIN_PROPERTY, 0));
     private final ArrayBlockingQueue<ByteBuf> outbound = new ArrayBlockingQueue<>(OUTBOUND);
     private final Thread progress = new Thread(this::progress, "transport-fabric");
     private volatile boolean running = true;
@@ -120,7 +127,7 @@ public final class OfiTransportAgent extends TransportAgent {
     /**
      * Opens this node's endpoint of {@code provider} on the interface with address {@code ip}, for the gateway
      * channel with this descriptor. With no provider named, the first of a real fabric (see {@link
-     * OfiEndpoint#defaultProvider}), or with {@code ipProviders} failing that the first of any kind.
+     * OfiEndpoint#defaultProvider}), or with {@code ipProviders} failing that libfabric's tcp provider.
      *
      * @throws IllegalStateException if libfabric cannot be used here: the message says why
      */
@@ -254,7 +261,7 @@ public final class OfiTransportAgent extends TransportAgent {
                 }
                 if (worked) {
                     idleSince = now;
-                } else if (now - idleSince < SPIN_NANOS) {
+                } else if (now - idleSince < spinNanos) {
                     Thread.onSpinWait();
                 } else {
                     asleep = true;

@@ -9,10 +9,11 @@ public final class InheritedProperties {
 
     /**
      * Where JNA's native library was unpacked (bin/dragon sets it), which spares each JVM extracting it from the
-     * jar to a temporary file as it starts, and the runtime's timeouts, so that every node keeps the same ones.
+     * jar to a temporary file as it starts, and the runtime's timeouts and the fabric agent's settings, so that
+     * every node keeps the same ones.
      */
     private static final List<String> NAMES = List.of("jna.boot.library.path", "dragon.bringup.timeout.ms",
-        "dragon.heartbeat.timeout.ms");
+        "dragon.heartbeat.timeout.ms", "dragon.ofi.send.timeout.ms", "dragon.ofi.spin.us");
 
     /** The properties this JVM has, as JVM options. */
     public static List<String> options() {
