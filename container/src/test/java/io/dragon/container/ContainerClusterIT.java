@@ -8,9 +8,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
@@ -28,13 +30,21 @@ class ContainerClusterIT {
     private static final Path HOME = Path.of(System.getProperty("dragon.home", "..")).toAbsolutePath().normalize();
     private static final List<String> NODES = List.of("node1", "node2", "node3");
     private static final Network NETWORK = Network.newNetwork();
+    /**
+     * The repository is the build context (docker-java tars it, leaving out what .dockerignore lists). Not
+     * withFileFromPath plus withDockerfile: docker-java's withDockerfile replaces the build context with the
+     * Dockerfile's own directory, and the build hangs with the context Testcontainers streams left unread.
+     */
     private static final ImageFromDockerfile IMAGE = new ImageFromDockerfile("dragon-jvm-test", false)
-        .withFileFromPath(".", HOME).withDockerfile(HOME.resolve("container/Dockerfile"));
+        .withBuildImageCmdModifier(cmd -> cmd.withBaseDirectory(HOME.toFile())
+            .withDockerfile(HOME.resolve("container/Dockerfile").toFile()));
     private static final String MUNGE_KEY = Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(1024));
     private static final List<GenericContainer<?>> CONTAINERS = new ArrayList<>();
     private static GenericContainer<?> controller;
 
+    /** Builds the image (minutes the first time) and starts the cluster; a build that hangs ends the class. */
     @BeforeAll
+    @Timeout(value = 30, unit = TimeUnit.MINUTES)
     static void clusterUp() {
         controller = container("controller", "controller");
         for (String node : NODES) {

@@ -183,7 +183,7 @@ public final class DragonCommand implements Callable<Integer> {
             return usage("-N " + nodes + ": single-node mode runs on exactly 1 node");
         }
         try {
-            if (tls && transport() == Transport.OFI) {
+            if (transport() == Transport.OFI && tls) {
                 return usage("--tls with --transport ofi: fabric links are not encrypted; use --transport tcp (or"
                     + " auto, which --tls makes tcp)");
             }

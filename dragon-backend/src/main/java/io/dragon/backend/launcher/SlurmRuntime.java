@@ -127,6 +127,9 @@ public final class SlurmRuntime implements RuntimeLink {
         builder.environment().putAll(security.environment());
         builder.environment().put(Backend.FANOUT_VARIABLE, Integer.toString(nodes.fanout()));
         builder.environment().put(Transport.VARIABLE, nodes.transport().name());
+        // libfabric's psm providers would otherwise take SIGSEGV from the backend's JVM (see OfiLibrary).
+        builder.environment().putIfAbsent("IPATH_NO_BACKTRACE", "1");
+        builder.environment().putIfAbsent("HFI_NO_BACKTRACE", "1");
         builder.environment().put(Transport.PROVIDER_VARIABLE, nodes.provider());
         if (nodes.networkPrefix() != null) {
             builder.environment().put(NetworkPrefix.VARIABLE, nodes.networkPrefix());

@@ -3,6 +3,7 @@ package io.dragon.backend.transport;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import io.dragon.core.shm.Signals;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +51,7 @@ final class OfiEndpoint implements AutoCloseable {
      */
     static OfiEndpoint open(String provider, String ip, int slots, int slotSize, int reads, int maxEvents) {
         requireLibrary();
-        long handle = OfiLibrary.dofi_open(provider, ip, slots, slotSize, reads);
+        long handle = Signals.keepingHandlers(() -> OfiLibrary.dofi_open(provider, ip, slots, slotSize, reads));
         if (handle == 0) {
             throw new IllegalStateException("cannot open a libfabric endpoint" + (provider.isEmpty() ? ""
                 : " of provider " + provider) + ": " + OfiLibrary.dofi_open_error());
@@ -72,7 +73,7 @@ final class OfiEndpoint implements AutoCloseable {
     static String defaultProvider(boolean ipAllowed) {
         requireLibrary();
         byte[] names = new byte[4096];
-        int count = OfiLibrary.dofi_providers(names, names.length);
+        int count = Signals.keepingHandlers(() -> OfiLibrary.dofi_providers(names, names.length));
         if (count < 0) {
             throw new IllegalStateException("libfabric cannot list its providers: " + OfiLibrary.dofi_open_error());
         }

@@ -8,7 +8,9 @@ import io.dragon.core.shm.Signals;
  * module when libfabric's headers are installed): libfabric's data-path calls are inline functions of its headers,
  * which only C can call. Bound with JNA direct mapping; handles and addresses are passed as longs, so that calls
  * allocate nothing. Negative results are libfabric error codes. Loading libfabric loads its providers' libraries,
- * some of which (psm) take over SIGSEGV, which the JVM needs: the JVM's handlers are put back after the load.
+ * some of which (psm) take over SIGSEGV, which the JVM needs, when loaded or initialized: the JVM's handlers are put
+ * back after the load and after each call that may initialize providers (the launcher also sets
+ * IPATH_NO_BACKTRACE and HFI_NO_BACKTRACE, which keep psm from taking them).
  */
 final class OfiLibrary {
     private static final String PROBLEM = load();
@@ -18,8 +20,10 @@ final class OfiLibrary {
 
     private static String load() {
         try {
-            Signals.keepingHandlers(() -> Native.register(OfiLibrary.class, "dragonofi"));
-            return null;
+            return Signals.keepingHandlers(() -> {
+                Native.register(OfiLibrary.class, "dragonofi");
+                return null;
+            });
         } catch (UnsatisfiedLinkError e) {
             String why = String.valueOf(e.getMessage());
             if (why.contains("libfabric")) {

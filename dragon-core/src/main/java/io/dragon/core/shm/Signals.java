@@ -3,6 +3,7 @@ package io.dragon.core.shm;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import java.util.function.Supplier;
 
 /** POSIX signals to processes by pid (Java's Process API only knows SIGTERM and SIGKILL). */
 public final class Signals {
@@ -28,18 +29,18 @@ public final class Signals {
     }
 
     /**
-     * Runs {@code action}, then puts back every signal handler of the process as it was before: for loading a
-     * native library whose constructors install their own (libfabric's psm providers take SIGSEGV, which the JVM
-     * needs for itself, and SIGINT and SIGTERM).
+     * Runs {@code action}, then puts back every signal handler of the process as it was before: for loading or
+     * initializing a native library that installs its own (libfabric's psm providers take SIGSEGV, which the JVM
+     * needs for itself, and SIGINT and SIGTERM); its result.
      */
-    public static void keepingHandlers(Runnable action) {
+    public static <T> T keepingHandlers(Supplier<T> action) {
         Memory saved = new Memory((long) SIGNALS * SIGACTION_BYTES);
         long base = Pointer.nativeValue(saved);
         for (int signal = 1; signal <= SIGNALS; signal++) {
             LibC.sigaction(signal, 0, base + (long) (signal - 1) * SIGACTION_BYTES);
         }
         try {
-            action.run();
+            return action.get();
         } finally {
             for (int signal = 1; signal <= SIGNALS; signal++) {
                 if (signal != SIGKILL && signal != 19) { // SIGSTOP: neither can be handled
