@@ -122,8 +122,8 @@ final class OfiEndpoint implements AutoCloseable {
         return check(OfiLibrary.dofi_insert(handle, name), "fi_av_insert");
     }
 
-    /** Where send slot {@code slot} starts in {@link #sendSlab}. */
-    int sendOffset(int slot) {
+    /** Where slot {@code slot} starts in either slab. */
+    int offset(int slot) {
         return slot * slotSize;
     }
 

@@ -328,7 +328,7 @@ public final class OfiTransportAgent extends TransportAgent {
         int start = frame.readerIndex();
         int body = frame.readableBytes() - TransportFrames.FRAME_HEADER;
         int slot = freeSlots.peek();
-        int base = endpoint.sendOffset(slot);
+        int base = endpoint.offset(slot);
         ByteBuf slab = endpoint.sendSlab();
         slab.setInt(base + SOURCE_OFFSET, self);
         slab.setInt(base + KIND_OFFSET, large ? LARGE : frame.getInt(start + TransportFrames.KIND_OFFSET
@@ -358,7 +358,7 @@ public final class OfiTransportAgent extends TransportAgent {
     private boolean offer(ByteBuf frame, int node, int slot) {
         int cookie = freeCookies.peek();
         long registration = endpoint.register(frame.memoryAddress() + frame.readerIndex(), frame.readableBytes());
-        int base = endpoint.sendOffset(slot);
+        int base = endpoint.offset(slot);
         endpoint.sendSlab().setLong(base + COOKIE_OFFSET, cookie).setLong(base + ADDRESS_OFFSET,
             endpoint.remoteAddress()).setLong(base + KEY_OFFSET, endpoint.key()).setInt(base + LENGTH_OFFSET,
             frame.readableBytes());
@@ -459,7 +459,7 @@ public final class OfiTransportAgent extends TransportAgent {
 
     private void received(int slot, long length) {
         ByteBuf slab = endpoint.recvSlab();
-        int base = slot * SLOT_SIZE;
+        int base = endpoint.offset(slot);
         if (length < 0) {
             LOG.warn("a fabric receive failed: {}", endpoint.error());
         } else if (length < HEADER || slab.getLong(base + TOKEN_OFFSET) != token0
@@ -504,7 +504,7 @@ public final class OfiTransportAgent extends TransportAgent {
             return false;
         }
         ByteBuf slab = endpoint.recvSlab();
-        int base = slot * SLOT_SIZE;
+        int base = endpoint.offset(slot);
         int length = slab.getInt(base + LENGTH_OFFSET);
         if (length < TransportFrames.FRAME_HEADER || length > TransportFrames.MAX_FRAME_BYTES) {
             LOG.warn("dropped a large frame of {} bytes from node {}", length, source);
@@ -547,7 +547,7 @@ public final class OfiTransportAgent extends TransportAgent {
         boolean started = false;
         while (!deferredReads.isEmpty() && !freeReads.isEmpty()) {
             int slot = deferredReads.pollFirst();
-            if (!startRead(slot, endpoint.recvSlab().getInt(slot * SLOT_SIZE + SOURCE_OFFSET))) {
+            if (!startRead(slot, endpoint.recvSlab().getInt(endpoint.offset(slot) + SOURCE_OFFSET))) {
                 return started;
             }
             endpoint.repost(slot);
