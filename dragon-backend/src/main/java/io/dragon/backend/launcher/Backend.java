@@ -200,6 +200,7 @@ final class Backend {
                     halted = true;
                     tree.ending();
                     tree.contribute(HALTED, message);
+                    LOG.info("Local Services on {} halted; told the frontend", hostname);
                 } else if (message != null) {
                     tree.sendUp(message);
                 }

@@ -258,6 +258,7 @@ public final class SlurmRuntime implements RuntimeLink {
     public void awaitExit() throws InterruptedException {
         Set<Integer> lost = root.lostNodes();
         root.close();
+        LOG.info("every node halted; tree closed, waiting for the backends to exit");
         if (nodeLost) {
             cleanNodes(lost); // at once: the lost node's task will not end the step by itself
         }

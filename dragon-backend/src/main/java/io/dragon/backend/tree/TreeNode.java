@@ -17,6 +17,7 @@ import io.dragon.core.messages.Messages.TreeUp;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -208,9 +209,28 @@ public final class TreeNode implements AutoCloseable {
         ending = true;
     }
 
+    /**
+     * Closes every link, then stops the event loop. The links are closed first, and the closes awaited: shutting
+     * the loop down alone sometimes left the sockets open, and the other ends found out only by the heartbeat
+     * timeout (a normal multi-node teardown took 6 s longer in one run of four to six).
+     */
     @Override
     public void close() {
         closing = true;
+        if (loop.isShuttingDown()) {
+            return;
+        }
+        List<ChannelFuture> closes = loop.submit(() -> {
+            List<ChannelFuture> links = new ArrayList<>();
+            children.values().forEach(child -> links.add(child.close()));
+            awaitingParentAddress.values().forEach(child -> links.add(child.close()));
+            if (parent != null) {
+                links.add(parent.close());
+            }
+            links.add(server.close());
+            return links;
+        }).syncUninterruptibly().getNow();
+        closes.forEach(link -> link.awaitUninterruptibly(1, TimeUnit.SECONDS));
         loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
