@@ -37,8 +37,8 @@ public final class BackendCdsTraining {
             backend.contribute(1, new GSIsUp(1));
             root.awaitReduction(1, Duration.ofSeconds(30));
             Channel gateway = Channel.create(pool, Facts.GATEWAY_CUID, 4, 1024);
-            try (TcpTransportAgent agent = TcpTransportAgent.start(security, "127.0.0.1", gateway.serialize())) {
-                agent.connect(List.of(), List.of());
+            try (TcpTransportAgent agent = TcpTransportAgent.start(security, "127.0.0.1")) {
+                agent.connect(gateway.serialize(), List.of(), List.of());
             }
         } finally {
             pool.destroy();

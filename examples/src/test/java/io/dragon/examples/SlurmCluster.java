@@ -16,6 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The Slurm test cluster of slurm/ (three network-namespace nodes on this host) for the multi-node tests: bringing
@@ -32,7 +35,20 @@ final class SlurmCluster {
     private SlurmCluster() {
     }
 
-    static void up() throws Exception {
+    /** Brings the cluster up for a test class (skipping the class where it cannot) and down after it. */
+    static final class Up implements BeforeAllCallback, AfterAllCallback {
+        @Override
+        public void beforeAll(ExtensionContext context) throws Exception {
+            up();
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) throws Exception {
+            down();
+        }
+    }
+
+    private static void up() throws Exception {
         Assumptions.assumeTrue(run(10, "id", "-u").output().trim().equals("0"),
             "skipped: the Slurm test cluster needs root (slurm/cluster-up.sh)");
         Assumptions.assumeTrue(run(30, "sh", "-c", "command -v slurmctld && command -v srun").code() == 0,
@@ -53,7 +69,7 @@ final class SlurmCluster {
             "skipped: libfabric is not installed (apt-get install libfabric1, as .ci/run does)");
     }
 
-    static void down() throws Exception {
+    private static void down() throws Exception {
         if (Files.exists(Path.of(SLURM_CONF))) {
             Result down = run(60, "slurm/cluster-down.sh");
             assertThat(down.code()).as(down.toString()).isZero();

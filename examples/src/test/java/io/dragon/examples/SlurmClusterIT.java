@@ -10,10 +10,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,17 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * left and no segment in any node's /dev/shm. Needs root with the right to make network namespaces and Debian's
  * slurm-wlm (.ci/run installs it); skipped, with the reason, where those are missing.
  */
+@ExtendWith(SlurmCluster.Up.class)
 class SlurmClusterIT {
-    @BeforeAll
-    static void clusterUp() throws Exception {
-        SlurmCluster.up();
-    }
-
-    @AfterAll
-    static void clusterDown() throws Exception {
-        SlurmCluster.down();
-    }
-
     @AfterEach
     void nothingLeft() throws Exception {
         SlurmCluster.assertNothingLeft();

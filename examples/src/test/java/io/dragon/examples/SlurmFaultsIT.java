@@ -9,13 +9,12 @@ import io.dragon.examples.SlurmCluster.Running;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Faults of a multi-node runtime on the Slurm test cluster, each done for real while a runtime runs on three nodes
@@ -24,6 +23,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * that is not 0, and nothing of the runtime left on any node (SlurmCluster.assertNothingLeft).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(SlurmCluster.Up.class)
 class SlurmFaultsIT {
     /**
      * From the fault (or, for a hung node, its detection) to the end of dragon, teardown of every node included:
@@ -32,16 +32,6 @@ class SlurmFaultsIT {
     private static final int FAULT_SECONDS = 10;
 
     private boolean nodeGone;
-
-    @BeforeAll
-    static void clusterUp() throws Exception {
-        SlurmCluster.up();
-    }
-
-    @AfterAll
-    static void clusterDown() throws Exception {
-        SlurmCluster.down();
-    }
 
     @AfterEach
     void nothingLeft() throws Exception {

@@ -27,6 +27,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
@@ -70,21 +71,34 @@ final class Backend {
 
     int run() {
         TreeNode tree = null;
+        CompletableFuture<String> fabric = CompletableFuture.completedFuture("");
         try {
             String here = NetworkPrefix.address(env.get(NetworkPrefix.VARIABLE));
+            // The agents start while Local Services does; opening a fabric endpoint loads libfabric and probes
+            // its providers, which takes a few hundred ms.
+            if (transport != Transport.TCP) {
+                fabric = CompletableFuture.supplyAsync(() -> startFabricAgent(here));
+            }
+            tcp = TcpTransportAgent.start(security, here);
             tree = joinTree(here);
             BringupPipe pipe = new BringupPipe(localServices.getInputStream(), "Local Services on " + hostname);
             pipe.expect(SHIsUp.class, Launcher.BRINGUP_TIMEOUT_MS);
             SHChannelsUp channels = pipe.expect(SHChannelsUp.class, Launcher.BRINGUP_TIMEOUT_MS);
-            tcp = TcpTransportAgent.start(security, here, channels.gwChannel());
-            String fabric = transport == Transport.TCP ? "" : startFabricAgent(here, channels.gwChannel());
+            String fabricReport = fabric.join();
             tree.contribute(NODES_UP, new BENodeUp(0, channels, tcp.address(), ofi == null ? "" : ofi.address(),
-                fabric));
+                fabricReport));
             LAChannelsInfo nodes = awaitChannelsInfo();
-            TransportAgent agent = nodes.transport().equals("ofi") ? ofi : tcp;
-            closeAgent(agent == tcp ? ofi : tcp);
-            agent.connect(nodes.nodes().stream().map(node -> HostId.of(node.hostname())).toList(),
-                nodes.transportAgents());
+            TransportAgent agent;
+            if (nodes.transport().equals("ofi")) {
+                agent = ofi;
+                tcp.close();
+                tcp = null;
+            } else {
+                agent = tcp;
+                closeFabricAgent();
+            }
+            agent.connect(channels.gwChannel(), nodes.nodes().stream().map(node -> HostId.of(node.hostname()))
+                .toList(), nodes.transportAgents());
             PipeCodec.write(localServices.getOutputStream(), nodes);
             relay(tree, nodes, channels);
             return 0;
@@ -98,8 +112,11 @@ final class Backend {
             return 1;
         } finally {
             stopLocalServices();
-            closeAgent(tcp);
-            closeAgent(ofi);
+            if (tcp != null) {
+                tcp.close();
+            }
+            fabric.exceptionally(e -> "").join();
+            closeFabricAgent();
             if (tree != null) {
                 tree.close();
             }
@@ -108,10 +125,10 @@ final class Backend {
     }
 
     /** The node's fabric agent, if libfabric can be used here: its provider and interface, or why not. */
-    private String startFabricAgent(String here, byte[] gatewayChannel) {
+    private String startFabricAgent(String here) {
         try {
             ofi = OfiTransportAgent.start(security.secret(), env.getOrDefault(Transport.PROVIDER_VARIABLE, ""),
-                transport == Transport.OFI, here, gatewayChannel);
+                transport == Transport.OFI, here);
             return ofi.fabric();
         } catch (IllegalStateException e) {
             LOG.info("no fabric transport agent on {}: {}", hostname, e.getMessage());
@@ -119,14 +136,10 @@ final class Backend {
         }
     }
 
-    private void closeAgent(TransportAgent agent) {
-        if (agent == tcp) {
-            tcp = null;
-        } else if (agent == ofi) {
+    private void closeFabricAgent() {
+        if (ofi != null) {
+            ofi.close();
             ofi = null;
-        }
-        if (agent != null) {
-            agent.close();
         }
     }
 

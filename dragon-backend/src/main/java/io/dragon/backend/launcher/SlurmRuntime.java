@@ -97,9 +97,10 @@ public final class SlurmRuntime implements RuntimeLink {
             reports.add((BENodeUp) up.get(TreeShape.position(node)));
         }
         Transport.Choice transport = nodes.transport().choose(nodes.hostnames(), reports);
-        LOG.info("transport between the nodes: {}", transport.why());
         if (transport.fellBack(nodes.transport())) {
-            System.err.println("dragon: --transport ofi: using " + transport.why());
+            Console.problem("--transport ofi: using " + transport.why());
+        } else {
+            LOG.info("transport between the nodes: {}", transport.why());
         }
         root.broadcast(new LAChannelsInfo(tags.incrementAndGet(), reports.stream().map(BENodeUp::channels)
             .toList(), transport.transport(), transport.agents()));

@@ -114,8 +114,7 @@ public final class OfiTransportAgent extends TransportAgent {
     /** By node: since when the provider has refused to take a message for it (FI_EAGAIN), or 0. */
     private long[] busySince;
 
-    private OfiTransportAgent(OfiEndpoint endpoint, byte[] secret, byte[] gatewayChannel) {
-        super(gatewayChannel);
+    private OfiTransportAgent(OfiEndpoint endpoint, byte[] secret) {
         this.endpoint = endpoint;
         ByteBuffer token = ByteBuffer.wrap(sha256(secret));
         this.token0 = token.getLong();
@@ -125,18 +124,17 @@ public final class OfiTransportAgent extends TransportAgent {
     }
 
     /**
-     * Opens this node's endpoint of {@code provider} on the interface with address {@code ip}, for the gateway
-     * channel with this descriptor. With no provider named, the first of a real fabric (see {@link
-     * OfiEndpoint#defaultProvider}), or with {@code ipProviders} failing that libfabric's tcp provider.
+     * Opens this node's endpoint of {@code provider} on the interface with address {@code ip}. With no provider
+     * named, the first of a real fabric (see {@link OfiEndpoint#defaultProvider}), or with {@code ipProviders}
+     * failing that libfabric's tcp provider.
      *
      * @throws IllegalStateException if libfabric cannot be used here: the message says why
      */
-    public static OfiTransportAgent start(byte[] secret, String provider, boolean ipProviders, String ip,
-        byte[] gatewayChannel) {
+    public static OfiTransportAgent start(byte[] secret, String provider, boolean ipProviders, String ip) {
         String chosen = provider.isEmpty() ? OfiEndpoint.defaultProvider(ipProviders) : provider;
         OfiEndpoint endpoint = OfiEndpoint.open(chosen, ip, SLOTS, SLOT_SIZE, READS, MAX_EVENTS);
         try {
-            OfiTransportAgent agent = new OfiTransportAgent(endpoint, secret, gatewayChannel);
+            OfiTransportAgent agent = new OfiTransportAgent(endpoint, secret);
             LOG.info("fabric transport agent on {}", endpoint.description());
             return agent;
         } catch (RuntimeException e) {

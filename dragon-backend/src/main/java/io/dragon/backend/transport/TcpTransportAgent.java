@@ -33,9 +33,7 @@ public final class TcpTransportAgent extends TransportAgent {
     private final Map<Long, InetSocketAddress> peers = new ConcurrentHashMap<>();
     private final Map<Long, Channel> links = new ConcurrentHashMap<>();
 
-    private TcpTransportAgent(LinkSecurity security, String bindHost, byte[] gatewayChannel)
-        throws InterruptedException {
-        super(gatewayChannel);
+    private TcpTransportAgent(LinkSecurity security, String bindHost) throws InterruptedException {
         this.security = security;
         this.secret = security.secret();
         this.server = new ServerBootstrap().group(loop).channel(NettyTransport.serverChannel())
@@ -43,13 +41,9 @@ public final class TcpTransportAgent extends TransportAgent {
             .bind(bindHost, 0).sync().channel();
     }
 
-    /**
-     * Starts the agent of this node: it listens on {@code bindHost} (port chosen by the system) and reads the
-     * gateway channel with this descriptor once it knows its peers.
-     */
-    public static TcpTransportAgent start(LinkSecurity security, String bindHost, byte[] gatewayChannel)
-        throws InterruptedException {
-        TcpTransportAgent agent = new TcpTransportAgent(security, bindHost, gatewayChannel);
+    /** Starts the agent of this node: it listens on {@code bindHost} (port chosen by the system). */
+    public static TcpTransportAgent start(LinkSecurity security, String bindHost) throws InterruptedException {
+        TcpTransportAgent agent = new TcpTransportAgent(security, bindHost);
         LOG.info("TCP transport agent listening on {}{}", agent.address(), security.tls() ? " (TLS)" : "");
         return agent;
     }

@@ -26,13 +26,11 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
 
     final ChannelOperations operations = new ChannelOperations();
     final Replies replies = new Replies();
-    private final LocalChannel gateway;
-    private final Thread reader;
+    private final Thread reader = new Thread(this::readGateway, "transport-gateway");
+    private LocalChannel gateway;
     private volatile boolean closing;
 
-    TransportAgent(byte[] gatewayChannel) {
-        this.gateway = LocalChannel.attach(ChannelDescriptor.deserialize(gatewayChannel));
-        this.reader = new Thread(this::readGateway, "transport-gateway");
+    TransportAgent() {
         reader.setDaemon(true);
     }
 
@@ -40,10 +38,11 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
     public abstract String address();
 
     /**
-     * The agents of every node of the runtime, this one included: host ids and the {@link #address}es of their
-     * agents, in node order. Starts carrying requests.
+     * Starts carrying the requests of the gateway channel with this descriptor to the agents of every node of the
+     * runtime, this one included: host ids and the {@link #address}es of their agents, in node order.
      */
-    public void connect(List<Long> hosts, List<String> addresses) {
+    public void connect(byte[] gatewayChannel, List<Long> hosts, List<String> addresses) {
+        gateway = LocalChannel.attach(ChannelDescriptor.deserialize(gatewayChannel));
         peers(hosts, addresses);
         reader.start();
     }

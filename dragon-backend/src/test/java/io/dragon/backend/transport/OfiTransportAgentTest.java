@@ -21,8 +21,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +44,7 @@ class OfiTransportAgentTest {
     private static final byte[] SECRET = "the job's secret".getBytes(StandardCharsets.UTF_8);
 
     private final List<OfiTransportAgent> agents = new ArrayList<>();
+    private final Map<OfiTransportAgent, LocalChannel> gateways = new HashMap<>();
     private Pool pool;
     private LocalChannel gatewayA;
     private LocalChannel target;
@@ -66,8 +69,9 @@ class OfiTransportAgentTest {
     }
 
     private OfiTransportAgent agent(byte[] secret, LocalChannel gateway) {
-        OfiTransportAgent agent = OfiTransportAgent.start(secret, "tcp", false, "127.0.0.1", gateway.serialize());
+        OfiTransportAgent agent = OfiTransportAgent.start(secret, "tcp", false, "127.0.0.1");
         agents.add(agent);
+        gateways.put(agent, gateway);
         return agent;
     }
 
@@ -80,7 +84,7 @@ class OfiTransportAgentTest {
             addresses.add(nodes[node].address());
         }
         for (OfiTransportAgent node : nodes) {
-            node.connect(hosts, addresses);
+            node.connect(gateways.get(node).serialize(), hosts, addresses);
         }
     }
 

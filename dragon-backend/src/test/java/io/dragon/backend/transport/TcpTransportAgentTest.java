@@ -27,9 +27,8 @@ class TcpTransportAgentTest {
     @BeforeEach
     void setUp() throws Exception {
         pool = Pool.create(RuntimeIds.next(), Facts.INFRA_POOL_MUID, 1 << 20);
-        agent = TcpTransportAgent.start(LinkSecurity.plain(SECRET), "127.0.0.1", Channel.create(pool, Facts.GATEWAY_CUID, 4, 1024)
-            .serialize());
-        agent.connect(List.of(), List.of());
+        agent = TcpTransportAgent.start(LinkSecurity.plain(SECRET), "127.0.0.1");
+        agent.connect(Channel.create(pool, Facts.GATEWAY_CUID, 4, 1024).serialize(), List.of(), List.of());
     }
 
     @AfterEach
