@@ -49,6 +49,7 @@ final class Backend {
 
     private static final Logger LOG = LogManager.getLogger(Backend.class);
     private static final long EXIT_WAIT_MS = 10_000;
+    private static final long DRAIN_WAIT_MS = 1_000;
 
     private final LaunchParameters params;
     private final Process localServices;
@@ -192,10 +193,19 @@ final class Backend {
                     shepherd.send(new SHTeardown(0), 1, TimeUnit.SECONDS);
                 }
                 return;
-            } else if (!localServices.isAlive() && !halted) {
+            } else if (!localServices.isAlive() && !halted && !drained(up)) {
                 throw new IllegalStateException("Local Services died with exit code " + localServices.exitValue());
             }
         }
+    }
+
+    /**
+     * Whether the node halted after all, once what Local Services wrote on the launcher channel before it exited
+     * (why it ended, its SHHaltBE) has gone up: it may exit before the relay has read it.
+     */
+    private boolean drained(Thread up) throws InterruptedException {
+        up.join(DRAIN_WAIT_MS);
+        return halted;
     }
 
     /** The node's launcher channel, up the tree; SHHaltBE into the HALTED reduction. */
