@@ -19,6 +19,8 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * How the links between the runtime's members (the fan-out tree, the transport agents) are protected. Every link
@@ -112,6 +114,21 @@ public final class LinkSecurity {
 
     public byte[] secret() {
         return secret.clone();
+    }
+
+    /**
+     * A key for one use of the job's secret, so that no mechanism ever puts the secret itself in a message:
+     * HMAC-SHA256 keyed by the secret over {@code "dragon " + purpose} (UTF-8). Different purposes give unrelated
+     * keys.
+     */
+    public byte[] key(String purpose) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+            return mac.doFinal(("dragon " + purpose).getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK has no HmacSHA256", e);
+        }
     }
 
     public boolean tls() {
