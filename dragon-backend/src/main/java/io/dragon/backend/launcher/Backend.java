@@ -128,7 +128,7 @@ final class Backend {
     /** The node's fabric agent, if libfabric can be used here: its provider and interface, or why not. */
     private String startFabricAgent(String here) {
         try {
-            ofi = OfiTransportAgent.start(security.secret(), env.getOrDefault(Transport.PROVIDER_VARIABLE, ""),
+            ofi = OfiTransportAgent.start(security.key("fabric"), env.getOrDefault(Transport.PROVIDER_VARIABLE, ""),
                 transport == Transport.OFI, here);
             return ofi.fabric();
         } catch (IllegalStateException e) {

@@ -23,16 +23,19 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * How the links between the runtime's members (the fan-out tree, the transport agents) are protected. Every link
- * starts with the job's secret, a random 256-bit value the frontend makes; a link without it is refused. With TLS
- * ({@code dragon --tls}) every link is also mutual TLS with the job's own self-signed certificate: only a holder of
- * the job's key gets in, and nothing travels in the clear. The frontend makes both and hands them to the backends
- * in their environment, never on a command line.
+ * How the links between the runtime's members (the fan-out tree, the transport agents) are protected. The job has a
+ * secret, a random 256-bit value the frontend makes and hands to the backends in their environment (never on a
+ * command line, never to a user process). It never travels: every link starts with a {@link LinkHandshake} in which
+ * both ends prove that they hold it, and nothing else passes before. With TLS ({@code dragon --tls}) every link is also
+ * mutual TLS with the job's own certificate, so that nothing travels in the clear.
  */
 public final class LinkSecurity {
     static final String SECRET_VARIABLE = "DRAGON_TREE_SECRET";
     static final String CERTIFICATE_VARIABLE = "DRAGON_TLS_CERTIFICATE";
     static final String KEY_VARIABLE = "DRAGON_TLS_KEY";
+
+    /** {@link #key} of the links' handshake. */
+    static final String LINK_PURPOSE = "link";
 
     private final byte[] secret;
     private final byte[] certificate;
@@ -112,10 +115,6 @@ public final class LinkSecurity {
         return env;
     }
 
-    public byte[] secret() {
-        return secret.clone();
-    }
-
     /**
      * A key for one use of the job's secret, so that no mechanism ever puts the secret itself in a message:
      * HMAC-SHA256 keyed by the secret over {@code "dragon " + purpose} (UTF-8). Different purposes give unrelated
@@ -136,17 +135,34 @@ public final class LinkSecurity {
     }
 
     /**
-     * Sets up a new link's pipeline: TLS first, if it is on (as the server on a link this member accepted, not
-     * {@code opened}), then {@code handlers}' handlers, made for that link.
+     * Sets up the pipeline of each link this member opens for {@code purpose}: TLS first, if it is on, then the
+     * {@link LinkHandshake}, then {@code handlers}' handlers, made for that link. The handlers see nothing from the
+     * peer, and send nothing to it, until it has proven that it holds the job's secret.
      */
-    public ChannelInitializer<Channel> links(boolean opened, Supplier<ChannelHandler[]> handlers) {
+    public ChannelInitializer<Channel> opened(LinkHandshake.Purpose purpose, Supplier<ChannelHandler[]> handlers) {
+        byte[] linkKey = key(LINK_PURPOSE);
+        return pipeline(client, () -> LinkHandshake.opener(linkKey, purpose), handlers);
+    }
+
+    /**
+     * Sets up the pipeline of each link one listener accepts for {@code purpose}, as {@link #opened} does; the
+     * listener keeps at most {@link LinkHandshake#MAX_PENDING} links in their handshake at once.
+     */
+    public ChannelInitializer<Channel> accepted(LinkHandshake.Purpose purpose, Supplier<ChannelHandler[]> handlers) {
+        byte[] linkKey = key(LINK_PURPOSE);
+        LinkHandshake.PendingLinks pending = new LinkHandshake.PendingLinks();
+        return pipeline(server, () -> LinkHandshake.acceptor(linkKey, purpose, pending), handlers);
+    }
+
+    private static ChannelInitializer<Channel> pipeline(SslContext tls, Supplier<LinkHandshake> handshake,
+                                                        Supplier<ChannelHandler[]> handlers) {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel link) {
-                if (certificate != null) {
-                    link.pipeline().addFirst((opened ? client : server).newHandler(link.alloc()));
+                if (tls != null) {
+                    link.pipeline().addLast(tls.newHandler(link.alloc()));
                 }
-                link.pipeline().addLast(handlers.get());
+                link.pipeline().addLast(handshake.get()).addLast(handlers.get());
             }
         };
     }

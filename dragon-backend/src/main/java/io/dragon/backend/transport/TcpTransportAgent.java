@@ -1,5 +1,6 @@
 package io.dragon.backend.transport;
 
+import io.dragon.backend.net.LinkHandshake;
 import io.dragon.backend.net.LinkSecurity;
 import io.dragon.backend.net.NettyTransport;
 import io.netty.bootstrap.Bootstrap;
@@ -11,6 +12,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
@@ -20,24 +22,24 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * The TCP transport agent: frames travel on Netty links (epoll), opened on first use and authenticated with the
- * job's secret (and mutual TLS with {@code dragon --tls}). Netty's event loop performs the requests that come.
+ * The TCP transport agent: frames travel on Netty links (epoll), opened on first use; both ends of a link prove that
+ * they hold the job's secret before any frame passes (see {@link LinkHandshake}), and with {@code dragon --tls} the
+ * link is also mutual TLS. Netty's event loop performs the requests that come.
  */
 public final class TcpTransportAgent extends TransportAgent {
     private static final Logger LOG = LogManager.getLogger(TcpTransportAgent.class);
 
-    private final LinkSecurity security;
-    private final byte[] secret;
+    private final ChannelInitializer<Channel> opened;
     private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(2, NettyTransport.ioHandlers());
     private final Channel server;
     private final Map<Long, InetSocketAddress> peers = new ConcurrentHashMap<>();
     private final Map<Long, Channel> links = new ConcurrentHashMap<>();
 
     private TcpTransportAgent(LinkSecurity security, String bindHost) throws InterruptedException {
-        this.security = security;
-        this.secret = security.secret();
+        this.opened = security.opened(LinkHandshake.Purpose.TRANSPORT, this::handlers);
         this.server = new ServerBootstrap().group(loop).channel(NettyTransport.serverChannel())
-            .childOption(ChannelOption.TCP_NODELAY, true).childHandler(pipeline(false))
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(security.accepted(LinkHandshake.Purpose.TRANSPORT, this::handlers))
             .bind(bindHost, 0).sync().channel();
     }
 
@@ -70,9 +72,8 @@ public final class TcpTransportAgent extends TransportAgent {
         loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    private ChannelInitializer<Channel> pipeline(boolean trusted) {
-        return security.links(trusted, () -> new ChannelHandler[] {new TransportFrameDecoder(trusted),
-            new TransportHandler(trusted, secret, operations, replies)});
+    private ChannelHandler[] handlers() {
+        return new ChannelHandler[] {new TransportFrameDecoder(), new TransportHandler(operations, replies)};
     }
 
     @Override
@@ -87,7 +88,10 @@ public final class TcpTransportAgent extends TransportAgent {
         link.writeAndFlush(frame);
     }
 
-    /** The link to the agent of {@code host}, opened (and authenticated) on first use. */
+    /**
+     * The link to the agent of {@code host}, opened on first use. It waits for the handshake, so that a request to
+     * a node whose agent cannot prove itself (a stranger on a dead agent's port) fails at once, saying so.
+     */
     private Channel link(long host) {
         Channel link = links.get(host);
         if (link != null && link.isActive()) {
@@ -97,16 +101,21 @@ public final class TcpTransportAgent extends TransportAgent {
         if (address == null) {
             throw new IllegalStateException("no node of this runtime has host id " + Long.toHexString(host));
         }
+        Future<Void> authenticated;
         try {
             link = new Bootstrap().group(loop).channel(NettyTransport.socketChannel())
-                .option(ChannelOption.TCP_NODELAY, true).handler(pipeline(true)).connect(address).sync().channel();
+                .option(ChannelOption.TCP_NODELAY, true).handler(opened).connect(address).sync().channel();
+            authenticated = LinkHandshake.authenticated(link).await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while connecting to the transport agent at " + address);
         } catch (RuntimeException e) {
             throw new IllegalStateException("cannot reach the transport agent at " + address + ": " + e.getMessage());
         }
-        link.writeAndFlush(TransportFrames.hello(link.alloc(), secret));
+        if (!authenticated.isSuccess()) {
+            throw new IllegalStateException("the transport agent at " + address + " did not authenticate: "
+                + authenticated.cause().getMessage());
+        }
         links.put(host, link);
         LOG.info("transport link to {} open", address);
         return link;

@@ -51,7 +51,7 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
     public void close() {
         closing = true;
         try {
-            reader.join(2 * READ_SLICE_MS);
+            reader.join(); // it returns within a slice; the gateway's memory must outlive it
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

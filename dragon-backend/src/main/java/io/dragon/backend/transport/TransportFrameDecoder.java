@@ -1,12 +1,12 @@
 package io.dragon.backend.transport;
 
-import io.dragon.backend.net.TrustedFrameDecoder;
+import io.dragon.backend.net.LinkFrameDecoder;
 import io.netty.buffer.ByteBuf;
 
 /** Transport frames (see {@link TransportFrames}) as retained slices of the input, copied nowhere. */
-final class TransportFrameDecoder extends TrustedFrameDecoder {
-    TransportFrameDecoder(boolean trusted) {
-        super(trusted, TransportFrames.MAX_FRAME_BYTES);
+final class TransportFrameDecoder extends LinkFrameDecoder {
+    TransportFrameDecoder() {
+        super(TransportFrames.MAX_FRAME_BYTES);
     }
 
     @Override

@@ -20,18 +20,16 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  *  offset  size
- *       0     4  kind: {@link #HELLO}, {@link #REQUEST} or {@link #COMPLETION}
- *       4    ..  HELLO: the job's secret (UTF-8), the first frame of every link
- *                REQUEST: a gateway request exactly as the requester wrote it (see GatewayLayout)
+ *       0     4  kind: {@link #REQUEST} or {@link #COMPLETION}
+ *       4    ..  REQUEST: a gateway request exactly as the requester wrote it (see GatewayLayout)
  *                COMPLETION: 4-byte length r, the requester's reply channel descriptor (r bytes), then the
  *                completion (see GatewayLayout) that the requester's agent puts on that channel
  * </pre>
  *
- * Requests are forwarded unchanged and completions name their reply channel, so neither agent keeps state per
+ * They follow the link's handshake (see {@link io.dragon.backend.net.LinkHandshake}). Requests are forwarded unchanged and completions name their reply channel, so neither agent keeps state per
  * request.
  */
 final class TransportFrames {
-    static final int HELLO = 1;
     static final int REQUEST = 2;
     static final int COMPLETION = 3;
 
@@ -43,11 +41,6 @@ final class TransportFrames {
     static final int MAX_FRAME_BYTES = (1 << 30) + 65536;
 
     private TransportFrames() {
-    }
-
-    static ByteBuf hello(ByteBufAllocator alloc, byte[] secret) {
-        return alloc.buffer(FRAME_HEADER + secret.length).writeInt(BODY_OFFSET + secret.length).writeInt(HELLO)
-            .writeBytes(secret);
     }
 
     /**

@@ -1,16 +1,16 @@
 package io.dragon.backend.tree;
 
-import io.dragon.backend.net.TrustedFrameDecoder;
+import io.dragon.backend.net.LinkFrameDecoder;
 import io.dragon.core.messages.MessageCodec;
 import io.netty.buffer.ByteBuf;
 
 /**
- * Frames of the tree (see {@link TrustedFrameDecoder}) to catalog messages in MessagePack. A malformed message
+ * Frames of the tree (see {@link LinkFrameDecoder}) to catalog messages in MessagePack. A malformed message
  * raises {@link io.dragon.core.messages.MalformedMessageException}; the handler logs it and closes the link.
  */
-final class TreeMessageDecoder extends TrustedFrameDecoder {
-    TreeMessageDecoder(boolean trusted) {
-        super(trusted, MessageCodec.MAX_MESSAGE_BYTES);
+final class TreeMessageDecoder extends LinkFrameDecoder {
+    TreeMessageDecoder() {
+        super(MessageCodec.MAX_MESSAGE_BYTES);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.dragon.backend.tree;
 
+import io.dragon.backend.net.LinkHandshake;
 import io.dragon.backend.net.LinkSecurity;
 import io.dragon.backend.net.NettyTransport;
 import io.dragon.core.messages.MalformedMessageException;
@@ -32,8 +33,6 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -59,8 +58,9 @@ import org.apache.logging.log4j.Logger;
  *
  * <p>Joining: every backend listens for its own children, connects to the root and registers its address; the
  * root answers with the address of the backend's parent (or keeps the backend as its own child), and the backend
- * reconnects there. Every connection starts with the job's secret; one without it is refused and logged. All state
- * is touched only by the tree's single event-loop thread.
+ * reconnects there. Both ends of every link prove that they hold the job's secret before anything else passes (see
+ * {@link LinkHandshake}); a link that does not is closed and logged. The root's answer moves a backend only over the
+ * link it opened to the root, and only once. All state is touched only by the tree's single event-loop thread.
  */
 public final class TreeNode implements AutoCloseable {
     /** Reduction that completes when every backend is linked to its parent: the tree is up. */
@@ -90,8 +90,7 @@ public final class TreeNode implements AutoCloseable {
 
     private final TreeShape shape;
     private final int position;
-    private final LinkSecurity security;
-    private final byte[] secret;
+    private final ChannelInitializer<Channel> opened;
     private final Listener listener;
     private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NettyTransport.ioHandlers());
     private final Channel server;
@@ -102,6 +101,8 @@ public final class TreeNode implements AutoCloseable {
     /** Positions under a child whose link was lost. */
     private final Set<Integer> lost = new TreeSet<>();
     private Channel parent;
+    /** The link this backend opened to the root, until the root answers with the parent's address. */
+    private Channel rootLink;
     private volatile boolean closing;
     /** The runtime has halted: the parent closing its link is the normal end, not a loss. */
     private volatile boolean ending;
@@ -115,11 +116,11 @@ public final class TreeNode implements AutoCloseable {
         throws InterruptedException {
         this.shape = shape;
         this.position = position;
-        this.security = security;
-        this.secret = security.secret();
+        this.opened = security.opened(LinkHandshake.Purpose.TREE, this::handlers);
         this.listener = listener;
         ServerBootstrap bootstrap = new ServerBootstrap().group(loop).channel(NettyTransport.serverChannel())
-            .childOption(ChannelOption.TCP_NODELAY, true).childHandler(pipeline(false));
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(security.accepted(LinkHandshake.Purpose.TREE, this::handlers));
         this.server = bootstrap.bind(bindHost, 0).sync().channel();
     }
 
@@ -143,8 +144,8 @@ public final class TreeNode implements AutoCloseable {
         }
         TreeNode node = new TreeNode(shape, position, security, bindHost, listener);
         InetSocketAddress own = node.address();
-        node.connect(rootAddress, new TreeRegister(node.tags.incrementAndGet(), position, hostname,
-            own.getAddress().getHostAddress(), own.getPort(), new String(node.secret, StandardCharsets.UTF_8)));
+        node.connectToRoot(rootAddress, new TreeRegister(node.tags.incrementAndGet(), position, hostname,
+            own.getAddress().getHostAddress(), own.getPort()));
         return node;
     }
 
@@ -236,17 +237,21 @@ public final class TreeNode implements AutoCloseable {
 
     // ---- on the event loop
 
-    /** Links this member opened are trusted (it chose the peer); accepted ones once they show the secret. */
-    private ChannelInitializer<Channel> pipeline(boolean trusted) {
-        return security.links(trusted, () -> new ChannelHandler[] {new IdleStateHandler(HEARTBEAT_TIMEOUT_MS,
-            HEARTBEAT_TIMEOUT_MS / 5, 0, TimeUnit.MILLISECONDS), new TreeMessageDecoder(trusted),
-            new TreeMessageEncoder(), new Handler()});
+    private ChannelHandler[] handlers() {
+        return new ChannelHandler[] {new IdleStateHandler(HEARTBEAT_TIMEOUT_MS, HEARTBEAT_TIMEOUT_MS / 5, 0,
+            TimeUnit.MILLISECONDS), new TreeMessageDecoder(), new TreeMessageEncoder(), new Handler()};
     }
 
-    private void connect(InetSocketAddress address, Message hello) throws InterruptedException {
-        Channel channel = new Bootstrap().group(loop).channel(NettyTransport.socketChannel())
-            .option(ChannelOption.TCP_NODELAY, true).handler(pipeline(true)).connect(address).sync().channel();
-        channel.writeAndFlush(hello);
+    private Bootstrap opener() {
+        return new Bootstrap().group(loop).channel(NettyTransport.socketChannel())
+            .option(ChannelOption.TCP_NODELAY, true).handler(opened);
+    }
+
+    /** Registers with the root; the registration leaves once the root has proven itself. */
+    private void connectToRoot(InetSocketAddress address, TreeRegister register) throws InterruptedException {
+        Channel link = opener().connect(address).sync().channel();
+        loop.submit(() -> rootLink = link).sync();
+        link.writeAndFlush(register);
     }
 
     /** One link's messages. */
@@ -261,10 +266,11 @@ public final class TreeNode implements AutoCloseable {
                 registerWithRoot(ch, register);
             } else if (message instanceof TreeJoin join) {
                 joinAsChild(ch, join);
-            } else if (!isChild(ch) && ch != parent && !(message instanceof TreeParent)) {
-                refuse(ch, "a " + message.type() + " before the job's secret");
-            } else if (message instanceof TreeParent answer) {
+            } else if (message instanceof TreeParent answer && ch == rootLink) {
+                rootLink = null;
                 linkToParent(ch, answer);
+            } else if (!isChild(ch) && ch != parent) {
+                refuse(ch, "a " + message.type() + " on a link that is neither a child's nor the parent's");
             } else if (message instanceof TreeDown down && ch == parent) {
                 listener.onDown(MessageCodec.decode(down.message()));
                 toChildren(down);
@@ -299,7 +305,10 @@ public final class TreeNode implements AutoCloseable {
             if (closing) {
                 return;
             }
-            if (ctx.channel() == parent && ending) {
+            if (ctx.channel() == rootLink) {
+                LOG.error("lost the link to the tree's root before it answered (see the WARN before, if any)");
+                listener.onLost("the link of tree position " + position + " to the root");
+            } else if (ctx.channel() == parent && ending) {
                 LOG.info("the tree's parent closed the link after teardown");
                 listener.onLost("the parent of tree position " + position);
             } else if (ctx.channel() == parent) {
@@ -328,10 +337,9 @@ public final class TreeNode implements AutoCloseable {
     }
 
     private void registerWithRoot(Channel ch, TreeRegister register) {
-        if (position != 0 || !authentic(register.secret()) || register.position() < 1
-            || register.position() > shape.backends() || registered.containsKey(register.position())) {
-            refuse(ch, "a registration for position " + register.position() + (authentic(register.secret())
-                ? " that is not expected" : " without the job's secret"));
+        if (position != 0 || register.position() < 1 || register.position() > shape.backends()
+            || registered.containsKey(register.position())) {
+            refuse(ch, "a registration for position " + register.position() + " that is not expected");
             return;
         }
         registered.put(register.position(), register);
@@ -355,9 +363,10 @@ public final class TreeNode implements AutoCloseable {
     }
 
     private void joinAsChild(Channel ch, TreeJoin join) {
-        if (!authentic(join.secret()) || shape.parent(join.position()) != position || join.position() == 0) {
-            refuse(ch, "a join of position " + join.position() + (authentic(join.secret()) ? " that is not a child"
-                + " of position " + position : " without the job's secret"));
+        if (join.position() < 1 || join.position() > shape.backends() || shape.parent(join.position()) != position
+            || children.containsKey(join.position())) {
+            refuse(ch, "a join of position " + join.position() + ", which is not an expected child of position "
+                + position);
             return;
         }
         adopt(ch, join.position());
@@ -365,7 +374,6 @@ public final class TreeNode implements AutoCloseable {
 
     private void adopt(Channel ch, int child) {
         ch.attr(POSITION).set(child);
-        ch.pipeline().get(TreeMessageDecoder.class).trust();
         children.put(child, ch);
     }
 
@@ -375,18 +383,16 @@ public final class TreeNode implements AutoCloseable {
             return;
         }
         ch.close();
-        new Bootstrap().group(loop).channel(NettyTransport.socketChannel()).option(ChannelOption.TCP_NODELAY, true)
-            .handler(pipeline(true)).connect(answer.host(), answer.port()).addListener((ChannelFutureListener) f -> {
-                if (!f.isSuccess()) {
-                    LOG.error("cannot reach the tree parent of position {} at {}:{}: {}", position, answer.host(),
-                        answer.port(), f.cause().toString());
-                    listener.onLost("the parent of tree position " + position + " (unreachable)");
-                    return;
-                }
-                f.channel().writeAndFlush(new TreeJoin(tags.incrementAndGet(), position,
-                    new String(secret, StandardCharsets.UTF_8)));
-                parentLinked(f.channel());
-            });
+        opener().connect(answer.host(), answer.port()).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                LOG.error("cannot reach the tree parent of position {} at {}:{}: {}", position, answer.host(),
+                    answer.port(), f.cause().toString());
+                listener.onLost("the parent of tree position " + position + " (unreachable)");
+                return;
+            }
+            f.channel().writeAndFlush(new TreeJoin(tags.incrementAndGet(), position));
+            parentLinked(f.channel());
+        });
     }
 
     private void parentLinked(Channel link) {
@@ -395,7 +401,7 @@ public final class TreeNode implements AutoCloseable {
         waitingForParent.forEach(parent::write);
         waitingForParent.clear();
         parent.flush();
-        collect(JOINED, List.of(new TreeContribution(position, MessageCodec.encode(new TreeJoin(0, position, "")))));
+        collect(JOINED, List.of(new TreeContribution(position, MessageCodec.encode(new TreeJoin(0, position)))));
     }
 
     /**
@@ -448,10 +454,6 @@ public final class TreeNode implements AutoCloseable {
     private boolean isChild(Channel ch) {
         Integer child = ch.attr(POSITION).get();
         return child != null && children.get(child) == ch;
-    }
-
-    private boolean authentic(String offered) {
-        return offered != null && MessageDigest.isEqual(secret, offered.getBytes(StandardCharsets.UTF_8));
     }
 
     private void refuse(Channel ch, String why) {

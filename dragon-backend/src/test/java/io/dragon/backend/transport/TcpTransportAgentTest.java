@@ -2,22 +2,21 @@ package io.dragon.backend.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dragon.backend.net.LinkHandshake;
 import io.dragon.backend.net.LinkSecurity;
+import io.dragon.backend.net.RawLink;
 import io.dragon.core.channels.Channel;
 import io.dragon.core.infrastructure.Facts;
 import io.dragon.core.infrastructure.RuntimeIds;
 import io.dragon.core.memory.Pool;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** A transport agent lets in only a link that shows the job's secret first, and no large frame before that. */
+/** A transport agent acts on nothing from a link before both ends have proven the job's secret. */
 class TcpTransportAgentTest {
     private static final String SECRET = "the job's secret";
 
@@ -38,56 +37,44 @@ class TcpTransportAgentTest {
     }
 
     @Test
-    void shouldCloseALinkWhoseHelloHasTheWrongSecret() throws Exception {
-        try (Socket socket = connect()) {
-            send(socket, TransportFrames.HELLO, "a guess".getBytes(StandardCharsets.UTF_8));
-            assertThat(socket.getInputStream().read()).as("end of stream").isEqualTo(-1);
+    void shouldCloseALinkWhoseProofIsWrong() throws Exception {
+        try (RawLink stranger = RawLink.connect(address())) {
+            stranger.handshake(new byte[32], LinkHandshake.Purpose.TRANSPORT);
+            stranger.sendFrame(request());
+            assertThat(stranger.closedByPeer(10_000)).isTrue();
         }
     }
 
     @Test
-    void shouldCloseALinkThatSendsARequestBeforeItsHello() throws Exception {
-        try (Socket socket = connect()) {
-            send(socket, TransportFrames.REQUEST, new byte[64]);
-            assertThat(socket.getInputStream().read()).as("end of stream").isEqualTo(-1);
+    void shouldCloseALinkThatSendsARequestInsteadOfTheHandshake() throws Exception {
+        try (RawLink stranger = RawLink.connect(address())) {
+            stranger.sendFrame(request());
+            assertThat(stranger.closedByPeer(2_000)).isTrue();
         }
     }
 
     @Test
-    void shouldCloseALinkThatAnnouncesALargeFrameBeforeItsHello() throws Exception {
-        try (Socket socket = connect()) {
-            new DataOutputStream(socket.getOutputStream()).writeInt(1 << 30);
-            assertThat(socket.getInputStream().read()).as("end of stream").isEqualTo(-1);
+    void shouldCloseALinkThatAnnouncesALargeFrameInsteadOfTheHandshake() throws Exception {
+        try (RawLink stranger = RawLink.connect(address())) {
+            stranger.send(ByteBuffer.allocate(40).putInt(1 << 30).array()); // the size of a HELLO
+            assertThat(stranger.closedByPeer(2_000)).isTrue();
         }
     }
 
     @Test
-    void shouldKeepALinkThatShowsTheSecretAndDropOnlyItsMalformedRequest() throws Exception {
-        try (Socket socket = connect()) {
-            send(socket, TransportFrames.HELLO, SECRET.getBytes(StandardCharsets.UTF_8));
-            send(socket, TransportFrames.REQUEST, new byte[8]); // too short to be answered: dropped, logged
-            socket.setSoTimeout(500);
-            DataInputStream in = new DataInputStream(socket.getInputStream());
-            try {
-                in.read();
-                throw new AssertionError("expected nothing back, and the link open");
-            } catch (java.net.SocketTimeoutException expected) {
-                assertThat(socket.isClosed()).isFalse();
-            }
+    void shouldKeepAnAuthenticatedLinkAndDropOnlyItsMalformedRequest() throws Exception {
+        try (RawLink member = RawLink.authenticated(address(), SECRET, LinkHandshake.Purpose.TRANSPORT)) {
+            member.sendFrame(ByteBuffer.allocate(12).putInt(TransportFrames.REQUEST).array()); // too short: dropped
+            assertThat(member.closedByPeer(500)).as("closed").isFalse();
         }
     }
 
-    private Socket connect() throws IOException {
-        Socket socket = new Socket("127.0.0.1", Integer.parseInt(agent.address().split(":")[1]));
-        socket.setSoTimeout(10_000);
-        return socket;
+    private InetSocketAddress address() {
+        return new InetSocketAddress("127.0.0.1", Integer.parseInt(agent.address().split(":")[1]));
     }
 
-    private static void send(Socket socket, int kind, byte[] body) throws IOException {
-        DataOutputStream out = new DataOutputStream(socket.getOutputStream());
-        out.writeInt(Integer.BYTES + body.length);
-        out.writeInt(kind);
-        out.write(body);
-        out.flush();
+    /** A REQUEST frame's body: its kind, then a gateway request's worth of zeros. */
+    private static byte[] request() {
+        return ByteBuffer.allocate(Integer.BYTES + 64).putInt(TransportFrames.REQUEST).array();
     }
 }

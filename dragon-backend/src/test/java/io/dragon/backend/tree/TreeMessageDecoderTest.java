@@ -19,12 +19,12 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class TreeMessageDecoderTest {
-    private static final Message REGISTER = new TreeRegister(1, 3, "node3", "10.0.0.3", 4711, "secret");
+    private static final Message REGISTER = new TreeRegister(1, 3, "node3", "10.0.0.3", 4711);
 
     @Test
     void shouldDecodeFramesSplitAnyWhere() {
         byte[] frame = frame(MessageCodec.encode(REGISTER));
-        EmbeddedChannel channel = new EmbeddedChannel(new TreeMessageDecoder(false));
+        EmbeddedChannel channel = new EmbeddedChannel(new TreeMessageDecoder());
         for (byte b : frame) {
             channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {b}));
         }
@@ -32,18 +32,16 @@ class TreeMessageDecoderTest {
     }
 
     @Test
-    void shouldRefuseALargeFrameFromAnUntrustedPeerBeforeBufferingIt() {
-        EmbeddedChannel channel = new EmbeddedChannel(new TreeMessageDecoder(false));
-        ByteBuf announce = Unpooled.buffer().writeInt(1 << 30).writeByte(0);
+    void shouldRefuseAFrameOverTheLimitBeforeBufferingIt() {
+        EmbeddedChannel channel = new EmbeddedChannel(new TreeMessageDecoder());
+        ByteBuf announce = Unpooled.buffer().writeInt(Integer.MAX_VALUE).writeByte(0);
         assertThatThrownBy(() -> channel.writeInbound(announce)).isInstanceOf(TooLongFrameException.class)
-            .hasMessageContaining("1073741824 bytes exceeds the limit of 4096");
+            .hasMessageContaining("2147483647 bytes exceeds the limit of " + MessageCodec.MAX_MESSAGE_BYTES);
     }
 
     @Test
-    void shouldAcceptLargeFramesOnceTrusted() {
-        TreeMessageDecoder decoder = new TreeMessageDecoder(false);
-        decoder.trust();
-        EmbeddedChannel channel = new EmbeddedChannel(decoder);
+    void shouldAcceptLargeFrames() {
+        EmbeddedChannel channel = new EmbeddedChannel(new TreeMessageDecoder());
         TreeReduce large = new TreeReduce(2, 9, List.of(new TreeContribution(1, new byte[100_000])));
         channel.writeInbound(Unpooled.wrappedBuffer(frame(MessageCodec.encode(large))));
         assertThat(((TreeReduce) channel.readInbound()).contributions().get(0).message()).hasSize(100_000);
@@ -67,7 +65,7 @@ class TreeMessageDecoderTest {
                 random.nextBytes(body);
             }
             byte[] bytes = random.nextInt(10) == 0 ? randomLengthFrame(random, body) : frame(body);
-            EmbeddedChannel channel = new EmbeddedChannel(new TreeMessageDecoder(random.nextBoolean()));
+            EmbeddedChannel channel = new EmbeddedChannel(new TreeMessageDecoder());
             try {
                 channel.writeInbound(Unpooled.wrappedBuffer(bytes));
                 Object message = channel.readInbound();

@@ -3,13 +3,16 @@ package io.dragon.backend.tree;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dragon.backend.net.LinkHandshake;
 import io.dragon.backend.net.LinkSecurity;
+import io.dragon.backend.net.RawLink;
+import io.dragon.core.messages.MessageCodec;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.Messages.GSHeadExit;
 import io.dragon.core.messages.Messages.SHIsUp;
-import java.io.OutputStream;
+import io.dragon.core.messages.Messages.TreeDown;
+import io.dragon.core.messages.Messages.TreeParent;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -104,15 +107,52 @@ class TreeNodeTest {
     void shouldRefuseMalformedBytesAndKeepServing() throws Exception {
         TreeShape shape = new TreeShape(1, 4);
         TreeNode root = root(shape);
-        try (Socket stranger = new Socket()) {
-            stranger.connect(root.address());
-            OutputStream out = stranger.getOutputStream();
-            out.write(new byte[] {0, 0, 0, 3, (byte) 0xc1, 1, 2}); // a frame of 3 bytes that are no message
-            out.flush();
-            assertThat(stranger.getInputStream().read()).isEqualTo(-1); // closed by the root
+        try (RawLink stranger = RawLink.connect(root.address())) {
+            stranger.send(new byte[64]); // no handshake
+            assertThat(stranger.closedByPeer(2_000)).isTrue();
+        }
+        try (RawLink member = RawLink.authenticated(root.address(), SECRET, LinkHandshake.Purpose.TREE)) {
+            member.send(new byte[] {0, 0, 0, 3, (byte) 0xc1, 1, 2}); // a frame of 3 bytes that are no message
+            assertThat(member.closedByPeer(2_000)).isTrue();
         }
         backend(shape, 1, SECRET, root.address());
         assertThat(root.awaitReduction(TreeNode.JOINED, WAIT)).hasSize(1);
+    }
+
+    @Test
+    void shouldActOnNoMessageFromAStrangerAtTheRootOrAtABackend() throws Exception {
+        TreeShape shape = new TreeShape(2, 1); // position 2's parent is position 1
+        TreeNode root = root(shape);
+        TreeNode first = backend(shape, 1, SECRET, root.address());
+        backend(shape, 2, SECRET, root.address());
+        root.awaitReduction(TreeNode.JOINED, WAIT);
+
+        for (InetSocketAddress member : List.of(root.address(), first.address())) {
+            try (RawLink stranger = RawLink.connect(member)) {
+                stranger.sendFrame(MessageCodec.encode(new TreeParent(1, "", 0)));
+                stranger.sendFrame(MessageCodec.encode(new TreeDown(2, MessageCodec.encode(new GSHeadExit(3, 4, 5)))));
+                // less than a HELLO's worth of bytes: closed when its time to authenticate is up
+                assertThat(stranger.closedByPeer((int) LinkHandshake.TIMEOUT_MS + 5_000)).isTrue();
+            }
+        }
+        root.broadcast(new SHIsUp(9, "genuine", 0));
+        assertThat(take(2)).containsExactlyInAnyOrder("1 down SHIsUp", "2 down SHIsUp");
+        assertThat(events.poll(200, TimeUnit.MILLISECONDS)).isNull();
+    }
+
+    @Test
+    void shouldTakeTheParentsAddressOnlyFromItsOwnLinkToTheRoot() throws Exception {
+        TreeShape shape = new TreeShape(1, 4);
+        TreeNode root = root(shape);
+        TreeNode backend = backend(shape, 1, SECRET, root.address());
+        root.awaitReduction(TreeNode.JOINED, WAIT);
+
+        try (RawLink member = RawLink.authenticated(backend.address(), SECRET, LinkHandshake.Purpose.TREE)) {
+            member.sendFrame(MessageCodec.encode(new TreeParent(1, "127.0.0.1", member.localPort())));
+            assertThat(member.closedByPeer(2_000)).isTrue();
+        }
+        root.broadcast(new SHIsUp(9, "still linked to the root", 0));
+        assertThat(take(1)).containsExactly("1 down SHIsUp");
     }
 
     @Test

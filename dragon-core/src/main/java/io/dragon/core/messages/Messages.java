@@ -280,19 +280,18 @@ public final class Messages {
     // ---- the fan-out tree between the launcher's frontend (position 0) and its backends (position 1 + node index)
 
     /**
-     * A backend's first message, to the frontend: where it listens for its own children in the tree. Carries the
-     * job's secret, without which the connection is refused.
+     * A backend's first message, to the frontend, once the link's handshake has proven both ends: where it listens
+     * for its own children in the tree.
      */
-    public record TreeRegister(long tag, int position, String hostname, String host, int port, String secret)
-        implements Message {
+    public record TreeRegister(long tag, int position, String hostname, String host, int port) implements Message {
     }
 
     /** The frontend's answer: connect to the parent at host:port, or stay here if {@code host} is empty. */
     public record TreeParent(long tag, String host, int port) implements Message {
     }
 
-    /** A child's first message to its parent backend; carries the job's secret. */
-    public record TreeJoin(long tag, int position, String secret) implements Message {
+    /** A child's first message to its parent backend, once the link's handshake has proven both ends. */
+    public record TreeJoin(long tag, int position) implements Message {
     }
 
     /** Sent on a tree link that has been quiet for a while, so that the other end knows this one lives. */

@@ -8,25 +8,14 @@ import java.util.List;
 
 /**
  * Frames of a link between runtime members: a 4-byte big-endian length, then that many bytes, which the subclass
- * turns into a message. A link starts untrusted: until {@link #trust()} (the peer has shown the job's secret) a
- * frame may be at most {@link #HELLO_FRAME_BYTES}, so a stranger cannot make this side buffer a large frame; a
- * length over the limit fails at once, before any of the frame is buffered.
+ * turns into a message. It sees only what an authenticated peer sent (the {@link LinkHandshake} is before it); a
+ * length over the link's limit still fails at once, before any of the frame is buffered.
  */
-public abstract class TrustedFrameDecoder extends ByteToMessageDecoder {
-    /** Largest frame before the peer is trusted: enough for a hello that carries the secret. */
-    public static final int HELLO_FRAME_BYTES = 4096;
+public abstract class LinkFrameDecoder extends ByteToMessageDecoder {
+    private final int maxFrameBytes;
 
-    private final int trustedFrameBytes;
-    private int maxFrameBytes;
-
-    protected TrustedFrameDecoder(boolean trusted, int trustedFrameBytes) {
-        this.trustedFrameBytes = trustedFrameBytes;
-        this.maxFrameBytes = trusted ? trustedFrameBytes : HELLO_FRAME_BYTES;
-    }
-
-    /** Lifts the frame limit, for a peer that has shown the job's secret. */
-    public void trust() {
-        maxFrameBytes = trustedFrameBytes;
+    protected LinkFrameDecoder(int maxFrameBytes) {
+        this.maxFrameBytes = maxFrameBytes;
     }
 
     /** The message in the next {@code length} bytes of {@code in}, which it consumes. */

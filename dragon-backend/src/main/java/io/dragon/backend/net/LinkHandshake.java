@@ -1,0 +1,346 @@
+package io.dragon.backend.net;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.PendingWriteQueue;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Mutual authentication of a link between two members of one job, before any other byte: each end proves that it
+ * holds the job's secret without the secret, or anything that would let a listener prove it later, going on the
+ * wire. It sits first in the pipeline (after TLS, if on): until both ends are proven, it keeps every byte from the
+ * handlers behind it and holds back their writes; then it lets both through and leaves the pipeline.
+ *
+ * <p>The exchange (big-endian), a challenge-response over a nonce from each end:
+ * <pre>
+ *  opener -> acceptor   HELLO, {@value #HELLO_BYTES} bytes
+ *      0   4  magic 0x4452474E ("DRGN")
+ *      4   1  version, 1
+ *      5   1  purpose: 1 the fan-out tree, 2 the transport agents
+ *      6   2  zero
+ *      8  32  nonce Nc
+ *  acceptor -> opener   CHALLENGE, {@value #CHALLENGE_BYTES} bytes
+ *      0  32  nonce Na
+ *     32  32  HMAC(k, "acceptor" | purpose | Nc | Na | acceptor address)
+ *  opener -> acceptor   PROOF, {@value #PROOF_BYTES} bytes
+ *      0  32  HMAC(k, "opener" | purpose | Nc | Na | acceptor address)
+ * </pre>
+ * with k = {@link LinkSecurity#key LinkSecurity.key("link")} and HMAC-SHA256. A fresh nonce from each end makes a
+ * recorded exchange worthless; the role names keep one end's proof from serving as the other's; the purpose keeps a
+ * tree link from being taken for a transport link; and the acceptor's address (IP and port, as the opener dialled it
+ * and as the acceptor accepted it) keeps a stranger who listens on a dead member's port from relaying the exchange to
+ * a live member and sitting in the middle.
+ *
+ * <p>A link that sends anything else, too much, or a wrong proof is closed and logged at WARN with the peer's
+ * address. An accepted link that has not finished within {@link #TIMEOUT_MS} is closed, and a listener keeps at most
+ * {@link #MAX_PENDING} accepted links waiting to finish: more are closed at once.
+ */
+public final class LinkHandshake extends ChannelDuplexHandler {
+    /** How long a link may take to authenticate ({@code dragon.link.handshake.timeout.ms}). */
+    public static final long TIMEOUT_MS = Long.getLong("dragon.link.handshake.timeout.ms", 5_000);
+    /** Accepted links a listener lets wait for their handshake at once ({@code dragon.link.pending.max}). */
+    public static final int MAX_PENDING = Integer.getInteger("dragon.link.pending.max", 64);
+
+    static final int MAGIC = 0x4452474E;
+    static final byte VERSION = 1;
+    static final int NONCE_BYTES = 32;
+    static final int MAC_BYTES = 32;
+    static final int HELLO_BYTES = 8 + NONCE_BYTES;
+    static final int CHALLENGE_BYTES = NONCE_BYTES + MAC_BYTES;
+    static final int PROOF_BYTES = MAC_BYTES;
+    static final String OPENER = "opener";
+    static final String ACCEPTOR = "acceptor";
+
+    private static final Logger LOG = LogManager.getLogger(LinkHandshake.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final AttributeKey<Promise<Void>> AUTHENTICATED = AttributeKey.valueOf("dragon.link.authenticated");
+
+    /** What a link is for; each listener expects one. */
+    public enum Purpose {
+        TREE(1), TRANSPORT(2);
+
+        final byte code;
+
+        Purpose(int code) {
+            this.code = (byte) code;
+        }
+    }
+
+    private final byte[] key;
+    private final Purpose purpose;
+    /** The acceptor's count of links still in their handshake; null on the opener's side. */
+    private final PendingLinks pending;
+    private final byte[] ownNonce = new byte[NONCE_BYTES];
+    private ByteBuf received;
+    private byte[] peerNonce;
+    private PendingWriteQueue heldWrites;
+    private ScheduledFuture<?> timeout;
+    private Promise<Void> authenticated;
+    private boolean counted;
+    private boolean done;
+    private boolean failed;
+
+    private LinkHandshake(byte[] key, Purpose purpose, PendingLinks pending) {
+        this.key = key;
+        this.purpose = purpose;
+        this.pending = pending;
+    }
+
+    /** The handshake of a link this member opened. */
+    static LinkHandshake opener(byte[] key, Purpose purpose) {
+        return new LinkHandshake(key, purpose, null);
+    }
+
+    /** The handshake of a link a listener accepted; {@code pending} is that listener's. */
+    static LinkHandshake acceptor(byte[] key, Purpose purpose, PendingLinks pending) {
+        return new LinkHandshake(key, purpose, pending);
+    }
+
+    /**
+     * Completes once both ends of {@code link} have proven themselves, fails if the link closes first. A link not
+     * set up by {@link LinkSecurity} counts as authenticated.
+     */
+    public static Future<Void> authenticated(Channel link) {
+        Promise<Void> promise = link.attr(AUTHENTICATED).get();
+        return promise != null ? promise : link.eventLoop().<Void>newPromise().setSuccess(null);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        received = Unpooled.buffer(CHALLENGE_BYTES);
+        heldWrites = new PendingWriteQueue(ctx);
+        authenticated = ctx.executor().newPromise();
+        ctx.channel().attr(AUTHENTICATED).set(authenticated);
+        RANDOM.nextBytes(ownNonce);
+        if (ctx.channel().isActive()) {
+            start(ctx);
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        start(ctx);
+        ctx.fireChannelActive();
+    }
+
+    private void start(ChannelHandlerContext ctx) {
+        if (timeout != null) {
+            return;
+        }
+        timeout = ctx.executor().schedule(() -> fail(ctx, "it did not authenticate within " + TIMEOUT_MS + " ms"),
+            TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        if (pending != null) {
+            counted = true;
+            if (!pending.enter()) {
+                fail(ctx, "already " + MAX_PENDING + " links wait to authenticate on this listener");
+            }
+            return;
+        }
+        ctx.writeAndFlush(Unpooled.buffer(HELLO_BYTES).writeInt(MAGIC).writeByte(VERSION).writeByte(purpose.code)
+            .writeShort(0).writeBytes(ownNonce));
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (done) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (!(msg instanceof ByteBuf in)) {
+            ReferenceCountUtil.release(msg);
+            fail(ctx, "it sent " + msg.getClass().getSimpleName() + " instead of a handshake");
+            return;
+        }
+        try {
+            while (in.isReadable() && !done && !failed) {
+                int expected = expected();
+                received.writeBytes(in, Math.min(in.readableBytes(), expected - received.readableBytes()));
+                if (received.readableBytes() == expected) {
+                    step(ctx);
+                    received.clear();
+                }
+            }
+            if (done && in.isReadable()) {
+                ctx.fireChannelRead(in.retain()); // the opener's first frames may come right behind its proof
+            }
+        } finally {
+            in.release();
+        }
+        if (done) {
+            ctx.pipeline().remove(this);
+        }
+    }
+
+    /** Bytes of the next handshake message this end reads. */
+    private int expected() {
+        if (pending == null) {
+            return CHALLENGE_BYTES;
+        }
+        return peerNonce == null ? HELLO_BYTES : PROOF_BYTES;
+    }
+
+    private void step(ChannelHandlerContext ctx) {
+        if (pending != null && peerNonce == null) {
+            if (received.getInt(0) != MAGIC || received.getByte(4) != VERSION || received.getByte(5) != purpose.code
+                || received.getShort(6) != 0) {
+                fail(ctx, "its first bytes are not a " + purpose.name().toLowerCase() + " link's handshake");
+                return;
+            }
+            peerNonce = bytes(8, NONCE_BYTES);
+            ctx.writeAndFlush(Unpooled.buffer(CHALLENGE_BYTES).writeBytes(ownNonce).writeBytes(proof(key, ACCEPTOR,
+                purpose, peerNonce, ownNonce, ctx.channel().localAddress())));
+        } else if (pending != null) {
+            if (!MessageDigest.isEqual(bytes(0, MAC_BYTES), proof(key, OPENER, purpose, peerNonce, ownNonce,
+                ctx.channel().localAddress()))) {
+                fail(ctx, "its proof of the job's secret is wrong");
+                return;
+            }
+            succeed(ctx);
+        } else {
+            byte[] acceptorNonce = bytes(0, NONCE_BYTES);
+            SocketAddress dialled = ctx.channel().remoteAddress();
+            if (!MessageDigest.isEqual(bytes(NONCE_BYTES, MAC_BYTES), proof(key, ACCEPTOR, purpose, ownNonce,
+                acceptorNonce, dialled))) {
+                fail(ctx, "it did not prove that it holds the job's secret at the address dialled");
+                return;
+            }
+            ctx.write(Unpooled.wrappedBuffer(proof(key, OPENER, purpose, ownNonce, acceptorNonce, dialled)));
+            succeed(ctx);
+        }
+    }
+
+    private void succeed(ChannelHandlerContext ctx) {
+        done = true;
+        end();
+        LOG.debug("{} link with {} authenticated", purpose, ctx.channel().remoteAddress());
+        heldWrites.removeAndWriteAll();
+        ctx.flush();
+        authenticated.trySuccess(null);
+    }
+
+    private void fail(ChannelHandlerContext ctx, String why) {
+        if (done || failed) {
+            return;
+        }
+        failed = true;
+        LOG.warn("closed the {} link {} {}: {}", purpose.name().toLowerCase(), pending == null ? "to" : "from",
+            ctx.channel().remoteAddress(), why);
+        ctx.close();
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (done) {
+            ctx.write(msg, promise);
+        } else {
+            heldWrites.add(msg, promise); // nothing of ours leaves before the peer is proven
+        }
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        if (done) {
+            ctx.flush();
+        } // else what is held is flushed once the peer is proven
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (!done) {
+            heldWrites.removeAndFailAll(new IllegalStateException("the " + purpose.name().toLowerCase() + " link to "
+                + ctx.channel().remoteAddress() + " closed before it authenticated"));
+            authenticated.tryFailure(new IllegalStateException("the link to " + ctx.channel().remoteAddress()
+                + " closed before it authenticated (see the WARN line before this one, if any)"));
+            end();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (done) {
+            ctx.fireExceptionCaught(cause);
+        } else {
+            fail(ctx, cause.toString());
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        received.release();
+        if (!done) {
+            end();
+        }
+    }
+
+    /** Leaves the listener's count of pending links and stops the timer, once. */
+    private void end() {
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        if (counted) {
+            counted = false;
+            pending.leave();
+        }
+    }
+
+    private byte[] bytes(int offset, int length) {
+        byte[] bytes = new byte[length];
+        received.getBytes(offset, bytes);
+        return bytes;
+    }
+
+    /** The proof of {@code role} ({@link #OPENER} or {@link #ACCEPTOR}) for one exchange. */
+    static byte[] proof(byte[] key, String role, Purpose purpose, byte[] openerNonce, byte[] acceptorNonce,
+                        SocketAddress acceptor) {
+        InetSocketAddress address = (InetSocketAddress) acceptor;
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            mac.update(role.getBytes(StandardCharsets.US_ASCII));
+            mac.update(purpose.code);
+            mac.update(openerNonce);
+            mac.update(acceptorNonce);
+            mac.update(address.getAddress().getAddress());
+            mac.update((byte) (address.getPort() >>> 8));
+            mac.update((byte) address.getPort());
+            return mac.doFinal();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK has no HmacSHA256", e);
+        }
+    }
+
+    /** A listener's count of accepted links that have not finished their handshake. */
+    static final class PendingLinks {
+        private final AtomicInteger count = new AtomicInteger();
+
+        /** Counts one more; false if that is more than {@link #MAX_PENDING} (it must then {@link #leave} too). */
+        boolean enter() {
+            return count.incrementAndGet() <= MAX_PENDING;
+        }
+
+        void leave() {
+            count.decrementAndGet();
+        }
+    }
+}
