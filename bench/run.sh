@@ -32,6 +32,11 @@
 #                                  (bench/python/mp_rates.py): BENCH_API_BLOCKS (5) blocks after BENCH_API_WARMUP
 #                                  (5) uncounted ones (the JIT needs them: map's first blocks run 2-3x slower),
 #                                  medians.
+#   link_handshake_vs_connect      time to open a link between two members over loopback and authenticate both ends
+#                                  (LinkSecurity + LinkHandshake, as the tree and the TCP agents do; one JVM,
+#                                  io.dragon.bench.LinkSetup) vs a bare Netty connect; BENCH_API_BLOCKS blocks of 200
+#                                  links each, alternating, medians; also prints link_handshake_us (the difference)
+#                                  and the same with TLS (link_setup_tls_us, link_handshake_tls_us)
 #   offnode_rtt_vs_tcp             64 B ping-pong between a process on node1 and one on node2, each receiving on a
 #                                  channel of its own node and sending to the other's through the transport agents
 #                                  (io.dragon.bench.OffNode), round-trip time, vs a plain TCP ping-pong between the
@@ -75,8 +80,8 @@ TIMEOUT=${BENCH_TIMEOUT:-120}
 JAVA=${BENCH_JAVA:-java}
 ALL=(channel_rtt_vs_agrona channel_throughput_vs_agrona channel_rtt_blocking_us channel_bw_1mib_vs_memcpy
   bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp pool_task_rate_vs_python_mp
-  pool_map_vs_python_mp process_start_rate offnode_rtt_vs_tcp offnode_bw_vs_tcp offnode_rtt_tls_vs_plain
-  offnode_rtt_ofi_vs_tcpagent offnode_bw_ofi_vs_tcpagent bringup_3_vs_srun bringup_8_vs_srun)
+  pool_map_vs_python_mp process_start_rate link_handshake_vs_connect offnode_rtt_vs_tcp offnode_bw_vs_tcp
+  offnode_rtt_tls_vs_plain offnode_rtt_ofi_vs_tcpagent offnode_bw_ofi_vs_tcpagent bringup_3_vs_srun bringup_8_vs_srun)
 # Benchmarks that run the runtime itself (bin/dragon), which needs dragon-cli built.
 RUNTIME_BENCHMARKS=" bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp
   pool_task_rate_vs_python_mp pool_map_vs_python_mp process_start_rate offnode_rtt_vs_tcp offnode_bw_vs_tcp
@@ -473,6 +478,16 @@ cluster() {
   . "$ROOT/slurm/cluster-env.sh"
 }
 
+bench_link_handshake_vs_connect() {
+  local tls
+  for tls in false true; do
+    timeout -k 10 "$TIMEOUT" "$JAVA" -cp "$JAR:$ROOT/bench/target/lib/*" io.dragon.bench.LinkSetup \
+      blocks="$API_BLOCKS" tls=$tls 2>"$WORK/link_setup_$tls.err" | grep -E '^(result|ratio) ' \
+      | { if [[ $tls == true ]]; then grep -v ' tcp_connect_us '; else cat; fi; } \
+      || { cat "$WORK/link_setup_$tls.err" >&2; return 1; }
+  done
+}
+
 # offnode_dragon TAG WHAT [DRAGON OPTIONS...]: OffNode WHAT under a runtime on node1 and node2; sets LINE (its
 # result line) and OURS (the value).
 offnode_dragon() {
@@ -582,6 +597,7 @@ describe() {
     bringup_vs_java) echo "$BRINGUP_RUNS runs of each" ;;
     process_launch_vs_processbuilder)
       echo "one runtime, $LAUNCH_BLOCKS blocks of $LAUNCH_COUNT launches each way after $LAUNCH_WARMUP" ;;
+    link_handshake_vs_connect) echo "one JVM, $API_BLOCKS blocks of 200 links of each, plain and TLS" ;;
     offnode_rtt_tls_vs_plain) echo "two runtimes on 2 nodes, with and without TLS, $API_BLOCKS blocks each" ;;
     offnode_*_ofi_vs_tcpagent)
       echo "two runtimes on 2 nodes, libfabric's and the TCP transport agent, $API_BLOCKS blocks each" ;;
