@@ -76,7 +76,7 @@ class LinkHandshakeTest {
         InetSocketAddress acceptor = listen(LinkSecurity.plain(SECRET), Purpose.TRANSPORT);
         try (RawLink stranger = RawLink.connect(acceptor)) {
             stranger.handshake(LinkSecurity.plain("a guess").key(LinkSecurity.LINK_PURPOSE), Purpose.TRANSPORT);
-            stranger.sendFrame("run this".getBytes(StandardCharsets.UTF_8));
+            stranger.trySendFrame("run this".getBytes(StandardCharsets.UTF_8));
             assertThat(stranger.closedByPeer(10_000)).isTrue();
         }
         assertThat(received.poll(200, TimeUnit.MILLISECONDS)).isNull();
@@ -91,7 +91,7 @@ class LinkHandshakeTest {
             assertThat(received.poll(10, TimeUnit.SECONDS)).endsWith("genuine");
 
             replay.replay(member);
-            replay.sendFrame("replayed".getBytes(StandardCharsets.UTF_8));
+            replay.trySendFrame("replayed".getBytes(StandardCharsets.UTF_8));
             assertThat(replay.closedByPeer(10_000)).isTrue();
         }
         assertThat(received.poll(200, TimeUnit.MILLISECONDS)).isNull();
@@ -101,7 +101,7 @@ class LinkHandshakeTest {
     void shouldCloseAStrangerThatSendsAFrameInsteadOfTheHandshake() throws Exception {
         InetSocketAddress acceptor = listen(LinkSecurity.plain(SECRET), Purpose.TREE);
         try (RawLink stranger = RawLink.connect(acceptor)) {
-            stranger.sendFrame(new byte[LinkHandshake.HELLO_BYTES]);
+            stranger.trySendFrame(new byte[LinkHandshake.HELLO_BYTES]);
             assertThat(stranger.closedByPeer(2_000)).as("closed at once, not at the timeout").isTrue();
         }
         assertThat(received.poll(200, TimeUnit.MILLISECONDS)).isNull();

@@ -69,8 +69,17 @@ public final class RawLink implements AutoCloseable {
 
     /** Sends a frame: a 4-byte length, then {@code body}. */
     public void sendFrame(byte[] body) throws IOException {
-        out.writeInt(body.length);
-        send(body);
+        send(ByteBuffer.allocate(Integer.BYTES + body.length).putInt(body.length).put(body).array());
+    }
+
+    /** Sends a frame, unless the peer has closed the connection already (which may come first): whether it went. */
+    public boolean trySendFrame(byte[] body) {
+        try {
+            sendFrame(body);
+            return true;
+        } catch (IOException closed) {
+            return false;
+        }
     }
 
     public void send(byte[] bytes) throws IOException {

@@ -40,7 +40,7 @@ class TcpTransportAgentTest {
     void shouldCloseALinkWhoseProofIsWrong() throws Exception {
         try (RawLink stranger = RawLink.connect(address())) {
             stranger.handshake(new byte[32], LinkHandshake.Purpose.TRANSPORT);
-            stranger.sendFrame(request());
+            stranger.trySendFrame(request());
             assertThat(stranger.closedByPeer(10_000)).isTrue();
         }
     }
@@ -48,7 +48,7 @@ class TcpTransportAgentTest {
     @Test
     void shouldCloseALinkThatSendsARequestInsteadOfTheHandshake() throws Exception {
         try (RawLink stranger = RawLink.connect(address())) {
-            stranger.sendFrame(request());
+            stranger.trySendFrame(request());
             assertThat(stranger.closedByPeer(2_000)).isTrue();
         }
     }
