@@ -204,7 +204,7 @@ public final class DragonCommand implements Callable<Integer> {
             : Path.of(System.getProperty("java.io.tmpdir"), "dragon-" + System.getProperty("user.name"), runtimeId);
         LaunchParameters params = LaunchParameters.initial(runtimeId, 0, slurm == null ? 1 : slurm.hostnames().size(),
             infraPoolSize != null ? infraPoolSize : Facts.DEFAULT_INFRA_POOL_SIZE,
-            poolSize != null ? poolSize : Facts.DEFAULT_POOL_SIZE, level, logs.toString());
+            poolSize != null ? poolSize : Facts.DEFAULT_POOL_SIZE, level, logs.toString(), null);
         if (slurm != null) {
             ServiceLogging.configureLauncher(logs, level);
             return Launcher.slurm(new LaunchOptions(head, labelOutput), params, slurm).run();

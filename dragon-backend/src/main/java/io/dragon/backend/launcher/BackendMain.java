@@ -26,7 +26,7 @@ public final class BackendMain {
             System.exit(1);
         }
         LaunchParameters params = LaunchParameters.initial(job.runtimeId(), Integer.parseInt(nodeId), job.nodeCount(),
-            job.infraPoolSize(), job.defaultPoolSize(), job.logLevel(), job.logDir());
+            job.infraPoolSize(), job.defaultPoolSize(), job.logLevel(), job.logDir(), job.serialFilter());
         Process localServices = LocalServicesMain.start(params);
         ServiceLogging.configureService(params.logDir(), "backend-" + HostId.hostname(), params.logLevel());
         System.exit(new Backend(params, localServices, System.getenv()).run());

@@ -27,25 +27,29 @@ import java.util.function.Function;
  * @param infraPool       DRAGON_INF_PD: descriptor of this node's infrastructure pool
  * @param defaultPool     DRAGON_DEFAULT_PD: descriptor of this node's default pool
  * @param gwChannel       DRAGON_GW_CD: descriptor of this node's gateway channel to other nodes (multi-node only)
+ * @param serialFilter    DRAGON_SERIAL_FILTER: what the deserialization filter also accepts, refuses or allows
+ *                        (dragon --serial-filter; see io.dragon.core.serialization.SerialFilter), or null
  */
 public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, long pUid, long gsCuid, long shepCuid,
                                long infraPoolSize, long defaultPoolSize, String logLevel, String logDir,
                                byte[] gsChannel, byte[] shepChannel, byte[] launcherChannel, byte[] returnChannel,
-                               byte[] infraPool, byte[] defaultPool, byte[] gwChannel) {
+                               byte[] infraPool, byte[] defaultPool, byte[] gwChannel, String serialFilter) {
 
     /** The environment variables, one per parameter. */
     public enum Var {
         DRAGON_RUNTIME_ID, DRAGON_NODE_INDEX, DRAGON_NODE_COUNT, DRAGON_MY_PUID, DRAGON_GS_CUID, DRAGON_SHEP_CUID,
         DRAGON_INF_POOL_SIZE, DRAGON_DEFAULT_POOL_SIZE, DRAGON_LOG_LEVEL, DRAGON_LOG_DIR, DRAGON_GS_CD,
-        DRAGON_LS_CD, DRAGON_LA_CD, DRAGON_GS_RET_CD, DRAGON_INF_PD, DRAGON_DEFAULT_PD, DRAGON_GW_CD
+        DRAGON_LS_CD, DRAGON_LA_CD, DRAGON_GS_RET_CD, DRAGON_INF_PD, DRAGON_DEFAULT_PD, DRAGON_GW_CD,
+        DRAGON_SERIAL_FILTER
     }
 
     /** Parameters of a fresh runtime, before any channel exists. */
     public static LaunchParameters initial(String runtimeId, int nodeIndex, int nodeCount, long infraPoolSize,
-                                           long defaultPoolSize, String logLevel, String logDir) {
+                                           long defaultPoolSize, String logLevel, String logDir,
+                                           String serialFilter) {
         return new LaunchParameters(runtimeId, nodeIndex, nodeCount, Facts.LOCAL_SERVICES_PUID + nodeIndex,
             Facts.GS_CUID, Facts.shepherdCuid(nodeIndex), infraPoolSize, defaultPoolSize, logLevel, logDir, null,
-            null, null, null, null, null, null);
+            null, null, null, null, null, null, serialFilter);
     }
 
     /** Reads the parameters of this process. */
@@ -70,7 +74,7 @@ public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, l
             env.getOrDefault(Var.DRAGON_LOG_LEVEL.name(), "INFO"), get.apply(Var.DRAGON_LOG_DIR),
             bytes(env, Var.DRAGON_GS_CD), bytes(env, Var.DRAGON_LS_CD), bytes(env, Var.DRAGON_LA_CD),
             bytes(env, Var.DRAGON_GS_RET_CD), bytes(env, Var.DRAGON_INF_PD), bytes(env, Var.DRAGON_DEFAULT_PD),
-            bytes(env, Var.DRAGON_GW_CD));
+            bytes(env, Var.DRAGON_GW_CD), get.apply(Var.DRAGON_SERIAL_FILTER));
     }
 
     /** The variables to give a process started with these parameters (absent values are left out). */
@@ -93,26 +97,27 @@ public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, l
         putIfPresent(env, Var.DRAGON_INF_PD, infraPool);
         putIfPresent(env, Var.DRAGON_DEFAULT_PD, defaultPool);
         putIfPresent(env, Var.DRAGON_GW_CD, gwChannel);
+        putIfPresent(env, Var.DRAGON_SERIAL_FILTER, serialFilter);
         return env;
     }
 
     public LaunchParameters withPuid(long newPuid) {
         return new LaunchParameters(runtimeId, nodeIndex, nodeCount, newPuid, gsCuid, shepCuid, infraPoolSize,
             defaultPoolSize, logLevel, logDir, gsChannel, shepChannel, launcherChannel, returnChannel, infraPool,
-            defaultPool, gwChannel);
+            defaultPool, gwChannel, serialFilter);
     }
 
     public LaunchParameters withReturnChannel(byte[] descriptor) {
         return new LaunchParameters(runtimeId, nodeIndex, nodeCount, pUid, gsCuid, shepCuid, infraPoolSize,
             defaultPoolSize, logLevel, logDir, gsChannel, shepChannel, launcherChannel, descriptor, infraPool,
-            defaultPool, gwChannel);
+            defaultPool, gwChannel, serialFilter);
     }
 
     /** These parameters once Local Services has made the node's pools and infrastructure channels. */
     public LaunchParameters withInfrastructure(byte[] gs, byte[] shep, byte[] launcher, byte[] infra,
                                                byte[] defaults, byte[] gw) {
         return new LaunchParameters(runtimeId, nodeIndex, nodeCount, pUid, gsCuid, shepCuid, infraPoolSize,
-            defaultPoolSize, logLevel, logDir, gs, shep, launcher, returnChannel, infra, defaults, gw);
+            defaultPoolSize, logLevel, logDir, gs, shep, launcher, returnChannel, infra, defaults, gw, serialFilter);
     }
 
     private static long number(Map<String, String> env, Var var, long fallback) {
