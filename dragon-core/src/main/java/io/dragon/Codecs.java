@@ -21,7 +21,10 @@ public final class Codecs {
         return (Codec<E>) Standard.INSTANCE;
     }
 
-    /** Java serialization of every element, with a 4-byte length before it. */
+    /**
+     * Java serialization of every element, with a 4-byte length before it; read through the runtime's deserialization
+     * filter, which refuses classes off its lists (see the README, or {@code dragon --serial-filter}).
+     */
     @SuppressWarnings("unchecked")
     public static <E> Codec<E> serialization() {
         return (Codec<E>) Serialization.INSTANCE;

@@ -4,7 +4,8 @@ import java.util.Base64;
 
 /**
  * Main class of a process started from a Runnable ({@link ProcessTemplate#of}): it reads the serialized target from
- * its environment and runs it. An exception from the target is printed and makes the process exit with 1.
+ * its environment and runs it. An exception from the target is printed and makes the process exit with 1; so does a
+ * target that cannot be read (a class the deserialization filter refuses, say), with one line saying why.
  */
 public final class ProcessMain {
     private ProcessMain() {
@@ -18,7 +19,14 @@ public final class ProcessMain {
             System.exit(2);
         }
         byte[] bytes = Base64.getDecoder().decode(encoded);
-        Runnable target = (Runnable) Services.deserialize(bytes, 0, bytes.length, "the process target");
+        Runnable target;
+        try {
+            target = (Runnable) Services.deserialize(bytes, 0, bytes.length, "the process target");
+        } catch (DragonException e) {
+            System.err.println("dragon: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         try {
             target.run();
         } catch (Throwable t) {

@@ -5,14 +5,12 @@ import io.dragon.core.client.GlobalServicesException;
 import io.dragon.core.memory.Pool;
 import io.dragon.core.messages.Messages.GSNameLookupResponse;
 import io.dragon.core.messages.Response;
+import io.dragon.core.serialization.SerialFilter;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.NotSerializableException;
-import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
-import java.io.ObjectStreamClass;
 import java.io.Serializable;
 import java.util.function.Supplier;
 
@@ -103,35 +101,21 @@ final class Services {
         return bytes.toByteArray();
     }
 
-    /** The inverse of {@link #serialize}, with this thread's context class loader (the program's classpath). */
+    /**
+     * The inverse of {@link #serialize}, through the runtime's deserialization filter (see {@link SerialFilter}), with
+     * this thread's context class loader (the program's classpath).
+     */
     static Object deserialize(byte[] bytes, int offset, int length, String what) {
-        try (ObjectInputStream in = new ContextObjectInputStream(
-            new ByteArrayInputStream(bytes, offset, length))) {
-            return in.readObject();
+        try {
+            return SerialFilter.configured(SerialFilter.Scope.PROGRAM).read(new ByteArrayInputStream(bytes, offset,
+                length), length);
+        } catch (SerialFilter.Refused e) {
+            throw new DragonException("cannot deserialize " + what + ": " + e.getMessage(), e);
         } catch (IOException | ClassNotFoundException e) {
             throw new DragonException("cannot deserialize " + what + ": " + e
                 + " (do all processes run the same classpath?)", e);
-        }
-    }
-
-    /** Resolves classes with the thread's context class loader, as an application server would. */
-    private static final class ContextObjectInputStream extends ObjectInputStream {
-        ContextObjectInputStream(InputStream in) throws IOException {
-            super(in);
-        }
-
-        @Override
-        protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException,
-            ClassNotFoundException {
-            ClassLoader loader = Thread.currentThread().getContextClassLoader();
-            if (loader == null) {
-                return super.resolveClass(desc);
-            }
-            try {
-                return Class.forName(desc.getName(), false, loader);
-            } catch (ClassNotFoundException e) {
-                return super.resolveClass(desc);
-            }
+        } catch (RuntimeException e) {
+            throw new DragonException("cannot deserialize " + what + ": " + e, e);
         }
     }
 }
