@@ -457,21 +457,28 @@ public final class Pool implements ExecutorService, AutoCloseable {
         }
     }
 
-    /** Completes the task of a result frame, unless shutdownNow cancelled it. */
+    /**
+     * Completes the task of a result frame, unless shutdownNow cancelled it. A result that cannot be read (a class
+     * the deserialization filter refuses, say) fails its task; the dispatcher goes on with the others.
+     */
     private void complete(ByteBuffer result) {
         Pending task = pending.remove(result.getLong());
         if (task == null) {
             return;
         }
-        if (result.get() == PoolFrames.OK) {
-            int count = result.getInt();
-            Codec<Object> codec = Codecs.standard();
-            for (int i = 0; i < count; i++) {
-                task.results()[task.first() + i] = codec.decode(result);
+        try {
+            if (result.get() == PoolFrames.OK) {
+                int count = result.getInt();
+                Codec<Object> codec = Codecs.standard();
+                for (int i = 0; i < count; i++) {
+                    task.results()[task.first() + i] = codec.decode(result);
+                }
+                task.succeeded();
+            } else {
+                task.failed((RemoteTaskException) Codecs.serialization().decode(result));
             }
-            task.succeeded();
-        } else {
-            task.failed((RemoteTaskException) Codecs.serialization().decode(result));
+        } catch (RuntimeException | Error e) {
+            task.failed(new DragonException("a result of the pool cannot be read: " + e.getMessage(), e));
         }
     }
 
