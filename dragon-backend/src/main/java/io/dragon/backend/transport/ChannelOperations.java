@@ -28,6 +28,7 @@ import io.dragon.core.channels.ChannelEmptyException;
 import io.dragon.core.channels.ChannelFullException;
 import io.dragon.core.channels.LocalChannel;
 import io.dragon.core.channels.MessageTooLargeException;
+import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
 import io.netty.buffer.ByteBuf;
@@ -76,7 +77,7 @@ final class ChannelOperations {
         LocalChannel channel;
         try {
             channel = channel(request);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             ByteBuf completion = failure(request, e);
             request.release();
             peer.send(completion);
@@ -119,12 +120,13 @@ final class ChannelOperations {
         ByteBuf run() throws InterruptedException;
     }
 
+    /** The operation's completion; a failure, whatever it throws (an Error too), so that the requester hears. */
     private ByteBuf complete(ByteBuf request, Operation operation) {
         try {
             return operation.run();
         } catch (InterruptedException e) {
             return TransportFrames.failure(request.alloc(), request, FAILED, 0, "the transport agent stopped");
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             return failure(request, e);
         }
     }
@@ -209,7 +211,7 @@ final class ChannelOperations {
             } catch (ChannelEmptyException e) {
                 frame.release();
                 return done(request, EMPTY, 0);
-            } catch (RuntimeException | InterruptedException e) {
+            } catch (Throwable e) {
                 frame.release();
                 throw e;
             }
@@ -220,13 +222,18 @@ final class ChannelOperations {
         return TransportFrames.finish(TransportFrames.completion(request.alloc(), request, status, value, 0));
     }
 
-    private static ByteBuf failure(ByteBuf request, RuntimeException e) {
+    private static ByteBuf failure(ByteBuf request, Throwable e) {
         if (e instanceof ChannelDestroyedException) {
             return TransportFrames.failure(request.alloc(), request, DESTROYED, 0, e.getMessage());
         }
         if (e instanceof MessageTooLargeException tooLarge) {
             return TransportFrames.failure(request.alloc(), request, TOO_LARGE, tooLarge.messageLength(),
                 e.getMessage());
+        }
+        if (e instanceof Error) {
+            LOG.warn("gateway request failed: {}", e.toString());
+            return TransportFrames.failure(request.alloc(), request, FAILED, 0, "the operation failed on "
+                + HostId.hostname() + ": " + e);
         }
         LOG.debug("gateway request failed: {}", e.toString());
         return TransportFrames.failure(request.alloc(), request, FAILED, 0, e.getMessage() == null ? e.toString()

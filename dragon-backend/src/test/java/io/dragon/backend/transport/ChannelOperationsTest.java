@@ -139,6 +139,58 @@ class ChannelOperationsTest {
     }
 
     @Test
+    void shouldAnswerACallThatCannotBeReadWithAFailureNamingWhy() throws Exception {
+        java.util.ArrayList<String> list = new java.util.ArrayList<>(java.util.List.of("a"));
+        ByteBuffer refused = perform(CALL, 0, 0, serialize((Callable<Integer> & Serializable) list::size));
+        assertThat(status(refused)).isEqualTo(FAILED);
+        assertThat(payload(refused)).contains("could not be read", "class java.util.ArrayList is refused",
+            "--serial-filter 'java.util.ArrayList'");
+
+        ByteBuffer throwing = perform(CALL, 0, 0, serialize(new Unreadable(false)));
+        assertThat(status(throwing)).isEqualTo(FAILED);
+        assertThat(payload(throwing)).contains("could not be read", "IllegalStateException: unreadable on purpose");
+
+        ByteBuffer erring = perform(CALL, 0, 0, serialize(new Unreadable(true)));
+        assertThat(status(erring)).isEqualTo(FAILED);
+        assertThat(payload(erring)).contains("could not be read", "NoClassDefFoundError: unreadable on purpose");
+
+        ByteBuffer notACall = perform(CALL, 0, 0, serialize("just a string"));
+        assertThat(status(notACall)).isEqualTo(FAILED);
+        assertThat(payload(notACall)).contains("must be a java.util.concurrent.Callable, got a java.lang.String");
+    }
+
+    @Test
+    void shouldAnswerACallThatThrowsAnErrorWithAFailureNamingIt() throws Exception {
+        ByteBuffer failed = perform(CALL, 0, 0, serialize((Callable<String> & Serializable) () -> {
+            throw new StackOverflowError("thrown on purpose");
+        }));
+        assertThat(status(failed)).isEqualTo(FAILED);
+        assertThat(payload(failed)).contains("the remote call failed on", "java.lang.StackOverflowError: thrown on"
+            + " purpose");
+
+        ByteBuffer unsendable = perform(CALL, 0, 0, serialize((Callable<Object> & Serializable) Object::new));
+        assertThat(status(unsendable)).isEqualTo(FAILED);
+        assertThat(payload(unsendable)).contains("result of the remote call could not be serialized",
+            "java.lang.Object");
+        assertThat(status(perform(SEND, 0, 0, "still here"))).isEqualTo(OK);
+    }
+
+    /** A call whose deserialization throws: a RuntimeException, or an Error. */
+    private record Unreadable(boolean error) implements Callable<String>, Serializable {
+        @Override
+        public String call() {
+            return "never read";
+        }
+
+        private Object readResolve() {
+            if (error) {
+                throw new NoClassDefFoundError("unreadable on purpose");
+            }
+            throw new IllegalStateException("unreadable on purpose");
+        }
+    }
+
+    @Test
     void shouldAnswerOrDropMalformedRequestsAndStayUsable() throws Exception {
         Random random = new Random(42);
         ByteBuf valid = request(SEND, 0, 0, "x".getBytes(StandardCharsets.UTF_8));
