@@ -7,6 +7,7 @@ import io.dragon.core.channels.ChannelDescriptor;
 import io.dragon.core.channels.ChannelDestroyedException;
 import io.dragon.core.channels.LocalChannel;
 import io.dragon.core.channels.MessageTooLargeException;
+import io.dragon.core.infrastructure.HostId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.List;
@@ -88,17 +89,36 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
                 }
                 frame.writeInt(TransportFrames.BODY_OFFSET + length).writeInt(TransportFrames.REQUEST)
                     .writerIndex(TransportFrames.FRAME_HEADER + length);
-                forward(frame, frame.getLongLE(TransportFrames.FRAME_HEADER + HOST_OFFSET));
+                long host = frame.getLongLE(TransportFrames.FRAME_HEADER + HOST_OFFSET);
+                ByteBuf request = frame;
+                frame = null; // forward owns it, and answers it if it cannot carry it
+                forward(request, host);
             } catch (MessageTooLargeException e) {
                 frame.release();
                 room = e.messageLength();
             } catch (InterruptedException | ChannelDestroyedException e) {
                 release(frame);
                 return;
-            } catch (RuntimeException e) {
-                release(frame);
-                LOG.error("dropped a gateway request: {}", e.toString());
+            } catch (RuntimeException | Error e) {
+                answerOrDrop(frame, e);
             }
+        }
+    }
+
+    /**
+     * After {@code e} while carrying a request of this node's gateway: answers the requester with a failure if
+     * the request is still here and can be answered (else it waits until its deadline); the reader goes on.
+     */
+    private void answerOrDrop(ByteBuf frame, Throwable e) {
+        LOG.error("a gateway request failed here: {}", e.toString());
+        if (frame == null || frame.refCnt() == 0) {
+            return;
+        }
+        try {
+            fail(frame, "the transport agent of " + HostId.hostname() + " failed to carry the request: " + e);
+        } catch (RuntimeException malformed) {
+            release(frame);
+            LOG.error("dropped the gateway request: it cannot be answered ({})", malformed.toString());
         }
     }
 
