@@ -12,6 +12,7 @@ import io.dragon.core.infrastructure.Facts;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.infrastructure.RuntimeIds;
 import io.dragon.core.messages.Messages.ProcessSpec;
+import io.dragon.core.serialization.SerialFilter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -91,6 +92,12 @@ public final class DragonCommand implements Callable<Integer> {
     @Option(names = "--infra-pool-size", paramLabel = "SIZE", converter = ByteSizeConverter.class,
         description = "Size of each node's infrastructure pool (default 64M).")
     Long infraPoolSize;
+
+    @Option(names = "--serial-filter", paramLabel = "PATTERN", description = "What Java deserialization also"
+        + " accepts, in jdk.serialFilter's syntax: classes (com.example.Point), packages (com.example.*,"
+        + " com.example.**), ! to refuse, or a limit (maxdepth=, maxrefs=, maxarray=, maxbytes=). Repeatable. By"
+        + " default the program's own classes and the common JDK ones are accepted; see the README.")
+    List<String> serialFilter = new ArrayList<>();
 
     @Parameters(index = "0", paramLabel = "PROGRAM", description = "A .jar file, a main class (with -cp), or an"
         + " executable.")
@@ -193,6 +200,12 @@ public final class DragonCommand implements Callable<Integer> {
         if (fanout < 2) {
             return usage("--fanout " + fanout + ": the tree needs a fan-out of at least 2");
         }
+        String filter = serialFilter.isEmpty() ? null : String.join(";", serialFilter);
+        try {
+            SerialFilter.of(SerialFilter.Scope.PROGRAM, filter);
+        } catch (IllegalArgumentException e) {
+            return usage("--serial-filter: " + e.getMessage());
+        }
         ProcessSpec head;
         try {
             head = ProgramResolver.resolve(program, args, classpath);
@@ -204,7 +217,7 @@ public final class DragonCommand implements Callable<Integer> {
             : Path.of(System.getProperty("java.io.tmpdir"), "dragon-" + System.getProperty("user.name"), runtimeId);
         LaunchParameters params = LaunchParameters.initial(runtimeId, 0, slurm == null ? 1 : slurm.hostnames().size(),
             infraPoolSize != null ? infraPoolSize : Facts.DEFAULT_INFRA_POOL_SIZE,
-            poolSize != null ? poolSize : Facts.DEFAULT_POOL_SIZE, level, logs.toString(), null);
+            poolSize != null ? poolSize : Facts.DEFAULT_POOL_SIZE, level, logs.toString(), filter);
         if (slurm != null) {
             ServiceLogging.configureLauncher(logs, level);
             return Launcher.slurm(new LaunchOptions(head, labelOutput), params, slurm).run();

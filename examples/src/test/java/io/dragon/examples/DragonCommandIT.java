@@ -228,7 +228,12 @@ class DragonCommandIT {
             Arguments.of(List.of("--transport", "rdma", "sh"),
                 "dragon: --transport rdma: unknown transport 'rdma' (use tcp, ofi or auto)"),
             Arguments.of(List.of("--tls", "--transport", "ofi", "sh"),
-                "dragon: --tls with --transport ofi: fabric links are not encrypted"));
+                "dragon: --tls with --transport ofi: fabric links are not encrypted"),
+            Arguments.of(List.of("--serial-filter", "maxfoo=1", "sh"),
+                "dragon: --serial-filter: unknown limit 'maxfoo=1' (the limits are maxdepth, maxrefs, maxarray and"
+                    + " maxbytes)"),
+            Arguments.of(List.of("--serial-filter", "com.example.*", "--serial-filter", "!", "sh"),
+                "dragon: --serial-filter: 'com.example.*;!' is not a class pattern of jdk.serialFilter's syntax"));
     }
 
     @ParameterizedTest
@@ -300,7 +305,7 @@ class DragonCommandIT {
 
         assertThat(run.exitCode()).as(run::toString).isZero();
         assertThat(run.stdout()).as(run::toString).startsWith("Usage: dragon ")
-            .contains("--label-output", "--wlm", "-cp", "Examples:");
+            .contains("--label-output", "--wlm", "-cp", "--serial-filter", "Examples:");
         assertThat(run.stderr()).isEmpty();
     }
 
