@@ -59,14 +59,28 @@ class UserApiIT {
     }
 
     @Test
+    void deserializationRefusesAClassOffItsListsClearlyAndTheOptionAllowsIt() {
+        DragonRun.Result refused = assertAllPass("DeserializationChecks", 3);
+        assertThat(refused.programStderr()).contains("dragon: cannot deserialize the process target: class"
+            + " java.net.URL is refused by the deserialization filter", "run dragon --serial-filter 'java.net.URL'");
+        DragonRun.Result allowed = assertAllPass(3, "--serial-filter", "java.net.URL", "-cp", CLASSPATH,
+            "io.dragon.examples.api.DeserializationChecks", "allowed");
+        assertThat(allowed.stdout()).contains("the target ran with file:/tmp/dragon-checks");
+    }
+
+    @Test
     void saysSoWhenNotRunUnderTheRuntime() {
         assertThatThrownBy(Queue::create).isInstanceOf(DragonException.class)
             .hasMessageContaining("does not run under the Dragon runtime").hasMessageContaining("dragon my.jar");
     }
 
     private DragonRun.Result assertAllPass(String program, int checks) {
-        DragonRun.Result run = runs.dragon("-cp", CLASSPATH, "io.dragon.examples.api." + program)
-            .timeout(Duration.ofMinutes(3)).run();
+        return assertAllPass(checks, "-cp", CLASSPATH, "io.dragon.examples.api." + program);
+    }
+
+    /** Runs {@code dragon ARGS...} and expects {@code checks} PASS lines and no FAIL. */
+    private DragonRun.Result assertAllPass(int checks, String... args) {
+        DragonRun.Result run = runs.dragon(args).timeout(Duration.ofMinutes(3)).run();
         List<String> passed = run.stdout().lines().filter(line -> line.startsWith("PASS ")).toList();
         assertThat(run.stdout()).as(run::toString).doesNotContain("FAIL ");
         assertThat(passed).as(run::toString).hasSize(checks);
