@@ -97,7 +97,7 @@ LAUNCH_WARMUP=${BENCH_LAUNCH_WARMUP:-20}
 LAUNCH_COUNT=${BENCH_LAUNCH_COUNT:-200}
 LAUNCH_BLOCKS=${BENCH_LAUNCH_BLOCKS:-5}
 LAUNCH_TIMEOUT=${BENCH_LAUNCH_TIMEOUT:-600}
-# Every pool (/dev/shm/dragon-<rid>-<muid>) and Agrona file (/dev/shm/<rid>-agrona) of this run starts with BASE.
+# Every pool (/dev/shm/dragon-<rid>-<muid>-<key>) and Agrona file (/dev/shm/<rid>-agrona) of this run starts with BASE.
 BASE="bench$$"
 JAVA_OPTS=(-Xms256m -Xmx256m -XX:+UseSerialGC -XX:-UsePerfData
   --add-opens java.base/jdk.internal.misc=ALL-UNNAMED)

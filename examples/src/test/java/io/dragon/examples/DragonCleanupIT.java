@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dragon.backend.cleanup.NodeCleanup;
 import io.dragon.backend.cleanup.NodeCleanup.Leftovers;
+import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.memory.PoolDescriptor;
 import io.dragon.core.shm.SharedMemory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +47,7 @@ class DragonCleanupIT {
     void shouldRemoveWhatADeadRuntimeLeftAndLeaveALiveRuntimeAlone(@TempDir Path dir) throws Exception {
         String deadId = "rfake" + Long.toString(new SecureRandom().nextLong() >>> 24, 36);
         runs.track(deadId);
-        String segment = "dragon-" + deadId + "-1";
+        String segment = new PoolDescriptor(deadId, 1, 42, HostId.local(), 4096).segmentName().substring(1);
         SharedMemory.create("/" + segment, 4096).close(); // unmapped at once: a mapped segment counts as in use
         ProcessBuilder orphanBuilder = new ProcessBuilder("sleep", "60").redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD);

@@ -2,6 +2,7 @@ package io.dragon.backend.cleanup;
 
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.LaunchParameters;
+import io.dragon.core.memory.PoolDescriptor;
 import io.dragon.core.shm.SharedMemory;
 import io.dragon.core.shm.Signals;
 import java.io.IOException;
@@ -16,12 +17,10 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Finds what runtimes left on this node: segments named {@code dragon-<runtime id>-<m_uid>} in /dev/shm and
+ * Finds what runtimes left on this node: pools' segments ({@link PoolDescriptor#segmentName()}) in /dev/shm and
  * processes whose environment holds {@code DRAGON_RUNTIME_ID}. A runtime is alive while its Local Services process
  * is, or while a process outside any runtime maps its segments (a program using pools directly, as tests do);
  * only the leftovers of dead runtimes are removed.
@@ -29,7 +28,6 @@ import java.util.stream.Stream;
 public final class NodeCleanup {
     private static final Path SHM = Path.of("/dev/shm");
     private static final Path PROC = Path.of("/proc");
-    private static final Pattern SEGMENT = Pattern.compile("dragon-([A-Za-z0-9_.]+)-[0-9]+");
     private static final String RUNTIME_VAR = LaunchParameters.Var.DRAGON_RUNTIME_ID.name() + "=";
     private static final Path OWN_UTS = ownUts();
     private static final String LOCAL_SERVICES_MAIN = "io.dragon.backend.localservices.LocalServicesMain";
@@ -56,12 +54,8 @@ public final class NodeCleanup {
     public static List<Leftovers> scan() {
         Map<String, List<String>> segments = new TreeMap<>();
         try (Stream<Path> files = Files.list(SHM)) {
-            files.map(p -> p.getFileName().toString()).forEach(name -> {
-                Matcher m = SEGMENT.matcher(name);
-                if (m.matches()) {
-                    segments.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(name);
-                }
-            });
+            files.map(p -> p.getFileName().toString()).forEach(name -> PoolDescriptor.runtimeOfSegment(name)
+                .ifPresent(runtime -> segments.computeIfAbsent(runtime, k -> new ArrayList<>()).add(name)));
         } catch (IOException e) {
             throw new IllegalStateException("cannot list " + SHM + ": " + e.getMessage(), e);
         }
@@ -153,12 +147,8 @@ public final class NodeCleanup {
     private static Set<String> mappedRuntimes(long pid) {
         Set<String> runtimes = new TreeSet<>();
         try (Stream<String> maps = Files.lines(PROC.resolve(Long.toString(pid)).resolve("maps"))) {
-            maps.filter(line -> line.contains(" /dev/shm/dragon-")).forEach(line -> {
-                Matcher m = SEGMENT.matcher(line.substring(line.lastIndexOf('/') + 1));
-                if (m.matches()) {
-                    runtimes.add(m.group(1));
-                }
-            });
+            maps.filter(line -> line.contains(" /dev/shm/dragon-")).forEach(line -> PoolDescriptor.runtimeOfSegment(
+                line.substring(line.lastIndexOf('/') + 1)).ifPresent(runtimes::add));
         } catch (IOException | java.io.UncheckedIOException | SecurityException e) {
             // gone, or another user's
         }

@@ -22,6 +22,7 @@ import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.Readiness;
 import io.dragon.core.sync.Signal;
 import io.dragon.core.sync.WaitMode;
+import java.security.SecureRandom;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +35,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Pool implements Readiness, AutoCloseable {
     private static final Map<String, Pool> ATTACHED = new ConcurrentHashMap<>();
+    private static final SecureRandom NAME_KEYS = new SecureRandom();
 
     private final PoolDescriptor descriptor;
     private final SharedMemory memory;
@@ -52,12 +54,18 @@ public final class Pool implements Readiness, AutoCloseable {
     }
 
     /**
-     * Creates a pool of {@code size} bytes (header and tags included) for runtime {@code runtimeId}.
+     * Creates a pool of {@code size} bytes (header and tags included) for runtime {@code runtimeId}, in a segment
+     * whose name has a random part.
      *
      * @throws io.dragon.core.shm.SharedMemoryException if the segment exists already or cannot be made
      */
     public static Pool create(String runtimeId, long muid, long size) {
-        PoolDescriptor descriptor = new PoolDescriptor(runtimeId, muid, HostId.local(), size);
+        return create(new PoolDescriptor(runtimeId, muid, NAME_KEYS.nextLong(), HostId.local(), size));
+    }
+
+    /** Creates the pool described, on this node. */
+    static Pool create(PoolDescriptor descriptor) {
+        long size = descriptor.size();
         SharedMemory memory = SharedMemory.create(descriptor.segmentName(), size);
         try {
             SharedBuffer segment = memory.buffer();

@@ -19,14 +19,20 @@ final class LibC {
     static final int MAP_SHARED = 0x1;
     static final long MAP_FAILED = -1L;
 
-    static final int SEEK_END = 2;
-
     static final int ENOENT = 2;
     static final int EEXIST = 17;
     static final int EACCES = 13;
 
     /** x86-64 syscall number of futex(2). */
     static final long SYS_FUTEX = 202;
+    /** x86-64 syscall number of fstat(2): glibc before 2.33 has no fstat symbol to bind. */
+    static final long SYS_FSTAT = 5;
+
+    /** The kernel's struct stat on x86-64: its size and the offsets of the fields the runtime reads. */
+    static final int STAT_BYTES = 144;
+    static final int STAT_MODE_OFFSET = 24;
+    static final int STAT_UID_OFFSET = 28;
+    static final int STAT_SIZE_OFFSET = 48;
 
     static {
         if (!Platform.isLinux() || !Platform.isIntel() || !Platform.is64Bit()) {
@@ -45,8 +51,6 @@ final class LibC {
     static native int shm_unlink(String name);
 
     static native int ftruncate(int fd, long length);
-
-    static native long lseek(int fd, long offset, int whence);
 
     static native long mmap(long addr, long length, int prot, int flags, int fd, long offset);
 

@@ -1,16 +1,25 @@
 package io.dragon.core.shm;
 
+import static io.dragon.core.shm.UnsafeAccess.UNSAFE;
+
 import com.sun.jna.Native;
+import io.dragon.core.infrastructure.OwnUser;
+import java.io.IOException;
+import java.nio.file.Path;
 
 /**
  * A POSIX shared-memory segment ({@code shm_open} + {@code ftruncate} + {@code mmap}), mapped read-write and
- * shared. Segments are created with mode 0600 so that no other user can open them.
+ * shared. Segments are created with mode 0600 so that no other user can open them, and only segments of this
+ * user that no one else can open are attached.
  *
  * <p>{@link #close()} unmaps the segment in this process; {@link #unlink(String)} removes its name so that no new
  * process can attach (processes already attached keep their mapping until they close it).
  */
 public final class SharedMemory implements AutoCloseable {
     private static final int MODE_OWNER_ONLY = 0600;
+    /** Permission bits for the group and others. */
+    private static final int MODE_OTHERS = 0077;
+    private static final Path SHM = Path.of("/dev/shm");
 
     private final String name;
     private final SharedBuffer buffer;
@@ -34,8 +43,8 @@ public final class SharedMemory implements AutoCloseable {
         if (fd < 0) {
             int errno = Native.getLastError();
             throw new SharedMemoryException(errno == LibC.EEXIST
-                ? "shared-memory segment " + name + " exists already: another runtime uses this name, or an earlier"
-                    + " one crashed (run dragon-cleanup)"
+                ? "shared-memory segment " + name + " exists already (" + owner(name) + "): a segment is never"
+                    + " taken over, since whoever made it could read or change it; remove it (as its owner or root)"
                 : "cannot create shared-memory segment " + name + ": " + LibC.errnoText(errno));
         }
         try {
@@ -56,9 +65,10 @@ public final class SharedMemory implements AutoCloseable {
     }
 
     /**
-     * Maps an existing segment.
+     * Maps an existing segment of this user's that no other user can open.
      *
      * @throws SegmentNotFoundException if no segment has that name (never created, or destroyed)
+     * @throws SharedMemoryException if another user owns the segment or may open it, or the system refuses
      */
     public static SharedMemory open(String name) {
         int fd = LibC.shm_open(name, LibC.O_RDWR, 0);
@@ -71,7 +81,7 @@ public final class SharedMemory implements AutoCloseable {
                 + (errno == LibC.EACCES ? " (it belongs to another user)" : ""));
         }
         try {
-            long size = LibC.lseek(fd, 0, LibC.SEEK_END);
+            long size = ownSegmentSize(name, fd);
             if (size <= 0) {
                 throw new SharedMemoryException("shared-memory segment " + name + " is empty: its creator has not"
                     + " sized it yet, or it is not a Dragon segment");
@@ -79,6 +89,37 @@ public final class SharedMemory implements AutoCloseable {
             return new SharedMemory(name, map(name, fd, size), size);
         } finally {
             LibC.close(fd);
+        }
+    }
+
+    /**
+     * The size of the open segment, once fstat has shown that it is this user's and closed to everyone else. Root
+     * can open any user's segment, and the mode bits of a segment made elsewhere can be anything: whoever else
+     * can open it could read or change what the runtime keeps there. Checked on the descriptor, not the name,
+     * so that the name cannot be swapped in between.
+     */
+    private static long ownSegmentSize(String name, int fd) {
+        long stat = UNSAFE.allocateMemory(LibC.STAT_BYTES);
+        try {
+            if (LibC.syscall(LibC.SYS_FSTAT, fd, stat, 0, 0, 0, 0) != 0) {
+                throw new SharedMemoryException("cannot stat shared-memory segment " + name + ": "
+                    + LibC.errnoText(Native.getLastError()));
+            }
+            long uid = Integer.toUnsignedLong(UNSAFE.getInt(stat + LibC.STAT_UID_OFFSET));
+            int mode = UNSAFE.getInt(stat + LibC.STAT_MODE_OFFSET) & 07777;
+            if (uid != OwnUser.uid()) {
+                throw new SharedMemoryException("shared-memory segment " + name + " belongs to uid " + uid + ", not"
+                    + " to this user (uid " + OwnUser.uid() + "): refusing to use another user's segment (they could"
+                    + " read or change it); if it is in the way, its owner or root can remove it");
+            }
+            if ((mode & MODE_OTHERS) != 0) {
+                throw new SharedMemoryException("shared-memory segment " + name + " may be opened by other users"
+                    + " (mode " + String.format("%04o", mode) + "): refusing to use it (they could read or change"
+                    + " it); the runtime makes its segments 0600, so something else made or changed this one");
+            }
+            return UNSAFE.getLong(stat + LibC.STAT_SIZE_OFFSET);
+        } finally {
+            UNSAFE.freeMemory(stat);
         }
     }
 
@@ -92,6 +133,15 @@ public final class SharedMemory implements AutoCloseable {
             return false;
         }
         throw new SharedMemoryException("cannot unlink shared-memory segment " + name + ": " + LibC.errnoText(errno));
+    }
+
+    /** Who owns an existing segment, for a message. */
+    private static String owner(String name) {
+        try {
+            return "owner: uid " + OwnUser.ownerOf(SHM.resolve(name.substring(1)));
+        } catch (IOException | RuntimeException e) {
+            return "owner unknown: " + e.getMessage();
+        }
     }
 
     private static long map(String name, int fd, long size) {

@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dragon.core.infrastructure.CorruptDescriptorException;
+import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.infrastructure.OwnUser;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.shm.SharedMemory;
 import io.dragon.core.shm.SharedMemoryException;
 import io.dragon.core.sync.SignalLayout;
 import io.dragon.core.testing.ChildJvm;
 import io.dragon.core.testing.LeakCheck;
+import io.dragon.core.testing.OtherUser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -260,15 +263,67 @@ class PoolTest {
     }
 
     @Test
-    void shouldRejectSecondPoolWithSameName() {
+    void shouldRefuseASegmentThatExistsAlreadyAndLeaveItAlone() {
         Pool pool = create(1, MIB);
         Allocation a = pool.allocate(64);
         a.buffer().putLong(0, 99);
 
-        assertThatThrownBy(() -> Pool.create(runtimeId, 1, MIB)).isInstanceOf(SharedMemoryException.class)
-            .hasMessageContaining("exists already");
+        assertThatThrownBy(() -> Pool.create(pool.descriptor())).isInstanceOf(SharedMemoryException.class)
+            .hasMessageContaining(pool.descriptor().segmentName() + " exists already");
         assertThat(a.buffer().getLong(0)).isEqualTo(99);
         assertThat(Pool.attach(pool.descriptor())).isSameAs(pool);
+    }
+
+    @Test
+    void shouldNameEverySegmentWithARandomPartSoThatNamesNeverCollide() {
+        Pool first = create(1, MIB);
+        Pool second = create(1, MIB); // same runtime and m_uid: only the random part differs
+        Pool ofAnotherRuntime = Pool.create(ChildJvm.uniqueRuntimeId(), 1, MIB);
+        pools.add(ofAnotherRuntime);
+        Allocation a = first.allocate(64);
+        Allocation b = second.allocate(64);
+        a.buffer().putLong(0, 1);
+        b.buffer().putLong(0, 2);
+
+        assertThat(first.descriptor().segmentName()).matches("/dragon-" + runtimeId + "-1-[0-9a-f]{16}");
+        assertThat(List.of(first, second, ofAnotherRuntime)).extracting(p -> p.descriptor().segmentName())
+            .doesNotHaveDuplicates();
+        assertThat(a.buffer().getLong(0)).isEqualTo(1);
+        assertThat(Pool.attach(second.descriptor())).isSameAs(second);
+        assertThat(ofAnotherRuntime.usedBytes()).isZero();
+    }
+
+    @Test
+    void shouldCreateThePoolWhenAnotherUserMadeItsPredictableNameFirst() throws Exception {
+        OtherUser.assumeRoot();
+        // Before names had a random part, the first pool of a runtime was /dragon-<runtime id>-1.
+        Path squatted = OtherUser.give(Files.createFile(Path.of("/dev/shm",
+            PoolDescriptor.segmentPrefix(runtimeId).substring(1) + "1")));
+        try {
+            Pool pool = create(1, MIB);
+
+            assertThat(pool.descriptor().segmentName()).startsWith("/" + squatted.getFileName() + "-");
+            assertThat(pool.allocate(64).size()).isEqualTo(64);
+            assertThat(OwnUser.ownerOf(squatted)).as("the other user's file, untouched").isEqualTo(OtherUser.UID);
+        } finally {
+            Files.delete(squatted);
+        }
+    }
+
+    @Test
+    void shouldRefuseASegmentNameAnotherUserTookWithAClearError() throws Exception {
+        OtherUser.assumeRoot();
+        PoolDescriptor descriptor = new PoolDescriptor(runtimeId, 1, 42, HostId.local(), MIB);
+        Path squatted = OtherUser.give(Files.createFile(Path.of("/dev/shm", descriptor.segmentName().substring(1))));
+        try {
+            assertThatThrownBy(() -> Pool.create(descriptor)).isInstanceOf(SharedMemoryException.class)
+                .hasMessageContaining(descriptor.segmentName() + " exists already (owner: uid " + OtherUser.UID + ")");
+            assertThatThrownBy(() -> Pool.attach(descriptor)).isInstanceOf(SharedMemoryException.class)
+                .hasMessageContaining(descriptor.segmentName() + " belongs to uid " + OtherUser.UID);
+            assertThat(squatted).exists();
+        } finally {
+            Files.delete(squatted);
+        }
     }
 
     @Test
@@ -291,7 +346,8 @@ class PoolTest {
         AllocationDescriptor allocation = AllocationDescriptor.deserialize(a.descriptor().serialize());
 
         assertThat(descriptor).isEqualTo(pool.descriptor());
-        assertThat(descriptor.segmentName()).isEqualTo("/dragon-" + runtimeId + "-1");
+        assertThat(descriptor.segmentName()).matches("/dragon-" + runtimeId + "-1-[0-9a-f]{16}");
+        assertThat(PoolDescriptor.runtimeOfSegment(descriptor.segmentName().substring(1))).contains(runtimeId);
         assertThat(allocation).isEqualTo(a.descriptor());
         assertThat(Pool.attach(pool.descriptor().serialize())).isSameAs(pool);
         Allocation attached = Allocation.attach(allocation);
