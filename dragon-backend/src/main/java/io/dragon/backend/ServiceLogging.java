@@ -1,5 +1,6 @@
 package io.dragon.backend;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -16,14 +17,28 @@ public final class ServiceLogging {
     private ServiceLogging() {
     }
 
-    /** A service logs only to its file. */
+    /**
+     * A service logs only to its file, in the log directory it makes or checks first (see {@link LogDirectory});
+     * if that directory is not the user's alone, the service says why on stderr and exits with status 1.
+     */
     public static void configureService(String logDir, String name, String level) {
-        configure(logDir == null ? "/dev/null" : Path.of(logDir).resolve(name + ".log").toString(), level);
+        if (logDir == null) {
+            configure("/dev/null", level);
+            return;
+        }
+        try {
+            LogDirectory.prepare(Path.of(logDir));
+        } catch (IOException e) {
+            System.err.println("dragon: " + name + ": " + e.getMessage());
+            System.exit(1);
+        }
+        configure(Path.of(logDir).resolve(name + ".log").toString(), level);
     }
 
     /**
-     * The launcher logs to its file; at DEBUG or TRACE it logs to stderr instead, so that a user who asks for more
-     * sees it. Its short summary goes to stderr in any case (see the launcher's {@code Console}).
+     * The launcher logs to its file in {@code logDir}, which it has prepared ({@link LogDirectory#prepare}); at
+     * DEBUG or TRACE it logs to stderr instead, so that a user who asks for more sees it. Its short summary goes to
+     * stderr in any case (see the launcher's {@code Console}).
      */
     public static void configureLauncher(Path logDir, String level) {
         String upper = level.toUpperCase(Locale.ROOT);
@@ -32,9 +47,6 @@ public final class ServiceLogging {
     }
 
     private static void configure(String file, String level) {
-        if (!file.startsWith("system.") && !file.equals("/dev/null")) {
-            Path.of(file).getParent().toFile().mkdirs();
-        }
         System.setProperty("log4j.provider", "org.apache.logging.log4j.simple.internal.SimpleProvider");
         System.setProperty(SIMPLE + "logFile", file);
         System.setProperty(SIMPLE + "level", level.toUpperCase(Locale.ROOT));

@@ -1,5 +1,6 @@
 package io.dragon.cli;
 
+import io.dragon.backend.LogDirectory;
 import io.dragon.backend.ServiceLogging;
 import io.dragon.backend.launcher.LaunchOptions;
 import io.dragon.backend.launcher.Launcher;
@@ -54,8 +55,8 @@ public final class DragonCommand implements Callable<Integer> {
         description = "Level of the runtime's logs: ERROR, WARN, INFO, DEBUG or TRACE (default ${DEFAULT-VALUE}).")
     String logLevel;
 
-    @Option(names = "--log-dir", paramLabel = "DIR", description = "Directory for the runtime's log files."
-        + " Default: a new directory under ${java.io.tmpdir}/dragon-${user.name}.")
+    @Option(names = "--log-dir", paramLabel = "DIR", description = "Directory for the runtime's log files, yours"
+        + " alone (made 0700 if missing). Default: a new directory under ${java.io.tmpdir}/dragon-${user.name}.")
     Path logDir;
 
     @Option(names = "--label-output", description = "Prefix each output line with its hostname and p_uid.")
@@ -213,8 +214,13 @@ public final class DragonCommand implements Callable<Integer> {
             return usage(e.getMessage());
         }
         String runtimeId = RuntimeIds.next();
-        Path logs = logDir != null ? logDir.toAbsolutePath()
-            : Path.of(System.getProperty("java.io.tmpdir"), "dragon-" + System.getProperty("user.name"), runtimeId);
+        Path logs = logDir != null ? logDir.toAbsolutePath() : LogDirectory.defaultFor(runtimeId);
+        try {
+            LogDirectory.prepare(logs);
+        } catch (IOException e) {
+            System.err.println("dragon: " + e.getMessage());
+            return Launcher.EXIT_RUNTIME_FAILED;
+        }
         LaunchParameters params = LaunchParameters.initial(runtimeId, 0, slurm == null ? 1 : slurm.hostnames().size(),
             infraPoolSize != null ? infraPoolSize : Facts.DEFAULT_INFRA_POOL_SIZE,
             poolSize != null ? poolSize : Facts.DEFAULT_POOL_SIZE, level, logs.toString(), filter);

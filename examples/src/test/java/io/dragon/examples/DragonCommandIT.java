@@ -1,9 +1,11 @@
 package io.dragon.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dragon.backend.launcher.Launcher;
 import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.infrastructure.OwnUser;
 import io.dragon.core.shm.Signals;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -173,10 +175,43 @@ class DragonCommandIT {
 
         assertThat(run.exitCode()).as(run::toString).isZero();
         assertThat(run.summaryLines()).as(run::toString).first().asString().endsWith("(logs in " + logs + ")");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(logs))).isEqualTo("rwx------");
         try (Stream<Path> files = Files.list(logs)) {
             assertThat(files.map(f -> f.getFileName().toString()))
                 .contains("launcher.log", "global-services.log", "local-services-" + HOST + ".log");
         }
+    }
+
+    @Test
+    void shouldRefuseALogDirectoryAnotherUserMadeFirst(@TempDir Path dir) throws Exception {
+        assumeTrue(OwnUser.uid() == 0, "skipped: making another user's directory needs root");
+        // What another user of the node can do to /tmp/dragon-$USER before this user's first run there.
+        Path users = Files.createDirectory(dir.resolve("dragon-" + System.getProperty("user.name")));
+        Files.setAttribute(users, "unix:uid", 65534);
+        Path logs = users.resolve("logs");
+
+        DragonRun.Result run = runs.run("--log-dir", logs.toString(), "sh", "-c", "echo ran");
+
+        assertThat(run.exitCode()).as(run::toString).isEqualTo(Launcher.EXIT_RUNTIME_FAILED);
+        assertThat(run.stdout()).as(run::toString).isEmpty();
+        assertThat(run.stderr()).as(run::toString).isEqualTo("dragon: directory " + users + " (of log directory "
+            + logs + ") belongs to another user (nobody, uid 65534), who could read the logs or put files in it: it"
+            + " must be removed (by that user or root), or choose another directory with --log-dir\n");
+        assertThat(logs).doesNotExist();
+    }
+
+    @Test
+    void shouldRefuseALogDirectoryOthersMayWrite(@TempDir Path dir) throws Exception {
+        Path logs = Files.createDirectory(dir.resolve("logs"));
+        Files.setPosixFilePermissions(logs, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+        DragonRun.Result run = runs.run("--log-dir", logs.toString(), "sh", "-c", "echo ran");
+
+        assertThat(run.exitCode()).as(run::toString).isEqualTo(Launcher.EXIT_RUNTIME_FAILED);
+        assertThat(run.stdout()).as(run::toString).isEmpty();
+        assertThat(run.stderr()).as(run::toString).startsWith("dragon: log directory " + logs + " may be written by"
+            + " other users (rwxrwxrwx): make it yours alone (chmod go-w " + logs + ")");
+        assertThat(logs).isEmptyDirectory();
     }
 
     @Test
