@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.dragon.backend.cleanup.NodeCleanup;
 import io.dragon.backend.cleanup.NodeCleanup.Leftovers;
 import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.infrastructure.OwnUser;
 import io.dragon.core.memory.PoolDescriptor;
 import io.dragon.core.shm.SharedMemory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -38,9 +40,46 @@ class DragonCleanupIT {
         assertThat(run.exitCode()).as(run::toString).isZero();
         List<String> lines = run.stdout().lines().toList();
         assertThat(lines).as(run::toString).last().isEqualTo("nothing to clean");
-        assertThat(lines.subList(0, lines.size() - 1)).as("live runtimes of others")
-            .allMatch(line -> line.matches("runtime \\S+ is running \\(.*\\): left alone"));
+        assertThat(lines.subList(0, lines.size() - 1)).as("live runtimes of other runs, other users' segments")
+            .allMatch(line -> line.matches("runtime \\S+ is running \\(.*\\): left alone")
+                || line.matches("left alone [0-9]+ segment\\(s\\) of other users' runtimes"));
         assertThat(run.stderr()).as(run::toString).isEmpty();
+    }
+
+    @Test
+    void shouldLeaveAnotherUsersSegmentAloneAndRemoveTheRestPastOneThatFails() throws Exception {
+        assumeTrue(OwnUser.uid() == 0, "skipped: making another user's segment needs root");
+        String deadId = "rfake" + Long.toString(new SecureRandom().nextLong() >>> 24, 36);
+        runs.track(deadId);
+        // Sorted as cleanup goes: one it cannot remove (unlink(2) refuses a directory), then one it can, then
+        // another user's, named like the runtime's.
+        List<Path> segments = new ArrayList<>();
+        for (long key = 1; key <= 3; key++) {
+            segments.add(Path.of("/dev/shm", new PoolDescriptor(deadId, 1, key, HostId.local(), 4096).segmentName()
+                .substring(1)));
+        }
+        Path failing = Files.createDirectory(segments.get(0));
+        Path own = segments.get(1);
+        SharedMemory.create("/" + own.getFileName(), 4096).close();
+        Path others = Files.createFile(segments.get(2));
+        Files.setAttribute(others, "unix:uid", 65534);
+        try {
+            DragonRun.Result run = runs.cleanup().run();
+
+            assertThat(run.exitCode()).as(run::toString).isEqualTo(1);
+            assertThat(run.stdout().lines()).as(run::toString)
+                .contains("removed " + own, "left " + others + " alone: it belongs to uid 65534, another user")
+                .anyMatch(line -> line.matches("cleaned [0-9]+ runtime\\(s\\), 1 thing\\(s\\) could not be removed"));
+            assertThat(run.stderr()).as(run::toString).isEqualTo("dragon-cleanup: cannot unlink shared-memory segment /"
+                + failing.getFileName() + ": Is a directory (errno 21)\n");
+            assertThat(own).doesNotExist();
+            assertThat(others).exists();
+            assertThat(OwnUser.ownerOf(others)).isEqualTo(65534);
+        } finally {
+            for (Path segment : segments) {
+                Files.deleteIfExists(segment);
+            }
+        }
     }
 
     @Test

@@ -87,7 +87,7 @@ final class DragonRuns {
             runtime.pids().forEach(pid -> what.append("\n    process ").append(pid).append(' ').append(
                 ProcessHandle.of(pid).flatMap(p -> p.info().commandLine()).orElse("(gone)")));
             problems.add(what.toString());
-            NodeCleanup.remove(runtime, step -> { });
+            NodeCleanup.remove(runtime);
         }
         deleteOutput();
         if (!problems.isEmpty()) {

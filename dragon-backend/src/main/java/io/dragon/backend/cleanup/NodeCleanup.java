@@ -2,6 +2,7 @@ package io.dragon.backend.cleanup;
 
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.LaunchParameters;
+import io.dragon.core.infrastructure.OwnUser;
 import io.dragon.core.memory.PoolDescriptor;
 import io.dragon.core.shm.SharedMemory;
 import io.dragon.core.shm.Signals;
@@ -16,14 +17,17 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Finds what runtimes left on this node: pools' segments ({@link PoolDescriptor#segmentName()}) in /dev/shm and
  * processes whose environment holds {@code DRAGON_RUNTIME_ID}. A runtime is alive while its Local Services process
  * is, or while a process outside any runtime maps its segments (a program using pools directly, as tests do);
  * only the leftovers of dead runtimes are removed.
+ *
+ * <p>Only this user's segments and processes are touched, even when run as root: another user's are theirs (or were
+ * put there to be removed by mistake), and are left alone and reported as such.
  */
 public final class NodeCleanup {
     private static final Path SHM = Path.of("/dev/shm");
@@ -32,10 +36,33 @@ public final class NodeCleanup {
     private static final Path OWN_UTS = ownUts();
     private static final String LOCAL_SERVICES_MAIN = "io.dragon.backend.localservices.LocalServicesMain";
 
-    /** What one runtime has on this node. */
-    public record Leftovers(String runtimeId, boolean alive, List<String> segments, List<Long> pids) {
+    /**
+     * What one runtime has on this node.
+     *
+     * @param segments       this user's segments of the runtime (names in /dev/shm)
+     * @param pids           this user's processes of the runtime
+     * @param othersSegments segments named like the runtime's that belong to other users, with their owners' uids
+     */
+    public record Leftovers(String runtimeId, boolean alive, List<String> segments, List<Long> pids,
+                            Map<String, Long> othersSegments) {
+        /** Whether nothing of this user's is left (other users' segments are never removed). */
         public boolean isEmpty() {
             return segments.isEmpty() && pids.isEmpty();
+        }
+    }
+
+    /**
+     * What {@link #remove} did: each process killed and segment removed, each segment left alone as another user's,
+     * and each failure (what, and the error), which did not stop the rest.
+     */
+    public record Removal(List<String> done, List<String> leftAlone, List<String> failures) {
+        /** The steps at WARN (after a normal end there are none), what was left alone at INFO, then the failures. */
+        public void log(Logger log) {
+            done.forEach(log::warn);
+            leftAlone.forEach(log::info);
+            if (!failures.isEmpty()) {
+                log.warn("could not remove everything: {}", String.join("; ", failures));
+            }
         }
     }
 
@@ -53,16 +80,25 @@ public final class NodeCleanup {
     /** Every runtime with segments or processes on this node, alive or not. */
     public static List<Leftovers> scan() {
         Map<String, List<String>> segments = new TreeMap<>();
+        Map<String, Map<String, Long>> othersSegments = new TreeMap<>();
         try (Stream<Path> files = Files.list(SHM)) {
-            files.map(p -> p.getFileName().toString()).forEach(name -> PoolDescriptor.runtimeOfSegment(name)
-                .ifPresent(runtime -> segments.computeIfAbsent(runtime, k -> new ArrayList<>()).add(name)));
+            for (Path file : files.sorted().toList()) {
+                String name = file.getFileName().toString();
+                String runtime = PoolDescriptor.runtimeOfSegment(name).orElse(null);
+                long owner = runtime == null ? -1 : ownerOf(file);
+                if (owner == OwnUser.uid()) {
+                    segments.computeIfAbsent(runtime, k -> new ArrayList<>()).add(name);
+                } else if (owner >= 0) {
+                    othersSegments.computeIfAbsent(runtime, k -> new TreeMap<>()).put(name, owner);
+                }
+            }
         } catch (IOException e) {
             throw new IllegalStateException("cannot list " + SHM + ": " + e.getMessage(), e);
         }
         Map<String, List<Long>> pids = new TreeMap<>();
         Set<String> alive = new TreeSet<>();
         long self = ProcessHandle.current().pid();
-        ProcessHandle.allProcesses().filter(p -> p.pid() != self && onThisNode(p.pid())).forEach(p -> {
+        ownProcesses().filter(p -> p.pid() != self).forEach(p -> {
             String runtime = runtimeOf(p.pid());
             if (runtime != null) {
                 pids.computeIfAbsent(runtime, k -> new ArrayList<>()).add(p.pid());
@@ -74,48 +110,69 @@ public final class NodeCleanup {
             }
         });
         Set<String> runtimes = new TreeSet<>(segments.keySet());
+        runtimes.addAll(othersSegments.keySet());
         runtimes.addAll(pids.keySet());
         List<Leftovers> result = new ArrayList<>();
         for (String runtime : runtimes) {
             result.add(new Leftovers(runtime, alive.contains(runtime), segments.getOrDefault(runtime, List.of()),
-                pids.getOrDefault(runtime, List.of())));
+                pids.getOrDefault(runtime, List.of()), othersSegments.getOrDefault(runtime, Map.of())));
         }
         return result;
     }
 
-    /** Kills the runtime's processes and removes its segments; {@code report} hears of each step. */
-    public static void remove(Leftovers leftovers, Consumer<String> report) {
+    /**
+     * Kills the runtime's processes and removes its segments (this user's), going on past a failure; says what it
+     * did, what it left alone, and what failed.
+     */
+    public static Removal remove(Leftovers leftovers) {
+        List<String> done = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
         for (long pid : leftovers.pids()) {
-            if (Signals.kill(pid, Signals.SIGKILL)) {
-                report.accept("killed process " + pid + " of runtime " + leftovers.runtimeId());
+            try {
+                if (Signals.kill(pid, Signals.SIGKILL)) {
+                    done.add("killed process " + pid + " of runtime " + leftovers.runtimeId());
+                }
+            } catch (RuntimeException e) {
+                failures.add(e.getMessage());
             }
         }
         for (String segment : leftovers.segments()) {
-            if (SharedMemory.unlink("/" + segment)) {
-                report.accept("removed /dev/shm/" + segment);
+            try {
+                if (SharedMemory.unlink("/" + segment)) {
+                    done.add("removed /dev/shm/" + segment);
+                }
+            } catch (RuntimeException e) {
+                failures.add(e.getMessage());
             }
         }
+        List<String> leftAlone = new ArrayList<>();
+        leftovers.othersSegments().forEach((segment, owner) -> leftAlone.add("left /dev/shm/" + segment + " alone: it"
+            + " belongs to uid " + owner + ", another user"));
+        return new Removal(done, leftAlone, failures);
     }
 
     /**
-     * {@code NodeCleanup RUNTIME_ID}: removes what that runtime left on this node, reporting each step on stdout;
-     * the frontend of a multi-node runtime runs it on every node (one srun step) after a failed teardown.
+     * {@code NodeCleanup RUNTIME_ID}: removes what that runtime left on this node, reporting each step on stdout and
+     * each failure on stderr (exit status 1); the frontend of a multi-node runtime runs it on every node (one srun
+     * step) after a failed teardown.
      */
     public static void main(String[] args) {
         if (args.length != 1) {
             System.err.println("usage: NodeCleanup RUNTIME_ID");
             System.exit(2);
         }
-        remove(args[0], line -> System.out.println(HostId.hostname() + ": " + line));
+        String host = HostId.hostname();
+        Removal removal = remove(args[0]);
+        removal.done().forEach(line -> System.out.println(host + ": " + line));
+        removal.leftAlone().forEach(line -> System.out.println(host + ": " + line));
+        removal.failures().forEach(line -> System.err.println(host + ": " + line));
+        System.exit(removal.failures().isEmpty() ? 0 : 1);
     }
 
     /** Removes whatever runtime {@code runtimeId} left on this node (for a launcher cleaning up after a crash). */
-    public static void remove(String runtimeId, Consumer<String> report) {
-        for (Leftovers leftovers : scan()) {
-            if (leftovers.runtimeId().equals(runtimeId)) {
-                remove(leftovers, report);
-            }
-        }
+    public static Removal remove(String runtimeId) {
+        return scan().stream().filter(leftovers -> leftovers.runtimeId().equals(runtimeId)).findFirst()
+            .map(NodeCleanup::remove).orElse(new Removal(List.of(), List.of(), List.of()));
     }
 
     /**
@@ -127,8 +184,23 @@ public final class NodeCleanup {
         for (Optional<ProcessHandle> p = Optional.of(ProcessHandle.current()); p.isPresent(); p = p.get().parent()) {
             lineage.add(p.get().pid());
         }
-        return ProcessHandle.allProcesses().map(ProcessHandle::pid)
-            .filter(pid -> !lineage.contains(pid) && onThisNode(pid) && runtimeId.equals(runtimeOf(pid))).toList();
+        return ownProcesses().map(ProcessHandle::pid)
+            .filter(pid -> !lineage.contains(pid) && runtimeId.equals(runtimeOf(pid))).toList();
+    }
+
+    /** This user's processes on this node. */
+    private static Stream<ProcessHandle> ownProcesses() {
+        return ProcessHandle.allProcesses().filter(p -> ownerOf(PROC.resolve(Long.toString(p.pid()))) == OwnUser.uid()
+            && onThisNode(p.pid()));
+    }
+
+    /** The uid that owns a file (of a process: its /proc directory), or -1 if it is gone. */
+    private static long ownerOf(Path file) {
+        try {
+            return OwnUser.ownerOf(file);
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     /**

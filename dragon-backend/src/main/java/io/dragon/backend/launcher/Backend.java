@@ -245,6 +245,6 @@ final class Backend {
             LOG.warn("stopping Local Services: {}", e.toString());
         }
         // After a crash of Local Services: its processes and segments (after a normal end: nothing).
-        NodeCleanup.remove(params.runtimeId(), LOG::warn);
+        NodeCleanup.remove(params.runtimeId()).log(LOG);
     }
 }

@@ -91,7 +91,7 @@ final class LocalRuntime implements RuntimeLink {
                 Thread.currentThread().interrupt();
             }
         }
-        NodeCleanup.remove(runtimeId, LOG::warn);
+        NodeCleanup.remove(runtimeId).log(LOG);
     }
 
     private void closeQuietly() {

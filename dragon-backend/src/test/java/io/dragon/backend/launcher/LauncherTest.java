@@ -31,7 +31,7 @@ class LauncherTest {
     void shouldLeaveNothingBehind() {
         List<NodeCleanup.Leftovers> left = NodeCleanup.scan().stream()
             .filter(l -> l.runtimeId().equals(runtimeId)).toList();
-        left.forEach(l -> NodeCleanup.remove(l, s -> { }));
+        left.forEach(NodeCleanup::remove);
         assertThat(left).as("segments and processes of runtime %s", runtimeId).isEmpty();
     }
 
