@@ -112,16 +112,33 @@ final class Backend {
             }
             return 1;
         } finally {
-            stopLocalServices();
+            shutDown(tree, fabric);
+        }
+    }
+
+    /** Ends the node's part: every step runs even if one before it fails, so that nothing is left open. */
+    private void shutDown(TreeNode tree, CompletableFuture<String> fabric) {
+        step("stopping Local Services", this::stopLocalServices);
+        step("closing the TCP transport agent", () -> {
             if (tcp != null) {
                 tcp.close();
             }
+        });
+        step("closing the fabric transport agent", () -> {
             fabric.exceptionally(e -> "").join();
             closeFabricAgent();
-            if (tree != null) {
-                tree.close();
-            }
-            LOG.info("backend on {} exits", hostname);
+        });
+        if (tree != null) {
+            step("leaving the tree", tree::close);
+        }
+        LOG.info("backend on {} exits", hostname);
+    }
+
+    private static void step(String what, Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            LOG.warn("{} failed: {}", what, e.toString(), e);
         }
     }
 

@@ -387,14 +387,23 @@ public final class LocalServices {
      */
     private void unlinkPools() {
         for (Pool pool : pools.values()) {
-            SharedMemory.unlink(pool.descriptor().segmentName());
+            try {
+                SharedMemory.unlink(pool.descriptor().segmentName());
+            } catch (RuntimeException e) {
+                LOG.warn("cannot remove {}: {}", pool, e.getMessage());
+            }
         }
     }
 
+    /** Destroys every pool, going on past one that fails (so that Global Services is still stopped after). */
     private synchronized void destroyPools() {
         for (Pool pool : pools.values()) {
-            pool.destroy();
-            LOG.info("destroyed {}", pool);
+            try {
+                pool.destroy();
+                LOG.info("destroyed {}", pool);
+            } catch (RuntimeException e) {
+                LOG.warn("cannot destroy {}: {}", pool, e.getMessage());
+            }
         }
         pools.clear();
     }
