@@ -9,7 +9,10 @@
  *    slot is always posted, except while the agent copies a message out of it;
  *  - RMA reads (up to `reads` at a time) that fetch large messages straight from the memory their sender
  *    registered for them;
- *  - one completion queue with a wait object, so that an idle agent sleeps in fi_cq_sread.
+ *  - one completion queue with a wait object, so that an idle agent sleeps in fi_cq_sread;
+ *  - source addressing (FI_SOURCE) where the provider has it: a receive's completion then says which entry of the
+ *    address vector sent the message (FI_ADDR_NOTAVAIL: an endpoint that is not in it), so that the agent accepts
+ *    messages only from the job's endpoints. A provider without it is opened without it (dofi_sourced says which).
  * Operation contexts (fi_context2, which providers may use as scratch) live in one array: index t < slots is send
  * slot t, slots <= t < 2 slots receive slot t - slots, and 2 slots <= t read t - 2 slots. A completion reports its
  * index ("token"), so the Java side keeps no pointers.
@@ -49,6 +52,7 @@ struct dofi {
     int slots;
     size_t slot_size;
     int reads;
+    int sourced;
     struct fi_context2 *ctx;
     struct fid_mr **read_mr;
     uint64_t next_key;
@@ -63,13 +67,13 @@ static int fail(struct dofi *h, const char *what, int rc) {
     return rc < 0 ? rc : -FI_EOTHER;
 }
 
-static struct fi_info *hints(const char *provider) {
+static struct fi_info *hints(const char *provider, int sourced) {
     struct fi_info *hints = fi_allocinfo();
     if (!hints) {
         return NULL;
     }
     hints->ep_attr->type = FI_EP_RDM;
-    hints->caps = FI_MSG | FI_RMA | FI_READ | FI_REMOTE_READ;
+    hints->caps = FI_MSG | FI_RMA | FI_READ | FI_REMOTE_READ | (sourced ? FI_SOURCE : 0);
     hints->mode = FI_CONTEXT | FI_CONTEXT2;
     hints->domain_attr->mr_mode = DOFI_MR_MODES;
     hints->domain_attr->threading = FI_THREAD_SAFE;
@@ -153,34 +157,51 @@ void dofi_close(struct dofi *h) {
     free(h);
 }
 
-/* Opens an endpoint of `provider` (any if empty) on the interface with address `ip` (see choose). NULL on failure:
- * dofi_open_error() says why. */
-struct dofi *dofi_open(const char *provider, const char *ip, int slots, long slot_size, int reads) {
-    struct dofi *h = calloc(1, sizeof *h);
-    struct fi_info *wanted = hints(provider), *list = NULL;
-    if (!h || !wanted) {
+/* The interface of `provider` to open (see choose), with source addressing if `sourced`; NULL if there is none:
+ * open_error says why. */
+static struct fi_info *find(const char *provider, const char *ip, int sourced) {
+    struct fi_info *wanted = hints(provider, sourced), *list = NULL;
+    if (!wanted) {
         fail(NULL, "out of memory", -FI_ENOMEM);
-        free(h);
-        fi_freeinfo(wanted);
         return NULL;
     }
     int rc = fi_getinfo(DOFI_API, NULL, NULL, 0, wanted, &list);
     fi_freeinfo(wanted);
     if (rc) {
         fail(NULL, "fi_getinfo found no usable provider", rc);
-        free(h);
         return NULL;
     }
     struct fi_info *chosen = choose(list, ip);
     if (!chosen) {
         snprintf(open_error, sizeof open_error, "no interface of provider %s has address %s",
             list->fabric_attr->prov_name, ip ? ip : "(none)");
-        fi_freeinfo(list);
+    }
+    struct fi_info *info = chosen ? fi_dupinfo(chosen) : NULL;
+    if (chosen && !info) {
+        fail(NULL, "out of memory", -FI_ENOMEM);
+    }
+    fi_freeinfo(list);
+    return info;
+}
+
+/* Opens an endpoint of `provider` (any if empty) on the interface with address `ip` (see choose), with source
+ * addressing if the provider has it. NULL on failure: dofi_open_error() says why. */
+struct dofi *dofi_open(const char *provider, const char *ip, int slots, long slot_size, int reads) {
+    struct dofi *h = calloc(1, sizeof *h);
+    if (!h) {
+        fail(NULL, "out of memory", -FI_ENOMEM);
+        return NULL;
+    }
+    h->sourced = 1;
+    if (!(h->info = find(provider, ip, 1))) {
+        h->sourced = 0;
+        h->info = find(provider, ip, 0);
+    }
+    if (!h->info) {
         free(h);
         return NULL;
     }
-    h->info = fi_dupinfo(chosen);
-    fi_freeinfo(list);
+    int rc;
     h->slots = slots;
     h->slot_size = (size_t) slot_size;
     h->reads = reads;
@@ -191,7 +212,7 @@ struct dofi *dofi_open(const char *provider, const char *ip, int slots, long slo
         .size = (size_t) (2 * slots + reads) };
     struct fi_av_attr av_attr = { .type = FI_AV_UNSPEC };
     const char *step;
-    if ((rc = -FI_ENOMEM, step = "allocating slabs", !h->info || !h->ctx || !h->read_mr)
+    if ((rc = -FI_ENOMEM, step = "allocating slabs", !h->ctx || !h->read_mr)
         || (rc = posix_memalign((void **) &h->send_slab, 4096, h->slot_size * slots) ? -FI_ENOMEM : 0)
         || (rc = posix_memalign((void **) &h->recv_slab, 4096, h->slot_size * slots) ? -FI_ENOMEM : 0)
         || (step = "fi_fabric", rc = fi_fabric(h->info->fabric_attr, &h->fabric, NULL))
@@ -235,9 +256,14 @@ const char *dofi_description(struct dofi *h) {
     return h->description;
 }
 
+/* Whether receive completions say which address vector entry sent the message (FI_SOURCE). */
+int dofi_sourced(struct dofi *h) {
+    return h->sourced;
+}
+
 /* The providers that could open an endpoint here, comma-separated, into `out`; their count, or a negative code. */
 int dofi_providers(char *out, int length) {
-    struct fi_info *wanted = hints(NULL), *list = NULL;
+    struct fi_info *wanted = hints(NULL, 0), *list = NULL;
     int rc = wanted ? fi_getinfo(DOFI_API, NULL, NULL, 0, wanted, &list) : -FI_ENOMEM;
     fi_freeinfo(wanted);
     out[0] = '\0';
@@ -334,15 +360,23 @@ static int token(struct dofi *h, void *context) {
 }
 
 /*
- * Completions, up to `max`, into `events` as pairs (token, length); a failed operation has its negative error code
- * as length (dofi_error says more). Waits up to `timeout_ms` for one (0: only looks; progress is made either way).
- * Returns the number of pairs, or a negative code.
+ * Completions, up to `max`, into `events` as triples (token, length, source); a failed operation has its negative
+ * error code as length (dofi_error says more). The source of a receive is the address vector entry that sent it
+ * (FI_ADDR_NOTAVAIL: an endpoint not in the vector, or no source addressing: see dofi_sourced). Waits up to
+ * `timeout_ms` for one (0: only looks; progress is made either way). Returns the number of triples, or a negative
+ * code.
  */
 int dofi_poll(struct dofi *h, int64_t *events, int max, int timeout_ms) {
     struct fi_cq_msg_entry entries[DOFI_BATCH];
+    fi_addr_t sources[DOFI_BATCH];
     size_t count = (size_t) (max < DOFI_BATCH ? max : DOFI_BATCH);
-    ssize_t n = timeout_ms > 0 ? fi_cq_sread(h->cq, entries, count, NULL, timeout_ms)
-        : fi_cq_read(h->cq, entries, count);
+    ssize_t n;
+    if (h->sourced) {
+        n = timeout_ms > 0 ? fi_cq_sreadfrom(h->cq, entries, count, sources, NULL, timeout_ms)
+            : fi_cq_readfrom(h->cq, entries, count, sources);
+    } else {
+        n = timeout_ms > 0 ? fi_cq_sread(h->cq, entries, count, NULL, timeout_ms) : fi_cq_read(h->cq, entries, count);
+    }
     if (n == -FI_EAGAIN || n == -FI_ETIMEDOUT || n == -FI_ECANCELED) {
         return 0;
     }
@@ -354,14 +388,16 @@ int dofi_poll(struct dofi *h, int64_t *events, int max, int timeout_ms) {
         snprintf(h->error, sizeof h->error, "%s", fi_cq_strerror(h->cq, err.prov_errno, err.err_data, NULL, 0));
         events[0] = token(h, err.op_context);
         events[1] = -(int64_t) (err.err ? err.err : FI_EOTHER);
+        events[2] = (int64_t) FI_ADDR_NOTAVAIL;
         return 1;
     }
     if (n < 0) {
         return fail(h, "fi_cq_read", (int) n);
     }
     for (ssize_t i = 0; i < n; i++) {
-        events[2 * i] = token(h, entries[i].op_context);
-        events[2 * i + 1] = (int64_t) entries[i].len;
+        events[3 * i] = token(h, entries[i].op_context);
+        events[3 * i + 1] = (int64_t) entries[i].len;
+        events[3 * i + 2] = (int64_t) (h->sourced ? sources[i] : FI_ADDR_NOTAVAIL);
     }
     return (int) n;
 }

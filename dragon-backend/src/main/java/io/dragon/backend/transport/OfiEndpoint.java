@@ -18,6 +18,9 @@ import java.util.Optional;
  */
 final class OfiEndpoint implements AutoCloseable {
     static final int EAGAIN = 11;
+    /** The source of a completion that has none in the address vector (libfabric's FI_ADDR_NOTAVAIL). */
+    static final long NOT_IN_VECTOR = -1;
+    private static final int EVENT_WORDS = 3;
 
     /** Core providers that move data over the host's IP stack: TCP's speed, so no reason to prefer them. */
     private static final List<String> IP_PROVIDERS = List.of("tcp", "sockets", "udp", "net", "shm");
@@ -36,7 +39,7 @@ final class OfiEndpoint implements AutoCloseable {
         this.slotSize = slotSize;
         this.sendSlab = slab(OfiLibrary.dofi_send_slab(handle), slots * slotSize);
         this.recvSlab = slab(OfiLibrary.dofi_recv_slab(handle), slots * slotSize);
-        this.events = new Memory(2L * Long.BYTES * maxEvents);
+        this.events = new Memory((long) EVENT_WORDS * Long.BYTES * maxEvents);
     }
 
     private static ByteBuf slab(long address, int size) {
@@ -110,6 +113,14 @@ final class OfiEndpoint implements AutoCloseable {
         return OfiLibrary.dofi_description(handle);
     }
 
+    /**
+     * Whether {@link #source} says which peer sent a message (the provider has libfabric's FI_SOURCE); if not, it
+     * is always {@link #NOT_IN_VECTOR}.
+     */
+    boolean sourced() {
+        return OfiLibrary.dofi_sourced(handle) != 0;
+    }
+
     /** The endpoint's address, as peers insert it. */
     byte[] name() {
         byte[] name = new byte[256];
@@ -174,8 +185,8 @@ final class OfiEndpoint implements AutoCloseable {
     }
 
     /**
-     * Makes progress and collects completions: their count; {@link #token} and {@link #length} of each. Waits up to
-     * {@code timeoutMs} for one (0: does not wait) unless {@link #wake} is called.
+     * Makes progress and collects completions: their count; {@link #token}, {@link #length} and {@link #source} of
+     * each. Waits up to {@code timeoutMs} for one (0: does not wait) unless {@link #wake} is called.
      */
     int poll(int max, int timeoutMs) {
         return (int) check(OfiLibrary.dofi_poll(handle, Pointer.nativeValue(events), max, timeoutMs), "fi_cq_read");
@@ -183,12 +194,24 @@ final class OfiEndpoint implements AutoCloseable {
 
     /** The operation of completion {@code i}: send slot, then receive slot, then read (see dragonofi.c). */
     int token(int i) {
-        return (int) events.getLong(2L * Long.BYTES * i);
+        return (int) event(i, 0);
     }
 
     /** Completion {@code i}'s length, or a negative libfabric error code if its operation failed. */
     long length(int i) {
-        return events.getLong(2L * Long.BYTES * i + Long.BYTES);
+        return event(i, 1);
+    }
+
+    /**
+     * Who sent the message of receive completion {@code i}: what {@link #insert} returned for its endpoint, or
+     * {@link #NOT_IN_VECTOR} if it was none of them (or the endpoint is not {@link #sourced}).
+     */
+    long source(int i) {
+        return event(i, 2);
+    }
+
+    private long event(int i, int word) {
+        return events.getLong(((long) EVENT_WORDS * i + word) * Long.BYTES);
     }
 
     /** What libfabric said of the last failure. */

@@ -49,6 +49,8 @@ final class OfiLibrary {
 
     static native String dofi_description(long endpoint);
 
+    static native int dofi_sourced(long endpoint);
+
     static native int dofi_providers(byte[] out, int length);
 
     static native long dofi_name(long endpoint, byte[] out, long length);
