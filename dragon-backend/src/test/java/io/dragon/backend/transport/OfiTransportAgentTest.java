@@ -11,23 +11,28 @@ import static io.dragon.core.channels.GatewayLayout.VALUE_OFFSET;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.dragon.backend.net.LinkSecurity;
 import io.dragon.core.channels.Channel;
 import io.dragon.core.channels.LocalChannel;
 import io.dragon.core.infrastructure.RuntimeIds;
 import io.dragon.core.memory.Pool;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,14 +41,16 @@ import org.junit.jupiter.api.Test;
  * Two fabric transport agents on loopback with libfabric's tcp provider, in one JVM: "node A" and "node B" are two
  * host ids, each agent with its own gateway channel. Requests are put on A's gateway as a process puts them; B
  * performs them on its channel; the completions come back to a reply channel through A. Small frames travel in one
- * message, large ones (both ways) by RMA reads.
+ * message, large ones (both ways) by RMA reads. Endpoints driven by the test send raw messages, as a node of the
+ * job or as a stranger.
  */
 class OfiTransportAgentTest {
     private static final long HOST_A = 0xA;
     private static final long HOST_B = 0xB;
-    private static final byte[] SECRET = "the job's secret".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] KEY = LinkSecurity.plain("the job's secret").key("fabric");
 
     private final List<OfiTransportAgent> agents = new ArrayList<>();
+    private final List<RawEndpoint> rawEndpoints = new ArrayList<>();
     private final Map<OfiTransportAgent, LocalChannel> gateways = new HashMap<>();
     private Pool pool;
     private LocalChannel gatewayA;
@@ -63,13 +70,14 @@ class OfiTransportAgentTest {
     @AfterEach
     void tearDown() {
         agents.forEach(OfiTransportAgent::close);
+        rawEndpoints.forEach(RawEndpoint::close);
         if (pool != null) {
             pool.destroy();
         }
     }
 
-    private OfiTransportAgent agent(byte[] secret, LocalChannel gateway) {
-        OfiTransportAgent agent = OfiTransportAgent.start(secret, "tcp", false, "127.0.0.1");
+    private OfiTransportAgent agent(byte[] key, LocalChannel gateway) {
+        OfiTransportAgent agent = OfiTransportAgent.start(key, "tcp", false, "127.0.0.1");
         agents.add(agent);
         gateways.put(agent, gateway);
         return agent;
@@ -77,11 +85,17 @@ class OfiTransportAgentTest {
 
     /** Agents of nodes A and B (and any others), each knowing all. */
     private void connect(OfiTransportAgent... nodes) {
+        connect(Stream.of(nodes).map(OfiTransportAgent::address).toList(), nodes);
+    }
+
+    /**
+     * Nodes A, B ... with these endpoint addresses (in every address vector), of which the first are {@code
+     * agents}'.
+     */
+    private void connect(List<String> addresses, OfiTransportAgent... nodes) {
         List<Long> hosts = new ArrayList<>();
-        List<String> addresses = new ArrayList<>();
-        for (int node = 0; node < nodes.length; node++) {
+        for (int node = 0; node < addresses.size(); node++) {
             hosts.add(HOST_A + node);
-            addresses.add(nodes[node].address());
         }
         for (OfiTransportAgent node : nodes) {
             node.connect(gateways.get(node).serialize(), hosts, addresses);
@@ -90,7 +104,7 @@ class OfiTransportAgentTest {
 
     @Test
     void shouldCarrySmallAndLargeMessagesBothWays() throws Exception {
-        connect(agent(SECRET, gatewayA), agent(SECRET, Channel.create(pool, 2, 64, 1024)));
+        connect(agent(KEY, gatewayA), agent(KEY, Channel.create(pool, 2, 64, 1024)));
         for (int size : new int[] {5, 70_000, 3 << 20}) {
             byte[] message = bytes(size, size);
             assertThat(status(call(SEND, 0, message))).as("send of %d bytes", size).isEqualTo(OK);
@@ -103,8 +117,22 @@ class OfiTransportAgentTest {
     }
 
     @Test
+    void shouldCarryRequestsForItsOwnNodeThroughItsOwnEndpoint() throws Exception {
+        connect(agent(KEY, gatewayA), agent(KEY, Channel.create(pool, 2, 64, 1024)));
+        for (int size : new int[] {5, 3 << 20}) {
+            byte[] message = bytes(size, size);
+            ByteBuf request = GatewayRequests.request(SEND, target.serialize(), replies.serialize(), ++requestIds, 0,
+                0, HOST_A, message);
+            gatewayA.send(request.nioBuffer());
+            request.release();
+            assertThat(status(completion(requestIds))).as("send of %d bytes", size).isEqualTo(OK);
+            assertThat(target.tryRecv()).isEqualTo(message);
+        }
+    }
+
+    @Test
     void shouldCarryManyRequestsInFlight() throws Exception {
-        connect(agent(SECRET, gatewayA), agent(SECRET, Channel.create(pool, 2, 64, 1024)));
+        connect(agent(KEY, gatewayA), agent(KEY, Channel.create(pool, 2, 64, 1024)));
         Random random = new Random(7);
         int count = 600;
         byte[][] sent = new byte[count][];
@@ -130,17 +158,128 @@ class OfiTransportAgentTest {
     }
 
     @Test
-    void shouldDropMessagesWithoutTheJobsTokenAndGoOn() throws Exception {
+    void shouldCarryManyRequestsBothWaysAtOnce() throws Exception {
+        LocalChannel gatewayB = Channel.create(pool, 2, 64, 1024);
+        LocalChannel targetA = Channel.create(pool, 12, 1024, 256);
+        LocalChannel repliesB = Channel.create(pool, -13, 1024, 256);
+        connect(agent(KEY, gatewayA), agent(KEY, gatewayB));
+        Random random = new Random(11);
+        int count = 300;
+        for (int i = 0; i < count; i++) {
+            // Sizes around libfabric's own protocols' limits (rxm: eager, then segmented up to 64 KiB) and ours.
+            for (LocalChannel gateway : List.of(gatewayA, gatewayB)) {
+                boolean fromA = gateway == gatewayA;
+                int size = switch (random.nextInt(3)) {
+                    case 0 -> 4 + random.nextInt(2_000);
+                    case 1 -> 10_000 + random.nextInt(55_000);
+                    default -> 60_000 + random.nextInt(10_000);
+                };
+                ByteBuf request = GatewayRequests.request(SEND, (fromA ? target : targetA).serialize(),
+                    (fromA ? replies : repliesB).serialize(), i, 0, 0, fromA ? HOST_B : HOST_A, bytes(size, i));
+                gateway.send(request.nioBuffer());
+                request.release();
+            }
+        }
+        for (LocalChannel answers : List.of(replies, repliesB)) {
+            Set<Long> completed = new HashSet<>();
+            for (int i = 0; i < count; i++) {
+                byte[] bytes = answers.recv(20, TimeUnit.SECONDS);
+                assertThat(bytes).as("completion %d of %d", i, count).isNotNull();
+                ByteBuffer completion = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+                assertThat(status(completion)).isEqualTo(OK);
+                completed.add(completion.getLong(COMPLETION_ID_OFFSET));
+            }
+            assertThat(completed).hasSize(count);
+        }
+        assertThat(target.size()).isEqualTo(count);
+        assertThat(targetA.size()).isEqualTo(count);
+    }
+
+    @Test
+    void shouldDropMessagesTaggedWithAnotherKeyAndGoOn() throws Exception {
         LocalChannel gatewayC = Channel.create(pool, 3, 64, 1024);
-        connect(agent(SECRET, gatewayA), agent(SECRET, Channel.create(pool, 2, 64, 1024)),
-            agent("a guess".getBytes(StandardCharsets.UTF_8), gatewayC));
-        ByteBuf forged = request(SEND, 0, bytes(10, 1));
-        gatewayC.send(forged.nioBuffer());
-        forged.release();
-        Thread.sleep(500);
+        connect(agent(KEY, gatewayA), agent(KEY, Channel.create(pool, 2, 64, 1024)),
+            agent(LinkSecurity.plain("a guess").key("fabric"), gatewayC));
+        try (LogCapture log = new LogCapture(OfiTransportAgent.class)) {
+            for (int size : new int[] {10, 3 << 20}) {
+                ByteBuf forged = request(SEND, 0, bytes(size, 1));
+                gatewayC.send(forged.nioBuffer());
+                forged.release();
+            }
+            awaitLogged(log, "node 2: its tag is wrong", 2);
+        }
         assertThat(replies.tryRecv()).as("no answer to a stranger").isNull();
         assertThat(target.size()).as("nothing sent by a stranger").isZero();
         assertThat(status(call(SEND, 0, bytes(10, 2)))).isEqualTo(OK);
+    }
+
+    @Test
+    void shouldPerformAMessageOnceAndDropItsCopies() throws Exception {
+        RawEndpoint node2 = rawEndpoint();
+        OfiTransportAgent a = agent(KEY, gatewayA);
+        OfiTransportAgent b = agent(KEY, Channel.create(pool, 2, 64, 1024));
+        connect(List.of(a.address(), b.address(), node2.address()), a, b);
+        long toB = node2.insert(b);
+        byte[] first = message(2, 1, TransportFrames.REQUEST, 1, request(SEND, 0, bytes(10, 1)));
+        try (LogCapture log = new LogCapture(OfiTransportAgent.class)) {
+            node2.send(toB, first);
+            byte[] completion = node2.receive();
+            assertThat(target.size()).isEqualTo(1);
+            assertThat(new MessageTags(KEY).verify(Unpooled.wrappedBuffer(completion), 0, 2, 0))
+                .as("B's answer, tagged for node 2").isTrue();
+            node2.send(toB, first);
+            node2.send(toB, first);
+            awaitLogged(log, "node 2: its counter 1 was seen before", 2);
+            assertThat(target.size()).as("a copy performed").isEqualTo(1);
+            node2.send(toB, message(2, 1, TransportFrames.REQUEST, 2, request(SEND, 0, bytes(10, 2))));
+            node2.receive();
+            assertThat(target.size()).as("the next message performed").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void shouldDropMessagesFromEndpointsThatAreNotTheNodesTheyName() throws Exception {
+        RawEndpoint node2 = rawEndpoint();
+        RawEndpoint outsider = rawEndpoint();
+        OfiTransportAgent a = agent(KEY, gatewayA);
+        OfiTransportAgent b = agent(KEY, Channel.create(pool, 2, 64, 1024));
+        connect(List.of(a.address(), b.address(), node2.address()), a, b);
+        try (LogCapture log = new LogCapture(OfiTransportAgent.class)) {
+            // Well tagged: only where they come from gives them away.
+            outsider.send(outsider.insert(b), message(2, 1, TransportFrames.REQUEST, 1, request(SEND, 0,
+                bytes(10, 1))));
+            awaitLogged(log, "node 2: it comes from an endpoint that is not in the job's address vector", 1);
+            node2.send(node2.insert(b), message(0, 1, TransportFrames.REQUEST, 1, request(SEND, 0, bytes(10, 1))));
+            awaitLogged(log, "node 0: it comes from the endpoint of node 2", 1);
+        }
+        assertThat(target.size()).isZero();
+        assertThat(replies.tryRecv()).isNull();
+    }
+
+    @Test
+    void shouldDropACapturedMessageSentAgainToAnotherNode() throws Exception {
+        RawEndpoint node2 = rawEndpoint();
+        RawEndpoint outsider = rawEndpoint();
+        OfiTransportAgent a = agent(KEY, gatewayA);
+        OfiTransportAgent b = agent(KEY, Channel.create(pool, 2, 64, 1024));
+        connect(List.of(a.address(), b.address(), node2.address()), a, b);
+        ByteBuf request = GatewayRequests.request(SEND, target.serialize(), replies.serialize(), 1, 0, 0, HOST_A + 2,
+            bytes(10, 1));
+        gatewayA.send(request.nioBuffer());
+        request.release();
+        byte[] captured = node2.receive();
+        try (LogCapture log = new LogCapture(OfiTransportAgent.class)) {
+            outsider.send(outsider.insert(b), captured);
+            awaitLogged(log, "node 0: it comes from an endpoint that is not in the job's address vector", 1);
+            long toB = node2.insert(b);
+            node2.send(toB, captured);
+            awaitLogged(log, "node 0: it comes from the endpoint of node 2", 1);
+            ByteBuffer.wrap(captured).putInt(OfiTransportAgent.SOURCE_OFFSET, 2);
+            node2.send(toB, captured);
+            awaitLogged(log, "node 2: its tag is wrong", 1);
+        }
+        assertThat(target.size()).isZero();
+        assertThat(replies.tryRecv()).isNull();
     }
 
     /**
@@ -153,17 +292,118 @@ class OfiTransportAgentTest {
         System.setProperty(OfiTransportAgent.SEND_TIMEOUT_PROPERTY, "1000");
         OfiTransportAgent a;
         try {
-            a = agent(SECRET, gatewayA);
+            a = agent(KEY, gatewayA);
         } finally {
             System.clearProperty(OfiTransportAgent.SEND_TIMEOUT_PROPERTY);
         }
-        OfiTransportAgent b = agent(SECRET, Channel.create(pool, 2, 64, 1024));
+        OfiTransportAgent b = agent(KEY, Channel.create(pool, 2, 64, 1024));
         connect(a, b);
         b.close();
         agents.remove(b);
         ByteBuffer failure = call(SEND, 0, bytes(10, 2));
         assertThat(status(failure)).isEqualTo(FAILED);
         assertThat(new String(payload(failure), StandardCharsets.UTF_8)).contains("node 1");
+    }
+
+    // ---- raw endpoints
+
+    private RawEndpoint rawEndpoint() {
+        RawEndpoint endpoint = new RawEndpoint();
+        rawEndpoints.add(endpoint);
+        return endpoint;
+    }
+
+    /** A message as an agent makes it, tagged with the job's key: {@code body} from one node to another. */
+    private static byte[] message(int source, int destination, int kind, long counter, ByteBuf body) {
+        ByteBuf message = Unpooled.buffer().writeInt(source).writeInt(kind).writeLong(counter)
+            .writeZero(MessageTags.BYTES).writeBytes(body);
+        body.release();
+        new MessageTags(KEY).sign(message, 0, destination, 0);
+        return ByteBufUtil.getBytes(message);
+    }
+
+    /** Waits until {@code what} has been logged {@code times} times, and not more. */
+    private static void awaitLogged(LogCapture log, String what, int times) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (count(log.text(), what) < times && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        Thread.sleep(100);
+        assertThat(count(log.text(), what)).as("times '%s' was logged in:%n%s", what, log.text()).isEqualTo(times);
+    }
+
+    private static int count(String text, String what) {
+        int count = 0;
+        for (int at = text.indexOf(what); at >= 0; at = text.indexOf(what, at + 1)) {
+            count++;
+        }
+        return count;
+    }
+
+    /**
+     * An endpoint that sends and receives raw fabric messages, as a program that is no agent would: the test makes
+     * them (with the job's key, for a node of the job) or replays what it received.
+     */
+    private static final class RawEndpoint implements AutoCloseable {
+        private static final int SLOTS = 4;
+        private final OfiEndpoint endpoint = OfiEndpoint.open("tcp", "127.0.0.1", SLOTS, OfiTransportAgent.SLOT_SIZE,
+            1, 16);
+        private final ArrayDeque<byte[]> received = new ArrayDeque<>();
+        private boolean sent;
+
+        String address() {
+            return HexFormat.of().formatHex(endpoint.name());
+        }
+
+        long insert(OfiTransportAgent agent) {
+            return endpoint.insert(HexFormat.of().parseHex(agent.address()));
+        }
+
+        void send(long peer, byte[] message) {
+            endpoint.sendSlab().setBytes(0, message);
+            sent = false;
+            long deadline = deadline();
+            while (!endpoint.send(peer, 0, message.length)) {
+                poll(deadline);
+            }
+            while (!sent) {
+                poll(deadline);
+            }
+        }
+
+        byte[] receive() {
+            long deadline = deadline();
+            while (received.isEmpty()) {
+                poll(deadline);
+            }
+            return received.poll();
+        }
+
+        private static long deadline() {
+            return System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        }
+
+        private void poll(long deadline) {
+            assertThat(System.nanoTime()).as("a fabric operation done in time").isLessThan(deadline);
+            int completions = endpoint.poll(16, 10);
+            for (int i = 0; i < completions; i++) {
+                int token = endpoint.token(i);
+                assertThat(endpoint.length(i)).as("completion %d: %s", token, endpoint.error()).isNotNegative();
+                if (token < SLOTS) {
+                    sent = true;
+                } else {
+                    int slot = token - SLOTS;
+                    received.add(ByteBufUtil.getBytes(endpoint.recvSlab(), endpoint.offset(slot),
+                        (int) endpoint.length(i)));
+                    endpoint.repost(slot);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            endpoint.close();
+        }
     }
 
     // ---- the requester's side

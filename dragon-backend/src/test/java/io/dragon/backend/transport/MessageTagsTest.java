@@ -1,0 +1,93 @@
+package io.dragon.backend.transport;
+
+import static io.dragon.backend.transport.OfiTransportAgent.COUNTER_OFFSET;
+import static io.dragon.backend.transport.OfiTransportAgent.HEADER;
+import static io.dragon.backend.transport.OfiTransportAgent.KIND_OFFSET;
+import static io.dragon.backend.transport.OfiTransportAgent.LARGE;
+import static io.dragon.backend.transport.OfiTransportAgent.LARGE_MESSAGE;
+import static io.dragon.backend.transport.OfiTransportAgent.SOURCE_OFFSET;
+import static io.dragon.backend.transport.OfiTransportAgent.TAG_OFFSET;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Random;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.Test;
+
+class MessageTagsTest {
+    private static final byte[] KEY = bytes(32, 1);
+    private static final int FIELDS = LARGE_MESSAGE - HEADER;
+
+    /** A LARGE message from node 3, as in a slab: direct memory, at an offset. */
+    private final ByteBuf slab = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(256));
+    private final int base = 64;
+
+    MessageTagsTest() {
+        slab.setInt(base + SOURCE_OFFSET, 3).setInt(base + KIND_OFFSET, LARGE).setLong(base + COUNTER_OFFSET, 42)
+            .setBytes(base + HEADER, bytes(FIELDS, 2));
+    }
+
+    @Test
+    void shouldTagWithTheFirstHalfOfHmacSha256OfTheDestinationTheHeaderAndTheFields() throws Exception {
+        for (byte[] key : new byte[][] {KEY, bytes(100, 3)}) {
+            new MessageTags(key).sign(slab, base, 7, FIELDS);
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            mac.update(ByteBuffer.allocate(Integer.BYTES).putInt(0, 7).array());
+            mac.update(ByteBufUtil.getBytes(slab, base, TAG_OFFSET));
+            mac.update(ByteBufUtil.getBytes(slab, base + HEADER, FIELDS));
+            assertThat(ByteBufUtil.getBytes(slab, base + TAG_OFFSET, MessageTags.BYTES)).as("key of %d bytes",
+                key.length).isEqualTo(Arrays.copyOf(mac.doFinal(), MessageTags.BYTES));
+        }
+    }
+
+    @Test
+    void shouldVerifyOnlyTheMessageItsTagWasMadeFor() {
+        MessageTags tags = new MessageTags(KEY);
+        tags.sign(slab, base, 7, FIELDS);
+        assertThat(tags.verify(slab, base, 7, FIELDS)).isTrue();
+        assertThat(tags.verify(slab, base, 8, FIELDS)).as("for another node").isFalse();
+        assertThat(new MessageTags(bytes(32, 9)).verify(slab, base, 7, FIELDS)).as("another key").isFalse();
+        for (int at : new int[] {SOURCE_OFFSET, KIND_OFFSET, COUNTER_OFFSET + 7, TAG_OFFSET, TAG_OFFSET + 15,
+            HEADER, LARGE_MESSAGE - 1}) {
+            slab.setByte(base + at, slab.getByte(base + at) ^ 1);
+            assertThat(tags.verify(slab, base, 7, FIELDS)).as("byte %d changed", at).isFalse();
+            slab.setByte(base + at, slab.getByte(base + at) ^ 1);
+        }
+        slab.setByte(base + LARGE_MESSAGE, 1);
+        assertThat(tags.verify(slab, base, 7, FIELDS)).as("a byte after the fields changed").isTrue();
+    }
+
+    @Test
+    void shouldTagAndVerifyWithoutAllocating() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory
+            .getThreadMXBean();
+        MessageTags tags = new MessageTags(KEY);
+        int verified = 0;
+        for (int round = 0; round < 2; round++) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 50_000; i++) {
+                slab.setLong(base + COUNTER_OFFSET, i);
+                tags.sign(slab, base, 7, FIELDS);
+                verified += tags.verify(slab, base, 7, FIELDS) ? 1 : 0;
+            }
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            if (round == 1) {
+                assertThat(allocated).as("bytes allocated by 50,000 tags and checks").isLessThan(1024);
+            }
+        }
+        assertThat(verified).isEqualTo(100_000);
+    }
+
+    private static byte[] bytes(int size, int seed) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+}
