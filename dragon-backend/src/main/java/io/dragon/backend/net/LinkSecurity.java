@@ -6,12 +6,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.util.SelfSignedCertificate;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -27,7 +25,8 @@ import javax.crypto.spec.SecretKeySpec;
  * secret, a random 256-bit value the frontend makes and hands to the backends in their environment (never on a
  * command line, never to a user process). It never travels: every link starts with a {@link LinkHandshake} in which
  * both ends prove that they hold it, and nothing else passes before. With TLS ({@code dragon --tls}) every link is also
- * mutual TLS with the job's own certificate, so that nothing travels in the clear.
+ * mutual TLS with the job's own certificate, made in memory and never written to a file, so that nothing travels
+ * in the clear.
  */
 public final class LinkSecurity {
     static final String SECRET_VARIABLE = "DRAGON_TREE_SECRET";
@@ -68,23 +67,17 @@ public final class LinkSecurity {
         return new LinkSecurity(secret.getBytes(StandardCharsets.UTF_8), null, null);
     }
 
-    /** A new job's: a fresh secret and, with {@code tls}, a fresh certificate and key. */
+    /**
+     * A new job's: a fresh secret and, with {@code tls}, a fresh self-signed certificate (CN=dragon-job) and its EC
+     * P-256 key, made in memory.
+     */
     public static LinkSecurity create(boolean tls) {
         byte[] secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(32)).getBytes(StandardCharsets.UTF_8);
         if (!tls) {
             return new LinkSecurity(secret, null, null);
         }
-        try {
-            SelfSignedCertificate generated = new SelfSignedCertificate("dragon-job", new SecureRandom(), 2048);
-            try {
-                return new LinkSecurity(secret, Files.readAllBytes(generated.certificate().toPath()),
-                    Files.readAllBytes(generated.privateKey().toPath()));
-            } finally {
-                generated.delete();
-            }
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalStateException("cannot make the job's TLS certificate: " + e.getMessage(), e);
-        }
+        JobCertificate made = JobCertificate.make();
+        return new LinkSecurity(secret, made.certificate(), made.key());
     }
 
     /**
