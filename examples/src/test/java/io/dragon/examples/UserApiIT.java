@@ -7,6 +7,7 @@ import io.dragon.DragonException;
 import io.dragon.Queue;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -63,9 +64,24 @@ class UserApiIT {
         DragonRun.Result refused = assertAllPass("DeserializationChecks", 3);
         assertThat(refused.programStderr()).contains("dragon: cannot deserialize the process target: class"
             + " java.net.URL is refused by the deserialization filter", "run dragon --serial-filter 'java.net.URL'");
-        DragonRun.Result allowed = assertAllPass(3, "--serial-filter", "java.net.URL", "-cp", CLASSPATH,
-            "io.dragon.examples.api.DeserializationChecks", "allowed");
+        DragonRun.Result allowed = assertAllPass(runs.dragon("--serial-filter", "java.net.URL", "-cp", CLASSPATH,
+            "io.dragon.examples.api.DeserializationChecks", "allowed").timeout(Duration.ofMinutes(3)), 3);
         assertThat(allowed.stdout()).contains("the target ran with file:/tmp/dragon-checks");
+    }
+
+    /**
+     * On one node no secret exists; here the launcher's environment has the variables of one, and neither they nor
+     * their values may reach Local Services or anything it starts (the backends start Local Services the same way).
+     */
+    @Test
+    void keepsTheJobsSecretAndKeyOutOfEveryUserProcess() {
+        DragonRun.Result run = assertAllPass(checks("EnvironmentChecks")
+            .env("DRAGON_TREE_SECRET", UUID.randomUUID().toString())
+            .env("DRAGON_TLS_CERTIFICATE", UUID.randomUUID().toString())
+            .env("DRAGON_TLS_KEY", UUID.randomUUID().toString()), 2);
+        assertThat(run.stdout().lines().filter(line -> line.matches("kept out of pid [0-9]+ on .*: DRAGON_TLS_"
+            + "CERTIFICATE DRAGON_TLS_KEY DRAGON_TREE_SECRET of pid [0-9]+ \\(io.dragon.cli.DragonCommand\\)")))
+            .as(run::toString).hasSize(2);
     }
 
     @Test
@@ -74,16 +90,19 @@ class UserApiIT {
             .hasMessageContaining("does not run under the Dragon runtime").hasMessageContaining("dragon my.jar");
     }
 
-    private DragonRun.Result assertAllPass(String program, int checks) {
-        return assertAllPass(checks, "-cp", CLASSPATH, "io.dragon.examples.api." + program);
+    private DragonRun checks(String program) {
+        return runs.dragon("-cp", CLASSPATH, "io.dragon.examples.api." + program).timeout(Duration.ofMinutes(3));
     }
 
-    /** Runs {@code dragon ARGS...} and expects {@code checks} PASS lines and no FAIL. */
-    private DragonRun.Result assertAllPass(int checks, String... args) {
-        DragonRun.Result run = runs.dragon(args).timeout(Duration.ofMinutes(3)).run();
+    private DragonRun.Result assertAllPass(String program, int checks) {
+        return assertAllPass(checks(program), checks);
+    }
+
+    private static DragonRun.Result assertAllPass(DragonRun checks, int count) {
+        DragonRun.Result run = checks.run();
         List<String> passed = run.stdout().lines().filter(line -> line.startsWith("PASS ")).toList();
         assertThat(run.stdout()).as(run::toString).doesNotContain("FAIL ");
-        assertThat(passed).as(run::toString).hasSize(checks);
+        assertThat(passed).as(run::toString).hasSize(count);
         assertThat(run.exitCode()).as(run::toString).isZero();
         return run;
     }

@@ -3,6 +3,7 @@ package io.dragon.backend.localservices;
 import io.dragon.backend.Executables;
 import io.dragon.backend.ParentWatch;
 import io.dragon.backend.cleanup.NodeCleanup;
+import io.dragon.backend.net.LinkSecurity;
 import io.dragon.core.channels.Channel;
 import io.dragon.core.channels.Gateway;
 import io.dragon.core.channels.LocalChannel;
@@ -250,6 +251,9 @@ public final class LocalServices {
         command.add(spec.exe());
         command.addAll(spec.args());
         ProcessBuilder builder = new ProcessBuilder(command);
+        // Local Services is started without the job's secret and key; should that ever change, still none of
+        // them reaches a user's process (a program may print its environment).
+        LinkSecurity.removeFrom(builder.environment());
         if (spec.cwd() != null && !spec.cwd().isEmpty()) {
             builder.directory(new File(spec.cwd()));
         }

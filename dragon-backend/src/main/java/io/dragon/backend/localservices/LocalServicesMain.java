@@ -5,6 +5,7 @@ import io.dragon.backend.ServiceLogging;
 import io.dragon.backend.ServiceExit;
 import io.dragon.backend.TerminalSignals;
 import io.dragon.backend.globalservices.GlobalServicesMain;
+import io.dragon.backend.net.LinkSecurity;
 import io.dragon.core.infrastructure.Facts;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.LaunchParameters;
@@ -21,10 +22,15 @@ public final class LocalServicesMain {
     private LocalServicesMain() {
     }
 
-    /** Starts Local Services with pipes on its stdin and stdout; its stderr is the caller's. */
+    /**
+     * Starts Local Services with pipes on its stdin and stdout; its stderr is the caller's. It gets the caller's
+     * environment without the job's secret and key (a backend has them): Local Services passes its environment on
+     * to every process it starts.
+     */
     public static Process start(LaunchParameters params) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(JavaCommand.service(LocalServicesMain.class))
             .redirectError(ProcessBuilder.Redirect.INHERIT);
+        LinkSecurity.removeFrom(builder.environment());
         builder.environment().putAll(params.toEnvironment());
         return builder.start();
     }

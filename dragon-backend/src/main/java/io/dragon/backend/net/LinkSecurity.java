@@ -15,6 +15,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import javax.crypto.Mac;
@@ -23,15 +24,17 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * How the links between the runtime's members (the fan-out tree, the transport agents) are protected. The job has a
  * secret, a random 256-bit value the frontend makes and hands to the backends in their environment (never on a
- * command line, never to a user process). It never travels: every link starts with a {@link LinkHandshake} in which
- * both ends prove that they hold it, and nothing else passes before. With TLS ({@code dragon --tls}) every link is also
- * mutual TLS with the job's own certificate, made in memory and never written to a file, so that nothing travels
- * in the clear.
+ * command line, never to a user process: see {@link #removeFrom}). It never travels: every link starts with a
+ * {@link LinkHandshake} in which both ends prove that they hold it, and nothing else passes before. With TLS
+ * ({@code dragon --tls}) every link is also mutual TLS with the job's own certificate, made in memory and never
+ * written to a file, so that nothing travels in the clear.
  */
 public final class LinkSecurity {
     static final String SECRET_VARIABLE = "DRAGON_TREE_SECRET";
     static final String CERTIFICATE_VARIABLE = "DRAGON_TLS_CERTIFICATE";
     static final String KEY_VARIABLE = "DRAGON_TLS_KEY";
+    /** Every variable of {@link #environment()}. */
+    private static final List<String> VARIABLES = List.of(SECRET_VARIABLE, CERTIFICATE_VARIABLE, KEY_VARIABLE);
 
     /** {@link #key} of the links' handshake. */
     static final String LINK_PURPOSE = "link";
@@ -106,6 +109,15 @@ public final class LinkSecurity {
             env.put(KEY_VARIABLE, Base64.getEncoder().encodeToString(key));
         }
         return env;
+    }
+
+    /**
+     * Takes the variables of {@link #environment()} out of {@code env}, the environment of a process about to be
+     * started: only a backend may have them, and a user program that prints its environment would put them in the
+     * job's output.
+     */
+    public static void removeFrom(Map<String, String> env) {
+        env.keySet().removeAll(VARIABLES);
     }
 
     /**

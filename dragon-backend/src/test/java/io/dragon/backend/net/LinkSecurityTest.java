@@ -38,7 +38,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The job's certificate and key, made in memory, on a pair of in-JVM Netty links. */
+/** The job's certificate and key, made in memory, on a pair of in-JVM Netty links; and who gets them. */
 class LinkSecurityTest {
     private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, LocalIoHandler.newFactory());
     private final BlockingQueue<String> received = new LinkedBlockingQueue<>();
@@ -104,6 +104,14 @@ class LinkSecurityTest {
             assertThat(written == null ? List.of() : written.pollEvents().stream().map(WatchEvent::context).toList())
                 .as("files made in " + tmp).isEmpty();
         }
+    }
+
+    @Test
+    void shouldTakeTheSecretAndKeyOutOfAnEnvironmentAndNothingElse() {
+        Map<String, String> env = new HashMap<>(LinkSecurity.create(true).environment());
+        env.put("PATH", "/bin");
+        LinkSecurity.removeFrom(env);
+        assertThat(env).containsExactly(Map.entry("PATH", "/bin"));
     }
 
     /** Makes a job's certificate and key, in a JVM whose temporary directory the test watches. */
