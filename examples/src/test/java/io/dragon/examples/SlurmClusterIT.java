@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dragon.examples.SlurmCluster.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -79,6 +80,24 @@ class SlurmClusterIT {
             for (Path log : files.toList()) {
                 assertThat(Files.readString(log)).as(log.toString()).doesNotContainPattern(secret);
             }
+        }
+    }
+
+    /**
+     * With --tls the backends have the job's secret, certificate and key in their environment; no process of the
+     * user, on any node, has one of those variables or the value of any of them (EnvironmentChecks reads them from
+     * its backend's /proc/PID/environ).
+     */
+    @Test
+    void shouldKeepTheSecretAndTheKeyOutOfEveryUserProcess() throws Exception {
+        Result checks = run(300, "salloc", "-N3", "bin/dragon", "--tls", "-cp",
+            "examples/target/test-classes:examples/target/examples.jar", "io.dragon.examples.api.EnvironmentChecks");
+        assertThat(checks.code()).as(checks.toString()).isZero();
+        assertThat(checks.output().lines().filter(line -> line.startsWith("PASS "))).as(checks.toString()).hasSize(2);
+        for (String node : List.of("node1", "node2", "node3")) {
+            assertThat(checks.output()).as(checks.toString()).containsPattern("kept out of pid [0-9]+ on " + node
+                + ": DRAGON_TLS_CERTIFICATE DRAGON_TLS_KEY DRAGON_TREE_SECRET of pid [0-9]+"
+                + " \\(io.dragon.backend.launcher.BackendMain\\)");
         }
     }
 
