@@ -12,12 +12,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.local.LocalAddress;
-import io.netty.channel.local.LocalChannel;
-import io.netty.channel.local.LocalIoHandler;
-import io.netty.channel.local.LocalServerChannel;
 import io.netty.handler.ssl.SslHandler;
 import java.io.ByteArrayInputStream;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
@@ -40,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The job's certificate and key, made in memory, on a pair of in-JVM Netty links; and who gets them. */
 class LinkSecurityTest {
-    private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, LocalIoHandler.newFactory());
+    private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NettyTransport.ioHandlers());
     private final BlockingQueue<String> received = new LinkedBlockingQueue<>();
 
     @AfterEach
@@ -121,27 +118,27 @@ class LinkSecurityTest {
         }
     }
 
-    private LocalAddress listen(LinkSecurity security) throws InterruptedException {
-        LocalAddress address = new LocalAddress(LinkSecurityTest.class);
-        new ServerBootstrap().group(loop).channel(LocalServerChannel.class)
-            .childHandler(security.links(false, () -> new ChannelHandler[] {new ChannelInboundHandlerAdapter() {
-                @Override
-                public void channelRead(ChannelHandlerContext context, Object message) throws Exception {
-                    ByteBuf bytes = (ByteBuf) message;
-                    X509Certificate client = (X509Certificate) context.pipeline().get(SslHandler.class).engine()
-                        .getSession().getPeerCertificates()[0];
-                    received.add(bytes.toString(StandardCharsets.UTF_8) + " (client "
-                        + client.getSubjectX500Principal().getName() + ")");
-                    bytes.release();
-                }
-            }}))
-            .bind(address).sync();
-        return address;
+    private SocketAddress listen(LinkSecurity security) throws InterruptedException {
+        return new ServerBootstrap().group(loop).channel(NettyTransport.serverChannel())
+            .childHandler(security.accepted(LinkHandshake.Purpose.TREE, () -> new ChannelHandler[] {
+                new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext context, Object message) throws Exception {
+                        ByteBuf bytes = (ByteBuf) message;
+                        X509Certificate client = (X509Certificate) context.pipeline().get(SslHandler.class).engine()
+                            .getSession().getPeerCertificates()[0];
+                        received.add(bytes.toString(StandardCharsets.UTF_8) + " (client "
+                            + client.getSubjectX500Principal().getName() + ")");
+                        bytes.release();
+                    }
+                }}))
+            .bind("127.0.0.1", 0).sync().channel().localAddress();
     }
 
-    private Channel connect(LocalAddress address, LinkSecurity security) throws InterruptedException {
-        return new Bootstrap().group(loop).channel(LocalChannel.class)
-            .handler(security.links(true, () -> new ChannelHandler[0])).connect(address).sync().channel();
+    private Channel connect(SocketAddress address, LinkSecurity security) throws InterruptedException {
+        return new Bootstrap().group(loop).channel(NettyTransport.socketChannel())
+            .handler(security.opened(LinkHandshake.Purpose.TREE, () -> new ChannelHandler[0])).connect(address).sync()
+            .channel();
     }
 
     private static X509Certificate certificate(LinkSecurity security) throws Exception {
