@@ -12,7 +12,9 @@ package io.dragon.core.locks;
  *      16     8  {@link io.dragon.core.sync.SignalLayout signal}: waiters sleep here
  *      24     8  lease: 0, or while a transport agent holds the lock for a process of another node, the wall-clock
  *                time (ms) until which that process counts as alive; it renews it while it holds the lock
- *      32    32  (padding to the cache line)
+ *      32     8  remote holder: 0, or while a transport agent holds the lock for a process of another node, that
+ *                process (see {@link SharedLock#remoteHolder}): only it may release the lock or renew the lease
+ *      40    24  (padding to the cache line)
  * </pre>
  */
 public final class LockLayout {
@@ -21,6 +23,7 @@ public final class LockLayout {
     public static final int HOLDER_PID_OFFSET = 8;
     public static final int SIGNAL_OFFSET = 16;
     public static final int LEASE_OFFSET = 24;
+    public static final int REMOTE_HOLDER_OFFSET = 32;
     public static final int LENGTH = 64;
     public static final int ALIGNMENT = 64;
 

@@ -4,6 +4,7 @@ import static io.dragon.core.locks.LockLayout.HOLDER_PID_OFFSET;
 import static io.dragon.core.locks.LockLayout.LEASE_OFFSET;
 import static io.dragon.core.locks.LockLayout.LOCKED_OFFSET;
 import static io.dragon.core.locks.LockLayout.PRIORITY_OFFSET;
+import static io.dragon.core.locks.LockLayout.REMOTE_HOLDER_OFFSET;
 import static io.dragon.core.locks.LockLayout.SIGNAL_OFFSET;
 
 import io.dragon.core.shm.SharedBuffer;
@@ -23,10 +24,11 @@ import io.dragon.core.sync.WaitMode;
  * One waiter holds priority at a time; the others keep waiting for their turn to claim it.
  *
  * <p>The holder's pid is recorded; a waiter that has slept for a while checks it and throws
- * {@link LockOwnerDeadException} if the holder has died, instead of waiting forever. A holder that holds the lock
- * for a process of another node (a transport agent) gives it a {@link #lease}: once the lease runs out unrenewed,
- * the holder counts as dead the same way. A dead priority claimant is
- * cleared by the next waiter that notices. The lock is not reentrant.
+ * {@link LockOwnerDeadException} if the holder has died, instead of waiting forever. Only the holding process may
+ * release the lock. A process that holds the lock for a process of another node (a transport agent) records that
+ * process and gives it a lease ({@link #holdFor}): from then on only {@link #unlockFor} with that process's identity
+ * releases it, and once the lease runs out unrenewed, the holder counts as dead the same way. A dead priority
+ * claimant is cleared by the next waiter that notices. The lock is not reentrant.
  */
 public final class SharedLock {
     /** How long a waiter competes before it claims priority. */
@@ -117,11 +119,66 @@ public final class SharedLock {
         }
     }
 
+    /**
+     * Releases the lock, which this process holds for itself.
+     *
+     * @throws IllegalMonitorStateException if it does not (the lock is free, held by another process, or held by this
+     *     one for a process of another node)
+     */
     public void unlock() {
-        int holder = buffer.getIntVolatile(offset + HOLDER_PID_OFFSET);
-        if (holder != MY_PID) {
-            throw new IllegalMonitorStateException(name + " is held by process " + holder + ", not by this one ("
-                + MY_PID + ")");
+        if (holderPid() != MY_PID || remoteHolder() != 0) {
+            throw notHeldBy("this process (" + MY_PID + ")");
+        }
+        release();
+    }
+
+    /**
+     * The identity of process {@code pid} of node {@code node} as the holder of a lock of another node: the node in
+     * the high 32 bits, the pid in the low 32 bits (never 0, as no process has pid 0).
+     */
+    public static long remoteHolder(int node, int pid) {
+        return (long) node << 32 | pid & 0xffff_ffffL;
+    }
+
+    /**
+     * Holds the lock, which this process has just taken, for process {@code remoteHolder} of another node (see
+     * {@link #remoteHolder(int, int)}): from now on only {@link #unlockFor} with that identity releases it, and that
+     * process counts as alive only until {@code untilMillis} (wall clock) unless it {@linkplain #renewLease renews}
+     * the lease.
+     */
+    public void holdFor(long remoteHolder, long untilMillis) {
+        if (holderPid() != MY_PID) {
+            throw notHeldBy("this process (" + MY_PID + ")");
+        }
+        buffer.putLongVolatile(offset + REMOTE_HOLDER_OFFSET, remoteHolder);
+        buffer.putLongVolatile(offset + LEASE_OFFSET, untilMillis);
+    }
+
+    /**
+     * Extends to {@code untilMillis} the lease of {@code remoteHolder}, for which this process holds the lock.
+     *
+     * @throws IllegalMonitorStateException if the lock is not held for it (any more)
+     */
+    public void renewLease(long remoteHolder, long untilMillis) {
+        // From the lease seen while remoteHolder held the lock, by compare-and-set: a renewal that crosses the release
+        // must not give the next holder a lease (a holder of this node would then count as dead once it ran out).
+        long lease = buffer.getLongVolatile(offset + LEASE_OFFSET);
+        if (lease == 0 || holderPid() != MY_PID || remoteHolder() != remoteHolder
+            || !buffer.compareAndSetLong(offset + LEASE_OFFSET, lease, untilMillis)) {
+            throw notHeldBy(describe(remoteHolder));
+        }
+    }
+
+    /**
+     * Releases the lock that this process holds for {@code remoteHolder} (see {@link #holdFor}).
+     *
+     * @throws IllegalMonitorStateException if it holds the lock for another process, or not at all
+     */
+    public void unlockFor(long remoteHolder) {
+        // The compare-and-set lets one release through even if the holder unlocks from two threads at once.
+        if (holderPid() != MY_PID
+            || !buffer.compareAndSetLong(offset + REMOTE_HOLDER_OFFSET, remoteHolder, 0)) {
+            throw notHeldBy(describe(remoteHolder));
         }
         release();
     }
@@ -143,20 +200,14 @@ public final class SharedLock {
         return buffer.getIntVolatile(offset + LOCKED_OFFSET) != 0;
     }
 
-    /**
-     * Holds the lock (which this process holds) for a process elsewhere, which counts as alive only until
-     * {@code untilMillis} (wall clock), unless it renews the lease.
-     */
-    public void lease(long untilMillis) {
-        if (holderPid() != MY_PID) {
-            throw new IllegalMonitorStateException(name + " is not held by this process (" + MY_PID + ")");
-        }
-        buffer.putLongVolatile(offset + LEASE_OFFSET, untilMillis);
-    }
-
     /** The pid of the holding process, or 0 if free (or just being taken). */
     public int holderPid() {
         return buffer.getIntVolatile(offset + HOLDER_PID_OFFSET);
+    }
+
+    /** The process of another node for which the holder holds the lock (see {@link #holdFor}), or 0. */
+    public long remoteHolder() {
+        return buffer.getLongVolatile(offset + REMOTE_HOLDER_OFFSET);
     }
 
     @Override
@@ -176,8 +227,24 @@ public final class SharedLock {
     private void release() {
         buffer.putIntOrdered(offset + HOLDER_PID_OFFSET, 0);
         buffer.putLongOrdered(offset + LEASE_OFFSET, 0);
+        buffer.putLongOrdered(offset + REMOTE_HOLDER_OFFSET, 0);
         buffer.putIntOrdered(offset + LOCKED_OFFSET, 0);
         signal.signal();
+    }
+
+    private IllegalMonitorStateException notHeldBy(String who) {
+        int pid = holderPid();
+        if (pid == 0) {
+            return new IllegalMonitorStateException(name + " is not locked, so " + who + " cannot unlock it");
+        }
+        long remote = remoteHolder();
+        String holder = remote != 0 ? describe(remote) : "process " + pid + " of its own node";
+        return new IllegalMonitorStateException(name + " is held by " + holder + ", not by " + who
+            + ": only the process that locked it may unlock it");
+    }
+
+    private static String describe(long remoteHolder) {
+        return "process " + (int) remoteHolder + " of node " + (int) (remoteHolder >>> 32);
     }
 
     private void checkHolderAlive() {

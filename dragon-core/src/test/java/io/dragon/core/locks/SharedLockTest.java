@@ -41,6 +41,9 @@ class SharedLockTest {
     private static final int ALLOCATION_SIZE = 1024;
 
     private static final int MY_PID = (int) ProcessHandle.current().pid();
+    /** Processes of other nodes for which this one (as a transport agent would) holds the lock. */
+    private static final long REMOTE_HOLDER = SharedLock.remoteHolder(1, 4242);
+    private static final long OTHER_REMOTE_PROCESS = SharedLock.remoteHolder(2, 4242);
     private static final Duration CHILD_TIMEOUT = Duration.ofSeconds(60);
     private static final long JOIN_MILLIS = 30_000;
 
@@ -94,16 +97,17 @@ class SharedLockTest {
     @Test
     void shouldReportAnExpiredLeaseAsADeadHolderAndLetItBeRecovered() throws Exception {
         lock.lock();
-        lock.lease(System.currentTimeMillis() + 60_000);
+        lock.holdFor(REMOTE_HOLDER, System.currentTimeMillis() + 60_000);
         assertThat(executor.submit(() -> lock.lock(WaitMode.SLEEP, Deadline.after(300, TimeUnit.MILLISECONDS)))
             .get()).as("a live lease: the waiter times out").isFalse();
 
-        lock.lease(System.currentTimeMillis() + 200);
+        lock.renewLease(REMOTE_HOLDER, System.currentTimeMillis() + 200);
         assertThatThrownBy(() -> executor.submit(() -> lock.lock(WaitMode.SLEEP, Deadline.after(10, TimeUnit.SECONDS)))
             .get()).cause().isInstanceOf(LockOwnerDeadException.class);
 
         lock.recover(MY_PID);
         assertThat(lock.isLocked()).isFalse();
+        assertThat(lock.remoteHolder()).isZero();
         assertThat(lock.tryLock()).as("free, and the next holder has no lease").isTrue();
         Thread.sleep(300);
         assertThat(executor.submit(() -> lock.lock(WaitMode.SLEEP, Deadline.after(300, TimeUnit.MILLISECONDS)))
@@ -136,9 +140,82 @@ class SharedLockTest {
 
     @Test
     void shouldRejectUnlockOfFreeLock() {
-        assertThatThrownBy(lock::unlock).isInstanceOf(IllegalMonitorStateException.class);
+        assertThatThrownBy(lock::unlock).isInstanceOf(IllegalMonitorStateException.class)
+            .hasMessage("test lock is not locked, so this process (" + MY_PID + ") cannot unlock it");
+        assertThatThrownBy(() -> lock.holdFor(REMOTE_HOLDER, System.currentTimeMillis() + 60_000))
+            .as("held for another node by whoever does not hold it").isInstanceOf(IllegalMonitorStateException.class);
         assertThat(lock.isLocked()).isFalse();
         assertThat(lock.tryLock()).isTrue();
+        lock.unlock();
+    }
+
+    /** A process that does not hold the lock cannot let a waiter in by unlocking it. */
+    @Test
+    void shouldRefuseUnlockByAThirdProcessAndKeepTheWaiterOut() throws Exception {
+        try (ChildJvm holder = ChildJvm.start(Child.class, "hold", descriptorHex())) {
+            int holderPid = (int) holder.pid();
+            awaitHolder(holderPid, holder);
+            Future<Boolean> waiter = executor.submit(() -> lock.lock(WaitMode.ADAPTIVE,
+                Deadline.after(20, TimeUnit.SECONDS)));
+            awaitPriorityClaimedBy(MY_PID);
+
+            try (ChildJvm third = ChildJvm.start(Child.class, "unlock", descriptorHex())) {
+                assertThat(third.awaitExit(CHILD_TIMEOUT)).as("exit code of the third process (0: refused); %s",
+                    third.output()).isZero();
+                assertThat(third.output()).contains("IllegalMonitorStateException", "test lock is held by process "
+                    + holderPid + " of its own node, not by this process (" + third.pid() + ")");
+            }
+
+            assertThat(lock.holderPid()).as("the holder still holds it").isEqualTo(holderPid);
+            Thread.sleep(300);
+            assertThat(waiter).as("the waiter still waits").isNotDone();
+            holder.kill();
+            assertThatThrownBy(() -> waiter.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(
+                LockOwnerDeadException.class);
+        }
+        lock.recover(lock.holderPid());
+        assertThat(lock.isLocked()).isFalse();
+    }
+
+    /**
+     * A lock that this process holds for a process of another node, as a transport agent does: only that process's
+     * identity releases it or renews its lease, and only in this process; a release is not undone by a late renewal.
+     */
+    @Test
+    void shouldReleaseALockHeldForAnotherNodeOnlyForItsHolder() throws Exception {
+        lock.lock();
+        lock.holdFor(REMOTE_HOLDER, System.currentTimeMillis() + 60_000);
+        assertThat(lock.remoteHolder()).isEqualTo(REMOTE_HOLDER);
+
+        assertThatThrownBy(() -> lock.unlockFor(OTHER_REMOTE_PROCESS)).isInstanceOf(
+            IllegalMonitorStateException.class).hasMessage("test lock is held by process 4242 of node 1, not by process"
+            + " 4242 of node 2: only the process that locked it may unlock it");
+        assertThatThrownBy(lock::unlock).as("not for this process itself").isInstanceOf(
+            IllegalMonitorStateException.class).hasMessageContaining("held by process 4242 of node 1");
+        assertThatThrownBy(() -> lock.renewLease(OTHER_REMOTE_PROCESS, System.currentTimeMillis() + 60_000))
+            .isInstanceOf(IllegalMonitorStateException.class);
+        try (ChildJvm third = ChildJvm.start(Child.class, "unlock", descriptorHex(), Long.toString(REMOTE_HOLDER))) {
+            assertThat(third.awaitExit(CHILD_TIMEOUT)).as("exit code of a process that is not the agent (0: refused);"
+                + " %s", third.output()).isZero();
+        }
+        assertThat(lock.holderPid()).isEqualTo(MY_PID);
+        assertThat(lock.remoteHolder()).isEqualTo(REMOTE_HOLDER);
+        assertThat(executor.submit(() -> lock.lock(WaitMode.SLEEP, Deadline.after(300, TimeUnit.MILLISECONDS)))
+            .get()).as("a waiter stays out").isFalse();
+
+        lock.renewLease(REMOTE_HOLDER, System.currentTimeMillis() + 60_000);
+        lock.unlockFor(REMOTE_HOLDER);
+
+        assertThat(lock.isLocked()).isFalse();
+        assertThat(lock.remoteHolder()).isZero();
+        assertThatThrownBy(() -> lock.unlockFor(REMOTE_HOLDER)).isInstanceOf(IllegalMonitorStateException.class)
+            .hasMessage("test lock is not locked, so process 4242 of node 1 cannot unlock it");
+        lock.lock();
+        assertThatThrownBy(() -> lock.renewLease(REMOTE_HOLDER, System.currentTimeMillis() + 200)).as("a renewal"
+            + " after the release").isInstanceOf(IllegalMonitorStateException.class);
+        Thread.sleep(300);
+        assertThat(executor.submit(() -> lock.lock(WaitMode.SLEEP, Deadline.after(300, TimeUnit.MILLISECONDS)))
+            .get()).as("the next holder has no lease: it is not taken for dead").isFalse();
         lock.unlock();
     }
 
@@ -440,7 +517,8 @@ class SharedLockTest {
 
     /**
      * Child process side: "count" increments the shared counter under the lock; "hold" takes the lock and keeps it;
-     * "wait" is the same, for a lock the parent holds (it waits until killed).
+     * "wait" is the same, for a lock the parent holds (it waits until killed); "unlock" unlocks a lock it does not
+     * hold (for the remote holder given, if one is), and exits with 0 if refused.
      */
     public static final class Child {
         public static void main(String[] args) throws Exception {
@@ -459,6 +537,20 @@ class SharedLockTest {
                         Integer.parseInt(args[2]));
                     System.out.println("overlaps " + overlaps);
                     System.exit(overlaps == 0 ? 0 : 3);
+                }
+                case "unlock" -> {
+                    try {
+                        if (args.length > 2) {
+                            lock.unlockFor(Long.parseLong(args[2]));
+                        } else {
+                            lock.unlock();
+                        }
+                        System.out.println("unlocked a lock it did not hold");
+                        System.exit(3);
+                    } catch (IllegalMonitorStateException e) {
+                        System.out.println(e);
+                        System.exit(0);
+                    }
                 }
                 case "hold", "wait" -> {
                     lock.lock();
