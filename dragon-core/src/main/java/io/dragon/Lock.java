@@ -2,6 +2,7 @@ package io.dragon;
 
 import static io.dragon.core.channels.GatewayLayout.FOREVER;
 
+import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.locks.LockLayout;
 import io.dragon.core.locks.LockOwnerDeadException;
 import io.dragon.core.locks.SharedLock;
@@ -12,12 +13,14 @@ import java.util.concurrent.locks.Condition;
 
 /**
  * A mutual-exclusion lock shared by processes: {@link java.util.concurrent.locks.Lock} across processes. It is
- * held by a process (any thread of the holder may unlock it) and is not reentrant. If the holder dies while holding
- * it, the next waiter gets {@link LockOwnerDeadException} instead of waiting forever, and may {@link #recover} it.
+ * held by a process (any thread of the holder may unlock it; no other process may) and is not reentrant. If the
+ * holder dies while holding it, the next waiter gets {@link LockOwnerDeadException} instead of waiting forever, and
+ * may {@link #recover} it.
  *
  * <p>Across nodes, a process of another node locks through the transport agent of the lock's node, which holds it
- * on its behalf under a lease of {@link #LEASE_MILLIS} that the process renews while it holds the lock (see
- * {@link LeaseRenewal}): if it dies, or its node does, the lease runs out and the next waiter gets
+ * on its behalf, recording which process it holds it for (node index and pid), under a lease of
+ * {@link #LEASE_MILLIS} that the process renews while it holds the lock (see {@link LeaseRenewal}): only that
+ * process can unlock it, and if it dies, or its node does, the lease runs out and the next waiter gets
  * {@link LockOwnerDeadException} as for a holder of the lock's own node.
  *
  * <p>Body: one {@link LockLayout} (64 bytes).
@@ -28,6 +31,8 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
     private static final long DESTROY_CHECK_NANOS = 250_000_000L;
     /** How long a holder on another node counts as alive without renewing its lease (renewed every third of it). */
     static final long LEASE_MILLIS = 3_000;
+    /** This process as the holder of a lock of another node, once known (see {@link #thisProcess}). */
+    private static volatile long identity;
     private transient SharedLock lock;
 
     private Lock(String name) {
@@ -53,7 +58,8 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
     @Override
     public void lock() {
         if (isRemote()) {
-            runOnOwner(FOREVER, Lock::lockForAnotherNode);
+            long me = thisProcess();
+            runOnOwner(FOREVER, (Lock l) -> l.lockForAnotherNode(me));
             LeaseRenewal.held(this);
             return;
         }
@@ -83,7 +89,8 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
     @Override
     public boolean tryLock() {
         if (isRemote()) {
-            return leasedIf(onOwner(0, (Lock l) -> l.tryLockForAnotherNode(0)));
+            long me = thisProcess();
+            return leasedIf(onOwner(0, (Lock l) -> l.tryLockForAnotherNode(me, 0)));
         }
         return sharedLock().tryLock();
     }
@@ -91,17 +98,26 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
     @Override
     public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
         if (isRemote()) {
+            long me = thisProcess();
             long nanos = unit.toNanos(time);
-            return leasedIf(onOwner(nanos, (Lock l) -> l.tryLockForAnotherNode(nanos)));
+            return leasedIf(onOwner(nanos, (Lock l) -> l.tryLockForAnotherNode(me, nanos)));
         }
         return lockUntil(Deadline.after(time, unit));
     }
 
+    /**
+     * Releases the lock, which this process holds: any of its threads may, whichever took it.
+     *
+     * @throws IllegalMonitorStateException if this process does not hold the lock (it is free, or another process
+     *     holds it, on this node or another), and then the lock stays as it was: a process that never locked it
+     *     cannot let a waiter in while the holder is in its critical section
+     */
     @Override
     public void unlock() {
         if (isRemote()) {
             LeaseRenewal.released(this);
-            runOnOwner(0, Lock::unlock);
+            long me = thisProcess();
+            runOnOwner(0, (Lock l) -> l.sharedLock().unlockFor(me));
             return;
         }
         sharedLock().unlock();
@@ -116,6 +132,7 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
         sharedLock().recover(deadPid);
     }
 
+    /** Whether some process holds the lock (by the time the answer is used, that may have changed). */
     public boolean isLocked() {
         if (isRemote()) {
             return onOwner(0, (Lock l) -> l.isLocked());
@@ -125,21 +142,37 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
 
     /** Renews the lease of this process on the lock, which it holds through the lock's node (see LeaseRenewal). */
     void renewLease() {
-        runOnOwner(0, (Lock l) -> l.sharedLock().lease(System.currentTimeMillis() + LEASE_MILLIS));
+        long me = thisProcess();
+        runOnOwner(0, (Lock l) -> l.sharedLock().renewLease(me, System.currentTimeMillis() + LEASE_MILLIS));
     }
 
-    /** On the lock's node, for a process of another node: takes it, under a lease that process renews. */
-    private void lockForAnotherNode() {
+    /** On the lock's node, for process {@code holder} of another node: takes it, under a lease that process renews. */
+    private void lockForAnotherNode(long holder) {
         lock();
-        sharedLock().lease(System.currentTimeMillis() + LEASE_MILLIS);
+        sharedLock().holdFor(holder, System.currentTimeMillis() + LEASE_MILLIS);
     }
 
-    private boolean tryLockForAnotherNode(long nanos) throws InterruptedException {
+    private boolean tryLockForAnotherNode(long holder, long nanos) throws InterruptedException {
         boolean taken = nanos == 0 ? tryLock() : tryLock(nanos, TimeUnit.NANOSECONDS);
         if (taken) {
-            sharedLock().lease(System.currentTimeMillis() + LEASE_MILLIS);
+            sharedLock().holdFor(holder, System.currentTimeMillis() + LEASE_MILLIS);
         }
         return taken;
+    }
+
+    /**
+     * This process as the holder of a lock of another node: its node index and pid, which the lock's node records
+     * so that no other process can unlock it (the job's processes are trusted not to lie about who they are; the
+     * check catches mistakes, as it does on one node).
+     */
+    private static long thisProcess() {
+        long me = identity;
+        if (me == 0) {
+            me = SharedLock.remoteHolder(LaunchParameters.fromEnvironment().nodeIndex(),
+                (int) ProcessHandle.current().pid());
+            identity = me;
+        }
+        return me;
     }
 
     private boolean leasedIf(boolean taken) {

@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A counting semaphore shared by processes, like {@link java.util.concurrent.Semaphore} (not fair: a release wakes
- * every waiter and the first to take the permits has them).
+ * every waiter and the first to take the permits has them). Like that one it has no owner: any process may release
+ * permits, including permits it never acquired; where only the process that entered may leave, use a {@link Lock}.
  *
  * <pre>
  * Body:  offset  size
@@ -92,10 +93,12 @@ public final class Semaphore extends SharedObject {
         return acquireUntil(permits, Deadline.after(timeout, unit));
     }
 
+    /** Adds one permit (see {@link #release(long)}). */
     public void release() {
         release(1);
     }
 
+    /** Adds {@code permits} permits, whoever acquired them (a semaphore has no owner). */
     public void release(long permits) {
         if (isRemote()) {
             runOnOwner(0, (Semaphore s) -> s.release(permits));

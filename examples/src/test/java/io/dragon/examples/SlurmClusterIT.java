@@ -132,7 +132,7 @@ class SlurmClusterIT {
             "examples/target/test-classes:examples/target/examples.jar", "io.dragon.examples.api.MultiNodeChecks");
         assertThat(checks.code()).as(checks.toString()).isZero();
         assertThat(checks.output().lines().filter(line -> line.startsWith("PASS ")).count()).as(checks.toString())
-            .isEqualTo(7);
+            .isEqualTo(8);
     }
 
     @Test

@@ -38,7 +38,7 @@ class UserApiIT {
 
     @Test
     void locksSemaphoresBarriersAndEventsWorkAcrossProcesses() {
-        assertAllPass("SyncChecks", 7);
+        assertAllPass("SyncChecks", 8);
     }
 
     @Test

@@ -132,6 +132,9 @@ public final class MultiNodeChecks extends Checks {
             lock.destroy();
             counter.destroy();
         });
+        check("unlock of a Lock of node 0 held on node 1 is refused to processes of nodes 0, 1 and 2; the holder"
+            + " keeps it and a waiter on node 2 stays out", () -> NonHolderUnlock.run(Policy.node(1), Policy.node(2),
+            Policy.node(1), Policy.node(2)));
         check("a Lock whose holder on node 1 died is reported to the next waiter, here and on node 2", () -> {
             Lock lock = Lock.create();
             Process holder = Process.start(ProcessTemplate.of(() -> {

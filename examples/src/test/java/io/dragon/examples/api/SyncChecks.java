@@ -3,6 +3,7 @@ package io.dragon.examples.api;
 import io.dragon.Barrier;
 import io.dragon.Event;
 import io.dragon.Lock;
+import io.dragon.Policy;
 import io.dragon.Process;
 import io.dragon.Semaphore;
 import io.dragon.SerializableRunnable;
@@ -153,6 +154,8 @@ public final class SyncChecks extends Checks {
             held.destroy();
             release.destroy();
         });
+        check("unlock by processes that do not hold a lock is refused; the holder keeps it and a waiter stays out",
+            () -> NonHolderUnlock.run(Policy.anywhere(), Policy.anywhere(), Policy.anywhere(), Policy.anywhere()));
         check("a lock whose holder died is reported to the next waiter, who can recover it", () -> {
             Lock lock = Lock.create();
             Event held = Event.create();
