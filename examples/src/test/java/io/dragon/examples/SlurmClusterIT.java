@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dragon.examples.SlurmCluster.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -90,14 +91,21 @@ class SlurmClusterIT {
      */
     @Test
     void shouldKeepTheSecretAndTheKeyOutOfEveryUserProcess() throws Exception {
-        Result checks = run(300, "salloc", "-N3", "bin/dragon", "--tls", "-cp",
-            "examples/target/test-classes:examples/target/examples.jar", "io.dragon.examples.api.EnvironmentChecks");
+        assertKeptOutOfEveryUserProcess(List.of("--tls"), "DRAGON_TLS_CERTIFICATE DRAGON_TLS_KEY DRAGON_TREE_SECRET");
+    }
+
+    /** Runs EnvironmentChecks with {@code options}: the backend of every node has {@code variables}, no user process. */
+    static void assertKeptOutOfEveryUserProcess(List<String> options, String variables) throws Exception {
+        List<String> command = new ArrayList<>(List.of("salloc", "-N3", "bin/dragon"));
+        command.addAll(options);
+        command.addAll(List.of("-cp", "examples/target/test-classes:examples/target/examples.jar",
+            "io.dragon.examples.api.EnvironmentChecks"));
+        Result checks = run(300, command.toArray(String[]::new));
         assertThat(checks.code()).as(checks.toString()).isZero();
         assertThat(checks.output().lines().filter(line -> line.startsWith("PASS "))).as(checks.toString()).hasSize(2);
         for (String node : List.of("node1", "node2", "node3")) {
             assertThat(checks.output()).as(checks.toString()).containsPattern("kept out of pid [0-9]+ on " + node
-                + ": DRAGON_TLS_CERTIFICATE DRAGON_TLS_KEY DRAGON_TREE_SECRET of pid [0-9]+"
-                + " \\(io.dragon.backend.launcher.BackendMain\\)");
+                + ": " + variables + " of pid [0-9]+ \\(io.dragon.backend.launcher.BackendMain\\)");
         }
     }
 

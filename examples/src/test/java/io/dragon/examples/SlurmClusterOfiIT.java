@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dragon.examples.SlurmCluster.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,5 +40,12 @@ class SlurmClusterOfiIT extends SlurmClusterIT {
         Result refused = run(60, "salloc", "-N3", "bin/dragon", "--tls", "examples/target/examples-hello.jar", "3");
         assertThat(refused.code()).as(refused.toString()).isEqualTo(2);
         assertThat(refused.output()).contains("--tls with --transport ofi: fabric links are not encrypted");
+    }
+
+    /** Without TLS (which fabric links do not have), the secret alone, kept out of every user process. */
+    @Override
+    @Test
+    void shouldKeepTheSecretAndTheKeyOutOfEveryUserProcess() throws Exception {
+        assertKeptOutOfEveryUserProcess(List.of(), "DRAGON_TREE_SECRET");
     }
 }
