@@ -18,8 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.apache.logging.log4j.LogManager;
@@ -52,8 +52,8 @@ import org.apache.logging.log4j.Logger;
  * a live member and sitting in the middle.
  *
  * <p>A link that sends anything else, too much, or a wrong proof is closed and logged at WARN with the peer's
- * address. An accepted link that has not finished within {@link #TIMEOUT_MS} is closed, and a listener keeps at most
- * {@link #MAX_PENDING} accepted links waiting to finish: more are closed at once.
+ * address. A link that has not finished within {@link #TIMEOUT_MS} is closed, and a listener keeps at most
+ * {@link #MAX_PENDING} accepted links waiting to finish: one more closes the one that has waited longest.
  */
 public final class LinkHandshake extends ChannelDuplexHandler {
     /** How long a link may take to authenticate ({@code dragon.link.handshake.timeout.ms}). */
@@ -91,6 +91,7 @@ public final class LinkHandshake extends ChannelDuplexHandler {
     /** The acceptor's count of links still in their handshake; null on the opener's side. */
     private final PendingLinks pending;
     private final byte[] ownNonce = new byte[NONCE_BYTES];
+    private Channel link;
     private ByteBuf received;
     private byte[] peerNonce;
     private PendingWriteQueue heldWrites;
@@ -117,16 +118,18 @@ public final class LinkHandshake extends ChannelDuplexHandler {
     }
 
     /**
-     * Completes once both ends of {@code link} have proven themselves, fails if the link closes first. A link not
-     * set up by {@link LinkSecurity} counts as authenticated.
+     * Completes once both ends of {@code link} have proven themselves, fails if the link closes first (or was not
+     * set up by {@link LinkSecurity}).
      */
     public static Future<Void> authenticated(Channel link) {
         Promise<Void> promise = link.attr(AUTHENTICATED).get();
-        return promise != null ? promise : link.eventLoop().<Void>newPromise().setSuccess(null);
+        return promise != null ? promise : link.eventLoop().<Void>newPromise().setFailure(new IllegalStateException(
+            "the link to " + link.remoteAddress() + " has no handshake: it was not set up by LinkSecurity"));
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        link = ctx.channel();
         received = Unpooled.buffer(CHALLENGE_BYTES);
         heldWrites = new PendingWriteQueue(ctx);
         authenticated = ctx.executor().newPromise();
@@ -151,9 +154,7 @@ public final class LinkHandshake extends ChannelDuplexHandler {
             TIMEOUT_MS, TimeUnit.MILLISECONDS);
         if (pending != null) {
             counted = true;
-            if (!pending.enter()) {
-                fail(ctx, "already " + MAX_PENDING + " links wait to authenticate on this listener");
-            }
+            pending.enter(ctx.channel());
             return;
         }
         ctx.writeAndFlush(Unpooled.buffer(HELLO_BYTES).writeInt(MAGIC).writeByte(VERSION).writeByte(purpose.code)
@@ -252,6 +253,9 @@ public final class LinkHandshake extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (done) {
             ctx.write(msg, promise);
+        } else if (failed || !ctx.channel().isActive() && timeout != null) {
+            ReferenceCountUtil.release(msg);
+            promise.setFailure(notAuthenticated(ctx));
         } else {
             heldWrites.add(msg, promise); // nothing of ours leaves before the peer is proven
         }
@@ -267,13 +271,28 @@ public final class LinkHandshake extends ChannelDuplexHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (!done) {
-            heldWrites.removeAndFailAll(new IllegalStateException("the " + purpose.name().toLowerCase() + " link to "
-                + ctx.channel().remoteAddress() + " closed before it authenticated"));
-            authenticated.tryFailure(new IllegalStateException("the link to " + ctx.channel().remoteAddress()
-                + " closed before it authenticated (see the WARN line before this one, if any)"));
-            end();
+            failed = true;
+            abandon(ctx);
         }
         ctx.fireChannelInactive();
+    }
+
+    /** Fails what waited for the handshake: held writes and {@link #authenticated}. */
+    private void abandon(ChannelHandlerContext ctx) {
+        heldWrites.removeAndFailAll(notAuthenticated(ctx));
+        authenticated.tryFailure(notAuthenticated(ctx));
+        end();
+    }
+
+    private IllegalStateException notAuthenticated(ChannelHandlerContext ctx) {
+        return new IllegalStateException("the " + purpose.name().toLowerCase() + " link to "
+            + ctx.channel().remoteAddress() + " closed before it authenticated (see the WARN before, if any)");
+    }
+
+    /** An exception in a line of its own: TLS's name the bytes it refused, in hexadecimal, at length. */
+    private static String brief(Throwable cause) {
+        String text = cause.toString();
+        return text.length() <= 160 ? text : text.substring(0, 160) + "...";
     }
 
     @Override
@@ -281,7 +300,7 @@ public final class LinkHandshake extends ChannelDuplexHandler {
         if (done) {
             ctx.fireExceptionCaught(cause);
         } else {
-            fail(ctx, cause.toString());
+            fail(ctx, brief(cause));
         }
     }
 
@@ -289,7 +308,7 @@ public final class LinkHandshake extends ChannelDuplexHandler {
     public void handlerRemoved(ChannelHandlerContext ctx) {
         received.release();
         if (!done) {
-            end();
+            abandon(ctx); // the link closed, perhaps without ever being active (a failed connect)
         }
     }
 
@@ -300,7 +319,7 @@ public final class LinkHandshake extends ChannelDuplexHandler {
         }
         if (counted) {
             counted = false;
-            pending.leave();
+            pending.leave(link);
         }
     }
 
@@ -330,17 +349,31 @@ public final class LinkHandshake extends ChannelDuplexHandler {
         }
     }
 
-    /** A listener's count of accepted links that have not finished their handshake. */
+    /**
+     * A listener's accepted links that have not finished their handshake, oldest first. When one more would make
+     * more than {@link #MAX_PENDING}, the oldest is closed: a stranger who holds links open without a handshake
+     * loses them to newer links, so a member's link, which authenticates within a round trip or two, gets its turn.
+     */
     static final class PendingLinks {
-        private final AtomicInteger count = new AtomicInteger();
+        private final ArrayDeque<Channel> waiting = new ArrayDeque<>();
 
-        /** Counts one more; false if that is more than {@link #MAX_PENDING} (it must then {@link #leave} too). */
-        boolean enter() {
-            return count.incrementAndGet() <= MAX_PENDING;
+        void enter(Channel link) {
+            Channel oldest = null;
+            synchronized (this) {
+                waiting.addLast(link);
+                if (waiting.size() > MAX_PENDING) {
+                    oldest = waiting.pollFirst();
+                }
+            }
+            if (oldest != null) {
+                LOG.warn("closed the link from {}: more than {} links wait to authenticate on this listener, and it"
+                    + " had waited longest", oldest.remoteAddress(), MAX_PENDING);
+                oldest.close();
+            }
         }
 
-        void leave() {
-            count.decrementAndGet();
+        synchronized void leave(Channel link) {
+            waiting.remove(link);
         }
     }
 }

@@ -75,7 +75,9 @@ public final class LinkSecurity {
      * P-256 key, made in memory.
      */
     public static LinkSecurity create(boolean tls) {
-        byte[] secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(32)).getBytes(StandardCharsets.UTF_8);
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random); // generateSeed could block on /dev/random on older kernels
+        byte[] secret = HexFormat.of().formatHex(random).getBytes(StandardCharsets.UTF_8);
         if (!tls) {
             return new LinkSecurity(secret, null, null);
         }
@@ -86,7 +88,8 @@ public final class LinkSecurity {
     /**
      * What the frontend put in a backend's environment.
      *
-     * @throws IllegalStateException if the secret is not there (the process was not started by a frontend)
+     * @throws IllegalStateException if the secret, or one of the certificate and key, is not there (the process was
+     *     not started by a frontend)
      */
     public static LinkSecurity fromEnvironment(Map<String, String> env) {
         String secret = env.get(SECRET_VARIABLE);
@@ -95,9 +98,13 @@ public final class LinkSecurity {
                 + " launcher's srun");
         }
         String certificate = env.get(CERTIFICATE_VARIABLE);
+        String key = env.get(KEY_VARIABLE);
+        if ((certificate == null) != (key == null)) {
+            throw new IllegalStateException("of " + CERTIFICATE_VARIABLE + " and " + KEY_VARIABLE + ", only one is set:"
+                + " a backend is started by the dragon launcher's srun, which sets both with --tls");
+        }
         return new LinkSecurity(secret.getBytes(StandardCharsets.UTF_8), certificate == null ? null
-            : Base64.getDecoder().decode(certificate), certificate == null ? null
-            : Base64.getDecoder().decode(env.get(KEY_VARIABLE)));
+            : Base64.getDecoder().decode(certificate), key == null ? null : Base64.getDecoder().decode(key));
     }
 
     /** The variables that give a backend this security. */

@@ -28,6 +28,8 @@ import org.apache.logging.log4j.Logger;
  */
 public final class TcpTransportAgent extends TransportAgent {
     private static final Logger LOG = LogManager.getLogger(TcpTransportAgent.class);
+    /** Links to a peer opened before giving up, when they close before they authenticate. */
+    private static final int LINK_ATTEMPTS = 3;
 
     private final ChannelInitializer<Channel> opened;
     private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(2, NettyTransport.ioHandlers());
@@ -90,7 +92,9 @@ public final class TcpTransportAgent extends TransportAgent {
 
     /**
      * The link to the agent of {@code host}, opened on first use. It waits for the handshake, so that a request to
-     * a node whose agent cannot prove itself (a stranger on a dead agent's port) fails at once, saying so.
+     * a node whose agent cannot prove itself (a stranger on a dead agent's port) fails at once, saying so; a link
+     * that closes before it authenticates is tried again a few times, since a stranger flooding the peer's listener
+     * can push a waiting link out (see {@link LinkHandshake}).
      */
     private Channel link(long host) {
         Channel link = links.get(host);
@@ -101,23 +105,30 @@ public final class TcpTransportAgent extends TransportAgent {
         if (address == null) {
             throw new IllegalStateException("no node of this runtime has host id " + Long.toHexString(host));
         }
-        Future<Void> authenticated;
-        try {
-            link = new Bootstrap().group(loop).channel(NettyTransport.socketChannel())
-                .option(ChannelOption.TCP_NODELAY, true).handler(opened).connect(address).sync().channel();
-            authenticated = LinkHandshake.authenticated(link).await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while connecting to the transport agent at " + address);
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("cannot reach the transport agent at " + address + ": " + e.getMessage());
+        for (int attempt = 1; ; attempt++) {
+            Future<Void> authenticated;
+            try {
+                link = new Bootstrap().group(loop).channel(NettyTransport.socketChannel())
+                    .option(ChannelOption.TCP_NODELAY, true).handler(opened).connect(address).sync().channel();
+                authenticated = LinkHandshake.authenticated(link).await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while connecting to the transport agent at " + address);
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("cannot reach the transport agent at " + address + ": "
+                    + e.getMessage());
+            }
+            if (authenticated.isSuccess()) {
+                links.put(host, link);
+                LOG.info("transport link to {} open", address);
+                return link;
+            }
+            if (attempt == LINK_ATTEMPTS) {
+                throw new IllegalStateException("the transport agent at " + address + " did not authenticate in "
+                    + LINK_ATTEMPTS + " attempts: " + authenticated.cause().getMessage());
+            }
+            LOG.warn("the transport link to {} closed before it authenticated; trying again ({} of {})", address,
+                attempt + 1, LINK_ATTEMPTS);
         }
-        if (!authenticated.isSuccess()) {
-            throw new IllegalStateException("the transport agent at " + address + " did not authenticate: "
-                + authenticated.cause().getMessage());
-        }
-        links.put(host, link);
-        LOG.info("transport link to {} open", address);
-        return link;
     }
 }

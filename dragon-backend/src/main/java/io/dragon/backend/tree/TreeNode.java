@@ -72,6 +72,8 @@ public final class TreeNode implements AutoCloseable {
      * side sends a heartbeat after a fifth of it without sending anything else.
      */
     public static final long HEARTBEAT_TIMEOUT_MS = Long.getLong("dragon.heartbeat.timeout.ms", 6_000);
+    /** Links a backend opens to the root before it gives up, when they close before they authenticate. */
+    private static final int ROOT_ATTEMPTS = 5;
 
     /** What a member hears from the tree. Called on the tree's event-loop thread: hand long work elsewhere. */
     public interface Listener {
@@ -103,6 +105,9 @@ public final class TreeNode implements AutoCloseable {
     private Channel parent;
     /** The link this backend opened to the root, until the root answers with the parent's address. */
     private Channel rootLink;
+    private InetSocketAddress rootAddress;
+    private TreeRegister registration;
+    private int rootAttempts;
     private volatile boolean closing;
     /** The runtime has halted: the parent closing its link is the normal end, not a loss. */
     private volatile boolean ending;
@@ -249,9 +254,36 @@ public final class TreeNode implements AutoCloseable {
 
     /** Registers with the root; the registration leaves once the root has proven itself. */
     private void connectToRoot(InetSocketAddress address, TreeRegister register) throws InterruptedException {
-        Channel link = opener().connect(address).sync().channel();
-        loop.submit(() -> rootLink = link).sync();
-        link.writeAndFlush(register);
+        rootAddress = address;
+        registration = register;
+        openRootLink().sync();
+    }
+
+    /** The root link is known from the moment it connects: the listener runs on the loop before its first read. */
+    private ChannelFuture openRootLink() {
+        return opener().connect(rootAddress).addListener((ChannelFutureListener) connected -> {
+            if (connected.isSuccess()) {
+                rootLink = connected.channel();
+                rootLink.writeAndFlush(registration);
+            } else if (rootAttempts > 0) {
+                listener.onLost("the link of tree position " + position + " to the root (" + connected.cause() + ")");
+            }
+        });
+    }
+
+    /**
+     * After the root link closed before it authenticated: tries again, a few times, since a stranger flooding the
+     * root's listener can push a waiting link out (see {@link LinkHandshake}); false once the attempts are spent.
+     */
+    private boolean retryRoot(Channel closed) {
+        if (LinkHandshake.authenticated(closed).isSuccess() || ++rootAttempts >= ROOT_ATTEMPTS) {
+            return false;
+        }
+        LOG.warn("the link to the tree's root at {} closed before it authenticated; trying again ({} of {})",
+            rootAddress, rootAttempts + 1, ROOT_ATTEMPTS);
+        rootLink = null;
+        loop.schedule(this::openRootLink, 100L * rootAttempts, TimeUnit.MILLISECONDS);
+        return true;
     }
 
     /** One link's messages. */
@@ -306,8 +338,10 @@ public final class TreeNode implements AutoCloseable {
                 return;
             }
             if (ctx.channel() == rootLink) {
-                LOG.error("lost the link to the tree's root before it answered (see the WARN before, if any)");
-                listener.onLost("the link of tree position " + position + " to the root");
+                if (!retryRoot(ctx.channel())) {
+                    LOG.error("lost the link to the tree's root before it answered (see the WARN before, if any)");
+                    listener.onLost("the link of tree position " + position + " to the root");
+                }
             } else if (ctx.channel() == parent && ending) {
                 LOG.info("the tree's parent closed the link after teardown");
                 listener.onLost("the parent of tree position " + position);

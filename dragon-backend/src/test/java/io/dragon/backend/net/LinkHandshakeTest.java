@@ -18,6 +18,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.util.concurrent.Future;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -140,19 +141,17 @@ class LinkHandshakeTest {
     }
 
     @Test
-    void shouldKeepAtMostTheMaximumOfPendingLinksPerListener() throws Exception {
+    void shouldCloseTheLinkThatWaitedLongestWhenTooManyWaitAndLetAMemberIn() throws Exception {
         InetSocketAddress acceptor = listen(LinkSecurity.plain(SECRET), Purpose.TREE);
         List<RawLink> waiting = new ArrayList<>();
         try {
             for (int i = 0; i < LinkHandshake.MAX_PENDING; i++) {
                 waiting.add(RawLink.connect(acceptor));
             }
-            try (RawLink oneTooMany = RawLink.connect(acceptor)) {
-                assertThat(oneTooMany.closedByPeer(2_000)).isTrue();
+            try (RawLink oneMore = RawLink.connect(acceptor)) {
+                assertThat(waiting.get(0).closedByPeer(2_000)).as("the oldest").isTrue();
+                assertThat(oneMore.closedByPeer(100)).as("the newest").isFalse();
             }
-            assertThat(waiting.get(0).closedByPeer(100)).isFalse();
-            waiting.remove(0).close();
-            Thread.sleep(200); // the listener sees the close
             try (RawLink member = RawLink.authenticated(acceptor, SECRET, Purpose.TREE)) {
                 member.sendFrame("member".getBytes(StandardCharsets.UTF_8));
                 assertThat(received.poll(10, TimeUnit.SECONDS)).endsWith("member");
@@ -162,6 +161,23 @@ class LinkHandshakeTest {
                 link.close();
             }
         }
+    }
+
+    @Test
+    void shouldFailTheHandshakeAndTheHeldWritesOfALinkThatNeverConnects() throws Exception {
+        InetSocketAddress nobody;
+        try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            nobody = (InetSocketAddress) closed.getLocalSocketAddress();
+        }
+        ChannelFuture connect = new Bootstrap().group(loop).channel(NettyTransport.socketChannel())
+            .handler(LinkSecurity.plain(SECRET).opened(Purpose.TRANSPORT, () -> new ChannelHandler[0]))
+            .connect(nobody);
+        ChannelFuture write = connect.channel().writeAndFlush(text("request"));
+        Future<Void> authenticated = LinkHandshake.authenticated(connect.channel());
+        assertThat(authenticated.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(authenticated.isSuccess()).isFalse();
+        assertThat(write.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(write.isSuccess()).isFalse();
     }
 
     private void assertLinkWorks(LinkSecurity acceptorSide, LinkSecurity openerSide) throws Exception {
@@ -217,7 +233,7 @@ class LinkHandshakeTest {
 
     /** A stranger's relay: it listens on a port of its own and passes bytes to and from {@code target} unchanged. */
     private static final class Relay implements AutoCloseable {
-        private final ServerSocket server = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        private final ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         private final List<Socket> sockets = new ArrayList<>();
 
         Relay(InetSocketAddress target) throws IOException {

@@ -141,6 +141,25 @@ class TreeNodeTest {
     }
 
     @Test
+    void shouldLetBackendsJoinWhileAStrangerHoldsEveryWaitingPlaceOfTheRoot() throws Exception {
+        TreeShape shape = new TreeShape(2, 4);
+        TreeNode root = root(shape);
+        List<RawLink> silent = new ArrayList<>();
+        try {
+            for (int i = 0; i < LinkHandshake.MAX_PENDING; i++) {
+                silent.add(RawLink.connect(root.address()));
+            }
+            backend(shape, 1, SECRET, root.address());
+            backend(shape, 2, SECRET, root.address());
+            assertThat(root.awaitReduction(TreeNode.JOINED, WAIT)).hasSize(2);
+        } finally {
+            for (RawLink link : silent) {
+                link.close();
+            }
+        }
+    }
+
+    @Test
     void shouldTakeTheParentsAddressOnlyFromItsOwnLinkToTheRoot() throws Exception {
         TreeShape shape = new TreeShape(1, 4);
         TreeNode root = root(shape);
