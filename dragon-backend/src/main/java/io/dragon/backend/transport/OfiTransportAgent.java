@@ -7,7 +7,11 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -28,21 +32,26 @@ import org.apache.logging.log4j.Logger;
  *                {@link #READ_DONE}
  *       8     8  counter: 1 for the sender's first message to this node, then one more for each
  *      16    16  tag ({@link MessageTags}): HMAC-SHA256, keyed with the job's fabric key, of the receiver's node
- *                index, bytes 0-15, and a LARGE or READ_DONE message's fields
+ *                index, bytes 0-15 and every byte after the tag (under dragon.ofi.integrity=header, a LARGE or
+ *                READ_DONE message's fields only)
  *      32    ..  REQUEST, COMPLETION: the frame's body, as in TransportFrames
- *                LARGE: 8 cookie, 8 remote address, 8 key, 4 length: a frame of that many bytes (TransportFrames'
- *                layout, whose first word is not read) that the sender registered for this read; the receiver
- *                reads it (RMA) and answers READ_DONE
+ *                LARGE: 8 cookie, 8 remote address, 8 key, 4 length, 8 sequence, 16 frame tag: a frame of that
+ *                many bytes (TransportFrames' layout, whose first word is not read) that the sender registered for
+ *                this read, and the tag of its bytes ({@link FrameTags}; zero under header); the receiver reads
+ *                it (RMA), answers READ_DONE and acts on it only if its bytes have that tag
  *                READ_DONE: 8 cookie: the sender may release that frame
  * </pre>
  * A frame whose body fits in a slot travels in one message (copied into the registered send slab, and out of the
  * receive slab); a larger one is read by the receiver straight from the sender's memory into its own.
  *
  * <p>A message is acted on only if it comes from the endpoint of the node it names (where the provider says which
- * endpoint sent it: libfabric's FI_SOURCE), its tag is right, and its counter is new ({@link ReplayWindow}):
- * whoever sees messages without the job's key can neither make one nor have one performed twice. The tag does not
- * cover a REQUEST's or COMPLETION's body (tagging or checking a header takes about 0.2 µs, a 64 KiB body would take
- * 34 µs): like a TCP link without TLS, a message is not protected from someone who can change it on its way.
+ * endpoint sent it: libfabric's FI_SOURCE), its tag is right, and its counter is new ({@link ReplayWindow}); a
+ * large frame only if its bytes are those its LARGE message names. So whoever sees or even carries the messages
+ * without the job's key (libfabric's tcp and verbs providers let another user of a node take over a connection,
+ * and so pass the source check) can neither make nor change one, nor have one performed twice; they can still
+ * read and drop them. Tags cost about 0.5 µs per KiB of message on each side, on the progress thread (a 64 KiB
+ * message about 30 µs); large frames are tagged and checked by {@link #taggers}, at about 0.2 ms per MiB.
+ * {@link #wholeMessages} can limit tags to headers.
  */
 public final class OfiTransportAgent extends TransportAgent {
     static final int LARGE = 4;
@@ -58,7 +67,9 @@ public final class OfiTransportAgent extends TransportAgent {
     static final int ADDRESS_OFFSET = HEADER + 8;
     static final int KEY_OFFSET = HEADER + 16;
     static final int LENGTH_OFFSET = HEADER + 24;
-    static final int LARGE_MESSAGE = HEADER + 28;
+    static final int SEQUENCE_OFFSET = HEADER + 28;
+    static final int FRAME_TAG_OFFSET = HEADER + 36;
+    static final int LARGE_MESSAGE = FRAME_TAG_OFFSET + FrameTags.BYTES;
     static final int READ_DONE_MESSAGE = HEADER + Long.BYTES;
 
     static final int SLOTS = 64;
@@ -72,9 +83,15 @@ public final class OfiTransportAgent extends TransportAgent {
     static final String SEND_TIMEOUT_PROPERTY = "dragon.ofi.send.timeout.ms";
     /** See {@link #spinNanos}. */
     static final String SPIN_PROPERTY = "dragon.ofi.spin.us";
+    /** See {@link #wholeMessages}. */
+    static final String INTEGRITY_PROPERTY = "dragon.ofi.integrity";
+    /** Threads that tag and check large frames: they hash at about 5 GB/s each. */
+    private static final int TAGGERS = Math.min(4, Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
 
     private static final Logger LOG = LogManager.getLogger(OfiTransportAgent.class);
     private static final String DROPPED = "dropped a fabric message that claims to come from node {}: ";
+    private static final String FULL = "full";
+    private static final String HEADER_ONLY = "header";
 
     private final OfiEndpoint endpoint;
     /** Whether {@link #endpoint} says which endpoint sent a message. */
@@ -91,6 +108,25 @@ public final class OfiTransportAgent extends TransportAgent {
      * between two nodes starved); with cores to spare, and a fabric that completes faster than a wake-up, it pays.
      */
     private final long spinNanos = TimeUnit.MICROSECONDS.toNanos(Long.getLong(SPIN_PROPERTY, 0));
+    /**
+     * Whether tags cover whole messages and large frames ({@code -Ddragon.ofi.integrity=full}, the default), or
+     * only headers and a LARGE or READ_DONE message's fields ({@code header}): for sites whose fabric keeps jobs
+     * apart itself (Slingshot's per-job VNIs), where no one else can carry a job's messages. Every node must have
+     * the same (the runtime passes it on); otherwise every message is dropped as wrongly tagged.
+     */
+    private final boolean wholeMessages = wholeMessages();
+    private final FrameTags frameTags;
+    /** Tag large frames before they are offered and check them once read, off the progress thread. */
+    private final ThreadPoolExecutor taggers = new ThreadPoolExecutor(TAGGERS, TAGGERS, 0, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), runnable -> {
+            Thread thread = new Thread(runnable, "transport-fabric-tags");
+            thread.setDaemon(true);
+            return thread;
+        });
+    /** Large frames the taggers have tagged, for the progress thread to offer. */
+    private final ConcurrentLinkedQueue<Tagged> tagged = new ConcurrentLinkedQueue<>();
+    /** Large frames read and not yet checked: at most {@link #READS}, or reads wait (their memory is bounded). */
+    private final AtomicInteger checking = new AtomicInteger();
     private final ArrayBlockingQueue<ByteBuf> outbound = new ArrayBlockingQueue<>(OUTBOUND);
     private final Thread progress = new Thread(this::progress, "transport-fabric");
     private volatile boolean running = true;
@@ -109,11 +145,20 @@ public final class OfiTransportAgent extends TransportAgent {
     private long lastTimeoutScan;
     private final FreeList freeCookies = new FreeList(LARGE_SENDS);
     private final ByteBuf[] largeFrames = new ByteBuf[LARGE_SENDS];
+    private final int[] largeNodes = new int[LARGE_SENDS];
+    private final long[] largeSequences = new long[LARGE_SENDS];
+    private final byte[][] largeTags = new byte[LARGE_SENDS][FrameTags.BYTES];
     private final long[] largeRegistrations = new long[LARGE_SENDS];
+    /** Cookies of large frames to offer (tagged, under full integrity), in order. */
+    private final ArrayDeque<Integer> ready = new ArrayDeque<>(LARGE_SENDS);
+    /** The sequence of the last large frame tagged. */
+    private long largeSequence;
     private final FreeList freeReads = new FreeList(READS);
     private final ByteBuf[] readBuffers = new ByteBuf[READS];
     private final int[] readSources = new int[READS];
     private final long[] readCookies = new long[READS];
+    private final long[] readSequences = new long[READS];
+    private final byte[][] readTags = new byte[READS][FrameTags.BYTES];
 
     // Set by peers(), before the progress thread starts.
     private int self;
@@ -132,8 +177,20 @@ public final class OfiTransportAgent extends TransportAgent {
         this.endpoint = endpoint;
         this.sourced = endpoint.sourced();
         this.tags = new MessageTags(key);
+        this.frameTags = new FrameTags(key);
         Arrays.fill(slotCookies, -1);
         progress.setDaemon(true);
+    }
+
+    private static boolean wholeMessages() {
+        String integrity = System.getProperty(INTEGRITY_PROPERTY, FULL);
+        return switch (integrity) {
+            case FULL -> true;
+            case HEADER_ONLY -> false;
+            default -> throw new IllegalStateException("-D" + INTEGRITY_PROPERTY + " must be " + FULL + " (tags cover"
+                + " whole fabric messages, the default) or " + HEADER_ONLY + " (headers only, for fabrics that keep"
+                + " jobs apart), not '" + integrity + "'");
+        };
     }
 
     /**
@@ -149,7 +206,8 @@ public final class OfiTransportAgent extends TransportAgent {
         OfiEndpoint endpoint = OfiEndpoint.open(chosen, ip, SLOTS, SLOT_SIZE, READS, MAX_EVENTS);
         try {
             OfiTransportAgent agent = new OfiTransportAgent(endpoint, key);
-            LOG.info("fabric transport agent on {}", endpoint.description());
+            LOG.info("fabric transport agent on {}; tags cover {}", endpoint.description(), agent.wholeMessages
+                ? "whole messages" : "headers only (" + INTEGRITY_PROPERTY + "=" + HEADER_ONLY + ")");
             if (!agent.sourced) {
                 LOG.info("{} does not say which endpoint sent a message (FI_SOURCE): messages are accepted by their"
                     + " tags alone", endpoint.description());
@@ -218,6 +276,17 @@ public final class OfiTransportAgent extends TransportAgent {
                 Thread.currentThread().interrupt();
             }
         }
+        // The frames the taggers read must outlive them; a tagging ends in under a second (1 GiB), and what is
+        // still queued is skipped.
+        taggers.shutdown();
+        try {
+            if (!taggers.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("the fabric agent's taggers did not end within 10 s");
+                taggers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         endpoint.close();
         for (ByteBuf frame : slotFrames) {
             release(frame);
@@ -261,6 +330,11 @@ public final class OfiTransportAgent extends TransportAgent {
             frame.release();
             return;
         }
+        wake();
+    }
+
+    /** Ends the progress thread's sleep, if it sleeps, for work another thread gave it. */
+    private void wake() {
         if (asleep) {
             endpoint.wake();
         }
@@ -270,7 +344,7 @@ public final class OfiTransportAgent extends TransportAgent {
         long idleSince = System.nanoTime();
         try {
             while (running) {
-                boolean worked = post() | retryReads();
+                boolean worked = post() | offerReady() | retryReads();
                 int completions = endpoint.poll(MAX_EVENTS, 0);
                 worked |= completions > 0;
                 complete(completions);
@@ -284,10 +358,11 @@ public final class OfiTransportAgent extends TransportAgent {
                     Thread.onSpinWait();
                 } else {
                     asleep = true;
-                    if (outbound.isEmpty()) {
-                        // Frames the provider could not take yet are retried soon (it may make progress without
-                        // a completion: a connection set up).
-                        complete(endpoint.poll(MAX_EVENTS, waiting.isEmpty() ? SLEEP_MS : 1));
+                    if (outbound.isEmpty() && tagged.isEmpty()) {
+                        // Frames the provider could not take yet, and reads that waited, are retried soon (the
+                        // provider may make progress without a completion: a connection set up; a check may end).
+                        complete(endpoint.poll(MAX_EVENTS, waiting.isEmpty() && ready.isEmpty()
+                            && deferredReads.isEmpty() ? SLEEP_MS : 1));
                     }
                     asleep = false;
                     idleSince = System.nanoTime();
@@ -318,22 +393,21 @@ public final class OfiTransportAgent extends TransportAgent {
         return posted;
     }
 
-    /** Whether the frame was posted (or answered as undeliverable) rather than put back to wait. */
+    /** Whether the frame was posted, staged or answered as undeliverable rather than put back to wait. */
     private boolean postOrWait(ByteBuf frame) {
         int node = frame.getInt(frame.readerIndex());
-        boolean large = frame.readableBytes() - TransportFrames.FRAME_HEADER + HEADER > SLOT_SIZE;
-        if (freeSlots.isEmpty() || large && freeCookies.isEmpty()) {
+        if (frame.readableBytes() - TransportFrames.FRAME_HEADER + HEADER > SLOT_SIZE) {
+            return stage(frame, node);
+        }
+        if (freeSlots.isEmpty()) {
             waiting.addLast(frame);
             return false;
         }
-        if (post(frame, node, large)) {
+        if (post(frame, node)) {
             busySince[node] = 0;
             return true;
         }
-        long now = System.nanoTime();
-        if (busySince[node] == 0) {
-            busySince[node] = now;
-        } else if (now - busySince[node] > sendTimeoutNanos) {
+        if (givenUp(node)) {
             undeliverable(frame, node, silence());
             return true;
         }
@@ -341,20 +415,28 @@ public final class OfiTransportAgent extends TransportAgent {
         return false;
     }
 
-    /** Sends one frame (in a message, or offered for reading if large); false if the provider is busy. */
-    private boolean post(ByteBuf frame, int node, boolean large) {
+    /**
+     * Whether the provider has now refused messages for {@code node} for longer than the send timeout; the first
+     * refusal starts the clock, a message taken stops it.
+     */
+    private boolean givenUp(int node) {
+        long now = System.nanoTime();
+        if (busySince[node] == 0) {
+            busySince[node] = now;
+            return false;
+        }
+        return now - busySince[node] > sendTimeoutNanos;
+    }
+
+    /** Sends a frame whose body fits in a slot, in one message; false if the provider is busy. */
+    private boolean post(ByteBuf frame, int node) {
         int start = frame.readerIndex();
         int body = frame.readableBytes() - TransportFrames.FRAME_HEADER;
         int slot = freeSlots.peek();
-        int base = endpoint.offset(slot);
-        int kind = large ? LARGE : frame.getInt(start + TransportFrames.KIND_OFFSET + Integer.BYTES);
-        endpoint.sendSlab().setInt(base + SOURCE_OFFSET, self).setInt(base + KIND_OFFSET, kind)
-            .setLong(base + COUNTER_OFFSET, sentCounters[node] + 1);
+        int kind = frame.getInt(start + TransportFrames.KIND_OFFSET + Integer.BYTES);
         try {
-            if (large) {
-                return offer(frame, node, slot);
-            }
-            endpoint.sendSlab().setBytes(base + HEADER, frame, start + TransportFrames.FRAME_HEADER, body);
+            header(slot, node, kind).setBytes(endpoint.offset(slot) + HEADER, frame,
+                start + TransportFrames.FRAME_HEADER, body);
             if (!send(node, slot, kind, HEADER + body)) {
                 return false;
             }
@@ -369,25 +451,120 @@ public final class OfiTransportAgent extends TransportAgent {
         return true;
     }
 
-    /** Registers a large frame and sends its LARGE message; false if the provider is busy. */
-    private boolean offer(ByteBuf frame, int node, int slot) {
-        int cookie = freeCookies.peek();
-        long registration = endpoint.register(frame.memoryAddress() + frame.readerIndex(), frame.readableBytes());
+    /** Writes a message's header but its tag into send slot {@code slot}; the send slab. */
+    private ByteBuf header(int slot, int node, int kind) {
         int base = endpoint.offset(slot);
-        endpoint.sendSlab().setLong(base + COOKIE_OFFSET, cookie).setLong(base + ADDRESS_OFFSET,
-            endpoint.remoteAddress()).setLong(base + KEY_OFFSET, endpoint.key()).setInt(base + LENGTH_OFFSET,
-            frame.readableBytes());
-        if (!send(node, slot, LARGE, LARGE_MESSAGE)) {
-            endpoint.unregister(registration);
+        return endpoint.sendSlab().setInt(base + SOURCE_OFFSET, self).setInt(base + KIND_OFFSET, kind)
+            .setLong(base + COUNTER_OFFSET, sentCounters[node] + 1);
+    }
+
+    /**
+     * Gives a large frame a cookie; a tagger tags it ({@link #wholeMessages}), or it is ready to be offered at
+     * once. False if every cookie is out: the frame waits.
+     */
+    private boolean stage(ByteBuf frame, int node) {
+        if (freeCookies.isEmpty()) {
+            waiting.addLast(frame);
             return false;
+        }
+        int cookie = freeCookies.take();
+        largeFrames[cookie] = frame;
+        largeNodes[cookie] = node;
+        if (!wholeMessages) {
+            ready.addLast(cookie);
+            return true;
+        }
+        long sequence = ++largeSequence;
+        largeSequences[cookie] = sequence;
+        byte[] tag = largeTags[cookie];
+        taggers.execute(() -> {
+            RuntimeException failure = null;
+            try {
+                if (running) {
+                    frameTags.tag(frame, self, sequence, tag);
+                }
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            tagged.add(new Tagged(cookie, failure));
+            wake();
+        });
+        return true;
+    }
+
+    /** A large frame tagged by a tagger (or that it failed to tag). */
+    private record Tagged(int cookie, RuntimeException failure) {
+    }
+
+    /** Offers the large frames that are ready, in order, while there are slots; whether any was handled. */
+    private boolean offerReady() {
+        boolean offered = false;
+        for (Tagged done = tagged.poll(); done != null; done = tagged.poll()) {
+            if (done.failure() == null) {
+                ready.addLast(done.cookie());
+            } else {
+                int node = largeNodes[done.cookie()];
+                undeliverable(unstage(done.cookie()), node, "its frame could not be tagged: " + done.failure());
+                offered = true;
+            }
+        }
+        for (int i = ready.size(); i > 0 && !freeSlots.isEmpty(); i--) {
+            int cookie = ready.pollFirst();
+            int node = largeNodes[cookie];
+            if (offer(cookie, node)) {
+                busySince[node] = 0;
+                offered = true;
+            } else if (givenUp(node)) {
+                undeliverable(unstage(cookie), node, silence());
+                offered = true;
+            } else {
+                ready.addLast(cookie);
+            }
+        }
+        return offered;
+    }
+
+    /**
+     * Registers large frame {@code cookie} and sends its LARGE message; false if the provider is busy (true if the
+     * frame was answered as undeliverable).
+     */
+    private boolean offer(int cookie, int node) {
+        ByteBuf frame = largeFrames[cookie];
+        int slot = freeSlots.peek();
+        int base = endpoint.offset(slot);
+        long registration = 0;
+        try {
+            registration = endpoint.register(frame.memoryAddress() + frame.readerIndex(), frame.readableBytes());
+            header(slot, node, LARGE).setLong(base + COOKIE_OFFSET, cookie)
+                .setLong(base + ADDRESS_OFFSET, endpoint.remoteAddress()).setLong(base + KEY_OFFSET, endpoint.key())
+                .setInt(base + LENGTH_OFFSET, frame.readableBytes())
+                .setLong(base + SEQUENCE_OFFSET, largeSequences[cookie])
+                .setBytes(base + FRAME_TAG_OFFSET, largeTags[cookie]);
+            if (!send(node, slot, LARGE, LARGE_MESSAGE)) {
+                endpoint.unregister(registration);
+                return false;
+            }
+        } catch (RuntimeException e) {
+            if (registration != 0) {
+                endpoint.unregister(registration);
+            }
+            undeliverable(unstage(cookie), node, e.getMessage());
+            return true;
         }
         freeSlots.take();
         slotFrames[slot] = null;
-        slotCookies[slot] = freeCookies.take();
-        largeFrames[cookie] = frame;
+        slotCookies[slot] = cookie;
         largeRegistrations[cookie] = registration;
         posted(slot, node);
         return true;
+    }
+
+    /** Gives cookie {@code cookie} back; its frame. */
+    private ByteBuf unstage(int cookie) {
+        ByteBuf frame = largeFrames[cookie];
+        largeFrames[cookie] = null;
+        freeCookies.give(cookie);
+        return frame;
     }
 
     /**
@@ -395,7 +572,7 @@ public final class OfiTransportAgent extends TransportAgent {
      * it; false if the provider is busy, in which case the counter stays unused.
      */
     private boolean send(int node, int slot, int kind, int length) {
-        tags.sign(endpoint.sendSlab(), endpoint.offset(slot), node, fields(kind));
+        tags.sign(endpoint.sendSlab(), endpoint.offset(slot), node, covered(kind, length));
         if (!endpoint.send(fabricAddresses[node], slot, length)) {
             return false;
         }
@@ -403,7 +580,7 @@ public final class OfiTransportAgent extends TransportAgent {
         return true;
     }
 
-    /** The bytes after the header that a message of {@code kind} has, all covered by its tag; -1: no such kind. */
+    /** The bytes after the header that a message of {@code kind} has at least; -1: no such kind. */
     private static int fields(int kind) {
         return switch (kind) {
             case TransportFrames.REQUEST, TransportFrames.COMPLETION -> 0;
@@ -411,6 +588,14 @@ public final class OfiTransportAgent extends TransportAgent {
             case READ_DONE -> READ_DONE_MESSAGE - HEADER;
             default -> -1;
         };
+    }
+
+    /**
+     * The bytes after the header that the tag of a message of {@code kind} and {@code length} bytes covers: all
+     * ({@link #wholeMessages}), or its kind's fields.
+     */
+    private int covered(int kind, int length) {
+        return wholeMessages ? length - HEADER : fields(kind);
     }
 
     private void posted(int slot, int node) {
@@ -479,10 +664,8 @@ public final class OfiTransportAgent extends TransportAgent {
         slotCookies[slot] = -1;
         freeSlots.give(slot);
         if (result < 0 && cookie >= 0 && !slotAbandoned[slot]) {
-            frame = largeFrames[cookie];
             endpoint.unregister(largeRegistrations[cookie]);
-            largeFrames[cookie] = null;
-            freeCookies.give(cookie);
+            frame = unstage(cookie);
         }
         if (result < 0) {
             if (frame != null) {
@@ -546,8 +729,9 @@ public final class OfiTransportAgent extends TransportAgent {
                 ? "an endpoint that is not in the job's address vector" : "the endpoint of node " + node(from));
         } else if (fields < 0 || length < HEADER + fields) {
             LOG.warn(DROPPED + "it is of unknown kind {} or too short for its kind ({} bytes)", source, kind, length);
-        } else if (!tags.verify(slab, base, self, fields)) {
-            LOG.warn(DROPPED + "its tag is wrong (not made with the job's key, or made for another node)", source);
+        } else if (!tags.verify(slab, base, self, covered(kind, length))) {
+            LOG.warn(DROPPED + "its tag is wrong (not made with the job's key, made for another node, or changed on"
+                + " the way; or the nodes' " + INTEGRITY_PROPERTY + " differ)", source);
         } else if (!windows[source].accept(counter)) {
             LOG.warn(DROPPED + "its counter {} was seen before or is more than {} below the highest seen (a replay)",
                 source, counter, ReplayWindow.SIZE);
@@ -572,7 +756,7 @@ public final class OfiTransportAgent extends TransportAgent {
      * slot then stays out of the receive queue until {@link #read} starts it).
      */
     private boolean startRead(int slot, int source) {
-        if (freeReads.isEmpty()) {
+        if (freeReads.isEmpty() || checking.get() >= READS) {
             deferredReads.addLast(slot);
             return false;
         }
@@ -595,10 +779,15 @@ public final class OfiTransportAgent extends TransportAgent {
         readBuffers[token] = buffer.writerIndex(length);
         readSources[token] = source;
         readCookies[token] = slab.getLong(base + COOKIE_OFFSET);
+        readSequences[token] = slab.getLong(base + SEQUENCE_OFFSET);
+        slab.getBytes(base + FRAME_TAG_OFFSET, readTags[token]);
         return true;
     }
 
-    /** A large frame has been read: tells its sender, then handles it. */
+    /**
+     * A large frame has been read: tells its sender, then handles it, once a tagger has checked it
+     * ({@link #wholeMessages}).
+     */
     private void read(int token, long result) {
         ByteBuf frame = readBuffers[token];
         readBuffers[token] = null;
@@ -609,10 +798,48 @@ public final class OfiTransportAgent extends TransportAgent {
         if (result < 0) {
             LOG.warn("reading a large frame from node {} failed: {}", source, endpoint.error());
             frame.release();
+        } else if (wholeMessages) {
+            long sequence = readSequences[token];
+            byte[] tag = readTags[token].clone();
+            checking.incrementAndGet();
+            taggers.execute(() -> {
+                try {
+                    check(frame, source, sequence, tag);
+                } finally {
+                    checking.decrementAndGet();
+                    wake();
+                }
+            });
         } else {
-            int kind = frame.skipBytes(Integer.BYTES).readInt();
-            dispatch(kind, frame, source);
+            dispatchLarge(frame, source);
         }
+    }
+
+    /** On a tagger: handles a large frame read from {@code source} if its bytes have the tag its LARGE named. */
+    private void check(ByteBuf frame, int source, long sequence, byte[] tag) {
+        try {
+            if (!running) {
+                frame.release();
+            } else if (!frameTags.matches(frame, source, sequence, tag)) {
+                LOG.warn("dropped a large frame of {} bytes read from node {}: its bytes are not those its LARGE"
+                    + " message was tagged for (changed on the way, or served by another endpoint)",
+                    frame.readableBytes(), source);
+                frame.release();
+            } else {
+                dispatchLarge(frame, source);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("a large frame from node {} could not be checked or handled: {}", source, e.toString(), e);
+            if (frame.refCnt() > 0) {
+                frame.release();
+            }
+        }
+    }
+
+    /** Handles a large frame (TransportFrames' layout, whose first word is not read). */
+    private void dispatchLarge(ByteBuf frame, int source) {
+        int kind = frame.skipBytes(Integer.BYTES).readInt();
+        dispatch(kind, frame, source);
     }
 
     /** Starts the reads that waited for a free read (or for the provider); whether one started. */
@@ -635,11 +862,8 @@ public final class OfiTransportAgent extends TransportAgent {
             LOG.warn("dropped a READ_DONE for large frame {}, which is not out", cookie);
             return;
         }
-        int at = (int) cookie;
-        endpoint.unregister(largeRegistrations[at]);
-        largeFrames[at].release();
-        largeFrames[at] = null;
-        freeCookies.give(at);
+        endpoint.unregister(largeRegistrations[(int) cookie]);
+        unstage((int) cookie).release();
     }
 
     private void dispatch(int kind, ByteBuf body, int source) {

@@ -9,6 +9,7 @@ import static io.dragon.core.channels.GatewayLayout.SEND;
 import static io.dragon.core.channels.GatewayLayout.STATUS_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.VALUE_OFFSET;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dragon.backend.net.LinkSecurity;
@@ -36,13 +37,17 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Two fabric transport agents on loopback with libfabric's tcp provider, in one JVM: "node A" and "node B" are two
  * host ids, each agent with its own gateway channel. Requests are put on A's gateway as a process puts them; B
  * performs them on its channel; the completions come back to a reply channel through A. Small frames travel in one
  * message, large ones (both ways) by RMA reads. Endpoints driven by the test send raw messages, as a node of the
- * job or as a stranger.
+ * job, as a stranger, or as one who carries two nodes' messages (the tcp and verbs providers let another user
+ * take over a connection).
+ * Agents tag whole messages unless a test sets {@code dragon.ofi.integrity} before it starts them.
  */
 class OfiTransportAgentTest {
     private static final long HOST_A = 0xA;
@@ -69,6 +74,7 @@ class OfiTransportAgentTest {
 
     @AfterEach
     void tearDown() {
+        System.clearProperty(OfiTransportAgent.INTEGRITY_PROPERTY);
         agents.forEach(OfiTransportAgent::close);
         rawEndpoints.forEach(RawEndpoint::close);
         if (pool != null) {
@@ -102,8 +108,10 @@ class OfiTransportAgentTest {
         }
     }
 
-    @Test
-    void shouldCarrySmallAndLargeMessagesBothWays() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"full", "header"})
+    void shouldCarrySmallAndLargeMessagesBothWays(String integrity) throws Exception {
+        System.setProperty(OfiTransportAgent.INTEGRITY_PROPERTY, integrity);
         connect(agent(KEY, gatewayA), agent(KEY, Channel.create(pool, 2, 64, 1024)));
         for (int size : new int[] {5, 70_000, 3 << 20}) {
             byte[] message = bytes(size, size);
@@ -157,8 +165,10 @@ class OfiTransportAgentTest {
         }
     }
 
-    @Test
-    void shouldCarryManyRequestsBothWaysAtOnce() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"full", "header"})
+    void shouldCarryManyRequestsBothWaysAtOnce(String integrity) throws Exception {
+        System.setProperty(OfiTransportAgent.INTEGRITY_PROPERTY, integrity);
         LocalChannel gatewayB = Channel.create(pool, 2, 64, 1024);
         LocalChannel targetA = Channel.create(pool, 12, 1024, 256);
         LocalChannel repliesB = Channel.create(pool, -13, 1024, 256);
@@ -225,8 +235,8 @@ class OfiTransportAgentTest {
             node2.send(toB, first);
             byte[] completion = node2.receive();
             assertThat(target.size()).isEqualTo(1);
-            assertThat(new MessageTags(KEY).verify(Unpooled.wrappedBuffer(completion), 0, 2, 0))
-                .as("B's answer, tagged for node 2").isTrue();
+            assertThat(new MessageTags(KEY).verify(Unpooled.wrappedBuffer(completion), 0, 2, completion.length
+                - OfiTransportAgent.HEADER)).as("B's answer, tagged for node 2").isTrue();
             node2.send(toB, first);
             node2.send(toB, first);
             awaitLogged(log, "node 2: its counter 1 was seen before", 2);
@@ -283,6 +293,94 @@ class OfiTransportAgentTest {
     }
 
     /**
+     * One who carries node A's messages to node B (as in A's and B's address vectors, here; on rxm, by taking over
+     * the connection) changes a request's body on the way: B drops it, and acts on the unchanged message after it
+     * (so its counter was new: the tag is what stopped it).
+     */
+    @Test
+    void shouldDropAMessageWhoseBodyWasChangedOnTheWay() throws Exception {
+        RawEndpoint relay = rawEndpoint();
+        OfiTransportAgent b = relayed(relay);
+        byte[] captured = relay.receive();
+        byte[] changed = captured.clone();
+        changed[changed.length - 1] ^= 1;
+        try (LogCapture log = new LogCapture(OfiTransportAgent.class)) {
+            long toB = relay.insert(b);
+            relay.send(toB, changed);
+            awaitLogged(log, "node 0: its tag is wrong", 1);
+            assertThat(target.size()).as("a changed request performed").isZero();
+            relay.send(toB, captured);
+            assertThat(target.recv(10, TimeUnit.SECONDS)).as("the request as A sent it").isEqualTo(bytes(10, 1));
+        }
+    }
+
+    /** What dragon.ofi.integrity=header gives up, for fabrics where no one else can carry a job's messages. */
+    @Test
+    void shouldActOnAChangedBodyWhenTagsCoverHeadersOnly() throws Exception {
+        System.setProperty(OfiTransportAgent.INTEGRITY_PROPERTY, "header");
+        RawEndpoint relay = rawEndpoint();
+        OfiTransportAgent b = relayed(relay);
+        byte[] changed = relay.receive();
+        changed[changed.length - 1] ^= 1;
+        relay.send(relay.insert(b), changed);
+        byte[] expected = bytes(10, 1);
+        expected[expected.length - 1] ^= 1;
+        assertThat(target.recv(10, TimeUnit.SECONDS)).isEqualTo(expected);
+    }
+
+    /**
+     * Agents A and B, each of which has {@code relay} at the other's place in its address vector; A has sent a
+     * request of 10 bytes for B's channel, which the relay can now receive. B's agent.
+     */
+    private OfiTransportAgent relayed(RawEndpoint relay) throws InterruptedException {
+        OfiTransportAgent a = agent(KEY, gatewayA);
+        OfiTransportAgent b = agent(KEY, Channel.create(pool, 2, 64, 1024));
+        List<Long> hosts = List.of(HOST_A, HOST_B);
+        a.connect(gatewayA.serialize(), hosts, List.of(a.address(), relay.address()));
+        b.connect(gateways.get(b).serialize(), hosts, List.of(relay.address(), b.address()));
+        ByteBuf request = request(SEND, 0, bytes(10, 1));
+        gatewayA.send(request.nioBuffer());
+        request.release();
+        return b;
+    }
+
+    /**
+     * A node of the job (it has the key) offers a large frame but registers other bytes than those it tagged: the
+     * receiver reads them, drops them, says so, and performs a frame whose bytes are right.
+     */
+    @Test
+    void shouldDropALargeFrameWhoseBytesAreNotThoseItsMessageNames() throws Exception {
+        RawEndpoint node2 = rawEndpoint();
+        OfiTransportAgent a = agent(KEY, gatewayA);
+        OfiTransportAgent b = agent(KEY, Channel.create(pool, 2, 64, 1024));
+        connect(List.of(a.address(), b.address(), node2.address()), a, b);
+        long toB = node2.insert(b);
+        byte[] message = bytes(100_000, 3);
+        ByteBuf frame = Unpooled.directBuffer().writeInt(1).writeInt(TransportFrames.REQUEST)
+            .writeBytes(request(SEND, 0, message));
+        ByteBuf other = frame.copy();
+        other.setByte(other.writerIndex() - 1, other.getByte(other.writerIndex() - 1) ^ 1);
+        try (LogCapture log = new LogCapture(OfiTransportAgent.class)) {
+            node2.offer(toB, 1, other, frame);
+            awaitLogged(log, "dropped a large frame of " + frame.readableBytes() + " bytes read from node 2: its"
+                + " bytes are not those its LARGE message was tagged for", 1);
+            assertThat(target.size()).as("a frame performed whose bytes were changed").isZero();
+            node2.offer(toB, 2, frame, frame);
+            assertThat(target.recv(10, TimeUnit.SECONDS)).isEqualTo(message);
+        } finally {
+            frame.release();
+            other.release();
+        }
+    }
+
+    @Test
+    void shouldRefuseAnIntegrityItDoesNotKnow() {
+        System.setProperty(OfiTransportAgent.INTEGRITY_PROPERTY, "none");
+        assertThatThrownBy(() -> agent(KEY, gatewayA)).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("-Ddragon.ofi.integrity must be full").hasMessageContaining("not 'none'");
+    }
+
+    /**
      * The owner's agent is gone before the first request: the provider keeps the message queued (or fails it), and
      * the request is answered as failed, naming the node. (A message to an agent that dies later may be written
      * into a socket buffer and lost, like a TCP agent's: its requester then ends at its own deadline.)
@@ -318,7 +416,7 @@ class OfiTransportAgentTest {
         ByteBuf message = Unpooled.buffer().writeInt(source).writeInt(kind).writeLong(counter)
             .writeZero(MessageTags.BYTES).writeBytes(body);
         body.release();
-        new MessageTags(KEY).sign(message, 0, destination, 0);
+        new MessageTags(KEY).sign(message, 0, destination, message.readableBytes() - OfiTransportAgent.HEADER);
         return ByteBufUtil.getBytes(message);
     }
 
@@ -357,6 +455,27 @@ class OfiTransportAgentTest {
 
         long insert(OfiTransportAgent agent) {
             return endpoint.insert(HexFormat.of().parseHex(agent.address()));
+        }
+
+        /**
+         * As node 2, offers {@code served} (direct memory) to node 1 in a LARGE message tagged with the job's keys,
+         * whose frame tag is that of {@code tagged}; returns once node 1 has read it (READ_DONE).
+         */
+        void offer(long peer, long counter, ByteBuf served, ByteBuf tagged) {
+            long registration = endpoint.register(served.memoryAddress() + served.readerIndex(),
+                served.readableBytes());
+            byte[] frameTag = new byte[FrameTags.BYTES];
+            new FrameTags(KEY).tag(tagged, 2, counter, frameTag);
+            ByteBuf fields = Unpooled.buffer().writeLong(0).writeLong(endpoint.remoteAddress())
+                .writeLong(endpoint.key()).writeInt(served.readableBytes()).writeLong(counter).writeBytes(frameTag);
+            try {
+                send(peer, message(2, 1, OfiTransportAgent.LARGE, counter, fields));
+                byte[] done = receive();
+                assertThat(ByteBuffer.wrap(done).getInt(OfiTransportAgent.KIND_OFFSET)).as("READ_DONE")
+                    .isEqualTo(OfiTransportAgent.READ_DONE);
+            } finally {
+                endpoint.unregister(registration);
+            }
         }
 
         void send(long peer, byte[] message) {
