@@ -10,10 +10,11 @@ public final class InheritedProperties {
     /**
      * Where JNA's native library was unpacked (bin/dragon sets it), which spares each JVM extracting it from the
      * jar to a temporary file as it starts, and the runtime's timeouts and the fabric agent's settings, so that
-     * every node keeps the same ones.
+     * every node keeps the same ones (the fabric agents of a job must agree on dragon.ofi.integrity, or they drop
+     * each other's messages).
      */
     private static final List<String> NAMES = List.of("jna.boot.library.path", "dragon.bringup.timeout.ms",
-        "dragon.heartbeat.timeout.ms", "dragon.ofi.send.timeout.ms", "dragon.ofi.spin.us");
+        "dragon.heartbeat.timeout.ms", "dragon.ofi.send.timeout.ms", "dragon.ofi.spin.us", "dragon.ofi.integrity");
 
     /** The properties this JVM has, as JVM options. */
     public static List<String> options() {
