@@ -159,15 +159,17 @@ final class SlurmCluster {
         String await(String regex, int timeoutSeconds) throws IOException, InterruptedException {
             Pattern pattern = Pattern.compile(regex);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-            while (System.nanoTime() < deadline) {
+            boolean ended = false;
+            while (!ended && System.nanoTime() < deadline) {
+                ended = !process.isAlive(); // before reading: what it wrote last is in the file then
                 Matcher matcher = pattern.matcher(Files.readString(output));
                 if (matcher.find()) {
                     return matcher.groupCount() > 0 ? matcher.group(1) : matcher.group();
                 }
                 Thread.sleep(50);
             }
-            throw new AssertionError("no '" + regex + "' within " + timeoutSeconds + " s in the output of "
-                + String.join(" ", command) + ":\n" + Files.readString(output));
+            throw new AssertionError("no '" + regex + "' " + (ended ? "before it ended" : "within " + timeoutSeconds
+                + " s") + " in the output of " + String.join(" ", command) + ":\n" + Files.readString(output));
         }
 
         /**
