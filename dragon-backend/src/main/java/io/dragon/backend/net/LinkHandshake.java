@@ -19,6 +19,8 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -88,8 +90,8 @@ public final class LinkHandshake extends ChannelDuplexHandler {
 
     private final byte[] key;
     private final Purpose purpose;
-    /** The acceptor's count of links still in their handshake; null on the opener's side. */
-    private final PendingLinks pending;
+    /** The acceptor's listener; null on the opener's side. */
+    private final Listener listener;
     private final byte[] ownNonce = new byte[NONCE_BYTES];
     private Channel link;
     private ByteBuf received;
@@ -101,10 +103,10 @@ public final class LinkHandshake extends ChannelDuplexHandler {
     private boolean done;
     private boolean failed;
 
-    private LinkHandshake(byte[] key, Purpose purpose, PendingLinks pending) {
+    private LinkHandshake(byte[] key, Purpose purpose, Listener listener) {
         this.key = key;
         this.purpose = purpose;
-        this.pending = pending;
+        this.listener = listener;
     }
 
     /** The handshake of a link this member opened. */
@@ -112,9 +114,9 @@ public final class LinkHandshake extends ChannelDuplexHandler {
         return new LinkHandshake(key, purpose, null);
     }
 
-    /** The handshake of a link a listener accepted; {@code pending} is that listener's. */
-    static LinkHandshake acceptor(byte[] key, Purpose purpose, PendingLinks pending) {
-        return new LinkHandshake(key, purpose, pending);
+    /** The handshake of a link a listener accepted; {@code listener} is that listener's. */
+    static LinkHandshake acceptor(byte[] key, Purpose purpose, Listener listener) {
+        return new LinkHandshake(key, purpose, listener);
     }
 
     /**
@@ -152,9 +154,9 @@ public final class LinkHandshake extends ChannelDuplexHandler {
         }
         timeout = ctx.executor().schedule(() -> fail(ctx, "it did not authenticate within " + TIMEOUT_MS + " ms"),
             TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        if (pending != null) {
+        if (listener != null) {
             counted = true;
-            pending.enter(ctx.channel());
+            listener.enter(ctx.channel());
             return;
         }
         ctx.writeAndFlush(Unpooled.buffer(HELLO_BYTES).writeInt(MAGIC).writeByte(VERSION).writeByte(purpose.code)
@@ -194,14 +196,14 @@ public final class LinkHandshake extends ChannelDuplexHandler {
 
     /** Bytes of the next handshake message this end reads. */
     private int expected() {
-        if (pending == null) {
+        if (listener == null) {
             return CHALLENGE_BYTES;
         }
         return peerNonce == null ? HELLO_BYTES : PROOF_BYTES;
     }
 
     private void step(ChannelHandlerContext ctx) {
-        if (pending != null && peerNonce == null) {
+        if (listener != null && peerNonce == null) {
             if (received.getInt(0) != MAGIC || received.getByte(4) != VERSION || received.getByte(5) != purpose.code
                 || received.getShort(6) != 0) {
                 fail(ctx, "its first bytes are not a " + purpose.name().toLowerCase() + " link's handshake");
@@ -210,7 +212,7 @@ public final class LinkHandshake extends ChannelDuplexHandler {
             peerNonce = bytes(8, NONCE_BYTES);
             ctx.writeAndFlush(Unpooled.buffer(CHALLENGE_BYTES).writeBytes(ownNonce).writeBytes(proof(key, ACCEPTOR,
                 purpose, peerNonce, ownNonce, ctx.channel().localAddress())));
-        } else if (pending != null) {
+        } else if (listener != null) {
             if (!MessageDigest.isEqual(bytes(0, MAC_BYTES), proof(key, OPENER, purpose, peerNonce, ownNonce,
                 ctx.channel().localAddress()))) {
                 fail(ctx, "its proof of the job's secret is wrong");
@@ -244,8 +246,13 @@ public final class LinkHandshake extends ChannelDuplexHandler {
             return;
         }
         failed = true;
-        LOG.warn("closed the {} link {} {}: {}", purpose.name().toLowerCase(), pending == null ? "to" : "from",
-            ctx.channel().remoteAddress(), why);
+        String what = "closed the " + purpose.name().toLowerCase() + " link " + (listener == null ? "to " : "from ")
+            + ctx.channel().remoteAddress() + ": " + why;
+        if (listener == null) {
+            LOG.warn(what);
+        } else {
+            listener.refused(ctx.channel(), what);
+        }
         ctx.close();
     }
 
@@ -319,7 +326,7 @@ public final class LinkHandshake extends ChannelDuplexHandler {
         }
         if (counted) {
             counted = false;
-            pending.leave(link);
+            listener.leave(link);
         }
     }
 
@@ -350,12 +357,26 @@ public final class LinkHandshake extends ChannelDuplexHandler {
     }
 
     /**
-     * A listener's accepted links that have not finished their handshake, oldest first. When one more would make
-     * more than {@link #MAX_PENDING}, the oldest is closed: a stranger who holds links open without a handshake
-     * loses them to newer links, so a member's link, which authenticates within a round trip or two, gets its turn.
+     * What one listener keeps of its accepted links: those that have not finished their handshake, oldest first,
+     * and the log of those it refused.
+     *
+     * <p>When one more link would make more than {@link #MAX_PENDING} wait, the oldest is closed: a stranger who
+     * holds links open without a handshake loses them to newer links, so a member's link, which authenticates within
+     * a round trip or two, gets its turn.
+     *
+     * <p>Each refused link is logged with its peer's address, up to {@link #LOGGED_PER_SECOND} a second; past that,
+     * one line a second counts the others and names their hosts, so that a stranger who keeps connecting cannot
+     * fill the log's disk (one line each was 56 MB in 25 s).
      */
-    static final class PendingLinks {
+    static final class Listener {
+        static final int LOGGED_PER_SECOND = 100;
+        private static final int HOSTS_NAMED = 16;
+
         private final ArrayDeque<Channel> waiting = new ArrayDeque<>();
+        private long second;
+        private int logged;
+        private int unlogged;
+        private final Set<String> unloggedHosts = new TreeSet<>();
 
         void enter(Channel link) {
             Channel oldest = null;
@@ -366,14 +387,45 @@ public final class LinkHandshake extends ChannelDuplexHandler {
                 }
             }
             if (oldest != null) {
-                LOG.warn("closed the link from {}: more than {} links wait to authenticate on this listener, and it"
-                    + " had waited longest", oldest.remoteAddress(), MAX_PENDING);
+                refused(oldest, "closed the link from " + oldest.remoteAddress() + ": more than " + MAX_PENDING
+                    + " links wait to authenticate on this listener, and it had waited longest");
                 oldest.close();
             }
         }
 
         synchronized void leave(Channel link) {
             waiting.remove(link);
+        }
+
+        /** Logs a refused link, or counts it in the next summary if this second has had its share. */
+        void refused(Channel link, String what) {
+            synchronized (this) {
+                long now = System.nanoTime() / 1_000_000_000L;
+                if (now != second) {
+                    summarize();
+                    second = now;
+                    logged = 0;
+                }
+                if (++logged > LOGGED_PER_SECOND) {
+                    if (unlogged++ == 0) {
+                        link.eventLoop().schedule(this::summarize, 1, TimeUnit.SECONDS);
+                    }
+                    if (unloggedHosts.size() < HOSTS_NAMED && link.remoteAddress() instanceof InetSocketAddress a) {
+                        unloggedHosts.add(a.getAddress().getHostAddress());
+                    }
+                    return;
+                }
+            }
+            LOG.warn(what);
+        }
+
+        private synchronized void summarize() {
+            if (unlogged > 0) {
+                LOG.warn("refused {} more links (from {}) in the last second, not each logged: more than {} a second",
+                    unlogged, String.join(", ", unloggedHosts), LOGGED_PER_SECOND);
+                unlogged = 0;
+                unloggedHosts.clear();
+            }
         }
     }
 }

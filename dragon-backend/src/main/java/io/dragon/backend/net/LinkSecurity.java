@@ -162,8 +162,8 @@ public final class LinkSecurity {
      */
     public ChannelInitializer<Channel> accepted(LinkHandshake.Purpose purpose, Supplier<ChannelHandler[]> handlers) {
         byte[] linkKey = key(LINK_PURPOSE);
-        LinkHandshake.PendingLinks pending = new LinkHandshake.PendingLinks();
-        return pipeline(server, () -> LinkHandshake.acceptor(linkKey, purpose, pending), handlers);
+        LinkHandshake.Listener listener = new LinkHandshake.Listener();
+        return pipeline(server, () -> LinkHandshake.acceptor(linkKey, purpose, listener), handlers);
     }
 
     private static ChannelInitializer<Channel> pipeline(SslContext tls, Supplier<LinkHandshake> handshake,

@@ -3,6 +3,7 @@ package io.dragon.backend.net;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dragon.backend.LogCapture;
 import io.dragon.backend.net.LinkHandshake.Purpose;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -160,6 +161,27 @@ class LinkHandshakeTest {
             for (RawLink link : waiting) {
                 link.close();
             }
+        }
+    }
+
+    @Test
+    void shouldLogEveryRefusedLinkButNotALineEachInAFlood() throws Exception {
+        InetSocketAddress acceptor = listen(LinkSecurity.plain(SECRET), Purpose.TREE);
+        int flood = 3 * LinkHandshake.Listener.LOGGED_PER_SECOND;
+        try (LogCapture log = new LogCapture(LinkHandshake.class)) {
+            for (int i = 0; i < flood; i++) {
+                try (RawLink stranger = RawLink.connect(acceptor)) {
+                    stranger.send(new byte[LinkHandshake.HELLO_BYTES]); // not a handshake: refused at once
+                    stranger.closedByPeer(2_000);
+                }
+            }
+            Thread.sleep(1_500); // the last second's summary
+            List<String> lines = log.text().lines().toList();
+            long each = lines.stream().filter(line -> line.contains("closed the tree link from /127.0.0.1:")).count();
+            long counted = lines.stream().filter(line -> line.contains("more links (from 127.0.0.1)"))
+                .mapToLong(line -> Long.parseLong(line.replaceAll(".*refused ([0-9]+) more links.*", "$1"))).sum();
+            assertThat(each + counted).as(log.text()).isEqualTo(flood);
+            assertThat(each).as("lines of their own").isLessThan(flood);
         }
     }
 

@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.dragon.backend.LogCapture;
 import io.dragon.backend.net.LinkSecurity;
 import io.dragon.core.channels.Channel;
 import io.dragon.core.channels.LocalChannel;

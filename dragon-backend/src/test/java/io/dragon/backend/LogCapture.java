@@ -1,4 +1,4 @@
-package io.dragon.backend.transport;
+package io.dragon.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,12 +13,12 @@ import org.apache.logging.log4j.simple.SimpleLogger;
  * What one class logs at WARN and above while this is open. The tests run without a Log4j provider, so the API's
  * simple logger is what classes have; it is pointed at a buffer, and back at stderr at close.
  */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
     private final SimpleLogger logger;
     private final Level level;
     private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
 
-    LogCapture(Class<?> type) {
+    public LogCapture(Class<?> type) {
         assertThat(LogManager.getLogger(type)).as("the tests' logger").isInstanceOf(SimpleLogger.class);
         logger = (SimpleLogger) LogManager.getLogger(type);
         level = logger.getLevel();
@@ -27,7 +27,7 @@ final class LogCapture implements AutoCloseable {
     }
 
     /** What was logged so far. */
-    String text() {
+    public String text() {
         return buffer.toString(StandardCharsets.UTF_8);
     }
 
