@@ -1,30 +1,32 @@
 package io.dragon.core.locks;
 
-import static io.dragon.core.locks.LockLayout.HOLDER_PID_OFFSET;
 import static io.dragon.core.locks.LockLayout.LEASE_OFFSET;
-import static io.dragon.core.locks.LockLayout.LOCKED_OFFSET;
 import static io.dragon.core.locks.LockLayout.PRIORITY_OFFSET;
 import static io.dragon.core.locks.LockLayout.REMOTE_HOLDER_OFFSET;
 import static io.dragon.core.locks.LockLayout.SIGNAL_OFFSET;
+import static io.dragon.core.locks.LockLayout.WORD_OFFSET;
 
+import io.dragon.core.infrastructure.CrashPoints;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.Readiness;
 import io.dragon.core.sync.Signal;
 import io.dragon.core.sync.WaitMode;
+import java.util.List;
 
 /**
  * A mutual-exclusion lock in shared memory, usable by every thread of every process that maps it.
  *
- * <p>Uncontended, {@code lock} is one compare-and-set and {@code unlock} one ordered store plus a fence. Contended
- * waiters spin, then sleep on a futex (see {@link Signal}). Whoever finds the lock free takes it, which keeps the
- * lock busy when there are more threads than cores (a strict FIFO hand-off would wait for the next thread in line
- * to be scheduled, tens of microseconds per hand-off on a busy machine). So that no waiter starves, a waiter that
- * has waited {@link #PRIORITY_AFTER_NANOS} claims priority: from then on nobody else takes the lock before it.
- * One waiter holds priority at a time; the others keep waiting for their turn to claim it.
+ * <p>Uncontended, {@code lock} is one compare-and-set and {@code unlock} one ordered store plus a fence (and a wake-up
+ * only if a waiter sleeps). Contended waiters spin, then sleep on a futex (see {@link Signal}). Whoever finds the lock
+ * free takes it, which keeps the lock busy when there are more threads than cores (a strict FIFO hand-off would wait
+ * for the next thread in line to be scheduled, tens of microseconds per hand-off on a busy machine). So that no waiter
+ * starves, a waiter that has waited {@link #PRIORITY_AFTER_NANOS} claims priority: from then on nobody else takes the
+ * lock before it. One waiter holds priority at a time; the others keep waiting for their turn to claim it.
  *
- * <p>The holder's pid is recorded; a waiter that has slept for a while checks it and throws
- * {@link LockOwnerDeadException} if the holder has died, instead of waiting forever. Only the holding process may
+ * <p>The lock word is the holder's pid (see {@link LockLayout}), so a process killed at any instruction leaves the
+ * lock free or held by that pid, never held by nobody. A waiter checks the holder every 100 ms while it waits and
+ * throws {@link LockOwnerDeadException} if it has died, instead of waiting forever. Only the holding process may
  * release the lock. A process that holds the lock for a process of another node (a transport agent) records that
  * process and gives it a lease ({@link #holdFor}): from then on only {@link #unlockFor} with that process's identity
  * releases it, and once the lease runs out unrenewed, the holder counts as dead the same way. A dead priority
@@ -35,8 +37,30 @@ public final class SharedLock {
     public static final long PRIORITY_AFTER_NANOS = 1_000_000L;
     private static final long HOLDER_CHECK_NANOS = 100_000_000L;
     private static final int MY_PID = (int) ProcessHandle.current().pid();
+    private static final long PID_BITS = 0xffff_ffffL;
+    private static final long ONE_GENERATION = 1L << 32;
     private static final long ANYONE = 0;
     private static final long PRIORITY_HOLDER = 1;
+
+    // Crash points (see CrashPoints): one after each write to the lock's memory but the last of an operation.
+    /** A waiter has claimed priority; another process holds the lock. */
+    static final String PRIORITY_CLAIMED = "lock.priorityClaimed";
+    /** The lock word names this process (and, for a waiter with priority, so does the priority claim). */
+    static final String TAKEN = "lock.taken";
+    /** The waiter that took the lock with priority has dropped its claim, and not yet woken the others. */
+    static final String PRIORITY_DROPPED = "lock.priorityDropped";
+    /** {@link #holdFor}: the remote holder is written, the lease not yet. */
+    static final String REMOTE_HOLDER_WRITTEN = "lock.remoteHolderWritten";
+    /** {@link #recover}: the lock word names the recovering process; the dead holder's record is still there. */
+    static final String RECOVER_TAKEN = "recover.taken";
+    /** {@link #unlockFor} or {@link #recover}: the remote holder is cleared, the lease maybe not. */
+    static final String REMOTE_HOLDER_CLEARED = "unlock.remoteHolderCleared";
+    /** The lease is cleared; the lock is still held. */
+    static final String LEASE_CLEARED = "unlock.leaseCleared";
+    /** The lock word is free; sleeping waiters are not yet woken. */
+    static final String RELEASED = "unlock.released";
+    static final List<String> CRASH_POINTS = List.of(PRIORITY_CLAIMED, TAKEN, PRIORITY_DROPPED, REMOTE_HOLDER_WRITTEN,
+        RECOVER_TAKEN, REMOTE_HOLDER_CLEARED, LEASE_CLEARED, RELEASED);
 
     private final SharedBuffer buffer;
     private final long offset;
@@ -54,7 +78,7 @@ public final class SharedLock {
         this.offset = offset;
         this.signal = new Signal(buffer, offset + SIGNAL_OFFSET);
         this.name = name;
-        this.free = who -> buffer.getIntVolatile(offset + LOCKED_OFFSET) == 0
+        this.free = who -> holder(buffer.getLongVolatile(offset + WORD_OFFSET)) == 0
             && (who == PRIORITY_HOLDER || buffer.getIntVolatile(offset + PRIORITY_OFFSET) == 0);
     }
 
@@ -98,6 +122,7 @@ public final class SharedLock {
                 if (!priority && System.nanoTime() - priorityAt >= 0
                     && buffer.compareAndSetInt(offset + PRIORITY_OFFSET, 0, MY_PID)) {
                     priority = true;
+                    CrashPoints.reach(PRIORITY_CLAIMED);
                     continue;
                 }
                 // Before its time to claim priority, a waiter wakes to claim it; after, it waits for a release.
@@ -114,6 +139,7 @@ public final class SharedLock {
         } finally {
             if (priority) {
                 buffer.putIntVolatile(offset + PRIORITY_OFFSET, 0);
+                CrashPoints.reach(PRIORITY_DROPPED);
                 signal.signal();
             }
         }
@@ -126,10 +152,14 @@ public final class SharedLock {
      *     one for a process of another node)
      */
     public void unlock() {
-        if (holderPid() != MY_PID || remoteHolder() != 0) {
+        long word = word();
+        if (holder(word) != MY_PID || remoteHolder() != 0) {
             throw notHeldBy("this process (" + MY_PID + ")");
         }
-        release();
+        // A store is enough (4 ns less than a compare-and-set): while the word names a live process without a lease,
+        // nobody else changes it (recover needs a dead holder or an expired lease).
+        buffer.putLongOrdered(offset + WORD_OFFSET, word & ~PID_BITS);
+        released();
     }
 
     /**
@@ -150,7 +180,9 @@ public final class SharedLock {
         if (holderPid() != MY_PID) {
             throw notHeldBy("this process (" + MY_PID + ")");
         }
+        // A kill between the two leaves a lock held by a dead pid, which waiters report whatever the record says.
         buffer.putLongVolatile(offset + REMOTE_HOLDER_OFFSET, remoteHolder);
+        CrashPoints.reach(REMOTE_HOLDER_WRITTEN);
         buffer.putLongVolatile(offset + LEASE_OFFSET, untilMillis);
     }
 
@@ -175,12 +207,12 @@ public final class SharedLock {
      * @throws IllegalMonitorStateException if it holds the lock for another process, or not at all
      */
     public void unlockFor(long remoteHolder) {
-        // The compare-and-set lets one release through even if the holder unlocks from two threads at once.
-        if (holderPid() != MY_PID
-            || !buffer.compareAndSetLong(offset + REMOTE_HOLDER_OFFSET, remoteHolder, 0)) {
+        // Clearing the record by compare-and-set lets one release through even if the holder unlocks from two threads.
+        long word = word();
+        if (holder(word) != MY_PID || remoteHolder == 0 || !clearRemoteHolder(remoteHolder)
+            || !clearLeaseAndRelease(word)) {
             throw notHeldBy(describe(remoteHolder));
         }
-        release();
     }
 
     /**
@@ -188,21 +220,34 @@ public final class SharedLock {
      * repaired or discarded what it protects. Does nothing if {@code deadPid} no longer holds it.
      */
     public void recover(int deadPid) {
+        long word = word();
+        if (deadPid == 0 || holder(word) != deadPid) {
+            return;
+        }
         if (isAlive(deadPid) && !leaseExpired()) {
             throw new IllegalStateException("process " + deadPid + " holding " + name + " is alive");
         }
-        if (buffer.compareAndSetInt(offset + HOLDER_PID_OFFSET, deadPid, MY_PID)) {
-            release();
+        // Taken from the dead holding (the generation rules out a later one by the same pid), then released as the
+        // holder would, so that a kill of this process on the way leaves the lock held by a dead pid again.
+        long taken = taken(word);
+        if (buffer.compareAndSetLong(offset + WORD_OFFSET, word, taken)) {
+            CrashPoints.reach(RECOVER_TAKEN);
+            long remote = remoteHolder();
+            if (remote != 0) {
+                clearRemoteHolder(remote); // fails only if a late unlockFor of the dead holding cleared it first
+            }
+            clearLeaseAndRelease(taken);
         }
+        clearDeadPriority();
     }
 
     public boolean isLocked() {
-        return buffer.getIntVolatile(offset + LOCKED_OFFSET) != 0;
+        return holderPid() != 0;
     }
 
-    /** The pid of the holding process, or 0 if free (or just being taken). */
+    /** The pid of the holding process, or 0 if free. */
     public int holderPid() {
-        return buffer.getIntVolatile(offset + HOLDER_PID_OFFSET);
+        return holder(word());
     }
 
     /** The process of another node for which the holder holds the lock (see {@link #holdFor}), or 0. */
@@ -215,20 +260,52 @@ public final class SharedLock {
         return name;
     }
 
+    private long word() {
+        return buffer.getLongVolatile(offset + WORD_OFFSET);
+    }
+
+    private static int holder(long word) {
+        return (int) word;
+    }
+
+    /** The lock word once this process has taken the lock that was free or held as {@code word}. */
+    private static long taken(long word) {
+        return ((word & ~PID_BITS) + ONE_GENERATION) | (MY_PID & PID_BITS);
+    }
+
     private boolean take() {
-        if (buffer.compareAndSetInt(offset + LOCKED_OFFSET, 0, 1)) {
-            buffer.putLongOrdered(offset + LEASE_OFFSET, 0);
-            buffer.putIntOrdered(offset + HOLDER_PID_OFFSET, MY_PID);
+        long word = word();
+        if (holder(word) == 0 && buffer.compareAndSetLong(offset + WORD_OFFSET, word, taken(word))) {
+            CrashPoints.reach(TAKEN);
             return true;
         }
         return false;
     }
 
-    private void release() {
-        buffer.putIntOrdered(offset + HOLDER_PID_OFFSET, 0);
+    private boolean clearRemoteHolder(long remoteHolder) {
+        if (buffer.compareAndSetLong(offset + REMOTE_HOLDER_OFFSET, remoteHolder, 0)) {
+            CrashPoints.reach(REMOTE_HOLDER_CLEARED);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Releases the holding {@code word}, whose remote holder is cleared, after its lease (a free lock has none). By
+     * compare-and-set, as a process may have recovered it from an expired lease meanwhile: false then.
+     */
+    private boolean clearLeaseAndRelease(long word) {
         buffer.putLongOrdered(offset + LEASE_OFFSET, 0);
-        buffer.putLongOrdered(offset + REMOTE_HOLDER_OFFSET, 0);
-        buffer.putIntOrdered(offset + LOCKED_OFFSET, 0);
+        CrashPoints.reach(LEASE_CLEARED);
+        if (!buffer.compareAndSetLong(offset + WORD_OFFSET, word, word & ~PID_BITS)) {
+            return false;
+        }
+        released();
+        return true;
+    }
+
+    private void released() {
+        CrashPoints.reach(RELEASED);
         signal.signal();
     }
 
@@ -248,10 +325,11 @@ public final class SharedLock {
     }
 
     private void checkHolderAlive() {
-        int holder = holderPid();
-        // A holder that released the lock and exited since we read its pid is not to blame: a dead process can no
-        // longer change the field, so it is dead-while-holding only if the field still names it.
-        if (holder != 0 && (leaseExpired() || holder != MY_PID && !isAlive(holder)) && holderPid() == holder) {
+        long word = word();
+        int holder = holder(word);
+        // A holder that released the lock and exited since we read the word is not to blame: it is dead-while-holding
+        // only if the word is unchanged, the generation included (so the lease read was of that very holding).
+        if (holder != 0 && (leaseExpired() || holder != MY_PID && !isAlive(holder)) && word() == word) {
             throw new LockOwnerDeadException(name, holder);
         }
     }
