@@ -22,6 +22,7 @@ import io.dragon.core.testing.LeakCheck;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -46,6 +47,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 @ExtendWith(LeakCheck.class)
 class SharedLockCrashTest {
     private static final int LOCK = 0;
+    /** Per child slot of the random-kill test: how many critical sections it has completed. */
+    private static final int PROGRESS = 512;
+    /** How often a child of the random-kill test recovered the lock from a dead holder. */
+    private static final int RECOVERED = PROGRESS + 16;
+    /** Pid of the process in the critical section, to catch two at once. */
+    private static final int INSIDE = 768;
+    private static final int RANDOM_KILLS = 10;
     private static final int ALLOCATION_SIZE = 1024;
     private static final long REMOTE_HOLDER = SharedLock.remoteHolder(1, 4242);
     private static final Duration CHILD_TIMEOUT = Duration.ofSeconds(60);
@@ -58,6 +66,7 @@ class SharedLockCrashTest {
     private static final String LOCK_FOR_REMOTE = "remote";
     private static final String WAIT = "wait";
     private static final String RECOVER = "recover";
+    private static final String HAMMER = "hammer";
 
     private static int kills;
     private static long slowestRecoveryNanos;
@@ -176,6 +185,60 @@ class SharedLockCrashTest {
         assertFreeAndClean();
     }
 
+    /**
+     * Kills at random moments (not only at named points) a child that locks and unlocks in a loop, for itself and for
+     * a remote process, while another does the same: the survivor carries on within {@link #BOUND} each time,
+     * recovering the lock from the dead, and no two critical sections overlap.
+     */
+    @Test
+    void shouldCarryOnWhenALockerIsKilledAtRandomMoments() throws Exception {
+        Random random = new Random(16);
+        try (ChildJvm survivor = ChildJvm.start(Child.class, HAMMER, descriptorHex(), "1")) {
+            awaitProgress(1, 1, survivor);
+            for (int round = 0; round < RANDOM_KILLS; round++) {
+                try (ChildJvm victim = ChildJvm.start(Child.class, HAMMER, descriptorHex(), "0")) {
+                    awaitProgress(0, progress(0) + 1, victim);
+                    Thread.sleep(random.nextInt(50));
+                    victim.kill();
+                    kills++;
+                }
+                long start = System.nanoTime();
+                awaitProgress(1, progress(1) + 100, survivor);
+                slowestRecoveryNanos = Math.max(slowestRecoveryNanos, System.nanoTime() - start);
+            }
+        }
+        kills++;
+        System.out.printf("random kills: %d of %d left the lock held by the dead%n", buffer.getIntVolatile(RECOVERED),
+            RANDOM_KILLS);
+        try {
+            assertThat(lock.lock(WaitMode.ADAPTIVE, Deadline.after(BOUND.toNanos(), TimeUnit.NANOSECONDS))).isTrue();
+        } catch (LockOwnerDeadException e) {
+            lock.recover(e.deadPid());
+            assertThat(lock.lock(WaitMode.ADAPTIVE, Deadline.after(BOUND.toNanos(), TimeUnit.NANOSECONDS))).isTrue();
+        }
+        lock.unlock();
+        assertFreeAndClean();
+    }
+
+    private long progress(int slot) {
+        return buffer.getLongVolatile(PROGRESS + 8L * slot);
+    }
+
+    /** Waits until child {@code slot} has completed {@code target} critical sections, within {@link #BOUND}. */
+    private void awaitProgress(int slot, long target, ChildJvm child) throws InterruptedException {
+        long deadline = System.nanoTime() + CHILD_TIMEOUT.toNanos();
+        long boundAt = Long.MAX_VALUE;
+        while (progress(slot) < target) {
+            assertThat(child.isAlive()).as("child %d alive; output: %s", slot, child.output()).isTrue();
+            assertThat(System.nanoTime() - deadline).as("child %d made progress", slot).isNegative();
+            if (progress(slot) > 0 && boundAt == Long.MAX_VALUE) {
+                boundAt = System.nanoTime() + BOUND.toNanos();
+            }
+            assertThat(System.nanoTime() - boundAt).as("child %d carried on within %s", slot, BOUND).isNegative();
+            Thread.sleep(1);
+        }
+    }
+
     /** A child that took the lock for a remote process, killed while holding it: returns its pid. */
     private int killedRemoteHolder() throws InterruptedException {
         try (ChildJvm holder = ChildJvm.start(Child.class, LOCK_FOR_REMOTE + "," + HELD, descriptorHex(), "0")) {
@@ -218,7 +281,9 @@ class SharedLockCrashTest {
     /**
      * Child process side: runs the steps of args[0] in order: "lock" locks and unlocks; "remote" locks, holds for a
      * remote process and unlocks for it (without the unlock if the next step is "held"); "wait" is "lock" for a lock
-     * the parent holds; "recover" recovers the lock from the dead process args[2]; "held" says so and sleeps.
+     * the parent holds; "recover" recovers the lock from the dead process args[2]; "held" says so and sleeps;
+     * "hammer" locks and unlocks (for itself, then for a remote process) until killed, recovering the lock from a
+     * dead holder, and counts its critical sections in progress slot args[2] (exits with 3 if two overlapped).
      */
     public static final class Child {
         public static void main(String[] args) throws Exception {
@@ -242,6 +307,7 @@ class SharedLockCrashTest {
                         }
                     }
                     case RECOVER -> lock.recover(Integer.parseInt(args[2]));
+                    case HAMMER -> hammer(lock, buffer, Integer.parseInt(args[2]));
                     case HELD -> {
                         System.out.println(HELD);
                         Thread.sleep(Long.MAX_VALUE);
@@ -253,6 +319,34 @@ class SharedLockCrashTest {
                 }
             }
             System.exit(0);
+        }
+
+        private static void hammer(SharedLock lock, SharedBuffer buffer, int slot) {
+            int me = (int) ProcessHandle.current().pid();
+            for (long i = 0; ; i++) {
+                try {
+                    lock.lock();
+                } catch (LockOwnerDeadException e) {
+                    lock.recover(e.deadPid());
+                    buffer.getAndAddInt(RECOVERED, 1);
+                    continue;
+                }
+                boolean remote = (i & 1) == 1;
+                if (remote) {
+                    lock.holdFor(REMOTE_HOLDER, System.currentTimeMillis() + 60_000);
+                }
+                buffer.putIntVolatile(INSIDE, me);
+                buffer.getAndAddLong(PROGRESS + 8L * slot, 1);
+                if (buffer.getIntVolatile(INSIDE) != me) {
+                    System.out.println("two processes in the critical section");
+                    System.exit(3);
+                }
+                if (remote) {
+                    lock.unlockFor(REMOTE_HOLDER);
+                } else {
+                    lock.unlock();
+                }
+            }
         }
     }
 }
