@@ -26,7 +26,6 @@ import io.dragon.core.infrastructure.RuntimeIds;
 import io.dragon.core.memory.Pool;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
@@ -35,6 +34,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,14 +43,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The owner's side of the gateway protocol (ChannelOperations) and the requester's (Replies) on real channels in
- * shared memory, with the TCP link between the agents replaced by an EmbeddedChannel: requests built as a process
- * builds them, completions delivered to a reply channel as an agent delivers them.
+ * shared memory, with the TCP link between the agents replaced by a queue of the frames sent (thread-safe: calls and
+ * waits answer from the operations' own threads): requests built as a process builds them, completions delivered
+ * to a reply channel as an agent delivers them.
  */
 class ChannelOperationsTest {
     private final ChannelOperations operations = new ChannelOperations();
     private final Replies replies = new Replies();
-    private final EmbeddedChannel link = new EmbeddedChannel();
-    private final Peer peer = Peer.of(link);
+    private final BlockingQueue<ByteBuf> sent = new LinkedBlockingQueue<>();
+    private final Peer peer = sent::add;
     private Pool pool;
     private LocalChannel target;
     private LocalChannel replyChannel;
@@ -65,7 +67,7 @@ class ChannelOperationsTest {
     @AfterEach
     void tearDown() {
         operations.close();
-        link.finishAndReleaseAll();
+        sent.forEach(ByteBuf::release);
         pool.destroy();
     }
 
@@ -107,7 +109,7 @@ class ChannelOperationsTest {
         assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(190));
 
         operations.perform(request(AWAIT_RECV, 0, TimeUnit.SECONDS.toNanos(10), null), peer);
-        assertThat((Object) link.readOutbound()).as("nothing before a message comes").isNull();
+        assertThat(sent.poll()).as("nothing before a message comes").isNull();
         target.send("now".getBytes(StandardCharsets.UTF_8));
         ByteBuffer ready = awaitCompletion();
         assertThat(status(ready)).isEqualTo(OK);
@@ -218,8 +220,8 @@ class ChannelOperationsTest {
             ByteBuf request = Unpooled.buffer(Math.max(1, bytes.length)).writeBytes(bytes);
             operations.perform(request, peer);
             assertThat(request.refCnt()).isZero();
-            for (Object out = link.readOutbound(); out != null; out = link.readOutbound()) {
-                ((ByteBuf) out).release();
+            for (ByteBuf out = sent.poll(); out != null; out = sent.poll()) {
+                out.release();
             }
             while (target.tryRecv() != null) {
                 // drain what a mutated send put there
@@ -239,13 +241,8 @@ class ChannelOperationsTest {
 
     /** The next completion, delivered by Replies to the reply channel and received from there. */
     private ByteBuffer awaitCompletion() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        ByteBuf frame;
-        for (frame = link.readOutbound(); frame == null; frame = link.readOutbound()) {
-            assertThat(System.nanoTime()).as("a completion within 10 s").isLessThan(deadline);
-            Thread.sleep(1);
-            link.runPendingTasks();
-        }
+        ByteBuf frame = sent.poll(10, TimeUnit.SECONDS);
+        assertThat(frame).as("a completion within 10 s").isNotNull();
         frame.skipBytes(TransportFrames.FRAME_HEADER);
         replies.deliver(frame);
         byte[] completion = replyChannel.recv(1, TimeUnit.SECONDS);
