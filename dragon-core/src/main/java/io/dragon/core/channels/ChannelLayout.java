@@ -1,5 +1,6 @@
 package io.dragon.core.channels;
 
+import io.dragon.core.infrastructure.Pids;
 import io.dragon.core.sync.SignalLayout;
 
 /**
@@ -21,11 +22,31 @@ import io.dragon.core.sync.SignalLayout;
  *     320     ..  slots
  *
  *  slot, at 320 + (position mod capacity) * stride:
- *       0     8  sequence: position when free for the sender of that position, position + 1 when it holds
- *                that position's message, position + capacity once received (bounded MPMC queue after Vyukov)
+ *       0     8  state: sequence in the high 40 bits, claimant pid in the low 24 (see below)
  *       8     4  message length in bytes
  *      12     4  kind: 0 = payload inline, 1 = payload in a side allocation of the pool
  *      16     ..  inline payload, or for kind 1 the side allocation's offset (8 bytes)
+ * </pre>
+ *
+ * <p>The slot's state is a bounded MPMC queue's sequence (after Vyukov) with the claimant in the same word, so that
+ * one compare-and-set both claims a slot and says who holds it. For the message of position {@code p}, with
+ * {@code S(x) = x << 24} (the sequence modulo 2^40: a thread would have to stall for 2^40 messages to mistake one
+ * lap for another):
+ *
+ * <pre>
+ *  S(p)            free for the sender of p
+ *  S(p)     | pid  claimed by sender pid, which is writing the message
+ *  S(p + 1)        holds p's message
+ *  S(p + 1) | pid  claimed by receiver pid, which is reading it
+ *  S(p + capacity) free for the sender of the next lap
+ * </pre>
+ *
+ * <p>Tail and head only say where to look: a sender claims the slot first and then moves the tail, and anyone who
+ * finds the tail (head) at a claimed slot moves it on, so a claimant that dies between the two steps blocks no one.
+ * A claim of a dead process is repaired by the first waiter it blocks (see {@link LocalChannel}): the waiter claims
+ * the slot for itself, frees the side allocation if the slot names one, and frees the slot for the next lap. The
+ * kind is {@link #KIND_SIDE} only while the offset it names is live: a sender writes it last before publishing, and
+ * a receiver sets it back to {@link #KIND_INLINE} before it frees the side allocation.
  * </pre>
  */
 public final class ChannelLayout {
@@ -43,13 +64,17 @@ public final class ChannelLayout {
     public static final int SEND_SIGNAL_OFFSET = 256;
     public static final int SLOTS_OFFSET = 320;
 
-    public static final int SLOT_SEQUENCE_OFFSET = 0;
+    public static final int SLOT_STATE_OFFSET = 0;
     public static final int SLOT_LENGTH_OFFSET = 8;
     public static final int SLOT_KIND_OFFSET = 12;
     public static final int SLOT_PAYLOAD_OFFSET = 16;
 
     public static final int KIND_INLINE = 0;
     public static final int KIND_SIDE = 1;
+
+    /** Bits of a slot's state that hold the claimant's pid (Linux pids are below 2^22). */
+    public static final int CLAIMANT_BITS = 24;
+    public static final long CLAIMANT_MASK = (1L << CLAIMANT_BITS) - 1;
 
     /** Smallest block: room for a side allocation's offset. */
     public static final int MIN_BLOCK_SIZE = 8;
@@ -58,9 +83,17 @@ public final class ChannelLayout {
         if (SEND_SIGNAL_OFFSET + SignalLayout.LENGTH > SLOTS_OFFSET) {
             throw new AssertionError("channel header fields overlap");
         }
+        if (Pids.MINE > CLAIMANT_MASK) {
+            throw new AssertionError("pid " + Pids.MINE + " does not fit a channel slot's claimant bits");
+        }
     }
 
     private ChannelLayout() {
+    }
+
+    /** A slot's state when free for, or holding the message of, {@code sequence} (see the class comment). */
+    public static long state(long sequence) {
+        return sequence << CLAIMANT_BITS;
     }
 
     public static int slotStride(int blockSize) {

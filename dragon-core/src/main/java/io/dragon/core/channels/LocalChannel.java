@@ -2,6 +2,7 @@ package io.dragon.core.channels;
 
 import static io.dragon.core.channels.ChannelLayout.BLOCK_SIZE_OFFSET;
 import static io.dragon.core.channels.ChannelLayout.CAPACITY_OFFSET;
+import static io.dragon.core.channels.ChannelLayout.CLAIMANT_MASK;
 import static io.dragon.core.channels.ChannelLayout.CUID_OFFSET;
 import static io.dragon.core.channels.ChannelLayout.HEAD_OFFSET;
 import static io.dragon.core.channels.ChannelLayout.KIND_INLINE;
@@ -15,11 +16,14 @@ import static io.dragon.core.channels.ChannelLayout.SLOTS_OFFSET;
 import static io.dragon.core.channels.ChannelLayout.SLOT_KIND_OFFSET;
 import static io.dragon.core.channels.ChannelLayout.SLOT_LENGTH_OFFSET;
 import static io.dragon.core.channels.ChannelLayout.SLOT_PAYLOAD_OFFSET;
-import static io.dragon.core.channels.ChannelLayout.SLOT_SEQUENCE_OFFSET;
+import static io.dragon.core.channels.ChannelLayout.SLOT_STATE_OFFSET;
 import static io.dragon.core.channels.ChannelLayout.SLOT_STRIDE_OFFSET;
 import static io.dragon.core.channels.ChannelLayout.TAIL_OFFSET;
+import static io.dragon.core.channels.ChannelLayout.state;
 
+import io.dragon.core.infrastructure.CrashPoints;
 import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.infrastructure.Pids;
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
 import io.dragon.core.memory.Pool;
@@ -32,15 +36,23 @@ import io.dragon.core.sync.WaitMode;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link Channel} in a pool allocation of this node, usable by every thread of every process on the node that
  * has its descriptor. See {@link ChannelLayout}.
  *
- * <p>Send and receive are lock-free: each claims a ring position with one compare-and-set and publishes the slot
- * with an ordered store. A message longer than the block size travels in a side allocation of the same pool,
- * referenced from its slot and freed by the receiver. Messages of one sender reach any one receiver in order.
+ * <p>Send and receive are lock-free: each claims a slot with one compare-and-set that also names the claiming
+ * process, moves the tail (head) on with another, and publishes (releases) the slot with an ordered store. A message
+ * longer than the block size travels in a side allocation of the same pool, referenced from its slot and freed by the
+ * receiver. Messages of one sender reach any one receiver in order.
+ *
+ * <p>A process killed at any instruction of a send or receive loses only the message it was sending or receiving:
+ * a waiter that a claimed slot has kept waiting for {@link #CLAIM_CHECK_NANOS} checks the claimant, and if it has
+ * died, repairs the slot (see {@link ChannelLayout}), so the others carry on within about 150 ms (the check, plus the
+ * longest sleep of a {@link Signal} waiter). What may leak is the side allocation of a message that was being written
+ * into it before the slot was claimed, or whose receiver died between clearing the slot's reference and freeing it.
  *
  * <p>Each operation comes in three forms: {@code try*} (once, never blocks, "full"/"empty" is a return value),
  * with a timeout (throws {@link ChannelFullException}/{@link ChannelEmptyException}), and without one (waits
@@ -51,6 +63,34 @@ public final class LocalChannel extends Channel implements Readiness {
     private static final long CAN_RECV = 0;
     private static final long CAN_SEND = 1;
     private static final SecureRandom SERIALS = new SecureRandom();
+    /** How long a claimed slot may keep a waiter waiting before the waiter checks that its claimant is alive. */
+    static final long CLAIM_CHECK_NANOS = 100_000_000L;
+
+    // Crash points (see CrashPoints): one after each write to the channel's memory but the last of an operation.
+    /** A sender has filled the side allocation of a long message, and not claimed a slot for it yet. */
+    static final String SEND_SIDE_WRITTEN = "channel.send.sideWritten";
+    /** A sender has claimed its slot; the tail has not moved yet. */
+    static final String SEND_CLAIMED = "channel.send.claimed";
+    /** A sender has claimed its slot and moved the tail. */
+    static final String SEND_TAIL_MOVED = "channel.send.tailMoved";
+    /** A sender has written its message into the slot, and not published it yet. */
+    static final String SEND_WRITTEN = "channel.send.written";
+    /** A sender has published its message; sleeping receivers are not woken yet. */
+    static final String SEND_PUBLISHED = "channel.send.published";
+    /** A receiver has claimed the slot at the head; the head has not moved yet. */
+    static final String RECV_CLAIMED = "channel.recv.claimed";
+    /** A receiver has claimed its slot and moved the head. */
+    static final String RECV_HEAD_MOVED = "channel.recv.headMoved";
+    /** A receiver (or repairer) has cleared the slot's reference to a side allocation, and not freed it yet. */
+    static final String SIDE_CLEARED = "channel.sideCleared";
+    /** A receiver has released its slot; sleeping senders are not woken yet. */
+    static final String RECV_RELEASED = "channel.recv.released";
+    /** A waiter has taken over the claim of a dead process. */
+    static final String REPAIR_CLAIMED = "channel.repair.claimed";
+    /** A waiter has freed the slot of a dead claimant; sleeping waiters are not woken yet. */
+    static final String REPAIR_RELEASED = "channel.repair.released";
+    static final List<String> CRASH_POINTS = List.of(SEND_SIDE_WRITTEN, SEND_CLAIMED, SEND_TAIL_MOVED, SEND_WRITTEN,
+        SEND_PUBLISHED, RECV_CLAIMED, RECV_HEAD_MOVED, SIDE_CLEARED, RECV_RELEASED, REPAIR_CLAIMED, REPAIR_RELEASED);
 
     private final Allocation allocation;
     private final Pool pool;
@@ -62,6 +102,8 @@ public final class LocalChannel extends Channel implements Readiness {
     private final int stride;
     private final Signal recvSignal;
     private final Signal sendSignal;
+    private final ClaimWatch sendWatch = new ClaimWatch();
+    private final ClaimWatch recvWatch = new ClaimWatch();
 
     private LocalChannel(ChannelDescriptor descriptor, Allocation allocation) {
         super(descriptor);
@@ -98,7 +140,7 @@ public final class LocalChannel extends Channel implements Readiness {
         buffer.putInt(BLOCK_SIZE_OFFSET, blockSize);
         buffer.putInt(SLOT_STRIDE_OFFSET, stride);
         for (int i = 0; i < capacity; i++) {
-            buffer.putLong(SLOTS_OFFSET + (long) i * stride + SLOT_SEQUENCE_OFFSET, i);
+            buffer.putLong(SLOTS_OFFSET + (long) i * stride + SLOT_STATE_OFFSET, state(i));
         }
         buffer.putLongVolatile(MAGIC_OFFSET, MAGIC);
         return new LocalChannel(new ChannelDescriptor(cuid, allocation.descriptor(), serial), allocation);
@@ -158,16 +200,18 @@ public final class LocalChannel extends Channel implements Readiness {
         return (int) Math.max(0, Math.min(capacity, size));
     }
 
+    /** True if the slot at the head holds a message, or is one a receiver must first step past. */
     @Override
     public boolean canRecv() {
         long position = buffer.getLongVolatile(HEAD_OFFSET);
-        return buffer.getLongVolatile(slot(position) + SLOT_SEQUENCE_OFFSET) - (position + 1) >= 0;
+        return lap(stateAt(slot(position)), position + 1) >= 0;
     }
 
+    /** True if the slot at the tail is free, or is one a sender must first step past. */
     @Override
     public boolean canSend() {
         long position = buffer.getLongVolatile(TAIL_OFFSET);
-        return buffer.getLongVolatile(slot(position) + SLOT_SEQUENCE_OFFSET) - position >= 0;
+        return lap(stateAt(slot(position)), position) >= 0;
     }
 
     @Override
@@ -197,6 +241,7 @@ public final class LocalChannel extends Channel implements Readiness {
             return false;
         }
         pool.buffer().putBytes(side, src, length);
+        CrashPoints.reach(SEND_SIDE_WRITTEN);
         if (publish(src, length, side)) {
             return true;
         }
@@ -214,6 +259,7 @@ public final class LocalChannel extends Channel implements Readiness {
         }
         long side = pool.allocateOffset(checkedSideLength(length), mode, deadline);
         pool.buffer().putBytes(side, src, length);
+        CrashPoints.reach(SEND_SIDE_WRITTEN);
         boolean sent = false;
         try {
             awaitPublish(src, length, side, mode, deadline);
@@ -242,29 +288,41 @@ public final class LocalChannel extends Channel implements Readiness {
         }
     }
 
-    /** Claims the tail position and publishes the message there, or returns false if the ring is full. */
+    /** Claims the slot at the tail and publishes the message there, or returns false if the ring is full. */
     private boolean publish(ByteBuffer src, int length, long side) {
         for (;;) {
             long position = buffer.getLongVolatile(TAIL_OFFSET);
             long slot = slot(position);
-            long gap = buffer.getLongVolatile(slot + SLOT_SEQUENCE_OFFSET) - position;
-            if (gap < 0) {
-                return false;
-            }
-            if (gap == 0 && buffer.compareAndSetLong(TAIL_OFFSET, position, position + 1)) {
-                buffer.putInt(slot + SLOT_LENGTH_OFFSET, length);
-                if (side == PoolLayout.NONE) {
-                    buffer.putInt(slot + SLOT_KIND_OFFSET, KIND_INLINE);
-                    buffer.putBytes(slot + SLOT_PAYLOAD_OFFSET, src, length);
-                } else {
-                    buffer.putInt(slot + SLOT_KIND_OFFSET, KIND_SIDE);
-                    buffer.putLong(slot + SLOT_PAYLOAD_OFFSET, side);
+            long state = stateAt(slot);
+            long lap = lap(state, position);
+            if (lap == 0 && claimant(state) == 0) {
+                if (buffer.compareAndSetLong(slot + SLOT_STATE_OFFSET, state, state | Pids.MINE)) {
+                    CrashPoints.reach(SEND_CLAIMED);
+                    buffer.compareAndSetLong(TAIL_OFFSET, position, position + 1);
+                    CrashPoints.reach(SEND_TAIL_MOVED);
+                    write(slot, src, length, side);
+                    CrashPoints.reach(SEND_WRITTEN);
+                    buffer.putLongOrdered(slot + SLOT_STATE_OFFSET, state(position + 1));
+                    CrashPoints.reach(SEND_PUBLISHED);
+                    src.position(src.limit());
+                    recvSignal.signal();
+                    return true;
                 }
-                buffer.putLongOrdered(slot + SLOT_SEQUENCE_OFFSET, position + 1);
-                src.position(src.limit());
-                recvSignal.signal();
-                return true;
+            } else if (lap >= 0) {
+                buffer.compareAndSetLong(TAIL_OFFSET, position, position + 1); // claimed by another: move on
+            } else if (!repairIfDead(sendWatch, slot, state, position - capacity)) {
+                return false; // the previous lap's message is still there: full
             }
+        }
+    }
+
+    private void write(long slot, ByteBuffer src, int length, long side) {
+        buffer.putInt(slot + SLOT_LENGTH_OFFSET, length);
+        if (side == PoolLayout.NONE) {
+            buffer.putBytes(slot + SLOT_PAYLOAD_OFFSET, src, length); // a free slot's kind is inline
+        } else {
+            buffer.putLong(slot + SLOT_PAYLOAD_OFFSET, side);
+            buffer.putIntOrdered(slot + SLOT_KIND_OFFSET, KIND_SIDE); // after the offset: a repairer trusts it
         }
     }
 
@@ -329,11 +387,9 @@ public final class LocalChannel extends Channel implements Readiness {
         for (;;) {
             long position = buffer.getLongVolatile(HEAD_OFFSET);
             long slot = slot(position);
-            long gap = buffer.getLongVolatile(slot + SLOT_SEQUENCE_OFFSET) - (position + 1);
-            if (gap < 0) {
-                return -1;
-            }
-            if (gap == 0) {
+            long state = stateAt(slot);
+            long lap = lap(state, position + 1);
+            if (lap == 0 && claimant(state) == 0) {
                 int length = buffer.getInt(slot + SLOT_LENGTH_OFFSET);
                 if (dst != null && length > dst.remaining()) {
                     if (buffer.getLongVolatile(HEAD_OFFSET) != position) {
@@ -343,9 +399,17 @@ public final class LocalChannel extends Channel implements Readiness {
                         + " bytes but the receive buffer has room for " + dst.remaining() + "; it stays in the"
                         + " channel", length);
                 }
-                if (buffer.compareAndSetLong(HEAD_OFFSET, position, position + 1)) {
+                if (buffer.compareAndSetLong(slot + SLOT_STATE_OFFSET, state, state | Pids.MINE)) {
+                    CrashPoints.reach(RECV_CLAIMED);
+                    buffer.compareAndSetLong(HEAD_OFFSET, position, position + 1);
+                    CrashPoints.reach(RECV_HEAD_MOVED);
                     return position;
                 }
+            } else if (lap >= 0) {
+                buffer.compareAndSetLong(HEAD_OFFSET, position, position + 1); // claimed by another: move on
+            } else if (!repairIfDead(recvWatch, slot, state,
+                (state & ~CLAIMANT_MASK) == state(position) ? position : position - capacity)) {
+                return -1; // free, or claimed by a sender still writing (or a receiver of the previous lap)
             }
         }
     }
@@ -355,14 +419,14 @@ public final class LocalChannel extends Channel implements Readiness {
         int length = buffer.getInt(slot + SLOT_LENGTH_OFFSET);
         if (buffer.getInt(slot + SLOT_KIND_OFFSET) == KIND_INLINE) {
             buffer.getBytes(slot + SLOT_PAYLOAD_OFFSET, dst, length);
-            release(slot, position);
         } else {
-            long side = buffer.getLong(slot + SLOT_PAYLOAD_OFFSET);
-            release(slot, position);
-            pool.buffer().getBytes(side, dst, length);
-            pool.free(side);
+            pool.buffer().getBytes(buffer.getLong(slot + SLOT_PAYLOAD_OFFSET), dst, length);
+            freeSide(slot);
         }
+        release(slot, position + capacity);
+        CrashPoints.reach(RECV_RELEASED);
         dst.position(dst.position() + length);
+        sendSignal.signal();
         return length;
     }
 
@@ -372,9 +436,79 @@ public final class LocalChannel extends Channel implements Readiness {
         return message;
     }
 
+    /** Frees the slot, which this process has claimed, for the sender of {@code position}. */
     private void release(long slot, long position) {
-        buffer.putLongOrdered(slot + SLOT_SEQUENCE_OFFSET, position + capacity);
+        buffer.putLongOrdered(slot + SLOT_STATE_OFFSET, state(position));
+    }
+
+    /** Frees the side allocation the slot, which this process has claimed, refers to, if any. */
+    private void freeSide(long slot) {
+        if (buffer.getInt(slot + SLOT_KIND_OFFSET) == KIND_SIDE) {
+            long side = buffer.getLong(slot + SLOT_PAYLOAD_OFFSET);
+            buffer.putInt(slot + SLOT_KIND_OFFSET, KIND_INLINE); // first: a side allocation is never freed twice
+            CrashPoints.reach(SIDE_CLEARED);
+            pool.free(side);
+        }
+    }
+
+    // ---- repair
+
+    /**
+     * If {@code state} is a claim of {@code slot}, for the message of {@code position}, has kept this handle's waiters
+     * waiting long enough and its claimant has died, takes the claim over, frees what the message held and frees the
+     * slot for the next lap: the dead claimant's message is lost, nothing else.
+     *
+     * @return true if repaired
+     */
+    private boolean repairIfDead(ClaimWatch watch, long slot, long state, long position) {
+        if (claimant(state) == 0 || !watch.overdue(state)) {
+            return false;
+        }
+        if (Pids.isAlive(claimant(state))) {
+            watch.restart();
+            return false;
+        }
+        if (!buffer.compareAndSetLong(slot + SLOT_STATE_OFFSET, state, (state & ~CLAIMANT_MASK) | Pids.MINE)) {
+            return false;
+        }
+        CrashPoints.reach(REPAIR_CLAIMED);
+        freeSide(slot);
+        release(slot, position + capacity);
+        CrashPoints.reach(REPAIR_RELEASED);
+        recvSignal.signal();
         sendSignal.signal();
+        return true;
+    }
+
+    /** True if the slot at {@code position} is claimed by a process that has kept a waiter of this handle waiting. */
+    private boolean claimOverdue(ClaimWatch watch, long position) {
+        long state = stateAt(slot(position));
+        return claimant(state) != 0 && watch.overdue(state);
+    }
+
+    /**
+     * The claim that last kept this handle's senders (or receivers) waiting, and since when. Threads sharing the
+     * handle race on it harmlessly: at worst a claimant is checked a little early or late.
+     */
+    private static final class ClaimWatch {
+        private long claim;
+        private long since;
+
+        /** True once {@code state} has been seen for {@link #CLAIM_CHECK_NANOS}. */
+        boolean overdue(long state) {
+            long now = System.nanoTime();
+            if (state != claim) {
+                claim = state;
+                since = now;
+                return false;
+            }
+            return now - since >= CLAIM_CHECK_NANOS;
+        }
+
+        /** The claimant was alive: check again later. */
+        void restart() {
+            since = System.nanoTime();
+        }
     }
 
     // ---- lifetime
@@ -386,8 +520,7 @@ public final class LocalChannel extends Channel implements Readiness {
         buffer.putLongVolatile(SERIAL_OFFSET, 0);
         for (long position = buffer.getLong(HEAD_OFFSET); position < buffer.getLong(TAIL_OFFSET); position++) {
             long slot = slot(position);
-            if (buffer.getLongVolatile(slot + SLOT_SEQUENCE_OFFSET) == position + 1
-                && buffer.getInt(slot + SLOT_KIND_OFFSET) == KIND_SIDE) {
+            if (stateAt(slot) == state(position + 1) && buffer.getInt(slot + SLOT_KIND_OFFSET) == KIND_SIDE) {
                 pool.free(buffer.getLong(slot + SLOT_PAYLOAD_OFFSET));
             }
         }
@@ -401,9 +534,15 @@ public final class LocalChannel extends Channel implements Readiness {
         return !pool.isMapped() || buffer.getLongVolatile(SERIAL_OFFSET) != serial;
     }
 
+    /** Ready to act: the condition holds, a dead claimant may need repair, or the channel is gone. */
     @Override
     public boolean isReady(long event) {
-        return (event == CAN_RECV ? canRecv() : canSend()) || isDestroyed();
+        if (isDestroyed()) {
+            return true;
+        }
+        return event == CAN_RECV
+            ? canRecv() || claimOverdue(recvWatch, buffer.getLongVolatile(HEAD_OFFSET))
+            : canSend() || claimOverdue(sendWatch, buffer.getLongVolatile(TAIL_OFFSET));
     }
 
     @Override
@@ -428,5 +567,21 @@ public final class LocalChannel extends Channel implements Readiness {
 
     private long slot(long position) {
         return SLOTS_OFFSET + (position % capacity) * stride;
+    }
+
+    private long stateAt(long slot) {
+        return buffer.getLongVolatile(slot + SLOT_STATE_OFFSET);
+    }
+
+    /**
+     * How far the slot's sequence is from {@code sequence}, scaled (modulo 2^40, so the sign is right across the
+     * wrap): 0 at that sequence, negative before it, positive past it.
+     */
+    private static long lap(long state, long sequence) {
+        return (state & ~CLAIMANT_MASK) - state(sequence);
+    }
+
+    private static int claimant(long state) {
+        return (int) (state & CLAIMANT_MASK);
     }
 }
