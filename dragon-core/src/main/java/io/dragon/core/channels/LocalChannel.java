@@ -277,7 +277,8 @@ public final class LocalChannel extends Channel implements Readiness {
             if (publish(src, length, side)) {
                 return;
             }
-            if (!sendSignal.await(this, CAN_SEND, mode, deadline)) {
+            // Ready may also mean "check a claimant": the deadline is checked either way.
+            if (!sendSignal.await(this, CAN_SEND, mode, deadline) || Deadline.hasPassed(deadline)) {
                 if (publish(src, length, side)) {
                     return;
                 }
@@ -360,7 +361,7 @@ public final class LocalChannel extends Channel implements Readiness {
             if (position >= 0) {
                 return position;
             }
-            if (!recvSignal.await(this, CAN_RECV, mode, deadline)) {
+            if (!recvSignal.await(this, CAN_RECV, mode, deadline) || Deadline.hasPassed(deadline)) {
                 position = claim(dst);
                 if (position >= 0) {
                     return position;
@@ -531,14 +532,15 @@ public final class LocalChannel extends Channel implements Readiness {
 
     @Override
     public boolean isDestroyed() {
-        return !pool.isMapped() || buffer.getLongVolatile(SERIAL_OFFSET) != serial;
+        // A pool destroyed whole does not destroy its channels one by one: its waiters must see it too.
+        return pool.isDestroyed() || buffer.getLongVolatile(SERIAL_OFFSET) != serial;
     }
 
     /** Ready to act: the condition holds, a dead claimant may need repair, or the channel is gone. */
     @Override
     public boolean isReady(long event) {
         if (isDestroyed()) {
-            return true;
+            return true; // checked first: the ring of a destroyed channel may be unmapped memory
         }
         return event == CAN_RECV
             ? canRecv() || claimOverdue(recvWatch, buffer.getLongVolatile(HEAD_OFFSET))
@@ -551,7 +553,7 @@ public final class LocalChannel extends Channel implements Readiness {
     }
 
     private void checkAlive() {
-        if (!pool.isMapped() || buffer.getLong(SERIAL_OFFSET) != serial) {
+        if (isDestroyed()) {
             throw new ChannelDestroyedException(cuid);
         }
     }
