@@ -51,9 +51,9 @@ public final class SharedLock {
     static final String PRIORITY_DROPPED = "lock.priorityDropped";
     /** {@link #holdFor}: the remote holder is written, the lease not yet. */
     static final String REMOTE_HOLDER_WRITTEN = "lock.remoteHolderWritten";
-    /** {@link #recover}: the lock word names the recovering process; the dead holder's record is still there. */
+    /** {@link #recover} or {@link #takeFromDead}: the lock word names the taker; the dead holder's record remains. */
     static final String RECOVER_TAKEN = "recover.taken";
-    /** {@link #unlockFor} or {@link #recover}: the remote holder is cleared, the lease maybe not. */
+    /** {@link #unlockFor}, {@link #recover}, {@link #takeFromDead}: the remote holder is cleared, the lease not yet. */
     static final String REMOTE_HOLDER_CLEARED = "unlock.remoteHolderCleared";
     /** The lease is cleared; the lock is still held. */
     static final String LEASE_CLEARED = "unlock.leaseCleared";
@@ -220,25 +220,54 @@ public final class SharedLock {
      * repaired or discarded what it protects. Does nothing if {@code deadPid} no longer holds it.
      */
     public void recover(int deadPid) {
+        long taken = takeFromDeadHolder(deadPid);
+        if (taken != 0) {
+            clearLeaseAndRelease(taken);
+        }
+        clearDeadPriority();
+    }
+
+    /**
+     * Takes for this process a lock whose holder has died (reported by {@link LockOwnerDeadException}), so that the
+     * caller repairs what it protects before anyone else sees it, then {@linkplain #unlock unlocks} it. If this
+     * process dies before it unlocks, the lock is held by a dead process again, and the next taker repairs again.
+     *
+     * @return false if {@code deadPid} no longer holds the lock (another process took it over first): lock again
+     */
+    public boolean takeFromDead(int deadPid) {
+        long taken = takeFromDeadHolder(deadPid);
+        if (taken == 0) {
+            return false;
+        }
+        buffer.putLongOrdered(offset + LEASE_OFFSET, 0);
+        clearDeadPriority();
+        return true;
+    }
+
+    /**
+     * Takes the lock held by the dead {@code deadPid} and clears its remote holder, leaving the lease (the caller
+     * clears it, then releases or keeps the lock): the word taken, or 0 if {@code deadPid} no longer holds it.
+     */
+    private long takeFromDeadHolder(int deadPid) {
         long word = word();
         if (deadPid == 0 || holder(word) != deadPid) {
-            return;
+            return 0;
         }
         if (isAlive(deadPid) && !leaseExpired()) {
             throw new IllegalStateException("process " + deadPid + " holding " + name + " is alive");
         }
-        // Taken from the dead holding (the generation rules out a later one by the same pid), then released as the
-        // holder would, so that a kill of this process on the way leaves the lock held by a dead pid again.
+        // Taken from the dead holding (the generation rules out a later one by the same pid), then released or kept as
+        // the holder would, so that a kill of this process on the way leaves the lock held by a dead pid again.
         long taken = taken(word);
-        if (buffer.compareAndSetLong(offset + WORD_OFFSET, word, taken)) {
-            CrashPoints.reach(RECOVER_TAKEN);
-            long remote = remoteHolder();
-            if (remote != 0) {
-                clearRemoteHolder(remote); // fails only if a late unlockFor of the dead holding cleared it first
-            }
-            clearLeaseAndRelease(taken);
+        if (!buffer.compareAndSetLong(offset + WORD_OFFSET, word, taken)) {
+            return 0;
         }
-        clearDeadPriority();
+        CrashPoints.reach(RECOVER_TAKEN);
+        long remote = remoteHolder();
+        if (remote != 0) {
+            clearRemoteHolder(remote); // fails only if a late unlockFor of the dead holding cleared it first
+        }
+        return taken;
     }
 
     public boolean isLocked() {

@@ -66,6 +66,7 @@ class SharedLockCrashTest {
     private static final String LOCK_FOR_REMOTE = "remote";
     private static final String WAIT = "wait";
     private static final String RECOVER = "recover";
+    private static final String TAKE_FROM_DEAD = "take";
     private static final String HAMMER = "hammer";
 
     private static int kills;
@@ -98,7 +99,10 @@ class SharedLockCrashTest {
             new Case(RECOVER_TAKEN, RECOVER, true),
             new Case(REMOTE_HOLDER_CLEARED, RECOVER, true),
             new Case(LEASE_CLEARED, RECOVER, true),
-            new Case(RELEASED, RECOVER, false));
+            new Case(RELEASED, RECOVER, false),
+            new Case(RECOVER_TAKEN, TAKE_FROM_DEAD, true),
+            new Case(REMOTE_HOLDER_CLEARED, TAKE_FROM_DEAD, true),
+            new Case(RELEASED, TAKE_FROM_DEAD, false));
     }
 
     @BeforeEach
@@ -131,7 +135,7 @@ class SharedLockCrashTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void shouldLeaveTheLockUsableWhenKilledAt(Case c) throws Exception {
-        int deadHolder = c.scenario().equals(RECOVER) ? killedRemoteHolder() : 0;
+        int deadHolder = c.scenario().equals(RECOVER) || c.scenario().equals(TAKE_FROM_DEAD) ? killedRemoteHolder() : 0;
         if (c.scenario().equals(WAIT)) {
             lock.lock();
         }
@@ -281,9 +285,10 @@ class SharedLockCrashTest {
     /**
      * Child process side: runs the steps of args[0] in order: "lock" locks and unlocks; "remote" locks, holds for a
      * remote process and unlocks for it (without the unlock if the next step is "held"); "wait" is "lock" for a lock
-     * the parent holds; "recover" recovers the lock from the dead process args[2]; "held" says so and sleeps;
-     * "hammer" locks and unlocks (for itself, then for a remote process) until killed, recovering the lock from a
-     * dead holder, and counts its critical sections in progress slot args[2] (exits with 3 if two overlapped).
+     * the parent holds; "recover" recovers the lock from the dead process args[2]; "take" takes it from that process
+     * and unlocks it; "held" says so and sleeps; "hammer" locks and unlocks (for itself, then for a remote process)
+     * until killed, recovering the lock from a dead holder, and counts its critical sections in progress slot args[2]
+     * (exits with 3 if two overlapped).
      */
     public static final class Child {
         public static void main(String[] args) throws Exception {
@@ -307,6 +312,13 @@ class SharedLockCrashTest {
                         }
                     }
                     case RECOVER -> lock.recover(Integer.parseInt(args[2]));
+                    case TAKE_FROM_DEAD -> {
+                        if (!lock.takeFromDead(Integer.parseInt(args[2]))) {
+                            System.out.println("not taken from the dead");
+                            System.exit(2);
+                        }
+                        lock.unlock();
+                    }
                     case HAMMER -> hammer(lock, buffer, Integer.parseInt(args[2]));
                     case HELD -> {
                         System.out.println(HELD);
