@@ -14,6 +14,7 @@ import static io.dragon.core.memory.PoolLayout.VERSION;
 import static io.dragon.core.memory.PoolLayout.VERSION_OFFSET;
 
 import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.locks.LockOwnerDeadException;
 import io.dragon.core.locks.SharedLock;
 import io.dragon.core.shm.SegmentNotFoundException;
 import io.dragon.core.shm.SharedBuffer;
@@ -32,6 +33,11 @@ import java.util.concurrent.TimeUnit;
  * every process that attaches can allocate and free. Safe across threads and processes.
  *
  * <p>A process maps each pool once: {@link #attach(PoolDescriptor)} returns the mapping this process already has.
+ *
+ * <p>Crash-safe: a process killed at any instruction of an allocation or free leaves the allocator's lock held by a
+ * dead pid; the next process that needs the lock takes it over, repairs the allocator ({@link BuddyAllocator#recover})
+ * and carries on, so callers never see the dead holder. The allocation in progress is undone and the free completed;
+ * the only loss is a block allocated that the killed process had not stored anywhere yet, as with any kill.
  */
 public final class Pool implements Readiness, AutoCloseable {
     private static final Map<String, Pool> ATTACHED = new ConcurrentHashMap<>();
@@ -160,7 +166,7 @@ public final class Pool implements Readiness, AutoCloseable {
     public long tryAllocate(long size) {
         int order = orderFor(size);
         checkNotDestroyed();
-        lock.lock();
+        lockAllocator();
         try {
             return allocator.allocate(order);
         } finally {
@@ -189,7 +195,7 @@ public final class Pool implements Readiness, AutoCloseable {
     /** Frees the block at {@code offset}, waking processes waiting for memory. */
     public void free(long offset) {
         checkMapped();
-        lock.lock();
+        lockAllocator();
         try {
             allocator.free(offset);
         } finally {
@@ -220,7 +226,7 @@ public final class Pool implements Readiness, AutoCloseable {
 
     public long largestFreeBlock() {
         checkMapped();
-        lock.lock();
+        lockAllocator();
         try {
             return allocator.largestFreeBlock();
         } finally {
@@ -277,7 +283,7 @@ public final class Pool implements Readiness, AutoCloseable {
 
     void checkAllocated(long offset) {
         checkMapped();
-        lock.lock();
+        lockAllocator();
         try {
             if (allocator.usedOrderAt(offset) < 0) {
                 throw new IllegalArgumentException("no allocation starts at offset " + offset + " of " + this
@@ -285,6 +291,28 @@ public final class Pool implements Readiness, AutoCloseable {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Takes the allocator's lock. If its holder died, takes the lock over and repairs the allocator before returning
+     * (a waiter finds a dead holder within 100 ms); if this process dies while repairing, the next one repairs again.
+     */
+    private void lockAllocator() {
+        for (;;) {
+            int deadPid;
+            try {
+                lock.lock();
+                return;
+            } catch (LockOwnerDeadException e) {
+                deadPid = e.deadPid();
+            }
+            if (lock.takeFromDead(deadPid)) {
+                if (allocator.recover()) {
+                    freed.signal(); // an allocation undone has freed its block
+                }
+                return;
+            }
         }
     }
 
