@@ -270,6 +270,32 @@ public final class SharedLock {
         return taken;
     }
 
+    /**
+     * Takes the lock like {@link #lock(WaitMode, long)}, but a holder that died is not reported: this process takes
+     * the lock over from it and runs {@code repair} holding it, to bring what the lock protects back to a consistent
+     * state, before returning true. A process killed during the repair leaves the lock held by a dead pid again, and
+     * the next waiter takes over and repairs in turn, so {@code repair} must be idempotent. If it throws, the lock is
+     * released and the exception propagates.
+     */
+    public boolean lock(WaitMode mode, long deadline, Runnable repair) throws InterruptedException {
+        for (;;) {
+            try {
+                return lock(mode, deadline);
+            } catch (LockOwnerDeadException e) {
+                if (takeFromDead(e.deadPid())) {
+                    try {
+                        repair.run();
+                    } catch (RuntimeException | Error failure) {
+                        unlock();
+                        throw failure;
+                    }
+                    return true;
+                }
+                // another waiter took it over first: wait for that one like for any holder
+            }
+        }
+    }
+
     public boolean isLocked() {
         return holderPid() != 0;
     }
