@@ -8,7 +8,16 @@ import static io.dragon.core.map.MapLayout.ENTRY_KEY_LENGTH_OFFSET;
 import static io.dragon.core.map.MapLayout.ENTRY_KEY_OFFSET;
 import static io.dragon.core.map.MapLayout.ENTRY_NEXT_OFFSET;
 import static io.dragon.core.map.MapLayout.ENTRY_VALUE_LENGTH_OFFSET;
+import static io.dragon.core.map.MapLayout.GROW_MOVING_OFFSET;
+import static io.dragon.core.map.MapLayout.GROW_NEW_ARRAY_OFFSET;
+import static io.dragon.core.map.MapLayout.GROW_OLD_ARRAY_OFFSET;
+import static io.dragon.core.map.MapLayout.GROW_OLD_COUNT_OFFSET;
 import static io.dragon.core.map.MapLayout.HEADER_LENGTH;
+import static io.dragon.core.map.MapLayout.JOURNAL_OP_OFFSET;
+import static io.dragon.core.map.MapLayout.LINK_AT_OFFSET;
+import static io.dragon.core.map.MapLayout.LINK_COUNT_OFFSET;
+import static io.dragon.core.map.MapLayout.LINK_FREE_OFFSET;
+import static io.dragon.core.map.MapLayout.LINK_VALUE_OFFSET;
 import static io.dragon.core.map.MapLayout.LOAD_FACTOR_DENOMINATOR;
 import static io.dragon.core.map.MapLayout.LOAD_FACTOR_NUMERATOR;
 import static io.dragon.core.map.MapLayout.LOCK_OFFSET;
@@ -16,9 +25,12 @@ import static io.dragon.core.map.MapLayout.MAGIC;
 import static io.dragon.core.map.MapLayout.MAGIC_OFFSET;
 import static io.dragon.core.map.MapLayout.MIN_BUCKETS;
 import static io.dragon.core.map.MapLayout.NONE;
+import static io.dragon.core.map.MapLayout.OP_GROW;
+import static io.dragon.core.map.MapLayout.OP_LINK;
 import static io.dragon.core.map.MapLayout.SERIAL_OFFSET;
 
 import io.dragon.core.infrastructure.CorruptDescriptorException;
+import io.dragon.core.infrastructure.CrashPoints;
 import io.dragon.core.locks.SharedLock;
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
@@ -27,11 +39,14 @@ import io.dragon.core.memory.PoolDestroyedException;
 import io.dragon.core.memory.PoolFullException;
 import io.dragon.core.memory.PoolLayout;
 import io.dragon.core.shm.SharedBuffer;
+import io.dragon.core.sync.Deadline;
+import io.dragon.core.sync.WaitMode;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ReadOnlyBufferException;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -46,6 +61,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * has no block for the bigger array at that moment, the map keeps its current one (chains get longer) and tries
  * again on a later insert; only an entry that cannot be allocated fails, with {@link PoolFullException}.
  *
+ * <p>Crash-safe: a process killed at any instruction loses at most its own operation, and the next process to take
+ * the lock finishes what the dead one had journaled (see {@link MapLayout}); callers never see the dead holder.
+ *
  * <p>{@link #destroy()} must be the last use of the map by any process: the others get
  * {@link MapDestroyedException} if they try to use it afterwards, as long as its memory has not been reused.
  */
@@ -55,6 +73,41 @@ public final class UnorderedMap {
     private static final long DRAIN_NANOS = 1_000_000_000L;
     /** Hashes have 32 bits: more buckets would stay empty. */
     private static final long MAX_BUCKETS = 1L << 32;
+
+    // Crash points (see CrashPoints): one after each write to shared memory but the last of an operation.
+    /** A put's entry is allocated and written; the map lock is not taken yet. */
+    static final String ENTRY_ALLOCATED = "map.entryAllocated";
+    /** The map lock is taken (by any operation, reads included); nothing else written yet. */
+    static final String LOCKED = "map.locked";
+    /** A LINK is journaled: its fields and then the op word. */
+    static final String JOURNALED = "map.journaled";
+    /** The LINK's link word is set, the count not yet. */
+    static final String LINKED = "map.linked";
+    /** The LINK's count is set, the op not yet cleared. */
+    static final String COUNTED = "map.counted";
+    /** The LINK is committed (op cleared); the block that left the map is not freed yet. */
+    static final String COMMITTED = "map.committed";
+    /** A grow has allocated and zeroed its new array; nothing journaled yet. */
+    static final String GROW_ALLOCATED = "map.grow.allocated";
+    /** The GROW is journaled. */
+    static final String GROW_JOURNALED = "map.grow.journaled";
+    /** The entry to move is recorded. */
+    static final String GROW_MOVING = "map.grow.moving";
+    /** The entry is unlinked from its old bucket. */
+    static final String GROW_UNLINKED = "map.grow.unlinked";
+    /** The entry's next is the new bucket's head; it is not that head yet. */
+    static final String GROW_RELINKED = "map.grow.relinked";
+    /** The entry is the new bucket's head. */
+    static final String GROW_MOVED = "map.grow.moved";
+    /** The header names the new array, still with the old bucket count. */
+    static final String GROW_SWITCHED = "map.grow.switched";
+    /** The header has the new bucket count; the op is not cleared yet. */
+    static final String GROW_RESIZED = "map.grow.resized";
+    /** The GROW is committed; the old array is not freed yet. */
+    static final String GROW_COMMITTED = "map.grow.committed";
+    static final List<String> CRASH_POINTS = List.of(ENTRY_ALLOCATED, LOCKED, JOURNALED, LINKED, COUNTED, COMMITTED,
+        GROW_ALLOCATED, GROW_JOURNALED, GROW_MOVING, GROW_UNLINKED, GROW_RELINKED, GROW_MOVED, GROW_SWITCHED,
+        GROW_RESIZED, GROW_COMMITTED);
 
     private final Pool pool;
     private final SharedBuffer segment;
@@ -66,6 +119,17 @@ public final class UnorderedMap {
     private final long bucketCountAt;
     private final long entryCountAt;
     private final long bucketsAt;
+    private final long opAt;
+    private final long linkAtAt;
+    private final long linkValueAt;
+    private final long linkCountAt;
+    private final long linkFreeAt;
+    private final long growOldArrayAt;
+    private final long growOldCountAt;
+    private final long growNewArrayAt;
+    private final long growMovingAt;
+    /** Run by whoever takes the lock over from a dead holder. */
+    private final Runnable repair = this::repair;
 
     private UnorderedMap(Pool pool, long header, long serial) {
         this.pool = pool;
@@ -79,6 +143,15 @@ public final class UnorderedMap {
         this.bucketCountAt = header + BUCKET_COUNT_OFFSET;
         this.entryCountAt = header + ENTRY_COUNT_OFFSET;
         this.bucketsAt = header + BUCKETS_OFFSET;
+        this.opAt = header + JOURNAL_OP_OFFSET;
+        this.linkAtAt = header + LINK_AT_OFFSET;
+        this.linkValueAt = header + LINK_VALUE_OFFSET;
+        this.linkCountAt = header + LINK_COUNT_OFFSET;
+        this.linkFreeAt = header + LINK_FREE_OFFSET;
+        this.growOldArrayAt = header + GROW_OLD_ARRAY_OFFSET;
+        this.growOldCountAt = header + GROW_OLD_COUNT_OFFSET;
+        this.growNewArrayAt = header + GROW_NEW_ARRAY_OFFSET;
+        this.growMovingAt = header + GROW_MOVING_OFFSET;
     }
 
     /**
@@ -180,43 +253,39 @@ public final class UnorderedMap {
         segment.putInt(entry + ENTRY_VALUE_LENGTH_OFFSET, value.length);
         segment.putBytes(entry + ENTRY_KEY_OFFSET, key, 0, key.length);
         segment.putBytes(entry + ENTRY_KEY_OFFSET + key.length, value, 0, value.length);
+        CrashPoints.reach(ENTRY_ALLOCATED);
 
-        long replaced = NONE;
-        long oldBuckets = NONE;
         try {
             lock();
         } catch (RuntimeException e) {
             pool.free(entry);
             throw e;
         }
+        boolean replaced;
+        long free;
         try {
             long link = findLink(key, hash);
-            if (link != NONE) {
-                replaced = segment.getLong(link);
-                segment.putLong(entry + ENTRY_NEXT_OFFSET, segment.getLong(replaced + ENTRY_NEXT_OFFSET));
-                segment.putLong(link, entry);
+            replaced = link != NONE;
+            if (replaced) {
+                long old = segment.getLong(link);
+                segment.putLong(entry + ENTRY_NEXT_OFFSET, segment.getLong(old + ENTRY_NEXT_OFFSET));
+                free = link(link, entry, segment.getLong(entryCountAt), old);
             } else {
                 long slot = bucketSlot(hash);
                 segment.putLong(entry + ENTRY_NEXT_OFFSET, segment.getLong(slot));
-                segment.putLong(slot, entry);
                 long count = segment.getLong(entryCountAt) + 1;
-                segment.putLongOrdered(entryCountAt, count);
+                link(slot, entry, count, NONE);
                 long buckets = segment.getLong(bucketCountAt);
-                if (count * LOAD_FACTOR_DENOMINATOR > buckets * LOAD_FACTOR_NUMERATOR) {
-                    oldBuckets = grow(buckets);
-                }
+                free = count * LOAD_FACTOR_DENOMINATOR > buckets * LOAD_FACTOR_NUMERATOR ? grow(buckets) : NONE;
             }
         } finally {
             lock.unlock();
         }
-        // Unreachable now that the lock is released: nobody can be reading them.
-        if (replaced != NONE) {
-            pool.free(replaced);
+        // Unreachable now that the lock is released: nobody can be reading it.
+        if (free != NONE) {
+            pool.free(free);
         }
-        if (oldBuckets != NONE) {
-            pool.free(oldBuckets);
-        }
-        return replaced != NONE;
+        return replaced;
     }
 
     /** A copy of the value of {@code key}, or null if absent. */
@@ -295,8 +364,7 @@ public final class UnorderedMap {
                 return false;
             }
             entry = segment.getLong(link);
-            segment.putLong(link, segment.getLong(entry + ENTRY_NEXT_OFFSET));
-            segment.putLongOrdered(entryCountAt, segment.getLong(entryCountAt) - 1);
+            link(link, segment.getLong(entry + ENTRY_NEXT_OFFSET), segment.getLong(entryCountAt) - 1, entry);
         } finally {
             lock.unlock();
         }
@@ -322,14 +390,12 @@ public final class UnorderedMap {
 
     /** Removes every entry. The bucket array keeps its size. */
     public void clear() {
-        long entries;
         lock();
         try {
-            entries = unlinkAll();
+            removeAll();
         } finally {
             lock.unlock();
         }
-        freeChain(entries);
     }
 
     /**
@@ -337,12 +403,11 @@ public final class UnorderedMap {
      * queued on its lock are let through (and get that exception) before the memory is freed.
      */
     public void destroy() {
-        long entries;
         long buckets;
         lock();
         try {
+            removeAll();
             segment.putLongVolatile(magicAt, 0);
-            entries = unlinkAll();
             buckets = segment.getLong(bucketsAt);
         } finally {
             lock.unlock();
@@ -352,7 +417,6 @@ public final class UnorderedMap {
         while (lock.isLocked() && System.nanoTime() - until < 0) {
             Thread.yield();
         }
-        freeChain(entries);
         pool.free(buckets);
         pool.free(descriptor.header().offset());
     }
@@ -364,6 +428,33 @@ public final class UnorderedMap {
     @Override
     public String toString() {
         return "map " + Long.toHexString(serial) + " in " + pool;
+    }
+
+    /**
+     * Journals and does a LINK (see {@link MapLayout}): stores {@code value} at {@code link} and makes the entry count
+     * {@code count}. Returns {@code free}, the block that left the map, for the caller to free once the lock is
+     * released (the recoverer frees it if this process dies before the commit).
+     */
+    private long link(long link, long value, long count, long free) {
+        segment.putLong(linkAtAt, link);
+        segment.putLong(linkValueAt, value);
+        segment.putLong(linkCountAt, count);
+        segment.putLong(linkFreeAt, free);
+        segment.putLongOrdered(opAt, OP_LINK); // last: the record is whole once the op is set
+        CrashPoints.reach(JOURNALED);
+        return commitLink();
+    }
+
+    /** Does (again) the journaled LINK and clears the op; returns the block to free. Idempotent until the commit. */
+    private long commitLink() {
+        segment.putLong(segment.getLong(linkAtAt), segment.getLong(linkValueAt));
+        CrashPoints.reach(LINKED);
+        segment.putLongOrdered(entryCountAt, segment.getLong(linkCountAt));
+        CrashPoints.reach(COUNTED);
+        long free = segment.getLong(linkFreeAt);
+        segment.putLongOrdered(opAt, NONE);
+        CrashPoints.reach(COMMITTED);
+        return free;
     }
 
     /** Doubles the bucket array if the pool has room now; returns the old array's offset, or NONE. */
@@ -378,21 +469,74 @@ public final class UnorderedMap {
             return NONE; // retried on a later insert; the map still works with longer chains
         }
         segment.setMemory(array, bytes, (byte) 0);
-        long old = segment.getLong(bucketsAt);
-        long mask = newBuckets - 1;
+        CrashPoints.reach(GROW_ALLOCATED);
+        segment.putLong(growOldArrayAt, segment.getLong(bucketsAt));
+        segment.putLong(growOldCountAt, buckets);
+        segment.putLong(growNewArrayAt, array);
+        segment.putLong(growMovingAt, NONE);
+        segment.putLongOrdered(opAt, OP_GROW);
+        CrashPoints.reach(GROW_JOURNALED);
+        return finishGrow();
+    }
+
+    /**
+     * Moves the entries left in the old array of the journaled GROW to the new one (finishing first the move a kill
+     * interrupted), points the header at the new array and commits. Returns the old array, for the caller to free.
+     */
+    private long finishGrow() {
+        long old = segment.getLong(growOldArrayAt);
+        long buckets = segment.getLong(growOldCountAt);
+        long array = segment.getLong(growNewArrayAt);
+        long moving = segment.getLong(growMovingAt);
+        if (moving != NONE) {
+            move(moving, old, buckets, array);
+        }
         for (long i = 0; i < buckets; i++) {
-            long entry = segment.getLong(old + i * 8);
-            while (entry != NONE) {
-                long next = segment.getLong(entry + ENTRY_NEXT_OFFSET);
-                long slot = array + (bucketIndex(segment.getInt(entry + ENTRY_HASH_OFFSET)) & mask) * 8;
-                segment.putLong(entry + ENTRY_NEXT_OFFSET, segment.getLong(slot));
-                segment.putLong(slot, entry);
-                entry = next;
+            long slot = old + i * 8;
+            for (long entry = segment.getLong(slot); entry != NONE; entry = segment.getLong(slot)) {
+                segment.putLong(growMovingAt, entry);
+                CrashPoints.reach(GROW_MOVING);
+                move(entry, old, buckets, array);
             }
         }
         segment.putLong(bucketsAt, array);
-        segment.putLongOrdered(bucketCountAt, newBuckets);
+        CrashPoints.reach(GROW_SWITCHED);
+        segment.putLongOrdered(bucketCountAt, buckets * 2);
+        CrashPoints.reach(GROW_RESIZED);
+        segment.putLongOrdered(opAt, NONE);
+        CrashPoints.reach(GROW_COMMITTED);
         return old;
+    }
+
+    /**
+     * Moves {@code entry}, which was the head of its bucket in the old array, to the head of its bucket in the new
+     * one. Each of the three writes is skipped if done already, so this also finishes a move a kill interrupted: the
+     * entry is the new head only after the last write, and it left the old bucket before its next changed.
+     */
+    private void move(long entry, long old, long buckets, long array) {
+        long index = bucketIndex(segment.getInt(entry + ENTRY_HASH_OFFSET));
+        long to = array + (index & (buckets * 2 - 1)) * 8;
+        if (segment.getLong(to) == entry) {
+            return;
+        }
+        long from = old + (index & (buckets - 1)) * 8;
+        if (segment.getLong(from) == entry) {
+            segment.putLong(from, segment.getLong(entry + ENTRY_NEXT_OFFSET));
+            CrashPoints.reach(GROW_UNLINKED);
+        }
+        segment.putLong(entry + ENTRY_NEXT_OFFSET, segment.getLong(to));
+        CrashPoints.reach(GROW_RELINKED);
+        segment.putLong(to, entry);
+        CrashPoints.reach(GROW_MOVED);
+    }
+
+    /** Rolls forward the journaled op of a holder that died (see {@link MapLayout}); does nothing if none. */
+    private void repair() {
+        long op = segment.getLongVolatile(opAt);
+        long free = op == OP_LINK ? commitLink() : op == OP_GROW ? finishGrow() : NONE;
+        if (free != NONE) {
+            pool.free(free);
+        }
     }
 
     /**
@@ -437,46 +581,32 @@ public final class UnorderedMap {
         return true;
     }
 
-    /** Empties every bucket and returns all entries as one chain, for freeing once the lock is released. */
-    private long unlinkAll() {
+    /** Removes and frees the entries one by one, each a LINK, so that a kill leaves a map with fewer entries. */
+    private void removeAll() {
         long array = segment.getLong(bucketsAt);
         long buckets = segment.getLong(bucketCountAt);
-        long head = NONE;
-        long tail = NONE;
         for (long i = 0; i < buckets; i++) {
             long slot = array + i * 8;
-            long first = segment.getLong(slot);
-            if (first == NONE) {
-                continue;
+            for (long entry = segment.getLong(slot); entry != NONE; entry = segment.getLong(slot)) {
+                pool.free(link(slot, segment.getLong(entry + ENTRY_NEXT_OFFSET), segment.getLong(entryCountAt) - 1,
+                    entry));
             }
-            segment.putLong(slot, NONE);
-            if (tail == NONE) {
-                head = first;
-            } else {
-                segment.putLong(tail + ENTRY_NEXT_OFFSET, first);
-            }
-            tail = first;
-            for (long next = segment.getLong(tail + ENTRY_NEXT_OFFSET); next != NONE;
-                next = segment.getLong(tail + ENTRY_NEXT_OFFSET)) {
-                tail = next;
-            }
-        }
-        segment.putLongOrdered(entryCountAt, 0);
-        return head;
-    }
-
-    private void freeChain(long entry) {
-        while (entry != NONE) {
-            long next = segment.getLong(entry + ENTRY_NEXT_OFFSET);
-            pool.free(entry);
-            entry = next;
         }
     }
 
-    /** Takes the lock of a live map; the magic is checked first so that a destroyed map's lock is never touched. */
+    /**
+     * Takes the lock of a live map, repairing the map if it takes the lock over from a dead holder; the magic is
+     * checked first so that a destroyed map's lock is never touched.
+     */
     private void lock() {
         checkLive();
-        lock.lock();
+        try {
+            lock.lock(WaitMode.ADAPTIVE, Deadline.FOREVER, repair);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for " + lock, e);
+        }
+        CrashPoints.reach(LOCKED);
         if (!isLive()) {
             lock.unlock();
             throw destroyed();
