@@ -20,6 +20,7 @@ import static io.dragon.core.bcast.BroadcastLayout.WAITING_OFFSET;
 
 import io.dragon.core.infrastructure.CorruptDescriptorException;
 import io.dragon.core.infrastructure.CrashPoints;
+import io.dragon.core.infrastructure.Pids;
 import io.dragon.core.locks.SharedLock;
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
@@ -65,7 +66,6 @@ public final class Broadcast {
     private static final long DRAIN_NANOS = 1_000_000_000L;
     /** How often a trigger waiting for grants to be collected drops the slots of waiters that died. */
     private static final long REAP_NANOS = 100_000_000L;
-    private static final int MY_PID = (int) ProcessHandle.current().pid();
 
     // Crash points (see CrashPoints): one after each write to shared memory but the last of an operation.
     /** A waiter has taken a slot; waiting is not counted yet. */
@@ -456,7 +456,7 @@ public final class Broadcast {
         for (int slot = 0; slot < maxWaiters && (all || released == 0); slot++) {
             long at = slotAt(slot);
             int pid = segment.getInt(at + SLOT_PID_OFFSET);
-            if (pid == 0 || segment.getLong(at + SLOT_GRANTED_OFFSET) != 0 || !all && !isAlive(pid)) {
+            if (pid == 0 || segment.getLong(at + SLOT_GRANTED_OFFSET) != 0 || !all && !Pids.isAlive(pid)) {
                 continue;
             }
             if (released == 0) {
@@ -538,7 +538,7 @@ public final class Broadcast {
             }
             long at = slotAt(slot);
             segment.putLong(at + SLOT_GRANTED_OFFSET, 0);
-            segment.putIntVolatile(at + SLOT_PID_OFFSET, MY_PID);
+            segment.putIntVolatile(at + SLOT_PID_OFFSET, Pids.MINE);
             CrashPoints.reach(SLOT_TAKEN);
             segment.putLongOrdered(waitingAt, segment.getLong(waitingAt) + 1);
             CrashPoints.reach(REGISTERED);
@@ -599,7 +599,7 @@ public final class Broadcast {
                 segment.putLong(at + SLOT_GRANTED_OFFSET, 0);
                 grantedIn = 0;
             }
-            if (!isAlive(pid)) {
+            if (!Pids.isAlive(pid)) {
                 segment.putIntVolatile(at + SLOT_PID_OFFSET, 0);
                 continue;
             }
@@ -644,9 +644,6 @@ public final class Broadcast {
         }
     }
 
-    private static boolean isAlive(int pid) {
-        return pid == MY_PID || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-    }
 
     /** Counts the caller in {@code users}, so that destroy frees nothing while it is inside. */
     private void enter() {

@@ -17,6 +17,6 @@ public final class Pids {
      * life of a claim is unlikely, and only delays a repair.
      */
     public static boolean isAlive(int pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        return pid == MINE || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 }

@@ -7,6 +7,7 @@ import static io.dragon.core.locks.LockLayout.SIGNAL_OFFSET;
 import static io.dragon.core.locks.LockLayout.WORD_OFFSET;
 
 import io.dragon.core.infrastructure.CrashPoints;
+import io.dragon.core.infrastructure.Pids;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.Readiness;
@@ -36,7 +37,6 @@ public final class SharedLock {
     /** How long a waiter competes before it claims priority. */
     public static final long PRIORITY_AFTER_NANOS = 1_000_000L;
     private static final long HOLDER_CHECK_NANOS = 100_000_000L;
-    private static final int MY_PID = (int) ProcessHandle.current().pid();
     private static final long PID_BITS = 0xffff_ffffL;
     private static final long ONE_GENERATION = 1L << 32;
     private static final long ANYONE = 0;
@@ -120,7 +120,7 @@ public final class SharedLock {
                     return true;
                 }
                 if (!priority && System.nanoTime() - priorityAt >= 0
-                    && buffer.compareAndSetInt(offset + PRIORITY_OFFSET, 0, MY_PID)) {
+                    && buffer.compareAndSetInt(offset + PRIORITY_OFFSET, 0, Pids.MINE)) {
                     priority = true;
                     CrashPoints.reach(PRIORITY_CLAIMED);
                     continue;
@@ -153,8 +153,8 @@ public final class SharedLock {
      */
     public void unlock() {
         long word = word();
-        if (holder(word) != MY_PID || remoteHolder() != 0) {
-            throw notHeldBy("this process (" + MY_PID + ")");
+        if (holder(word) != Pids.MINE || remoteHolder() != 0) {
+            throw notHeldBy("this process (" + Pids.MINE + ")");
         }
         // A store is enough (4 ns less than a compare-and-set): while the word names a live process without a lease,
         // nobody else changes it (recover needs a dead holder or an expired lease).
@@ -177,8 +177,8 @@ public final class SharedLock {
      * the lease.
      */
     public void holdFor(long remoteHolder, long untilMillis) {
-        if (holderPid() != MY_PID) {
-            throw notHeldBy("this process (" + MY_PID + ")");
+        if (holderPid() != Pids.MINE) {
+            throw notHeldBy("this process (" + Pids.MINE + ")");
         }
         // A kill between the two leaves a lock held by a dead pid, which waiters report whatever the record says.
         buffer.putLongVolatile(offset + REMOTE_HOLDER_OFFSET, remoteHolder);
@@ -195,7 +195,7 @@ public final class SharedLock {
         // From the lease seen while remoteHolder held the lock, by compare-and-set: a renewal that crosses the release
         // must not give the next holder a lease (a holder of this node would then count as dead once it ran out).
         long lease = buffer.getLongVolatile(offset + LEASE_OFFSET);
-        if (lease == 0 || holderPid() != MY_PID || remoteHolder() != remoteHolder
+        if (lease == 0 || holderPid() != Pids.MINE || remoteHolder() != remoteHolder
             || !buffer.compareAndSetLong(offset + LEASE_OFFSET, lease, untilMillis)) {
             throw notHeldBy(describe(remoteHolder));
         }
@@ -209,7 +209,7 @@ public final class SharedLock {
     public void unlockFor(long remoteHolder) {
         // Clearing the record by compare-and-set lets one release through even if the holder unlocks from two threads.
         long word = word();
-        if (holder(word) != MY_PID || remoteHolder == 0 || !clearRemoteHolder(remoteHolder)
+        if (holder(word) != Pids.MINE || remoteHolder == 0 || !clearRemoteHolder(remoteHolder)
             || !clearLeaseAndRelease(word)) {
             throw notHeldBy(describe(remoteHolder));
         }
@@ -253,7 +253,7 @@ public final class SharedLock {
         if (deadPid == 0 || holder(word) != deadPid) {
             return 0;
         }
-        if (isAlive(deadPid) && !leaseExpired()) {
+        if (Pids.isAlive(deadPid) && !leaseExpired()) {
             throw new IllegalStateException("process " + deadPid + " holding " + name + " is alive");
         }
         // Taken from the dead holding (the generation rules out a later one by the same pid), then released or kept as
@@ -325,7 +325,7 @@ public final class SharedLock {
 
     /** The lock word once this process has taken the lock that was free or held as {@code word}. */
     private static long taken(long word) {
-        return ((word & ~PID_BITS) + ONE_GENERATION) | (MY_PID & PID_BITS);
+        return ((word & ~PID_BITS) + ONE_GENERATION) | (Pids.MINE & PID_BITS);
     }
 
     private boolean take() {
@@ -384,7 +384,7 @@ public final class SharedLock {
         int holder = holder(word);
         // A holder that released the lock and exited since we read the word is not to blame: it is dead-while-holding
         // only if the word is unchanged, the generation included (so the lease read was of that very holding).
-        if (holder != 0 && (leaseExpired() || holder != MY_PID && !isAlive(holder)) && word() == word) {
+        if (holder != 0 && (leaseExpired() || holder != Pids.MINE && !Pids.isAlive(holder)) && word() == word) {
             throw new LockOwnerDeadException(name, holder);
         }
     }
@@ -398,15 +398,12 @@ public final class SharedLock {
     /** A waiter that claimed priority and died would block everyone: its claim is dropped. */
     private void clearDeadPriority() {
         int claimant = buffer.getIntVolatile(offset + PRIORITY_OFFSET);
-        if (claimant != 0 && claimant != MY_PID && !isAlive(claimant)
+        if (claimant != 0 && claimant != Pids.MINE && !Pids.isAlive(claimant)
             && buffer.compareAndSetInt(offset + PRIORITY_OFFSET, claimant, 0)) {
             signal.signal();
         }
     }
 
-    private static boolean isAlive(int pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-    }
 
     private static long slice(long deadline) {
         long checkAt = System.nanoTime() + HOLDER_CHECK_NANOS;
