@@ -8,12 +8,10 @@ import io.dragon.core.locks.SharedLock;
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
 import io.dragon.core.memory.Pool;
-import io.dragon.core.memory.PoolLayout;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
 import io.dragon.core.testing.ChildJvm;
-import io.dragon.core.testing.KillOutside;
 import io.dragon.core.testing.LeakCheck;
 import java.time.Duration;
 import java.util.HashMap;
@@ -223,7 +221,6 @@ class UnorderedMapCrashTest {
         String progressHex = hex(progress.descriptor().serialize());
         long blocksBefore = pool.allocationCount();
         int[] victimProgress = new int[RANDOM_KILLS];
-        int retries = 0;
         try (ChildJvm survivor = ChildJvm.start(Child.class, "HAMMER", hex(map.serialize()), progressHex, "0")) {
             awaitProgress(counters, 0, 1, survivor);
             for (int round = 0; round < RANDOM_KILLS; round++) {
@@ -231,11 +228,8 @@ class UnorderedMapCrashTest {
                 try (ChildJvm victim = ChildJvm.start(Child.class, "HAMMER", hex(map.serialize()), progressHex,
                     Integer.toString(slot))) {
                     awaitProgress(counters, slot, 1 + random.nextInt(200), victim);
-                    // Not inside the pool's own critical section: the pool's crash safety is tested with the pool.
-                    SharedLock poolLock = new SharedLock(pool.buffer(), PoolLayout.LOCK_OFFSET, "pool lock");
-                    do {
-                        Thread.sleep(random.nextInt(20));
-                    } while (!KillOutside.killUnlessHolding(victim, poolLock) && ++retries > 0);
+                    Thread.sleep(random.nextInt(20));
+                    victim.kill();
                     kills++;
                 }
                 victimProgress[round] = (int) counters.getLongVolatile(PROGRESS + 8L * slot);
@@ -253,8 +247,8 @@ class UnorderedMapCrashTest {
             assertExpectedKeys(contents, round + 1, victimProgress[round], true);
         }
         long leaked = pool.allocationCount() - blocksBefore - contents.size();
-        System.out.printf("map random kills: %d (%d retried outside the pool's lock), survivor steps %d, blocks"
-            + " leaked %d%n", RANDOM_KILLS, retries, survivorSteps, leaked);
+        System.out.printf("map random kills: %d, survivor steps %d, blocks leaked %d%n", RANDOM_KILLS, survivorSteps,
+            leaked);
         assertThat(map.size()).isEqualTo(contents.size());
         assertThat(leaked).as("blocks leaked: at most one per kill").isBetween(0L, (long) RANDOM_KILLS);
         progress.free();
