@@ -1,7 +1,10 @@
 package io.dragon.core.channels;
 
+import io.dragon.core.infrastructure.Facts;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.memory.Pool;
+import io.dragon.core.messages.MessageChannel;
+import io.dragon.core.messages.Messages.SHReplyChannel;
 import io.dragon.core.sync.WaitMode;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -17,16 +20,25 @@ public final class Gateway {
     private static volatile Gateway current;
 
     private final LocalChannel channel;
+    /** Where reply channels are registered, so that they are freed when this process exits; null: never. */
+    private final MessageChannel localServices;
+    /** The managed process this process runs as (its own p_uid, or that of the managed process that started it). */
+    private final long pUid;
     private final ConcurrentLinkedQueue<GatewayCall> idle = new ConcurrentLinkedQueue<>();
     private final AtomicLong requestIds = new AtomicLong(ThreadLocalRandom.current().nextLong() >>> 1);
 
-    private Gateway(LocalChannel channel) {
+    private Gateway(LocalChannel channel, MessageChannel localServices, long pUid) {
         this.channel = channel;
+        this.localServices = localServices;
+        this.pUid = pUid;
     }
 
-    /** Makes the gateway channel with this descriptor the way this process reaches other nodes. */
+    /**
+     * Makes the gateway channel with this descriptor the way this process reaches other nodes. For the services,
+     * which live as long as the runtime: their reply channels go with the infrastructure pool.
+     */
     public static synchronized void install(byte[] gatewayChannel) {
-        current = new Gateway(LocalChannel.attach(ChannelDescriptor.deserialize(gatewayChannel)));
+        current = new Gateway(LocalChannel.attach(ChannelDescriptor.deserialize(gatewayChannel)), null, 0);
     }
 
     /**
@@ -39,13 +51,15 @@ public final class Gateway {
         if (gateway == null) {
             synchronized (Gateway.class) {
                 if (current == null) {
-                    byte[] descriptor = System.getenv(LaunchParameters.Var.DRAGON_GW_CD.name()) == null ? null
-                        : LaunchParameters.fromEnvironment().gwChannel();
-                    if (descriptor == null) {
+                    LaunchParameters params = System.getenv(LaunchParameters.Var.DRAGON_GW_CD.name()) == null
+                        ? null : LaunchParameters.fromEnvironment();
+                    if (params == null || params.gwChannel() == null) {
                         throw new ChannelException("the channel lives on another node, and this process has no"
                             + " gateway to other nodes (it was not started by a multi-node runtime)");
                     }
-                    install(descriptor);
+                    boolean managed = params.pUid() >= Facts.FIRST_USER_ID && params.shepChannel() != null;
+                    current = new Gateway(LocalChannel.attach(ChannelDescriptor.deserialize(params.gwChannel())),
+                        managed ? MessageChannel.attach(params.shepChannel()) : null, params.pUid());
                 }
                 gateway = current;
             }
@@ -98,10 +112,44 @@ public final class Gateway {
         return requestIds.incrementAndGet();
     }
 
-    /** Reply channels live beside the gateway channel, in the node's infrastructure pool, until the runtime ends. */
+    /**
+     * Reply channels live beside the gateway channel, in the node's infrastructure pool. A managed process's are
+     * registered with Local Services, which destroys them once the process has exited (one made by a process
+     * killed before it could register it stays until the runtime ends); the services' last as long as the pool.
+     */
     private LocalChannel newReplyChannel() {
         Pool pool = channel.pool();
-        return LocalChannel.create(pool, ThreadLocalRandom.current().nextLong(Long.MIN_VALUE, 0), 2,
+        LocalChannel replies = LocalChannel.create(pool, ThreadLocalRandom.current().nextLong(Long.MIN_VALUE, 0), 2,
             GatewayCall.REPLY_BLOCK_SIZE);
+        if (localServices != null) {
+            try {
+                register(replies);
+            } catch (RuntimeException e) {
+                replies.destroy();
+                throw e;
+            }
+        }
+        return replies;
+    }
+
+    /** Tells Local Services; an interrupt does not stop it (as it does not stop a gateway call), it stays set. */
+    private void register(LocalChannel replies) {
+        SHReplyChannel registration = new SHReplyChannel(requestIds.incrementAndGet(), pUid,
+            ProcessHandle.current().pid(), replies.serialize());
+        boolean interrupted = false;
+        try {
+            for (;;) {
+                try {
+                    localServices.send(registration);
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }

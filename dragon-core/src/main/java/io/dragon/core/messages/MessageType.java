@@ -59,6 +59,7 @@ import io.dragon.core.messages.Messages.SHProcessCreateResponse;
 import io.dragon.core.messages.Messages.SHProcessExit;
 import io.dragon.core.messages.Messages.SHProcessKill;
 import io.dragon.core.messages.Messages.SHProcessKillResponse;
+import io.dragon.core.messages.Messages.SHReplyChannel;
 import io.dragon.core.messages.Messages.SHTeardown;
 import io.dragon.core.messages.Messages.LAChannelsInfo;
 import io.dragon.core.messages.Messages.BENodeUp;
@@ -105,6 +106,7 @@ public enum MessageType {
     SH_PROCESS_KILL_RESPONSE(34, SHProcessKillResponse.class),
     SH_FWD_OUTPUT(35, SHFwdOutput.class),
     SH_FWD_INPUT(36, SHFwdInput.class),
+    SH_REPLY_CHANNEL(37, SHReplyChannel.class),
 
     GS_CHANNEL_CREATE(40, GSChannelCreate.class),
     GS_CHANNEL_CREATE_RESPONSE(41, GSChannelCreateResponse.class),

@@ -140,6 +140,14 @@ public final class Messages {
     public record SHFwdInput(long tag, long tPuid, byte[] data, boolean eof) implements Message {
     }
 
+    /**
+     * A process of the node made a reply channel for its gateway calls ({@code descriptor}) in the infrastructure
+     * pool: Local Services destroys it once process {@code pid}, which runs as managed process {@code pUid} (or
+     * was started by it), has exited.
+     */
+    public record SHReplyChannel(long tag, long pUid, long pid, byte[] descriptor) implements Message {
+    }
+
     // ---- channels and pools
 
     public enum ObjectState {
