@@ -1,10 +1,12 @@
 package io.dragon.backend.localservices;
 
 import io.dragon.backend.Executables;
+import io.dragon.backend.MemoryUsers;
 import io.dragon.backend.ParentWatch;
 import io.dragon.backend.cleanup.NodeCleanup;
 import io.dragon.backend.net.LinkSecurity;
 import io.dragon.core.channels.Channel;
+import io.dragon.core.channels.ChannelFullException;
 import io.dragon.core.channels.Gateway;
 import io.dragon.core.channels.LocalChannel;
 import io.dragon.core.infrastructure.Facts;
@@ -37,6 +39,7 @@ import io.dragon.core.messages.Messages.SHProcessCreate;
 import io.dragon.core.messages.Messages.SHProcessCreateResponse;
 import io.dragon.core.messages.Messages.SHProcessKill;
 import io.dragon.core.messages.Messages.SHProcessKillResponse;
+import io.dragon.core.messages.Messages.SHReplyChannel;
 import io.dragon.core.messages.Messages.SHTeardown;
 import io.dragon.core.messages.PipeCodec;
 import io.dragon.core.messages.Response;
@@ -66,12 +69,14 @@ import org.apache.logging.log4j.Logger;
  * SHChannelsUp on stdout, Global Services started, GSPingSH answered with SHPingGS, then the main loop on its
  * channel until SHTeardown. If the launcher (its parent) dies, the node tears itself down.
  */
-public final class LocalServices {
+public final class LocalServices implements ManagedProcess.Owner {
     private static final Logger LOG = LogManager.getLogger(LocalServices.class);
     private static final long BRINGUP_TIMEOUT_MS = Long.getLong("dragon.bringup.timeout.ms", 60_000);
     private static final long STOP_GRACE_MS = 2_000;
     private static final int RETURN_CHANNEL_CAPACITY = 16;
     private static final int RETURN_CHANNEL_BLOCK = 512;
+    /** How long a send of another thread than the main one waits at a time, so that teardown can come between. */
+    private static final long SEND_SLICE_MS = 100;
 
     private final LaunchParameters params;
     private final DataInputStream launcherPipe;
@@ -89,6 +94,12 @@ public final class LocalServices {
     private final Map<Long, Pool> pools = new ConcurrentHashMap<>();
     /** User channels made here for Global Services, by c_uid. */
     private final Map<Long, LocalChannel> channels = new ConcurrentHashMap<>();
+    private final ReplyChannels replyChannels = new ReplyChannels();
+    /**
+     * Threads other than the main one (output pumps, exit reports) that use the pools' memory: at teardown the
+     * pools are destroyed, and so unmapped, only once none of them is inside.
+     */
+    private final MemoryUsers memoryUsers = new MemoryUsers(this::destroyPools);
     private Pool infraPool;
     private MessageChannel inbox;
     private MessageChannel gs;
@@ -217,6 +228,8 @@ public final class LocalServices {
             LOG.debug("received {}", message);
             if (message instanceof SHProcessCreate create) {
                 createProcess(create);
+            } else if (message instanceof SHReplyChannel registration) {
+                replyChannels.add(registration);
             } else if (message instanceof SHFwdInput input) {
                 ManagedProcess process = processes.get(input.tPuid());
                 if (process != null) {
@@ -265,12 +278,15 @@ public final class LocalServices {
         try {
             Executables.Lookup lookup = Executables.find(spec.exe(), builder.environment().get("PATH"));
             command.set(0, lookup.path().orElseThrow(() -> new IOException(lookup.problem())));
-            managed = ManagedProcess.start(request.tPuid(), builder, hostname, launcher, gs, tags, exitWaiters);
+            replyChannels.started(request.tPuid());
+            managed = ManagedProcess.start(request.tPuid(), builder, hostname, launcher, gs, tags, exitWaiters,
+                this);
             processes.put(request.tPuid(), managed);
             LOG.info("started p_uid {} (pid {}): {}", request.tPuid(), managed.pid(), command);
             response = new SHProcessCreateResponse(tags.incrementAndGet(), request.tag(), Response.SUCCESS, "",
                 managed.pid(), returnChannel.serialize());
         } catch (IOException | RuntimeException e) {
+            replyChannels.exited(request.tPuid());
             returnChannel.destroy();
             String why = "cannot start " + spec.exe() + " on " + hostname + ": " + e.getMessage();
             LOG.warn(why);
@@ -280,6 +296,40 @@ public final class LocalServices {
         gs.send(response);
         if (managed != null) {
             managed.announced(); // its exit may be reported now: Global Services knows it runs
+        }
+    }
+
+    /**
+     * Sends for another thread than the main one, in slices while the channel is full, as long as the pools are
+     * there: false once teardown has begun to free them.
+     */
+    @Override
+    public boolean send(MessageChannel channel, Message message) throws InterruptedException {
+        for (;;) {
+            if (!memoryUsers.enter()) {
+                return false;
+            }
+            try {
+                channel.send(message, SEND_SLICE_MS, TimeUnit.MILLISECONDS);
+                return true;
+            } catch (ChannelFullException e) {
+                // still full: try again, after letting teardown in
+            } finally {
+                memoryUsers.exit();
+            }
+        }
+    }
+
+    /** A managed process has ended: its reply channels go (those of what it started once that has ended too). */
+    @Override
+    public void ended(ManagedProcess process) {
+        processes.remove(process.pUid(), process);
+        if (memoryUsers.enter()) {
+            try {
+                replyChannels.exited(process.pUid());
+            } finally {
+                memoryUsers.exit();
+            }
         }
     }
 
@@ -358,16 +408,23 @@ public final class LocalServices {
 
     private void reportAbnormal(String why) {
         tearingDown = true;
-        if (launcher != null) {
+        if (launcher != null && memoryUsers.enter()) {
             try {
                 launcher.send(new AbnormalTermination(tags.incrementAndGet(), why), 1, TimeUnit.SECONDS);
             } catch (InterruptedException | RuntimeException e) {
                 LOG.warn("cannot tell the launcher: {}", e.toString());
+            } finally {
+                memoryUsers.exit();
             }
         }
     }
 
-    /** Stops every process, flushes their output, tells the launcher, then frees the node's shared memory. */
+    /**
+     * Stops every process, flushes their output, tells the launcher, then frees the node's shared memory once no
+     * other thread uses it (an output pump may be in a send to a full launcher channel: it gives up within a
+     * slice). If one still does after the grace period, the pools' names are removed and their memory stays
+     * mapped until this process exits.
+     */
     private void teardown() {
         tearingDown = true;
         try {
@@ -379,10 +436,24 @@ public final class LocalServices {
         } catch (InterruptedException | RuntimeException e) {
             LOG.warn("teardown incomplete: {}", e.toString());
         } finally {
-            destroyPools();
+            freePools();
             stopGlobalServices();
             LOG.info("Local Services on {} halted", hostname);
         }
+    }
+
+    private void freePools() {
+        memoryUsers.close();
+        try {
+            if (memoryUsers.awaitUnmapped(STOP_GRACE_MS, TimeUnit.MILLISECONDS)) {
+                return;
+            }
+            LOG.warn("a thread still uses the pools after {} ms; removing their names, leaving them mapped",
+                STOP_GRACE_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        unlinkPools();
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.dragon.backend.localservices;
 
+import io.dragon.core.messages.Message;
 import io.dragon.core.messages.MessageChannel;
 import io.dragon.core.messages.Messages.SHFwdOutput;
 import io.dragon.core.messages.Messages.SHProcessExit;
@@ -23,7 +24,8 @@ import org.apache.logging.log4j.Logger;
  * environment. Two pump threads forward its stdout and stderr to the launcher
  * in {@link SHFwdOutput} pieces. Its exit is reported once its output has ended, so output arrives before the news
  * of the exit, or after {@link #OUTPUT_GRACE_MS} if something it started still holds its output open; and never
- * before its SHProcessCreateResponse, which another thread sends.
+ * before its SHProcessCreateResponse, which another thread sends. Once both its exit and its output have ended it
+ * is {@linkplain Owner#ended ended}: its stdin is closed and its owner forgets it.
  */
 final class ManagedProcess {
     /** How long an exit report waits for the output of a process whose children still hold its pipes. */
@@ -35,27 +37,46 @@ final class ManagedProcess {
     private final String hostname;
     private final MessageChannel output;
     private final AtomicLong tags;
+    private final Owner owner;
     private final AtomicInteger openStreams = new AtomicInteger(2);
+    /** Its exit report and its output: the process has ended once both are done. */
+    private final AtomicInteger unfinished = new AtomicInteger(2);
     private final CountDownLatch outputDone = new CountDownLatch(1);
     /** Counted down once Global Services has been told the process started: no exit report may overtake that. */
     private final CountDownLatch announced = new CountDownLatch(1);
     private volatile boolean reportExit = true;
 
-    private ManagedProcess(long pUid, Process process, String hostname, MessageChannel output, AtomicLong tags) {
+    /** What a managed process needs of Local Services. */
+    interface Owner {
+        /**
+         * Sends {@code message} on {@code channel} unless the node's shared memory is going away.
+         *
+         * @return false if it was not sent because of that
+         */
+        boolean send(MessageChannel channel, Message message) throws InterruptedException;
+
+        /** The process has exited and its output has ended (or it will never be forwarded). */
+        void ended(ManagedProcess process);
+    }
+
+    private ManagedProcess(long pUid, Process process, String hostname, MessageChannel output, AtomicLong tags,
+                           Owner owner) {
         this.pUid = pUid;
         this.process = process;
         this.hostname = hostname;
         this.output = output;
         this.tags = tags;
+        this.owner = owner;
     }
 
     /**
      * Starts {@code builder}'s command, forwards its output to {@code output} and reports its exit to
-     * {@code exits}, waiting on {@code waiter}.
+     * {@code exits}, waiting on {@code waiter}; sends through {@code owner}, and tells it when the process ended.
      */
     static ManagedProcess start(long pUid, ProcessBuilder builder, String hostname, MessageChannel output,
-                                MessageChannel exits, AtomicLong tags, Executor waiter) throws IOException {
-        ManagedProcess managed = new ManagedProcess(pUid, builder.start(), hostname, output, tags);
+                                MessageChannel exits, AtomicLong tags, Executor waiter, Owner owner)
+        throws IOException {
+        ManagedProcess managed = new ManagedProcess(pUid, builder.start(), hostname, output, tags, owner);
         managed.pump(managed.process.getInputStream(), 1);
         managed.pump(managed.process.getErrorStream(), 2);
         managed.process.onExit().thenRunAsync(() -> managed.reportExit(exits), waiter);
@@ -133,18 +154,22 @@ final class ManagedProcess {
             byte[] buffer = new byte[SHFwdOutput.MAX_OUTPUT_CHUNK];
             try (stream) {
                 for (int n; (n = stream.read(buffer)) > 0; ) {
-                    output.send(new SHFwdOutput(tags.incrementAndGet(), pUid, fd, Arrays.copyOf(buffer, n),
-                        process.pid(), hostname));
+                    if (!owner.send(output, new SHFwdOutput(tags.incrementAndGet(), pUid, fd,
+                        Arrays.copyOf(buffer, n), process.pid(), hostname))) {
+                        LOG.debug("output {} of p_uid {} dropped: the node is going down", fd, pUid);
+                        break;
+                    }
                 }
             } catch (IOException e) {
                 LOG.debug("output {} of p_uid {} ended: {}", fd, pUid, e.getMessage());
             } catch (InterruptedException e) {
-                return;
+                Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
                 LOG.warn("cannot forward output {} of p_uid {}: {}", fd, pUid, e.toString());
             }
             if (openStreams.decrementAndGet() == 0) {
                 outputDone.countDown();
+                finished();
             }
         }, "pump-" + pUid + "-" + fd);
         thread.setDaemon(true);
@@ -160,12 +185,26 @@ final class ManagedProcess {
             int exitCode = process.exitValue();
             LOG.info("p_uid {} (pid {}) exited with {}", pUid, process.pid(), exitCode);
             if (reportExit) {
-                exits.send(new SHProcessExit(tags.incrementAndGet(), pUid, exitCode));
+                owner.send(exits, new SHProcessExit(tags.incrementAndGet(), pUid, exitCode));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.warn("cannot report the exit of p_uid {}: {}", pUid, e.toString());
+        } finally {
+            finished();
+        }
+    }
+
+    /** One of exit and output is done; after both, the stdin pipe is closed and the owner told. */
+    private void finished() {
+        if (unfinished.decrementAndGet() == 0) {
+            try {
+                process.getOutputStream().close();
+            } catch (IOException e) {
+                LOG.debug("closing the stdin of p_uid {}: {}", pUid, e.getMessage());
+            }
+            owner.ended(this);
         }
     }
 }
