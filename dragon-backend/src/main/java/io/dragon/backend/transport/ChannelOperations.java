@@ -23,12 +23,14 @@ import static io.dragon.core.channels.GatewayLayout.TOO_LARGE;
 import static io.dragon.core.channels.GatewayLayout.VALUE_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.payloadOffset;
 
+import io.dragon.backend.MemoryUsers;
 import io.dragon.core.channels.ChannelDestroyedException;
 import io.dragon.core.channels.ChannelEmptyException;
 import io.dragon.core.channels.ChannelFullException;
 import io.dragon.core.channels.LocalChannel;
 import io.dragon.core.channels.MessageTooLargeException;
 import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.memory.PoolDestroyedException;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
 import io.netty.buffer.ByteBuf;
@@ -43,7 +45,9 @@ import org.apache.logging.log4j.Logger;
  * Performs gateway requests from other nodes on this node's channels and answers each with a completion to the
  * agent it came from. A request is tried at once on the thread that received it (a link's event loop, the fabric
  * agent's progress thread); one that must wait (a full or empty channel, with a timeout) waits on a thread of its
- * own, asleep on the channel's futex, so that the receiving thread never blocks.
+ * own, asleep on the channel's futex, so that the receiving thread never blocks. Each holds the channel's pool
+ * ({@link MappedPools}) while it uses the channel, and a request that finds the pool destroyed is answered so and
+ * lets it be unmapped.
  */
 final class ChannelOperations {
     private static final Logger LOG = LogManager.getLogger(ChannelOperations.class);
@@ -74,30 +78,53 @@ final class ChannelOperations {
             });
             return;
         }
-        LocalChannel channel;
+        AttachedChannels.Attached attached;
         try {
-            channel = channel(request);
+            attached = channel(request);
         } catch (Throwable e) {
             ByteBuf completion = failure(request, e);
             request.release();
             peer.send(completion);
             return;
         }
-        ByteBuf completion = complete(request, () -> attempt(request, channel));
-        if (completion == null) {
-            long timeout = request.getLongLE(request.readerIndex() + TIMEOUT_OFFSET);
-            long deadline = timeout == FOREVER ? Deadline.FOREVER : System.nanoTime() + timeout;
-            waiters.execute(() -> {
-                try {
-                    peer.send(complete(request, () -> await(request, channel, deadline)));
-                } finally {
-                    request.release();
-                }
-            });
+        MemoryUsers users = attached.users();
+        if (!users.enter()) {
+            channels.forget(attached);
+            ByteBuf completion = failure(request, new ChannelDestroyedException(attached.channel().cuid()));
+            request.release();
+            peer.send(completion);
             return;
         }
-        request.release();
-        peer.send(completion);
+        boolean waiting = false;
+        try {
+            LocalChannel channel = attached.channel();
+            if (MappedPools.retireIfDestroyed(channel.pool(), users)) {
+                channels.forget(attached);
+                peer.send(failure(request, new ChannelDestroyedException(channel.cuid())));
+                return;
+            }
+            ByteBuf completion = complete(request, () -> attempt(request, channel));
+            if (completion == null) {
+                long timeout = request.getLongLE(request.readerIndex() + TIMEOUT_OFFSET);
+                long deadline = timeout == FOREVER ? Deadline.FOREVER : System.nanoTime() + timeout;
+                waiters.execute(() -> {
+                    try {
+                        peer.send(complete(request, () -> await(request, channel, deadline)));
+                    } finally {
+                        users.exit();
+                        request.release();
+                    }
+                });
+                waiting = true;
+                return;
+            }
+            peer.send(completion);
+        } finally {
+            if (!waiting) {
+                users.exit();
+                request.release();
+            }
+        }
     }
 
     /** Whether the request's descriptors lie within it: then it can be answered, if only with an error. */
@@ -223,7 +250,7 @@ final class ChannelOperations {
     }
 
     private static ByteBuf failure(ByteBuf request, Throwable e) {
-        if (e instanceof ChannelDestroyedException) {
+        if (e instanceof ChannelDestroyedException || e instanceof PoolDestroyedException) {
             return TransportFrames.failure(request.alloc(), request, DESTROYED, 0, e.getMessage());
         }
         if (e instanceof MessageTooLargeException tooLarge) {
@@ -249,7 +276,7 @@ final class ChannelOperations {
     }
 
     /** The target channel. */
-    private LocalChannel channel(ByteBuf request) {
+    private AttachedChannels.Attached channel(ByteBuf request) {
         int start = request.readerIndex();
         int length = request.getIntLE(start + TARGET_LENGTH_OFFSET);
         if (length == 0) {

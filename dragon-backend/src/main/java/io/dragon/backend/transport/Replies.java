@@ -1,13 +1,16 @@
 package io.dragon.backend.transport;
 
+import io.dragon.core.channels.ChannelDestroyedException;
 import io.dragon.core.channels.LocalChannel;
+import io.dragon.core.memory.PoolDestroyedException;
 import io.netty.buffer.ByteBuf;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
  * Puts completions on the reply channels of this node's requesters. A reply channel holds at most the completion
- * its requester waits for (and one it gave up on), so a put never waits.
+ * its requester waits for (and one it gave up on), so a put never waits. Local Services destroys the reply
+ * channels of processes that have exited: a completion that comes for one after that is dropped.
  */
 final class Replies {
     private static final Logger LOG = LogManager.getLogger(Replies.class);
@@ -22,14 +25,36 @@ final class Replies {
                 LOG.warn("dropped a completion with a reply descriptor of {} bytes", length);
                 return;
             }
-            LocalChannel channel = channels.get(body.readSlice(length));
-            if (!channel.trySend(body.nioBuffer())) {
-                LOG.warn("dropped a completion: reply channel {} is full", channel.cuid());
+            AttachedChannels.Attached attached = channels.get(body.readSlice(length));
+            if (!attached.users().enter()) {
+                channels.forget(attached);
+                LOG.debug("dropped a completion: the pool of reply channel {} is gone", attached.channel().cuid());
+                return;
             }
+            try {
+                send(attached, body);
+            } finally {
+                attached.users().exit();
+            }
+        } catch (ChannelDestroyedException | PoolDestroyedException e) {
+            LOG.debug("dropped a completion: {} (its requester has exited)", e.getMessage());
         } catch (RuntimeException e) {
             LOG.warn("dropped a completion: {}", e.toString());
         } finally {
             body.release();
+        }
+    }
+
+    private void send(AttachedChannels.Attached attached, ByteBuf body) {
+        LocalChannel channel = attached.channel();
+        try {
+            if (!channel.trySend(body.nioBuffer())) {
+                LOG.warn("dropped a completion: reply channel {} is full", channel.cuid());
+            }
+        } catch (ChannelDestroyedException e) {
+            channels.forget(attached);
+            LOG.debug("dropped a completion: reply channel {} was destroyed (its requester has exited)",
+                channel.cuid());
         }
     }
 }
