@@ -51,6 +51,14 @@
 #                                  wall time of `bin/dragon -N 3 (8) hello-world.jar` inside an allocation of 8
 #                                  nodes vs `srun -N 3 (8) hostname` on the same nodes, BENCH_MULTI_RUNS (5) runs
 #                                  of each, alternating; medians
+#   soak                           not part of the default run (ask for it by name): SOAK_PROCESSES (50,000) short
+#                                  processes on node2, SOAK_CONCURRENCY (4) at a time, each putting its number into
+#                                  a Queue on node1 (through the transport agents), under one runtime on node1 and
+#                                  node2 (head io.dragon.bench.Soak); counts the numbers received
+#                                  (soak_messages_lost: missing or twice) and prints, for both nodes, before and
+#                                  after: the infrastructure pool's used bytes, the shared memory the backend (the
+#                                  transport agents) maps and its RSS, descriptors and threads of the backend, Local
+#                                  and Global Services (soak_<figure>_node<i>_before/_after). SOAK_TIMEOUT (86400 s).
 #                                  The off-node and bringup ones need root and Slurm: they use the test cluster of slurm/ (8 nodes on
 #                                  this host, network namespaces sharing its CPUs) and bring it up, and down again
 #                                  after, unless one of at least 8 nodes is up already.
@@ -86,7 +94,12 @@ ALL=(channel_rtt_vs_agrona channel_throughput_vs_agrona channel_rtt_blocking_us 
 RUNTIME_BENCHMARKS=" bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp
   pool_task_rate_vs_python_mp pool_map_vs_python_mp process_start_rate offnode_rtt_vs_tcp offnode_bw_vs_tcp
   offnode_rtt_tls_vs_plain offnode_rtt_ofi_vs_tcpagent offnode_bw_ofi_vs_tcpagent bringup_3_vs_srun
-  bringup_8_vs_srun "
+  bringup_8_vs_srun soak "
+SOAK_PROCESSES=${SOAK_PROCESSES:-50000}
+SOAK_CONCURRENCY=${SOAK_CONCURRENCY:-4}
+SOAK_TIMEOUT=${SOAK_TIMEOUT:-86400}
+# Benchmarks run only when named.
+OPTIONAL=(soak)
 MULTI_RUNS=${BENCH_MULTI_RUNS:-5}
 CLUSTER_NODES=8
 CLUSTER_STARTED=0
@@ -134,7 +147,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 for setting in BENCH_MULTI_RUNS="$MULTI_RUNS" BENCH_PAIRS="$PAIRS" BENCH_BRINGUP_RUNS="$BRINGUP_RUNS" BENCH_API_BLOCKS="$API_BLOCKS" BENCH_API_WARMUP="$API_WARMUP" BENCH_LAUNCH_COUNT="$LAUNCH_COUNT" \
-  BENCH_LAUNCH_BLOCKS="$LAUNCH_BLOCKS" BENCH_LAUNCH_TIMEOUT="$LAUNCH_TIMEOUT"; do
+  BENCH_LAUNCH_BLOCKS="$LAUNCH_BLOCKS" BENCH_LAUNCH_TIMEOUT="$LAUNCH_TIMEOUT" SOAK_PROCESSES="$SOAK_PROCESSES" \
+  SOAK_CONCURRENCY="$SOAK_CONCURRENCY" SOAK_TIMEOUT="$SOAK_TIMEOUT"; do
   if ! [[ ${setting#*=} =~ ^[1-9][0-9]*$ ]]; then
     log "error: ${setting%%=*} must be a positive integer, got '${setting#*=}'"
     exit 2
@@ -150,8 +164,8 @@ if ((${#NAMES[@]} == 0)); then
 fi
 NEEDS_RUNTIME=0
 for name in "${NAMES[@]}"; do
-  if [[ " ${ALL[*]} " != *" $name "* ]]; then
-    log "error: unknown benchmark '$name'; known: ${ALL[*]}"
+  if [[ " ${ALL[*]} ${OPTIONAL[*]} " != *" $name "* ]]; then
+    log "error: unknown benchmark '$name'; known: ${ALL[*]} ${OPTIONAL[*]}"
     exit 2
   fi
   if [[ " ${RUNTIME_BENCHMARKS//$'\n'/ } " == *" $name "* ]]; then
@@ -591,6 +605,24 @@ bench_bringup_8_vs_srun() {
   bringup_vs_srun 8
 }
 
+# One runtime on node1 and node2; Soak prints the result lines itself (the launcher forwards them).
+bench_soak() {
+  local out="$WORK/soak.out" status=0
+  cluster
+  timeout -k 10 "$SOAK_TIMEOUT" salloc -Q -N2 -w node1,node2 "$DRAGON" --log-dir "$WORK/logs/soak" \
+    -cp "$JAR:$ROOT/bench/target/lib/*" io.dragon.bench.Soak "processes=$SOAK_PROCESSES" \
+    "concurrency=$SOAK_CONCURRENCY" </dev/null >"$out" 2>"$WORK/soak.err" &
+  CHILD=$!
+  wait "$CHILD" || status=$?
+  CHILD=""
+  if ((status != 0)) || ! grep -q '^result soak_messages_lost ' "$out"; then
+    log "error: soak: bin/dragon exited with $status; its output:"
+    cat "$out" "$WORK/soak.err" >&2
+    return 1
+  fi
+  grep -E '^result ' "$out"
+}
+
 # describe NAME: what one benchmark runs, for the progress line.
 describe() {
   case $1 in
@@ -603,6 +635,7 @@ describe() {
       echo "two runtimes on 2 nodes, libfabric's and the TCP transport agent, $API_BLOCKS blocks each" ;;
     offnode_*) echo "a runtime on 2 nodes and one TCP pair, $API_BLOCKS blocks each" ;;
     bringup_*_vs_srun) echo "$MULTI_RUNS runs of each" ;;
+    soak) echo "one runtime on 2 nodes, $SOAK_PROCESSES processes, $SOAK_CONCURRENCY at a time" ;;
     *_python_mp | process_start_rate)
       echo "one runtime and one python3, $API_BLOCKS blocks each after $API_WARMUP" ;;
     *) echo "$PAIRS JVM pairs" ;;

@@ -143,6 +143,17 @@ class SlurmClusterIT {
             .isEqualTo(8);
     }
 
+    /** Reply channels of exited processes are freed: the infrastructure pool does not fill up over a long run. */
+    @Test
+    void shouldFreeWhatShortProcessesLeaveInTheInfrastructurePool() throws Exception {
+        Result checks = run(400, "salloc", "-N2", "bin/dragon", "-cp",
+            "examples/target/test-classes:examples/target/examples.jar", "io.dragon.examples.api.LongRunChecks",
+            "300");
+        assertThat(checks.code()).as(checks.toString()).isZero();
+        assertThat(checks.output().lines().filter(line -> line.startsWith("PASS ")).count()).as(checks.toString())
+            .isEqualTo(1);
+    }
+
     @Test
     void shouldExitWithTheHeadsCode() throws Exception {
         Result exit = run(120, "salloc", "-N3", "bin/dragon", "examples/target/examples-exit.jar", "7");
