@@ -41,8 +41,10 @@ import io.dragon.core.sync.SignalLayout;
  *  S(p + capacity) free for the sender of the next lap
  * </pre>
  *
- * <p>Tail and head only say where to look: a sender claims the slot first and then moves the tail, and anyone who
- * finds the tail (head) at a claimed slot moves it on, so a claimant that dies between the two steps blocks no one.
+ * <p>Tail and head only say where to look: a sender claims the slot first and then stores the next position in the
+ * tail (an ordered store, not a compare-and-set: a late store may move it back a little, which only costs the next
+ * sender a step), and anyone who finds the tail (head) at a slot already claimed moves it on with a compare-and-set,
+ * so a claimant that dies between the two steps blocks no one.
  * A claim of a dead process is repaired by the first waiter it blocks (see {@link LocalChannel}): the waiter claims
  * the slot for itself, frees the side allocation if the slot names one, and frees the slot for the next lap. The
  * kind is {@link #KIND_SIDE} only while the offset it names is live: a sender writes it last before publishing, and

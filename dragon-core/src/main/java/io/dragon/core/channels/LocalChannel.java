@@ -299,7 +299,7 @@ public final class LocalChannel extends Channel implements Readiness {
             if (lap == 0 && claimant(state) == 0) {
                 if (buffer.compareAndSetLong(slot + SLOT_STATE_OFFSET, state, state | Pids.MINE)) {
                     CrashPoints.reach(SEND_CLAIMED);
-                    buffer.compareAndSetLong(TAIL_OFFSET, position, position + 1);
+                    buffer.putLongOrdered(TAIL_OFFSET, position + 1); // a hint: see ChannelLayout
                     CrashPoints.reach(SEND_TAIL_MOVED);
                     write(slot, src, length, side);
                     CrashPoints.reach(SEND_WRITTEN);
@@ -402,7 +402,7 @@ public final class LocalChannel extends Channel implements Readiness {
                 }
                 if (buffer.compareAndSetLong(slot + SLOT_STATE_OFFSET, state, state | Pids.MINE)) {
                     CrashPoints.reach(RECV_CLAIMED);
-                    buffer.compareAndSetLong(HEAD_OFFSET, position, position + 1);
+                    buffer.putLongOrdered(HEAD_OFFSET, position + 1); // a hint: see ChannelLayout
                     CrashPoints.reach(RECV_HEAD_MOVED);
                     return position;
                 }
@@ -519,9 +519,10 @@ public final class LocalChannel extends Channel implements Readiness {
         checkAlive();
         buffer.putLongVolatile(MAGIC_OFFSET, 0);
         buffer.putLongVolatile(SERIAL_OFFSET, 0);
-        for (long position = buffer.getLong(HEAD_OFFSET); position < buffer.getLong(TAIL_OFFSET); position++) {
-            long slot = slot(position);
-            if (stateAt(slot) == state(position + 1) && buffer.getInt(slot + SLOT_KIND_OFFSET) == KIND_SIDE) {
+        // An unclaimed slot of kind SIDE holds an unreceived message (receivers and repairers clear the kind first).
+        for (int i = 0; i < capacity; i++) {
+            long slot = slot(i);
+            if (claimant(stateAt(slot)) == 0 && buffer.getInt(slot + SLOT_KIND_OFFSET) == KIND_SIDE) {
                 pool.free(buffer.getLong(slot + SLOT_PAYLOAD_OFFSET));
             }
         }
