@@ -105,6 +105,11 @@ public final class Pool implements Readiness, AutoCloseable {
             throw new IllegalArgumentException("pool " + descriptor.muid() + " lives on another node; only its"
                 + " node's processes can map it");
         }
+        Pool attached = ATTACHED.get(descriptor.segmentName());
+        if (attached != null) {
+            return attached;
+        }
+        closeDestroyed();
         return ATTACHED.computeIfAbsent(descriptor.segmentName(), name -> {
             SharedMemory memory;
             try {
@@ -122,6 +127,19 @@ public final class Pool implements Readiness, AutoCloseable {
             }
             return pool;
         });
+    }
+
+    /**
+     * Lets go of every pool this process has mapped that a process has destroyed since, so that its memory is freed
+     * (once every process has let go of it) rather than kept for the rest of a long run. Runs whenever this process
+     * maps another pool. Safe while threads still use such a pool: see {@link SharedMemory#close()}.
+     */
+    public static void closeDestroyed() {
+        for (Pool pool : ATTACHED.values()) {
+            if (pool.isDestroyed()) {
+                pool.close();
+            }
+        }
     }
 
     public PoolDescriptor descriptor() {
@@ -249,7 +267,7 @@ public final class Pool implements Readiness, AutoCloseable {
         return !memory.isClosed();
     }
 
-    /** Marks the pool destroyed for every process, removes its segment name and unmaps it here. */
+    /** Marks the pool destroyed for every process, removes its segment name and lets go of it here. */
     public void destroy() {
         checkMapped();
         // No lock: destroying must work even when a dead process holds the pool's lock.
@@ -263,7 +281,7 @@ public final class Pool implements Readiness, AutoCloseable {
         close();
     }
 
-    /** Unmaps the pool from this process; every view of its memory here becomes invalid. */
+    /** Lets go of the pool in this process; every view of its memory here reads zeros from then on. */
     @Override
     public void close() {
         ATTACHED.remove(descriptor.segmentName(), this);

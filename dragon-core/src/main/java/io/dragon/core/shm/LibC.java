@@ -17,6 +17,10 @@ final class LibC {
     static final int PROT_READ = 0x1;
     static final int PROT_WRITE = 0x2;
     static final int MAP_SHARED = 0x1;
+    static final int MAP_PRIVATE = 0x2;
+    static final int MAP_FIXED = 0x10;
+    static final int MAP_ANONYMOUS = 0x20;
+    static final int MAP_NORESERVE = 0x4000;
     static final long MAP_FAILED = -1L;
 
     static final int ENOENT = 2;

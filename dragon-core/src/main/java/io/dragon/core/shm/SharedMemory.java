@@ -12,8 +12,9 @@ import java.nio.file.Path;
  * shared. Segments are created with mode 0600 so that no other user can open them, and only segments of this
  * user that no one else can open are attached.
  *
- * <p>{@link #close()} unmaps the segment in this process; {@link #unlink(String)} removes its name so that no new
- * process can attach (processes already attached keep their mapping until they close it).
+ * <p>{@link #close()} lets go of the segment in this process (its views read zeros from then on); {@link #unlink(String)}
+ * removes its name so that no new process can attach (processes already attached keep their mapping until they close
+ * it).
  */
 public final class SharedMemory implements AutoCloseable {
     private static final int MODE_OWNER_ONLY = 0600;
@@ -170,12 +171,24 @@ public final class SharedMemory implements AutoCloseable {
         return closed;
     }
 
-    /** Unmaps the segment from this process. Every view of it becomes invalid. */
+    /**
+     * Lets go of the segment in this process: its pages are freed once no process maps them, and every view of it here
+     * reads zeros from then on. The address range is not unmapped but mapped over, in one atomic step, with private
+     * zero pages reserved for nothing (no memory is used until written): a thread that still reads or writes through
+     * a view (a waiter on a channel of a destroyed pool, an output pump at teardown) finds the structure gone (its
+     * magic and serial read 0) instead of crashing the JVM on unmapped memory. The range stays reserved until the
+     * process exits.
+     */
     @Override
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            LibC.munmap(buffer.address(), buffer.capacity());
+            long zeros = LibC.mmap(buffer.address(), buffer.capacity(), LibC.PROT_READ | LibC.PROT_WRITE,
+                LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_FIXED | LibC.MAP_NORESERVE, -1, 0);
+            if (zeros == LibC.MAP_FAILED) {
+                throw new SharedMemoryException("cannot map over segment " + name + " at its address (errno "
+                    + Native.getLastError() + ")");
+            }
         }
     }
 }
