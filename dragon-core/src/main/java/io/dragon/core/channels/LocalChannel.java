@@ -44,7 +44,7 @@ import java.util.concurrent.TimeUnit;
  * has its descriptor. See {@link ChannelLayout}.
  *
  * <p>Send and receive are lock-free: each claims a slot with one compare-and-set that also names the claiming
- * process, moves the tail (head) on with another, and publishes (releases) the slot with an ordered store. A message
+ * process, moves the tail (head) on and publishes (releases) the slot with ordered stores. A message
  * longer than the block size travels in a side allocation of the same pool, referenced from its slot and freed by the
  * receiver. Messages of one sender reach any one receiver in order.
  *
