@@ -120,7 +120,8 @@ public final class Broadcast {
         this.pool = pool;
         this.segment = pool.buffer();
         this.descriptor = new BroadcastDescriptor(
-            new AllocationDescriptor(pool.descriptor(), offset, BroadcastLayout.length(maxPayload, maxWaiters)), serial);
+            new AllocationDescriptor(pool.descriptor(), offset, BroadcastLayout.length(maxPayload, maxWaiters)),
+            serial);
         this.serial = serial;
         this.maxPayload = maxPayload;
         this.maxWaiters = maxWaiters;

@@ -12,9 +12,9 @@ import java.nio.file.Path;
  * shared. Segments are created with mode 0600 so that no other user can open them, and only segments of this
  * user that no one else can open are attached.
  *
- * <p>{@link #close()} lets go of the segment in this process (its views read zeros from then on); {@link #unlink(String)}
- * removes its name so that no new process can attach (processes already attached keep their mapping until they close
- * it).
+ * <p>{@link #close()} lets go of the segment in this process (its views read zeros from then on);
+ * {@link #unlink(String)} removes its name so that no new process can attach (processes already attached keep their
+ * mapping until they close it).
  */
 public final class SharedMemory implements AutoCloseable {
     private static final int MODE_OWNER_ONLY = 0600;

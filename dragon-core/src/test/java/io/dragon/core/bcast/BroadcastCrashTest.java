@@ -3,7 +3,6 @@ package io.dragon.core.bcast;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dragon.core.infrastructure.CrashPoints;
 import io.dragon.core.locks.SharedLock;
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
@@ -220,16 +219,14 @@ class BroadcastCrashTest {
 
     /** Starts a child doing {@code scenario}, stopped at {@code point}, and kills it: returns its pid. */
     private int killAt(String point, Scenario scenario) throws Exception {
-        try (ChildJvm child = ChildJvm.start(Child.class, List.of("-D" + CrashPoints.PROPERTY + "=" + point),
-            false, scenario.name(), hex(broadcast.serialize()))) {
+        try (ChildJvm child = ChildJvm.startArmed(Child.class, point, scenario.name(), hex(broadcast.serialize()))) {
             int pid = (int) child.pid();
             if (scenario == Scenario.COLLECT) {
                 awaitCondition(() -> broadcast.waiters() == 1, child);
                 assertThat(broadcast.triggerOne(bytes(FROM_CHILD), BOUND.toMillis(), TimeUnit.MILLISECONDS))
                     .isEqualTo(1);
             }
-            assertThat(child.awaitOutput(CrashPoints.announcement(point, pid), CHILD_TIMEOUT))
-                .as("child stopped at %s; its output: %s", point, child.output()).isTrue();
+            child.awaitCrashPoint(point, CHILD_TIMEOUT);
             SharedLock lock = lockView();
             if (lock.holderPid() == pid) {
                 assertThat(lock.lock(WaitMode.SLEEP, Deadline.after(300, TimeUnit.MILLISECONDS)))

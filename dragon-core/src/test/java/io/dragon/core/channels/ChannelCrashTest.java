@@ -14,7 +14,6 @@ import static io.dragon.core.channels.LocalChannel.SIDE_CLEARED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dragon.core.infrastructure.CrashPoints;
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.Pool;
 import io.dragon.core.shm.SharedBuffer;
@@ -63,7 +62,7 @@ class ChannelCrashTest {
     private static final long PROBE_MILLIS = 300;
     private static final int ROUNDS = 3 * CAPACITY;
 
-    /** What a child does: send one message (inline or in a side allocation), receive one, or receive past a dead claim. */
+    /** What a child does: send a message (inline or in a side allocation), receive one, receive past a dead claim. */
     private static final String SEND = "send";
     private static final String SEND_LARGE = "sendLarge";
     private static final String RECV = "recv";
@@ -263,10 +262,8 @@ class ChannelCrashTest {
     // ---- helpers of the point-by-point test
 
     private ChildJvm startAt(String point, String scenario) throws InterruptedException {
-        ChildJvm child = ChildJvm.start(Child.class, List.of("-D" + CrashPoints.PROPERTY + "=" + point), false,
-            scenario, channelHex());
-        assertThat(child.awaitOutput(CrashPoints.announcement(point, child.pid()), CHILD_TIMEOUT))
-            .as("child stopped at %s; its output: %s", point, child.output()).isTrue();
+        ChildJvm child = ChildJvm.startArmed(Child.class, point, scenario, channelHex());
+        child.awaitCrashPoint(point, CHILD_TIMEOUT);
         return child;
     }
 
@@ -461,8 +458,8 @@ class ChannelCrashTest {
             Channel channel = Channel.attach(HexFormat.of().parseHex(args[1]));
             long deadline = deadlineAfter(CHILD_TIMEOUT.toMillis());
             switch (args[0]) {
-                case SEND, SEND_LARGE -> channel.send(ByteBuffer.wrap(bytes(message("D", 0, args[0].equals(SEND_LARGE)))),
-                    channel.waitMode(), deadline);
+                case SEND, SEND_LARGE -> channel.send(
+                    ByteBuffer.wrap(bytes(message("D", 0, args[0].equals(SEND_LARGE)))), channel.waitMode(), deadline);
                 case RECV, REPAIR -> channel.recv(channel.waitMode(), deadline);
                 default -> {
                     System.out.println("unknown scenario " + args[0]);
@@ -475,9 +472,10 @@ class ChannelCrashTest {
     }
 
     /**
-     * Child of the random test: "send" sends messages {@code (sender args[3], seq)}, one in four longer than a block,
-     * (the survivor, sender 0, at most 8 a millisecond) until the ledger's stop flag or {@link Ledger#MAX_SEQ}, recording each as sent once the send returns; "recv"
-     * receives and records every message as received by receiver args[3], until killed.
+     * Child of the random test: "send" sends messages {@code (sender args[3], seq)}, one in four longer than a block
+     * (the survivor, sender 0, at most 8 a millisecond), until the ledger's stop flag or {@link Ledger#MAX_SEQ},
+     * recording each as sent once the send returns; "recv" receives and records every message as received by receiver
+     * args[3], until killed.
      */
     public static final class RandomChild {
         public static void main(String[] args) throws Exception {

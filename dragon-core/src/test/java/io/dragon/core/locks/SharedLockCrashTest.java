@@ -10,7 +10,6 @@ import static io.dragon.core.locks.SharedLock.REMOTE_HOLDER_WRITTEN;
 import static io.dragon.core.locks.SharedLock.TAKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dragon.core.infrastructure.CrashPoints;
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
 import io.dragon.core.memory.Pool;
@@ -140,8 +139,8 @@ class SharedLockCrashTest {
             lock.lock();
         }
         int pid;
-        try (ChildJvm child = ChildJvm.start(Child.class, List.of("-D" + CrashPoints.PROPERTY + "=" + c.point()),
-            false, c.scenario(), descriptorHex(), Integer.toString(deadHolder))) {
+        try (ChildJvm child = ChildJvm.startArmed(Child.class, c.point(), c.scenario(), descriptorHex(),
+            Integer.toString(deadHolder))) {
             pid = (int) child.pid();
             if (c.scenario().equals(WAIT)) {
                 awaitPriorityClaimedBy(pid, child);
@@ -149,8 +148,7 @@ class SharedLockCrashTest {
                     lock.unlock();
                 }
             }
-            assertThat(child.awaitOutput(CrashPoints.announcement(c.point(), pid), CHILD_TIMEOUT))
-                .as("child stopped at %s; its output: %s", c.point(), child.output()).isTrue();
+            child.awaitCrashPoint(c.point(), CHILD_TIMEOUT);
             assertConsistent();
             if (lock.holderPid() == pid) {
                 assertThat(lock.lock(WaitMode.SLEEP, Deadline.after(300, TimeUnit.MILLISECONDS)))

@@ -3,7 +3,6 @@ package io.dragon.core.map;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dragon.core.infrastructure.CrashPoints;
 import io.dragon.core.locks.SharedLock;
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
@@ -144,11 +143,9 @@ class UnorderedMapCrashTest {
         int entriesBefore = expected.size();
         long blocks = pool.allocationCount();
         int pid;
-        try (ChildJvm child = ChildJvm.start(Child.class, List.of("-D" + CrashPoints.PROPERTY + "=" + c.point()),
-            false, c.scenario().name(), hex(map.serialize()))) {
+        try (ChildJvm child = ChildJvm.startArmed(Child.class, c.point(), c.scenario().name(), hex(map.serialize()))) {
             pid = (int) child.pid();
-            assertThat(child.awaitOutput(CrashPoints.announcement(c.point(), pid), CHILD_TIMEOUT))
-                .as("child stopped at %s; its output: %s", c.point(), child.output()).isTrue();
+            child.awaitCrashPoint(c.point(), CHILD_TIMEOUT);
             SharedLock lock = lockView();
             if (lock.holderPid() == pid) {
                 assertThat(lock.lock(WaitMode.SLEEP, Deadline.after(300, TimeUnit.MILLISECONDS)))
@@ -355,8 +352,8 @@ class UnorderedMapCrashTest {
 
     /**
      * Child process side: args[0] is a {@link Scenario} on the victim key of the map args[1], or "HAMMER": put and
-     * remove (see {@link UnorderedMapCrashTest#assertExpectedKeys}) in a loop, counting completed steps in slot args[3] of the progress
-     * allocation args[2], until the stop flag is set.
+     * remove (see {@link UnorderedMapCrashTest#assertExpectedKeys}) in a loop, counting completed steps in slot args[3]
+     * of the progress allocation args[2], until the stop flag is set.
      */
     public static final class Child {
         /** Entries a hammer keeps: each step removes the key put this many steps earlier. */

@@ -312,11 +312,10 @@ class PoolCrashTest {
 
     /** Starts a child running {@code scenario} that stops at crash point {@code entry}, and kills it: its pid. */
     private int killAt(String scenario, String entry, long offset) throws InterruptedException {
-        try (ChildJvm child = ChildJvm.start(Child.class, List.of("-D" + CrashPoints.PROPERTY + "=" + entry), false,
-            scenario, descriptorHex(), Long.toString(offset))) {
+        try (ChildJvm child = ChildJvm.startArmed(Child.class, entry, scenario, descriptorHex(),
+            Long.toString(offset))) {
             int pid = (int) child.pid();
-            assertThat(child.awaitOutput(CrashPoints.announcement(entry, pid), CHILD_TIMEOUT))
-                .as("child stopped at %s; its output: %s", entry, child.output()).isTrue();
+            child.awaitCrashPoint(entry, CHILD_TIMEOUT);
             child.kill();
             kills++;
             return pid;

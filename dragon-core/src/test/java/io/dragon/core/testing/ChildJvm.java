@@ -1,5 +1,6 @@
 package io.dragon.core.testing;
 
+import io.dragon.core.infrastructure.CrashPoints;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -52,6 +53,14 @@ public final class ChildJvm implements AutoCloseable {
     /** Starts {@code mainClass} with {@code args}, its output captured to a file. */
     public static ChildJvm start(Class<?> mainClass, String... args) {
         return start(mainClass, List.of(), false, args);
+    }
+
+    /**
+     * Starts {@code mainClass} with {@code args} and crash point {@code entry} armed: it stops there for good (see
+     * {@link CrashPoints}); {@link #awaitCrashPoint} waits for that.
+     */
+    public static ChildJvm startArmed(Class<?> mainClass, String entry, String... args) {
+        return start(mainClass, List.of("-D" + CrashPoints.PROPERTY + "=" + entry), false, args);
     }
 
     /**
@@ -168,6 +177,13 @@ public final class ChildJvm implements AutoCloseable {
             Thread.sleep(10);
         }
         return false;
+    }
+
+    /** Waits until the child has stopped at crash point {@code entry}; an AssertionError with its output if not. */
+    public void awaitCrashPoint(String entry, Duration timeout) throws InterruptedException {
+        if (!awaitOutput(CrashPoints.announcement(entry, pid()), timeout)) {
+            throw new AssertionError("child did not stop at crash point " + entry + "; its output: " + output());
+        }
     }
 
     /** Everything the child has written so far (empty if its output is inherited). */
