@@ -7,7 +7,7 @@ import io.dragon.backend.transport.TcpTransportAgent;
 import io.dragon.backend.tree.TreeNode;
 import io.dragon.backend.tree.TreeShape;
 import io.dragon.core.channels.Channel;
-import io.dragon.core.infrastructure.Facts;
+import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.RuntimeIds;
 import io.dragon.core.memory.Pool;
 import io.dragon.core.messages.Messages.GSIsUp;
@@ -29,14 +29,14 @@ public final class BackendCdsTraining {
         ServiceLogging.configureService(args[0], "backend-training", "INFO");
         LinkSecurity security = LinkSecurity.plain("training");
         TreeShape shape = new TreeShape(1, 32);
-        Pool pool = Pool.create(RuntimeIds.next(), Facts.INFRA_POOL_MUID, 1 << 20);
+        Pool pool = Pool.create(RuntimeIds.next(), Ids.infraPoolMuid(0), 1 << 20);
         try (TreeNode root = TreeNode.root(shape, security, "127.0.0.1", new TreeNode.Listener() { });
              TreeNode backend = TreeNode.backend(shape, 1, security, new InetSocketAddress("127.0.0.1",
                  root.address().getPort()), "127.0.0.1", "training", new TreeNode.Listener() { })) {
             root.awaitReduction(TreeNode.JOINED, Duration.ofSeconds(30));
             backend.contribute(1, new GSIsUp(1));
             root.awaitReduction(1, Duration.ofSeconds(30));
-            Channel gateway = Channel.create(pool, Facts.GATEWAY_CUID, 4, 1024);
+            Channel gateway = Channel.create(pool, Ids.GATEWAY_CUID, 4, 1024);
             try (TcpTransportAgent agent = TcpTransportAgent.start(security, "127.0.0.1")) {
                 agent.connect(gateway.serialize(), List.of(), List.of());
             }

@@ -1,6 +1,6 @@
 package io.dragon.backend.globalservices;
 
-import io.dragon.core.infrastructure.Facts;
+import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.messages.Messages.ChannelInfo;
 import io.dragon.core.messages.Messages.GSChannelCreate;
 import io.dragon.core.messages.Messages.GSChannelCreateResponse;
@@ -70,7 +70,7 @@ final class ChannelTable {
 
     /** Each node's infrastructure pool: m_uid 1 + 2 * node. */
     private static boolean isInfrastructure(long muid) {
-        return muid < Facts.FIRST_USER_ID && (muid - Facts.INFRA_POOL_MUID) % 2 == 0;
+        return Ids.isInfraPool(muid);
     }
 
     void query(GSChannelQuery request) throws InterruptedException {

@@ -2,7 +2,7 @@ package io.dragon.backend.globalservices;
 
 import io.dragon.backend.ParentWatch;
 import io.dragon.backend.ServiceExit;
-import io.dragon.core.infrastructure.Facts;
+import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.messages.MalformedMessageException;
 import io.dragon.core.messages.Message;
@@ -60,7 +60,7 @@ public final class GlobalServices {
     private final NameTable names;
     private final List<NodeInfo> nodes = new ArrayList<>();
     /** c_uids of user channels and of processes' return channels. */
-    private long nextCuid = Facts.FIRST_USER_ID;
+    private long nextCuid = Ids.FIRST_USER_ID;
 
     /** Global Services of the runtime whose nodes have these channels (by node index); it runs on node 0. */
     GlobalServices(LaunchParameters params, List<SHChannelsUp> nodeChannels) {

@@ -1,6 +1,6 @@
 package io.dragon.backend.globalservices;
 
-import io.dragon.core.infrastructure.Facts;
+import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.MessageChannel;
 import io.dragon.core.messages.Request;
@@ -91,7 +91,7 @@ final class Outbox {
 
     /** The p_uid and channel Local Services answers Global Services on. */
     long pUid() {
-        return Facts.GS_PUID;
+        return Ids.GLOBAL_SERVICES_PUID;
     }
 
     long cuid() {

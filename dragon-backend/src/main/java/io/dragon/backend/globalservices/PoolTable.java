@@ -1,6 +1,6 @@
 package io.dragon.backend.globalservices;
 
-import io.dragon.core.infrastructure.Facts;
+import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.memory.PoolDescriptor;
 import io.dragon.core.messages.Messages.GSPoolCreate;
 import io.dragon.core.messages.Messages.GSPoolCreateResponse;
@@ -29,7 +29,7 @@ final class PoolTable {
     private final Outbox outbox;
     private final Map<Long, PoolInfo> pools = new LinkedHashMap<>();
     private final Map<String, Long> byName = new HashMap<>();
-    private long nextMuid = Facts.FIRST_USER_ID;
+    private long nextMuid = Ids.FIRST_USER_ID;
 
     PoolTable(Outbox outbox) {
         this.outbox = outbox;
@@ -43,7 +43,7 @@ final class PoolTable {
 
     /** The default pool of a node: where objects go when their creator names no pool. */
     long defaultPool(int node) {
-        return Facts.DEFAULT_POOL_MUID + 2L * node;
+        return Ids.defaultPoolMuid(node);
     }
 
     PoolInfo get(long muid) {
@@ -90,7 +90,7 @@ final class PoolTable {
         PoolInfo info = pools.get(request.muid());
         String refusal = info == null ? "no pool with m_uid " + request.muid()
             : info.state() == ObjectState.DESTROYED ? "pool " + request.muid() + " was destroyed already"
-            : request.muid() < Facts.FIRST_USER_ID ? "pool " + request.muid() + " belongs to the runtime" : null;
+            : !Ids.isUserId(request.muid()) ? "pool " + request.muid() + " belongs to the runtime" : null;
         if (refusal != null) {
             outbox.reply(request, new GSPoolDestroyResponse(outbox.nextTag(), request.tag(), Response.NOT_FOUND,
                 refusal));

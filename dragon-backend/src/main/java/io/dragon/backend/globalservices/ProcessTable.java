@@ -1,6 +1,6 @@
 package io.dragon.backend.globalservices;
 
-import io.dragon.core.infrastructure.Facts;
+import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.messages.MessageChannel;
 import io.dragon.core.messages.Messages.GSHeadExit;
 import io.dragon.core.messages.Messages.GSProcessCreate;
@@ -37,7 +37,7 @@ final class ProcessTable {
     private final Map<Long, ProcessRecord> processes = new LinkedHashMap<>();
     private final Map<String, ProcessRecord> byName = new HashMap<>();
     private final List<Join> joins = new ArrayList<>();
-    private long nextPuid = Facts.FIRST_USER_ID;
+    private long nextPuid = Ids.FIRST_USER_ID;
     private long headPuid = -1;
     /** Where the next process that may go anywhere goes: round-robin over the nodes (seed 003). */
     private int nextNode;
@@ -110,8 +110,8 @@ final class ProcessTable {
         if (record != null) {
             return record.node;
         }
-        long service = pUid - Facts.LOCAL_SERVICES_PUID;
-        return service >= 0 && service < nodeCount ? (int) service : 0;
+        int node = Ids.localServicesNode(pUid);
+        return node >= 0 && node < nodeCount ? node : 0;
     }
 
     void exited(SHProcessExit exit) throws InterruptedException {

@@ -1,7 +1,7 @@
 package io.dragon.backend.launcher;
 
 import io.dragon.backend.localservices.LocalServicesMain;
-import io.dragon.core.infrastructure.Facts;
+import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.Messages.AbnormalTermination;
@@ -96,7 +96,7 @@ public final class Launcher {
             String where = bringup();
             Console.summary("runtime " + runtimeId + " up " + where + " in " + millisSince(start) + " ms (logs in "
                 + logDir + ")");
-            runtime.toGlobalServices(new GSProcessCreate(nextTag(), Facts.LAUNCHER_PUID, Facts.LAUNCHER_CUID,
+            runtime.toGlobalServices(new GSProcessCreate(nextTag(), Ids.LAUNCHER_PUID, Ids.LAUNCHER_CUID,
                 options.head()));
             serve();
         } catch (Exception e) {

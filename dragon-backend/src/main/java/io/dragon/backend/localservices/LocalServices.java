@@ -10,6 +10,7 @@ import io.dragon.core.channels.ChannelFullException;
 import io.dragon.core.channels.Gateway;
 import io.dragon.core.channels.LocalChannel;
 import io.dragon.core.infrastructure.Facts;
+import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.memory.AllocationTooLargeException;
@@ -153,12 +154,12 @@ public final class LocalServices implements ManagedProcess.Owner {
         LOG.info("Local Services of runtime {} up on {} (node {} of {})", params.runtimeId(), hostname,
             params.nodeIndex(), params.nodeCount());
 
-        infraPool = createPool(Facts.INFRA_POOL_MUID + 2L * params.nodeIndex(), params.infraPoolSize());
-        Pool defaultPool = createPool(Facts.DEFAULT_POOL_MUID + 2L * params.nodeIndex(), params.defaultPoolSize());
+        infraPool = createPool(Ids.infraPoolMuid(params.nodeIndex()), params.infraPoolSize());
+        Pool defaultPool = createPool(Ids.defaultPoolMuid(params.nodeIndex()), params.defaultPoolSize());
         inbox = infraChannel(params.shepCuid());
         MessageChannel gsHere = globalServices != null ? infraChannel(params.gsCuid()) : null;
-        launcher = infraChannel(Facts.LAUNCHER_CUID);
-        MessageChannel gateway = infraChannel(Facts.GATEWAY_CUID);
+        launcher = infraChannel(Ids.LAUNCHER_CUID);
+        MessageChannel gateway = infraChannel(Ids.GATEWAY_CUID);
         SHChannelsUp channelsUp = new SHChannelsUp(tags.incrementAndGet(), hostname, params.nodeIndex(),
             inbox.channel().serialize(), gsHere == null ? null : gsHere.channel().serialize(),
             launcher.channel().serialize(), infraPool.descriptor().serialize(), defaultPool.descriptor().serialize(),
@@ -399,7 +400,7 @@ public final class LocalServices implements ManagedProcess.Owner {
 
     /** How to get a bigger pool, for errors about full node pools. */
     private String poolSizeHint(long muid) {
-        if (muid == Facts.DEFAULT_POOL_MUID + 2L * params.nodeIndex()) {
+        if (muid == Ids.defaultPoolMuid(params.nodeIndex())) {
             return " (the default pool has " + params.defaultPoolSize() + " bytes: start dragon with a larger"
                 + " --pool-size, or destroy objects you no longer need)";
         }

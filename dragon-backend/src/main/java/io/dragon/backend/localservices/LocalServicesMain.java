@@ -6,7 +6,7 @@ import io.dragon.backend.ServiceExit;
 import io.dragon.backend.TerminalSignals;
 import io.dragon.backend.globalservices.GlobalServicesMain;
 import io.dragon.backend.net.LinkSecurity;
-import io.dragon.core.infrastructure.Facts;
+import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.LaunchParameters;
 import java.io.FileDescriptor;
@@ -38,7 +38,8 @@ public final class LocalServicesMain {
     public static void main(String[] args) throws IOException {
         TerminalSignals.ignoreInterrupt();
         LaunchParameters params = LaunchParameters.fromEnvironment();
-        Process globalServices = params.nodeIndex() == 0 ? GlobalServicesMain.start(params.withPuid(Facts.GS_PUID))
+        Process globalServices = params.nodeIndex() == 0
+            ? GlobalServicesMain.start(params.withPuid(Ids.GLOBAL_SERVICES_PUID))
             : null;
         ServiceLogging.configureService(params.logDir(), "local-services-" + HostId.hostname(), params.logLevel());
         OutputStream pipe = new FileOutputStream(FileDescriptor.out);

@@ -1,7 +1,7 @@
 package io.dragon.backend.transport;
 
 import io.dragon.backend.MemoryUsers;
-import io.dragon.core.infrastructure.Facts;
+import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.memory.Pool;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,7 +27,7 @@ final class MappedPools {
 
     /** The users of {@code pool}: enter before touching its memory. */
     static MemoryUsers users(Pool pool) {
-        if (pool.descriptor().muid() < Facts.FIRST_USER_ID) {
+        if (!Ids.isUserId(pool.descriptor().muid())) {
             return NODE_POOLS;
         }
         return USER_POOLS.computeIfAbsent(pool, p -> new MemoryUsers(() -> unmap(p)));

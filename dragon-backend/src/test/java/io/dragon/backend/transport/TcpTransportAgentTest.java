@@ -6,7 +6,7 @@ import io.dragon.backend.net.LinkHandshake;
 import io.dragon.backend.net.LinkSecurity;
 import io.dragon.backend.net.RawLink;
 import io.dragon.core.channels.Channel;
-import io.dragon.core.infrastructure.Facts;
+import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.RuntimeIds;
 import io.dragon.core.memory.Pool;
 import java.net.InetSocketAddress;
@@ -25,9 +25,9 @@ class TcpTransportAgentTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        pool = Pool.create(RuntimeIds.next(), Facts.INFRA_POOL_MUID, 1 << 20);
+        pool = Pool.create(RuntimeIds.next(), Ids.infraPoolMuid(0), 1 << 20);
         agent = TcpTransportAgent.start(LinkSecurity.plain(SECRET), "127.0.0.1");
-        agent.connect(Channel.create(pool, Facts.GATEWAY_CUID, 4, 1024).serialize(), List.of(), List.of());
+        agent.connect(Channel.create(pool, Ids.GATEWAY_CUID, 4, 1024).serialize(), List.of(), List.of());
     }
 
     @AfterEach

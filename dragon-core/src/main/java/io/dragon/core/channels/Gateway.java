@@ -1,6 +1,6 @@
 package io.dragon.core.channels;
 
-import io.dragon.core.infrastructure.Facts;
+import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.memory.Pool;
 import io.dragon.core.messages.MessageChannel;
@@ -57,7 +57,7 @@ public final class Gateway {
                         throw new ChannelException("the channel lives on another node, and this process has no"
                             + " gateway to other nodes (it was not started by a multi-node runtime)");
                     }
-                    boolean managed = params.pUid() >= Facts.FIRST_USER_ID && params.shepChannel() != null;
+                    boolean managed = Ids.isUserId(params.pUid()) && params.shepChannel() != null;
                     current = new Gateway(LocalChannel.attach(ChannelDescriptor.deserialize(params.gwChannel())),
                         managed ? MessageChannel.attach(params.shepChannel()) : null, params.pUid());
                 }

@@ -47,8 +47,8 @@ public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, l
     public static LaunchParameters initial(String runtimeId, int nodeIndex, int nodeCount, long infraPoolSize,
                                            long defaultPoolSize, String logLevel, String logDir,
                                            String serialFilter) {
-        return new LaunchParameters(runtimeId, nodeIndex, nodeCount, Facts.LOCAL_SERVICES_PUID + nodeIndex,
-            Facts.GS_CUID, Facts.shepherdCuid(nodeIndex), infraPoolSize, defaultPoolSize, logLevel, logDir, null,
+        return new LaunchParameters(runtimeId, nodeIndex, nodeCount, Ids.localServicesPuid(nodeIndex),
+            Ids.GLOBAL_SERVICES_CUID, Ids.localServicesCuid(nodeIndex), infraPoolSize, defaultPoolSize, logLevel, logDir, null,
             null, null, null, null, null, null, serialFilter);
     }
 
@@ -68,7 +68,7 @@ public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, l
         Function<Var, String> get = v -> env.get(v.name());
         return new LaunchParameters(get.apply(Var.DRAGON_RUNTIME_ID), (int) number(env, Var.DRAGON_NODE_INDEX, 0),
             (int) number(env, Var.DRAGON_NODE_COUNT, 1), number(env, Var.DRAGON_MY_PUID, -1),
-            number(env, Var.DRAGON_GS_CUID, Facts.GS_CUID), number(env, Var.DRAGON_SHEP_CUID, Facts.SHEP_CUID),
+            number(env, Var.DRAGON_GS_CUID, Ids.GLOBAL_SERVICES_CUID), number(env, Var.DRAGON_SHEP_CUID, Ids.localServicesCuid(0)),
             number(env, Var.DRAGON_INF_POOL_SIZE, Facts.DEFAULT_INFRA_POOL_SIZE),
             number(env, Var.DRAGON_DEFAULT_POOL_SIZE, Facts.DEFAULT_POOL_SIZE),
             env.getOrDefault(Var.DRAGON_LOG_LEVEL.name(), "INFO"), get.apply(Var.DRAGON_LOG_DIR),
