@@ -1,14 +1,17 @@
 package io.dragon.core.messages;
 
+import io.dragon.core.messages.MessageType.Code;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The catalog of infrastructure messages. Names follow the original Dragon runtime, prefixed by the service that
  * sends them: {@code GS} Global Services, {@code SH} Local Services (the shepherd), {@code LA} launcher,
- * {@code BE} launcher backend, {@code TA} transport agent. docs/messages.md describes each one.
+ * {@code BE} launcher backend, {@code Tree} either end of a link of the launcher's fan-out tree.
+ * docs/messages.md describes each one.
  *
- * <p>Serialized descriptors travel as {@code byte[]}. Wire codes live in {@link MessageType}.
+ * <p>A message is a record here with its wire code ({@link Code}) and its name in the {@code permits} clause of
+ * {@link Message}, {@link Request} or {@link Response}. Serialized descriptors travel as {@code byte[]}.
  */
 public final class Messages {
     private Messages() {
@@ -16,10 +19,12 @@ public final class Messages {
 
     // ---- bringup and teardown of Local Services (on its stdin/stdout pipe, then on channels)
 
+    @Code(1)
     public record SHIsUp(long tag, String hostname, int nodeIndex) implements Message {
     }
 
     /** gsChannel only from the primary node, where Global Services runs; gwChannel is the node's gateway. */
+    @Code(2)
     public record SHChannelsUp(long tag, String hostname, int nodeIndex, byte[] shChannel, byte[] gsChannel,
                                byte[] launcherChannel, byte[] infraPool, byte[] defaultPool, byte[] gwChannel)
         implements Message {
@@ -30,35 +35,45 @@ public final class Messages {
      * by node index, the transport the nodes' agents use ("tcp" or "ofi"; "" on a single node), and where each
      * node's agent is (by node index: "host:port" for tcp, the endpoint's address in hexadecimal for ofi).
      */
+    @Code(12)
     public record LAChannelsInfo(long tag, List<SHChannelsUp> nodes, String transport, List<String> transportAgents)
         implements Message {
     }
 
+    @Code(3)
     public record GSPingSH(long tag) implements Message {
     }
 
+    @Code(4)
     public record SHPingGS(long tag, int nodeIndex, String hostname, int cpus) implements Message {
     }
 
+    @Code(5)
     public record GSIsUp(long tag) implements Message {
     }
 
+    @Code(6)
     public record GSHeadExit(long tag, long pUid, int exitCode) implements Message {
     }
 
+    @Code(7)
     public record GSTeardown(long tag) implements Message {
     }
 
+    @Code(8)
     public record GSHalted(long tag) implements Message {
     }
 
+    @Code(9)
     public record SHTeardown(long tag) implements Message {
     }
 
+    @Code(10)
     public record SHHaltBE(long tag) implements Message {
     }
 
     /** Something failed beyond repair; the receiver starts teardown. */
+    @Code(11)
     public record AbnormalTermination(long tag, String errInfo) implements Message {
     }
 
@@ -78,65 +93,82 @@ public final class Messages {
         PENDING, ACTIVE, EXITED, FAILED
     }
 
+    @Code(20)
     public record GSProcessCreate(long tag, long pUid, long rCuid, ProcessSpec spec) implements Request {
     }
 
+    @Code(21)
     public record GSProcessCreateResponse(long tag, long ref, int err, String errInfo, ProcessInfo info)
         implements Response {
     }
 
     /** Starts process {@code tPuid}; Local Services makes its channel for Global Services' answers, c_uid {@code returnCuid}. */
+    @Code(22)
     public record SHProcessCreate(long tag, long pUid, long rCuid, long tPuid, long returnCuid, ProcessSpec spec)
         implements Request {
     }
 
+    @Code(23)
     public record SHProcessCreateResponse(long tag, long ref, int err, String errInfo, long pid, byte[] returnChannel)
         implements Response {
     }
 
+    @Code(24)
     public record SHProcessExit(long tag, long pUid, int exitCode) implements Message {
     }
 
+    @Code(25)
     public record GSProcessJoin(long tag, long pUid, long rCuid, long tPuid, long timeoutMillis) implements Request {
     }
 
+    @Code(26)
     public record GSProcessJoinResponse(long tag, long ref, int err, String errInfo, ProcessInfo info)
         implements Response {
     }
 
+    @Code(27)
     public record GSProcessQuery(long tag, long pUid, long rCuid, long tPuid, String name) implements Request {
     }
 
+    @Code(28)
     public record GSProcessQueryResponse(long tag, long ref, int err, String errInfo, ProcessInfo info)
         implements Response {
     }
 
+    @Code(29)
     public record GSProcessList(long tag, long pUid, long rCuid) implements Request {
     }
 
+    @Code(30)
     public record GSProcessListResponse(long tag, long ref, int err, String errInfo, List<ProcessInfo> processes)
         implements Response {
     }
 
+    @Code(31)
     public record GSProcessKill(long tag, long pUid, long rCuid, long tPuid, int signal) implements Request {
     }
 
+    @Code(32)
     public record GSProcessKillResponse(long tag, long ref, int err, String errInfo) implements Response {
     }
 
+    @Code(33)
     public record SHProcessKill(long tag, long pUid, long rCuid, long tPuid, int signal) implements Request {
     }
 
+    @Code(34)
     public record SHProcessKillResponse(long tag, long ref, int err, String errInfo) implements Response {
     }
 
     /** Output of a managed process: fd 1 or 2, at most {@link #MAX_OUTPUT_CHUNK} bytes. */
+    @Code(35)
     public record SHFwdOutput(long tag, long pUid, int fd, byte[] data, long pid, String hostname)
         implements Message {
         public static final int MAX_OUTPUT_CHUNK = 8192;
     }
 
     /** Bytes for a managed process's stdin; {@code eof} closes it. */
+    @Code(36)
     public record SHFwdInput(long tag, long tPuid, byte[] data, boolean eof) implements Message {
     }
 
@@ -145,6 +177,7 @@ public final class Messages {
      * pool: Local Services destroys it once process {@code pid}, which runs as managed process {@code pUid} (or
      * was started by it), has exited.
      */
+    @Code(37)
     public record SHReplyChannel(long tag, long pUid, long pid, byte[] descriptor) implements Message {
     }
 
@@ -164,87 +197,111 @@ public final class Messages {
     }
 
     /** Creates a channel in pool {@code muid} (0: the default pool of the requester's node). */
+    @Code(40)
     public record GSChannelCreate(long tag, long pUid, long rCuid, long muid, int capacity, int blockSize,
                                   String name) implements Request {
     }
 
+    @Code(41)
     public record GSChannelCreateResponse(long tag, long ref, int err, String errInfo, ChannelInfo info)
         implements Response {
     }
 
     /** A channel by c_uid, or by name when {@code name} is not empty. */
+    @Code(42)
     public record GSChannelQuery(long tag, long pUid, long rCuid, long cuid, String name) implements Request {
     }
 
+    @Code(43)
     public record GSChannelQueryResponse(long tag, long ref, int err, String errInfo, ChannelInfo info)
         implements Response {
     }
 
+    @Code(44)
     public record GSChannelList(long tag, long pUid, long rCuid) implements Request {
     }
 
+    @Code(45)
     public record GSChannelListResponse(long tag, long ref, int err, String errInfo, List<ChannelInfo> channels)
         implements Response {
     }
 
+    @Code(46)
     public record GSChannelDestroy(long tag, long pUid, long rCuid, long cuid) implements Request {
     }
 
+    @Code(47)
     public record GSChannelDestroyResponse(long tag, long ref, int err, String errInfo) implements Response {
     }
 
+    @Code(48)
     public record SHChannelCreate(long tag, long pUid, long rCuid, long cuid, long muid, int capacity, int blockSize)
         implements Request {
     }
 
+    @Code(49)
     public record SHChannelCreateResponse(long tag, long ref, int err, String errInfo, byte[] descriptor)
         implements Response {
     }
 
+    @Code(50)
     public record SHChannelDestroy(long tag, long pUid, long rCuid, long cuid) implements Request {
     }
 
+    @Code(51)
     public record SHChannelDestroyResponse(long tag, long ref, int err, String errInfo) implements Response {
     }
 
     /** Creates a pool of {@code size} bytes on the requester's node. */
+    @Code(52)
     public record GSPoolCreate(long tag, long pUid, long rCuid, long size, String name) implements Request {
     }
 
+    @Code(53)
     public record GSPoolCreateResponse(long tag, long ref, int err, String errInfo, PoolInfo info)
         implements Response {
     }
 
     /** A pool by m_uid, or by name when {@code name} is not empty. */
+    @Code(54)
     public record GSPoolQuery(long tag, long pUid, long rCuid, long muid, String name) implements Request {
     }
 
+    @Code(55)
     public record GSPoolQueryResponse(long tag, long ref, int err, String errInfo, PoolInfo info) implements Response {
     }
 
+    @Code(56)
     public record GSPoolList(long tag, long pUid, long rCuid) implements Request {
     }
 
+    @Code(57)
     public record GSPoolListResponse(long tag, long ref, int err, String errInfo, List<PoolInfo> pools)
         implements Response {
     }
 
+    @Code(58)
     public record GSPoolDestroy(long tag, long pUid, long rCuid, long muid) implements Request {
     }
 
+    @Code(59)
     public record GSPoolDestroyResponse(long tag, long ref, int err, String errInfo) implements Response {
     }
 
+    @Code(60)
     public record SHPoolCreate(long tag, long pUid, long rCuid, long muid, long size) implements Request {
     }
 
+    @Code(61)
     public record SHPoolCreateResponse(long tag, long ref, int err, String errInfo, byte[] descriptor)
         implements Response {
     }
 
+    @Code(62)
     public record SHPoolDestroy(long tag, long pUid, long rCuid, long muid) implements Request {
     }
 
+    @Code(63)
     public record SHPoolDestroyResponse(long tag, long ref, int err, String errInfo) implements Response {
     }
 
@@ -254,23 +311,29 @@ public final class Messages {
      * Binds {@code name} to an object of the user API (queue, lock, shared array...): {@code kind} names its class,
      * {@code descriptor} is what attaches to it. Global Services does not look inside either.
      */
+    @Code(70)
     public record GSNameBind(long tag, long pUid, long rCuid, String name, String kind, byte[] descriptor)
         implements Request {
     }
 
+    @Code(71)
     public record GSNameBindResponse(long tag, long ref, int err, String errInfo) implements Response {
     }
 
+    @Code(72)
     public record GSNameLookup(long tag, long pUid, long rCuid, String name) implements Request {
     }
 
+    @Code(73)
     public record GSNameLookupResponse(long tag, long ref, int err, String errInfo, String kind, byte[] descriptor)
         implements Response {
     }
 
+    @Code(74)
     public record GSNameUnbind(long tag, long pUid, long rCuid, String name) implements Request {
     }
 
+    @Code(75)
     public record GSNameUnbindResponse(long tag, long ref, int err, String errInfo) implements Response {
     }
 
@@ -278,9 +341,11 @@ public final class Messages {
     public record NodeInfo(int index, String hostname, int cpus) {
     }
 
+    @Code(76)
     public record GSNodeList(long tag, long pUid, long rCuid) implements Request {
     }
 
+    @Code(77)
     public record GSNodeListResponse(long tag, long ref, int err, String errInfo, List<NodeInfo> nodes)
         implements Response {
     }
@@ -291,18 +356,22 @@ public final class Messages {
      * A backend's first message, to the frontend, once the link's handshake has proven both ends: where it listens
      * for its own children in the tree.
      */
+    @Code(80)
     public record TreeRegister(long tag, int position, String hostname, String host, int port) implements Message {
     }
 
     /** The frontend's answer: connect to the parent at host:port, or stay here if {@code host} is empty. */
+    @Code(81)
     public record TreeParent(long tag, String host, int port) implements Message {
     }
 
     /** A child's first message to its parent backend, once the link's handshake has proven both ends. */
+    @Code(82)
     public record TreeJoin(long tag, int position) implements Message {
     }
 
     /** Sent on a tree link that has been quiet for a while, so that the other end knows this one lives. */
+    @Code(88)
     public record TreeHeartbeat(long tag) implements Message {
     }
 
@@ -311,6 +380,7 @@ public final class Messages {
      * when the fabric transport was not ruled out, its fabric agent's endpoint address (hexadecimal; "" if it has
      * none) and {@code fabric}: the endpoint's provider and interface, or why the node has no fabric agent.
      */
+    @Code(86)
     public record BENodeUp(long tag, SHChannelsUp channels, String transportAgent, String fabricAgent, String fabric)
         implements Message {
     }
@@ -319,14 +389,17 @@ public final class Messages {
      * From the frontend, broadcast: the backend of {@code node} (every backend if -1) puts {@code message} on
      * Global Services' channel or on its Local Services' channel.
      */
+    @Code(87)
     public record BEForward(long tag, int node, boolean toGlobalServices, byte[] message) implements Message {
     }
 
     /** From the frontend to every backend: each delivers {@code message} and passes it on to its children. */
+    @Code(83)
     public record TreeDown(long tag, byte[] message) implements Message {
     }
 
     /** From a backend to the frontend, passed up by every backend on the way. */
+    @Code(84)
     public record TreeUp(long tag, int position, byte[] message) implements Message {
     }
 
@@ -334,6 +407,7 @@ public final class Messages {
      * Contributions of a subtree to reduction {@code id}: a backend sends it up once it has its own and all of
      * its children's, so the frontend gets one message per child, not one per backend.
      */
+    @Code(85)
     public record TreeReduce(long tag, long id, List<TreeContribution> contributions) implements Message {
     }
 
