@@ -1,5 +1,6 @@
 package io.dragon.backend;
 
+import io.dragon.core.infrastructure.Settings;
 import java.io.File;
 import java.util.List;
 
@@ -12,8 +13,8 @@ import java.util.List;
  * records what it loaded into its role's archive when it exits.
  */
 public final class ClassDataSharing {
-    private static final String DIR = System.getProperty("dragon.cds.dir", "");
-    private static final boolean TRAINING = Boolean.getBoolean("dragon.cds.train");
+    private static final String DIR = Settings.cdsDir();
+    private static final boolean TRAINING = Settings.cdsTrain();
 
     private ClassDataSharing() {
     }
@@ -30,9 +31,11 @@ public final class ClassDataSharing {
         }
         File archive = new File(DIR, role + ".jsa");
         if (TRAINING) {
-            return List.of("-XX:ArchiveClassesAtExit=" + archive, "-Ddragon.cds.dir=" + DIR, "-Ddragon.cds.train=true",
+            return List.of("-XX:ArchiveClassesAtExit=" + archive, Settings.Property.CDS_DIR.option(DIR),
+                Settings.Property.CDS_TRAIN.option("true"),
                 "-Xlog:all=error:stderr"); // not a warning for each class the archive cannot hold
         }
-        return archive.isFile() ? List.of("-XX:SharedArchiveFile=" + archive, "-Ddragon.cds.dir=" + DIR) : List.of();
+        return archive.isFile() ? List.of("-XX:SharedArchiveFile=" + archive, Settings.Property.CDS_DIR.option(DIR))
+            : List.of();
     }
 }

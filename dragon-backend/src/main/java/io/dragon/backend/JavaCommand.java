@@ -1,6 +1,7 @@
 package io.dragon.backend;
 
 import io.dragon.core.infrastructure.InheritedProperties;
+import io.dragon.core.infrastructure.Settings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,10 +12,10 @@ public final class JavaCommand {
     /**
      * JVM options of the runtime's own services: they are small and mostly wait, so the serial collector and the
      * client compiler start them fastest; the JVM's own warnings go to stderr, since Local Services' stdout is the
-     * bringup pipe. Overridable with the system property {@code dragon.service.jvm.options}.
+     * bringup pipe. Overridable with the system property {@code dragon.service.jvm.options}
+     * ({@link Settings.Property#SERVICE_JVM_OPTIONS}).
      */
-    public static final String SERVICE_OPTIONS = System.getProperty("dragon.service.jvm.options",
-        "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:-UsePerfData -Xlog:disable -Xlog:all=warning:stderr");
+    public static final String SERVICE_OPTIONS = Settings.serviceJvmOptions();
 
     private JavaCommand() {
     }
@@ -49,7 +50,7 @@ public final class JavaCommand {
                 command.add(option);
             }
         }
-        command.add("-Ddragon.service.jvm.options=" + SERVICE_OPTIONS);
+        command.add(Settings.Property.SERVICE_JVM_OPTIONS.option(SERVICE_OPTIONS));
         command.addAll(InheritedProperties.options());
         command.addAll(ClassDataSharing.options(mainClass.getSimpleName()));
         command.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"), mainClass.getName()));

@@ -4,6 +4,7 @@ import io.dragon.backend.ParentWatch;
 import io.dragon.backend.ServiceExit;
 import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.LaunchParameters;
+import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.messages.MalformedMessageException;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.MessageChannel;
@@ -49,7 +50,7 @@ import org.apache.logging.log4j.Logger;
  */
 public final class GlobalServices {
     private static final Logger LOG = LogManager.getLogger(GlobalServices.class);
-    private static final long BRINGUP_TIMEOUT_MS = Long.getLong("dragon.bringup.timeout.ms", 60_000);
+    private static final long BRINGUP_TIMEOUT_MS = Settings.bringupTimeoutMs();
 
     private final LaunchParameters params;
     private final MessageChannel inbox;

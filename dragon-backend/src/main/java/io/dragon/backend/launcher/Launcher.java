@@ -3,6 +3,7 @@ package io.dragon.backend.launcher;
 import io.dragon.backend.localservices.LocalServicesMain;
 import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.LaunchParameters;
+import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.Messages.AbnormalTermination;
 import io.dragon.core.messages.Messages.GSHalted;
@@ -41,7 +42,7 @@ public final class Launcher {
     public static final int EXIT_INTERRUPTED = 130;
 
     private static final Logger LOG = LogManager.getLogger(Launcher.class);
-    static final long BRINGUP_TIMEOUT_MS = Long.getLong("dragon.bringup.timeout.ms", 60_000);
+    static final long BRINGUP_TIMEOUT_MS = Settings.bringupTimeoutMs();
     static final long TEARDOWN_TIMEOUT_MS = 15_000;
 
     private final LaunchOptions options;

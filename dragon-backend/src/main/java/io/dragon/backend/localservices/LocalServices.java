@@ -13,6 +13,7 @@ import io.dragon.core.infrastructure.Facts;
 import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.LaunchParameters;
+import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.memory.AllocationTooLargeException;
 import io.dragon.core.memory.Pool;
 import io.dragon.core.memory.PoolFullException;
@@ -72,7 +73,7 @@ import org.apache.logging.log4j.Logger;
  */
 public final class LocalServices implements ManagedProcess.Owner {
     private static final Logger LOG = LogManager.getLogger(LocalServices.class);
-    private static final long BRINGUP_TIMEOUT_MS = Long.getLong("dragon.bringup.timeout.ms", 60_000);
+    private static final long BRINGUP_TIMEOUT_MS = Settings.bringupTimeoutMs();
     private static final long STOP_GRACE_MS = 2_000;
     private static final int RETURN_CHANNEL_CAPACITY = 16;
     private static final int RETURN_CHANNEL_BLOCK = 512;

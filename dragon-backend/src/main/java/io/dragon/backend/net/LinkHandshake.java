@@ -1,5 +1,6 @@
 package io.dragon.backend.net;
 
+import io.dragon.core.infrastructure.Settings;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -59,9 +60,9 @@ import org.apache.logging.log4j.Logger;
  */
 public final class LinkHandshake extends ChannelDuplexHandler {
     /** How long a link may take to authenticate ({@code dragon.link.handshake.timeout.ms}). */
-    public static final long TIMEOUT_MS = Long.getLong("dragon.link.handshake.timeout.ms", 5_000);
+    public static final long TIMEOUT_MS = Settings.linkHandshakeTimeoutMs();
     /** Accepted links a listener lets wait for their handshake at once ({@code dragon.link.pending.max}). */
-    public static final int MAX_PENDING = Integer.getInteger("dragon.link.pending.max", 64);
+    public static final int MAX_PENDING = Settings.linkPendingMax();
 
     static final int MAGIC = 0x4452474E;
     static final byte VERSION = 1;

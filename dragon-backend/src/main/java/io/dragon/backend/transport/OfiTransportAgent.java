@@ -1,5 +1,6 @@
 package io.dragon.backend.transport;
 
+import io.dragon.core.infrastructure.Settings;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayDeque;
@@ -80,11 +81,9 @@ public final class OfiTransportAgent extends TransportAgent {
     private static final int OUTBOUND = 4096;
     private static final int SLEEP_MS = 100;
     /** See {@link #sendTimeoutNanos}. */
-    static final String SEND_TIMEOUT_PROPERTY = "dragon.ofi.send.timeout.ms";
-    /** See {@link #spinNanos}. */
-    static final String SPIN_PROPERTY = "dragon.ofi.spin.us";
+    static final String SEND_TIMEOUT_PROPERTY = Settings.Property.OFI_SEND_TIMEOUT_MS.key();
     /** See {@link #wholeMessages}. */
-    static final String INTEGRITY_PROPERTY = "dragon.ofi.integrity";
+    static final String INTEGRITY_PROPERTY = Settings.Property.OFI_INTEGRITY.key();
     /** Threads that tag and check large frames: they hash at about 5 GB/s each. */
     private static final int TAGGERS = Math.min(4, Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
 
@@ -101,13 +100,13 @@ public final class OfiTransportAgent extends TransportAgent {
      * How long a message may wait for its send to complete before its request is answered as failed: providers
      * keep a message for a dead peer queued, without an error, for as long as they try to reconnect.
      */
-    private final long sendTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(Long.getLong(SEND_TIMEOUT_PROPERTY, 10_000));
+    private final long sendTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(Settings.ofiSendTimeoutMs());
     /**
      * How long the progress thread polls after its last work before it sleeps on the completion queue. 0 by
      * default: on the 2-vCPU test machines polling takes the CPUs from the processes (with 1 ms of it, a ping-pong
      * between two nodes starved); with cores to spare, and a fabric that completes faster than a wake-up, it pays.
      */
-    private final long spinNanos = TimeUnit.MICROSECONDS.toNanos(Long.getLong(SPIN_PROPERTY, 0));
+    private final long spinNanos = TimeUnit.MICROSECONDS.toNanos(Settings.ofiSpinUs());
     /**
      * Whether tags cover whole messages and large frames ({@code -Ddragon.ofi.integrity=full}, the default), or
      * only headers and a LARGE or READ_DONE message's fields ({@code header}): for sites whose fabric keeps jobs
@@ -183,7 +182,7 @@ public final class OfiTransportAgent extends TransportAgent {
     }
 
     private static boolean wholeMessages() {
-        String integrity = System.getProperty(INTEGRITY_PROPERTY, FULL);
+        String integrity = Settings.ofiIntegrity();
         return switch (integrity) {
             case FULL -> true;
             case HEADER_ONLY -> false;

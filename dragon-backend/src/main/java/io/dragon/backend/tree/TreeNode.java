@@ -3,6 +3,7 @@ package io.dragon.backend.tree;
 import io.dragon.backend.net.LinkHandshake;
 import io.dragon.backend.net.LinkSecurity;
 import io.dragon.backend.net.NettyTransport;
+import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.messages.MalformedMessageException;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.MessageCodec;
@@ -71,7 +72,7 @@ public final class TreeNode implements AutoCloseable {
      * How long a link may stay silent before its peer counts as gone ({@code dragon.heartbeat.timeout.ms}); each
      * side sends a heartbeat after a fifth of it without sending anything else.
      */
-    public static final long HEARTBEAT_TIMEOUT_MS = Long.getLong("dragon.heartbeat.timeout.ms", 6_000);
+    public static final long HEARTBEAT_TIMEOUT_MS = Settings.heartbeatTimeoutMs();
     /** Links a backend opens to the root before it gives up, when they close before they authenticate. */
     private static final int ROOT_ATTEMPTS = 5;
 

@@ -8,7 +8,7 @@ import java.util.stream.Stream;
 /**
  * Test-only crash injection, in the spirit of SQLite's crash tests: code on shared memory names the points between
  * its atomic steps where a process can die ({@code CrashPoints.reach("lock.taken")}), and a test starts a child
- * process with system property {@value #PROPERTY} set to a comma-separated list of point names. A process that
+ * process with system property {@link #PROPERTY} set to a comma-separated list of point names. A process that
  * reaches a listed point announces it on standard error ({@code crash point NAME reached by process PID}) and stops
  * there for good, so that the test can look at the shared state it left and then kill it with SIGKILL. A point is
  * reached by every instance of the structure in the process (every lock, a pool's own included), so such a process
@@ -21,9 +21,9 @@ import java.util.stream.Stream;
  */
 public final class CrashPoints {
     /** System property listing the points (comma-separated) at which this process stops. */
-    public static final String PROPERTY = "dragon.crash.points";
+    public static final String PROPERTY = Settings.Property.CRASH_POINTS.key();
     /** Armed point name to its entry in the property, and the reaches left until it stops the process. */
-    private static final Map<String, Armed> ARMED = armed(System.getProperty(PROPERTY));
+    private static final Map<String, Armed> ARMED = armed(Settings.crashPoints());
     private static final boolean ENABLED = !ARMED.isEmpty();
 
     private record Armed(String entry, AtomicInteger reachesLeft) {

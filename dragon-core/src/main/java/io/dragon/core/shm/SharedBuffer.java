@@ -4,6 +4,7 @@ import static io.dragon.core.shm.UnsafeAccess.ARRAY_BYTE_BASE;
 import static io.dragon.core.shm.UnsafeAccess.BUFFER_ADDRESS;
 import static io.dragon.core.shm.UnsafeAccess.UNSAFE;
 
+import io.dragon.core.infrastructure.Settings;
 import java.nio.ByteBuffer;
 
 /**
@@ -14,7 +15,7 @@ import java.nio.ByteBuffer;
  * Bounds are checked unless the system property {@code dragon.disable.bounds.checks} is {@code true}.
  */
 public final class SharedBuffer {
-    private static final boolean CHECK_BOUNDS = !Boolean.getBoolean("dragon.disable.bounds.checks");
+    private static final boolean CHECK_BOUNDS = !Settings.disableBoundsChecks();
 
     private final long address;
     private final long capacity;

@@ -3,6 +3,7 @@ package io.dragon.core.sync;
 import static io.dragon.core.sync.SignalLayout.SEQUENCE_OFFSET;
 import static io.dragon.core.sync.SignalLayout.SLEEPERS_OFFSET;
 
+import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.shm.Futex;
 import io.dragon.core.shm.SharedBuffer;
 
@@ -22,9 +23,9 @@ public final class Signal {
      * of the very thread that would make the condition hold; a yield hands it over and, on an idle core, returns
      * at once. With 20,000 spins and 100 yields a pool ran tasks about 1.5x slower on 2 cores.
      */
-    public static final int SPINS = Integer.getInteger("dragon.wait.spins", 200);
+    public static final int SPINS = Settings.waitSpins();
     /** Yields (a fraction of a microsecond each on an idle core) before an adaptive waiter sleeps. */
-    public static final int YIELDS = Integer.getInteger("dragon.wait.yields", 1_000);
+    public static final int YIELDS = Settings.waitYields();
     /** Longest single sleep, so that interrupts and deadlines are noticed even without a wake-up. */
     private static final long MAX_SLEEP_NANOS = 50_000_000L;
     private static final int CHECK_EVERY = 1023;
