@@ -1,6 +1,7 @@
 package io.dragon;
 
 import io.dragon.core.infrastructure.InheritedProperties;
+import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.messages.Messages.ProcessSpec;
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ import java.util.Objects;
 public final class ProcessTemplate implements Serializable {
     private static final long serialVersionUID = 1L;
     /** Environment variable that carries a Runnable target to {@link ProcessMain}. */
-    static final String TARGET_VARIABLE = "DRAGON_PROCESS_TARGET";
+    static final String TARGET_VARIABLE = Settings.Variable.DRAGON_PROCESS_TARGET.name();
     /** Largest serialized Runnable a new process is given (environment variables are limited by the kernel). */
     static final int MAX_TARGET_BYTES = 96 * 1024;
 

@@ -12,6 +12,7 @@ import io.dragon.backend.localservices.LocalServicesMain;
 import io.dragon.core.infrastructure.Facts;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.infrastructure.RuntimeIds;
+import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.messages.Messages.ProcessSpec;
 import io.dragon.core.serialization.SerialFilter;
 import java.io.IOException;
@@ -63,19 +64,21 @@ public final class DragonCommand implements Callable<Integer> {
     boolean labelOutput;
 
     @Option(names = "--network-prefix", paramLabel = "PREFIX", description = "Multi-node: the nodes talk over the"
-        + " interface whose IPv4 address starts with PREFIX (for example 10.1.). Default: $" + NetworkPrefix.VARIABLE
-        + ", else the first address that is not loopback.")
+        + " interface whose IPv4 address starts with PREFIX (for example 10.1.). Default:"
+        + " $DRAGON_NETWORK_PREFIX, else the first address that is not loopback.")
     String networkPrefix;
 
-    @Option(names = "--fanout", paramLabel = "K", defaultValue = "32", description = "Multi-node: fan-out of the"
-        + " tree that links the launcher to the nodes (default ${DEFAULT-VALUE}).")
+    @Option(names = "--fanout", paramLabel = "K", defaultValue = Settings.TREE_FANOUT_DEFAULT,
+        description = "Multi-node: fan-out of the tree that links the launcher to the nodes (default"
+            + " ${DEFAULT-VALUE}).")
     int fanout;
 
     @Option(names = "--tls", description = "Multi-node: mutual TLS, with a certificate made for this run, on every"
         + " link between the nodes (they always need the run's secret).")
     boolean tls;
 
-    @Option(names = "--transport", paramLabel = "KIND", defaultValue = "${env:DRAGON_TRANSPORT:-auto}",
+    @Option(names = "--transport", paramLabel = "KIND",
+        defaultValue = "${env:DRAGON_TRANSPORT:-" + Settings.TRANSPORT_DEFAULT + "}",
         description = "Multi-node: how the nodes' transport agents reach each other: tcp, ofi (libfabric:"
             + " InfiniBand, Slingshot, EFA ..., or its tcp provider), or auto: ofi where every node has a fabric"
             + " other than the IP stack's, else tcp. Default: $DRAGON_TRANSPORT, else auto (--tls makes it tcp).")

@@ -1,8 +1,8 @@
 package io.dragon.backend.cleanup;
 
 import io.dragon.core.infrastructure.HostId;
-import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.infrastructure.OwnUser;
+import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.memory.PoolDescriptor;
 import io.dragon.core.shm.SharedMemory;
 import io.dragon.core.shm.Signals;
@@ -32,7 +32,7 @@ import org.apache.logging.log4j.Logger;
 public final class NodeCleanup {
     private static final Path SHM = Path.of("/dev/shm");
     private static final Path PROC = Path.of("/proc");
-    private static final String RUNTIME_VAR = LaunchParameters.Var.DRAGON_RUNTIME_ID.name() + "=";
+    private static final String RUNTIME_VAR = Settings.Variable.DRAGON_RUNTIME_ID.name() + "=";
     private static final Path OWN_UTS = ownUts();
     private static final String LOCAL_SERVICES_MAIN = "io.dragon.backend.localservices.LocalServicesMain";
 

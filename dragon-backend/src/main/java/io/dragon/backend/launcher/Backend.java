@@ -10,6 +10,7 @@ import io.dragon.backend.tree.TreeNode;
 import io.dragon.backend.tree.TreeShape;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.LaunchParameters;
+import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.messages.MalformedMessageException;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.MessageChannel;
@@ -44,8 +45,8 @@ final class Backend {
     static final long NODES_UP = 1;
     /** Reduction of every node's SHHaltBE. */
     static final long HALTED = 2;
-    static final String ROOT_VARIABLE = "DRAGON_TREE_ROOT";
-    static final String FANOUT_VARIABLE = "DRAGON_TREE_FANOUT";
+    static final String ROOT_VARIABLE = Settings.Variable.DRAGON_TREE_ROOT.name();
+    static final String FANOUT_VARIABLE = Settings.Variable.DRAGON_TREE_FANOUT.name();
 
     private static final Logger LOG = LogManager.getLogger(Backend.class);
     private static final long EXIT_WAIT_MS = 10_000;
@@ -166,7 +167,8 @@ final class Backend {
         if (root.length != 2) {
             throw new IllegalStateException(ROOT_VARIABLE + " must be set by the launcher");
         }
-        TreeShape shape = new TreeShape(params.nodeCount(), Integer.parseInt(env.getOrDefault(FANOUT_VARIABLE, "32")));
+        TreeShape shape = new TreeShape(params.nodeCount(),
+            Integer.parseInt(env.getOrDefault(FANOUT_VARIABLE, Settings.TREE_FANOUT_DEFAULT)));
         return TreeNode.backend(shape, TreeShape.position(params.nodeIndex()), security,
             new InetSocketAddress(root[0], Integer.parseInt(root[1])), here, hostname, new TreeNode.Listener() {
                 @Override

@@ -1,5 +1,6 @@
 package io.dragon.backend.launcher;
 
+import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.messages.Messages.BENodeUp;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +14,8 @@ import java.util.Locale;
 public enum Transport {
     TCP, OFI, AUTO;
 
-    static final String VARIABLE = "DRAGON_TRANSPORT";
-    static final String PROVIDER_VARIABLE = "DRAGON_OFI_PROVIDER";
+    static final String VARIABLE = Settings.Variable.DRAGON_TRANSPORT.name();
+    static final String PROVIDER_VARIABLE = Settings.Variable.DRAGON_OFI_PROVIDER.name();
 
     public static Transport parse(String name) {
         try {

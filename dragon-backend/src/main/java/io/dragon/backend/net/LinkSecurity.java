@@ -1,5 +1,6 @@
 package io.dragon.backend.net;
 
+import io.dragon.core.infrastructure.Settings.Variable;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
@@ -30,9 +31,9 @@ import javax.crypto.spec.SecretKeySpec;
  * written to a file, so that nothing travels in the clear.
  */
 public final class LinkSecurity {
-    static final String SECRET_VARIABLE = "DRAGON_TREE_SECRET";
-    static final String CERTIFICATE_VARIABLE = "DRAGON_TLS_CERTIFICATE";
-    static final String KEY_VARIABLE = "DRAGON_TLS_KEY";
+    static final String SECRET_VARIABLE = Variable.DRAGON_TREE_SECRET.name();
+    static final String CERTIFICATE_VARIABLE = Variable.DRAGON_TLS_CERTIFICATE.name();
+    static final String KEY_VARIABLE = Variable.DRAGON_TLS_KEY.name();
     /** Every variable of {@link #environment()}. */
     private static final List<String> VARIABLES = List.of(SECRET_VARIABLE, CERTIFICATE_VARIABLE, KEY_VARIABLE);
 

@@ -1,5 +1,6 @@
 package io.dragon.backend.net;
 
+import io.dragon.core.infrastructure.Settings;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -14,7 +15,7 @@ import java.util.List;
  */
 public final class NetworkPrefix {
     /** Where the prefix comes from when the command line gives none. */
-    public static final String VARIABLE = "DRAGON_NETWORK_PREFIX";
+    public static final String VARIABLE = Settings.Variable.DRAGON_NETWORK_PREFIX.name();
 
     private NetworkPrefix() {
     }

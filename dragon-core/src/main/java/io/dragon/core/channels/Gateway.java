@@ -2,6 +2,7 @@ package io.dragon.core.channels;
 
 import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.LaunchParameters;
+import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.memory.Pool;
 import io.dragon.core.messages.MessageChannel;
 import io.dragon.core.messages.Messages.SHReplyChannel;
@@ -51,7 +52,7 @@ public final class Gateway {
         if (gateway == null) {
             synchronized (Gateway.class) {
                 if (current == null) {
-                    LaunchParameters params = System.getenv(LaunchParameters.Var.DRAGON_GW_CD.name()) == null
+                    LaunchParameters params = System.getenv(Settings.Variable.DRAGON_GW_CD.name()) == null
                         ? null : LaunchParameters.fromEnvironment();
                     if (params == null || params.gwChannel() == null) {
                         throw new ChannelException("the channel lives on another node, and this process has no"

@@ -1,5 +1,6 @@
 package io.dragon.core.infrastructure;
 
+import io.dragon.core.infrastructure.Settings.Variable;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -7,8 +8,9 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * What every runtime process (service or managed) learns from its environment at start. docs/launch-parameters.md
- * lists the variables; each is named in {@link Var}. Descriptors travel base64-encoded.
+ * What every runtime process (service or managed) learns from its environment at start: the variables of
+ * {@link Settings.Origin#RUNTIME} in {@link Variable} (docs/settings.md lists them), with their defaults there.
+ * Descriptors travel base64-encoded.
  *
  * @param runtimeId       DRAGON_RUNTIME_ID: names this runtime's segments and files
  * @param nodeIndex       DRAGON_NODE_INDEX: this node's index, 0 on the primary node
@@ -35,14 +37,6 @@ public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, l
                                byte[] gsChannel, byte[] shepChannel, byte[] launcherChannel, byte[] returnChannel,
                                byte[] infraPool, byte[] defaultPool, byte[] gwChannel, String serialFilter) {
 
-    /** The environment variables, one per parameter. */
-    public enum Var {
-        DRAGON_RUNTIME_ID, DRAGON_NODE_INDEX, DRAGON_NODE_COUNT, DRAGON_MY_PUID, DRAGON_GS_CUID, DRAGON_SHEP_CUID,
-        DRAGON_INF_POOL_SIZE, DRAGON_DEFAULT_POOL_SIZE, DRAGON_LOG_LEVEL, DRAGON_LOG_DIR, DRAGON_GS_CD,
-        DRAGON_LS_CD, DRAGON_LA_CD, DRAGON_GS_RET_CD, DRAGON_INF_PD, DRAGON_DEFAULT_PD, DRAGON_GW_CD,
-        DRAGON_SERIAL_FILTER
-    }
-
     /** Parameters of a fresh runtime, before any channel exists. */
     public static LaunchParameters initial(String runtimeId, int nodeIndex, int nodeCount, long infraPoolSize,
                                            long defaultPoolSize, String logLevel, String logDir,
@@ -61,43 +55,44 @@ public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, l
      * @throws IllegalStateException if this process was not started by the runtime, or a variable is invalid
      */
     public static LaunchParameters fromEnvironment(Map<String, String> env) {
-        if (env.get(Var.DRAGON_RUNTIME_ID.name()) == null) {
+        if (env.get(Variable.DRAGON_RUNTIME_ID.name()) == null) {
             throw new IllegalStateException("DRAGON_RUNTIME_ID is not set: this process was not started by the"
                 + " Dragon runtime (run your program with `dragon`)");
         }
-        Function<Var, String> get = v -> env.get(v.name());
-        return new LaunchParameters(get.apply(Var.DRAGON_RUNTIME_ID), (int) number(env, Var.DRAGON_NODE_INDEX, 0),
-            (int) number(env, Var.DRAGON_NODE_COUNT, 1), number(env, Var.DRAGON_MY_PUID, -1),
-            number(env, Var.DRAGON_GS_CUID, Ids.GLOBAL_SERVICES_CUID), number(env, Var.DRAGON_SHEP_CUID, Ids.localServicesCuid(0)),
-            number(env, Var.DRAGON_INF_POOL_SIZE, Facts.DEFAULT_INFRA_POOL_SIZE),
-            number(env, Var.DRAGON_DEFAULT_POOL_SIZE, Facts.DEFAULT_POOL_SIZE),
-            env.getOrDefault(Var.DRAGON_LOG_LEVEL.name(), "INFO"), get.apply(Var.DRAGON_LOG_DIR),
-            bytes(env, Var.DRAGON_GS_CD), bytes(env, Var.DRAGON_LS_CD), bytes(env, Var.DRAGON_LA_CD),
-            bytes(env, Var.DRAGON_GS_RET_CD), bytes(env, Var.DRAGON_INF_PD), bytes(env, Var.DRAGON_DEFAULT_PD),
-            bytes(env, Var.DRAGON_GW_CD), get.apply(Var.DRAGON_SERIAL_FILTER));
+        Function<Variable, String> get = v -> env.get(v.name());
+        return new LaunchParameters(get.apply(Variable.DRAGON_RUNTIME_ID),
+            (int) number(env, Variable.DRAGON_NODE_INDEX), (int) number(env, Variable.DRAGON_NODE_COUNT),
+            number(env, Variable.DRAGON_MY_PUID), number(env, Variable.DRAGON_GS_CUID),
+            number(env, Variable.DRAGON_SHEP_CUID), number(env, Variable.DRAGON_INF_POOL_SIZE),
+            number(env, Variable.DRAGON_DEFAULT_POOL_SIZE),
+            env.getOrDefault(Variable.DRAGON_LOG_LEVEL.name(), Variable.DRAGON_LOG_LEVEL.defaultValue()),
+            get.apply(Variable.DRAGON_LOG_DIR), bytes(env, Variable.DRAGON_GS_CD), bytes(env, Variable.DRAGON_LS_CD),
+            bytes(env, Variable.DRAGON_LA_CD), bytes(env, Variable.DRAGON_GS_RET_CD),
+            bytes(env, Variable.DRAGON_INF_PD), bytes(env, Variable.DRAGON_DEFAULT_PD),
+            bytes(env, Variable.DRAGON_GW_CD), get.apply(Variable.DRAGON_SERIAL_FILTER));
     }
 
     /** The variables to give a process started with these parameters (absent values are left out). */
     public Map<String, String> toEnvironment() {
         Map<String, String> env = new LinkedHashMap<>();
-        env.put(Var.DRAGON_RUNTIME_ID.name(), runtimeId);
-        env.put(Var.DRAGON_NODE_INDEX.name(), Integer.toString(nodeIndex));
-        env.put(Var.DRAGON_NODE_COUNT.name(), Integer.toString(nodeCount));
-        env.put(Var.DRAGON_MY_PUID.name(), Long.toString(pUid));
-        env.put(Var.DRAGON_GS_CUID.name(), Long.toString(gsCuid));
-        env.put(Var.DRAGON_SHEP_CUID.name(), Long.toString(shepCuid));
-        env.put(Var.DRAGON_INF_POOL_SIZE.name(), Long.toString(infraPoolSize));
-        env.put(Var.DRAGON_DEFAULT_POOL_SIZE.name(), Long.toString(defaultPoolSize));
-        env.put(Var.DRAGON_LOG_LEVEL.name(), logLevel.toUpperCase(Locale.ROOT));
-        putIfPresent(env, Var.DRAGON_LOG_DIR, logDir);
-        putIfPresent(env, Var.DRAGON_GS_CD, gsChannel);
-        putIfPresent(env, Var.DRAGON_LS_CD, shepChannel);
-        putIfPresent(env, Var.DRAGON_LA_CD, launcherChannel);
-        putIfPresent(env, Var.DRAGON_GS_RET_CD, returnChannel);
-        putIfPresent(env, Var.DRAGON_INF_PD, infraPool);
-        putIfPresent(env, Var.DRAGON_DEFAULT_PD, defaultPool);
-        putIfPresent(env, Var.DRAGON_GW_CD, gwChannel);
-        putIfPresent(env, Var.DRAGON_SERIAL_FILTER, serialFilter);
+        env.put(Variable.DRAGON_RUNTIME_ID.name(), runtimeId);
+        env.put(Variable.DRAGON_NODE_INDEX.name(), Integer.toString(nodeIndex));
+        env.put(Variable.DRAGON_NODE_COUNT.name(), Integer.toString(nodeCount));
+        env.put(Variable.DRAGON_MY_PUID.name(), Long.toString(pUid));
+        env.put(Variable.DRAGON_GS_CUID.name(), Long.toString(gsCuid));
+        env.put(Variable.DRAGON_SHEP_CUID.name(), Long.toString(shepCuid));
+        env.put(Variable.DRAGON_INF_POOL_SIZE.name(), Long.toString(infraPoolSize));
+        env.put(Variable.DRAGON_DEFAULT_POOL_SIZE.name(), Long.toString(defaultPoolSize));
+        env.put(Variable.DRAGON_LOG_LEVEL.name(), logLevel.toUpperCase(Locale.ROOT));
+        putIfPresent(env, Variable.DRAGON_LOG_DIR, logDir);
+        putIfPresent(env, Variable.DRAGON_GS_CD, gsChannel);
+        putIfPresent(env, Variable.DRAGON_LS_CD, shepChannel);
+        putIfPresent(env, Variable.DRAGON_LA_CD, launcherChannel);
+        putIfPresent(env, Variable.DRAGON_GS_RET_CD, returnChannel);
+        putIfPresent(env, Variable.DRAGON_INF_PD, infraPool);
+        putIfPresent(env, Variable.DRAGON_DEFAULT_PD, defaultPool);
+        putIfPresent(env, Variable.DRAGON_GW_CD, gwChannel);
+        putIfPresent(env, Variable.DRAGON_SERIAL_FILTER, serialFilter);
         return env;
     }
 
@@ -120,10 +115,11 @@ public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, l
             defaultPoolSize, logLevel, logDir, gs, shep, launcher, returnChannel, infra, defaults, gw, serialFilter);
     }
 
-    private static long number(Map<String, String> env, Var var, long fallback) {
+    /** The variable's number, or its default when it is not set. */
+    private static long number(Map<String, String> env, Variable var) {
         String value = env.get(var.name());
         if (value == null || value.isEmpty()) {
-            return fallback;
+            return Long.parseLong(var.defaultValue());
         }
         try {
             return Long.parseLong(value.trim());
@@ -132,7 +128,7 @@ public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, l
         }
     }
 
-    private static byte[] bytes(Map<String, String> env, Var var) {
+    private static byte[] bytes(Map<String, String> env, Variable var) {
         String value = env.get(var.name());
         if (value == null || value.isEmpty()) {
             return null;
@@ -144,7 +140,7 @@ public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, l
         }
     }
 
-    private static void putIfPresent(Map<String, String> env, Var var, Object value) {
+    private static void putIfPresent(Map<String, String> env, Variable var, Object value) {
         if (value != null) {
             env.put(var.name(), value instanceof byte[] b ? Base64.getEncoder().encodeToString(b) : value.toString());
         }

@@ -229,7 +229,7 @@ public final class Settings {
         DRAGON_TLS_CERTIFICATE(Origin.LAUNCHER, "", ""),
         /** With {@code dragon --tls}: the key of the job's certificate (base64 PEM); never given to a user process. */
         DRAGON_TLS_KEY(Origin.LAUNCHER, "", ""),
-        /** The libfabric provider the backends' fabric agents use ({@code dragon --provider}); none: the first found. */
+        /** The libfabric provider of the backends' fabric agents ({@code dragon --provider}); none: the first found. */
         DRAGON_OFI_PROVIDER(Origin.LAUNCHER, "", ""),
         /** Id of this runtime: prefixes its segments and marks its processes (which is how cleanup finds them). */
         DRAGON_RUNTIME_ID(Origin.RUNTIME, "", ""),

@@ -1,6 +1,6 @@
 package io.dragon.core.serialization;
 
-import io.dragon.core.infrastructure.LaunchParameters;
+import io.dragon.core.infrastructure.Settings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InvalidObjectException;
@@ -37,7 +37,7 @@ import java.util.Locale;
  */
 public final class SerialFilter {
     /** The environment variable with the setting, which every process of the runtime gets. */
-    public static final String VARIABLE = LaunchParameters.Var.DRAGON_SERIAL_FILTER.name();
+    public static final String VARIABLE = Settings.Variable.DRAGON_SERIAL_FILTER.name();
 
     /** Nesting: a lambda holding a record holding collections of collections is ~10 deep. */
     public static final long DEFAULT_MAX_DEPTH = 100;
