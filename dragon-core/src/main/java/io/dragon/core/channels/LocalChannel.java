@@ -140,7 +140,9 @@ public final class LocalChannel extends Channel implements Readiness {
         buffer.putInt(BLOCK_SIZE_OFFSET, blockSize);
         buffer.putInt(SLOT_STRIDE_OFFSET, stride);
         for (int i = 0; i < capacity; i++) {
-            buffer.putLong(SLOTS_OFFSET + (long) i * stride + SLOT_STATE_OFFSET, state(i));
+            long slot = SLOTS_OFFSET + (long) i * stride;
+            buffer.putLong(slot + SLOT_STATE_OFFSET, state(i));
+            buffer.putInt(slot + SLOT_KIND_OFFSET, KIND_INLINE); // a free slot's kind is inline: senders rely on it
         }
         buffer.putLongVolatile(MAGIC_OFFSET, MAGIC);
         return new LocalChannel(new ChannelDescriptor(cuid, allocation.descriptor(), serial), allocation);

@@ -58,6 +58,18 @@ class ChannelTest {
     }
 
     @Test
+    void shouldReadAnInlineMessageOfAChannelMadeInMemoryThatHeldOtherData() throws InterruptedException {
+        channel.destroy();
+        long size = ChannelLayout.allocationSize(CAPACITY, BLOCK);
+        Allocation dirty = pool.allocate(size);
+        dirty.buffer().setMemory(0, size, (byte) 1); // as a freed side allocation of a long message leaves it
+        dirty.free();
+        channel = Channel.create(pool, 43, CAPACITY, BLOCK);
+        channel.send(ByteBuffer.wrap(new byte[] {7, 7, 7}));
+        assertThat(channel.recv(1, TimeUnit.SECONDS)).containsExactly(7, 7, 7);
+    }
+
+    @Test
     void shouldRejectBadShapes() {
         assertThatThrownBy(() -> Channel.create(pool, 1, 0, BLOCK)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Channel.create(pool, 1, 1, BLOCK)).isInstanceOf(IllegalArgumentException.class)
