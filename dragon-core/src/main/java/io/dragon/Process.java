@@ -93,12 +93,16 @@ public final class Process implements Serializable {
         signal(SIGTERM);
     }
 
-    /** Sends a signal to the process, if it still runs. */
+    /** Sends a signal to the process, if it still runs; nothing happens if it has exited. */
     public void signal(int signal) {
-        Services.ask(() -> {
-            Services.globalServices().kill(puid, signal);
-            return null;
-        });
+        try {
+            Services.ask(() -> {
+                Services.globalServices().kill(puid, signal);
+                return null;
+            });
+        } catch (ObjectNotFoundException e) {
+            // it has exited (the handle names a process that was started), maybe just now
+        }
     }
 
     /** The runtime's id of the process. */
