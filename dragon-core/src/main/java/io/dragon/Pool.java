@@ -5,9 +5,11 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -29,20 +31,38 @@ import java.util.concurrent.atomic.AtomicLong;
  * completes its future with an ExecutionException whose cause is a {@link RemoteTaskException} carrying the
  * worker's stack trace.
  *
- * <p>Workers share one task queue and one result queue (channels); a thread of this process (the dispatcher)
- * completes futures as results arrive. {@link #shutdown()} lets queued tasks finish, then stops the workers;
- * {@link #close()} also waits for that and frees the queues.
+ * <p>Each worker has its own task queue and all share one result queue (channels); a thread of this process (the
+ * dispatcher) completes futures as results arrive. A task goes to the worker with the fewest tasks in hand, and a
+ * worker that runs out takes a queued task over from the busiest. {@link #shutdown()} lets queued tasks finish,
+ * then stops the workers; {@link #close()} also waits for that and frees the queues.
+ *
+ * <p>A worker that dies (killed, out of memory, a task that halts its JVM) is replaced, and only the task it was
+ * running is lost: that task's future fails with a {@link TaskLostException} naming the worker; its queued tasks
+ * run in the replacement. The pool notices a dead worker within about a second.
  */
 public final class Pool implements ExecutorService, AutoCloseable {
+    /** Tasks queued for all workers together (each worker's queue holds its share, at least 16). */
     private static final int QUEUE_CAPACITY = 1024;
+    /** How often the dispatcher checks that the workers holding tasks are alive. */
+    private static final long CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     /** Inline bytes per task message: room for most serialized tasks; longer ones go to side allocations. */
     private static final int FRAME_BLOCK_SIZE = 1024;
     private static final AtomicLong FUNCTION_IDS = new AtomicLong();
 
     private final int workers;
-    private final Queue<ByteBuffer> tasks;
+    private final String[] jvmOptions;
+    /** Worker i's task queue; its capacity is the most tasks i may hold (queued or running). */
+    private final List<Queue<ByteBuffer>> tasks = new ArrayList<>();
     private final Queue<ByteBuffer> results;
-    private final ProcessGroup group;
+    private final int capacity;
+    /**
+     * Guards which worker holds which task: {@link #held}, {@link #processes}, {@link #stopped}, the {@code worker}
+     * of every Pending, and sends on the task queues (so the dispatcher can take back a dead worker's queue whole).
+     */
+    private final Object assignment = new Object();
+    /** Tasks worker i holds: sent to it and not yet answered. */
+    private final int[] held;
+    private final Process[] processes;
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong taskIds = new AtomicLong();
     private final Thread dispatcher;
@@ -54,9 +74,13 @@ public final class Pool implements ExecutorService, AutoCloseable {
 
     /**
      * A task or chunk in flight: where its results go, and what to complete: its own future (a submitted task, or
-     * a chunk of imap) and/or the map it belongs to.
+     * a chunk of imap) and/or the map it belongs to; and the worker that holds it.
      */
-    private record Pending(CompletableFuture<Object> future, Object[] results, int first, MapJob<?> job) {
+    private record Pending(CompletableFuture<Object> future, Object[] results, int first, MapJob<?> job, int worker) {
+        Pending on(int otherWorker) {
+            return new Pending(future, results, first, job, otherWorker);
+        }
+
         void succeeded() {
             if (future != null) {
                 future.complete(results[first]);
@@ -90,23 +114,38 @@ public final class Pool implements ExecutorService, AutoCloseable {
             throw new IllegalArgumentException("a pool needs at least one worker, got " + workers);
         }
         this.workers = workers;
-        this.tasks = new Queue<>(null, QUEUE_CAPACITY, FRAME_BLOCK_SIZE, PoolFrames.FrameCodec.INSTANCE);
-        this.results = new Queue<>(null, QUEUE_CAPACITY, FRAME_BLOCK_SIZE, PoolFrames.FrameCodec.INSTANCE);
+        this.jvmOptions = jvmOptions.clone();
+        this.capacity = Math.max(16, QUEUE_CAPACITY / workers);
+        this.held = new int[workers];
+        this.processes = new Process[workers];
         this.functionNames = "dragon-pool-" + ProcessHandle.current().pid() + "-" + System.identityHashCode(this)
             + "-function-";
-        ProcessTemplate worker = ProcessTemplate.of(new PoolWorker(tasks, results, functionNames));
-        this.group = new ProcessGroup().add(jvmOptions.length > 0 ? worker.withJvmOptions(jvmOptions) : worker,
-            workers);
+        this.results = new Queue<>(null, QUEUE_CAPACITY, FRAME_BLOCK_SIZE, PoolFrames.FrameCodec.INSTANCE);
         this.dispatcher = new Thread(this::dispatch, "dragon-pool-dispatcher");
         dispatcher.setDaemon(true);
         try {
-            group.start();
+            for (int i = 0; i < workers; i++) {
+                tasks.add(new Queue<>(null, capacity, FRAME_BLOCK_SIZE, PoolFrames.FrameCodec.INSTANCE));
+            }
+            for (int i = 0; i < workers; i++) {
+                processes[i] = startWorker(i);
+            }
         } catch (RuntimeException e) {
-            tasks.destroy();
+            for (Process process : processes) {
+                if (process != null) {
+                    process.kill();
+                }
+            }
+            tasks.forEach(Queue::destroy);
             results.destroy();
             throw e;
         }
         dispatcher.start();
+    }
+
+    private Process startWorker(int index) {
+        ProcessTemplate worker = ProcessTemplate.of(new PoolWorker(tasks.get(index), results, functionNames));
+        return (jvmOptions.length > 0 ? worker.withJvmOptions(jvmOptions) : worker).start();
     }
 
     /** A pool with one worker per CPU of this node. */
@@ -236,9 +275,16 @@ public final class Pool implements ExecutorService, AutoCloseable {
      */
     @Override
     public List<Runnable> shutdownNow() {
-        shutdown = true;
-        stopped = true;
-        group.kill();
+        Process[] killed;
+        synchronized (assignment) {
+            shutdown = true;
+            stopped = true;
+            killed = processes.clone();
+            assignment.notifyAll();
+        }
+        for (Process process : killed) {
+            process.kill();
+        }
         pending.values().forEach(Pending::cancel);
         pending.clear();
         return List.of();
@@ -251,15 +297,20 @@ public final class Pool implements ExecutorService, AutoCloseable {
 
     @Override
     public boolean isTerminated() {
-        return shutdown && group.members().stream().allMatch(m -> !m.process().isAlive());
+        return shutdown && Arrays.stream(workerProcesses()).noneMatch(Process::isAlive);
     }
 
     @Override
     public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
-        for (ProcessGroup.Member member : group.members()) {
-            if (!member.process().join(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                return false;
+        for (int i = 0; i < workers; i++) {
+            for (Process process = worker(i);; process = worker(i)) {
+                if (!process.join(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    return false;
+                }
+                if (process == worker(i)) {
+                    break; // not replaced meanwhile
+                }
             }
         }
         return true;
@@ -272,7 +323,7 @@ public final class Pool implements ExecutorService, AutoCloseable {
         awaitTermination(Long.MAX_VALUE / 2, TimeUnit.NANOSECONDS);
         dispatcher.interrupt();
         dispatcher.join();
-        tasks.destroy();
+        tasks.forEach(Queue::destroy);
         results.destroy();
     }
 
@@ -397,8 +448,7 @@ public final class Pool implements ExecutorService, AutoCloseable {
                 for (int i = 0; i < count; i++) {
                     codec.encode(input.next(), frame);
                 }
-                pending.put(taskId, new Pending(chunk, job.results, first, job));
-                send(taskId);
+                send(taskId, chunk, job.results, first, job);
             }
         }
         return job;
@@ -414,9 +464,8 @@ public final class Pool implements ExecutorService, AutoCloseable {
             long taskId = taskIds.incrementAndGet();
             frame.clear().putByte(PoolFrames.CALL).putLong(taskId);
             Codecs.serialization().encode(callable, frame);
-            pending.put(taskId, new Pending(future, new Object[1], 0, null));
             try {
-                send(taskId);
+                send(taskId, future, new Object[1], 0, null);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new RejectedExecutionException("interrupted while the task queue was full", e);
@@ -425,14 +474,43 @@ public final class Pool implements ExecutorService, AutoCloseable {
         return (CompletableFuture<T>) future;
     }
 
-    /** Sends the frame of {@code taskId}; forgets the task if it cannot be sent. Call holding {@code frame}. */
-    private void send(long taskId) throws InterruptedException {
-        try {
-            tasks.put(frame.view());
-        } catch (RuntimeException | InterruptedException e) {
-            pending.remove(taskId);
-            throw e;
+    /**
+     * Sends the frame of {@code taskId} to the worker that holds the fewest tasks, waiting while every worker holds
+     * as many as its queue takes (so the send itself does not wait); forgets the task if it cannot be sent. Call
+     * holding {@code frame}.
+     */
+    private void send(long taskId, CompletableFuture<Object> future, Object[] taskResults, int first, MapJob<?> job)
+        throws InterruptedException {
+        synchronized (assignment) {
+            int worker = leastBusy();
+            while (held[worker] >= capacity && !stopped) {
+                assignment.wait();
+                worker = leastBusy();
+            }
+            if (stopped) {
+                throw new RejectedExecutionException("the pool is shut down");
+            }
+            held[worker]++;
+            pending.put(taskId, new Pending(future, taskResults, first, job, worker));
+            try {
+                tasks.get(worker).put(frame.view());
+            } catch (RuntimeException | InterruptedException e) {
+                pending.remove(taskId);
+                held[worker]--;
+                throw e;
+            }
         }
+    }
+
+    /** The worker that holds the fewest tasks. Call holding {@code assignment}. */
+    private int leastBusy() {
+        int least = 0;
+        for (int i = 1; i < workers; i++) {
+            if (held[i] < held[least]) {
+                least = i;
+            }
+        }
+        return least;
     }
 
     private <T> List<Future<T>> submitAll(Collection<? extends Callable<T>> callables) {
@@ -443,29 +521,53 @@ public final class Pool implements ExecutorService, AutoCloseable {
         return futures;
     }
 
-    /** Completes futures from result frames until the pool is closed. */
+    /**
+     * Completes futures from result frames until the pool is closed, and every {@link #CHECK_NANOS} replaces the
+     * workers that hold tasks and have died.
+     */
     private void dispatch() {
         try {
+            long nextCheck = System.nanoTime() + CHECK_NANOS;
             for (;;) {
-                complete(results.take());
+                ByteBuffer result = results.poll(CHECK_NANOS, TimeUnit.NANOSECONDS);
+                if (result != null) {
+                    complete(result);
+                }
+                if (System.nanoTime() - nextCheck >= 0) {
+                    replaceDeadWorkers();
+                    nextCheck = System.nanoTime() + CHECK_NANOS;
+                }
                 if (shutdown) {
                     stopWhenIdle();
                 }
             }
         } catch (InterruptedException | ObjectDestroyedException e) {
             // the pool is closing
+        } catch (RuntimeException | Error e) {
+            // No future would complete any more: they all fail, and the pool takes no more tasks.
+            synchronized (assignment) {
+                shutdown = true;
+                stopped = true;
+                assignment.notifyAll();
+            }
+            DragonException failure = new DragonException("the pool cannot receive results any more: " + e, e);
+            pending.values().forEach(task -> task.failed(failure));
+            pending.clear();
+            throw e;
         }
     }
 
     /**
-     * Completes the task of a result frame, unless shutdownNow cancelled it. A result that cannot be read (a class
-     * the deserialization filter refuses, say) fails its task; the dispatcher goes on with the others.
+     * Completes the task of a result frame, unless shutdownNow cancelled it or it was reported lost. A result that
+     * cannot be read (a class the deserialization filter refuses, say) fails its task; the dispatcher goes on with
+     * the others.
      */
-    private void complete(ByteBuffer result) {
+    private void complete(ByteBuffer result) throws InterruptedException {
         Pending task = pending.remove(result.getLong());
         if (task == null) {
             return;
         }
+        answered(task.worker());
         try {
             if (result.get() == PoolFrames.OK) {
                 int count = result.getInt();
@@ -482,19 +584,170 @@ public final class Pool implements ExecutorService, AutoCloseable {
         }
     }
 
-    /** Once shut down and nothing is in flight, tells every worker to stop (once). */
-    private synchronized void stopWhenIdle() {
-        if (stopped || !pending.isEmpty()) {
-            return;
-        }
-        stopped = true;
-        ByteBuffer stop = ByteBuffer.wrap(new byte[] {PoolFrames.STOP});
-        try {
-            for (int i = 0; i < workers; i++) {
-                tasks.put(stop);
+    /**
+     * A worker answered one of its tasks: a sender waiting for room may go on, and a worker left with nothing takes
+     * over the next queued task of the busiest worker, if that one holds more than the task it runs.
+     */
+    private void answered(int worker) throws InterruptedException {
+        synchronized (assignment) {
+            if (held[worker]-- == capacity) {
+                assignment.notifyAll();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (held[worker] > 0 || stopped) {
+                return;
+            }
+            int busiest = 0;
+            for (int i = 1; i < workers; i++) {
+                if (held[i] > held[busiest]) {
+                    busiest = i;
+                }
+            }
+            ByteBuffer task = held[busiest] > 1 ? tasks.get(busiest).poll() : null;
+            if (task != null) {
+                pending.computeIfPresent(task.getLong(1), (id, p) -> p.on(worker));
+                held[busiest]--;
+                held[worker]++;
+                tasks.get(worker).put(task);
+            }
+        }
+    }
+
+    /** Replaces the workers that hold tasks and have died (a failed check is tried again at the next). */
+    private void replaceDeadWorkers() throws InterruptedException {
+        for (int i = 0; i < workers; i++) {
+            Process process;
+            synchronized (assignment) {
+                if (stopped || held[i] == 0) {
+                    continue;
+                }
+                process = processes[i];
+            }
+            try {
+                if (!process.isAlive()) {
+                    replace(i, process);
+                }
+            } catch (DragonException e) {
+                // Global Services did not answer (the runtime may be ending); the tasks a failed start lost say why
+            }
+        }
+    }
+
+    /**
+     * Replaces a dead worker. Its task queue is taken back whole and put back for the replacement: the tasks it held
+     * that are not in it are those it had taken, and are lost (once the results it sent before dying are in). If no
+     * replacement can start, every task it holds is lost.
+     */
+    private void replace(int worker, Process dead) throws InterruptedException {
+        String why = "its worker, " + dead + ", died" + dead.exitCode().stream().mapToObj(c -> " (exit code " + c
+            + ")").findFirst().orElse("") + " while it ran the task";
+        drainResults();
+        List<Pending> lost;
+        synchronized (assignment) {
+            if (stopped) {
+                return;
+            }
+            List<ByteBuffer> queued = takeQueue(worker);
+            lost = forget(worker, queued);
+            for (ByteBuffer task : queued) {
+                tasks.get(worker).put(task);
+            }
+            held[worker] = queued.size();
+            assignment.notifyAll();
+        }
+        lost.forEach(task -> task.failed(new TaskLostException("a task of the pool was lost: " + why)));
+        Process replacement;
+        try {
+            replacement = startWorker(worker);
+        } catch (DragonException e) {
+            synchronized (assignment) {
+                takeQueue(worker);
+                lost = forget(worker, List.of());
+                held[worker] = 0;
+                assignment.notifyAll();
+            }
+            lost.forEach(task -> task.failed(new TaskLostException("a task of the pool was lost: " + why
+                + ", and no replacement could start: " + e.getMessage(), e)));
+            throw e;
+        }
+        synchronized (assignment) {
+            if (!stopped) {
+                processes[worker] = replacement;
+                return;
+            }
+        }
+        replacement.kill(); // shutdownNow came meanwhile
+    }
+
+    /**
+     * Completes every result sent so far, so that no task a dead worker answered is taken for lost: the dispatcher
+     * is the only receiver, so once the queue's tail is reached every result published before is in.
+     */
+    private void drainResults() throws InterruptedException {
+        for (;;) {
+            ByteBuffer result = results.poll();
+            if (result == null && results.size() > 0) {
+                // a sender still writing, or a dead one that a waiting receiver steps past
+                result = results.poll(CHECK_NANOS, TimeUnit.NANOSECONDS);
+            } else if (result == null) {
+                return;
+            }
+            if (result != null) {
+                complete(result);
+            }
+        }
+    }
+
+    /** Takes every task out of a dead worker's queue, in order. Call holding {@code assignment}. */
+    private List<ByteBuffer> takeQueue(int worker) {
+        List<ByteBuffer> queued = new ArrayList<>();
+        for (ByteBuffer task = tasks.get(worker).poll(); task != null; task = tasks.get(worker).poll()) {
+            queued.add(task);
+        }
+        return queued;
+    }
+
+    /** Removes and returns the tasks {@code worker} holds other than {@code queued}. Call holding {@code assignment}. */
+    private List<Pending> forget(int worker, List<ByteBuffer> queued) {
+        Set<Long> kept = new HashSet<>();
+        for (ByteBuffer task : queued) {
+            if (task.get(0) != PoolFrames.STOP) {
+                kept.add(task.getLong(1));
+            }
+        }
+        List<Pending> lost = new ArrayList<>();
+        pending.entrySet().removeIf(entry -> entry.getValue().worker() == worker && !kept.contains(entry.getKey())
+            && lost.add(entry.getValue()));
+        return lost;
+    }
+
+    /** Once shut down and nothing is in flight, tells every worker to stop (once). */
+    private void stopWhenIdle() {
+        synchronized (assignment) {
+            if (stopped || !pending.isEmpty()) {
+                return;
+            }
+            stopped = true;
+            assignment.notifyAll();
+            ByteBuffer stop = ByteBuffer.wrap(new byte[] {PoolFrames.STOP});
+            try {
+                for (Queue<ByteBuffer> queue : tasks) {
+                    queue.put(stop.duplicate());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private Process worker(int index) {
+        synchronized (assignment) {
+            return processes[index];
+        }
+    }
+
+    private Process[] workerProcesses() {
+        synchronized (assignment) {
+            return processes.clone();
         }
     }
 

@@ -3,7 +3,8 @@ package io.dragon;
 import java.nio.ByteBuffer;
 
 /**
- * The messages between a {@link Pool} and its workers, each one message on the pool's task or result queue.
+ * The messages between a {@link Pool} and its workers, each one message on a worker's task queue or the pool's
+ * result queue.
  *
  * <pre>
  * task    CALL  [kind 1][task id 8][a SerializableCallable, Java-serialized with a 4-byte length]

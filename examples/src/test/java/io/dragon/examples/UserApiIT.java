@@ -33,7 +33,7 @@ class UserApiIT {
 
     @Test
     void poolRunsTasksInWorkerProcesses() {
-        assertAllPass("PoolChecks", 9);
+        assertAllPass("PoolChecks", 10);
     }
 
     @Test

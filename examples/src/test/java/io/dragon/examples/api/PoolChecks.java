@@ -2,6 +2,7 @@ package io.dragon.examples.api;
 
 import io.dragon.DragonException;
 import io.dragon.Pool;
+import io.dragon.Queue;
 import io.dragon.RemoteTaskException;
 import io.dragon.SerializableCallable;
 import java.util.ArrayList;
@@ -84,6 +85,22 @@ public final class PoolChecks extends Checks {
                 List<Callable<Integer>> mixed = List.of((SerializableCallable<Integer>) () -> 1 / zero(),
                     (SerializableCallable<Integer>) () -> 5);
                 expectEquals(5, pool.invokeAny(mixed), "the successful task");
+            });
+            check("a task queued behind a long one runs in a worker that has nothing to do", () -> {
+                Queue<Integer> release = Queue.create(2);
+                Future<Integer> blocked = pool.submit((SerializableCallable<Integer>) release::take);
+                List<Future<Integer>> quick = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    int n = i;
+                    quick.add(pool.submit((SerializableCallable<Integer>) () -> n));
+                }
+                for (int i = 0; i < 6; i++) {
+                    expectEquals(i, quick.get(i).get(60, TimeUnit.SECONDS), "quick task " + i);
+                }
+                expect(!blocked.isDone(), "the long task still running");
+                release.put(1);
+                expectEquals(1, blocked.get(60, TimeUnit.SECONDS), "the long task");
+                release.destroy();
             });
             check("tasks and captures that are not Serializable are refused with a reason", () -> {
                 Callable<Integer> plain = () -> 1;
