@@ -37,6 +37,12 @@ class UserApiIT {
     }
 
     @Test
+    void poolsAndQueuesServeOnAfterProcessesAreKilledWhileTheySendAndReceive() {
+        DragonRun.Result run = assertAllPass("KillChecks", 4);
+        System.out.println(run.stdout().lines().filter(line -> line.contains("rounds")).toList());
+    }
+
+    @Test
     void locksSemaphoresBarriersAndEventsWorkAcrossProcesses() {
         assertAllPass("SyncChecks", 8);
     }
