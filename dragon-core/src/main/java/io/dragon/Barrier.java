@@ -76,7 +76,7 @@ public final class Barrier extends SharedObject {
      */
     public int await() throws InterruptedException, BrokenBarrierException {
         if (isRemote()) {
-            return onOwner(FOREVER, (Barrier b) -> b.await());
+            return onOwnerInterruptibly(FOREVER, (Barrier b) -> b.await());
         }
         try {
             return await(Deadline.FOREVER);
@@ -90,7 +90,7 @@ public final class Barrier extends SharedObject {
         TimeoutException {
         if (isRemote()) {
             long nanos = unit.toNanos(timeout);
-            return onOwner(nanos, (Barrier b) -> b.await(nanos, TimeUnit.NANOSECONDS));
+            return onOwnerInterruptibly(nanos, (Barrier b) -> b.await(nanos, TimeUnit.NANOSECONDS));
         }
         return await(Deadline.after(timeout, unit));
     }

@@ -72,7 +72,7 @@ public final class Event extends SharedObject {
     /** Waits until the event is set. */
     public void await() throws InterruptedException {
         if (isRemote()) {
-            runOnOwner(FOREVER, (Event e) -> e.await());
+            runOnOwnerInterruptibly(FOREVER, (Event e) -> e.await());
             return;
         }
         await(Deadline.FOREVER);
@@ -82,7 +82,7 @@ public final class Event extends SharedObject {
     public boolean await(long timeout, TimeUnit unit) throws InterruptedException {
         if (isRemote()) {
             long nanos = unit.toNanos(timeout);
-            return onOwner(nanos, (Event e) -> e.await(nanos, TimeUnit.NANOSECONDS));
+            return onOwnerInterruptibly(nanos, (Event e) -> e.await(nanos, TimeUnit.NANOSECONDS));
         }
         return await(Deadline.after(timeout, unit));
     }

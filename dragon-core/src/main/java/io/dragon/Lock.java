@@ -80,7 +80,9 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
     @Override
     public void lockInterruptibly() throws InterruptedException {
         if (isRemote()) {
-            lock();
+            long me = thisProcess();
+            runOnOwnerInterruptibly(FOREVER, (Lock l) -> l.lockForAnotherNode(me));
+            LeaseRenewal.held(this);
             return;
         }
         lockUntil(Deadline.FOREVER);
@@ -100,7 +102,7 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
         if (isRemote()) {
             long me = thisProcess();
             long nanos = unit.toNanos(time);
-            return leasedIf(onOwner(nanos, (Lock l) -> l.tryLockForAnotherNode(me, nanos)));
+            return leasedIf(onOwnerInterruptibly(nanos, (Lock l) -> l.tryLockForAnotherNode(me, nanos)));
         }
         return lockUntil(Deadline.after(time, unit));
     }
@@ -146,9 +148,12 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
         runOnOwner(0, (Lock l) -> l.sharedLock().renewLease(me, System.currentTimeMillis() + LEASE_MILLIS));
     }
 
-    /** On the lock's node, for process {@code holder} of another node: takes it, under a lease that process renews. */
-    private void lockForAnotherNode(long holder) {
-        lock();
+    /**
+     * On the lock's node, for process {@code holder} of another node: takes it, under a lease that process renews.
+     * Interruptible even for {@link #lock()}: the agent interrupts it only if the holder is gone or cancelled it.
+     */
+    private void lockForAnotherNode(long holder) throws InterruptedException {
+        lockUntil(Deadline.FOREVER);
         sharedLock().holdFor(holder, System.currentTimeMillis() + LEASE_MILLIS);
     }
 

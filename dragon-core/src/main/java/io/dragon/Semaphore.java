@@ -54,7 +54,7 @@ public final class Semaphore extends SharedObject {
 
     public void acquire(long permits) throws InterruptedException {
         if (isRemote()) {
-            runOnOwner(FOREVER, (Semaphore s) -> s.acquire(permits));
+            runOnOwnerInterruptibly(FOREVER, (Semaphore s) -> s.acquire(permits));
             return;
         }
         acquireUntil(permits, Deadline.FOREVER);
@@ -88,7 +88,7 @@ public final class Semaphore extends SharedObject {
     public boolean tryAcquire(long permits, long timeout, TimeUnit unit) throws InterruptedException {
         if (isRemote()) {
             long nanos = unit.toNanos(timeout);
-            return onOwner(nanos, (Semaphore s) -> s.tryAcquire(permits, nanos, TimeUnit.NANOSECONDS));
+            return onOwnerInterruptibly(nanos, (Semaphore s) -> s.tryAcquire(permits, nanos, TimeUnit.NANOSECONDS));
         }
         return acquireUntil(permits, Deadline.after(timeout, unit));
     }

@@ -95,19 +95,50 @@ public abstract class SharedObject implements Serializable {
 
     /**
      * Runs {@code method} on this object on its own node, through the transport agents, and returns what it returns
-     * or throws what it throws (checked exceptions too: the public method that calls this declares them). It may wait there up to {@code timeoutNanos} ({@link GatewayLayout#FOREVER}: no
-     * limit); it cannot be interrupted from here.
+     * or throws what it throws (checked exceptions too: the public method that calls this declares them). It may
+     * wait there up to {@code timeoutNanos} ({@link GatewayLayout#FOREVER}: no limit); an interrupt does not end
+     * it, and stays set.
      */
-    @SuppressWarnings("unchecked")
     final <T extends SharedObject, R> R onOwner(long timeoutNanos, OwnerCall.Method<T, R> method) {
-        byte[] call = Services.serialize(new OwnerCall<>((T) this, method), "a call on the " + this);
-        Gateway.Outcome outcome = Gateway.current().call(host, call, timeoutNanos);
+        return outcome(Gateway.current().call(host, serialized(method), timeoutNanos));
+    }
+
+    /**
+     * {@link #onOwner}, but an interrupt while it waits there interrupts the thread that runs it on the owner's
+     * node, so that a method that waits throws InterruptedException, here too, having taken nothing.
+     */
+    final <T extends SharedObject, R> R onOwnerInterruptibly(long timeoutNanos, OwnerCall.Method<T, R> method)
+        throws InterruptedException {
+        try {
+            return outcome(Gateway.current().callInterruptibly(host, serialized(method), timeoutNanos));
+        } catch (InterruptedException e) {
+            Thread.interrupted(); // thrown here or there: either way the interrupt is consumed
+            throw e;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T extends SharedObject, R> byte[] serialized(OwnerCall.Method<T, R> method) {
+        return Services.serialize(new OwnerCall<>((T) this, method), "a call on the " + this);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <R> R outcome(Gateway.Outcome outcome) {
         Object value = Services.deserialize(outcome.value(), 0, outcome.value().length, "the answer about the "
             + this);
         if (!outcome.threw()) {
             return (R) value;
         }
         throw OwnerCall.<RuntimeException>rethrow((Throwable) value);
+    }
+
+    /** {@link #onOwnerInterruptibly} for a method that returns nothing. */
+    final <T extends SharedObject> void runOnOwnerInterruptibly(long timeoutNanos, OwnerCall.Action<T> action)
+        throws InterruptedException {
+        onOwnerInterruptibly(timeoutNanos, (T object) -> {
+            action.run(object);
+            return null;
+        });
     }
 
     /** {@link #onOwner} for a method that returns nothing. */

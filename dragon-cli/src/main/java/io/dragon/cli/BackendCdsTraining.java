@@ -38,7 +38,7 @@ public final class BackendCdsTraining {
             root.awaitReduction(1, Duration.ofSeconds(30));
             Channel gateway = Channel.create(pool, Ids.GATEWAY_CUID, 4, 1024);
             try (TcpTransportAgent agent = TcpTransportAgent.start(security, "127.0.0.1")) {
-                agent.connect(gateway.serialize(), List.of(), List.of());
+                agent.connect(gateway.serialize(), List.of(), List.of(), List.of());
             }
         } finally {
             pool.destroy();

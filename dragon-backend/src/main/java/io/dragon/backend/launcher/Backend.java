@@ -100,7 +100,7 @@ final class Backend {
                 closeFabricAgent();
             }
             agent.connect(channels.gwChannel(), nodes.nodes().stream().map(node -> HostId.of(node.hostname()))
-                .toList(), nodes.transportAgents());
+                .toList(), nodes.nodes().stream().map(node -> node.hostname()).toList(), nodes.transportAgents());
             PipeCodec.write(localServices.getOutputStream(), nodes);
             relay(tree, nodes, channels);
             return 0;

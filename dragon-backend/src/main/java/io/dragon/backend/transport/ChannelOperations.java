@@ -3,6 +3,8 @@ package io.dragon.backend.transport;
 import static io.dragon.core.channels.GatewayLayout.AWAIT_RECV;
 import static io.dragon.core.channels.GatewayLayout.AWAIT_SEND;
 import static io.dragon.core.channels.GatewayLayout.CALL;
+import static io.dragon.core.channels.GatewayLayout.CANCEL;
+import static io.dragon.core.channels.GatewayLayout.CANCELLED;
 import static io.dragon.core.channels.GatewayLayout.DESCRIPTORS_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.DESTROY;
 import static io.dragon.core.channels.GatewayLayout.DESTROYED;
@@ -14,8 +16,10 @@ import static io.dragon.core.channels.GatewayLayout.INFO;
 import static io.dragon.core.channels.GatewayLayout.MAX_LENGTH_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.OK;
 import static io.dragon.core.channels.GatewayLayout.OP_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.PID_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.RECV;
 import static io.dragon.core.channels.GatewayLayout.REPLY_LENGTH_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.REQUEST_ID_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.SEND;
 import static io.dragon.core.channels.GatewayLayout.TARGET_LENGTH_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.TIMEOUT_OFFSET;
@@ -35,6 +39,8 @@ import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -44,10 +50,16 @@ import org.apache.logging.log4j.Logger;
 /**
  * Performs gateway requests from other nodes on this node's channels and answers each with a completion to the
  * agent it came from. A request is tried at once on the thread that received it (a link's event loop, the fabric
- * agent's progress thread); one that must wait (a full or empty channel, with a timeout) waits on a thread of its
- * own, asleep on the channel's futex, so that the receiving thread never blocks. Each holds the channel's pool
- * ({@link MappedPools}) while it uses the channel, and a request that finds the pool destroyed is answered so and
- * lets it be unmapped.
+ * agent's progress thread); one that must wait (a full or empty channel, with a timeout; a call) waits on a thread
+ * of its own, asleep on the channel's futex, so that the receiving thread never blocks. Each holds the channel's
+ * pool ({@link MappedPools}) while it uses the channel, and a request that finds the pool destroyed is answered so
+ * and lets it be unmapped.
+ *
+ * <p>A request that waits, with a timeout, is announced to the requester's agent (WAITING; see
+ * {@link WaitingRequests}) and can be cancelled ({@link io.dragon.core.channels.GatewayLayout#CANCEL}): its thread
+ * is interrupted, which every wait of the runtime notices within 50 ms. Whether it took effect is then what the
+ * operation itself says: an interrupted wait took nothing (CANCELLED; a call's method throws
+ * InterruptedException), one that completed first is answered as usual. Its completion travels as WAITED.
  */
 final class ChannelOperations {
     private static final Logger LOG = LogManager.getLogger(ChannelOperations.class);
@@ -59,6 +71,8 @@ final class ChannelOperations {
         thread.setDaemon(true);
         return thread;
     });
+    /** The announced requests that wait here, by request id. */
+    private final Map<Long, Waiting> waiting = new ConcurrentHashMap<>();
 
     /** Performs the request in {@code request} (a retained frame body, released here) and answers {@code peer}. */
     void perform(ByteBuf request, Peer peer) {
@@ -68,14 +82,23 @@ final class ChannelOperations {
             request.release();
             return;
         }
-        if (request.getIntLE(request.readerIndex() + OP_OFFSET) == CALL) {
-            waiters.execute(() -> {
-                try {
-                    peer.send(RemoteCalls.run(request));
-                } finally {
-                    request.release();
-                }
-            });
+        int op = request.getIntLE(request.readerIndex() + OP_OFFSET);
+        if (op == CANCEL) {
+            cancel(request);
+            return;
+        }
+        if (op == CALL) {
+            if (request.getLongLE(request.readerIndex() + TIMEOUT_OFFSET) == 0) {
+                waiters.execute(() -> {
+                    try {
+                        peer.send(RemoteCalls.run(request));
+                    } finally {
+                        request.release();
+                    }
+                });
+            } else {
+                wait(request, peer, cancelled -> RemoteCalls.run(request), () -> { });
+            }
             return;
         }
         AttachedChannels.Attached attached;
@@ -103,18 +126,12 @@ final class ChannelOperations {
                 peer.send(failure(request, new ChannelDestroyedException(channel.cuid())));
                 return;
             }
-            ByteBuf completion = complete(request, () -> attempt(request, channel));
+            ByteBuf completion = complete(request, () -> attempt(request, channel), null);
             if (completion == null) {
                 long timeout = request.getLongLE(request.readerIndex() + TIMEOUT_OFFSET);
                 long deadline = timeout == FOREVER ? Deadline.FOREVER : System.nanoTime() + timeout;
-                waiters.execute(() -> {
-                    try {
-                        peer.send(complete(request, () -> await(request, channel, deadline)));
-                    } finally {
-                        users.exit();
-                        request.release();
-                    }
-                });
+                wait(request, peer, cancelled -> complete(request, () -> await(request, channel, deadline), cancelled),
+                    users::exit);
                 waiting = true;
                 return;
             }
@@ -123,6 +140,98 @@ final class ChannelOperations {
             if (!waiting) {
                 users.exit();
                 request.release();
+            }
+        }
+    }
+
+    /** What a request that waits does, on its own thread: its completion; {@code cancelled} says if it was. */
+    private interface Wait {
+        ByteBuf run(Cancellation cancelled);
+    }
+
+    /** Whether a waiting request was cancelled; read by its operation once its wait was interrupted. */
+    private static final class Cancellation {
+        volatile boolean cancelled;
+    }
+
+    /**
+     * Announces the request to the requester's agent and has it wait on a thread of its own, cancellably; then
+     * {@code done} runs and the request is released.
+     */
+    private void wait(ByteBuf request, Peer peer, Wait body, Runnable done) {
+        Waiting entry = new Waiting(request, peer, body, done);
+        Waiting earlier = waiting.put(entry.id, entry);
+        if (earlier != null) {
+            // ids are random per process and increase: only a forged or replayed request repeats one
+            LOG.warn("a gateway request from {} reuses the id of one that still waits; only the later can be"
+                + " cancelled", peer);
+        }
+        peer.send(TransportFrames.waiting(request.alloc(), request));
+        waiters.execute(entry);
+    }
+
+    /** Cancels the request that a CANCEL names, if it still waits here and comes from the same process. */
+    private void cancel(ByteBuf request) {
+        try {
+            Waiting entry = waiting.get(request.getLongLE(request.readerIndex() + REQUEST_ID_OFFSET));
+            if (entry != null && entry.pid == request.getIntLE(request.readerIndex() + PID_OFFSET)) {
+                entry.cancel();
+            }
+        } finally {
+            request.release();
+        }
+    }
+
+    /**
+     * A request that waits on a thread of its own: cancelling it interrupts that thread, or keeps it from running.
+     * The thread clears what interrupt it got before it goes back to the pool.
+     */
+    private final class Waiting implements Runnable {
+        final long id;
+        final int pid;
+        private final ByteBuf request;
+        private final Peer peer;
+        private final Wait body;
+        private final Runnable done;
+        private final Cancellation state = new Cancellation();
+        private Thread thread; // guarded by this
+
+        Waiting(ByteBuf request, Peer peer, Wait body, Runnable done) {
+            this.request = request;
+            this.peer = peer;
+            this.body = body;
+            this.done = done;
+            this.id = request.getLongLE(request.readerIndex() + REQUEST_ID_OFFSET);
+            this.pid = request.getIntLE(request.readerIndex() + PID_OFFSET);
+        }
+
+        @Override
+        public void run() {
+            ByteBuf completion;
+            try {
+                synchronized (this) {
+                    thread = state.cancelled ? null : Thread.currentThread();
+                }
+                completion = thread == null ? done(request, CANCELLED, 0) : body.run(state);
+            } finally {
+                synchronized (this) {
+                    thread = null;
+                }
+                Thread.interrupted();
+                waiting.remove(id, this);
+            }
+            try {
+                peer.send(completion.setInt(TransportFrames.KIND_OFFSET + Integer.BYTES, TransportFrames.WAITED));
+            } finally {
+                done.run();
+                request.release();
+            }
+        }
+
+        synchronized void cancel() {
+            state.cancelled = true;
+            if (thread != null) {
+                thread.interrupt();
             }
         }
     }
@@ -147,12 +256,16 @@ final class ChannelOperations {
         ByteBuf run() throws InterruptedException;
     }
 
-    /** The operation's completion; a failure, whatever it throws (an Error too), so that the requester hears. */
-    private ByteBuf complete(ByteBuf request, Operation operation) {
+    /**
+     * The operation's completion; a failure, whatever it throws (an Error too), so that the requester hears. An
+     * interrupted wait is CANCELLED if {@code cancelled} says so, else the agent is stopping.
+     */
+    private ByteBuf complete(ByteBuf request, Operation operation, Cancellation cancelled) {
         try {
             return operation.run();
         } catch (InterruptedException e) {
-            return TransportFrames.failure(request.alloc(), request, FAILED, 0, "the transport agent stopped");
+            return cancelled != null && cancelled.cancelled ? done(request, CANCELLED, 0)
+                : TransportFrames.failure(request.alloc(), request, FAILED, 0, "the transport agent stopped");
         } catch (Throwable e) {
             return failure(request, e);
         }

@@ -29,13 +29,13 @@ import org.apache.logging.log4j.Logger;
  * <pre>
  *  offset  size
  *       0     4  the sender's node index
- *       4     4  kind: {@link TransportFrames#REQUEST}, {@link TransportFrames#COMPLETION}, {@link #LARGE},
+ *       4     4  kind: {@link TransportFrames#REQUEST} .. {@link TransportFrames#PONG}, {@link #LARGE},
  *                {@link #READ_DONE}
  *       8     8  counter: 1 for the sender's first message to this node, then one more for each
  *      16    16  tag ({@link MessageTags}): HMAC-SHA256, keyed with the job's fabric key, of the receiver's node
  *                index, bytes 0-15 and every byte after the tag (under dragon.ofi.integrity=header, a LARGE or
  *                READ_DONE message's fields only)
- *      32    ..  REQUEST, COMPLETION: the frame's body, as in TransportFrames
+ *      32    ..  REQUEST, COMPLETION, WAITING, WAITED, PING, PONG: the frame's body, as in TransportFrames
  *                LARGE: 8 cookie, 8 remote address, 8 key, 4 length, 8 sequence, 16 frame tag: a frame of that
  *                many bytes (TransportFrames' layout, whose first word is not read) that the sender registered for
  *                this read, and the tag of its bytes ({@link FrameTags}; zero under header); the receiver reads
@@ -582,7 +582,8 @@ public final class OfiTransportAgent extends TransportAgent {
     /** The bytes after the header that a message of {@code kind} has at least; -1: no such kind. */
     private static int fields(int kind) {
         return switch (kind) {
-            case TransportFrames.REQUEST, TransportFrames.COMPLETION -> 0;
+            case TransportFrames.REQUEST, TransportFrames.COMPLETION, TransportFrames.WAITING, TransportFrames.WAITED,
+                TransportFrames.PING, TransportFrames.PONG -> 0;
             case LARGE -> LARGE_MESSAGE - HEADER;
             case READ_DONE -> READ_DONE_MESSAGE - HEADER;
             default -> -1;
@@ -687,7 +688,8 @@ public final class OfiTransportAgent extends TransportAgent {
             int source = slab.getInt(base + SOURCE_OFFSET);
             int kind = slab.getInt(base + KIND_OFFSET);
             switch (kind) {
-                case TransportFrames.REQUEST, TransportFrames.COMPLETION -> {
+                case TransportFrames.REQUEST, TransportFrames.COMPLETION, TransportFrames.WAITING,
+                    TransportFrames.WAITED, TransportFrames.PING, TransportFrames.PONG -> {
                     ByteBuf body = alloc.directBuffer((int) length - HEADER).writeBytes(slab, base + HEADER,
                         (int) length - HEADER);
                     endpoint.repost(slot);
@@ -866,14 +868,7 @@ public final class OfiTransportAgent extends TransportAgent {
     }
 
     private void dispatch(int kind, ByteBuf body, int source) {
-        switch (kind) {
-            case TransportFrames.REQUEST -> operations.perform(body, peers[source]);
-            case TransportFrames.COMPLETION -> replies.deliver(body);
-            default -> {
-                LOG.warn("dropped a frame of unknown kind {} from node {}", kind, source);
-                body.release();
-            }
-        }
+        dispatch(kind, body, peers[source]);
     }
 
     /** Answers go back through this agent's endpoint. */

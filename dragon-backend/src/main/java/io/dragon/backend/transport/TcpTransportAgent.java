@@ -75,7 +75,7 @@ public final class TcpTransportAgent extends TransportAgent {
     }
 
     private ChannelHandler[] handlers() {
-        return new ChannelHandler[] {new TransportFrameDecoder(), new TransportHandler(operations, replies)};
+        return new ChannelHandler[] {new TransportFrameDecoder(), new TransportHandler(this)};
     }
 
     @Override
@@ -120,6 +120,7 @@ public final class TcpTransportAgent extends TransportAgent {
             }
             if (authenticated.isSuccess()) {
                 links.put(host, link);
+                link.closeFuture().addListener(closed -> waits.lost(host, "the link to its transport agent closed"));
                 LOG.info("transport link to {} open", address);
                 return link;
             }

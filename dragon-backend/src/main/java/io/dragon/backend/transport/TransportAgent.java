@@ -11,6 +11,9 @@ import io.dragon.core.infrastructure.HostId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -27,8 +30,33 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
 
     final ChannelOperations operations = new ChannelOperations();
     final Replies replies = new Replies();
+    final WaitingRequests waits = new WaitingRequests(new WaitingRequests.Agent() {
+        @Override
+        public void forward(ByteBuf frame, long host) {
+            TransportAgent.this.forward(frame, host);
+        }
+
+        @Override
+        public void deliver(ByteBuf body) {
+            replies.deliver(body);
+        }
+
+        @Override
+        public String name(long host) {
+            return TransportAgent.this.name(host);
+        }
+
+        @Override
+        public byte[] ownReplies() {
+            return ownReplies;
+        }
+    });
     private final Thread reader = new Thread(this::readGateway, "transport-gateway");
+    /** "node 2 (node3)" by host id. */
+    private final Map<Long, String> names = new ConcurrentHashMap<>();
     private LocalChannel gateway;
+    /** The descriptor of the reply channel of the requests the agent makes itself (see {@link Replies}). */
+    private volatile byte[] ownReplies;
     private volatile boolean closing;
 
     TransportAgent() {
@@ -40,12 +68,44 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
 
     /**
      * Starts carrying the requests of the gateway channel with this descriptor to the agents of every node of the
-     * runtime, this one included: host ids and the {@link #address}es of their agents, in node order.
+     * runtime, this one included: host ids, hostnames and the {@link #address}es of their agents, in node order.
      */
-    public void connect(byte[] gatewayChannel, List<Long> hosts, List<String> addresses) {
+    public void connect(byte[] gatewayChannel, List<Long> hosts, List<String> hostnames, List<String> addresses) {
         gateway = LocalChannel.attach(ChannelDescriptor.deserialize(gatewayChannel));
+        LocalChannel own = LocalChannel.create(gateway.pool(), ThreadLocalRandom.current().nextLong(Long.MIN_VALUE, 0),
+            2, 256);
+        replies.own(own);
+        ownReplies = own.serialize();
+        for (int node = 0; node < hosts.size(); node++) {
+            names.put(hosts.get(node), "node " + node + " (" + hostnames.get(node) + ")");
+        }
         peers(hosts, addresses);
         reader.start();
+    }
+
+    /** The node with host id {@code host}, for messages. */
+    String name(long host) {
+        return names.getOrDefault(host, "host " + Long.toHexString(host));
+    }
+
+    /** Handles a frame of {@code kind} (its body, released here) that came from the agent {@code peer}. */
+    void dispatch(int kind, ByteBuf body, Peer peer) {
+        switch (kind) {
+            case TransportFrames.REQUEST -> operations.perform(body, peer);
+            case TransportFrames.COMPLETION -> replies.deliver(body);
+            case TransportFrames.WAITING -> waits.announced(body);
+            case TransportFrames.WAITED -> waits.completed(body);
+            case TransportFrames.PING -> {
+                long host = body.readableBytes() >= Long.BYTES ? body.getLong(body.readerIndex()) : 0;
+                body.release();
+                peer.send(TransportFrames.ping(ByteBufAllocator.DEFAULT, TransportFrames.PONG, host));
+            }
+            case TransportFrames.PONG -> waits.pong(body);
+            default -> {
+                LOG.warn("dropped a transport frame of unknown kind {} from {}", kind, peer);
+                body.release();
+            }
+        }
     }
 
     @Override
@@ -57,6 +117,7 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
             Thread.currentThread().interrupt();
         }
         operations.close();
+        waits.close();
         stop();
     }
 
@@ -128,8 +189,16 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
         }
     }
 
-    /** Answers a REQUEST frame that could not be carried with a failure, on this node. Releases it. */
+    /**
+     * Answers a REQUEST frame that could not be carried with a failure, on this node; drops any other frame.
+     * Releases it.
+     */
     void fail(ByteBuf frame, String why) {
+        if (frame.getInt(frame.readerIndex() + Integer.BYTES) != TransportFrames.REQUEST) {
+            LOG.warn("dropped a transport frame: {}", why);
+            frame.release();
+            return;
+        }
         LOG.warn("cannot carry a gateway request: {}", why);
         ByteBuf request = frame.skipBytes(TransportFrames.FRAME_HEADER);
         ByteBuf failure = TransportFrames.failure(frame.alloc(), request, FAILED, 0, why);

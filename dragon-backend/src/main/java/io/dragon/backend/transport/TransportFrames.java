@@ -20,18 +20,27 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  *  offset  size
- *       0     4  kind: {@link #REQUEST} or {@link #COMPLETION}
+ *       0     4  kind: {@link #REQUEST} .. {@link #PONG}
  *       4    ..  REQUEST: a gateway request exactly as the requester wrote it (see GatewayLayout)
- *                COMPLETION: 4-byte length r, the requester's reply channel descriptor (r bytes), then the
- *                completion (see GatewayLayout) that the requester's agent puts on that channel
+ *                COMPLETION, WAITED: 4-byte length r, the requester's reply channel descriptor (r bytes), then the
+ *                completion (see GatewayLayout) that the requester's agent puts on that channel; WAITED for a
+ *                request that was announced WAITING
+ *                WAITING: the header and descriptors of a request (no payload) that waits on this node: the
+ *                requester's agent keeps them until its WAITED comes, to cancel it, or fail it if this node is lost
+ *                PING, PONG: 8-byte host id of the node pinged; PONG answers PING with the same body
  * </pre>
  *
- * They follow the link's handshake (see {@link io.dragon.backend.net.LinkHandshake}). Requests are forwarded unchanged and completions name their reply channel, so neither agent keeps state per
- * request.
+ * They follow the link's handshake (see {@link io.dragon.backend.net.LinkHandshake}). Requests are forwarded
+ * unchanged and completions name their reply channel, so the agents keep state only for requests that wait (see
+ * {@link WaitingRequests}). Kinds 4 and 5 are the fabric agent's own ({@link OfiTransportAgent}).
  */
 final class TransportFrames {
     static final int REQUEST = 2;
     static final int COMPLETION = 3;
+    static final int WAITING = 6;
+    static final int WAITED = 7;
+    static final int PING = 8;
+    static final int PONG = 9;
 
     static final int KIND_OFFSET = 0;
     static final int BODY_OFFSET = 4;
@@ -74,6 +83,24 @@ final class TransportFrames {
     static ByteBuf failure(ByteBufAllocator alloc, ByteBuf request, int status, int value, String why) {
         byte[] text = why.getBytes(StandardCharsets.UTF_8);
         return finish(completion(alloc, request, status, value, text.length).writeBytes(text));
+    }
+
+    /** A WAITING frame for {@code request} (a request body, not consumed): its header and descriptors. */
+    static ByteBuf waiting(ByteBufAllocator alloc, ByteBuf request) {
+        int length = headerLength(request);
+        return finish(alloc.directBuffer(FRAME_HEADER + length).writeInt(0).writeInt(WAITING)
+            .writeBytes(request, request.readerIndex(), length));
+    }
+
+    /** A PING or PONG frame about {@code host}. */
+    static ByteBuf ping(ByteBufAllocator alloc, int kind, long host) {
+        return finish(alloc.directBuffer(FRAME_HEADER + Long.BYTES).writeInt(0).writeInt(kind).writeLong(host));
+    }
+
+    /** The length of a request's header and descriptors (its payload follows). */
+    static int headerLength(ByteBuf request) {
+        return DESCRIPTORS_OFFSET + request.getIntLE(request.readerIndex() + TARGET_LENGTH_OFFSET)
+            + request.getIntLE(request.readerIndex() + REPLY_LENGTH_OFFSET);
     }
 
     /** Sets the length prefix once the frame is complete. */

@@ -8,33 +8,23 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * One link between transport agents, once both ends have proven themselves (see
- * {@link io.dragon.backend.net.LinkHandshake}): requests from the peer are performed here, completions of our
- * requests are delivered to their requesters.
+ * {@link io.dragon.backend.net.LinkHandshake}): its frames go to the agent ({@link TransportAgent#dispatch}).
  */
 final class TransportHandler extends SimpleChannelInboundHandler<ByteBuf> {
     private static final Logger LOG = LogManager.getLogger(TransportHandler.class);
 
-    private final ChannelOperations operations;
-    private final Replies replies;
+    private final TransportAgent agent;
     private Peer peer;
 
-    TransportHandler(ChannelOperations operations, Replies replies) {
+    TransportHandler(TransportAgent agent) {
         super(false);
-        this.operations = operations;
-        this.replies = replies;
+        this.agent = agent;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
         int kind = frame.readableBytes() < Integer.BYTES ? -1 : frame.readInt();
-        switch (kind) {
-            case TransportFrames.REQUEST -> operations.perform(frame, peer(ctx));
-            case TransportFrames.COMPLETION -> replies.deliver(frame);
-            default -> {
-                LOG.warn("dropped a transport frame of unknown kind {} from {}", kind, ctx.channel().remoteAddress());
-                frame.release();
-            }
-        }
+        agent.dispatch(kind, frame, peer(ctx));
     }
 
     @Override

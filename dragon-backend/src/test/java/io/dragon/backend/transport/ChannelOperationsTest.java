@@ -2,16 +2,21 @@ package io.dragon.backend.transport;
 
 import static io.dragon.core.channels.GatewayLayout.AWAIT_RECV;
 import static io.dragon.core.channels.GatewayLayout.CALL;
+import static io.dragon.core.channels.GatewayLayout.CANCEL;
+import static io.dragon.core.channels.GatewayLayout.CANCELLED;
 import static io.dragon.core.channels.GatewayLayout.COMPLETION_ID_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.COMPLETION_PAYLOAD_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.DESTROY;
 import static io.dragon.core.channels.GatewayLayout.DESTROYED;
 import static io.dragon.core.channels.GatewayLayout.EMPTY;
 import static io.dragon.core.channels.GatewayLayout.FAILED;
+import static io.dragon.core.channels.GatewayLayout.FOREVER;
 import static io.dragon.core.channels.GatewayLayout.FULL;
 import static io.dragon.core.channels.GatewayLayout.INFO;
 import static io.dragon.core.channels.GatewayLayout.OK;
+import static io.dragon.core.channels.GatewayLayout.PID_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.RECV;
+import static io.dragon.core.channels.GatewayLayout.REQUEST_ID_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.SEND;
 import static io.dragon.core.channels.GatewayLayout.STATUS_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.THREW;
@@ -26,7 +31,9 @@ import io.dragon.core.infrastructure.RuntimeIds;
 import io.dragon.core.memory.Pool;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
@@ -109,11 +116,74 @@ class ChannelOperationsTest {
         assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(190));
 
         operations.perform(request(AWAIT_RECV, 0, TimeUnit.SECONDS.toNanos(10), null), peer);
-        assertThat(sent.poll()).as("nothing before a message comes").isNull();
+        ByteBuf announced = sent.poll(10, TimeUnit.SECONDS);
+        assertThat(announced.getInt(Integer.BYTES)).as("a WAITING").isEqualTo(TransportFrames.WAITING);
+        announced.release();
+        assertThat(sent.poll()).as("nothing else before a message comes").isNull();
         target.send("now".getBytes(StandardCharsets.UTF_8));
         ByteBuffer ready = awaitCompletion();
         assertThat(status(ready)).isEqualTo(OK);
         assertThat(ready.getInt(VALUE_OFFSET)).isEqualTo(1);
+    }
+
+    @Test
+    void shouldCancelAWaitingReceiveBeforeItTakesAMessageAndAnnounceIt() throws Exception {
+        operations.perform(request(RECV, 100, FOREVER, null), peer);
+        ByteBuf announced = sent.poll(10, TimeUnit.SECONDS);
+        assertThat(announced.getInt(Integer.BYTES)).isEqualTo(TransportFrames.WAITING);
+        assertThat(announced.getLongLE(TransportFrames.FRAME_HEADER + REQUEST_ID_OFFSET)).isEqualTo(requestIds);
+        announced.release();
+        operations.perform(cancel(requestIds), peer);
+        ByteBuf frame = sent.poll(10, TimeUnit.SECONDS);
+        assertThat(frame.getInt(Integer.BYTES)).as("the completion of a request that waited").isEqualTo(
+            TransportFrames.WAITED);
+        sent.add(frame);
+        assertThat(status(awaitCompletion())).isEqualTo(CANCELLED);
+        target.send("later".getBytes(StandardCharsets.UTF_8));
+        assertThat(target.size()).as("nothing took the message after the cancel").isEqualTo(1);
+    }
+
+    @Test
+    void shouldCancelAWaitingSendWithoutSendingAndIgnoreACancelOfAnotherProcess() throws Exception {
+        perform(SEND, 0, 0, "a");
+        perform(SEND, 0, 0, "b");
+        operations.perform(request(SEND, 0, FOREVER, "c".getBytes(StandardCharsets.UTF_8)), peer);
+        ByteBuf forged = cancel(requestIds);
+        forged.setIntLE(PID_OFFSET, GatewayRequests.PID + 1);
+        operations.perform(forged, peer);
+        operations.perform(cancel(requestIds), peer);
+        assertThat(status(awaitCompletion())).isEqualTo(CANCELLED);
+        assertThat(new String(target.recv(), StandardCharsets.UTF_8)).isEqualTo("a");
+        assertThat(new String(target.recv(), StandardCharsets.UTF_8)).isEqualTo("b");
+        assertThat(target.size()).as("the cancelled message was not sent").isZero();
+    }
+
+    @Test
+    void shouldCompleteAsUsualWhenTheCancelComesAfterTheMessageWasTaken() throws Exception {
+        operations.perform(request(RECV, 100, FOREVER, null), peer);
+        target.send("taken".getBytes(StandardCharsets.UTF_8));
+        ByteBuffer completion = awaitCompletion();
+        operations.perform(cancel(requestIds), peer);
+        assertThat(status(completion)).isEqualTo(OK);
+        assertThat(payload(completion)).isEqualTo("taken");
+        assertThat(sent.poll(200, TimeUnit.MILLISECONDS)).as("a late cancel is not answered").isNull();
+    }
+
+    @Test
+    void shouldInterruptAWaitingCallOnCancel() throws Exception {
+        operations.perform(request(CALL, 0, FOREVER, serialize((Callable<String> & Serializable) () -> {
+            Thread.sleep(60_000);
+            return "slept";
+        })), peer);
+        Thread.sleep(100);
+        long start = System.nanoTime();
+        operations.perform(cancel(requestIds), peer);
+        ByteBuffer completion = awaitCompletion();
+        assertThat(status(completion)).isEqualTo(THREW);
+        Object thrown = new ObjectInputStream(new ByteArrayInputStream(completion.array(),
+            COMPLETION_PAYLOAD_OFFSET, completion.limit() - COMPLETION_PAYLOAD_OFFSET)).readObject();
+        assertThat(thrown).isInstanceOf(InterruptedException.class);
+        assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(5));
     }
 
     @Test
@@ -239,10 +309,17 @@ class ChannelOperationsTest {
         return awaitCompletion();
     }
 
-    /** The next completion, delivered by Replies to the reply channel and received from there. */
+    /**
+     * The next completion (a WAITING announcement before it skipped), delivered by Replies to the reply channel and
+     * received from there.
+     */
     private ByteBuffer awaitCompletion() throws InterruptedException {
         ByteBuf frame = sent.poll(10, TimeUnit.SECONDS);
         assertThat(frame).as("a completion within 10 s").isNotNull();
+        if (frame.getInt(Integer.BYTES) == TransportFrames.WAITING) {
+            frame.release();
+            return awaitCompletion();
+        }
         frame.skipBytes(TransportFrames.FRAME_HEADER);
         replies.deliver(frame);
         byte[] completion = replyChannel.recv(1, TimeUnit.SECONDS);
@@ -254,6 +331,12 @@ class ChannelOperationsTest {
     private ByteBuf request(int op, int maxLength, long timeout, byte[] payload) {
         return GatewayRequests.request(op, op == CALL ? new byte[0] : target.serialize(), replyChannel.serialize(),
             ++requestIds, maxLength, timeout, HostId.local(), payload);
+    }
+
+    /** A CANCEL of request {@code id}, as GatewayCall or the requester's agent sends it. */
+    private ByteBuf cancel(long id) {
+        return GatewayRequests.request(CANCEL, target.serialize(), replyChannel.serialize(), id, 0, 0, HostId.local(),
+            null);
     }
 
     private static int status(ByteBuffer completion) {

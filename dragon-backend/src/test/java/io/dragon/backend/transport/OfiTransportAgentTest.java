@@ -105,7 +105,8 @@ class OfiTransportAgentTest {
             hosts.add(HOST_A + node);
         }
         for (OfiTransportAgent node : nodes) {
-            node.connect(gateways.get(node).serialize(), hosts, addresses);
+            node.connect(gateways.get(node).serialize(), hosts, hosts.stream().map(host -> "host" + host).toList(),
+                addresses);
         }
     }
 
@@ -337,8 +338,8 @@ class OfiTransportAgentTest {
         OfiTransportAgent a = agent(KEY, gatewayA);
         OfiTransportAgent b = agent(KEY, Channel.create(pool, 2, 64, 1024));
         List<Long> hosts = List.of(HOST_A, HOST_B);
-        a.connect(gatewayA.serialize(), hosts, List.of(a.address(), relay.address()));
-        b.connect(gateways.get(b).serialize(), hosts, List.of(relay.address(), b.address()));
+        a.connect(gatewayA.serialize(), hosts, List.of("a", "b"), List.of(a.address(), relay.address()));
+        b.connect(gateways.get(b).serialize(), hosts, List.of("a", "b"), List.of(relay.address(), b.address()));
         ByteBuf request = request(SEND, 0, bytes(10, 1));
         gatewayA.send(request.nioBuffer());
         request.release();

@@ -27,7 +27,8 @@ class TcpTransportAgentTest {
     void setUp() throws Exception {
         pool = Pool.create(RuntimeIds.next(), Ids.infraPoolMuid(0), 1 << 20);
         agent = TcpTransportAgent.start(LinkSecurity.plain(SECRET), "127.0.0.1");
-        agent.connect(Channel.create(pool, Ids.GATEWAY_CUID, 4, 1024).serialize(), List.of(), List.of());
+        agent.connect(Channel.create(pool, Ids.GATEWAY_CUID, 4, 1024).serialize(), List.of(), List.of(),
+            List.of());
     }
 
     @AfterEach

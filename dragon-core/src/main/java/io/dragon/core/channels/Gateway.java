@@ -71,16 +71,36 @@ public final class Gateway {
     /**
      * Runs a serialized {@link java.util.concurrent.Callable} on the node with host id {@code host} (by its
      * transport agent), waiting up to {@code timeoutNanos} ({@link GatewayLayout#FOREVER} for no limit) plus the
-     * agents' grace.
+     * agents' grace. An interrupt is kept for the caller.
      *
      * @return the serialized outcome, and whether it is an exception the callable threw
      */
     public Outcome call(long host, byte[] callable, long timeoutNanos) {
+        try {
+            return call(host, callable, timeoutNanos, false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChannelException("interrupted before the call on host " + Long.toHexString(host) + " was sent");
+        }
+    }
+
+    /**
+     * {@link #call(long, byte[], long)}, but an interrupt while it waits on the other node cancels it there: the
+     * thread running it is interrupted, and what it throws (an InterruptedException, for a wait) is the outcome.
+     *
+     * @throws InterruptedException if interrupted before the call was sent
+     */
+    public Outcome callInterruptibly(long host, byte[] callable, long timeoutNanos) throws InterruptedException {
+        return call(host, callable, timeoutNanos, true);
+    }
+
+    private Outcome call(long host, byte[] callable, long timeoutNanos, boolean interruptible)
+        throws InterruptedException {
         GatewayCall call = borrow();
         try {
             int status = call.perform(nextRequestId(), GatewayLayout.CALL, new byte[0], host,
-                ByteBuffer.wrap(callable), 0, timeoutNanos, WaitMode.SLEEP, "a call on host "
-                    + Long.toHexString(host));
+                ByteBuffer.wrap(callable), 0, timeoutNanos, WaitMode.SLEEP, interruptible && timeoutNanos != 0,
+                "a call on host " + Long.toHexString(host));
             if (status != GatewayLayout.OK && status != GatewayLayout.THREW) {
                 throw new ChannelException(call.errorText());
             }
@@ -88,9 +108,6 @@ public final class Gateway {
             byte[] bytes = new byte[payload.remaining()];
             payload.get(bytes);
             return new Outcome(bytes, status == GatewayLayout.THREW);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ChannelException("interrupted before the call on host " + Long.toHexString(host) + " was sent");
         } finally {
             release(call);
         }

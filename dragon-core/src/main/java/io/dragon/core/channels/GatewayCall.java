@@ -1,6 +1,8 @@
 package io.dragon.core.channels;
 
 import static io.dragon.core.channels.GatewayLayout.BLOCK_SIZE_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.CANCEL;
+import static io.dragon.core.channels.GatewayLayout.CANCELLED;
 import static io.dragon.core.channels.GatewayLayout.CAPACITY_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.COMPLETION_ID_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.COMPLETION_PAYLOAD_OFFSET;
@@ -8,6 +10,7 @@ import static io.dragon.core.channels.GatewayLayout.DESCRIPTORS_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.HOST_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.MAX_LENGTH_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.OP_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.PID_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.REPLY_LENGTH_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.REQUEST_ID_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.STATUS_OFFSET;
@@ -15,6 +18,7 @@ import static io.dragon.core.channels.GatewayLayout.TARGET_LENGTH_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.TIMEOUT_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.VALUE_OFFSET;
 
+import io.dragon.core.infrastructure.Pids;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
 import java.nio.ByteBuffer;
@@ -25,7 +29,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * One operation on a remote channel at a time: the request is written into the gateway channel, the completion is
  * awaited on this call's own reply channel (see {@link GatewayLayout}). Buffers grow to the largest message seen
- * and are kept.
+ * and are kept. An interruptible call that is interrupted while it waits asks the other node to cancel it
+ * ({@link GatewayLayout#CANCEL}) and waits for the outcome: {@link GatewayLayout#CANCELLED} becomes an
+ * InterruptedException; an operation that took effect first completes as usual, the interrupt kept set.
  */
 final class GatewayCall {
     /** Completions longer than this (received messages) travel in side allocations of the pool. */
@@ -52,25 +58,29 @@ final class GatewayCall {
      * @param maxLength RECV: the longest message the caller can take
      * @param timeout   nanoseconds the op may wait at the channel: {@link GatewayLayout#FOREVER}, 0 to try once
      * @return the completion's status; {@link #value()} and {@link #payload()} hold the rest
+     * @throws InterruptedException if interrupted before the request was sent, or (if {@code timeout} is not 0)
+     *     while it waited and it was cancelled before it took effect
      */
     int perform(long requestId, int op, RemoteChannel target, ByteBuffer payload, int maxLength, long timeout,
                 WaitMode mode) throws InterruptedException {
         return perform(requestId, op, target.targetDescriptor(), target.host(), payload, maxLength, timeout, mode,
-            target.toString());
+            timeout != 0, target.toString());
     }
 
     /**
      * Performs {@code op} on the node with host id {@code host}, about the channel with {@code targetDescriptor}
-     * (empty for a {@link GatewayLayout#CALL}); {@code what} names the target in errors.
+     * (empty for a {@link GatewayLayout#CALL}); {@code what} names the target in errors. If {@code interruptible},
+     * an interrupt while it waits cancels it (see the class); otherwise it is kept for the caller.
      */
     int perform(long requestId, int op, byte[] targetDescriptor, long host, ByteBuffer payload, int maxLength,
-                long timeout, WaitMode mode, String what) throws InterruptedException {
+                long timeout, WaitMode mode, boolean interruptible, String what) throws InterruptedException {
         int length = payload == null ? 0 : payload.remaining();
         ByteBuffer out = requestBuffer(GatewayLayout.payloadOffset(targetDescriptor.length, replyDescriptor.length)
             + length);
         out.putInt(OP_OFFSET, op).putInt(TARGET_LENGTH_OFFSET, targetDescriptor.length)
             .putInt(REPLY_LENGTH_OFFSET, replyDescriptor.length).putInt(MAX_LENGTH_OFFSET, maxLength)
-            .putLong(REQUEST_ID_OFFSET, requestId).putLong(TIMEOUT_OFFSET, timeout).putLong(HOST_OFFSET, host);
+            .putLong(REQUEST_ID_OFFSET, requestId).putLong(TIMEOUT_OFFSET, timeout).putLong(HOST_OFFSET, host)
+            .putInt(PID_OFFSET, Pids.MINE);
         out.position(DESCRIPTORS_OFFSET);
         out.put(targetDescriptor).put(replyDescriptor);
         if (payload != null) {
@@ -80,7 +90,10 @@ final class GatewayCall {
         long deadline = timeout == GatewayLayout.FOREVER ? Deadline.FOREVER
             : System.nanoTime() + timeout + ANSWER_GRACE_NANOS;
         gateway.send(out, mode, deadline);
-        awaitCompletion(requestId, mode, deadline, what);
+        if (awaitCompletion(requestId, mode, deadline, what, interruptible ? out.limit() - length : -1)) {
+            throw new InterruptedException("interrupted while waiting for " + what + "; cancelled there before it"
+                + " took effect");
+        }
         return completion.getInt(STATUS_OFFSET);
     }
 
@@ -110,20 +123,43 @@ final class GatewayCall {
 
     /**
      * Waits for this call's completion, skipping those of calls that gave up earlier and growing the buffer for a
-     * long one. An interrupt does not end the wait (the other node performs the operation anyway: a message it
-     * received would be lost); it stays set for the caller.
+     * long one. On an interrupt, if {@code cancelLength} is not -1, sends the request's first {@code cancelLength}
+     * bytes (its header and descriptors) as a CANCEL and goes on waiting for the outcome; otherwise, or if the
+     * operation took effect anyway, the interrupt stays set for the caller.
+     *
+     * @return whether the request was cancelled (the interrupt is then consumed)
      */
-    private void awaitCompletion(long requestId, WaitMode mode, long deadline, String what) {
+    private boolean awaitCompletion(long requestId, WaitMode mode, long deadline, String what, int cancelLength) {
         boolean interrupted = false;
-        try {
-            while (!received(requestId, mode, deadline, what)) {
-                if (Thread.interrupted()) {
-                    interrupted = true;
+        boolean cancelling = false;
+        while (!received(requestId, mode, deadline, what)) {
+            if (Thread.interrupted()) {
+                interrupted = true;
+                if (cancelLength >= 0 && !cancelling) {
+                    cancelling = true;
+                    cancel(cancelLength, mode);
                 }
             }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+        }
+        if (cancelling && completion.getInt(STATUS_OFFSET) == CANCELLED) {
+            return true;
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
+    /** Sends the request in {@link #request}, cut to its header and descriptors, as a CANCEL of itself. */
+    private void cancel(int length, WaitMode mode) {
+        ByteBuffer cancel = request.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(0).limit(length);
+        cancel.putInt(OP_OFFSET, CANCEL);
+        for (;;) {
+            try {
+                gateway.send(cancel, mode, Deadline.FOREVER);
+                return;
+            } catch (InterruptedException e) {
+                cancel.position(0); // interrupted again before it was sent: send it anyway
             }
         }
     }

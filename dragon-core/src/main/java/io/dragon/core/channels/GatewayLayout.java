@@ -10,20 +10,26 @@ package io.dragon.core.channels;
  * <pre>
  * request
  *  offset  size
- *       0     4  op ({@link #SEND} .. {@link #CALL})
+ *       0     4  op ({@link #SEND} .. {@link #CANCEL})
  *       4     4  t: length of the target channel's descriptor
  *       8     4  r: length of the reply channel's descriptor
  *      12     4  RECV: the longest message the requester can take (it stays in the channel if longer)
  *      16     8  request id, echoed in the completion
  *      24     8  timeout in nanoseconds: {@link #FOREVER}, 0 to try once, else how long the op may wait
  *      32     8  host id of the target channel's node
- *      40     t  target channel descriptor (none for CALL)
- *    40+t     r  reply channel descriptor
- *  40+t+r    ..  SEND: the message; CALL: a serialized java.util.concurrent.Callable to run on that node
+ *      40     4  the requester's pid (its node's agent cancels its waiting requests if it dies)
+ *      44     t  target channel descriptor (none for CALL)
+ *    44+t     r  reply channel descriptor
+ *  44+t+r    ..  SEND: the message; CALL: a serialized java.util.concurrent.Callable to run on that node
+ *
+ * A CANCEL names, by its id, a request of the same requester that may be waiting on the target's node (same host,
+ * target and reply descriptors): if it is still waiting it ends without effect and its completion says
+ * {@link #CANCELLED}; if it has taken effect already its completion is the usual one. A CANCEL has no completion
+ * of its own.
  *
  * completion
  *       0     8  request id
- *       8     4  status ({@link #OK} .. {@link #THREW})
+ *       8     4  status ({@link #OK} .. {@link #CANCELLED})
  *      12     4  value: RECV the message length, SIZE/INFO the size, AWAIT_* 1 if ready
  *      16     4  INFO: capacity
  *      20     4  INFO: block size
@@ -39,7 +45,8 @@ public final class GatewayLayout {
     public static final int REQUEST_ID_OFFSET = 16;
     public static final int TIMEOUT_OFFSET = 24;
     public static final int HOST_OFFSET = 32;
-    public static final int DESCRIPTORS_OFFSET = 40;
+    public static final int PID_OFFSET = 40;
+    public static final int DESCRIPTORS_OFFSET = 44;
 
     public static final int COMPLETION_ID_OFFSET = 0;
     public static final int STATUS_OFFSET = 8;
@@ -55,6 +62,7 @@ public final class GatewayLayout {
     public static final int INFO = 5;
     public static final int DESTROY = 6;
     public static final int CALL = 7;
+    public static final int CANCEL = 8;
 
     public static final int OK = 0;
     public static final int EMPTY = 1;
@@ -63,6 +71,8 @@ public final class GatewayLayout {
     public static final int TOO_LARGE = 4;
     public static final int FAILED = 5;
     public static final int THREW = 6;
+    /** The request was cancelled (see {@link #CANCEL}) before it took effect. */
+    public static final int CANCELLED = 7;
 
     public static final long FOREVER = -1;
 

@@ -203,7 +203,7 @@ final class Forgeries {
         byte[] reply = random(16);
         return ByteBuffer.allocate(GatewayLayout.payloadOffset(target.length, reply.length) + payload.length)
             .order(ByteOrder.LITTLE_ENDIAN).putInt(op).putInt(target.length).putInt(reply.length).putInt(1 << 20)
-            .putLong(uid()).putLong(0).putLong(uid()).put(target).put(reply).put(payload).array();
+            .putLong(uid()).putLong(0).putLong(uid()).putInt(1).put(target).put(reply).put(payload).array();
     }
 
     private static byte[] transportFrame(int kind, byte[] body) {
