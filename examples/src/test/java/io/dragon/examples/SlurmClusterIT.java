@@ -154,6 +154,20 @@ class SlurmClusterIT {
             .isEqualTo(1);
     }
 
+    /**
+     * Consumers killed while blocked in a remote take(), many rounds under load: every message reaches a live
+     * consumer exactly once; interrupted remote waits of every kind end at once, taking nothing.
+     */
+    @Test
+    void shouldEndRemoteWaitsOfDeadOrInterruptedRequestersWithoutTakingAnything() throws Exception {
+        Result checks = run(600, "salloc", "-N3", "bin/dragon", "-cp",
+            "examples/target/test-classes:examples/target/examples.jar", "io.dragon.examples.api.RemoteWaitChecks");
+        assertThat(checks.code()).as(checks.toString()).isZero();
+        assertThat(checks.output().lines().filter(line -> line.startsWith("PASS ")).count()).as(checks.toString())
+            .isEqualTo(3);
+        assertThat(checks.output()).as(checks.toString()).doesNotContain("FAIL");
+    }
+
     @Test
     void shouldExitWithTheHeadsCode() throws Exception {
         Result exit = run(120, "salloc", "-N3", "bin/dragon", "examples/target/examples-exit.jar", "7");

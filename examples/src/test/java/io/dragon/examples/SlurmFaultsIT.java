@@ -87,6 +87,26 @@ class SlurmFaultsIT {
         assertThat(result.output()).contains("lost the backend of node 2 (node3)");
     }
 
+    /**
+     * A process of node 1 blocked in take() on a queue of node 2 when node 2 hangs: the take fails within the
+     * heartbeat timeout (3 s here), naming the node, instead of waiting forever (see LostNodeWait).
+     */
+    @Test
+    void shouldFailARequestWaitingOnALostNodeNamingIt() throws Exception {
+        Running dragon = start("salloc", "-N3", "env", "DRAGON_JAVA_OPTS=-Ddragon.heartbeat.timeout.ms=3000",
+            "bin/dragon", "-cp", "examples/target/test-classes:examples/target/examples.jar",
+            "io.dragon.examples.api.LostNodeWait");
+        String runtime = awaitUp(dragon);
+        dragon.await("blocked in take\\(\\) of a queue of node 2", 120);
+        Thread.sleep(1_000); // into the remote wait
+        for (ProcessHandle process : SlurmCluster.processesOf(runtime, 2)) {
+            run(10, "kill", "-STOP", Long.toString(process.pid()));
+        }
+        Result result = dragon.finish(FAULT_SECONDS + 3);
+        assertThat(result.output()).as(result.toString()).contains("take() of a queue of node 2 failed: lost node 2"
+            + " (node3) while a request waited there: its transport agent has not answered for 3000 ms");
+    }
+
     @Test
     void shouldTearEveryNodeDownWhenTheFrontendIsKilled() throws Exception {
         Running dragon = sleepingRuntime();

@@ -118,19 +118,21 @@ final class WaitingRequests {
     }
 
     /**
-     * A WAITED frame's body (released here): delivered to the requester, unless it was abandoned; then a message it
-     * carries goes back to its channel.
+     * A WAITED frame's body (released here): delivered to the requester, unless it was abandoned or its requester
+     * has died (before the watcher noticed); then a message it carries goes back to its channel.
      */
     void completed(ByteBuf body) {
         long id = body.getLongLE(body.readerIndex() + Integer.BYTES + body.getInt(body.readerIndex())
             + COMPLETION_ID_OFFSET);
         Entry entry = waiting.remove(id);
-        if (entry != null) {
+        if (entry != null && Pids.isAlive(entry.pid())) {
             release(entry);
             agent.deliver(body);
             return;
         }
-        entry = abandoned.remove(id);
+        if (entry == null) {
+            entry = abandoned.remove(id);
+        }
         if (entry == null) {
             agent.deliver(body);
             return;
