@@ -1,0 +1,277 @@
+package io.dragon.backend.globalservices;
+
+import static io.dragon.backend.globalservices.TableHarness.CLIENT_CUID;
+import static io.dragon.backend.globalservices.TableHarness.CLIENT_PUID;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dragon.core.infrastructure.Ids;
+import io.dragon.core.messages.MessageChannel;
+import io.dragon.core.messages.Messages.GSHeadExit;
+import io.dragon.core.messages.Messages.GSProcessCreate;
+import io.dragon.core.messages.Messages.GSProcessCreateResponse;
+import io.dragon.core.messages.Messages.GSProcessJoin;
+import io.dragon.core.messages.Messages.GSProcessJoinResponse;
+import io.dragon.core.messages.Messages.GSProcessKill;
+import io.dragon.core.messages.Messages.GSProcessKillResponse;
+import io.dragon.core.messages.Messages.GSProcessList;
+import io.dragon.core.messages.Messages.GSProcessListResponse;
+import io.dragon.core.messages.Messages.GSProcessQuery;
+import io.dragon.core.messages.Messages.GSProcessQueryResponse;
+import io.dragon.core.messages.Messages.ProcessInfo;
+import io.dragon.core.messages.Messages.ProcessSpec;
+import io.dragon.core.messages.Messages.ProcessState;
+import io.dragon.core.messages.Messages.SHProcessCreate;
+import io.dragon.core.messages.Messages.SHProcessCreateResponse;
+import io.dragon.core.messages.Messages.SHProcessExit;
+import io.dragon.core.messages.Messages.SHProcessKill;
+import io.dragon.core.messages.Messages.SHProcessKillResponse;
+import io.dragon.core.messages.Response;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Global Services' process table, with the test as Local Services of three nodes and as the client. */
+class ProcessTableTest {
+    private static final int NODES = 3;
+
+    private final TableHarness harness = new TableHarness(NODES);
+    private final ProcessTable table = new ProcessTable(harness.outbox, NODES);
+    private long tags;
+    private long returnCuids = Ids.FIRST_USER_ID;
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        try {
+            harness.assertQuiet();
+        } finally {
+            harness.close();
+        }
+    }
+
+    @Test
+    void shouldCreateAProcessOnTheNodeItNamesAndAnswerWithItsPid() throws Exception {
+        ProcessInfo info = start(spec("worker", false, 2), 4242);
+
+        assertThat(info.pUid()).isEqualTo(Ids.FIRST_USER_ID);
+        assertThat(info).extracting(ProcessInfo::name, ProcessInfo::node, ProcessInfo::pid, ProcessInfo::state)
+            .containsExactly("worker", 2, 4242L, ProcessState.ACTIVE);
+        assertThat(table.nodeOf(info.pUid())).isEqualTo(2);
+    }
+
+    @Test
+    void shouldPlaceProcessesThatMayGoAnywhereRoundRobinAndTheHeadOnNodeZero() throws Exception {
+        List<Integer> placed = List.of(start(spec(null, false, -1), 1).node(), start(spec(null, false, -1), 2).node(),
+            start(spec(null, true, -1), 3).node(), start(spec(null, false, -1), 4).node(),
+            start(spec(null, false, -1), 5).node());
+
+        assertThat(placed).containsExactly(0, 1, 0, 1, 2);
+    }
+
+    @Test
+    void shouldRefuseANodeTheRuntimeDoesNotHave() throws Exception {
+        table.create(create(spec("far", false, NODES)), nextReturnCuid());
+
+        GSProcessCreateResponse response = harness.reply(GSProcessCreateResponse.class);
+        assertThat(response.err()).isEqualTo(Response.NOT_FOUND);
+        assertThat(response.errInfo()).isEqualTo("no node 3: the runtime has 3 nodes (0..2)");
+        assertThat(response.info()).isNull();
+    }
+
+    @Test
+    void shouldRefuseANameInUseEvenBeforeLocalServicesAnswered() throws Exception {
+        table.create(create(spec("twin", false, 0)), nextReturnCuid());
+        SHProcessCreate first = harness.toNode(0, SHProcessCreate.class);
+
+        table.create(create(spec("twin", false, 1)), nextReturnCuid());
+
+        GSProcessCreateResponse refused = harness.reply(GSProcessCreateResponse.class);
+        assertThat(refused.err()).isEqualTo(Response.ALREADY);
+        assertThat(refused.errInfo()).contains("a process named 'twin' exists already");
+        assertThat(refused.info().pUid()).isEqualTo(first.tPuid());
+        answerCreate(first, 7);
+        assertThat(harness.reply(GSProcessCreateResponse.class).ok()).isTrue();
+    }
+
+    @Test
+    void shouldMarkAProcessLocalServicesCouldNotStartFailedAndFreeItsName() throws Exception {
+        table.create(create(spec("broken", false, 1)), nextReturnCuid());
+        SHProcessCreate request = harness.toNode(1, SHProcessCreate.class);
+        harness.answer(new SHProcessCreateResponse(++tags, request.tag(), Response.FAIL, "no such file", -1, null));
+
+        GSProcessCreateResponse response = harness.reply(GSProcessCreateResponse.class);
+        assertThat(response.err()).isEqualTo(Response.FAIL);
+        assertThat(response.errInfo()).isEqualTo("no such file");
+        assertThat(response.info().state()).isEqualTo(ProcessState.FAILED);
+        assertThat(response.info().exitCode()).isEqualTo(-1);
+        assertThat(start(spec("broken", false, 1), 9).state()).as("the name is free again")
+            .isEqualTo(ProcessState.ACTIVE);
+    }
+
+    @Test
+    void shouldFindProcessesByPuidAndByNameAndListThemInCreationOrder() throws Exception {
+        ProcessInfo a = start(spec("a", false, 0), 1);
+        ProcessInfo b = start(spec(null, false, 1), 2);
+
+        table.query(new GSProcessQuery(++tags, CLIENT_PUID, CLIENT_CUID, 0, "a"));
+        assertThat(harness.reply(GSProcessQueryResponse.class).info()).isEqualTo(a);
+        table.query(new GSProcessQuery(++tags, CLIENT_PUID, CLIENT_CUID, b.pUid(), ""));
+        assertThat(harness.reply(GSProcessQueryResponse.class).info()).isEqualTo(b);
+        table.list(new GSProcessList(++tags, CLIENT_PUID, CLIENT_CUID));
+        assertThat(harness.reply(GSProcessListResponse.class).processes()).containsExactly(a, b);
+    }
+
+    @Test
+    void shouldSayWhichProcessItDoesNotKnow() throws Exception {
+        table.query(new GSProcessQuery(++tags, CLIENT_PUID, CLIENT_CUID, 0, "nobody"));
+        GSProcessQueryResponse byName = harness.reply(GSProcessQueryResponse.class);
+        table.query(new GSProcessQuery(++tags, CLIENT_PUID, CLIENT_CUID, 77, null));
+        GSProcessQueryResponse byPuid = harness.reply(GSProcessQueryResponse.class);
+        table.join(new GSProcessJoin(++tags, CLIENT_PUID, CLIENT_CUID, 77, -1));
+        GSProcessJoinResponse join = harness.reply(GSProcessJoinResponse.class);
+        table.kill(new GSProcessKill(++tags, CLIENT_PUID, CLIENT_CUID, 77, 15));
+        GSProcessKillResponse kill = harness.reply(GSProcessKillResponse.class);
+
+        assertThat(List.of(byName.err(), byPuid.err(), join.err(), kill.err())).containsOnly(Response.NOT_FOUND);
+        assertThat(byName.errInfo()).isEqualTo("no process named 'nobody'");
+        assertThat(List.of(byPuid.errInfo(), join.errInfo(), kill.errInfo())).containsOnly("no process with p_uid 77");
+    }
+
+    @Test
+    void shouldAnswerJoinsWhenTheProcessExitsAndTellTheLauncherWhenTheHeadDoes() throws Exception {
+        ProcessInfo head = start(spec("head", true, -1), 10);
+        table.join(new GSProcessJoin(++tags, CLIENT_PUID, CLIENT_CUID, head.pUid(), -1));
+        table.join(new GSProcessJoin(++tags, CLIENT_PUID, CLIENT_CUID, head.pUid(), 3_600_000));
+        harness.assertQuiet();
+
+        table.exited(new SHProcessExit(++tags, head.pUid(), 3));
+
+        for (int join = 0; join < 2; join++) {
+            GSProcessJoinResponse response = harness.reply(GSProcessJoinResponse.class);
+            assertThat(response.ok()).isTrue();
+            assertThat(response.info().state()).isEqualTo(ProcessState.EXITED);
+            assertThat(response.info().exitCode()).isEqualTo(3);
+        }
+        GSHeadExit headExit = harness.toLauncher(GSHeadExit.class);
+        assertThat(headExit.pUid()).isEqualTo(head.pUid());
+        assertThat(headExit.exitCode()).isEqualTo(3);
+        table.join(new GSProcessJoin(++tags, CLIENT_PUID, CLIENT_CUID, head.pUid(), -1));
+        assertThat(harness.reply(GSProcessJoinResponse.class).info().exitCode()).as("join after the exit").isEqualTo(3);
+    }
+
+    @Test
+    void shouldAnswerAProcessOnItsReturnChannelUntilItExitsThenDestroyIt() throws Exception {
+        table.create(create(spec(null, false, 1)), nextReturnCuid());
+        SHProcessCreate request = harness.toNode(1, SHProcessCreate.class);
+        MessageChannel returnChannel = answerCreate(request, 5);
+        harness.reply(GSProcessCreateResponse.class);
+        GSProcessQuery fromTheProcess = new GSProcessQuery(++tags, request.tPuid(), returnChannel.cuid(),
+            request.tPuid(), null);
+
+        table.query(fromTheProcess);
+        assertThat(returnChannel.recv(10, TimeUnit.SECONDS)).isInstanceOf(GSProcessQueryResponse.class);
+        table.exited(new SHProcessExit(++tags, request.tPuid(), 0));
+
+        assertThat(returnChannel.channel().isDestroyed()).isTrue();
+        table.query(fromTheProcess); // no channel to answer on any more: a warning, nothing else
+    }
+
+    @Test
+    void shouldTimeOutAJoinWhoseTimeoutPassed() throws Exception {
+        ProcessInfo info = start(spec(null, false, 0), 1);
+        table.join(new GSProcessJoin(++tags, CLIENT_PUID, CLIENT_CUID, info.pUid(), 0));
+
+        table.expireJoins();
+
+        GSProcessJoinResponse response = harness.reply(GSProcessJoinResponse.class);
+        assertThat(response.err()).isEqualTo(Response.TIMEOUT);
+        assertThat(response.errInfo()).isEqualTo("p_uid " + info.pUid() + " still running after 0 ms");
+        assertThat(response.info().state()).isEqualTo(ProcessState.ACTIVE);
+    }
+
+    @Test
+    void shouldWaitForNoJoinWithoutATimeout() throws Exception {
+        ProcessInfo info = start(spec(null, false, 0), 1);
+        table.join(new GSProcessJoin(++tags, CLIENT_PUID, CLIENT_CUID, info.pUid(), -1));
+
+        assertThat(table.expireJoins()).isBetween(1L, 101L);
+        harness.assertQuiet();
+    }
+
+    @Test
+    void shouldForwardAKillToTheProcessNodeAndItsAnswerToTheClient() throws Exception {
+        ProcessInfo info = start(spec(null, false, 2), 1);
+
+        table.kill(new GSProcessKill(++tags, CLIENT_PUID, CLIENT_CUID, info.pUid(), 9));
+        SHProcessKill kill = harness.toNode(2, SHProcessKill.class);
+        assertThat(kill.tPuid()).isEqualTo(info.pUid());
+        assertThat(kill.signal()).isEqualTo(9);
+        harness.answer(new SHProcessKillResponse(++tags, kill.tag(), Response.SUCCESS, ""));
+
+        assertThat(harness.reply(GSProcessKillResponse.class).ok()).isTrue();
+    }
+
+    @Test
+    void shouldRefuseToKillAProcessThatExited() throws Exception {
+        ProcessInfo info = start(spec(null, false, 0), 1);
+        table.exited(new SHProcessExit(++tags, info.pUid(), 0));
+
+        table.kill(new GSProcessKill(++tags, CLIENT_PUID, CLIENT_CUID, info.pUid(), 9));
+
+        GSProcessKillResponse response = harness.reply(GSProcessKillResponse.class);
+        assertThat(response.err()).isEqualTo(Response.NOT_FOUND);
+        assertThat(response.errInfo()).isEqualTo("p_uid " + info.pUid() + " has exited");
+    }
+
+    @Test
+    void shouldIgnoreTheExitOfAnUnknownProcess() throws Exception {
+        table.exited(new SHProcessExit(++tags, 12345, 1));
+    }
+
+    @Test
+    void shouldPlaceServicesOnTheirOwnNode() {
+        assertThat(table.nodeOf(Ids.localServicesPuid(2))).isEqualTo(2);
+        assertThat(table.nodeOf(Ids.localServicesPuid(NODES))).as("no such node").isZero();
+        assertThat(table.nodeOf(Ids.LAUNCHER_PUID)).isZero();
+    }
+
+    /** Creates a process and plays Local Services starting it with {@code pid}; returns what the client heard. */
+    private ProcessInfo start(ProcessSpec spec, long pid) throws InterruptedException {
+        table.create(create(spec), nextReturnCuid());
+        answerCreate(nextCreate(), pid);
+        GSProcessCreateResponse response = harness.reply(GSProcessCreateResponse.class);
+        assertThat(response.ok()).isTrue();
+        return response.info();
+    }
+
+    /** The process creation sent to some node (sending is done when the table returns). */
+    private SHProcessCreate nextCreate() throws InterruptedException {
+        for (MessageChannel node : harness.nodes) {
+            if (node.recv(0, TimeUnit.MILLISECONDS) instanceof SHProcessCreate request) {
+                return request;
+            }
+        }
+        throw new AssertionError("no node was asked to create the process");
+    }
+
+    /** Plays Local Services starting the process: it made the process's return channel. */
+    private MessageChannel answerCreate(SHProcessCreate request, long pid) throws InterruptedException {
+        MessageChannel returnChannel = harness.channel(request.returnCuid());
+        harness.answer(new SHProcessCreateResponse(++tags, request.tag(), Response.SUCCESS, "", pid,
+            returnChannel.channel().serialize()));
+        return returnChannel;
+    }
+
+    private GSProcessCreate create(ProcessSpec spec) {
+        return new GSProcessCreate(++tags, CLIENT_PUID, CLIENT_CUID, spec);
+    }
+
+    private long nextReturnCuid() {
+        return returnCuids++;
+    }
+
+    private static ProcessSpec spec(String name, boolean head, int node) {
+        return new ProcessSpec("/bin/true", List.of(), Map.of(), null, name, head, node);
+    }
+}
