@@ -51,6 +51,9 @@ final class ChannelTable {
                 "no user pool with m_uid " + muid + " to create the channel in", null));
             return;
         }
+        if (name != null) {
+            byName.put(name, cuid); // reserved now: another create may come before Local Services answers
+        }
         outbox.ask(pool.node(), tag -> new SHChannelCreate(tag, outbox.pUid(), outbox.cuid(), cuid, muid, request.capacity(),
             request.blockSize()), answer -> {
                 SHChannelCreateResponse response = (SHChannelCreateResponse) answer;
@@ -59,9 +62,8 @@ final class ChannelTable {
                     info = new ChannelInfo(cuid, name, muid, pool.node(), request.capacity(), request.blockSize(),
                         ObjectState.ACTIVE, response.descriptor());
                     channels.put(cuid, info);
-                    if (name != null) {
-                        byName.put(name, cuid);
-                    }
+                } else if (name != null) {
+                    byName.remove(name);
                 }
                 outbox.reply(request, new GSChannelCreateResponse(outbox.nextTag(), request.tag(), response.err(),
                     response.errInfo(), info));

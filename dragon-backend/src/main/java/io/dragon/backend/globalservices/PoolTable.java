@@ -59,12 +59,17 @@ final class PoolTable {
             return;
         }
         long muid = nextMuid++;
+        if (name != null) {
+            byName.put(name, muid); // reserved now: another create may come before Local Services answers
+        }
         outbox.ask(node, tag -> new SHPoolCreate(tag, outbox.pUid(), outbox.cuid(), muid, request.size()), answer -> {
             SHPoolCreateResponse response = (SHPoolCreateResponse) answer;
             PoolInfo info = null;
             if (response.ok()) {
                 info = new PoolInfo(muid, name, node, request.size(), ObjectState.ACTIVE, response.descriptor());
                 put(info);
+            } else if (name != null) {
+                byName.remove(name);
             }
             outbox.reply(request, new GSPoolCreateResponse(outbox.nextTag(), request.tag(), response.err(),
                 response.errInfo(), info));

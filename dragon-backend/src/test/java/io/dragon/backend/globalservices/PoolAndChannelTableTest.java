@@ -105,6 +105,19 @@ class PoolAndChannelTableTest {
     }
 
     @Test
+    void shouldRefuseAPoolNameThatACreationStillUnderWayHolds() throws Exception {
+        pools.create(new GSPoolCreate(++tags, CLIENT_PUID, CLIENT_CUID, 1 << 20, "racy"), 0);
+        SHPoolCreate first = harness.toNode(0, SHPoolCreate.class);
+
+        pools.create(new GSPoolCreate(++tags, CLIENT_PUID, CLIENT_CUID, 1 << 20, "racy"), 1);
+
+        assertThat(harness.reply(GSPoolCreateResponse.class).err()).isEqualTo(Response.ALREADY);
+        harness.answer(new SHPoolCreateResponse(++tags, first.tag(), Response.SUCCESS, "",
+            TableHarness.poolDescriptor(first.muid())));
+        assertThat(harness.reply(GSPoolCreateResponse.class).ok()).isTrue();
+    }
+
+    @Test
     void shouldPassOnWhyLocalServicesCouldNotMakeAPool() throws Exception {
         pools.create(new GSPoolCreate(++tags, CLIENT_PUID, CLIENT_CUID, 1L << 50, "huge"), 0);
         SHPoolCreate request = harness.toNode(0, SHPoolCreate.class);
@@ -116,6 +129,7 @@ class PoolAndChannelTableTest {
         assertThat(response.info()).isNull();
         pools.query(new GSPoolQuery(++tags, CLIENT_PUID, CLIENT_CUID, 0, "huge"));
         assertThat(harness.reply(GSPoolQueryResponse.class).errInfo()).isEqualTo("no pool named 'huge'");
+        assertThat(createPool("huge", 0).name()).as("the name is free").isEqualTo("huge");
     }
 
     @Test
@@ -184,6 +198,20 @@ class PoolAndChannelTableTest {
         assertThat(response.err()).isEqualTo(Response.ALREADY);
         assertThat(response.errInfo()).isEqualTo("a channel named 'queue' exists already");
         assertThat(response.info()).usingRecursiveComparison().isEqualTo(first);
+    }
+
+    @Test
+    void shouldRefuseAChannelNameThatACreationStillUnderWayHoldsAndFreeItIfThatFails() throws Exception {
+        channels.create(new GSChannelCreate(++tags, CLIENT_PUID, CLIENT_CUID, 0, 8, 64, "racy"), cuids++, 0);
+        SHChannelCreate first = harness.toNode(0, SHChannelCreate.class);
+
+        channels.create(new GSChannelCreate(++tags, CLIENT_PUID, CLIENT_CUID, 0, 8, 64, "racy"), cuids++, 1);
+
+        assertThat(harness.reply(GSChannelCreateResponse.class).err()).isEqualTo(Response.ALREADY);
+        harness.answer(new SHChannelCreateResponse(++tags, first.tag(), Response.FAIL, "pool full", null));
+        GSChannelCreateResponse failed = harness.reply(GSChannelCreateResponse.class);
+        assertThat(failed.errInfo()).isEqualTo("pool full");
+        assertThat(createChannel("racy", 0, 1).name()).as("the name is free").isEqualTo("racy");
     }
 
     @Test
