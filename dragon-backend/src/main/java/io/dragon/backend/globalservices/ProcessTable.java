@@ -54,7 +54,7 @@ final class ProcessTable {
 
     /** Return channels of processes are user-range channels; Global Services picks their c_uids. */
     void create(GSProcessCreate request, long returnCuid) throws InterruptedException {
-        String name = request.spec().name();
+        String name = PoolTable.emptyToNull(request.spec().name());
         if (name != null && byName.containsKey(name)) {
             outbox.reply(request, new GSProcessCreateResponse(outbox.nextTag(), request.tag(), Response.ALREADY,
                 "a process named '" + name + "' exists already", byName.get(name).info()));

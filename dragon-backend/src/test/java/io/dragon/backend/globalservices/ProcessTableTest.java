@@ -110,6 +110,13 @@ class ProcessTableTest {
     }
 
     @Test
+    void shouldTreatAnEmptyNameAsNoName() throws Exception {
+        start(spec("", false, 0), 1);
+
+        assertThat(start(spec("", false, 0), 2).state()).as("as the other tables do").isEqualTo(ProcessState.ACTIVE);
+    }
+
+    @Test
     void shouldFindProcessesByPuidAndByNameAndListThemInCreationOrder() throws Exception {
         ProcessInfo a = start(spec("a", false, 0), 1);
         ProcessInfo b = start(spec(null, false, 1), 2);
