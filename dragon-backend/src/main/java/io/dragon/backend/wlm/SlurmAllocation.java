@@ -3,6 +3,7 @@ package io.dragon.backend.wlm;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +26,12 @@ public record SlurmAllocation(String jobId, List<String> hostnames) {
      * @throws IllegalStateException naming what failed if the node list cannot be read
      */
     public static Optional<SlurmAllocation> fromEnvironment(Map<String, String> env) {
+        return fromEnvironment(env, List.of("scontrol"), SCONTROL_TIMEOUT_SECONDS);
+    }
+
+    /** {@link #fromEnvironment(Map)} with another {@code scontrol} command, and its timeout (tests' fakes). */
+    static Optional<SlurmAllocation> fromEnvironment(Map<String, String> env, List<String> scontrol,
+                                                     long timeoutSeconds) {
         String jobId = env.get("SLURM_JOB_ID");
         if (jobId == null || jobId.isBlank()) {
             return Optional.empty();
@@ -33,7 +40,7 @@ public record SlurmAllocation(String jobId, List<String> hostnames) {
         if (nodeList == null || nodeList.isBlank()) {
             throw new IllegalStateException("Slurm job " + jobId + " names no nodes (SLURM_JOB_NODELIST is not set)");
         }
-        return Optional.of(new SlurmAllocation(jobId, expand(nodeList)));
+        return Optional.of(new SlurmAllocation(jobId, expand(nodeList, scontrol, timeoutSeconds)));
     }
 
     /**
@@ -50,21 +57,23 @@ public record SlurmAllocation(String jobId, List<String> hostnames) {
         return hostnames.subList(0, count);
     }
 
-    private static List<String> expand(String nodeList) {
-        ProcessBuilder builder = new ProcessBuilder("scontrol", "show", "hostnames", nodeList)
+    private static List<String> expand(String nodeList, List<String> scontrol, long timeoutSeconds) {
+        List<String> command = new ArrayList<>(scontrol);
+        command.addAll(List.of("show", "hostnames", nodeList));
+        ProcessBuilder builder = new ProcessBuilder(command)
             .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         try {
-            Process scontrol = builder.start();
-            String output = new String(scontrol.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!scontrol.waitFor(SCONTROL_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                scontrol.destroyForcibly();
+            Process process = builder.start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
                 throw new IllegalStateException("scontrol show hostnames " + nodeList + " did not answer within "
-                    + SCONTROL_TIMEOUT_SECONDS + " s");
+                    + timeoutSeconds + " s");
             }
             List<String> hostnames = output.lines().map(String::trim).filter(line -> !line.isEmpty()).toList();
-            if (scontrol.exitValue() != 0 || hostnames.isEmpty()) {
+            if (process.exitValue() != 0 || hostnames.isEmpty()) {
                 throw new IllegalStateException("scontrol show hostnames " + nodeList + " failed (exit code "
-                    + scontrol.exitValue() + "): " + output.trim());
+                    + process.exitValue() + "): " + output.trim());
             }
             return hostnames;
         } catch (IOException e) {
