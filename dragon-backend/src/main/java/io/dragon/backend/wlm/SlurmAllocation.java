@@ -3,11 +3,14 @@ package io.dragon.backend.wlm;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * The Slurm allocation the launcher runs in: the job's id and its nodes' hostnames, read from the environment
@@ -15,6 +18,10 @@ import java.util.concurrent.TimeUnit;
  */
 public record SlurmAllocation(String jobId, List<String> hostnames) {
     private static final long SCONTROL_TIMEOUT_SECONDS = 30;
+    /** What a Slurm host list is made of; not starting with '-', which scontrol would take for an option. */
+    private static final Pattern HOST_LIST = Pattern.compile("[A-Za-z0-9._\\[\\]][A-Za-z0-9._,\\-\\[\\]]*");
+    /** A hostname: letters, digits, dots, dashes and (Slurm allows them) underscores. */
+    private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*");
 
     public SlurmAllocation {
         hostnames = List.copyOf(hostnames);
@@ -58,22 +65,35 @@ public record SlurmAllocation(String jobId, List<String> hostnames) {
     }
 
     private static List<String> expand(String nodeList, List<String> scontrol, long timeoutSeconds) {
+        if (!HOST_LIST.matcher(nodeList).matches()) {
+            throw new IllegalStateException("SLURM_JOB_NODELIST '" + nodeList + "' is not a Slurm host list (such as"
+                + " node[1-3,5],other01)");
+        }
         List<String> command = new ArrayList<>(scontrol);
         command.addAll(List.of("show", "hostnames", nodeList));
-        ProcessBuilder builder = new ProcessBuilder(command)
-            .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        Path output;
         try {
-            Process process = builder.start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            output = Files.createTempFile("dragon-scontrol", ".out");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot expand the job's node list " + nodeList + ": " + e.getMessage(), e);
+        }
+        try {
+            // Into a file, not a pipe: a pipe's reader would wait for scontrol's end, past any timeout.
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
             if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 throw new IllegalStateException("scontrol show hostnames " + nodeList + " did not answer within "
                     + timeoutSeconds + " s");
             }
-            List<String> hostnames = output.lines().map(String::trim).filter(line -> !line.isEmpty()).toList();
-            if (process.exitValue() != 0 || hostnames.isEmpty()) {
+            String text = Files.readString(output, StandardCharsets.UTF_8);
+            List<String> hostnames = text.lines().map(String::trim).filter(line -> !line.isEmpty()).toList();
+            // scontrol exits with 0 after some errors ("Invalid hostlist: ..."): only hostnames are an answer.
+            if (process.exitValue() != 0 || hostnames.isEmpty()
+                || !hostnames.stream().allMatch(name -> HOSTNAME.matcher(name).matches())) {
                 throw new IllegalStateException("scontrol show hostnames " + nodeList + " failed (exit code "
-                    + process.exitValue() + "): " + output.trim());
+                    + process.exitValue() + "): " + text.trim());
             }
             return hostnames;
         } catch (IOException e) {
@@ -82,6 +102,12 @@ public record SlurmAllocation(String jobId, List<String> hostnames) {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while expanding the job's node list", e);
+        } finally {
+            try {
+                Files.deleteIfExists(output);
+            } catch (IOException e) {
+                // a leftover file in the temporary directory is all it costs
+            }
         }
     }
 }

@@ -72,8 +72,43 @@ class SlurmAllocationTest {
     void shouldRefuseAnEmptyExpansion() throws IOException {
         Path scontrol = fake("exit 0");
 
-        assertThatThrownBy(() -> read(Map.of("SLURM_JOB_ID", "7", "SLURM_JOB_NODELIST", ","), scontrol))
-            .hasMessage("scontrol show hostnames , failed (exit code 0): ");
+        assertThatThrownBy(() -> read(Map.of("SLURM_JOB_ID", "7", "SLURM_JOB_NODELIST", "n1"), scontrol))
+            .hasMessage("scontrol show hostnames n1 failed (exit code 0): ");
+    }
+
+    @Test
+    void shouldTakeNoErrorForHostnamesWhenScontrolExitsWithZero() throws IOException {
+        // what Slurm 23's scontrol does with node[3-1]
+        Path scontrol = fake("echo \"scontrol: error: _parse_single_range: Invalid range: \\`3-1'\" >&2\n"
+            + "echo 'Invalid hostlist: node[3-1]'");
+
+        assertThatThrownBy(() -> read(Map.of("SLURM_JOB_ID", "7", "SLURM_JOB_NODELIST", "node[3-1]"), scontrol))
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageStartingWith("scontrol show hostnames node[3-1] failed (exit code 0): ")
+            .hasMessageEndingWith("Invalid hostlist: node[3-1]");
+    }
+
+    @Test
+    void shouldRefuseANodeListThatIsNoHostListBeforeRunningScontrol() throws IOException {
+        Path scontrol = fake("echo ran > \"$(dirname \"$0\")/ran\"; echo n1");
+
+        for (String nodeList : List.of("--help", "-a", "n1 n2", "n1;reboot", "$(id)", ",n1")) {
+            assertThatThrownBy(() -> read(Map.of("SLURM_JOB_ID", "7", "SLURM_JOB_NODELIST", nodeList), scontrol))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("SLURM_JOB_NODELIST '" + nodeList + "' is not a Slurm host list (such as"
+                    + " node[1-3,5],other01)");
+        }
+        assertThat(dir.resolve("ran")).doesNotExist();
+    }
+
+    @Test
+    void shouldStopWaitingForAnScontrolThatDoesNotAnswer() throws IOException {
+        Path scontrol = fake("exec sleep 60");
+
+        assertThatThrownBy(() -> SlurmAllocation.fromEnvironment(Map.of("SLURM_JOB_ID", "7", "SLURM_JOB_NODELIST",
+            "n1"), List.of(scontrol.toString()), 1))
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessage("scontrol show hostnames n1 did not answer within 1 s");
     }
 
     @Test
@@ -103,6 +138,18 @@ class SlurmAllocationTest {
         assertThat(SlurmAllocation.fromEnvironment(Map.of("SLURM_JOB_ID", "7", "SLURM_JOB_NODELIST",
             "node[1-3,5],other[01-02]"), scontrol, TIMEOUT_SECONDS).orElseThrow().hostnames())
             .containsExactly("node1", "node2", "node3", "node5", "other01", "other02");
+    }
+
+    @Test
+    void shouldRefuseHostListsTheRealScontrolCannotExpand() throws IOException {
+        List<String> scontrol = realScontrol();
+
+        for (String nodeList : List.of("node[3-1]", "node[1-", "node[1-100000000]")) {
+            assertThatThrownBy(() -> SlurmAllocation.fromEnvironment(Map.of("SLURM_JOB_ID", "7",
+                "SLURM_JOB_NODELIST", nodeList), scontrol, TIMEOUT_SECONDS))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("scontrol show hostnames " + nodeList + " failed");
+        }
     }
 
     private Optional<SlurmAllocation> read(Map<String, String> env, Path scontrol) {
