@@ -17,6 +17,7 @@ import io.dragon.core.messages.Messages.ProcessSpec;
 import io.dragon.core.serialization.SerialFilter;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,9 +26,11 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code dragon [options] PROGRAM [ARGS...]}: runs a program under the Dragon runtime. */
 @Command(name = "dragon", mixinStandardHelpOptions = true, versionProvider = DragonCommand.Version.class,
@@ -39,6 +42,9 @@ import picocli.CommandLine.Parameters;
         "  dragon --label-output ./simulate --steps 10"})
 public final class DragonCommand implements Callable<Integer> {
     static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--wlm", paramLabel = "WLM", description = "Workload manager: single (this node only) or slurm."
         + " Default: slurm inside a Slurm allocation, otherwise single.")
@@ -140,7 +146,7 @@ public final class DragonCommand implements Callable<Integer> {
         try {
             allocation = SlurmAllocation.fromEnvironment(System.getenv()).orElse(null);
         } catch (IllegalStateException e) {
-            System.err.println("dragon: " + e.getMessage());
+            err().println("dragon: " + e.getMessage());
             throw new Refusal(Launcher.EXIT_RUNTIME_FAILED);
         }
         if (allocation == null) {
@@ -243,10 +249,15 @@ public final class DragonCommand implements Callable<Integer> {
         return new Launcher(new LaunchOptions(head, labelOutput), params, localServices).run();
     }
 
-    private static int usage(String message) {
-        System.err.println("dragon: " + message);
-        System.err.println("Try 'dragon --help' for more information.");
+    private int usage(String message) {
+        err().println("dragon: " + message);
+        err().println("Try 'dragon --help' for more information.");
         return EXIT_USAGE;
+    }
+
+    /** Where the command's messages go: stderr, unless a caller (a test) gave the command line another writer. */
+    private PrintWriter err() {
+        return spec.commandLine().getErr();
     }
 
     /** The version, from the build. */
