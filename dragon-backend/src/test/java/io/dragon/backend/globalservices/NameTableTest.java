@@ -22,11 +22,7 @@ class NameTableTest {
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        try {
-            harness.assertQuiet();
-        } finally {
-            harness.close();
-        }
+        harness.finish();
     }
 
     @Test

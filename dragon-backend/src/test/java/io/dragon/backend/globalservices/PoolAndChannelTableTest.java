@@ -62,11 +62,7 @@ class PoolAndChannelTableTest {
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        try {
-            harness.assertQuiet();
-        } finally {
-            harness.close();
-        }
+        harness.finish();
     }
 
     @Test

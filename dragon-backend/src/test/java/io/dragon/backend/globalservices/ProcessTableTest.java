@@ -43,11 +43,7 @@ class ProcessTableTest {
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        try {
-            harness.assertQuiet();
-        } finally {
-            harness.close();
-        }
+        harness.finish();
     }
 
     @Test

@@ -91,4 +91,13 @@ final class TableHarness implements AutoCloseable {
     public void close() {
         pool.destroy();
     }
+
+    /** After a test: checks that nothing was left unread ({@link #assertQuiet}), then closes, whatever the check says. */
+    void finish() throws InterruptedException {
+        try {
+            assertQuiet();
+        } finally {
+            close();
+        }
+    }
 }
