@@ -42,9 +42,9 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Global Services: the runtime's namespace of managed processes, channels, pools and named user objects. One thread serves its
- * channel and never blocks on another service (work that needs Local Services resumes when it answers, see
- * {@link Outbox}), so the tables need no locks.
+ * Global Services: the runtime's namespace of managed processes, channels, pools and named user objects. One thread
+ * serves its channel and never blocks on another service (work that needs Local Services resumes when it answers,
+ * see {@link Outbox}), so the tables need no locks.
  *
  * <p>Objects are not owned by whoever created them: they live until destroyed or until the runtime ends.
  */
@@ -66,9 +66,10 @@ public final class GlobalServices {
     /** Global Services of the runtime whose nodes have these channels (by node index); it runs on node 0. */
     GlobalServices(LaunchParameters params, List<SHChannelsUp> nodeChannels) {
         this.params = params;
-        this.inbox = MessageChannel.attach(params.gsChannel());
-        this.outbox = new Outbox(inbox.cuid(), nodeChannels.stream().map(n -> MessageChannel.attach(n.shChannel()))
-            .toList(), MessageChannel.attach(params.launcherChannel()));
+        this.inbox = MessageChannel.attach(params.globalServicesChannel());
+        this.outbox = new Outbox(inbox.cuid(),
+            nodeChannels.stream().map(n -> MessageChannel.attach(n.localServicesChannel())).toList(),
+            MessageChannel.attach(params.launcherChannel()));
         this.processes = new ProcessTable(outbox, nodeChannels.size());
         this.pools = new PoolTable(outbox);
         this.channels = new ChannelTable(outbox, pools);

@@ -43,8 +43,9 @@ public final class GlobalServicesMain {
         if (nodes.nodes().size() > 1) {
             Gateway.install(primary.gwChannel());
         }
-        LaunchParameters params = initial.withInfrastructure(primary.gsChannel(), primary.shChannel(),
-            primary.launcherChannel(), primary.infraPool(), primary.defaultPool(), null);
+        LaunchParameters params = initial.withInfrastructure(primary.globalServicesChannel(),
+            primary.localServicesChannel(), primary.launcherChannel(), primary.infraPool(), primary.defaultPool(),
+            null);
         ServiceExit.exit(new GlobalServices(params, nodes.nodes()).run());
     }
 }

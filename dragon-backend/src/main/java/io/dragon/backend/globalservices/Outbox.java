@@ -27,17 +27,17 @@ final class Outbox {
         void resume(Response response) throws InterruptedException;
     }
 
-    private final long gsCuid;
+    private final long globalServicesCuid;
     /** Local Services of each node, by node index. */
-    private final List<MessageChannel> shepherds;
+    private final List<MessageChannel> localServicesInboxes;
     private final MessageChannel launcher;
     private final Map<Long, MessageChannel> replyChannels = new HashMap<>();
     private final Map<Long, Continuation> pending = new HashMap<>();
     private long tags;
 
-    Outbox(long gsCuid, List<MessageChannel> shepherds, MessageChannel launcher) {
-        this.gsCuid = gsCuid;
-        this.shepherds = shepherds;
+    Outbox(long globalServicesCuid, List<MessageChannel> localServicesInboxes, MessageChannel launcher) {
+        this.globalServicesCuid = globalServicesCuid;
+        this.localServicesInboxes = localServicesInboxes;
         this.launcher = launcher;
         replyChannels.put(launcher.cuid(), launcher);
     }
@@ -71,7 +71,7 @@ final class Outbox {
     }
 
     int nodeCount() {
-        return shepherds.size();
+        return localServicesInboxes.size();
     }
 
     /**
@@ -81,12 +81,12 @@ final class Outbox {
     void ask(int node, LongFunction<Request> request, Continuation then) throws InterruptedException {
         Request message = request.apply(nextTag());
         pending.put(message.tag(), then);
-        shepherds.get(node).send(message);
+        localServicesInboxes.get(node).send(message);
     }
 
     /** Tells Local Services of {@code node}; no answer expected. */
     void tellNode(int node, Message message) throws InterruptedException {
-        shepherds.get(node).send(message);
+        localServicesInboxes.get(node).send(message);
     }
 
     /** The p_uid and channel Local Services answers Global Services on. */
@@ -95,7 +95,7 @@ final class Outbox {
     }
 
     long cuid() {
-        return gsCuid;
+        return globalServicesCuid;
     }
 
     /** Resumes the work waiting for this answer from Local Services. */

@@ -195,9 +195,9 @@ final class Backend {
     /** Relays until the runtime has halted and the frontend has let go (or is gone). */
     private void relay(TreeNode tree, LAChannelsInfo nodes, SHChannelsUp channels) throws InterruptedException {
         MessageChannel launcher = MessageChannel.attach(channels.launcherChannel());
-        MessageChannel shepherd = MessageChannel.attach(channels.shChannel());
+        MessageChannel localServicesInbox = MessageChannel.attach(channels.localServicesChannel());
         MessageChannel globalServices = params.nodeIndex() == 0 ? MessageChannel.attach(nodes.nodes().get(0)
-            .gsChannel()) : null;
+            .globalServicesChannel()) : null;
         Thread up = new Thread(() -> relayUp(tree, launcher), "relay-up");
         up.setDaemon(true);
         up.start();
@@ -205,11 +205,11 @@ final class Backend {
             Message message = fromFrontend.poll(100, TimeUnit.MILLISECONDS);
             if (message instanceof BEForward forward && (forward.node() < 0 || forward.node() == params.nodeIndex())) {
                 Message inner = MessageCodec.decode(forward.message());
-                (forward.toGlobalServices() ? globalServices : shepherd).send(inner);
+                (forward.toGlobalServices() ? globalServices : localServicesInbox).send(inner);
             } else if (message instanceof AbnormalTermination lost) {
                 if (!halted) {
                     LOG.error("{} before the runtime halted; tearing this node down", lost.errInfo());
-                    shepherd.send(new SHTeardown(0), 1, TimeUnit.SECONDS);
+                    localServicesInbox.send(new SHTeardown(0), 1, TimeUnit.SECONDS);
                 }
                 return;
             } else if (!localServices.isAlive() && !halted && !drained(up)) {

@@ -26,7 +26,7 @@ final class LocalRuntime implements RuntimeLink {
     private final Process localServices;
     private MessageChannel inbox;
     private MessageChannel globalServices;
-    private MessageChannel shepherd;
+    private MessageChannel localServicesInbox;
 
     /** A runtime whose Local Services was just started (before logging was set up, so that its JVM boots early). */
     LocalRuntime(String runtimeId, Process localServices) {
@@ -42,8 +42,8 @@ final class LocalRuntime implements RuntimeLink {
         SHChannelsUp channels = pipe.expect(SHChannelsUp.class, Launcher.BRINGUP_TIMEOUT_MS);
         PipeCodec.write(localServices.getOutputStream(), new LAChannelsInfo(0, List.of(channels), "", List.of()));
         inbox = MessageChannel.attach(channels.launcherChannel());
-        globalServices = MessageChannel.attach(channels.gsChannel());
-        shepherd = MessageChannel.attach(channels.shChannel());
+        globalServices = MessageChannel.attach(channels.globalServicesChannel());
+        localServicesInbox = MessageChannel.attach(channels.localServicesChannel());
         LOG.info("channels up on {}", channels.hostname());
         return "on " + HostId.hostname();
     }
@@ -70,7 +70,7 @@ final class LocalRuntime implements RuntimeLink {
 
     @Override
     public void toLocalServices(int node, Message message) throws InterruptedException {
-        shepherd.send(message);
+        localServicesInbox.send(message);
     }
 
     @Override

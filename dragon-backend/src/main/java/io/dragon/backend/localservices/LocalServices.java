@@ -157,12 +157,12 @@ public final class LocalServices implements ManagedProcess.Owner {
 
         infraPool = createPool(Ids.infraPoolMuid(params.nodeIndex()), params.infraPoolSize());
         Pool defaultPool = createPool(Ids.defaultPoolMuid(params.nodeIndex()), params.defaultPoolSize());
-        inbox = infraChannel(params.shepCuid());
-        MessageChannel gsHere = globalServices != null ? infraChannel(params.gsCuid()) : null;
+        inbox = infraChannel(params.localServicesCuid());
+        MessageChannel globalServicesHere = globalServices != null ? infraChannel(params.globalServicesCuid()) : null;
         launcher = infraChannel(Ids.LAUNCHER_CUID);
         MessageChannel gateway = infraChannel(Ids.GATEWAY_CUID);
         SHChannelsUp channelsUp = new SHChannelsUp(tags.incrementAndGet(), hostname, params.nodeIndex(),
-            inbox.channel().serialize(), gsHere == null ? null : gsHere.channel().serialize(),
+            inbox.channel().serialize(), globalServicesHere == null ? null : globalServicesHere.channel().serialize(),
             launcher.channel().serialize(), infraPool.descriptor().serialize(), defaultPool.descriptor().serialize(),
             gateway.channel().serialize());
         sendOnPipe(channelsUp);
@@ -174,10 +174,11 @@ public final class LocalServices implements ManagedProcess.Owner {
         if (multiNode) {
             Gateway.install(channelsUp.gwChannel());
         }
-        byte[] gsChannel = nodes.nodes().get(0).gsChannel();
-        gs = MessageChannel.attach(gsChannel);
-        processParams = params.withInfrastructure(gsChannel, channelsUp.shChannel(), channelsUp.launcherChannel(),
-            channelsUp.infraPool(), channelsUp.defaultPool(), multiNode ? channelsUp.gwChannel() : null);
+        byte[] globalServicesChannel = nodes.nodes().get(0).globalServicesChannel();
+        gs = MessageChannel.attach(globalServicesChannel);
+        processParams = params.withInfrastructure(globalServicesChannel, channelsUp.localServicesChannel(),
+            channelsUp.launcherChannel(), channelsUp.infraPool(), channelsUp.defaultPool(),
+            multiNode ? channelsUp.gwChannel() : null);
         if (globalServices != null) {
             startGlobalServices(nodes);
         }

@@ -43,7 +43,7 @@ public final class NamespaceProbe {
     /** Malformed bytes on the services' channels are dropped with an error in their logs; they keep serving. */
     private static void survivesGarbage(GlobalServicesClient gs) throws InterruptedException {
         LaunchParameters params = gs.launchParameters();
-        for (byte[] descriptor : List.of(params.gsChannel(), params.shepChannel())) {
+        for (byte[] descriptor : List.of(params.globalServicesChannel(), params.localServicesChannel())) {
             Channel channel = Channel.attach(descriptor);
             channel.send(ByteBuffer.wrap(new byte[] {(byte) 0x93, 0x7f, 1, 2}), 5, TimeUnit.SECONDS);
             channel.send(ByteBuffer.wrap("not msgpack at all".getBytes(StandardCharsets.UTF_8)), 5, TimeUnit.SECONDS);

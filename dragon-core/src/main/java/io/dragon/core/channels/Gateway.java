@@ -58,9 +58,9 @@ public final class Gateway {
                         throw new ChannelException("the channel lives on another node, and this process has no"
                             + " gateway to other nodes (it was not started by a multi-node runtime)");
                     }
-                    boolean managed = Ids.isUserId(params.pUid()) && params.shepChannel() != null;
+                    boolean managed = Ids.isUserId(params.pUid()) && params.localServicesChannel() != null;
                     current = new Gateway(LocalChannel.attach(ChannelDescriptor.deserialize(params.gwChannel())),
-                        managed ? MessageChannel.attach(params.shepChannel()) : null, params.pUid());
+                        managed ? MessageChannel.attach(params.localServicesChannel()) : null, params.pUid());
                 }
                 gateway = current;
             }

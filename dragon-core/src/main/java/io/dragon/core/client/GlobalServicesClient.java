@@ -71,12 +71,12 @@ public final class GlobalServicesClient {
     private final ReentrantLock receiving = new ReentrantLock();
 
     private GlobalServicesClient(LaunchParameters params) {
-        if (params.gsChannel() == null || params.returnChannel() == null) {
+        if (params.globalServicesChannel() == null || params.returnChannel() == null) {
             throw new IllegalStateException("this process has no channels to Global Services: only managed"
                 + " processes started by the runtime can use it");
         }
         this.params = params;
-        this.globalServices = MessageChannel.attach(params.gsChannel());
+        this.globalServices = MessageChannel.attach(params.globalServicesChannel());
         this.answers = MessageChannel.attach(params.returnChannel());
     }
 

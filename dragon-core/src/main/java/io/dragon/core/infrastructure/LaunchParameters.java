@@ -16,14 +16,14 @@ import java.util.function.Function;
  * @param nodeIndex       DRAGON_NODE_INDEX: this node's index, 0 on the primary node
  * @param nodeCount       DRAGON_NODE_COUNT: nodes in the runtime
  * @param pUid            DRAGON_MY_PUID: this process's p_uid
- * @param gsCuid          DRAGON_GS_CUID: c_uid of Global Services' channel (2)
- * @param shepCuid        DRAGON_SHEP_CUID: c_uid of this node's Local Services channel (3 on node 0)
+ * @param globalServicesCuid          DRAGON_GS_CUID: c_uid of Global Services' channel (2)
+ * @param localServicesCuid        DRAGON_LS_CUID: c_uid of this node's Local Services channel (3 on node 0)
  * @param infraPoolSize   DRAGON_INF_POOL_SIZE: bytes of each node's infrastructure pool
  * @param defaultPoolSize DRAGON_DEFAULT_POOL_SIZE: bytes of each node's default (user) pool
  * @param logLevel        DRAGON_LOG_LEVEL: runtime log level (ERROR, WARN, INFO, DEBUG, TRACE)
  * @param logDir          DRAGON_LOG_DIR: directory of the services' log files
- * @param gsChannel       DRAGON_GS_CD: descriptor of Global Services' channel
- * @param shepChannel     DRAGON_LS_CD: descriptor of this node's Local Services channel
+ * @param globalServicesChannel       DRAGON_GS_CD: descriptor of Global Services' channel
+ * @param localServicesChannel     DRAGON_LS_CD: descriptor of this node's Local Services channel
  * @param launcherChannel DRAGON_LA_CD: descriptor of the launcher's channel
  * @param returnChannel   DRAGON_GS_RET_CD: descriptor of this process's own channel for Global Services' answers
  * @param infraPool       DRAGON_INF_PD: descriptor of this node's infrastructure pool
@@ -32,18 +32,19 @@ import java.util.function.Function;
  * @param serialFilter    DRAGON_SERIAL_FILTER: what the deserialization filter also accepts, refuses or allows
  *                        (dragon --serial-filter; see io.dragon.core.serialization.SerialFilter), or null
  */
-public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, long pUid, long gsCuid, long shepCuid,
-                               long infraPoolSize, long defaultPoolSize, String logLevel, String logDir,
-                               byte[] gsChannel, byte[] shepChannel, byte[] launcherChannel, byte[] returnChannel,
-                               byte[] infraPool, byte[] defaultPool, byte[] gwChannel, String serialFilter) {
+public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, long pUid, long globalServicesCuid,
+                               long localServicesCuid, long infraPoolSize, long defaultPoolSize, String logLevel,
+                               String logDir, byte[] globalServicesChannel, byte[] localServicesChannel,
+                               byte[] launcherChannel, byte[] returnChannel, byte[] infraPool, byte[] defaultPool,
+                               byte[] gwChannel, String serialFilter) {
 
     /** Parameters of a fresh runtime, before any channel exists. */
     public static LaunchParameters initial(String runtimeId, int nodeIndex, int nodeCount, long infraPoolSize,
                                            long defaultPoolSize, String logLevel, String logDir,
                                            String serialFilter) {
         return new LaunchParameters(runtimeId, nodeIndex, nodeCount, Ids.localServicesPuid(nodeIndex),
-            Ids.GLOBAL_SERVICES_CUID, Ids.localServicesCuid(nodeIndex), infraPoolSize, defaultPoolSize, logLevel, logDir, null,
-            null, null, null, null, null, null, serialFilter);
+            Ids.GLOBAL_SERVICES_CUID, Ids.localServicesCuid(nodeIndex), infraPoolSize, defaultPoolSize, logLevel,
+            logDir, null, null, null, null, null, null, null, serialFilter);
     }
 
     /** Reads the parameters of this process. */
@@ -63,7 +64,7 @@ public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, l
         return new LaunchParameters(get.apply(Variable.DRAGON_RUNTIME_ID),
             (int) number(env, Variable.DRAGON_NODE_INDEX), (int) number(env, Variable.DRAGON_NODE_COUNT),
             number(env, Variable.DRAGON_MY_PUID), number(env, Variable.DRAGON_GS_CUID),
-            number(env, Variable.DRAGON_SHEP_CUID), number(env, Variable.DRAGON_INF_POOL_SIZE),
+            number(env, Variable.DRAGON_LS_CUID), number(env, Variable.DRAGON_INF_POOL_SIZE),
             number(env, Variable.DRAGON_DEFAULT_POOL_SIZE),
             env.getOrDefault(Variable.DRAGON_LOG_LEVEL.name(), Variable.DRAGON_LOG_LEVEL.defaultValue()),
             get.apply(Variable.DRAGON_LOG_DIR), bytes(env, Variable.DRAGON_GS_CD), bytes(env, Variable.DRAGON_LS_CD),
@@ -79,14 +80,14 @@ public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, l
         env.put(Variable.DRAGON_NODE_INDEX.name(), Integer.toString(nodeIndex));
         env.put(Variable.DRAGON_NODE_COUNT.name(), Integer.toString(nodeCount));
         env.put(Variable.DRAGON_MY_PUID.name(), Long.toString(pUid));
-        env.put(Variable.DRAGON_GS_CUID.name(), Long.toString(gsCuid));
-        env.put(Variable.DRAGON_SHEP_CUID.name(), Long.toString(shepCuid));
+        env.put(Variable.DRAGON_GS_CUID.name(), Long.toString(globalServicesCuid));
+        env.put(Variable.DRAGON_LS_CUID.name(), Long.toString(localServicesCuid));
         env.put(Variable.DRAGON_INF_POOL_SIZE.name(), Long.toString(infraPoolSize));
         env.put(Variable.DRAGON_DEFAULT_POOL_SIZE.name(), Long.toString(defaultPoolSize));
         env.put(Variable.DRAGON_LOG_LEVEL.name(), logLevel.toUpperCase(Locale.ROOT));
         putIfPresent(env, Variable.DRAGON_LOG_DIR, logDir);
-        putIfPresent(env, Variable.DRAGON_GS_CD, gsChannel);
-        putIfPresent(env, Variable.DRAGON_LS_CD, shepChannel);
+        putIfPresent(env, Variable.DRAGON_GS_CD, globalServicesChannel);
+        putIfPresent(env, Variable.DRAGON_LS_CD, localServicesChannel);
         putIfPresent(env, Variable.DRAGON_LA_CD, launcherChannel);
         putIfPresent(env, Variable.DRAGON_GS_RET_CD, returnChannel);
         putIfPresent(env, Variable.DRAGON_INF_PD, infraPool);
@@ -97,22 +98,23 @@ public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, l
     }
 
     public LaunchParameters withPuid(long newPuid) {
-        return new LaunchParameters(runtimeId, nodeIndex, nodeCount, newPuid, gsCuid, shepCuid, infraPoolSize,
-            defaultPoolSize, logLevel, logDir, gsChannel, shepChannel, launcherChannel, returnChannel, infraPool,
-            defaultPool, gwChannel, serialFilter);
+        return new LaunchParameters(runtimeId, nodeIndex, nodeCount, newPuid, globalServicesCuid, localServicesCuid,
+            infraPoolSize, defaultPoolSize, logLevel, logDir, globalServicesChannel, localServicesChannel,
+            launcherChannel, returnChannel, infraPool, defaultPool, gwChannel, serialFilter);
     }
 
     public LaunchParameters withReturnChannel(byte[] descriptor) {
-        return new LaunchParameters(runtimeId, nodeIndex, nodeCount, pUid, gsCuid, shepCuid, infraPoolSize,
-            defaultPoolSize, logLevel, logDir, gsChannel, shepChannel, launcherChannel, descriptor, infraPool,
-            defaultPool, gwChannel, serialFilter);
+        return new LaunchParameters(runtimeId, nodeIndex, nodeCount, pUid, globalServicesCuid, localServicesCuid,
+            infraPoolSize, defaultPoolSize, logLevel, logDir, globalServicesChannel, localServicesChannel,
+            launcherChannel, descriptor, infraPool, defaultPool, gwChannel, serialFilter);
     }
 
     /** These parameters once Local Services has made the node's pools and infrastructure channels. */
-    public LaunchParameters withInfrastructure(byte[] gs, byte[] shep, byte[] launcher, byte[] infra,
-                                               byte[] defaults, byte[] gw) {
-        return new LaunchParameters(runtimeId, nodeIndex, nodeCount, pUid, gsCuid, shepCuid, infraPoolSize,
-            defaultPoolSize, logLevel, logDir, gs, shep, launcher, returnChannel, infra, defaults, gw, serialFilter);
+    public LaunchParameters withInfrastructure(byte[] globalServices, byte[] localServices, byte[] launcher,
+                                               byte[] infra, byte[] defaults, byte[] gw) {
+        return new LaunchParameters(runtimeId, nodeIndex, nodeCount, pUid, globalServicesCuid, localServicesCuid,
+            infraPoolSize, defaultPoolSize, logLevel, logDir, globalServices, localServices, launcher, returnChannel,
+            infra, defaults, gw, serialFilter);
     }
 
     /** The variable's number, or its default when it is not set. */

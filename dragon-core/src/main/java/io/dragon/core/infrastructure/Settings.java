@@ -242,7 +242,7 @@ public final class Settings {
         /** c_uid of Global Services' channel. */
         DRAGON_GS_CUID(Origin.RUNTIME, Long.toString(Ids.GLOBAL_SERVICES_CUID), ""),
         /** c_uid of this node's Local Services channel. */
-        DRAGON_SHEP_CUID(Origin.RUNTIME, Long.toString(Ids.localServicesCuid(0)), ""),
+        DRAGON_LS_CUID(Origin.RUNTIME, Long.toString(Ids.localServicesCuid(0)), ""),
         /** Size of each node's infrastructure pool ({@code dragon --infra-pool-size}). */
         DRAGON_INF_POOL_SIZE(Origin.RUNTIME, Long.toString(Facts.DEFAULT_INFRA_POOL_SIZE), "bytes"),
         /** Size of each node's default pool ({@code dragon --pool-size}). */

@@ -23,10 +23,11 @@ public final class Messages {
     public record SHIsUp(long tag, String hostname, int nodeIndex) implements Message {
     }
 
-    /** gsChannel only from the primary node, where Global Services runs; gwChannel is the node's gateway. */
+    /** globalServicesChannel only from the primary node, where Global Services runs; gwChannel: the gateway. */
     @Code(2)
-    public record SHChannelsUp(long tag, String hostname, int nodeIndex, byte[] shChannel, byte[] gsChannel,
-                               byte[] launcherChannel, byte[] infraPool, byte[] defaultPool, byte[] gwChannel)
+    public record SHChannelsUp(long tag, String hostname, int nodeIndex, byte[] localServicesChannel,
+                               byte[] globalServicesChannel, byte[] launcherChannel, byte[] infraPool,
+                               byte[] defaultPool, byte[] gwChannel)
         implements Message {
     }
 
@@ -102,7 +103,10 @@ public final class Messages {
         implements Response {
     }
 
-    /** Starts process {@code tPuid}; Local Services makes its channel for Global Services' answers, c_uid {@code returnCuid}. */
+    /**
+     * Starts process {@code tPuid}; Local Services makes its channel for Global Services' answers, c_uid
+     * {@code returnCuid}.
+     */
     @Code(22)
     public record SHProcessCreate(long tag, long pUid, long rCuid, long tPuid, long returnCuid, ProcessSpec spec)
         implements Request {
