@@ -27,7 +27,7 @@ public final class Process implements Serializable {
     private final String name;
 
     private Process(ProcessInfo info) {
-        this.puid = info.pUid();
+        this.puid = info.puid();
         this.pid = info.pid();
         this.node = info.node();
         this.hostname = info.hostname();

@@ -116,18 +116,18 @@ public final class LaunchRate {
             long t0 = System.nanoTime();
             ProcessInfo started = gs.createProcess(spec);
             long t1 = System.nanoTime();
-            ProcessInfo done = gs.join(started.pUid(), joinTimeoutMs);
+            ProcessInfo done = gs.join(started.puid(), joinTimeoutMs);
             // Still ACTIVE after the timeout: a slow process (it exists: wait on), a report on its way (one more
             // wait), or a lost report (still ACTIVE after that, the process long gone).
             int goneChecks = 0;
             while (done.state() == ProcessState.ACTIVE && goneChecks < 2) {
                 goneChecks = exists(started.pid()) ? 0 : goneChecks + 1;
                 if (System.nanoTime() - t1 > TimeUnit.MILLISECONDS.toNanos(JOIN_TIMEOUT_MS)) {
-                    throw new IllegalStateException("p_uid " + started.pUid() + " still runs after "
+                    throw new IllegalStateException("p_uid " + started.puid() + " still runs after "
                         + JOIN_TIMEOUT_MS + " ms: " + done);
                 }
                 if (goneChecks < 2) {
-                    done = gs.join(started.pUid(), joinTimeoutMs);
+                    done = gs.join(started.puid(), joinTimeoutMs);
                 }
             }
             long t2 = System.nanoTime();
@@ -135,13 +135,13 @@ public final class LaunchRate {
                 lost++;
                 if (lost <= 3) {
                     System.err.printf(Locale.ROOT, "  p_uid %d (pid %d) is gone but Global Services still has"
-                        + " it %s after %d ms: its exit report was lost%n", started.pUid(), started.pid(), done.state(),
+                        + " it %s after %d ms: its exit report was lost%n", started.puid(), started.pid(), done.state(),
                         TimeUnit.NANOSECONDS.toMillis(t2 - t1));
                 }
                 continue;
             }
             if (done.state() != ProcessState.EXITED || done.exitCode() != 0) {
-                throw new IllegalStateException("p_uid " + started.pUid() + " ended as " + done);
+                throw new IllegalStateException("p_uid " + started.puid() + " ended as " + done);
             }
             create[reported] = t1 - t0;
             join[reported] = t2 - t1;

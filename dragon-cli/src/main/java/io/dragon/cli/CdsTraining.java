@@ -22,7 +22,7 @@ public final class CdsTraining {
         GlobalServicesClient gs = GlobalServicesClient.get();
         ProcessInfo process = gs.createProcess(new ProcessSpec("/bin/echo", List.of("trained"), Map.of(), null,
             "training", false, -1));
-        gs.join(process.pUid(), 10_000);
+        gs.join(process.puid(), 10_000);
         gs.query("training");
         gs.processes();
         ChannelInfo info = gs.createChannel(0, 4, 64, "training");

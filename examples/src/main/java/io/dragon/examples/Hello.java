@@ -25,7 +25,7 @@ public final class Hello {
         }
         int workers = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         GlobalServicesClient gs = GlobalServicesClient.get();
-        System.out.println("head process " + gs.launchParameters().pUid() + " starts " + workers + " workers");
+        System.out.println("head process " + gs.launchParameters().puid() + " starts " + workers + " workers");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<ProcessInfo> started = new ArrayList<>();
         for (int i = 0; i < workers; i++) {
@@ -35,7 +35,7 @@ public final class Hello {
         }
         int failed = 0;
         for (ProcessInfo worker : started) {
-            ProcessInfo done = gs.join(worker.pUid(), -1);
+            ProcessInfo done = gs.join(worker.puid(), -1);
             failed += done.exitCode() == 0 ? 0 : 1;
         }
         System.out.println("all " + workers + " workers done" + (failed == 0 ? "" : ", " + failed + " failed"));

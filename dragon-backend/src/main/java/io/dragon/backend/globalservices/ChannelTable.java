@@ -54,7 +54,7 @@ final class ChannelTable {
         if (name != null) {
             byName.put(name, cuid); // reserved now: another create may come before Local Services answers
         }
-        outbox.ask(pool.node(), tag -> new SHChannelCreate(tag, outbox.pUid(), outbox.cuid(), cuid, muid, request.capacity(),
+        outbox.ask(pool.node(), tag -> new SHChannelCreate(tag, outbox.puid(), outbox.cuid(), cuid, muid, request.capacity(),
             request.blockSize()), answer -> {
                 SHChannelCreateResponse response = (SHChannelCreateResponse) answer;
                 ChannelInfo info = null;
@@ -97,7 +97,7 @@ final class ChannelTable {
                     : "channel " + request.cuid() + " was destroyed already"));
             return;
         }
-        outbox.ask(info.node(), tag -> new SHChannelDestroy(tag, outbox.pUid(), outbox.cuid(), request.cuid()),
+        outbox.ask(info.node(), tag -> new SHChannelDestroy(tag, outbox.puid(), outbox.cuid(), request.cuid()),
             response -> {
             if (response.ok()) {
                 markDestroyed(info);

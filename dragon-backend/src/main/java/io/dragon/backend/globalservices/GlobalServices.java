@@ -179,7 +179,7 @@ public final class GlobalServices {
         } else if (message instanceof GSProcessKill m) {
             processes.kill(m);
         } else if (message instanceof GSChannelCreate m) {
-            channels.create(m, nextCuid++, processes.nodeOf(m.pUid()));
+            channels.create(m, nextCuid++, processes.nodeOf(m.puid()));
         } else if (message instanceof GSChannelQuery m) {
             channels.query(m);
         } else if (message instanceof GSChannelList m) {
@@ -187,7 +187,7 @@ public final class GlobalServices {
         } else if (message instanceof GSChannelDestroy m) {
             channels.destroy(m);
         } else if (message instanceof GSPoolCreate m) {
-            pools.create(m, processes.nodeOf(m.pUid()));
+            pools.create(m, processes.nodeOf(m.puid()));
         } else if (message instanceof GSPoolQuery m) {
             pools.query(m);
         } else if (message instanceof GSPoolList m) {

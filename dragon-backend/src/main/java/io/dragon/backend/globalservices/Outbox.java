@@ -59,13 +59,13 @@ final class Outbox {
     void reply(Request request, Response response) throws InterruptedException {
         MessageChannel channel = replyChannels.get(request.rCuid());
         if (channel == null) {
-            LOG.warn("cannot answer {} from p_uid {}: no channel {}", request.type(), request.pUid(), request.rCuid());
+            LOG.warn("cannot answer {} from p_uid {}: no channel {}", request.type(), request.puid(), request.rCuid());
             return;
         }
         try {
             channel.send(response, REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (RuntimeException e) {
-            LOG.warn("cannot answer {} from p_uid {} on channel {}: {}", request.type(), request.pUid(),
+            LOG.warn("cannot answer {} from p_uid {} on channel {}: {}", request.type(), request.puid(),
                 request.rCuid(), e.toString());
         }
     }
@@ -90,7 +90,7 @@ final class Outbox {
     }
 
     /** The p_uid and channel Local Services answers Global Services on. */
-    long pUid() {
+    long puid() {
         return Ids.GLOBAL_SERVICES_PUID;
     }
 

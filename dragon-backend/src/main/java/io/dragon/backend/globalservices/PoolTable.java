@@ -62,7 +62,7 @@ final class PoolTable {
         if (name != null) {
             byName.put(name, muid); // reserved now: another create may come before Local Services answers
         }
-        outbox.ask(node, tag -> new SHPoolCreate(tag, outbox.pUid(), outbox.cuid(), muid, request.size()), answer -> {
+        outbox.ask(node, tag -> new SHPoolCreate(tag, outbox.puid(), outbox.cuid(), muid, request.size()), answer -> {
             SHPoolCreateResponse response = (SHPoolCreateResponse) answer;
             PoolInfo info = null;
             if (response.ok()) {
@@ -101,7 +101,7 @@ final class PoolTable {
                 refusal));
             return;
         }
-        outbox.ask(info.node(), tag -> new SHPoolDestroy(tag, outbox.pUid(), outbox.cuid(), request.muid()),
+        outbox.ask(info.node(), tag -> new SHPoolDestroy(tag, outbox.puid(), outbox.cuid(), request.muid()),
             response -> {
             if (response.ok()) {
                 put(new PoolInfo(info.muid(), info.name(), info.node(), info.size(), ObjectState.DESTROYED, null));

@@ -7,7 +7,7 @@ import io.dragon.core.messages.Messages.ProcessState;
 
 /** Global Services' entry for one managed process. */
 final class ProcessRecord {
-    final long pUid;
+    final long puid;
     final ProcessSpec spec;
     final int node;
     String hostname = "";
@@ -17,8 +17,8 @@ final class ProcessRecord {
     /** The process's channel for Global Services' answers, while it runs. */
     MessageChannel returnChannel;
 
-    ProcessRecord(long pUid, ProcessSpec spec, int node) {
-        this.pUid = pUid;
+    ProcessRecord(long puid, ProcessSpec spec, int node) {
+        this.puid = puid;
         this.spec = spec;
         this.node = node;
     }
@@ -28,6 +28,6 @@ final class ProcessRecord {
     }
 
     ProcessInfo info() {
-        return new ProcessInfo(pUid, spec.name(), node, hostname, pid, state, exitCode);
+        return new ProcessInfo(puid, spec.name(), node, hostname, pid, state, exitCode);
     }
 }

@@ -72,14 +72,14 @@ final class ProcessTable {
             nextNode = (node + 1) % nodeCount;
         }
         ProcessRecord record = new ProcessRecord(nextPuid++, request.spec(), node);
-        processes.put(record.pUid, record);
+        processes.put(record.puid, record);
         if (name != null) {
             byName.put(name, record);
         }
         if (request.spec().head()) {
-            headPuid = record.pUid;
+            headPuid = record.puid;
         }
-        outbox.ask(node, tag -> new SHProcessCreate(tag, outbox.pUid(), outbox.cuid(), record.pUid, returnCuid,
+        outbox.ask(node, tag -> new SHProcessCreate(tag, outbox.puid(), outbox.cuid(), record.puid, returnCuid,
             request.spec()), response -> created(request, record, (SHProcessCreateResponse) response));
     }
 
@@ -105,19 +105,19 @@ final class ProcessTable {
     }
 
     /** The node a requester runs on: its record's, or the node of a service. */
-    int nodeOf(long pUid) {
-        ProcessRecord record = processes.get(pUid);
+    int nodeOf(long puid) {
+        ProcessRecord record = processes.get(puid);
         if (record != null) {
             return record.node;
         }
-        int node = Ids.localServicesNode(pUid);
+        int node = Ids.localServicesNode(puid);
         return node >= 0 && node < nodeCount ? node : 0;
     }
 
     void exited(SHProcessExit exit) throws InterruptedException {
-        ProcessRecord record = processes.get(exit.pUid());
+        ProcessRecord record = processes.get(exit.puid());
         if (record == null) {
-            LOG.warn("exit of unknown p_uid {}", exit.pUid());
+            LOG.warn("exit of unknown p_uid {}", exit.puid());
             return;
         }
         record.state = ProcessState.EXITED;
@@ -128,9 +128,9 @@ final class ProcessTable {
             record.returnChannel = null;
         }
         completeJoins(record);
-        if (record.pUid == headPuid) {
-            LOG.info("the head process p_uid {} exited with {}", record.pUid, record.exitCode);
-            outbox.tellLauncher(new GSHeadExit(outbox.nextTag(), record.pUid, record.exitCode));
+        if (record.puid == headPuid) {
+            LOG.info("the head process p_uid {} exited with {}", record.puid, record.exitCode);
+            outbox.tellLauncher(new GSHeadExit(outbox.nextTag(), record.puid, record.exitCode));
         }
     }
 
@@ -170,7 +170,7 @@ final class ProcessTable {
                 record == null ? notFound(request.tPuid(), null) : "p_uid " + request.tPuid() + " has exited"));
             return;
         }
-        outbox.ask(record.node, tag -> new SHProcessKill(tag, outbox.pUid(), outbox.cuid(), request.tPuid(), request.signal()),
+        outbox.ask(record.node, tag -> new SHProcessKill(tag, outbox.puid(), outbox.cuid(), request.tPuid(), request.signal()),
             response -> outbox.reply(request, new GSProcessKillResponse(outbox.nextTag(), request.tag(),
                 response.err(), response.errInfo())));
     }
@@ -201,7 +201,7 @@ final class ProcessTable {
     private void completeJoins(ProcessRecord record) throws InterruptedException {
         for (Iterator<Join> it = joins.iterator(); it.hasNext(); ) {
             Join join = it.next();
-            if (join.request().tPuid() == record.pUid) {
+            if (join.request().tPuid() == record.puid) {
                 it.remove();
                 outbox.reply(join.request(), new GSProcessJoinResponse(outbox.nextTag(), join.request().tag(),
                     Response.SUCCESS, "", record.info()));
@@ -209,7 +209,7 @@ final class ProcessTable {
         }
     }
 
-    private static String notFound(long pUid, String name) {
-        return name != null && !name.isEmpty() ? "no process named '" + name + "'" : "no process with p_uid " + pUid;
+    private static String notFound(long puid, String name) {
+        return name != null && !name.isEmpty() ? "no process named '" + name + "'" : "no process with p_uid " + puid;
     }
 }

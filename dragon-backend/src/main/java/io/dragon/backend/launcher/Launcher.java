@@ -182,7 +182,7 @@ public final class Launcher {
             beginTeardown();
             return;
         }
-        headPuid = created.info().pUid();
+        headPuid = created.info().puid();
         LOG.info("head process p_uid {} started on node {}, pid {}", headPuid, created.info().node(),
             created.info().pid());
         forwardStdin(stdin, created.info().node());

@@ -40,9 +40,9 @@ final class OutputWriter {
     }
 
     private void writeLabelled(OutputStream out, SHFwdOutput output) throws IOException {
-        long key = output.pUid() * 4 + output.fd();
+        long key = output.puid() * 4 + output.fd();
         boolean lineStart = atLineStart.getOrDefault(key, true);
-        byte[] prefix = ("[" + output.hostname() + " " + output.pUid() + "] ").getBytes(StandardCharsets.UTF_8);
+        byte[] prefix = ("[" + output.hostname() + " " + output.puid() + "] ").getBytes(StandardCharsets.UTF_8);
         byte[] data = output.data();
         int from = 0;
         for (int i = 0; i < data.length; i++) {

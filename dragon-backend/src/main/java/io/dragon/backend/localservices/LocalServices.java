@@ -326,10 +326,10 @@ public final class LocalServices implements ManagedProcess.Owner {
     /** A managed process has ended: its reply channels go (those of what it started once that has ended too). */
     @Override
     public void ended(ManagedProcess process) {
-        processes.remove(process.pUid(), process);
+        processes.remove(process.puid(), process);
         if (memoryUsers.enter()) {
             try {
-                replyChannels.exited(process.pUid());
+                replyChannels.exited(process.puid());
             } finally {
                 memoryUsers.exit();
             }
@@ -490,13 +490,13 @@ public final class LocalServices implements ManagedProcess.Owner {
     private void stopProcesses() throws InterruptedException {
         List<ManagedProcess> live = processes.values().stream().filter(ManagedProcess::isAlive).toList();
         for (ManagedProcess process : live) {
-            LOG.info("stopping p_uid {} (pid {})", process.pUid(), process.pid());
+            LOG.info("stopping p_uid {} (pid {})", process.puid(), process.pid());
             process.terminate();
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_GRACE_MS);
         for (ManagedProcess process : live) {
             if (!process.awaitExit(Math.max(0, deadline - System.nanoTime()))) {
-                LOG.warn("p_uid {} (pid {}) ignored SIGTERM for {} ms; killing it", process.pUid(), process.pid(),
+                LOG.warn("p_uid {} (pid {}) ignored SIGTERM for {} ms; killing it", process.puid(), process.pid(),
                     STOP_GRACE_MS);
             }
             process.kill();

@@ -32,7 +32,7 @@ final class ManagedProcess {
     static final long OUTPUT_GRACE_MS = 200;
     private static final Logger LOG = LogManager.getLogger(ManagedProcess.class);
 
-    private final long pUid;
+    private final long puid;
     private final Process process;
     private final String hostname;
     private final MessageChannel output;
@@ -59,9 +59,9 @@ final class ManagedProcess {
         void ended(ManagedProcess process);
     }
 
-    private ManagedProcess(long pUid, Process process, String hostname, MessageChannel output, AtomicLong tags,
+    private ManagedProcess(long puid, Process process, String hostname, MessageChannel output, AtomicLong tags,
                            Owner owner) {
-        this.pUid = pUid;
+        this.puid = puid;
         this.process = process;
         this.hostname = hostname;
         this.output = output;
@@ -73,10 +73,10 @@ final class ManagedProcess {
      * Starts {@code builder}'s command, forwards its output to {@code output} and reports its exit to
      * {@code exits}, waiting on {@code waiter}; sends through {@code owner}, and tells it when the process ended.
      */
-    static ManagedProcess start(long pUid, ProcessBuilder builder, String hostname, MessageChannel output,
+    static ManagedProcess start(long puid, ProcessBuilder builder, String hostname, MessageChannel output,
                                 MessageChannel exits, AtomicLong tags, Executor waiter, Owner owner)
         throws IOException {
-        ManagedProcess managed = new ManagedProcess(pUid, builder.start(), hostname, output, tags, owner);
+        ManagedProcess managed = new ManagedProcess(puid, builder.start(), hostname, output, tags, owner);
         managed.pump(managed.process.getInputStream(), 1);
         managed.pump(managed.process.getErrorStream(), 2);
         managed.process.onExit().thenRunAsync(() -> managed.reportExit(exits), waiter);
@@ -88,8 +88,8 @@ final class ManagedProcess {
         announced.countDown();
     }
 
-    long pUid() {
-        return pUid;
+    long puid() {
+        return puid;
     }
 
     long pid() {
@@ -124,7 +124,7 @@ final class ManagedProcess {
                 stdin.close();
             }
         } catch (IOException e) {
-            LOG.debug("stdin of p_uid {} is closed: {}", pUid, e.getMessage());
+            LOG.debug("stdin of p_uid {} is closed: {}", puid, e.getMessage());
         }
     }
 
@@ -154,24 +154,24 @@ final class ManagedProcess {
             byte[] buffer = new byte[SHFwdOutput.MAX_OUTPUT_CHUNK];
             try (stream) {
                 for (int n; (n = stream.read(buffer)) > 0; ) {
-                    if (!owner.send(output, new SHFwdOutput(tags.incrementAndGet(), pUid, fd,
+                    if (!owner.send(output, new SHFwdOutput(tags.incrementAndGet(), puid, fd,
                         Arrays.copyOf(buffer, n), process.pid(), hostname))) {
-                        LOG.debug("output {} of p_uid {} dropped: the node is going down", fd, pUid);
+                        LOG.debug("output {} of p_uid {} dropped: the node is going down", fd, puid);
                         break;
                     }
                 }
             } catch (IOException e) {
-                LOG.debug("output {} of p_uid {} ended: {}", fd, pUid, e.getMessage());
+                LOG.debug("output {} of p_uid {} ended: {}", fd, puid, e.getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
-                LOG.warn("cannot forward output {} of p_uid {}: {}", fd, pUid, e.toString());
+                LOG.warn("cannot forward output {} of p_uid {}: {}", fd, puid, e.toString());
             }
             if (openStreams.decrementAndGet() == 0) {
                 outputDone.countDown();
                 finished();
             }
-        }, "pump-" + pUid + "-" + fd);
+        }, "pump-" + puid + "-" + fd);
         thread.setDaemon(true);
         thread.start();
     }
@@ -179,18 +179,18 @@ final class ManagedProcess {
     private void reportExit(MessageChannel exits) {
         try {
             if (!outputDone.await(OUTPUT_GRACE_MS, TimeUnit.MILLISECONDS)) {
-                LOG.info("p_uid {} exited but what it started still holds its output open", pUid);
+                LOG.info("p_uid {} exited but what it started still holds its output open", puid);
             }
             announced.await();
             int exitCode = process.exitValue();
-            LOG.info("p_uid {} (pid {}) exited with {}", pUid, process.pid(), exitCode);
+            LOG.info("p_uid {} (pid {}) exited with {}", puid, process.pid(), exitCode);
             if (reportExit) {
-                owner.send(exits, new SHProcessExit(tags.incrementAndGet(), pUid, exitCode));
+                owner.send(exits, new SHProcessExit(tags.incrementAndGet(), puid, exitCode));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            LOG.warn("cannot report the exit of p_uid {}: {}", pUid, e.toString());
+            LOG.warn("cannot report the exit of p_uid {}: {}", puid, e.toString());
         } finally {
             finished();
         }
@@ -202,7 +202,7 @@ final class ManagedProcess {
             try {
                 process.getOutputStream().close();
             } catch (IOException e) {
-                LOG.debug("closing the stdin of p_uid {}: {}", pUid, e.getMessage());
+                LOG.debug("closing the stdin of p_uid {}: {}", puid, e.getMessage());
             }
             owner.ended(this);
         }

@@ -32,9 +32,9 @@ final class ReplyChannels {
     /** Channels whose maker outlived its managed process. */
     private final List<Registered> outliving = new ArrayList<>();
 
-    /** Managed process {@code pUid} is about to start here: its makers may register channels from now on. */
-    synchronized void started(long pUid) {
-        byProcess.put(pUid, new ArrayList<>());
+    /** Managed process {@code puid} is about to start here: its makers may register channels from now on. */
+    synchronized void started(long puid) {
+        byProcess.put(puid, new ArrayList<>());
     }
 
     /** Takes a registration. */
@@ -47,7 +47,7 @@ final class ReplyChannels {
             return;
         }
         Registered registered = new Registered(registration.pid(), channel);
-        List<Registered> running = byProcess.get(registration.pUid());
+        List<Registered> running = byProcess.get(registration.puid());
         if (running != null) {
             running.add(registered);
         } else if (!destroyIfGone(registered)) {
@@ -56,11 +56,11 @@ final class ReplyChannels {
     }
 
     /**
-     * Managed process {@code pUid} has exited: destroys the reply channels of its makers that are gone (it, and
+     * Managed process {@code puid} has exited: destroys the reply channels of its makers that are gone (it, and
      * what it started that has ended), here and among those that outlived earlier processes.
      */
-    synchronized void exited(long pUid) {
-        List<Registered> channels = byProcess.remove(pUid);
+    synchronized void exited(long puid) {
+        List<Registered> channels = byProcess.remove(puid);
         if (channels != null) {
             for (Registered registered : channels) {
                 if (!destroyIfGone(registered)) {

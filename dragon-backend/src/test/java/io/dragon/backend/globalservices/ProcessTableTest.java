@@ -50,10 +50,10 @@ class ProcessTableTest {
     void shouldCreateAProcessOnTheNodeItNamesAndAnswerWithItsPid() throws Exception {
         ProcessInfo info = start(spec("worker", false, 2), 4242);
 
-        assertThat(info.pUid()).isEqualTo(Ids.FIRST_USER_ID);
+        assertThat(info.puid()).isEqualTo(Ids.FIRST_USER_ID);
         assertThat(info).extracting(ProcessInfo::name, ProcessInfo::node, ProcessInfo::pid, ProcessInfo::state)
             .containsExactly("worker", 2, 4242L, ProcessState.ACTIVE);
-        assertThat(table.nodeOf(info.pUid())).isEqualTo(2);
+        assertThat(table.nodeOf(info.puid())).isEqualTo(2);
     }
 
     @Test
@@ -85,7 +85,7 @@ class ProcessTableTest {
         GSProcessCreateResponse refused = harness.reply(GSProcessCreateResponse.class);
         assertThat(refused.err()).isEqualTo(Response.ALREADY);
         assertThat(refused.errInfo()).contains("a process named 'twin' exists already");
-        assertThat(refused.info().pUid()).isEqualTo(first.tPuid());
+        assertThat(refused.info().puid()).isEqualTo(first.tPuid());
         answerCreate(first, 7);
         assertThat(harness.reply(GSProcessCreateResponse.class).ok()).isTrue();
     }
@@ -119,7 +119,7 @@ class ProcessTableTest {
 
         table.query(new GSProcessQuery(++tags, CLIENT_PUID, CLIENT_CUID, 0, "a"));
         assertThat(harness.reply(GSProcessQueryResponse.class).info()).isEqualTo(a);
-        table.query(new GSProcessQuery(++tags, CLIENT_PUID, CLIENT_CUID, b.pUid(), ""));
+        table.query(new GSProcessQuery(++tags, CLIENT_PUID, CLIENT_CUID, b.puid(), ""));
         assertThat(harness.reply(GSProcessQueryResponse.class).info()).isEqualTo(b);
         table.list(new GSProcessList(++tags, CLIENT_PUID, CLIENT_CUID));
         assertThat(harness.reply(GSProcessListResponse.class).processes()).containsExactly(a, b);
@@ -144,11 +144,11 @@ class ProcessTableTest {
     @Test
     void shouldAnswerJoinsWhenTheProcessExitsAndTellTheLauncherWhenTheHeadDoes() throws Exception {
         ProcessInfo head = start(spec("head", true, -1), 10);
-        table.join(new GSProcessJoin(++tags, CLIENT_PUID, CLIENT_CUID, head.pUid(), -1));
-        table.join(new GSProcessJoin(++tags, CLIENT_PUID, CLIENT_CUID, head.pUid(), 3_600_000));
+        table.join(new GSProcessJoin(++tags, CLIENT_PUID, CLIENT_CUID, head.puid(), -1));
+        table.join(new GSProcessJoin(++tags, CLIENT_PUID, CLIENT_CUID, head.puid(), 3_600_000));
         harness.assertQuiet();
 
-        table.exited(new SHProcessExit(++tags, head.pUid(), 3));
+        table.exited(new SHProcessExit(++tags, head.puid(), 3));
 
         for (int join = 0; join < 2; join++) {
             GSProcessJoinResponse response = harness.reply(GSProcessJoinResponse.class);
@@ -157,9 +157,9 @@ class ProcessTableTest {
             assertThat(response.info().exitCode()).isEqualTo(3);
         }
         GSHeadExit headExit = harness.toLauncher(GSHeadExit.class);
-        assertThat(headExit.pUid()).isEqualTo(head.pUid());
+        assertThat(headExit.puid()).isEqualTo(head.puid());
         assertThat(headExit.exitCode()).isEqualTo(3);
-        table.join(new GSProcessJoin(++tags, CLIENT_PUID, CLIENT_CUID, head.pUid(), -1));
+        table.join(new GSProcessJoin(++tags, CLIENT_PUID, CLIENT_CUID, head.puid(), -1));
         assertThat(harness.reply(GSProcessJoinResponse.class).info().exitCode()).as("join after the exit").isEqualTo(3);
     }
 
@@ -183,20 +183,20 @@ class ProcessTableTest {
     @Test
     void shouldTimeOutAJoinWhoseTimeoutPassed() throws Exception {
         ProcessInfo info = start(spec(null, false, 0), 1);
-        table.join(new GSProcessJoin(++tags, CLIENT_PUID, CLIENT_CUID, info.pUid(), 0));
+        table.join(new GSProcessJoin(++tags, CLIENT_PUID, CLIENT_CUID, info.puid(), 0));
 
         table.expireJoins();
 
         GSProcessJoinResponse response = harness.reply(GSProcessJoinResponse.class);
         assertThat(response.err()).isEqualTo(Response.TIMEOUT);
-        assertThat(response.errInfo()).isEqualTo("p_uid " + info.pUid() + " still running after 0 ms");
+        assertThat(response.errInfo()).isEqualTo("p_uid " + info.puid() + " still running after 0 ms");
         assertThat(response.info().state()).isEqualTo(ProcessState.ACTIVE);
     }
 
     @Test
     void shouldWaitForNoJoinWithoutATimeout() throws Exception {
         ProcessInfo info = start(spec(null, false, 0), 1);
-        table.join(new GSProcessJoin(++tags, CLIENT_PUID, CLIENT_CUID, info.pUid(), -1));
+        table.join(new GSProcessJoin(++tags, CLIENT_PUID, CLIENT_CUID, info.puid(), -1));
 
         assertThat(table.expireJoins()).isBetween(1L, 101L);
         harness.assertQuiet();
@@ -206,9 +206,9 @@ class ProcessTableTest {
     void shouldForwardAKillToTheProcessNodeAndItsAnswerToTheClient() throws Exception {
         ProcessInfo info = start(spec(null, false, 2), 1);
 
-        table.kill(new GSProcessKill(++tags, CLIENT_PUID, CLIENT_CUID, info.pUid(), 9));
+        table.kill(new GSProcessKill(++tags, CLIENT_PUID, CLIENT_CUID, info.puid(), 9));
         SHProcessKill kill = harness.toNode(2, SHProcessKill.class);
-        assertThat(kill.tPuid()).isEqualTo(info.pUid());
+        assertThat(kill.tPuid()).isEqualTo(info.puid());
         assertThat(kill.signal()).isEqualTo(9);
         harness.answer(new SHProcessKillResponse(++tags, kill.tag(), Response.SUCCESS, ""));
 
@@ -218,13 +218,13 @@ class ProcessTableTest {
     @Test
     void shouldRefuseToKillAProcessThatExited() throws Exception {
         ProcessInfo info = start(spec(null, false, 0), 1);
-        table.exited(new SHProcessExit(++tags, info.pUid(), 0));
+        table.exited(new SHProcessExit(++tags, info.puid(), 0));
 
-        table.kill(new GSProcessKill(++tags, CLIENT_PUID, CLIENT_CUID, info.pUid(), 9));
+        table.kill(new GSProcessKill(++tags, CLIENT_PUID, CLIENT_CUID, info.puid(), 9));
 
         GSProcessKillResponse response = harness.reply(GSProcessKillResponse.class);
         assertThat(response.err()).isEqualTo(Response.NOT_FOUND);
-        assertThat(response.errInfo()).isEqualTo("p_uid " + info.pUid() + " has exited");
+        assertThat(response.errInfo()).isEqualTo("p_uid " + info.puid() + " has exited");
     }
 
     @Test

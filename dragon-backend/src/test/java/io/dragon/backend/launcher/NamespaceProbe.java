@@ -89,15 +89,15 @@ public final class NamespaceProbe {
 
     private static void processes(GlobalServicesClient gs) {
         ProcessInfo three = gs.createProcess(spec("exit 3", "three"));
-        check("join returns the exit code", () -> gs.join(three.pUid(), -1).exitCode() == 3);
-        check("process by name", () -> gs.query("three").pUid() == three.pUid());
+        check("join returns the exit code", () -> gs.join(three.puid(), -1).exitCode() == 3);
+        check("process by name", () -> gs.query("three").puid() == three.puid());
         ProcessInfo sleeper = gs.createProcess(spec("sleep 30", "sleeper"));
-        check("join times out on a live process", () -> gs.join(sleeper.pUid(), 100).state() == ProcessState.ACTIVE);
+        check("join times out on a live process", () -> gs.join(sleeper.puid(), 100).state() == ProcessState.ACTIVE);
         check("kill a live process", () -> {
-            gs.kill(sleeper.pUid(), Signals.SIGTERM);
+            gs.kill(sleeper.puid(), Signals.SIGTERM);
             return true;
         });
-        check("killed process ends", () -> gs.join(sleeper.pUid(), 10_000).state() == ProcessState.EXITED);
+        check("killed process ends", () -> gs.join(sleeper.puid(), 10_000).state() == ProcessState.EXITED);
         check("process list", () -> gs.processes().size() >= 3);
         checkError("missing executable", () -> gs.createProcess(new ProcessSpec("/no/such/program", List.of(),
             Map.of(), null, null, false, -1)), Response.FAIL, "/no/such/program");

@@ -24,14 +24,14 @@ public final class Gateway {
     /** Where reply channels are registered, so that they are freed when this process exits; null: never. */
     private final MessageChannel localServices;
     /** The managed process this process runs as (its own p_uid, or that of the managed process that started it). */
-    private final long pUid;
+    private final long puid;
     private final ConcurrentLinkedQueue<GatewayCall> idle = new ConcurrentLinkedQueue<>();
     private final AtomicLong requestIds = new AtomicLong(ThreadLocalRandom.current().nextLong() >>> 1);
 
-    private Gateway(LocalChannel channel, MessageChannel localServices, long pUid) {
+    private Gateway(LocalChannel channel, MessageChannel localServices, long puid) {
         this.channel = channel;
         this.localServices = localServices;
-        this.pUid = pUid;
+        this.puid = puid;
     }
 
     /**
@@ -58,9 +58,9 @@ public final class Gateway {
                         throw new ChannelException("the channel lives on another node, and this process has no"
                             + " gateway to other nodes (it was not started by a multi-node runtime)");
                     }
-                    boolean managed = Ids.isUserId(params.pUid()) && params.localServicesChannel() != null;
+                    boolean managed = Ids.isUserId(params.puid()) && params.localServicesChannel() != null;
                     current = new Gateway(LocalChannel.attach(ChannelDescriptor.deserialize(params.gwChannel())),
-                        managed ? MessageChannel.attach(params.localServicesChannel()) : null, params.pUid());
+                        managed ? MessageChannel.attach(params.localServicesChannel()) : null, params.puid());
                 }
                 gateway = current;
             }
@@ -152,7 +152,7 @@ public final class Gateway {
 
     /** Tells Local Services; an interrupt does not stop it (as it does not stop a gateway call), it stays set. */
     private void register(LocalChannel replies) {
-        SHReplyChannel registration = new SHReplyChannel(requestIds.incrementAndGet(), pUid,
+        SHReplyChannel registration = new SHReplyChannel(requestIds.incrementAndGet(), puid,
             ProcessHandle.current().pid(), replies.serialize());
         boolean interrupted = false;
         try {

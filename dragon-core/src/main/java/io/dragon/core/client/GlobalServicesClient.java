@@ -100,7 +100,7 @@ public final class GlobalServicesClient {
 
     /** Starts a managed process; returns once it runs (or throws if it could not start). */
     public ProcessInfo createProcess(ProcessSpec spec) {
-        return request(tag -> new GSProcessCreate(tag, params.pUid(), answers.cuid(), spec),
+        return request(tag -> new GSProcessCreate(tag, params.puid(), answers.cuid(), spec),
             GSProcessCreateResponse.class).info();
     }
 
@@ -109,30 +109,30 @@ public final class GlobalServicesClient {
      *
      * @return its final state, or its current state if the timeout passed first
      */
-    public ProcessInfo join(long pUid, long timeoutMillis) {
-        GSProcessJoinResponse response = request(tag -> new GSProcessJoin(tag, params.pUid(), answers.cuid(), pUid,
+    public ProcessInfo join(long puid, long timeoutMillis) {
+        GSProcessJoinResponse response = request(tag -> new GSProcessJoin(tag, params.puid(), answers.cuid(), puid,
             timeoutMillis), GSProcessJoinResponse.class, Response.TIMEOUT);
         return response.info();
     }
 
-    public ProcessInfo query(long pUid) {
-        return request(tag -> new GSProcessQuery(tag, params.pUid(), answers.cuid(), pUid, null),
+    public ProcessInfo query(long puid) {
+        return request(tag -> new GSProcessQuery(tag, params.puid(), answers.cuid(), puid, null),
             GSProcessQueryResponse.class).info();
     }
 
     public ProcessInfo query(String name) {
-        return request(tag -> new GSProcessQuery(tag, params.pUid(), answers.cuid(), 0, name),
+        return request(tag -> new GSProcessQuery(tag, params.puid(), answers.cuid(), 0, name),
             GSProcessQueryResponse.class).info();
     }
 
     public List<ProcessInfo> processes() {
-        return request(tag -> new GSProcessList(tag, params.pUid(), answers.cuid()), GSProcessListResponse.class)
+        return request(tag -> new GSProcessList(tag, params.puid(), answers.cuid()), GSProcessListResponse.class)
             .processes();
     }
 
     /** Sends {@code signal} to a running process. */
-    public void kill(long pUid, int signal) {
-        request(tag -> new GSProcessKill(tag, params.pUid(), answers.cuid(), pUid, signal),
+    public void kill(long puid, int signal) {
+        request(tag -> new GSProcessKill(tag, params.puid(), answers.cuid(), puid, signal),
             GSProcessKillResponse.class);
     }
 
@@ -141,76 +141,76 @@ public final class GlobalServicesClient {
      * {@code muid}, or in this node's default pool if {@code muid} is 0; {@code name} may be null.
      */
     public ChannelInfo createChannel(long muid, int capacity, int blockSize, String name) {
-        return request(tag -> new GSChannelCreate(tag, params.pUid(), answers.cuid(), muid, capacity, blockSize,
+        return request(tag -> new GSChannelCreate(tag, params.puid(), answers.cuid(), muid, capacity, blockSize,
             name), GSChannelCreateResponse.class).info();
     }
 
     public ChannelInfo queryChannel(long cuid) {
-        return request(tag -> new GSChannelQuery(tag, params.pUid(), answers.cuid(), cuid, null),
+        return request(tag -> new GSChannelQuery(tag, params.puid(), answers.cuid(), cuid, null),
             GSChannelQueryResponse.class).info();
     }
 
     public ChannelInfo queryChannel(String name) {
-        return request(tag -> new GSChannelQuery(tag, params.pUid(), answers.cuid(), 0, name),
+        return request(tag -> new GSChannelQuery(tag, params.puid(), answers.cuid(), 0, name),
             GSChannelQueryResponse.class).info();
     }
 
     public List<ChannelInfo> channels() {
-        return request(tag -> new GSChannelList(tag, params.pUid(), answers.cuid()), GSChannelListResponse.class)
+        return request(tag -> new GSChannelList(tag, params.puid(), answers.cuid()), GSChannelListResponse.class)
             .channels();
     }
 
     public void destroyChannel(long cuid) {
-        request(tag -> new GSChannelDestroy(tag, params.pUid(), answers.cuid(), cuid),
+        request(tag -> new GSChannelDestroy(tag, params.puid(), answers.cuid(), cuid),
             GSChannelDestroyResponse.class);
     }
 
     /** Creates a pool of {@code size} bytes on this node; {@code name} may be null. */
     public PoolInfo createPool(long size, String name) {
-        return request(tag -> new GSPoolCreate(tag, params.pUid(), answers.cuid(), size, name),
+        return request(tag -> new GSPoolCreate(tag, params.puid(), answers.cuid(), size, name),
             GSPoolCreateResponse.class).info();
     }
 
     public PoolInfo queryPool(long muid) {
-        return request(tag -> new GSPoolQuery(tag, params.pUid(), answers.cuid(), muid, null),
+        return request(tag -> new GSPoolQuery(tag, params.puid(), answers.cuid(), muid, null),
             GSPoolQueryResponse.class).info();
     }
 
     public PoolInfo queryPool(String name) {
-        return request(tag -> new GSPoolQuery(tag, params.pUid(), answers.cuid(), 0, name),
+        return request(tag -> new GSPoolQuery(tag, params.puid(), answers.cuid(), 0, name),
             GSPoolQueryResponse.class).info();
     }
 
     public List<PoolInfo> pools() {
-        return request(tag -> new GSPoolList(tag, params.pUid(), answers.cuid()), GSPoolListResponse.class).pools();
+        return request(tag -> new GSPoolList(tag, params.puid(), answers.cuid()), GSPoolListResponse.class).pools();
     }
 
     /** Destroys a pool and everything in it. */
     public void destroyPool(long muid) {
-        request(tag -> new GSPoolDestroy(tag, params.pUid(), answers.cuid(), muid), GSPoolDestroyResponse.class);
+        request(tag -> new GSPoolDestroy(tag, params.puid(), answers.cuid(), muid), GSPoolDestroyResponse.class);
     }
 
     /** Binds {@code name} to an object of the user API; fails with {@link Response#ALREADY} if it is taken. */
     public void bindName(String name, String kind, byte[] descriptor) {
-        request(tag -> new GSNameBind(tag, params.pUid(), answers.cuid(), name, kind, descriptor),
+        request(tag -> new GSNameBind(tag, params.puid(), answers.cuid(), name, kind, descriptor),
             GSNameBindResponse.class);
     }
 
     /** The kind and descriptor bound to {@code name}; fails with {@link Response#NOT_FOUND} if none is. */
     public GSNameLookupResponse lookupName(String name) {
-        return request(tag -> new GSNameLookup(tag, params.pUid(), answers.cuid(), name),
+        return request(tag -> new GSNameLookup(tag, params.puid(), answers.cuid(), name),
             GSNameLookupResponse.class);
     }
 
     /** Removes {@code name}; true if it was bound. */
     public boolean unbindName(String name) {
-        return request(tag -> new GSNameUnbind(tag, params.pUid(), answers.cuid(), name),
+        return request(tag -> new GSNameUnbind(tag, params.puid(), answers.cuid(), name),
             GSNameUnbindResponse.class, Response.NOT_FOUND).ok();
     }
 
     /** The runtime's nodes, by index. */
     public List<NodeInfo> nodes() {
-        return request(tag -> new GSNodeList(tag, params.pUid(), answers.cuid()), GSNodeListResponse.class).nodes();
+        return request(tag -> new GSNodeList(tag, params.puid(), answers.cuid()), GSNodeListResponse.class).nodes();
     }
 
     /**

@@ -15,7 +15,7 @@ import java.util.function.Function;
  * @param runtimeId       DRAGON_RUNTIME_ID: names this runtime's segments and files
  * @param nodeIndex       DRAGON_NODE_INDEX: this node's index, 0 on the primary node
  * @param nodeCount       DRAGON_NODE_COUNT: nodes in the runtime
- * @param pUid            DRAGON_MY_PUID: this process's p_uid
+ * @param puid            DRAGON_MY_PUID: this process's p_uid
  * @param globalServicesCuid          DRAGON_GS_CUID: c_uid of Global Services' channel (2)
  * @param localServicesCuid        DRAGON_LS_CUID: c_uid of this node's Local Services channel (3 on node 0)
  * @param infraPoolSize   DRAGON_INF_POOL_SIZE: bytes of each node's infrastructure pool
@@ -32,7 +32,7 @@ import java.util.function.Function;
  * @param serialFilter    DRAGON_SERIAL_FILTER: what the deserialization filter also accepts, refuses or allows
  *                        (dragon --serial-filter; see io.dragon.core.serialization.SerialFilter), or null
  */
-public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, long pUid, long globalServicesCuid,
+public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, long puid, long globalServicesCuid,
                                long localServicesCuid, long infraPoolSize, long defaultPoolSize, String logLevel,
                                String logDir, byte[] globalServicesChannel, byte[] localServicesChannel,
                                byte[] launcherChannel, byte[] returnChannel, byte[] infraPool, byte[] defaultPool,
@@ -79,7 +79,7 @@ public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, l
         env.put(Variable.DRAGON_RUNTIME_ID.name(), runtimeId);
         env.put(Variable.DRAGON_NODE_INDEX.name(), Integer.toString(nodeIndex));
         env.put(Variable.DRAGON_NODE_COUNT.name(), Integer.toString(nodeCount));
-        env.put(Variable.DRAGON_MY_PUID.name(), Long.toString(pUid));
+        env.put(Variable.DRAGON_MY_PUID.name(), Long.toString(puid));
         env.put(Variable.DRAGON_GS_CUID.name(), Long.toString(globalServicesCuid));
         env.put(Variable.DRAGON_LS_CUID.name(), Long.toString(localServicesCuid));
         env.put(Variable.DRAGON_INF_POOL_SIZE.name(), Long.toString(infraPoolSize));
@@ -104,7 +104,7 @@ public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, l
     }
 
     public LaunchParameters withReturnChannel(byte[] descriptor) {
-        return new LaunchParameters(runtimeId, nodeIndex, nodeCount, pUid, globalServicesCuid, localServicesCuid,
+        return new LaunchParameters(runtimeId, nodeIndex, nodeCount, puid, globalServicesCuid, localServicesCuid,
             infraPoolSize, defaultPoolSize, logLevel, logDir, globalServicesChannel, localServicesChannel,
             launcherChannel, descriptor, infraPool, defaultPool, gwChannel, serialFilter);
     }
@@ -112,7 +112,7 @@ public record LaunchParameters(String runtimeId, int nodeIndex, int nodeCount, l
     /** These parameters once Local Services has made the node's pools and infrastructure channels. */
     public LaunchParameters withInfrastructure(byte[] globalServices, byte[] localServices, byte[] launcher,
                                                byte[] infra, byte[] defaults, byte[] gw) {
-        return new LaunchParameters(runtimeId, nodeIndex, nodeCount, pUid, globalServicesCuid, localServicesCuid,
+        return new LaunchParameters(runtimeId, nodeIndex, nodeCount, puid, globalServicesCuid, localServicesCuid,
             infraPoolSize, defaultPoolSize, logLevel, logDir, globalServices, localServices, launcher, returnChannel,
             infra, defaults, gw, serialFilter);
     }

@@ -54,7 +54,7 @@ public final class Messages {
     }
 
     @Code(6)
-    public record GSHeadExit(long tag, long pUid, int exitCode) implements Message {
+    public record GSHeadExit(long tag, long puid, int exitCode) implements Message {
     }
 
     @Code(7)
@@ -86,7 +86,7 @@ public final class Messages {
     }
 
     /** What Global Services knows of a managed process. */
-    public record ProcessInfo(long pUid, String name, int node, String hostname, long pid, ProcessState state,
+    public record ProcessInfo(long puid, String name, int node, String hostname, long pid, ProcessState state,
                               int exitCode) {
     }
 
@@ -95,7 +95,7 @@ public final class Messages {
     }
 
     @Code(20)
-    public record GSProcessCreate(long tag, long pUid, long rCuid, ProcessSpec spec) implements Request {
+    public record GSProcessCreate(long tag, long puid, long rCuid, ProcessSpec spec) implements Request {
     }
 
     @Code(21)
@@ -108,7 +108,7 @@ public final class Messages {
      * {@code returnCuid}.
      */
     @Code(22)
-    public record SHProcessCreate(long tag, long pUid, long rCuid, long tPuid, long returnCuid, ProcessSpec spec)
+    public record SHProcessCreate(long tag, long puid, long rCuid, long tPuid, long returnCuid, ProcessSpec spec)
         implements Request {
     }
 
@@ -118,11 +118,11 @@ public final class Messages {
     }
 
     @Code(24)
-    public record SHProcessExit(long tag, long pUid, int exitCode) implements Message {
+    public record SHProcessExit(long tag, long puid, int exitCode) implements Message {
     }
 
     @Code(25)
-    public record GSProcessJoin(long tag, long pUid, long rCuid, long tPuid, long timeoutMillis) implements Request {
+    public record GSProcessJoin(long tag, long puid, long rCuid, long tPuid, long timeoutMillis) implements Request {
     }
 
     @Code(26)
@@ -131,7 +131,7 @@ public final class Messages {
     }
 
     @Code(27)
-    public record GSProcessQuery(long tag, long pUid, long rCuid, long tPuid, String name) implements Request {
+    public record GSProcessQuery(long tag, long puid, long rCuid, long tPuid, String name) implements Request {
     }
 
     @Code(28)
@@ -140,7 +140,7 @@ public final class Messages {
     }
 
     @Code(29)
-    public record GSProcessList(long tag, long pUid, long rCuid) implements Request {
+    public record GSProcessList(long tag, long puid, long rCuid) implements Request {
     }
 
     @Code(30)
@@ -149,7 +149,7 @@ public final class Messages {
     }
 
     @Code(31)
-    public record GSProcessKill(long tag, long pUid, long rCuid, long tPuid, int signal) implements Request {
+    public record GSProcessKill(long tag, long puid, long rCuid, long tPuid, int signal) implements Request {
     }
 
     @Code(32)
@@ -157,7 +157,7 @@ public final class Messages {
     }
 
     @Code(33)
-    public record SHProcessKill(long tag, long pUid, long rCuid, long tPuid, int signal) implements Request {
+    public record SHProcessKill(long tag, long puid, long rCuid, long tPuid, int signal) implements Request {
     }
 
     @Code(34)
@@ -166,7 +166,7 @@ public final class Messages {
 
     /** Output of a managed process: fd 1 or 2, at most {@link #MAX_OUTPUT_CHUNK} bytes. */
     @Code(35)
-    public record SHFwdOutput(long tag, long pUid, int fd, byte[] data, long pid, String hostname)
+    public record SHFwdOutput(long tag, long puid, int fd, byte[] data, long pid, String hostname)
         implements Message {
         public static final int MAX_OUTPUT_CHUNK = 8192;
     }
@@ -178,11 +178,11 @@ public final class Messages {
 
     /**
      * A process of the node made a reply channel for its gateway calls ({@code descriptor}) in the infrastructure
-     * pool: Local Services destroys it once process {@code pid}, which runs as managed process {@code pUid} (or
+     * pool: Local Services destroys it once process {@code pid}, which runs as managed process {@code puid} (or
      * was started by it), has exited.
      */
     @Code(37)
-    public record SHReplyChannel(long tag, long pUid, long pid, byte[] descriptor) implements Message {
+    public record SHReplyChannel(long tag, long puid, long pid, byte[] descriptor) implements Message {
     }
 
     // ---- channels and pools
@@ -202,7 +202,7 @@ public final class Messages {
 
     /** Creates a channel in pool {@code muid} (0: the default pool of the requester's node). */
     @Code(40)
-    public record GSChannelCreate(long tag, long pUid, long rCuid, long muid, int capacity, int blockSize,
+    public record GSChannelCreate(long tag, long puid, long rCuid, long muid, int capacity, int blockSize,
                                   String name) implements Request {
     }
 
@@ -213,7 +213,7 @@ public final class Messages {
 
     /** A channel by c_uid, or by name when {@code name} is not empty. */
     @Code(42)
-    public record GSChannelQuery(long tag, long pUid, long rCuid, long cuid, String name) implements Request {
+    public record GSChannelQuery(long tag, long puid, long rCuid, long cuid, String name) implements Request {
     }
 
     @Code(43)
@@ -222,7 +222,7 @@ public final class Messages {
     }
 
     @Code(44)
-    public record GSChannelList(long tag, long pUid, long rCuid) implements Request {
+    public record GSChannelList(long tag, long puid, long rCuid) implements Request {
     }
 
     @Code(45)
@@ -231,7 +231,7 @@ public final class Messages {
     }
 
     @Code(46)
-    public record GSChannelDestroy(long tag, long pUid, long rCuid, long cuid) implements Request {
+    public record GSChannelDestroy(long tag, long puid, long rCuid, long cuid) implements Request {
     }
 
     @Code(47)
@@ -239,7 +239,7 @@ public final class Messages {
     }
 
     @Code(48)
-    public record SHChannelCreate(long tag, long pUid, long rCuid, long cuid, long muid, int capacity, int blockSize)
+    public record SHChannelCreate(long tag, long puid, long rCuid, long cuid, long muid, int capacity, int blockSize)
         implements Request {
     }
 
@@ -249,7 +249,7 @@ public final class Messages {
     }
 
     @Code(50)
-    public record SHChannelDestroy(long tag, long pUid, long rCuid, long cuid) implements Request {
+    public record SHChannelDestroy(long tag, long puid, long rCuid, long cuid) implements Request {
     }
 
     @Code(51)
@@ -258,7 +258,7 @@ public final class Messages {
 
     /** Creates a pool of {@code size} bytes on the requester's node. */
     @Code(52)
-    public record GSPoolCreate(long tag, long pUid, long rCuid, long size, String name) implements Request {
+    public record GSPoolCreate(long tag, long puid, long rCuid, long size, String name) implements Request {
     }
 
     @Code(53)
@@ -268,7 +268,7 @@ public final class Messages {
 
     /** A pool by m_uid, or by name when {@code name} is not empty. */
     @Code(54)
-    public record GSPoolQuery(long tag, long pUid, long rCuid, long muid, String name) implements Request {
+    public record GSPoolQuery(long tag, long puid, long rCuid, long muid, String name) implements Request {
     }
 
     @Code(55)
@@ -276,7 +276,7 @@ public final class Messages {
     }
 
     @Code(56)
-    public record GSPoolList(long tag, long pUid, long rCuid) implements Request {
+    public record GSPoolList(long tag, long puid, long rCuid) implements Request {
     }
 
     @Code(57)
@@ -285,7 +285,7 @@ public final class Messages {
     }
 
     @Code(58)
-    public record GSPoolDestroy(long tag, long pUid, long rCuid, long muid) implements Request {
+    public record GSPoolDestroy(long tag, long puid, long rCuid, long muid) implements Request {
     }
 
     @Code(59)
@@ -293,7 +293,7 @@ public final class Messages {
     }
 
     @Code(60)
-    public record SHPoolCreate(long tag, long pUid, long rCuid, long muid, long size) implements Request {
+    public record SHPoolCreate(long tag, long puid, long rCuid, long muid, long size) implements Request {
     }
 
     @Code(61)
@@ -302,7 +302,7 @@ public final class Messages {
     }
 
     @Code(62)
-    public record SHPoolDestroy(long tag, long pUid, long rCuid, long muid) implements Request {
+    public record SHPoolDestroy(long tag, long puid, long rCuid, long muid) implements Request {
     }
 
     @Code(63)
@@ -316,7 +316,7 @@ public final class Messages {
      * {@code descriptor} is what attaches to it. Global Services does not look inside either.
      */
     @Code(70)
-    public record GSNameBind(long tag, long pUid, long rCuid, String name, String kind, byte[] descriptor)
+    public record GSNameBind(long tag, long puid, long rCuid, String name, String kind, byte[] descriptor)
         implements Request {
     }
 
@@ -325,7 +325,7 @@ public final class Messages {
     }
 
     @Code(72)
-    public record GSNameLookup(long tag, long pUid, long rCuid, String name) implements Request {
+    public record GSNameLookup(long tag, long puid, long rCuid, String name) implements Request {
     }
 
     @Code(73)
@@ -334,7 +334,7 @@ public final class Messages {
     }
 
     @Code(74)
-    public record GSNameUnbind(long tag, long pUid, long rCuid, String name) implements Request {
+    public record GSNameUnbind(long tag, long puid, long rCuid, String name) implements Request {
     }
 
     @Code(75)
@@ -346,7 +346,7 @@ public final class Messages {
     }
 
     @Code(76)
-    public record GSNodeList(long tag, long pUid, long rCuid) implements Request {
+    public record GSNodeList(long tag, long puid, long rCuid) implements Request {
     }
 
     @Code(77)

@@ -1,7 +1,7 @@
 package io.dragon.core.messages;
 
 /**
- * A message that expects a response: it names its sender ({@code pUid}) and the channel to answer on. Sealed like
+ * A message that expects a response: it names its sender ({@code puid}) and the channel to answer on. Sealed like
  * {@link Message}: a new request record is listed here.
  */
 public sealed interface Request extends Message permits
@@ -12,7 +12,7 @@ public sealed interface Request extends Message permits
     Messages.GSPoolDestroy, Messages.SHPoolCreate, Messages.SHPoolDestroy, Messages.GSNameBind,
     Messages.GSNameLookup, Messages.GSNameUnbind, Messages.GSNodeList {
     /** The sender's p_uid. */
-    long pUid();
+    long puid();
 
     /** The c_uid of the channel to answer on. */
     long rCuid();

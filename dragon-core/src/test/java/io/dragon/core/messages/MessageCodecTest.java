@@ -66,7 +66,7 @@ class MessageCodecTest {
 
     @Test
     void shouldRejectLengthLargerThanInputWithoutAllocatingIt() {
-        // [SHFwdOutput code, tag, pUid, fd, bin32 claiming 2 GiB, ...]
+        // [SHFwdOutput code, tag, puid, fd, bin32 claiming 2 GiB, ...]
         byte[] bytes = {(byte) 0x97, 35, 1, 2, 1, (byte) 0xc6, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0};
         assertThatThrownBy(() -> MessageCodec.decode(bytes)).isInstanceOf(MalformedMessageException.class)
             .hasMessageContaining("SHFwdOutput.data").hasMessageContaining("exceeds");
