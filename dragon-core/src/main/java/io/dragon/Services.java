@@ -2,7 +2,7 @@ package io.dragon;
 
 import io.dragon.core.client.GlobalServicesClient;
 import io.dragon.core.client.GlobalServicesException;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.messages.Messages.GSNameLookupResponse;
 import io.dragon.core.messages.Response;
 import io.dragon.core.serialization.SerialFilter;
@@ -20,7 +20,7 @@ import java.util.function.Supplier;
  * {@code dragon} gets one clear error.
  */
 final class Services {
-    private static volatile Pool defaultPool;
+    private static volatile MemoryPool defaultPool;
 
     private Services() {
     }
@@ -34,12 +34,12 @@ final class Services {
         }
     }
 
-    static Pool defaultPool() {
-        Pool pool = defaultPool;
+    static MemoryPool defaultPool() {
+        MemoryPool pool = defaultPool;
         if (pool == null) {
             synchronized (Services.class) {
                 if (defaultPool == null) {
-                    defaultPool = Pool.attach(globalServices().launchParameters().defaultPool());
+                    defaultPool = MemoryPool.attach(globalServices().launchParameters().defaultPool());
                 }
                 pool = defaultPool;
             }

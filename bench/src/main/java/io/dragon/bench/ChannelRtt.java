@@ -1,7 +1,7 @@
 package io.dragon.bench;
 
 import io.dragon.core.channels.Channel;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import java.nio.ByteBuffer;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +34,7 @@ final class ChannelRtt {
         Latencies latencies = new Latencies(options.getInt("rounds", 1_000_000));
         Latencies warmupLatencies = new Latencies((int) Math.max(1, Math.min(WARMUP_BATCH, warmup)));
 
-        Pool pool = Pool.create(runtimeId, 1, POOL_SIZE);
+        MemoryPool pool = MemoryPool.create(runtimeId, 1, POOL_SIZE);
         Cleanup.unlinkSegment(pool.descriptor().segmentName());
         try {
             Channel toPong = Channel.create(pool, 1, capacity, size);

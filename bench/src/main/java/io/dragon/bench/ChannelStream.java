@@ -1,7 +1,7 @@
 package io.dragon.bench;
 
 import io.dragon.core.channels.Channel;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import java.nio.ByteBuffer;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +43,7 @@ final class ChannelStream {
         long received;
         long elapsed;
 
-        Pool pool = Pool.create(runtimeId, 1, poolSize);
+        MemoryPool pool = MemoryPool.create(runtimeId, 1, poolSize);
         Cleanup.unlinkSegment(pool.descriptor().segmentName());
         try {
             Channel data = Channel.create(pool, 1, capacity, block);

@@ -6,7 +6,7 @@ import io.dragon.ProcessTemplate;
 import io.dragon.Queue;
 import io.dragon.backend.cleanup.NodeCleanup;
 import io.dragon.core.infrastructure.LaunchParameters;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -180,7 +180,7 @@ public final class Soak {
     private static Map<String, Long> measure() {
         LaunchParameters params = LaunchParameters.fromEnvironment();
         Map<String, Long> figures = new LinkedHashMap<>();
-        figures.put("infra_used_bytes", Pool.attach(params.infraPool()).usedBytes());
+        figures.put("infra_used_bytes", MemoryPool.attach(params.infraPool()).usedBytes());
         // Local Services started this process, and the backend started Local Services.
         Optional<ProcessHandle> parent = ProcessHandle.current().parent();
         while (parent.isPresent() && !runs(parent.get().pid(), "LocalServicesMain")) {

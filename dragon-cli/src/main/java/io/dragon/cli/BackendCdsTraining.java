@@ -9,7 +9,7 @@ import io.dragon.backend.tree.TreeShape;
 import io.dragon.core.channels.Channel;
 import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.RuntimeIds;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.messages.Messages.GSIsUp;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -29,7 +29,7 @@ public final class BackendCdsTraining {
         ServiceLogging.configureService(args[0], "backend-training", "INFO");
         LinkSecurity security = LinkSecurity.plain("training");
         TreeShape shape = new TreeShape(1, 32);
-        Pool pool = Pool.create(RuntimeIds.next(), Ids.infraPoolMuid(0), 1 << 20);
+        MemoryPool pool = MemoryPool.create(RuntimeIds.next(), Ids.infraPoolMuid(0), 1 << 20);
         try (TreeNode root = TreeNode.root(shape, security, "127.0.0.1", new TreeNode.Listener() { });
              TreeNode backend = TreeNode.backend(shape, 1, security, new InetSocketAddress("127.0.0.1",
                  root.address().getPort()), "127.0.0.1", "training", new TreeNode.Listener() { })) {

@@ -1,7 +1,7 @@
 package io.dragon.examples;
 
 import io.dragon.core.channels.Channel;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +22,7 @@ public final class ChannelHello {
             return;
         }
         int greetings = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-        Pool pool = Pool.create("hello" + ProcessHandle.current().pid(), 1, 1 << 20);
+        MemoryPool pool = MemoryPool.create("hello" + ProcessHandle.current().pid(), 1, 1 << 20);
         int exitCode;
         try {
             Channel requests = Channel.create(pool, 1, 16, 256);

@@ -15,7 +15,7 @@ import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.memory.AllocationTooLargeException;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.memory.PoolFullException;
 import io.dragon.core.messages.MalformedMessageException;
 import io.dragon.core.messages.Message;
@@ -93,7 +93,7 @@ public final class LocalServices implements ManagedProcess.Owner {
         return thread;
     });
     /** Pools of this node by m_uid: the two made at bringup and those users asked for. */
-    private final Map<Long, Pool> pools = new ConcurrentHashMap<>();
+    private final Map<Long, MemoryPool> pools = new ConcurrentHashMap<>();
     /** User channels made here for Global Services, by c_uid. */
     private final Map<Long, LocalChannel> channels = new ConcurrentHashMap<>();
     private final ReplyChannels replyChannels = new ReplyChannels();
@@ -102,7 +102,7 @@ public final class LocalServices implements ManagedProcess.Owner {
      * pools are destroyed, and so unmapped, only once none of them is inside.
      */
     private final MemoryUsers memoryUsers = new MemoryUsers(this::destroyPools);
-    private Pool infraPool;
+    private MemoryPool infraPool;
     private MessageChannel inbox;
     private MessageChannel gs;
     private MessageChannel launcher;
@@ -156,7 +156,7 @@ public final class LocalServices implements ManagedProcess.Owner {
             params.nodeIndex(), params.nodeCount());
 
         infraPool = createPool(Ids.infraPoolMuid(params.nodeIndex()), params.infraPoolSize());
-        Pool defaultPool = createPool(Ids.defaultPoolMuid(params.nodeIndex()), params.defaultPoolSize());
+        MemoryPool defaultPool = createPool(Ids.defaultPoolMuid(params.nodeIndex()), params.defaultPoolSize());
         inbox = infraChannel(params.localServicesCuid());
         MessageChannel globalServicesHere = globalServices != null ? infraChannel(params.globalServicesCuid()) : null;
         launcher = infraChannel(Ids.LAUNCHER_CUID);
@@ -191,8 +191,8 @@ public final class LocalServices implements ManagedProcess.Owner {
         LOG.info("Global Services pinged; entering the main loop");
     }
 
-    private Pool createPool(long muid, long size) {
-        Pool pool = Pool.create(params.runtimeId(), muid, size);
+    private MemoryPool createPool(long muid, long size) {
+        MemoryPool pool = MemoryPool.create(params.runtimeId(), muid, size);
         pools.put(muid, pool);
         LOG.info("created {}", pool);
         return pool;
@@ -345,7 +345,7 @@ public final class LocalServices implements ManagedProcess.Owner {
     }
 
     private SHChannelCreateResponse createChannel(SHChannelCreate request) {
-        Pool pool = pools.get(request.muid());
+        MemoryPool pool = pools.get(request.muid());
         try {
             if (pool == null) {
                 throw new IllegalArgumentException("no pool with m_uid " + request.muid() + " on " + hostname);
@@ -379,7 +379,7 @@ public final class LocalServices implements ManagedProcess.Owner {
 
     private SHPoolCreateResponse createPool(SHPoolCreate request) {
         try {
-            Pool pool = createPool(request.muid(), request.size());
+            MemoryPool pool = createPool(request.muid(), request.size());
             return new SHPoolCreateResponse(tags.incrementAndGet(), request.tag(), Response.SUCCESS, "",
                 pool.descriptor().serialize());
         } catch (RuntimeException e) {
@@ -389,7 +389,7 @@ public final class LocalServices implements ManagedProcess.Owner {
     }
 
     private SHPoolDestroyResponse destroyPool(SHPoolDestroy request) {
-        Pool pool = pools.remove(request.muid());
+        MemoryPool pool = pools.remove(request.muid());
         if (pool == null) {
             return new SHPoolDestroyResponse(tags.incrementAndGet(), request.tag(), Response.NOT_FOUND,
                 "no pool " + request.muid() + " on " + hostname);
@@ -464,7 +464,7 @@ public final class LocalServices implements ManagedProcess.Owner {
      * memory mapped, since other threads may still be using it until the JVM halts.
      */
     private void unlinkPools() {
-        for (Pool pool : pools.values()) {
+        for (MemoryPool pool : pools.values()) {
             try {
                 SharedMemory.unlink(pool.descriptor().segmentName());
             } catch (RuntimeException e) {
@@ -475,7 +475,7 @@ public final class LocalServices implements ManagedProcess.Owner {
 
     /** Destroys every pool, going on past one that fails (so that Global Services is still stopped after). */
     private synchronized void destroyPools() {
-        for (Pool pool : pools.values()) {
+        for (MemoryPool pool : pools.values()) {
             try {
                 pool.destroy();
                 LOG.info("destroyed {}", pool);

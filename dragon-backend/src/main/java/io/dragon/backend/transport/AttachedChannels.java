@@ -4,7 +4,7 @@ import io.dragon.backend.MemoryUsers;
 import io.dragon.core.channels.ChannelDescriptor;
 import io.dragon.core.channels.LocalChannel;
 import io.dragon.core.infrastructure.HostId;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.memory.PoolDestroyedException;
 import io.dragon.core.sync.WaitMode;
 import io.netty.buffer.ByteBuf;
@@ -57,7 +57,7 @@ final class AttachedChannels {
                 LocalChannel.attach(where); // throws: the channel lives on another node
             }
             // Attaching reads the channel's header: only inside its pool, which may be going.
-            Pool pool = Pool.attach(where.allocation().pool());
+            MemoryPool pool = MemoryPool.attach(where.allocation().pool());
             MemoryUsers users = MappedPools.users(pool);
             if (!users.enter()) {
                 throw new PoolDestroyedException(pool + " has been destroyed");

@@ -2,7 +2,7 @@ package io.dragon.backend.transport;
 
 import io.dragon.backend.MemoryUsers;
 import io.dragon.core.infrastructure.Ids;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.logging.log4j.LogManager;
@@ -20,13 +20,13 @@ final class MappedPools {
     private static final MemoryUsers NODE_POOLS = new MemoryUsers(() -> {
         throw new IllegalStateException("the node's own pools are never unmapped by the transport agents");
     });
-    private static final Map<Pool, MemoryUsers> USER_POOLS = new ConcurrentHashMap<>();
+    private static final Map<MemoryPool, MemoryUsers> USER_POOLS = new ConcurrentHashMap<>();
 
     private MappedPools() {
     }
 
     /** The users of {@code pool}: enter before touching its memory. */
-    static MemoryUsers users(Pool pool) {
+    static MemoryUsers users(MemoryPool pool) {
         if (!Ids.isUserId(pool.descriptor().muid())) {
             return NODE_POOLS;
         }
@@ -37,7 +37,7 @@ final class MappedPools {
      * Whether {@code pool} has been destroyed; if so it is retired: nobody enters any more, and it is unmapped once
      * the last user is out. The caller must be inside {@code users}.
      */
-    static boolean retireIfDestroyed(Pool pool, MemoryUsers users) {
+    static boolean retireIfDestroyed(MemoryPool pool, MemoryUsers users) {
         if (users == NODE_POOLS || !pool.isDestroyed()) {
             return false;
         }
@@ -62,7 +62,7 @@ final class MappedPools {
         });
     }
 
-    private static void unmap(Pool pool) {
+    private static void unmap(MemoryPool pool) {
         USER_POOLS.remove(pool);
         pool.close();
         LOG.info("unmapped {}: it was destroyed", pool);

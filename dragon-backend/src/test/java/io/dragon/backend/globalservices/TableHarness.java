@@ -6,7 +6,7 @@ import io.dragon.core.channels.Channel;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.RuntimeIds;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.memory.PoolDescriptor;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.MessageChannel;
@@ -26,14 +26,14 @@ final class TableHarness implements AutoCloseable {
     /** How long a message that must come may take: generous, as only its absence fails a test. */
     private static final long WAIT_SECONDS = 10;
 
-    final Pool pool;
+    final MemoryPool pool;
     final List<MessageChannel> nodes = new ArrayList<>();
     final MessageChannel launcher;
     final MessageChannel client;
     final Outbox outbox;
 
     TableHarness(int nodeCount) {
-        pool = Pool.create(RuntimeIds.next(), Ids.infraPoolMuid(0), 4 << 20);
+        pool = MemoryPool.create(RuntimeIds.next(), Ids.infraPoolMuid(0), 4 << 20);
         for (int node = 0; node < nodeCount; node++) {
             nodes.add(channel(Ids.localServicesCuid(node)));
         }

@@ -28,7 +28,7 @@ import io.dragon.core.channels.Channel;
 import io.dragon.core.channels.LocalChannel;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.RuntimeIds;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.ByteArrayInputStream;
@@ -59,14 +59,14 @@ class ChannelOperationsTest {
     private final Replies replies = new Replies();
     private final BlockingQueue<ByteBuf> sent = new LinkedBlockingQueue<>();
     private final Peer peer = sent::add;
-    private Pool pool;
+    private MemoryPool pool;
     private LocalChannel target;
     private LocalChannel replyChannel;
     private long requestIds;
 
     @BeforeEach
     void setUp() {
-        pool = Pool.create(RuntimeIds.next(), 1, 1 << 20);
+        pool = MemoryPool.create(RuntimeIds.next(), 1, 1 << 20);
         target = Channel.create(pool, 10, 2, 64);
         replyChannel = Channel.create(pool, -11, 2, 256);
     }

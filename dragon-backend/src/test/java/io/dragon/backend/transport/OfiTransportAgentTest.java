@@ -17,7 +17,7 @@ import io.dragon.backend.net.LinkSecurity;
 import io.dragon.core.channels.Channel;
 import io.dragon.core.channels.LocalChannel;
 import io.dragon.core.infrastructure.RuntimeIds;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -58,7 +58,7 @@ class OfiTransportAgentTest {
     private final List<OfiTransportAgent> agents = new ArrayList<>();
     private final List<RawEndpoint> rawEndpoints = new ArrayList<>();
     private final Map<OfiTransportAgent, LocalChannel> gateways = new HashMap<>();
-    private Pool pool;
+    private MemoryPool pool;
     private LocalChannel gatewayA;
     private LocalChannel target;
     private LocalChannel replies;
@@ -67,7 +67,7 @@ class OfiTransportAgentTest {
     @BeforeEach
     void setUp() {
         assumeTrue(OfiLibrary.problem() == null, () -> "libfabric cannot be used here: " + OfiLibrary.problem());
-        pool = Pool.create(RuntimeIds.next(), 1, 64 << 20);
+        pool = MemoryPool.create(RuntimeIds.next(), 1, 64 << 20);
         gatewayA = Channel.create(pool, 1, 64, 1024);
         target = Channel.create(pool, 10, 1024, 256);
         replies = Channel.create(pool, -11, 1024, 256);

@@ -8,7 +8,7 @@ import io.dragon.backend.net.RawLink;
 import io.dragon.core.channels.Channel;
 import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.RuntimeIds;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -20,12 +20,12 @@ import org.junit.jupiter.api.Test;
 class TcpTransportAgentTest {
     private static final String SECRET = "the job's secret";
 
-    private Pool pool;
+    private MemoryPool pool;
     private TcpTransportAgent agent;
 
     @BeforeEach
     void setUp() throws Exception {
-        pool = Pool.create(RuntimeIds.next(), Ids.infraPoolMuid(0), 1 << 20);
+        pool = MemoryPool.create(RuntimeIds.next(), Ids.infraPoolMuid(0), 1 << 20);
         agent = TcpTransportAgent.start(LinkSecurity.plain(SECRET), "127.0.0.1");
         agent.connect(Channel.create(pool, Ids.GATEWAY_CUID, 4, 1024).serialize(), List.of(), List.of(),
             List.of());

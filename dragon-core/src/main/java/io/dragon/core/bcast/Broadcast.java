@@ -24,7 +24,7 @@ import io.dragon.core.infrastructure.Pids;
 import io.dragon.core.locks.SharedLock;
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.memory.PoolDestroyedException;
 import io.dragon.core.memory.PoolFullException;
 import io.dragon.core.memory.PoolLayout;
@@ -61,7 +61,7 @@ import java.util.concurrent.TimeUnit;
  * payload is never confused with "nothing arrived"; an empty payload is an empty array.
  */
 public final class Broadcast {
-    /** Waiter slots of a broadcast made by {@link #create(Pool, int)}. */
+    /** Waiter slots of a broadcast made by {@link #create(MemoryPool, int)}. */
     public static final int DEFAULT_MAX_WAITERS = 64;
     private static final long DRAIN_NANOS = 1_000_000_000L;
     /** How often a trigger waiting for grants to be collected drops the slots of waiters that died. */
@@ -93,7 +93,7 @@ public final class Broadcast {
     static final List<String> CRASH_POINTS = List.of(SLOT_TAKEN, REGISTERED, PAYLOAD_WRITTEN, GRANTED, GRANTS_COUNTED,
         COMMITTED, TRIGGER_UNLOCKED, SLOT_FREED, COLLECTED, LEFT, SLOTS_REPAIRED);
 
-    private final Pool pool;
+    private final MemoryPool pool;
     private final SharedBuffer segment;
     private final BroadcastDescriptor descriptor;
     private final long serial;
@@ -116,7 +116,7 @@ public final class Broadcast {
     private final Readiness grantsCollected;
     private final Runnable repair = this::repair;
 
-    private Broadcast(Pool pool, long offset, long serial, int maxPayload, int maxWaiters) {
+    private Broadcast(MemoryPool pool, long offset, long serial, int maxPayload, int maxWaiters) {
         this.pool = pool;
         this.segment = pool.buffer();
         this.descriptor = new BroadcastDescriptor(
@@ -147,7 +147,7 @@ public final class Broadcast {
      *
      * @throws PoolFullException if the pool has no room for it now
      */
-    public static Broadcast create(Pool pool, int maxPayload) {
+    public static Broadcast create(MemoryPool pool, int maxPayload) {
         return create(pool, maxPayload, DEFAULT_MAX_WAITERS);
     }
 
@@ -157,7 +157,7 @@ public final class Broadcast {
      *
      * @throws PoolFullException if the pool has no room for it now
      */
-    public static Broadcast create(Pool pool, int maxPayload, int maxWaiters) {
+    public static Broadcast create(MemoryPool pool, int maxPayload, int maxWaiters) {
         if (maxPayload < 0 || maxWaiters < 1) {
             throw new IllegalArgumentException("maximum payload must not be negative and maximum waiters positive,"
                 + " got " + maxPayload + " and " + maxWaiters);
@@ -197,9 +197,9 @@ public final class Broadcast {
             throw new CorruptDescriptorException("broadcast descriptor names an allocation of " + allocation.size()
                 + " bytes, which cannot hold a broadcast");
         }
-        Pool pool;
+        MemoryPool pool;
         try {
-            pool = Pool.attach(allocation.pool());
+            pool = MemoryPool.attach(allocation.pool());
         } catch (PoolDestroyedException e) {
             throw new BroadcastDestroyedException("cannot attach broadcast " + Long.toHexString(descriptor.serial())
                 + ": " + e.getMessage(), e);

@@ -1,7 +1,7 @@
 package io.dragon.core.channels;
 
 import io.dragon.core.infrastructure.HostId;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
 import java.nio.ByteBuffer;
@@ -29,7 +29,7 @@ public abstract sealed class Channel permits LocalChannel, RemoteChannel {
      * Creates a channel of {@code capacity} messages in {@code pool}, a pool of this node; messages up to
      * {@code blockSize} bytes are stored inline, longer ones in side allocations.
      */
-    public static LocalChannel create(Pool pool, long cuid, int capacity, int blockSize) {
+    public static LocalChannel create(MemoryPool pool, long cuid, int capacity, int blockSize) {
         return LocalChannel.create(pool, cuid, capacity, blockSize);
     }
 

@@ -3,7 +3,7 @@ package io.dragon.core.channels;
 import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.infrastructure.Settings;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.messages.MessageChannel;
 import io.dragon.core.messages.Messages.SHReplyChannel;
 import io.dragon.core.sync.WaitMode;
@@ -136,7 +136,7 @@ public final class Gateway {
      * killed before it could register it stays until the runtime ends); the services' last as long as the pool.
      */
     private LocalChannel newReplyChannel() {
-        Pool pool = channel.pool();
+        MemoryPool pool = channel.pool();
         LocalChannel replies = LocalChannel.create(pool, ThreadLocalRandom.current().nextLong(Long.MIN_VALUE, 0), 2,
             GatewayCall.REPLY_BLOCK_SIZE);
         if (localServices != null) {

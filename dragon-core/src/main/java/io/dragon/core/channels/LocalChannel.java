@@ -26,7 +26,7 @@ import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.Pids;
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.memory.PoolLayout;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.sync.Deadline;
@@ -93,7 +93,7 @@ public final class LocalChannel extends Channel implements Readiness {
         SEND_PUBLISHED, RECV_CLAIMED, RECV_HEAD_MOVED, SIDE_CLEARED, RECV_RELEASED, REPAIR_CLAIMED, REPAIR_RELEASED);
 
     private final Allocation allocation;
-    private final Pool pool;
+    private final MemoryPool pool;
     private final SharedBuffer buffer;
     private final long cuid;
     private final long serial;
@@ -120,7 +120,7 @@ public final class LocalChannel extends Channel implements Readiness {
     }
 
     /** See {@link Channel#create}. */
-    public static LocalChannel create(Pool pool, long cuid, int capacity, int blockSize) {
+    public static LocalChannel create(MemoryPool pool, long cuid, int capacity, int blockSize) {
         if (capacity < 2) {
             // With one slot, "full at position p" and "free for position p + 1" are the same sequence number.
             throw new IllegalArgumentException("channel capacity must be at least 2 messages, got " + capacity);
@@ -182,7 +182,7 @@ public final class LocalChannel extends Channel implements Readiness {
         return this;
     }
 
-    public Pool pool() {
+    public MemoryPool pool() {
         return pool;
     }
 

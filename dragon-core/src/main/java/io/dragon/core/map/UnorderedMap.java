@@ -34,7 +34,7 @@ import io.dragon.core.infrastructure.CrashPoints;
 import io.dragon.core.locks.SharedLock;
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.memory.PoolDestroyedException;
 import io.dragon.core.memory.PoolFullException;
 import io.dragon.core.memory.PoolLayout;
@@ -57,7 +57,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Separate chaining: each entry is its own pool allocation, so entries of any size coexist and a removal frees
  * its memory at once. One {@link SharedLock} serialises every operation. The lock is never held across a wait for
  * pool memory: entries are allocated before it is taken and freed after it is released, and the bucket array, which
- * doubles under the lock once entries pass 3/4 of the buckets, is taken with {@link Pool#tryAllocate}. If the pool
+ * doubles under the lock once entries pass 3/4 of the buckets, is taken with {@link MemoryPool#tryAllocate}. If the pool
  * has no block for the bigger array at that moment, the map keeps its current one (chains get longer) and tries
  * again on a later insert; only an entry that cannot be allocated fails, with {@link PoolFullException}.
  *
@@ -109,7 +109,7 @@ public final class UnorderedMap {
         GROW_ALLOCATED, GROW_JOURNALED, GROW_MOVING, GROW_UNLINKED, GROW_RELINKED, GROW_MOVED, GROW_SWITCHED,
         GROW_RESIZED, GROW_COMMITTED);
 
-    private final Pool pool;
+    private final MemoryPool pool;
     private final SharedBuffer segment;
     private final MapDescriptor descriptor;
     private final long serial;
@@ -131,7 +131,7 @@ public final class UnorderedMap {
     /** Run by whoever takes the lock over from a dead holder. */
     private final Runnable repair = this::repair;
 
-    private UnorderedMap(Pool pool, long header, long serial) {
+    private UnorderedMap(MemoryPool pool, long header, long serial) {
         this.pool = pool;
         this.segment = pool.buffer();
         this.descriptor = new MapDescriptor(new AllocationDescriptor(pool.descriptor(), header, HEADER_LENGTH),
@@ -160,7 +160,7 @@ public final class UnorderedMap {
      *
      * @throws PoolFullException if the pool has no room for the header and bucket array now
      */
-    public static UnorderedMap create(Pool pool, long initialCapacity) {
+    public static UnorderedMap create(MemoryPool pool, long initialCapacity) {
         if (initialCapacity < 0 || initialCapacity > MAX_BUCKETS) {
             throw new IllegalArgumentException("initial capacity must be 0 to " + MAX_BUCKETS + ", got "
                 + initialCapacity);
@@ -203,9 +203,9 @@ public final class UnorderedMap {
             throw new CorruptDescriptorException("map descriptor names a header of " + header.size() + " bytes, maps"
                 + " of this runtime have " + HEADER_LENGTH);
         }
-        Pool pool;
+        MemoryPool pool;
         try {
-            pool = Pool.attach(header.pool());
+            pool = MemoryPool.attach(header.pool());
         } catch (PoolDestroyedException e) {
             throw new MapDestroyedException("cannot attach map " + Long.toHexString(descriptor.serial()) + ": "
                 + e.getMessage(), e);
@@ -230,7 +230,7 @@ public final class UnorderedMap {
         return descriptor.serialize();
     }
 
-    public Pool pool() {
+    public MemoryPool pool() {
         return pool;
     }
 
@@ -627,7 +627,7 @@ public final class UnorderedMap {
         return new MapDestroyedException(this + " has been destroyed (or its descriptor is stale)");
     }
 
-    private static long allocate(Pool pool, long size, String what) {
+    private static long allocate(MemoryPool pool, long size, String what) {
         long offset = pool.tryAllocate(size);
         if (offset == PoolLayout.NONE) {
             throw new PoolFullException(pool + " has no free block for " + what + " (" + size + " bytes) now: "

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dragon.core.locks.SharedLock;
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
@@ -85,13 +85,13 @@ class BroadcastCrashTest {
             new Case(Broadcast.SLOTS_REPAIRED, Scenario.REPAIR, false));
     }
 
-    private Pool pool;
+    private MemoryPool pool;
     private Broadcast broadcast;
     private ExecutorService executor;
 
     @BeforeEach
     void setUp() {
-        pool = Pool.create(ChildJvm.uniqueRuntimeId(), 1, 1 << 20);
+        pool = MemoryPool.create(ChildJvm.uniqueRuntimeId(), 1, 1 << 20);
         broadcast = Broadcast.create(pool, MAX_PAYLOAD, 8);
         executor = Executors.newCachedThreadPool();
     }
@@ -379,7 +379,7 @@ class BroadcastCrashTest {
 
         private static void loop(Broadcast broadcast, boolean await, String progressHex, int slot) throws Exception {
             AllocationDescriptor descriptor = AllocationDescriptor.deserialize(HexFormat.of().parseHex(progressHex));
-            SharedBuffer counters = Pool.attach(descriptor.pool()).buffer().slice(descriptor.offset(),
+            SharedBuffer counters = MemoryPool.attach(descriptor.pool()).buffer().slice(descriptor.offset(),
                 descriptor.size());
             for (long i = 1; counters.getLongVolatile(STOP) == 0; i++) {
                 if (await) {

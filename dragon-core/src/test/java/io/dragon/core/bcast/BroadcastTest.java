@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dragon.core.infrastructure.CorruptDescriptorException;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.sync.WaitMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,12 +34,12 @@ import org.junit.jupiter.api.Test;
 class BroadcastTest {
     private static final AtomicInteger POOLS = new AtomicInteger();
 
-    private Pool pool;
+    private MemoryPool pool;
     private ExecutorService executor;
 
     @BeforeEach
     void setUp() {
-        pool = Pool.create("t" + ProcessHandle.current().pid() + "_b" + POOLS.incrementAndGet(), 1, 1 << 20);
+        pool = MemoryPool.create("t" + ProcessHandle.current().pid() + "_b" + POOLS.incrementAndGet(), 1, 1 << 20);
         executor = Executors.newCachedThreadPool();
     }
 

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dragon.core.memory.Allocation;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.testing.ChildJvm;
 import io.dragon.core.testing.LeakCheck;
@@ -71,7 +71,7 @@ class ChannelCrashTest {
     private static int kills;
     private static long slowestRecoveryNanos;
 
-    private Pool pool;
+    private MemoryPool pool;
     private LocalChannel channel;
     private SharedBuffer ring;
     private long baseAllocations;
@@ -120,7 +120,7 @@ class ChannelCrashTest {
 
     @BeforeEach
     void createChannel() {
-        pool = Pool.create(ChildJvm.uniqueRuntimeId(), 1, 16 << 20);
+        pool = MemoryPool.create(ChildJvm.uniqueRuntimeId(), 1, 16 << 20);
         channel = LocalChannel.create(pool, 7, CAPACITY, BLOCK);
         var where = channel.descriptor().allocation();
         ring = pool.buffer().slice(where.offset(), where.size());

@@ -2,7 +2,7 @@ package io.dragon.core.channels;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.sync.WaitMode;
 import io.dragon.core.testing.ChildJvm;
 import io.dragon.core.testing.LeakCheck;
@@ -42,7 +42,7 @@ class ChannelStressTest {
 
     @Test
     void shouldDeliverEveryMessageExactlyOnceInOrderAcrossProcesses() throws Exception {
-        Pool pool = Pool.create(ChildJvm.uniqueRuntimeId(), 1, POOL_SIZE);
+        MemoryPool pool = MemoryPool.create(ChildJvm.uniqueRuntimeId(), 1, POOL_SIZE);
         List<ChildJvm> children = new ArrayList<>();
         List<Path> outputs = new ArrayList<>();
         try {

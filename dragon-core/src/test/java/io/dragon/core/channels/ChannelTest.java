@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.dragon.core.infrastructure.CorruptDescriptorException;
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationTooLargeException;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.memory.PoolFullException;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
@@ -37,14 +37,14 @@ class ChannelTest {
     private static final int BLOCK = 64;
     private static final long LONG_WAIT_SECONDS = 60;
 
-    private Pool pool;
+    private MemoryPool pool;
     private long usedBeforeChannel;
     private LocalChannel channel;
     private ExecutorService executor;
 
     @BeforeEach
     void createChannel() {
-        pool = Pool.create(ChildJvm.uniqueRuntimeId(), 1, POOL_SIZE);
+        pool = MemoryPool.create(ChildJvm.uniqueRuntimeId(), 1, POOL_SIZE);
         usedBeforeChannel = pool.usedBytes();
         channel = Channel.create(pool, 42, CAPACITY, BLOCK);
         executor = Executors.newCachedThreadPool();
@@ -467,7 +467,7 @@ class ChannelTest {
 
     // ---- helpers
 
-    /** Pool bytes the channel itself takes (its allocation, rounded up to a block). */
+    /** MemoryPool bytes the channel itself takes (its allocation, rounded up to a block). */
     private long channelBytes() {
         return Long.highestOneBit(ChannelLayout.allocationSize(CAPACITY, BLOCK) - 1) << 1;
     }

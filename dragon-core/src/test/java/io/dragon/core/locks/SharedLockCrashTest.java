@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
@@ -71,7 +71,7 @@ class SharedLockCrashTest {
     private static int kills;
     private static long slowestRecoveryNanos;
 
-    private Pool pool;
+    private MemoryPool pool;
     private Allocation allocation;
     private SharedBuffer buffer;
     private SharedLock lock;
@@ -106,7 +106,7 @@ class SharedLockCrashTest {
 
     @BeforeEach
     void createLock() {
-        pool = Pool.create(ChildJvm.uniqueRuntimeId(), 1, 64 * 1024);
+        pool = MemoryPool.create(ChildJvm.uniqueRuntimeId(), 1, 64 * 1024);
         allocation = pool.allocate(ALLOCATION_SIZE);
         buffer = allocation.buffer();
         buffer.setMemory(0, ALLOCATION_SIZE, (byte) 0);
@@ -293,7 +293,7 @@ class SharedLockCrashTest {
             ChildJvm.exitWithParent();
             // Mapped without Allocation.attach, whose check takes the pool's own lock: it would stop at the point.
             AllocationDescriptor descriptor = AllocationDescriptor.deserialize(HexFormat.of().parseHex(args[1]));
-            SharedBuffer buffer = Pool.attach(descriptor.pool()).buffer().slice(descriptor.offset(), descriptor.size());
+            SharedBuffer buffer = MemoryPool.attach(descriptor.pool()).buffer().slice(descriptor.offset(), descriptor.size());
             SharedLock lock = new SharedLock(buffer, LOCK, "test lock");
             List<String> steps = List.of(args[0].split(","));
             for (String step : steps) {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
@@ -47,7 +47,7 @@ class SharedLockTest {
     private static final Duration CHILD_TIMEOUT = Duration.ofSeconds(60);
     private static final long JOIN_MILLIS = 30_000;
 
-    private Pool pool;
+    private MemoryPool pool;
     private Allocation allocation;
     private SharedBuffer buffer;
     private SharedLock lock;
@@ -56,7 +56,7 @@ class SharedLockTest {
     @BeforeEach
     void createLock() {
         assertThat(LockLayout.LENGTH).as("the lock fits before the fields it protects").isLessThanOrEqualTo(COUNTER);
-        pool = Pool.create(ChildJvm.uniqueRuntimeId(), 1, 64 * 1024);
+        pool = MemoryPool.create(ChildJvm.uniqueRuntimeId(), 1, 64 * 1024);
         allocation = pool.allocate(ALLOCATION_SIZE);
         buffer = allocation.buffer();
         buffer.setMemory(0, ALLOCATION_SIZE, (byte) 0);

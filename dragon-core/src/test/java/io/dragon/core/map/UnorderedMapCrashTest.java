@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dragon.core.locks.SharedLock;
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
@@ -102,12 +102,12 @@ class UnorderedMapCrashTest {
             new Case(UnorderedMap.GROW_COMMITTED, Scenario.GROW, Outcome.NEW_VALUE, 1));
     }
 
-    private Pool pool;
+    private MemoryPool pool;
     private UnorderedMap map;
 
     @BeforeEach
     void createMap() {
-        pool = Pool.create(ChildJvm.uniqueRuntimeId(), 1, 4 << 20);
+        pool = MemoryPool.create(ChildJvm.uniqueRuntimeId(), 1, 4 << 20);
         map = UnorderedMap.create(pool, 0);
     }
 
@@ -387,7 +387,7 @@ class UnorderedMapCrashTest {
 
         private static void hammer(UnorderedMap map, String progressHex, int slot) {
             AllocationDescriptor descriptor = AllocationDescriptor.deserialize(HexFormat.of().parseHex(progressHex));
-            SharedBuffer counters = Pool.attach(descriptor.pool()).buffer().slice(descriptor.offset(),
+            SharedBuffer counters = MemoryPool.attach(descriptor.pool()).buffer().slice(descriptor.offset(),
                 descriptor.size());
             for (int i = 0; counters.getLongVolatile(STOP) == 0; i++) {
                 map.put(bytes(key(slot, i)), value(slot, i));

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dragon.core.infrastructure.CorruptDescriptorException;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.memory.PoolFullException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Test;
 class UnorderedMapTest {
     private static final AtomicInteger POOLS = new AtomicInteger();
 
-    private final List<Pool> pools = new ArrayList<>();
-    private Pool pool;
+    private final List<MemoryPool> pools = new ArrayList<>();
+    private MemoryPool pool;
 
     @BeforeEach
     void createPool() {
@@ -40,7 +40,7 @@ class UnorderedMapTest {
 
     @AfterEach
     void destroyPools() {
-        pools.forEach(Pool::destroy);
+        pools.forEach(MemoryPool::destroy);
     }
 
     @Test
@@ -239,7 +239,7 @@ class UnorderedMapTest {
 
     @Test
     void shouldFailAtOnceWhenPoolIsFullAndKeepEveryEntry() {
-        Pool small = newPool(64 << 10);
+        MemoryPool small = newPool(64 << 10);
         UnorderedMap map = UnorderedMap.create(small, 8);
         int stored = 0;
         PoolFullException full = null;
@@ -265,7 +265,7 @@ class UnorderedMapTest {
 
     @Test
     void shouldKeepWorkingWhenGrowthFindsNoMemory() {
-        Pool small = newPool(64 << 10);
+        MemoryPool small = newPool(64 << 10);
         UnorderedMap map = UnorderedMap.create(small, 8);
         int stored = 0;
         try {
@@ -329,7 +329,7 @@ class UnorderedMapTest {
 
     @Test
     void shouldReportDestroyedPool() {
-        Pool other = newPool(1 << 20);
+        MemoryPool other = newPool(1 << 20);
         byte[] descriptor = UnorderedMap.create(other, 8).serialize();
         pools.remove(other); // a destroyed pool is unmapped here: touching it again would crash the JVM
         other.destroy();
@@ -426,8 +426,8 @@ class UnorderedMapTest {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
-    private Pool newPool(long size) {
-        Pool p = Pool.create("t" + ProcessHandle.current().pid() + "_" + POOLS.incrementAndGet(), 1, size);
+    private MemoryPool newPool(long size) {
+        MemoryPool p = MemoryPool.create("t" + ProcessHandle.current().pid() + "_" + POOLS.incrementAndGet(), 1, size);
         pools.add(p);
         return p;
     }

@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The buddy allocator on its own, over plain native memory laid out as a pool segment (no shared memory, no lock:
- * these tests are single-threaded; {@link PoolTest} covers concurrency).
+ * these tests are single-threaded; {@link MemoryPoolTest} covers concurrency).
  */
 class BuddyAllocatorTest {
     /** A segment size whose heap is exactly 64 KiB, one free block of the top order: 65 * 1024 + 832 + 4096. */

@@ -5,7 +5,7 @@ import io.dragon.Process;
 import io.dragon.ProcessTemplate;
 import io.dragon.Queue;
 import io.dragon.core.infrastructure.LaunchParameters;
-import io.dragon.core.memory.Pool;
+import io.dragon.core.memory.MemoryPool;
 import java.util.ArrayDeque;
 import java.util.BitSet;
 
@@ -78,7 +78,7 @@ public final class LongRunChecks extends Checks {
     /** Measured by a process of node 1 before it makes a reply channel of its own (its put comes after). */
     private static long infraUsedOnNode1(Queue<Long> used) throws Exception {
         Process probe = Process.start(ProcessTemplate.of(() -> put(used,
-            Pool.attach(LaunchParameters.fromEnvironment().infraPool()).usedBytes())).withPolicy(Policy.node(1)));
+            MemoryPool.attach(LaunchParameters.fromEnvironment().infraPool()).usedBytes())).withPolicy(Policy.node(1)));
         expectEquals(0, probe.join(), "exit code of the probe");
         return used.take();
     }

@@ -38,11 +38,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(LeakCheck.class)
-class PoolTest {
+class MemoryPoolTest {
     private static final long MIB = 1 << 20;
     private static final Duration CHILD_TIMEOUT = Duration.ofSeconds(60);
 
-    private final List<Pool> pools = new ArrayList<>();
+    private final List<MemoryPool> pools = new ArrayList<>();
     private String runtimeId;
 
     @BeforeEach
@@ -52,14 +52,14 @@ class PoolTest {
 
     @AfterEach
     void destroyPools() {
-        for (Pool pool : pools) {
+        for (MemoryPool pool : pools) {
             destroyQuietly(pool);
         }
     }
 
     @Test
     void shouldRoundRequestsUpToPowerOfTwoBlocks() {
-        Pool pool = create(1, MIB);
+        MemoryPool pool = create(1, MIB);
         long free = pool.freeBytes();
 
         Allocation a = pool.allocate(100);
@@ -85,7 +85,7 @@ class PoolTest {
 
     @Test
     void shouldRejectNonPositiveSizes() {
-        Pool pool = create(1, MIB);
+        MemoryPool pool = create(1, MIB);
 
         assertThatThrownBy(() -> pool.allocate(0)).isExactlyInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> pool.allocate(-1)).isExactlyInstanceOf(IllegalArgumentException.class);
@@ -94,7 +94,7 @@ class PoolTest {
 
     @Test
     void shouldRejectAllocationLargerThanLargestBlockWithoutWaiting() {
-        Pool pool = create(1, MIB);
+        MemoryPool pool = create(1, MIB);
         long max = pool.maxAllocation();
         assertThat(Long.bitCount(max)).isEqualTo(1);
         assertThat(max).isLessThanOrEqualTo(pool.freeBytes()).isGreaterThan(pool.freeBytes() / 2);
@@ -113,7 +113,7 @@ class PoolTest {
 
     @Test
     void shouldFailAtOnceWhenNoBlockIsFree() {
-        Pool pool = create(1, MIB);
+        MemoryPool pool = create(1, MIB);
         long max = pool.maxAllocation();
         Allocation first = pool.allocate(max);
 
@@ -129,7 +129,7 @@ class PoolTest {
 
     @Test
     void shouldWakeWaitingAllocateWhenAnotherThreadFrees() throws Exception {
-        Pool pool = create(1, MIB);
+        MemoryPool pool = create(1, MIB);
         long max = pool.maxAllocation();
         Allocation first = pool.allocate(max);
         ExecutorService executor = Executors.newSingleThreadExecutor();
@@ -150,7 +150,7 @@ class PoolTest {
 
     @Test
     void shouldThrowPoolFullWhenWaitTimesOut() {
-        Pool pool = create(1, MIB);
+        MemoryPool pool = create(1, MIB);
         long max = pool.maxAllocation();
         pool.allocate(max);
 
@@ -163,7 +163,7 @@ class PoolTest {
 
     @Test
     void shouldInterruptWaitingAllocate() throws Exception {
-        Pool pool = create(1, MIB);
+        MemoryPool pool = create(1, MIB);
         long max = pool.maxAllocation();
         pool.allocate(max);
         AtomicReference<Throwable> thrown = new AtomicReference<>();
@@ -187,7 +187,7 @@ class PoolTest {
 
     @Test
     void shouldRejectDoubleAndWildFree() {
-        Pool pool = create(1, MIB);
+        MemoryPool pool = create(1, MIB);
         Allocation a = pool.allocate(1000);
         Allocation b = pool.allocate(1000);
 
@@ -203,7 +203,7 @@ class PoolTest {
 
     @Test
     void shouldCoalesceEverythingBackAfterMixedSizes() {
-        Pool pool = create(1, MIB);
+        MemoryPool pool = create(1, MIB);
         long largest = pool.largestFreeBlock();
         long free = pool.freeBytes();
         assertThat(largest).isEqualTo(pool.maxAllocation());
@@ -232,7 +232,7 @@ class PoolTest {
     @Test
     void shouldUseWholeHeapOfNonPowerOfTwoPools() {
         for (long size : new long[] {5_000, 12_345, 100_000, 1_000_003, 3 * MIB + 777}) {
-            Pool pool = create(size, size);
+            MemoryPool pool = create(size, size);
             long free = pool.freeBytes();
             long largest = pool.largestFreeBlock();
             assertThat(free).isPositive().isLessThan(size);
@@ -257,28 +257,28 @@ class PoolTest {
     @Test
     void shouldRejectPoolTooSmallForAnyBlockAndLeaveNoSegment() {
         for (long size : new long[] {100, 1_000, 4_000}) {
-            assertThatThrownBy(() -> Pool.create(runtimeId, size, size)).isInstanceOf(RuntimeException.class);
+            assertThatThrownBy(() -> MemoryPool.create(runtimeId, size, size)).isInstanceOf(RuntimeException.class);
         }
         assertThat(LeakCheck.leakedSegments()).noneMatch(name -> name.startsWith("dragon-" + runtimeId + "-"));
     }
 
     @Test
     void shouldRefuseASegmentThatExistsAlreadyAndLeaveItAlone() {
-        Pool pool = create(1, MIB);
+        MemoryPool pool = create(1, MIB);
         Allocation a = pool.allocate(64);
         a.buffer().putLong(0, 99);
 
-        assertThatThrownBy(() -> Pool.create(pool.descriptor())).isInstanceOf(SharedMemoryException.class)
+        assertThatThrownBy(() -> MemoryPool.create(pool.descriptor())).isInstanceOf(SharedMemoryException.class)
             .hasMessageContaining(pool.descriptor().segmentName() + " exists already");
         assertThat(a.buffer().getLong(0)).isEqualTo(99);
-        assertThat(Pool.attach(pool.descriptor())).isSameAs(pool);
+        assertThat(MemoryPool.attach(pool.descriptor())).isSameAs(pool);
     }
 
     @Test
     void shouldNameEverySegmentWithARandomPartSoThatNamesNeverCollide() {
-        Pool first = create(1, MIB);
-        Pool second = create(1, MIB); // same runtime and m_uid: only the random part differs
-        Pool ofAnotherRuntime = Pool.create(ChildJvm.uniqueRuntimeId(), 1, MIB);
+        MemoryPool first = create(1, MIB);
+        MemoryPool second = create(1, MIB); // same runtime and m_uid: only the random part differs
+        MemoryPool ofAnotherRuntime = MemoryPool.create(ChildJvm.uniqueRuntimeId(), 1, MIB);
         pools.add(ofAnotherRuntime);
         Allocation a = first.allocate(64);
         Allocation b = second.allocate(64);
@@ -289,7 +289,7 @@ class PoolTest {
         assertThat(List.of(first, second, ofAnotherRuntime)).extracting(p -> p.descriptor().segmentName())
             .doesNotHaveDuplicates();
         assertThat(a.buffer().getLong(0)).isEqualTo(1);
-        assertThat(Pool.attach(second.descriptor())).isSameAs(second);
+        assertThat(MemoryPool.attach(second.descriptor())).isSameAs(second);
         assertThat(ofAnotherRuntime.usedBytes()).isZero();
     }
 
@@ -300,7 +300,7 @@ class PoolTest {
         Path squatted = OtherUser.give(Files.createFile(Path.of("/dev/shm",
             PoolDescriptor.segmentPrefix(runtimeId).substring(1) + "1")));
         try {
-            Pool pool = create(1, MIB);
+            MemoryPool pool = create(1, MIB);
 
             assertThat(pool.descriptor().segmentName()).startsWith("/" + squatted.getFileName() + "-");
             assertThat(pool.allocate(64).size()).isEqualTo(64);
@@ -316,9 +316,9 @@ class PoolTest {
         PoolDescriptor descriptor = new PoolDescriptor(runtimeId, 1, 42, HostId.local(), MIB);
         Path squatted = OtherUser.give(Files.createFile(Path.of("/dev/shm", descriptor.segmentName().substring(1))));
         try {
-            assertThatThrownBy(() -> Pool.create(descriptor)).isInstanceOf(SharedMemoryException.class)
+            assertThatThrownBy(() -> MemoryPool.create(descriptor)).isInstanceOf(SharedMemoryException.class)
                 .hasMessageContaining(descriptor.segmentName() + " exists already (owner: uid " + OtherUser.UID + ")");
-            assertThatThrownBy(() -> Pool.attach(descriptor)).isInstanceOf(SharedMemoryException.class)
+            assertThatThrownBy(() -> MemoryPool.attach(descriptor)).isInstanceOf(SharedMemoryException.class)
                 .hasMessageContaining(descriptor.segmentName() + " belongs to uid " + OtherUser.UID);
             assertThat(squatted).exists();
         } finally {
@@ -328,7 +328,7 @@ class PoolTest {
 
     @Test
     void shouldCreateSegmentReadableByOwnerOnly() throws Exception {
-        Pool pool = create(1, MIB);
+        MemoryPool pool = create(1, MIB);
         Path file = Path.of("/dev/shm", pool.descriptor().segmentName().substring(1));
 
         assertThat(Files.getPosixFilePermissions(file))
@@ -338,7 +338,7 @@ class PoolTest {
 
     @Test
     void shouldRoundTripDescriptorsAndAttachToSameMapping() {
-        Pool pool = create(1, MIB);
+        MemoryPool pool = create(1, MIB);
         Allocation a = pool.allocate(300);
         a.buffer().putLong(8, 0x1234_5678_9ABC_DEF0L);
 
@@ -349,7 +349,7 @@ class PoolTest {
         assertThat(descriptor.segmentName()).matches("/dragon-" + runtimeId + "-1-[0-9a-f]{16}");
         assertThat(PoolDescriptor.runtimeOfSegment(descriptor.segmentName().substring(1))).contains(runtimeId);
         assertThat(allocation).isEqualTo(a.descriptor());
-        assertThat(Pool.attach(pool.descriptor().serialize())).isSameAs(pool);
+        assertThat(MemoryPool.attach(pool.descriptor().serialize())).isSameAs(pool);
         Allocation attached = Allocation.attach(allocation);
         assertThat(attached).isEqualTo(a);
         assertThat(attached.buffer().getLong(8)).isEqualTo(0x1234_5678_9ABC_DEF0L);
@@ -361,7 +361,7 @@ class PoolTest {
 
     @Test
     void shouldShareMemoryWithAnotherProcess() throws Exception {
-        Pool pool = create(1, MIB);
+        MemoryPool pool = create(1, MIB);
         Allocation a = pool.allocate(4096);
         fill(a.buffer(), 4096, 11);
         long used = pool.usedBytes();
@@ -387,7 +387,7 @@ class PoolTest {
 
     @Test
     void shouldRejectAttachAfterDestroy() throws Exception {
-        Pool pool = Pool.create(runtimeId, 1, MIB);
+        MemoryPool pool = MemoryPool.create(runtimeId, 1, MIB);
         PoolDescriptor descriptor = pool.descriptor();
         Allocation a = pool.allocate(64);
         AllocationDescriptor allocation = a.descriptor();
@@ -396,7 +396,7 @@ class PoolTest {
         pool.destroy();
 
         assertThat(Files.exists(Path.of("/dev/shm", name))).isFalse();
-        assertThatThrownBy(() -> Pool.attach(descriptor)).isInstanceOf(PoolDestroyedException.class);
+        assertThatThrownBy(() -> MemoryPool.attach(descriptor)).isInstanceOf(PoolDestroyedException.class);
         assertThatThrownBy(() -> Allocation.attach(allocation)).isInstanceOf(PoolDestroyedException.class);
         try (ChildJvm child = ChildJvm.start(Child.class, "attach-destroyed", hex(descriptor.serialize()))) {
             child.awaitSuccess(CHILD_TIMEOUT);
@@ -405,14 +405,14 @@ class PoolTest {
 
     @Test
     void shouldRefuseUseOfDestroyedOrClosedPoolInsteadOfCrashing() {
-        Pool destroyed = create(1, MIB);
+        MemoryPool destroyed = create(1, MIB);
         Allocation a = destroyed.allocate(64);
         destroyed.destroy();
-        Pool closed = create(2, MIB);
+        MemoryPool closed = create(2, MIB);
         Allocation b = closed.allocate(64);
         closed.close();
 
-        for (Pool pool : List.of(destroyed, closed)) {
+        for (MemoryPool pool : List.of(destroyed, closed)) {
             assertThat(pool.isMapped()).isFalse();
             assertThat(pool.isDestroyed()).isTrue();
             assertThatThrownBy(() -> pool.allocate(64)).isInstanceOf(PoolDestroyedException.class);
@@ -426,7 +426,7 @@ class PoolTest {
         assertThatThrownBy(b::free).isInstanceOf(PoolDestroyedException.class);
 
         // A closed (not destroyed) pool can be mapped again.
-        Pool again = Pool.attach(closed.descriptor());
+        MemoryPool again = MemoryPool.attach(closed.descriptor());
         assertThat(again).isNotSameAs(closed);
         assertThat(again.usedBytes()).isEqualTo(64);
         again.free(b.offset());
@@ -435,7 +435,7 @@ class PoolTest {
 
     @Test
     void shouldRefuseAllocationInProcessThatSeesPoolDestroyed() throws Exception {
-        Pool pool = Pool.create(runtimeId, 1, MIB);
+        MemoryPool pool = MemoryPool.create(runtimeId, 1, MIB);
         try (ChildJvm child = ChildJvm.start(Child.class, "await-destroy", hex(pool.descriptor().serialize()))) {
             assertThat(child.awaitOutput("attached", CHILD_TIMEOUT)).as(child.output()).isTrue();
 
@@ -449,13 +449,13 @@ class PoolTest {
 
     @Test
     void shouldRejectEveryCorruptionOfDescriptors() {
-        Pool pool = create(1, MIB);
+        MemoryPool pool = create(1, MIB);
         Allocation a = pool.allocate(64);
         byte[] poolBytes = pool.descriptor().serialize();
         byte[] allocationBytes = a.descriptor().serialize();
 
         assertCorruptionsRejected(poolBytes, PoolDescriptor::deserialize);
-        assertCorruptionsRejected(poolBytes, Pool::attach);
+        assertCorruptionsRejected(poolBytes, MemoryPool::attach);
         assertCorruptionsRejected(allocationBytes, AllocationDescriptor::deserialize);
         // A descriptor of the wrong kind is not accepted either.
         assertThatThrownBy(() -> PoolDescriptor.deserialize(allocationBytes))
@@ -464,13 +464,13 @@ class PoolTest {
             .isInstanceOf(CorruptDescriptorException.class);
         assertThatThrownBy(() -> PoolDescriptor.deserialize(null)).isInstanceOf(CorruptDescriptorException.class);
         // The originals still work.
-        assertThat(Pool.attach(poolBytes)).isSameAs(pool);
+        assertThat(MemoryPool.attach(poolBytes)).isSameAs(pool);
         assertThat(AllocationDescriptor.deserialize(allocationBytes)).isEqualTo(a.descriptor());
     }
 
     @Test
     void shouldNeverHandOutOverlappingBlocksToConcurrentThreads() throws Exception {
-        Pool pool = create(1, MIB);
+        MemoryPool pool = create(1, MIB);
         long largest = pool.largestFreeBlock();
         int threads = 4;
         int operations = 20_000;
@@ -498,7 +498,7 @@ class PoolTest {
     }
 
     /** Random allocations filled with a pattern unique to each; every pattern is checked intact before its free. */
-    private static int allocFreeStress(Pool pool, int thread, int operations) {
+    private static int allocFreeStress(MemoryPool pool, int thread, int operations) {
         SplittableRandom random = new SplittableRandom(thread);
         TreeMap<Integer, Allocation> live = new TreeMap<>();
         int full = 0;
@@ -534,14 +534,14 @@ class PoolTest {
 
     // ---- helpers
 
-    private Pool create(long muid, long size) {
-        Pool pool = Pool.create(runtimeId, muid, size);
+    private MemoryPool create(long muid, long size) {
+        MemoryPool pool = MemoryPool.create(runtimeId, muid, size);
         pools.add(pool);
         return pool;
     }
 
     /** Destroys a pool even if its lock is unusable (a test failed while a child held it), so no segment leaks. */
-    static void destroyQuietly(Pool pool) {
+    static void destroyQuietly(MemoryPool pool) {
         if (!pool.isMapped()) {
             return;
         }
@@ -554,7 +554,7 @@ class PoolTest {
     }
 
     /** Waits until a thread sleeps on the pool's "freed" signal. */
-    private static void awaitSleepers(Pool pool) throws InterruptedException {
+    private static void awaitSleepers(MemoryPool pool) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (pool.buffer().getIntVolatile(PoolLayout.FREED_SIGNAL_OFFSET + SignalLayout.SLEEPERS_OFFSET) == 0) {
             assertThat(System.nanoTime() - deadline).as("no waiter went to sleep").isNegative();
@@ -626,7 +626,7 @@ class PoolTest {
             HexFormat hex = HexFormat.of();
             switch (args[0]) {
                 case "share" -> {
-                    Pool pool = Pool.attach(hex.parseHex(args[1]));
+                    MemoryPool pool = MemoryPool.attach(hex.parseHex(args[1]));
                     Allocation a = Allocation.attach(AllocationDescriptor.deserialize(hex.parseHex(args[2])));
                     if (a.pool() != pool || !matches(a.buffer(), 4096, 11)) {
                         fail("the parent's allocation does not hold the parent's bytes");
@@ -638,14 +638,14 @@ class PoolTest {
                 }
                 case "attach-destroyed" -> {
                     try {
-                        Pool.attach(hex.parseHex(args[1]));
+                        MemoryPool.attach(hex.parseHex(args[1]));
                         fail("attached to a destroyed pool");
                     } catch (PoolDestroyedException expected) {
                         System.out.println("refused: " + expected.getMessage());
                     }
                 }
                 case "await-destroy" -> {
-                    Pool pool = Pool.attach(hex.parseHex(args[1]));
+                    MemoryPool pool = MemoryPool.attach(hex.parseHex(args[1]));
                     pool.allocate(64).free();
                     System.out.println("attached");
                     while (!pool.isDestroyed()) {

@@ -39,8 +39,8 @@ import java.util.concurrent.TimeUnit;
  * and carries on, so callers never see the dead holder. The allocation in progress is undone and the free completed;
  * the only loss is a block allocated that the killed process had not stored anywhere yet, as with any kill.
  */
-public final class Pool implements Readiness, AutoCloseable {
-    private static final Map<String, Pool> ATTACHED = new ConcurrentHashMap<>();
+public final class MemoryPool implements Readiness, AutoCloseable {
+    private static final Map<String, MemoryPool> ATTACHED = new ConcurrentHashMap<>();
     private static final SecureRandom NAME_KEYS = new SecureRandom();
 
     private final PoolDescriptor descriptor;
@@ -50,7 +50,7 @@ public final class Pool implements Readiness, AutoCloseable {
     private final SharedLock lock;
     private final Signal freed;
 
-    private Pool(PoolDescriptor descriptor, SharedMemory memory) {
+    private MemoryPool(PoolDescriptor descriptor, SharedMemory memory) {
         this.descriptor = descriptor;
         this.memory = memory;
         this.segment = memory.buffer();
@@ -65,12 +65,12 @@ public final class Pool implements Readiness, AutoCloseable {
      *
      * @throws io.dragon.core.shm.SharedMemoryException if the segment exists already or cannot be made
      */
-    public static Pool create(String runtimeId, long muid, long size) {
+    public static MemoryPool create(String runtimeId, long muid, long size) {
         return create(new PoolDescriptor(runtimeId, muid, NAME_KEYS.nextLong(), HostId.local(), size));
     }
 
     /** Creates the pool described, on this node. */
-    static Pool create(PoolDescriptor descriptor) {
+    static MemoryPool create(PoolDescriptor descriptor) {
         long size = descriptor.size();
         SharedMemory memory = SharedMemory.create(descriptor.segmentName(), size);
         try {
@@ -85,13 +85,13 @@ public final class Pool implements Readiness, AutoCloseable {
             SharedMemory.unlink(descriptor.segmentName());
             throw e;
         }
-        Pool pool = new Pool(descriptor, memory);
+        MemoryPool pool = new MemoryPool(descriptor, memory);
         ATTACHED.put(descriptor.segmentName(), pool);
         return pool;
     }
 
     /** The pool described by a serialized descriptor, mapped into this process if it is not already. */
-    public static Pool attach(byte[] serializedDescriptor) {
+    public static MemoryPool attach(byte[] serializedDescriptor) {
         return attach(PoolDescriptor.deserialize(serializedDescriptor));
     }
 
@@ -100,12 +100,12 @@ public final class Pool implements Readiness, AutoCloseable {
      *
      * @throws PoolDestroyedException if the pool no longer exists
      */
-    public static Pool attach(PoolDescriptor descriptor) {
+    public static MemoryPool attach(PoolDescriptor descriptor) {
         if (descriptor.hostId() != HostId.local()) {
             throw new IllegalArgumentException("pool " + descriptor.muid() + " lives on another node; only its"
                 + " node's processes can map it");
         }
-        Pool attached = ATTACHED.get(descriptor.segmentName());
+        MemoryPool attached = ATTACHED.get(descriptor.segmentName());
         if (attached != null) {
             return attached;
         }
@@ -118,7 +118,7 @@ public final class Pool implements Readiness, AutoCloseable {
                 throw new PoolDestroyedException("pool " + descriptor.muid() + " (segment " + name + ") does not"
                     + " exist: it was destroyed, or its runtime has ended");
             }
-            Pool pool = new Pool(descriptor, memory);
+            MemoryPool pool = new MemoryPool(descriptor, memory);
             try {
                 pool.checkHeader();
             } catch (RuntimeException e) {
@@ -135,7 +135,7 @@ public final class Pool implements Readiness, AutoCloseable {
      * maps another pool. Safe while threads still use such a pool: see {@link SharedMemory#close()}.
      */
     public static void closeDestroyed() {
-        for (Pool pool : ATTACHED.values()) {
+        for (MemoryPool pool : ATTACHED.values()) {
             if (pool.isDestroyed()) {
                 pool.close();
             }

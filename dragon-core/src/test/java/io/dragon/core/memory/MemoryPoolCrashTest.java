@@ -56,13 +56,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>After each kill: (1) the killed process holds the pool's lock and the journal records its operation; (2) the
  * next process that needs the lock repairs the allocator without any exception, within {@link #BOUND}; (3) then every
- * invariant of {@link PoolInvariants} holds and the blocks are exactly those before the allocation, or after the free;
+ * invariant of {@link MemoryPoolInvariants} holds and the blocks are exactly those before the allocation, or after the free;
  * (4) the blocks this process allocated before are still allocated with their contents intact; (5) this process and
  * then another child allocate until the pool is full and free it all again, and the blocks come back as they were.
  * Some cases also kill the repairing process at a point of {@link BuddyAllocator#recover}: the next one repairs.
  */
 @ExtendWith(LeakCheck.class)
-class PoolCrashTest {
+class MemoryPoolCrashTest {
     /** A segment whose heap is 64 KiB, one free block of the top order (see BuddyAllocatorTest). */
     private static final long SEGMENT_SIZE = 65 * 1024 + PoolLayout.TAGS_OFFSET + PoolLayout.HEAP_ALIGNMENT;
     private static final long RANDOM_SEGMENT_SIZE = 1 << 20;
@@ -97,7 +97,7 @@ class PoolCrashTest {
     private static int cases;
     private static long slowestRepairNanos;
 
-    private Pool pool;
+    private MemoryPool pool;
     private SharedBuffer segment;
     private long heapOffset;
     /** Blocks this process holds: segment offset to size, filled with {@link #fill}. */
@@ -181,7 +181,7 @@ class PoolCrashTest {
     void shouldRepairThePoolWhenKilledAt(Case c) throws Exception {
         createPool(SEGMENT_SIZE);
         prepare(c.scenario());
-        SortedMap<Long, Integer> expected = c.scenario().equals(ALLOCATE) ? PoolInvariants.check(segment)
+        SortedMap<Long, Integer> expected = c.scenario().equals(ALLOCATE) ? MemoryPoolInvariants.check(segment)
             : blocksAfterFreeing(heapOffset + FREE_TARGET);
         SharedLock lock = lockView();
 
@@ -199,19 +199,19 @@ class PoolCrashTest {
         long took = System.nanoTime() - start;
         slowestRepairNanos = Math.max(slowestRepairNanos, took);
         assertThat(took).as("time to get past the killed process").isLessThan(BOUND.toNanos());
-        assertThat(PoolInvariants.check(segment)).as("blocks after the repair").isEqualTo(expected);
+        assertThat(MemoryPoolInvariants.check(segment)).as("blocks after the repair").isEqualTo(expected);
         if (c.scenario().equals(FREE)) {
             mine.remove(heapOffset + FREE_TARGET);
         }
         assertMineIntact();
 
         fillAndEmpty(pool);
-        assertThat(PoolInvariants.check(segment)).as("blocks after this process filled and emptied the pool")
+        assertThat(MemoryPoolInvariants.check(segment)).as("blocks after this process filled and emptied the pool")
             .isEqualTo(expected);
         try (ChildJvm next = ChildJvm.start(Child.class, FILL, descriptorHex(), "0")) {
             next.awaitSuccess(CHILD_TIMEOUT);
         }
-        assertThat(PoolInvariants.check(segment)).as("blocks after another process filled and emptied the pool")
+        assertThat(MemoryPoolInvariants.check(segment)).as("blocks after another process filled and emptied the pool")
             .isEqualTo(expected);
         assertMineIntact();
         cases++;
@@ -281,7 +281,7 @@ class PoolCrashTest {
     // ---- the pools of the cases
 
     private void createPool(long size) {
-        pool = Pool.create(ChildJvm.uniqueRuntimeId(), 1, size);
+        pool = MemoryPool.create(ChildJvm.uniqueRuntimeId(), 1, size);
         segment = pool.buffer();
         heapOffset = segment.getLong(HEAP_OFFSET_OFFSET);
     }
@@ -306,7 +306,7 @@ class PoolCrashTest {
             SharedBuffer copy = new SharedBuffer(Pointer.nativeValue(memory), segment.capacity());
             segment.copyTo(0, copy, 0, segment.capacity());
             new BuddyAllocator(copy).free(offset);
-            return PoolInvariants.check(copy);
+            return MemoryPoolInvariants.check(copy);
         }
     }
 
@@ -323,7 +323,7 @@ class PoolCrashTest {
     }
 
     private void assertMineIntact() {
-        SortedMap<Long, Integer> blocks = PoolInvariants.check(segment);
+        SortedMap<Long, Integer> blocks = MemoryPoolInvariants.check(segment);
         mine.forEach((offset, size) -> {
             int tag = blocks.getOrDefault(offset - heapOffset, 0);
             assertThat(tag & TAG_USED).as("block %d still allocated", offset).isNotZero();
@@ -343,7 +343,7 @@ class PoolCrashTest {
     private int checkWhileRunning(SharedLock lock, long table, int maxUnrecorded) throws InterruptedException {
         lock.lock();
         try {
-            SortedMap<Long, Integer> blocks = PoolInvariants.check(segment);
+            SortedMap<Long, Integer> blocks = MemoryPoolInvariants.check(segment);
             Set<Long> recorded = new HashSet<>();
             for (int slot = 0; slot < 2; slot++) {
                 for (int i = 0; i < MAX_LIVE; i++) {
@@ -407,7 +407,7 @@ class PoolCrashTest {
     }
 
     /** Allocates 64-byte blocks until the pool is full, checks the invariants, and frees them all. */
-    static void fillAndEmpty(Pool pool) {
+    static void fillAndEmpty(MemoryPool pool) {
         List<Long> blocks = new ArrayList<>();
         for (long offset; (offset = pool.tryAllocate(64)) != NONE; ) {
             fill(pool.buffer(), offset, 64, -offset);
@@ -450,7 +450,7 @@ class PoolCrashTest {
     public static final class Child {
         public static void main(String[] args) throws Exception {
             ChildJvm.exitWithParent();
-            Pool pool = Pool.attach(HexFormat.of().parseHex(args[1]));
+            MemoryPool pool = MemoryPool.attach(HexFormat.of().parseHex(args[1]));
             switch (args[0]) {
                 case ALLOCATE -> pool.tryAllocate(64);
                 case FREE -> pool.free(Long.parseLong(args[2]));
@@ -466,7 +466,7 @@ class PoolCrashTest {
             System.exit(2);
         }
 
-        private static void hammer(Pool pool, long table, int slot) {
+        private static void hammer(MemoryPool pool, long table, int slot) {
             SharedBuffer segment = pool.buffer();
             Random random = new Random(ProcessHandle.current().pid());
             long[] offsets = new long[MAX_LIVE];

@@ -25,12 +25,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * its memory is freed, and they find their structures destroyed instead of crashing on unmapped memory.
  */
 @ExtendWith(LeakCheck.class)
-class PoolLetGoTest {
+class MemoryPoolLetGoTest {
     private static final Duration CHILD_TIMEOUT = Duration.ofSeconds(60);
 
     @Test
     void shouldWakeAWaiterOfAPoolDestroyedUnderItWithoutCrashing() throws Exception {
-        Pool pool = Pool.create(ChildJvm.uniqueRuntimeId(), 1, 1 << 20);
+        MemoryPool pool = MemoryPool.create(ChildJvm.uniqueRuntimeId(), 1, 1 << 20);
         LocalChannel channel = LocalChannel.create(pool, 1, 4, 64);
         ExecutorService executor = Executors.newSingleThreadExecutor();
         try {
@@ -49,8 +49,8 @@ class PoolLetGoTest {
 
     @Test
     void shouldLetGoOfADestroyedPoolWhenTheProcessNextMapsAPool() throws Exception {
-        Pool destroyed = Pool.create(ChildJvm.uniqueRuntimeId(), 1, 1 << 20);
-        Pool next = Pool.create(ChildJvm.uniqueRuntimeId(), 2, 1 << 20);
+        MemoryPool destroyed = MemoryPool.create(ChildJvm.uniqueRuntimeId(), 1, 1 << 20);
+        MemoryPool next = MemoryPool.create(ChildJvm.uniqueRuntimeId(), 2, 1 << 20);
         Path go = Files.createTempFile("dragon-letgo", ".go");
         Files.delete(go);
         try (ChildJvm child = ChildJvm.start(Child.class, hex(destroyed), hex(next), go.toString())) {
@@ -70,13 +70,13 @@ class PoolLetGoTest {
     }
 
     /** Whether process {@code pid} maps {@code pool}'s segment (the kernel lists it under its /dev/shm name). */
-    private static boolean isMapped(long pid, Pool pool) throws IOException {
+    private static boolean isMapped(long pid, MemoryPool pool) throws IOException {
         String segment = "/dev/shm/" + pool.descriptor().segmentName().substring(1);
         // A segment whose name was removed is listed as "NAME (deleted)".
         return Files.readAllLines(Path.of("/proc/" + pid + "/maps")).stream().anyMatch(l -> l.contains(segment));
     }
 
-    private static String hex(Pool pool) {
+    private static String hex(MemoryPool pool) {
         return HexFormat.of().formatHex(pool.descriptor().serialize());
     }
 
@@ -84,12 +84,12 @@ class PoolLetGoTest {
     public static final class Child {
         public static void main(String[] args) throws Exception {
             ChildJvm.exitWithParent();
-            Pool.attach(HexFormat.of().parseHex(args[0]));
+            MemoryPool.attach(HexFormat.of().parseHex(args[0]));
             System.out.println("attached");
             while (!Files.exists(Path.of(args[2]))) {
                 Thread.sleep(10);
             }
-            Pool.attach(HexFormat.of().parseHex(args[1]));
+            MemoryPool.attach(HexFormat.of().parseHex(args[1]));
             System.out.println("attached next");
             Thread.sleep(Long.MAX_VALUE);
         }

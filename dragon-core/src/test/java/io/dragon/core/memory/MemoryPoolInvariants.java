@@ -37,8 +37,8 @@ import java.util.TreeMap;
  *   <li>the used-bytes and allocation counters match the used blocks.
  * </ol>
  */
-final class PoolInvariants {
-    private PoolInvariants() {
+final class MemoryPoolInvariants {
+    private MemoryPoolInvariants() {
     }
 
     /** Checks a consistent state and returns its blocks: heap-relative offset to tag (FREE or USED, and order). */
