@@ -7,6 +7,7 @@ import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.Readiness;
 import io.dragon.core.sync.Signal;
 import io.dragon.core.sync.WaitMode;
+import io.dragon.internal.Services;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -53,18 +54,35 @@ public final class Barrier extends SharedObject {
         publish();
     }
 
+    /**
+     * A new barrier for {@code parties} parties without a name, in this node's shared memory; it lives until {@link
+     * #destroy()} or the end of the runtime.
+     */
     public static Barrier create(int parties) {
         return new Barrier(null, parties);
     }
 
+    /**
+     * A new barrier for {@code parties} parties that any process of the runtime, on any node, can look up by {@code
+     * name}.
+     *
+     * @throws DragonException if a runtime object already has that name
+     */
     public static Barrier create(String name, int parties) {
         return new Barrier(name, parties);
     }
 
+    /**
+     * The barrier that {@code name} names, made by a process of any node.
+     *
+     * @throws ObjectNotFoundException if no object has that name
+     * @throws DragonException if the name belongs to an object of another kind
+     */
     public static Barrier lookup(String name) {
         return Services.lookup(name, Barrier.class);
     }
 
+    /** The number of parties that must arrive to trip the barrier. */
     public int parties() {
         return parties;
     }
@@ -95,6 +113,7 @@ public final class Barrier extends SharedObject {
         return await(Deadline.after(timeout, unit));
     }
 
+    /** Whether the barrier is broken: a waiter timed out or was interrupted since the last {@link #reset()}. */
     public boolean isBroken() {
         if (isRemote()) {
             return onOwner(0, (Barrier b) -> b.isBroken());

@@ -1,5 +1,6 @@
 package io.dragon;
 
+import io.dragon.internal.Services;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.io.ObjectOutputStream;

@@ -7,6 +7,7 @@ import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.Readiness;
 import io.dragon.core.sync.Signal;
 import io.dragon.core.sync.WaitMode;
+import io.dragon.internal.Services;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,18 +34,34 @@ public final class Event extends SharedObject {
         publish();
     }
 
+    /**
+     * A new event, not set, without a name, in this node's shared memory; it lives until {@link #destroy()} or the end
+     * of the runtime.
+     */
     public static Event create() {
         return new Event(null);
     }
 
+    /**
+     * A new event, not set, that any process of the runtime, on any node, can look up by {@code name}.
+     *
+     * @throws DragonException if a runtime object already has that name
+     */
     public static Event create(String name) {
         return new Event(name);
     }
 
+    /**
+     * The event that {@code name} names, made by a process of any node.
+     *
+     * @throws ObjectNotFoundException if no object has that name
+     * @throws DragonException if the name belongs to an object of another kind
+     */
     public static Event lookup(String name) {
         return Services.lookup(name, Event.class);
     }
 
+    /** Sets the event and wakes every thread waiting for it, in any process on any node. */
     public void set() {
         if (isRemote()) {
             runOnOwner(0, Event::set);
@@ -54,6 +71,7 @@ public final class Event extends SharedObject {
         signal().signal();
     }
 
+    /** Clears the event: later waits wait until the next {@link #set()}. */
     public void clear() {
         if (isRemote()) {
             runOnOwner(0, Event::clear);
@@ -62,6 +80,7 @@ public final class Event extends SharedObject {
         body().putIntVolatile(STATE_OFFSET, 0);
     }
 
+    /** Whether the event is set now. */
     public boolean isSet() {
         if (isRemote()) {
             return onOwner(0, (Event e) -> e.isSet());

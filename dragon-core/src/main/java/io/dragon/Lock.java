@@ -4,12 +4,16 @@ import static io.dragon.core.channels.GatewayLayout.FOREVER;
 
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.locks.LockLayout;
-import io.dragon.core.locks.LockOwnerDeadException;
+import io.dragon.core.locks.OwnerDeadException;
 import io.dragon.core.locks.SharedLock;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
+import io.dragon.internal.Services;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A mutual-exclusion lock shared by processes: {@link java.util.concurrent.locks.Lock} across processes. It is
@@ -19,7 +23,7 @@ import java.util.concurrent.locks.Condition;
  *
  * <p>Across nodes, a process of another node locks through the transport agent of the lock's node, which holds it
  * on its behalf, recording which process it holds it for (node index and pid), under a lease of
- * {@link #LEASE_MILLIS} that the process renews while it holds the lock (see {@link LeaseRenewal}): only that
+ * {@link #LEASE_MILLIS} that the process renews while it holds the lock, every third of the lease, on one daemon thread: only that
  * process can unlock it, and if it dies, or its node does, the lease runs out and the next waiter gets
  * {@link LockOwnerDeadException} as for a holder of the lock's own node.
  *
@@ -94,7 +98,11 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
             long me = thisProcess();
             return leasedIf(onOwner(0, (Lock l) -> l.tryLockForAnotherNode(me, 0)));
         }
-        return sharedLock().tryLock();
+        try {
+            return sharedLock().tryLock();
+        } catch (OwnerDeadException e) {
+            throw ownerDead(e);
+        }
     }
 
     @Override
@@ -142,7 +150,7 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
         return sharedLock().isLocked();
     }
 
-    /** Renews the lease of this process on the lock, which it holds through the lock's node (see LeaseRenewal). */
+    /** Renews the lease of this process on the lock, which it holds through the lock's node (see LeaseRenewal below). */
     void renewLease() {
         long me = thisProcess();
         runOnOwner(0, (Lock l) -> l.sharedLock().renewLease(me, System.currentTimeMillis() + LEASE_MILLIS));
@@ -203,13 +211,21 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
     private boolean lockUntil(long deadline) throws InterruptedException {
         for (;;) {
             long slice = Math.min(Deadline.remaining(deadline), DESTROY_CHECK_NANOS);
-            if (sharedLock().lock(WaitMode.ADAPTIVE, Deadline.after(slice, TimeUnit.NANOSECONDS))) {
-                return true;
+            try {
+                if (sharedLock().lock(WaitMode.ADAPTIVE, Deadline.after(slice, TimeUnit.NANOSECONDS))) {
+                    return true;
+                }
+            } catch (OwnerDeadException e) {
+                throw ownerDead(e);
             }
             if (Deadline.hasPassed(deadline)) {
                 return false;
             }
         }
+    }
+
+    private static LockOwnerDeadException ownerDead(OwnerDeadException e) {
+        return new LockOwnerDeadException(e.getMessage(), e.deadPid());
     }
 
     private SharedLock sharedLock() {
@@ -220,5 +236,44 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
             lock = shared;
         }
         return shared;
+    }
+
+    /**
+     * Renews the leases of the locks this process holds on other nodes (see {@link Lock}), on one daemon thread,
+     * every third of {@link #LEASE_MILLIS}. A lock that cannot be renewed (destroyed, or its node gone) is
+     * dropped from the list; its lease then runs out there, as it should.
+     */
+    private static final class LeaseRenewal {
+        private static final Map<Long, Lock> HELD = new ConcurrentHashMap<>();
+        private static Thread renewer;
+
+        private LeaseRenewal() {
+        }
+
+        static synchronized void held(Lock lock) {
+            HELD.put(lock.id(), lock);
+            if (renewer == null) {
+                renewer = new Thread(LeaseRenewal::renewForever, "dragon-lock-leases");
+                renewer.setDaemon(true);
+                renewer.start();
+            }
+        }
+
+        static void released(Lock lock) {
+            HELD.remove(lock.id());
+        }
+
+        private static void renewForever() {
+            for (;;) {
+                LockSupport.parkNanos(Lock.LEASE_MILLIS * 1_000_000L / 3);
+                for (Lock lock : HELD.values()) {
+                    try {
+                        lock.renewLease();
+                    } catch (RuntimeException e) {
+                        HELD.remove(lock.id(), lock);
+                    }
+                }
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.dragon;
 
 import io.dragon.core.infrastructure.HostId;
+import io.dragon.internal.Services;
 import java.util.List;
 
 /**
@@ -20,10 +21,16 @@ public final class Machine {
             .map(n -> new Node(n.index(), n.hostname(), n.cpus())).toList());
     }
 
+    /** The runtime's nodes, in index order (index 0 runs the head process). */
     public List<Node> nodes() {
         return nodes;
     }
 
+    /**
+     * The node with {@code index}.
+     *
+     * @throws ObjectNotFoundException if the runtime has no such node
+     */
     public Node node(int index) {
         return nodes.stream().filter(n -> n.index() == index).findFirst()
             .orElseThrow(() -> new ObjectNotFoundException("no node " + index + "; the runtime's nodes are " + nodes));

@@ -10,30 +10,36 @@ import java.nio.ByteBuffer;
 public final class Output {
     private ByteBuffer buffer;
 
+    /** An empty output with room for {@code initialCapacity} bytes (at least 16) before it grows. */
     public Output(int initialCapacity) {
         this.buffer = ByteBuffer.allocate(Math.max(16, initialCapacity));
     }
 
+    /** Writes the low byte of {@code value}. */
     public Output putByte(int value) {
         ensure(1).put((byte) value);
         return this;
     }
 
+    /** Writes {@code value} in 4 bytes, big-endian. */
     public Output putInt(int value) {
         ensure(Integer.BYTES).putInt(value);
         return this;
     }
 
+    /** Writes {@code value} in 8 bytes, big-endian. */
     public Output putLong(long value) {
         ensure(Long.BYTES).putLong(value);
         return this;
     }
 
+    /** Writes {@code value} in 8 bytes, big-endian. */
     public Output putDouble(double value) {
         ensure(Double.BYTES).putDouble(value);
         return this;
     }
 
+    /** Writes {@code length} bytes of {@code src} from {@code offset}. */
     public Output putBytes(byte[] src, int offset, int length) {
         ensure(length).put(src, offset, length);
         return this;
@@ -56,6 +62,7 @@ public final class Output {
         return buffer.position();
     }
 
+    /** Forgets what was written, keeping the memory for the next element. */
     public Output clear() {
         buffer.clear();
         return this;

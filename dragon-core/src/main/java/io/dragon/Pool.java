@@ -1,5 +1,8 @@
 package io.dragon;
 
+import io.dragon.internal.PoolFrames;
+import io.dragon.internal.PoolWorker;
+import io.dragon.internal.Services;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -158,6 +161,7 @@ public final class Pool implements ExecutorService, AutoCloseable {
         return new Pool(workers, jvmOptions);
     }
 
+    /** The number of worker processes. */
     public int workers() {
         return workers;
     }

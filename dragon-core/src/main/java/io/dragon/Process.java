@@ -2,6 +2,7 @@ package io.dragon;
 
 import io.dragon.core.messages.Messages.ProcessInfo;
 import io.dragon.core.messages.Messages.ProcessState;
+import io.dragon.internal.Services;
 import java.io.Serializable;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +80,7 @@ public final class Process implements Serializable {
         return isRunning(info.state()) ? OptionalInt.empty() : OptionalInt.of(info.exitCode());
     }
 
+    /** Whether the process is still running (asks Global Services). */
     public boolean isAlive() {
         return exitCode().isEmpty();
     }
@@ -120,6 +122,7 @@ public final class Process implements Serializable {
         return node;
     }
 
+    /** The hostname of its node. */
     public String hostname() {
         return hostname;
     }

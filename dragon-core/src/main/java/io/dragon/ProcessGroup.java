@@ -21,10 +21,12 @@ public final class ProcessGroup {
             this.template = template;
         }
 
+        /** The member's current process (the latest, after restarts), or null before it has started. */
         public Process process() {
             return process;
         }
 
+        /** How many times the member was restarted after it failed. */
         public int restarts() {
             return restarts;
         }

@@ -3,6 +3,8 @@ package io.dragon;
 import io.dragon.core.infrastructure.InheritedProperties;
 import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.messages.Messages.ProcessSpec;
+import io.dragon.internal.ProcessMain;
+import io.dragon.internal.Services;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,8 +22,6 @@ import java.util.Objects;
  */
 public final class ProcessTemplate implements Serializable {
     private static final long serialVersionUID = 1L;
-    /** Environment variable that carries a Runnable target to {@link ProcessMain}. */
-    static final String TARGET_VARIABLE = Settings.Variable.DRAGON_PROCESS_TARGET.name();
     /** Largest serialized Runnable a new process is given (environment variables are limited by the kernel). */
     static final int MAX_TARGET_BYTES = 96 * 1024;
 
@@ -55,7 +55,7 @@ public final class ProcessTemplate implements Serializable {
                 + " SharedByteArray instead of capturing it");
         }
         return new ProcessTemplate(null, List.of(ProcessMain.class.getName()), true, List.of(),
-            Map.of(TARGET_VARIABLE, Base64.getEncoder().encodeToString(bytes)), null, null, Policy.anywhere());
+            Map.of(ProcessMain.TARGET_VARIABLE, Base64.getEncoder().encodeToString(bytes)), null, null, Policy.anywhere());
     }
 
     /** Runs {@code mainClass}'s main method with {@code args} in a new JVM with this program's classpath. */
@@ -79,6 +79,7 @@ public final class ProcessTemplate implements Serializable {
         return new ProcessTemplate(exe, args, java, jvmOptions, more, cwd, name, policy);
     }
 
+    /** Sets the working directory of the process, on its node (default: the head process's). */
     public ProcessTemplate withWorkingDirectory(String directory) {
         return new ProcessTemplate(exe, args, java, jvmOptions, env, directory, name, policy);
     }
@@ -88,6 +89,7 @@ public final class ProcessTemplate implements Serializable {
         return new ProcessTemplate(exe, args, java, jvmOptions, env, cwd, processName, policy);
     }
 
+    /** Sets where the process runs (default: {@link Policy#anywhere()}). */
     public ProcessTemplate withPolicy(Policy placement) {
         return new ProcessTemplate(exe, args, java, jvmOptions, env, cwd, name,
             Objects.requireNonNull(placement, "policy"));
@@ -123,6 +125,6 @@ public final class ProcessTemplate implements Serializable {
 
     @Override
     public String toString() {
-        return (java ? "java " : exe + " ") + (env.containsKey(TARGET_VARIABLE) ? "(a Runnable)" : String.join(" ", args));
+        return (java ? "java " : exe + " ") + (env.containsKey(ProcessMain.TARGET_VARIABLE) ? "(a Runnable)" : String.join(" ", args));
     }
 }

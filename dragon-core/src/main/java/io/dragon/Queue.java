@@ -7,6 +7,7 @@ import io.dragon.core.channels.ChannelFullException;
 import io.dragon.core.messages.Messages.ChannelInfo;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
+import io.dragon.internal.Services;
 import java.io.Serializable;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -77,6 +78,7 @@ public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>
         return new Queue<>(null, DEFAULT_CAPACITY, BLOCK_SIZE, Codecs.standard());
     }
 
+    /** A new queue of {@code capacity} elements. */
     public static <E> Queue<E> create(int capacity) {
         return new Queue<>(null, capacity, BLOCK_SIZE, Codecs.standard());
     }
@@ -97,6 +99,7 @@ public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>
         return Services.lookup(name, Queue.class);
     }
 
+    /** Its name, or null. */
     public String name() {
         return name;
     }

@@ -9,7 +9,8 @@ public final class RemoteTaskException extends DragonException {
     private static final long serialVersionUID = 1L;
     private final String remoteClassName;
 
-    RemoteTaskException(Throwable thrown, long workerPid) {
+    /** The failure {@code thrown} by a task in the worker process with pid {@code workerPid}. */
+    public RemoteTaskException(Throwable thrown, long workerPid) {
         super(thrown + " (in worker process " + workerPid + ")");
         this.remoteClassName = thrown.getClass().getName();
         setStackTrace(thrown.getStackTrace());

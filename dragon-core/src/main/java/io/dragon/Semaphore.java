@@ -7,6 +7,7 @@ import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.Readiness;
 import io.dragon.core.sync.Signal;
 import io.dragon.core.sync.WaitMode;
+import io.dragon.internal.Services;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,22 +37,48 @@ public final class Semaphore extends SharedObject {
         publish();
     }
 
+    /**
+     * A new semaphore with {@code permits} permits without a name, in this node's shared memory; it lives until {@link
+     * #destroy()} or the end of the runtime.
+     */
     public static Semaphore create(long permits) {
         return new Semaphore(null, permits);
     }
 
+    /**
+     * A new semaphore with {@code permits} permits that any process of the runtime, on any node, can look up by {@code
+     * name}.
+     *
+     * @throws DragonException if a runtime object already has that name
+     */
     public static Semaphore create(String name, long permits) {
         return new Semaphore(name, permits);
     }
 
+    /**
+     * The semaphore that {@code name} names, made by a process of any node.
+     *
+     * @throws ObjectNotFoundException if no object has that name
+     * @throws DragonException if the name belongs to an object of another kind
+     */
     public static Semaphore lookup(String name) {
         return Services.lookup(name, Semaphore.class);
     }
 
+    /**
+     * Takes one permit, waiting until there is one.
+     *
+     * @throws InterruptedException if interrupted while waiting; nothing was taken
+     */
     public void acquire() throws InterruptedException {
         acquire(1);
     }
 
+    /**
+     * Takes {@code permits} permits at once, waiting until there are that many.
+     *
+     * @throws InterruptedException if interrupted while waiting; nothing was taken
+     */
     public void acquire(long permits) throws InterruptedException {
         if (isRemote()) {
             runOnOwnerInterruptibly(FOREVER, (Semaphore s) -> s.acquire(permits));
@@ -60,10 +87,20 @@ public final class Semaphore extends SharedObject {
         acquireUntil(permits, Deadline.FOREVER);
     }
 
+    /**
+     * Takes one permit if there is one now.
+     *
+     * @return whether it took it
+     */
     public boolean tryAcquire() {
         return tryAcquire(1);
     }
 
+    /**
+     * Takes {@code permits} permits if there are that many now.
+     *
+     * @return whether it took them
+     */
     public boolean tryAcquire(long permits) {
         if (isRemote()) {
             return onOwner(0, (Semaphore s) -> s.tryAcquire(permits));
@@ -81,10 +118,22 @@ public final class Semaphore extends SharedObject {
         }
     }
 
+    /**
+     * Takes one permit, waiting up to {@code timeout} for it.
+     *
+     * @return whether it took it
+     * @throws InterruptedException if interrupted while waiting; nothing was taken
+     */
     public boolean tryAcquire(long timeout, TimeUnit unit) throws InterruptedException {
         return tryAcquire(1, timeout, unit);
     }
 
+    /**
+     * Takes {@code permits} permits at once, waiting up to {@code timeout} for that many.
+     *
+     * @return whether it took them
+     * @throws InterruptedException if interrupted while waiting; nothing was taken
+     */
     public boolean tryAcquire(long permits, long timeout, TimeUnit unit) throws InterruptedException {
         if (isRemote()) {
             long nanos = unit.toNanos(timeout);
@@ -109,6 +158,7 @@ public final class Semaphore extends SharedObject {
         signal().signal();
     }
 
+    /** The permits there now (by the time the answer is used, that may have changed). */
     public long availablePermits() {
         if (isRemote()) {
             return onOwner(0, (Semaphore s) -> s.availablePermits());

@@ -1,6 +1,7 @@
 package io.dragon;
 
 import io.dragon.core.shm.SharedBuffer;
+import io.dragon.internal.Services;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
@@ -22,22 +23,44 @@ public final class SharedByteArray extends SharedObject {
         publish();
     }
 
+    /**
+     * A new array of {@code length} zero bytes without a name, in this node's shared memory; it lives until {@link
+     * #destroy()} or the end of the runtime.
+     */
     public static SharedByteArray create(int length) {
         return new SharedByteArray(null, length);
     }
 
+    /**
+     * A new array of {@code length} zero bytes that any process of the runtime, on any node, can look up by {@code
+     * name}.
+     *
+     * @throws DragonException if a runtime object already has that name
+     */
     public static SharedByteArray create(String name, int length) {
         return new SharedByteArray(name, length);
     }
 
+    /**
+     * The byte array that {@code name} names, made by a process of any node.
+     *
+     * @throws ObjectNotFoundException if no object has that name
+     * @throws DragonException if the name belongs to an object of another kind
+     */
     public static SharedByteArray lookup(String name) {
         return Services.lookup(name, SharedByteArray.class);
     }
 
+    /** The number of bytes. */
     public int length() {
         return length;
     }
 
+    /**
+     * The byte at {@code index}.
+     *
+     * @throws IndexOutOfBoundsException if {@code index} is outside the array
+     */
     public byte get(int index) {
         if (isRemote()) {
             return onOwner(0, (SharedByteArray a) -> a.get(index));
@@ -45,6 +68,11 @@ public final class SharedByteArray extends SharedObject {
         return body().getByte(checked(index, 1));
     }
 
+    /**
+     * Writes {@code value} at {@code index}.
+     *
+     * @throws IndexOutOfBoundsException if {@code index} is outside the array
+     */
     public void set(int index, byte value) {
         if (isRemote()) {
             runOnOwner(0, (SharedByteArray a) -> a.set(index, value));
@@ -77,6 +105,11 @@ public final class SharedByteArray extends SharedObject {
         body().putBytes(checked(index, length), src, offset, length);
     }
 
+    /**
+     * Sets the byte at {@code index} to {@code value} if it is {@code expected}, atomically for every process.
+     *
+     * @return whether it was set
+     */
     public boolean compareAndSet(int index, byte expected, byte value) {
         if (isRemote()) {
             return onOwner(0, (SharedByteArray a) -> a.compareAndSet(index, expected, value));

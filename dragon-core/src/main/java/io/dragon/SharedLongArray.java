@@ -1,6 +1,7 @@
 package io.dragon;
 
 import io.dragon.core.shm.SharedBuffer;
+import io.dragon.internal.Services;
 
 /**
  * An array of longs in shared memory that every process with the handle maps directly; element access is
@@ -24,18 +25,36 @@ public final class SharedLongArray extends SharedObject {
         return new SharedLongArray(null, length);
     }
 
+    /**
+     * A new array of {@code length} zero longs that any process of the runtime, on any node, can look up by {@code
+     * name}.
+     *
+     * @throws DragonException if a runtime object already has that name
+     */
     public static SharedLongArray create(String name, int length) {
         return new SharedLongArray(name, length);
     }
 
+    /**
+     * The long array that {@code name} names, made by a process of any node.
+     *
+     * @throws ObjectNotFoundException if no object has that name
+     * @throws DragonException if the name belongs to an object of another kind
+     */
     public static SharedLongArray lookup(String name) {
         return Services.lookup(name, SharedLongArray.class);
     }
 
+    /** The number of longs. */
     public int length() {
         return length;
     }
 
+    /**
+     * The long at {@code index} (a volatile read).
+     *
+     * @throws IndexOutOfBoundsException if {@code index} is outside the array
+     */
     public long get(int index) {
         if (isRemote()) {
             return onOwner(0, (SharedLongArray a) -> a.get(index));
@@ -43,6 +62,11 @@ public final class SharedLongArray extends SharedObject {
         return body().getLongVolatile(offset(index));
     }
 
+    /**
+     * Writes {@code value} at {@code index} (a volatile write).
+     *
+     * @throws IndexOutOfBoundsException if {@code index} is outside the array
+     */
     public void set(int index, long value) {
         if (isRemote()) {
             runOnOwner(0, (SharedLongArray a) -> a.set(index, value));
@@ -51,6 +75,11 @@ public final class SharedLongArray extends SharedObject {
         body().putLongVolatile(offset(index), value);
     }
 
+    /**
+     * Sets the long at {@code index} to {@code value} if it is {@code expected}, atomically for every process.
+     *
+     * @return whether it was set
+     */
     public boolean compareAndSet(int index, long expected, long value) {
         if (isRemote()) {
             return onOwner(0, (SharedLongArray a) -> a.compareAndSet(index, expected, value));
@@ -58,6 +87,11 @@ public final class SharedLongArray extends SharedObject {
         return body().compareAndSetLong(offset(index), expected, value);
     }
 
+    /**
+     * Adds {@code delta} to the long at {@code index}, atomically for every process.
+     *
+     * @return the value before
+     */
     public long getAndAdd(int index, long delta) {
         if (isRemote()) {
             return onOwner(0, (SharedLongArray a) -> a.getAndAdd(index, delta));
@@ -65,10 +99,20 @@ public final class SharedLongArray extends SharedObject {
         return body().getAndAddLong(offset(index), delta);
     }
 
+    /**
+     * Adds {@code delta} to the long at {@code index}, atomically for every process.
+     *
+     * @return the value after
+     */
     public long addAndGet(int index, long delta) {
         return getAndAdd(index, delta) + delta;
     }
 
+    /**
+     * Sets the long at {@code index} to {@code value}, atomically for every process.
+     *
+     * @return the value before
+     */
     public long getAndSet(int index, long value) {
         if (isRemote()) {
             return onOwner(0, (SharedLongArray a) -> a.getAndSet(index, value));

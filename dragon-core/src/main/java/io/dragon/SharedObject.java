@@ -10,7 +10,9 @@ import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
 import io.dragon.core.memory.PoolFullException;
 import io.dragon.core.shm.SharedBuffer;
+import io.dragon.internal.Services;
 import java.io.Serializable;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -99,7 +101,7 @@ public abstract class SharedObject implements Serializable {
      * wait there up to {@code timeoutNanos} ({@link GatewayLayout#FOREVER}: no limit); an interrupt does not end
      * it, and stays set.
      */
-    final <T extends SharedObject, R> R onOwner(long timeoutNanos, OwnerCall.Method<T, R> method) {
+    final <T extends SharedObject, R> R onOwner(long timeoutNanos, OwnerMethod<T, R> method) {
         return outcome(Gateway.current().call(host, serialized(method), timeoutNanos));
     }
 
@@ -107,7 +109,7 @@ public abstract class SharedObject implements Serializable {
      * {@link #onOwner}, but an interrupt while it waits there interrupts the thread that runs it on the owner's
      * node, so that a method that waits throws InterruptedException, here too, having taken nothing.
      */
-    final <T extends SharedObject, R> R onOwnerInterruptibly(long timeoutNanos, OwnerCall.Method<T, R> method)
+    final <T extends SharedObject, R> R onOwnerInterruptibly(long timeoutNanos, OwnerMethod<T, R> method)
         throws InterruptedException {
         try {
             return outcome(Gateway.current().callInterruptibly(host, serialized(method), timeoutNanos));
@@ -118,7 +120,7 @@ public abstract class SharedObject implements Serializable {
     }
 
     @SuppressWarnings("unchecked")
-    private <T extends SharedObject, R> byte[] serialized(OwnerCall.Method<T, R> method) {
+    private <T extends SharedObject, R> byte[] serialized(OwnerMethod<T, R> method) {
         return Services.serialize(new OwnerCall<>((T) this, method), "a call on the " + this);
     }
 
@@ -129,11 +131,11 @@ public abstract class SharedObject implements Serializable {
         if (!outcome.threw()) {
             return (R) value;
         }
-        throw OwnerCall.<RuntimeException>rethrow((Throwable) value);
+        throw SharedObject.<RuntimeException>rethrow((Throwable) value);
     }
 
     /** {@link #onOwnerInterruptibly} for a method that returns nothing. */
-    final <T extends SharedObject> void runOnOwnerInterruptibly(long timeoutNanos, OwnerCall.Action<T> action)
+    final <T extends SharedObject> void runOnOwnerInterruptibly(long timeoutNanos, OwnerAction<T> action)
         throws InterruptedException {
         onOwnerInterruptibly(timeoutNanos, (T object) -> {
             action.run(object);
@@ -142,7 +144,7 @@ public abstract class SharedObject implements Serializable {
     }
 
     /** {@link #onOwner} for a method that returns nothing. */
-    final <T extends SharedObject> void runOnOwner(long timeoutNanos, OwnerCall.Action<T> action) {
+    final <T extends SharedObject> void runOnOwner(long timeoutNanos, OwnerAction<T> action) {
         onOwner(timeoutNanos, (T object) -> {
             action.run(object);
             return null;
@@ -231,5 +233,47 @@ public abstract class SharedObject implements Serializable {
     @Override
     public String toString() {
         return kind() + (name != null ? " '" + name + "'" : "") + " (" + Long.toHexString(id) + ")";
+    }
+
+    /** A method of {@code T} that can travel to the object's node. */
+    @FunctionalInterface
+    interface OwnerMethod<T, R> extends Serializable {
+        R apply(T object) throws Exception;
+    }
+
+    /** A method of {@code T} that returns nothing and can travel to the object's node. */
+    @FunctionalInterface
+    interface OwnerAction<T> extends Serializable {
+        void run(T object) throws Exception;
+    }
+
+    /**
+     * A method of a shared object to run on the node where the object lives, for a process of another node: the
+     * object's handle and the method travel serialized to that node's transport agent, which runs it there.
+     */
+    private static final class OwnerCall<T extends SharedObject, R> implements Callable<R>, Serializable {
+        private static final long serialVersionUID = 1L;
+
+        private final T object;
+        private final OwnerMethod<T, R> method;
+
+        OwnerCall(T object, OwnerMethod<T, R> method) {
+            this.object = object;
+            this.method = method;
+        }
+
+        @Override
+        public R call() throws Exception {
+            return method.apply(object);
+        }
+    }
+
+    /**
+     * Throws {@code t} as it is, checked or not: a method run on the owner's node declared it, and so does the
+     * method of the handle that ran it there.
+     */
+    @SuppressWarnings("unchecked")
+    private static <X extends Throwable> X rethrow(Throwable t) throws X {
+        throw (X) t;
     }
 }

@@ -37,7 +37,7 @@ package io.dragon.core.locks;
  * process may recover once it runs out). The remote holder and the lease are written only while the word names their
  * writer (after the take) and cleared before the release, so a free lock never has them: a kill between the take and
  * writing them, or between clearing them and the release, leaves a lock held by a dead pid with the record partly
- * written, which waiters report as {@link LockOwnerDeadException} and {@link SharedLock#recover} clears. The generation
+ * written, which waiters report as {@link OwnerDeadException} and {@link SharedLock#recover} clears. The generation
  * lets a reader check that the lease and record it read belong to the holding it saw (the word is the same before and
  * after), even when one agent takes the lock again and again. A waiter's priority claim is its pid set by one
  * compare-and-set; a dead claimant's is dropped by the next waiter.

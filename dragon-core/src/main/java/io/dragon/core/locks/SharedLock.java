@@ -27,7 +27,7 @@ import java.util.List;
  *
  * <p>The lock word is the holder's pid (see {@link LockLayout}), so a process killed at any instruction leaves the
  * lock free or held by that pid, never held by nobody. A waiter checks the holder every 100 ms while it waits and
- * throws {@link LockOwnerDeadException} if it has died, instead of waiting forever. Only the holding process may
+ * throws {@link OwnerDeadException} if it has died, instead of waiting forever. Only the holding process may
  * release the lock. A process that holds the lock for a process of another node (a transport agent) records that
  * process and gives it a lease ({@link #holdFor}): from then on only {@link #unlockFor} with that process's identity
  * releases it, and once the lease runs out unrenewed, the holder counts as dead the same way. A dead priority
@@ -105,7 +105,7 @@ public final class SharedLock {
      * Takes the lock, waiting until the deadline at most.
      *
      * @return true if taken, false if the deadline passed first
-     * @throws LockOwnerDeadException if the holder died while holding the lock
+     * @throws OwnerDeadException if the holder died while holding the lock
      * @throws InterruptedException if interrupted while waiting (the lock is not taken)
      */
     public boolean lock(WaitMode mode, long deadline) throws InterruptedException {
@@ -216,7 +216,7 @@ public final class SharedLock {
     }
 
     /**
-     * Releases a lock whose holder has died (reported by {@link LockOwnerDeadException}), once the caller has
+     * Releases a lock whose holder has died (reported by {@link OwnerDeadException}), once the caller has
      * repaired or discarded what it protects. Does nothing if {@code deadPid} no longer holds it.
      */
     public void recover(int deadPid) {
@@ -228,7 +228,7 @@ public final class SharedLock {
     }
 
     /**
-     * Takes for this process a lock whose holder has died (reported by {@link LockOwnerDeadException}), so that the
+     * Takes for this process a lock whose holder has died (reported by {@link OwnerDeadException}), so that the
      * caller repairs what it protects before anyone else sees it, then {@linkplain #unlock unlocks} it. If this
      * process dies before it unlocks, the lock is held by a dead process again, and the next taker repairs again.
      *
@@ -281,7 +281,7 @@ public final class SharedLock {
         for (;;) {
             try {
                 return lock(mode, deadline);
-            } catch (LockOwnerDeadException e) {
+            } catch (OwnerDeadException e) {
                 if (takeFromDead(e.deadPid())) {
                     try {
                         repair.run();
@@ -385,7 +385,7 @@ public final class SharedLock {
         // A holder that released the lock and exited since we read the word is not to blame: it is dead-while-holding
         // only if the word is unchanged, the generation included (so the lease read was of that very holding).
         if (holder != 0 && (leaseExpired() || holder != Pids.MINE && !Pids.isAlive(holder)) && word() == word) {
-            throw new LockOwnerDeadException(name, holder);
+            throw new OwnerDeadException(name, holder);
         }
     }
 

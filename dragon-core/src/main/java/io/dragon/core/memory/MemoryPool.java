@@ -14,7 +14,7 @@ import static io.dragon.core.memory.PoolLayout.VERSION;
 import static io.dragon.core.memory.PoolLayout.VERSION_OFFSET;
 
 import io.dragon.core.infrastructure.HostId;
-import io.dragon.core.locks.LockOwnerDeadException;
+import io.dragon.core.locks.OwnerDeadException;
 import io.dragon.core.locks.SharedLock;
 import io.dragon.core.shm.SegmentNotFoundException;
 import io.dragon.core.shm.SharedBuffer;
@@ -322,7 +322,7 @@ public final class MemoryPool implements Readiness, AutoCloseable {
             try {
                 lock.lock();
                 return;
-            } catch (LockOwnerDeadException e) {
+            } catch (OwnerDeadException e) {
                 deadPid = e.deadPid();
             }
             if (lock.takeFromDead(deadPid)) {

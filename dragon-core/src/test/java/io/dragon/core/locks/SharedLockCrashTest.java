@@ -39,7 +39,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>Invariants checked after each kill: (1) the lock word is free, or names the killed process (never held by
  * nobody); (2) a free lock has no remote holder and no lease; (3) while the process was stopped and alive, a waiter
- * did not take it for dead; (4) a waiter gets the lock, or {@link LockOwnerDeadException} naming the killed process
+ * did not take it for dead; (4) a waiter gets the lock, or {@link OwnerDeadException} naming the killed process
  * and then the lock after {@link SharedLock#recover}, within {@link #BOUND}; (5) afterwards the lock is free with no
  * priority claim, remote holder or lease left, and another process can lock, hold for a remote process and unlock.
  */
@@ -168,7 +168,7 @@ class SharedLockCrashTest {
             assertThat(lock.lock(WaitMode.ADAPTIVE, Deadline.after(BOUND.toNanos(), TimeUnit.NANOSECONDS)))
                 .as("a free lock is taken").isTrue();
             assertThat(c.leftHeld()).as("taken although held by the dead").isFalse();
-        } catch (LockOwnerDeadException e) {
+        } catch (OwnerDeadException e) {
             assertThat(e.deadPid()).isEqualTo(pid);
             lock.recover(pid);
             assertConsistent();
@@ -214,7 +214,7 @@ class SharedLockCrashTest {
             RANDOM_KILLS);
         try {
             assertThat(lock.lock(WaitMode.ADAPTIVE, Deadline.after(BOUND.toNanos(), TimeUnit.NANOSECONDS))).isTrue();
-        } catch (LockOwnerDeadException e) {
+        } catch (OwnerDeadException e) {
             lock.recover(e.deadPid());
             assertThat(lock.lock(WaitMode.ADAPTIVE, Deadline.after(BOUND.toNanos(), TimeUnit.NANOSECONDS))).isTrue();
         }
@@ -336,7 +336,7 @@ class SharedLockCrashTest {
             for (long i = 0; ; i++) {
                 try {
                     lock.lock();
-                } catch (LockOwnerDeadException e) {
+                } catch (OwnerDeadException e) {
                     lock.recover(e.deadPid());
                     buffer.getAndAddInt(RECOVERED, 1);
                     continue;

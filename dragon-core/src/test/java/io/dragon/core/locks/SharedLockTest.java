@@ -103,7 +103,7 @@ class SharedLockTest {
 
         lock.renewLease(REMOTE_HOLDER, System.currentTimeMillis() + 200);
         assertThatThrownBy(() -> executor.submit(() -> lock.lock(WaitMode.SLEEP, Deadline.after(10, TimeUnit.SECONDS)))
-            .get()).cause().isInstanceOf(LockOwnerDeadException.class);
+            .get()).cause().isInstanceOf(OwnerDeadException.class);
 
         lock.recover(MY_PID);
         assertThat(lock.isLocked()).isFalse();
@@ -171,7 +171,7 @@ class SharedLockTest {
             assertThat(waiter).as("the waiter still waits").isNotDone();
             holder.kill();
             assertThatThrownBy(() -> waiter.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(
-                LockOwnerDeadException.class);
+                OwnerDeadException.class);
         }
         lock.recover(lock.holderPid());
         assertThat(lock.isLocked()).isFalse();
@@ -443,7 +443,7 @@ class SharedLockTest {
             long killed = System.nanoTime();
 
             assertThatThrownBy(() -> waiter.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(
-                LockOwnerDeadException.class).satisfies(e -> assertThat(((LockOwnerDeadException) e.getCause())
+                OwnerDeadException.class).satisfies(e -> assertThat(((OwnerDeadException) e.getCause())
                 .deadPid()).isEqualTo(holderPid));
             assertThat(System.nanoTime() - killed).as("detected well before the waiter's deadline")
                 .isLessThan(TimeUnit.SECONDS.toNanos(15));
@@ -451,7 +451,7 @@ class SharedLockTest {
 
             // So does one that arrives after the death.
             assertThatThrownBy(() -> lock.lock(WaitMode.SLEEP, Deadline.after(20, TimeUnit.SECONDS)))
-                .isInstanceOf(LockOwnerDeadException.class);
+                .isInstanceOf(OwnerDeadException.class);
             assertThat(lock.holderPid()).isEqualTo(holderPid);
 
             lock.recover(holderPid);

@@ -1,24 +1,37 @@
-package io.dragon;
+package io.dragon.internal;
 
+import io.dragon.Codec;
+import io.dragon.Codecs;
+import io.dragon.Output;
+import io.dragon.Queue;
+import io.dragon.RemoteTaskException;
+import io.dragon.SerializableRunnable;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 
-/** The loop of a {@link Pool}'s worker process: take a task frame, run it, put its result frame (see PoolFrames). */
-final class PoolWorker implements SerializableRunnable {
+/**
+ * The loop of a {@link io.dragon.Pool}'s worker process: take a task frame, run it, put its result frame (see
+ * {@link PoolFrames}).
+ */
+public final class PoolWorker implements SerializableRunnable {
     private static final long serialVersionUID = 1L;
     private static final long PID = ProcessHandle.current().pid();
 
     /** Kind of the Global Services names under which a pool publishes the function of a running map. */
-    static final String FUNCTION_KIND = "PoolFunction";
+    public static final String FUNCTION_KIND = "PoolFunction";
 
     private final Queue<ByteBuffer> tasks;
     private final Queue<ByteBuffer> results;
     private final String functionNames;
 
-    PoolWorker(Queue<ByteBuffer> tasks, Queue<ByteBuffer> results, String functionNames) {
+    /**
+     * A worker that takes task frames from {@code tasks} and puts result frames on {@code results}; the function
+     * of a map is bound under {@code functionNames} followed by its id.
+     */
+    public PoolWorker(Queue<ByteBuffer> tasks, Queue<ByteBuffer> results, String functionNames) {
         this.tasks = tasks;
         this.results = results;
         this.functionNames = functionNames;

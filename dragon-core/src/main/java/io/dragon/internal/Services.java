@@ -1,5 +1,7 @@
-package io.dragon;
+package io.dragon.internal;
 
+import io.dragon.DragonException;
+import io.dragon.ObjectNotFoundException;
 import io.dragon.core.client.GlobalServicesClient;
 import io.dragon.core.client.GlobalServicesException;
 import io.dragon.core.memory.MemoryPool;
@@ -19,13 +21,13 @@ import java.util.function.Supplier;
  * puts its objects unless told otherwise. Every user object goes through here, so a program started without
  * {@code dragon} gets one clear error.
  */
-final class Services {
+public final class Services {
     private static volatile MemoryPool defaultPool;
 
     private Services() {
     }
 
-    static GlobalServicesClient globalServices() {
+    public static GlobalServicesClient globalServices() {
         try {
             return GlobalServicesClient.get();
         } catch (IllegalStateException e) {
@@ -34,7 +36,7 @@ final class Services {
         }
     }
 
-    static MemoryPool defaultPool() {
+    public static MemoryPool defaultPool() {
         MemoryPool pool = defaultPool;
         if (pool == null) {
             synchronized (Services.class) {
@@ -51,7 +53,7 @@ final class Services {
      * Runs a request to Global Services, turning its refusals into the user API's exceptions: a name or id that
      * does not exist becomes {@link ObjectNotFoundException}, anything else a {@link DragonException}.
      */
-    static <T> T ask(Supplier<T> request) {
+    public static <T> T ask(Supplier<T> request) {
         try {
             return request.get();
         } catch (GlobalServicesException e) {
@@ -63,7 +65,7 @@ final class Services {
     }
 
     /** Binds {@code name} to {@code handle} in Global Services, for {@link #lookup}; fails if the name is taken. */
-    static void bind(String name, Serializable handle) {
+    public static void bind(String name, Serializable handle) {
         String kind = handle.getClass().getSimpleName();
         byte[] descriptor = serialize(handle, kind);
         ask(() -> {
@@ -73,7 +75,7 @@ final class Services {
     }
 
     /** The handle bound to {@code name}, which must be of class {@code type}. */
-    static <T extends Serializable> T lookup(String name, Class<T> type) {
+    public static <T extends Serializable> T lookup(String name, Class<T> type) {
         GSNameLookupResponse found = ask(() -> globalServices().lookupName(name));
         if (!type.getSimpleName().equals(found.kind())) {
             throw new DragonException("'" + name + "' names a " + found.kind() + ", not a " + type.getSimpleName());
@@ -82,12 +84,12 @@ final class Services {
     }
 
     /** Releases {@code name}; nothing happens if it is not bound. */
-    static void unbind(String name) {
+    public static void unbind(String name) {
         ask(() -> globalServices().unbindName(name));
     }
 
     /** Java serialization of a handle or a task, with a clear error when something in it is not serializable. */
-    static byte[] serialize(Object value, String what) {
+    public static byte[] serialize(Object value, String what) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(value);
@@ -105,7 +107,7 @@ final class Services {
      * The inverse of {@link #serialize}, through the runtime's deserialization filter (see {@link SerialFilter}), with
      * this thread's context class loader (the program's classpath).
      */
-    static Object deserialize(byte[] bytes, int offset, int length, String what) {
+    public static Object deserialize(byte[] bytes, int offset, int length, String what) {
         try {
             return SerialFilter.configured(SerialFilter.Scope.PROGRAM).read(new ByteArrayInputStream(bytes, offset,
                 length), length);

@@ -1,9 +1,11 @@
-package io.dragon;
+package io.dragon.internal;
 
+import io.dragon.Codec;
+import io.dragon.Output;
 import java.nio.ByteBuffer;
 
 /**
- * The messages between a {@link Pool} and its workers, each one message on a worker's task queue or the pool's
+ * The messages between a {@link io.dragon.Pool} and its workers, each one message on a worker's task queue or the pool's
  * result queue.
  *
  * <pre>
@@ -16,18 +18,18 @@ import java.nio.ByteBuffer;
  * The function of a map is bound in Global Services for as long as the map runs (PoolWorker.FUNCTION_KIND); a
  * worker fetches and deserializes it the first time it meets its id, so a chunk of one small input is ~30 bytes.
  */
-final class PoolFrames {
-    static final byte CALL = 1;
-    static final byte MAP = 2;
-    static final byte STOP = 3;
-    static final byte OK = 0;
-    static final byte ERROR = 1;
+public final class PoolFrames {
+    public static final byte CALL = 1;
+    public static final byte MAP = 2;
+    public static final byte STOP = 3;
+    public static final byte OK = 0;
+    public static final byte ERROR = 1;
 
     private PoolFrames() {
     }
 
     /** Frames travel as they are: one whole message is one frame. */
-    enum FrameCodec implements Codec<ByteBuffer> {
+    public enum FrameCodec implements Codec<ByteBuffer> {
         INSTANCE;
 
         @Override
