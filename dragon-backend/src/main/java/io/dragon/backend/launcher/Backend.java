@@ -68,7 +68,7 @@ final class Backend {
         this.localServices = localServices;
         this.env = env;
         this.security = LinkSecurity.fromEnvironment(env);
-        this.transport = Transport.parse(env.getOrDefault(Transport.VARIABLE, "tcp"));
+        this.transport = Transport.parse(env.getOrDefault(Transport.VARIABLE, Settings.TRANSPORT_DEFAULT));
     }
 
     int run() {
