@@ -28,14 +28,21 @@ final class NameTable {
     }
 
     void bind(GSNameBind request) throws InterruptedException {
-        String refusal = request.name() == null || request.name().isEmpty() ? "an object name must not be empty"
-            : names.containsKey(request.name()) ? "the name '" + request.name() + "' is taken already (by a "
-                + names.get(request.name()).kind() + ")" : null;
-        if (refusal == null) {
-            names.put(request.name(), new Entry(request.kind(), request.descriptor()));
+        String name = request.name();
+        int status;
+        String refusal;
+        if (name == null || name.isEmpty()) {
+            status = Response.FAIL;
+            refusal = "an object name must not be empty";
+        } else if (names.containsKey(name)) {
+            status = Response.ALREADY;
+            refusal = "the name '" + name + "' is taken already (by a " + names.get(name).kind() + ")";
+        } else {
+            names.put(name, new Entry(request.kind(), request.descriptor()));
+            status = Response.SUCCESS;
+            refusal = "";
         }
-        outbox.reply(request, new GSNameBindResponse(outbox.nextTag(), request.tag(),
-            refusal == null ? Response.SUCCESS : Response.ALREADY, refusal == null ? "" : refusal));
+        outbox.reply(request, new GSNameBindResponse(outbox.nextTag(), request.tag(), status, refusal));
     }
 
     void lookup(GSNameLookup request) throws InterruptedException {

@@ -50,7 +50,7 @@ class NameTableTest {
     void shouldRefuseAnEmptyOrMissingName() throws Exception {
         for (String name : new String[] {"", null}) {
             GSNameBindResponse response = bind(name, "queue", new byte[] {1});
-            assertThat(response.ok()).isFalse();
+            assertThat(response.err()).as("a bad request, not a taken name").isEqualTo(Response.FAIL);
             assertThat(response.errInfo()).isEqualTo("an object name must not be empty");
         }
     }
