@@ -52,12 +52,17 @@ final class ProcessTable {
         this.nodeCount = nodeCount;
     }
 
-    /** Return channels of processes are user-range channels; Global Services picks their c_uids. */
+    /**
+     * Return channels of processes are user-range channels; Global Services picks their c_uids. A name belongs to
+     * one running process at a time: once it has exited, a new process may take it (the old one stays known by its
+     * p_uid).
+     */
     void create(GSProcessCreate request, long returnCuid) throws InterruptedException {
         String name = PoolTable.emptyToNull(request.spec().name());
-        if (name != null && byName.containsKey(name)) {
+        ProcessRecord named = name == null ? null : byName.get(name);
+        if (named != null && (named.state == ProcessState.PENDING || named.state == ProcessState.ACTIVE)) {
             outbox.reply(request, new GSProcessCreateResponse(outbox.nextTag(), request.tag(), Response.ALREADY,
-                "a process named '" + name + "' exists already", byName.get(name).info()));
+                "a process named '" + name + "' exists already", named.info()));
             return;
         }
         int node = request.spec().node();
@@ -93,9 +98,6 @@ final class ProcessTable {
         } else {
             record.state = ProcessState.FAILED;
             record.exitCode = -1;
-            if (record.spec.name() != null) {
-                byName.remove(record.spec.name());
-            }
         }
         outbox.reply(request, new GSProcessCreateResponse(outbox.nextTag(), request.tag(), response.err(),
             response.errInfo(), record.info()));

@@ -91,6 +91,22 @@ class ProcessTableTest {
     }
 
     @Test
+    void shouldLetANewProcessTakeTheNameOfOneThatExited() throws Exception {
+        ProcessInfo first = start(spec("worker", false, 0), 7);
+        table.exited(new SHProcessExit(++tags, first.puid(), 0));
+
+        ProcessInfo second = start(spec("worker", false, 1), 8);
+
+        assertThat(second.puid()).isNotEqualTo(first.puid());
+        table.query(new GSProcessQuery(++tags, CLIENT_PUID, CLIENT_CUID, 0, "worker"));
+        assertThat(harness.reply(GSProcessQueryResponse.class).info().puid()).as("the name finds the new one")
+            .isEqualTo(second.puid());
+        table.query(new GSProcessQuery(++tags, CLIENT_PUID, CLIENT_CUID, first.puid(), ""));
+        assertThat(harness.reply(GSProcessQueryResponse.class).info().state()).as("the old one stays known")
+            .isEqualTo(ProcessState.EXITED);
+    }
+
+    @Test
     void shouldMarkAProcessLocalServicesCouldNotStartFailedAndFreeItsName() throws Exception {
         table.create(create(spec("broken", false, 1)), nextReturnCuid());
         SHProcessCreate request = harness.toNode(1, SHProcessCreate.class);
