@@ -1,6 +1,7 @@
 package io.dragon.core.channels;
 
 import io.dragon.core.infrastructure.Pids;
+import io.dragon.core.shm.ObjectHeader;
 import io.dragon.core.sync.SignalLayout;
 
 /**
@@ -9,9 +10,8 @@ import io.dragon.core.sync.SignalLayout;
  *
  * <pre>
  *  offset  size
- *       0     8  magic "DRGNCHAN" (zeroed on destroy)
- *       8     8  c_uid
- *      16     8  serial: random, also in every descriptor, so a stale descriptor never attaches to reused memory
+ *       0    16  {@link ObjectHeader header}: magic {@link ObjectHeader#CHANNEL}, serial (also in every descriptor)
+ *      16     8  c_uid
  *      24     4  capacity (slots)
  *      28     4  block size (payload bytes a slot holds inline)
  *      32     4  slot stride (16-byte slot header + block size, rounded up to 64)
@@ -52,11 +52,8 @@ import io.dragon.core.sync.SignalLayout;
  * </pre>
  */
 public final class ChannelLayout {
-    public static final long MAGIC = 0x4E4148434E475244L; // "DRGNCHAN" little-endian
-
-    public static final int MAGIC_OFFSET = 0;
-    public static final int CUID_OFFSET = 8;
-    public static final int SERIAL_OFFSET = 16;
+    public static final int HEADER_OFFSET = 0;
+    public static final int CUID_OFFSET = ObjectHeader.LENGTH;
     public static final int CAPACITY_OFFSET = 24;
     public static final int BLOCK_SIZE_OFFSET = 28;
     public static final int SLOT_STRIDE_OFFSET = 32;
@@ -82,7 +79,7 @@ public final class ChannelLayout {
     public static final int MIN_BLOCK_SIZE = 8;
 
     static {
-        if (SEND_SIGNAL_OFFSET + SignalLayout.LENGTH > SLOTS_OFFSET) {
+        if (CUID_OFFSET + 8 > CAPACITY_OFFSET || SEND_SIGNAL_OFFSET + SignalLayout.LENGTH > SLOTS_OFFSET) {
             throw new AssertionError("channel header fields overlap");
         }
         if (Pids.MINE > CLAIMANT_MASK) {

@@ -4,14 +4,12 @@ import static io.dragon.core.channels.ChannelLayout.BLOCK_SIZE_OFFSET;
 import static io.dragon.core.channels.ChannelLayout.CAPACITY_OFFSET;
 import static io.dragon.core.channels.ChannelLayout.CLAIMANT_MASK;
 import static io.dragon.core.channels.ChannelLayout.CUID_OFFSET;
+import static io.dragon.core.channels.ChannelLayout.HEADER_OFFSET;
 import static io.dragon.core.channels.ChannelLayout.HEAD_OFFSET;
 import static io.dragon.core.channels.ChannelLayout.KIND_INLINE;
 import static io.dragon.core.channels.ChannelLayout.KIND_SIDE;
-import static io.dragon.core.channels.ChannelLayout.MAGIC;
-import static io.dragon.core.channels.ChannelLayout.MAGIC_OFFSET;
 import static io.dragon.core.channels.ChannelLayout.RECV_SIGNAL_OFFSET;
 import static io.dragon.core.channels.ChannelLayout.SEND_SIGNAL_OFFSET;
-import static io.dragon.core.channels.ChannelLayout.SERIAL_OFFSET;
 import static io.dragon.core.channels.ChannelLayout.SLOTS_OFFSET;
 import static io.dragon.core.channels.ChannelLayout.SLOT_KIND_OFFSET;
 import static io.dragon.core.channels.ChannelLayout.SLOT_LENGTH_OFFSET;
@@ -28,6 +26,7 @@ import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
 import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.memory.PoolLayout;
+import io.dragon.core.shm.ObjectHeader;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.Readiness;
@@ -35,7 +34,6 @@ import io.dragon.core.sync.Signal;
 import io.dragon.core.sync.WaitMode;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
-import java.security.SecureRandom;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -62,7 +60,6 @@ import java.util.concurrent.TimeUnit;
 public final class LocalChannel extends Channel implements Readiness {
     private static final long CAN_RECV = 0;
     private static final long CAN_SEND = 1;
-    private static final SecureRandom SERIALS = new SecureRandom();
     /** How long a claimed slot may keep a waiter waiting before the waiter checks that its claimant is alive. */
     static final long CLAIM_CHECK_NANOS = 100_000_000L;
 
@@ -131,11 +128,10 @@ public final class LocalChannel extends Channel implements Readiness {
         }
         Allocation allocation = pool.allocate(ChannelLayout.allocationSize(capacity, blockSize));
         SharedBuffer buffer = allocation.buffer();
-        long serial = SERIALS.nextLong();
+        long serial = ObjectHeader.newSerial();
         int stride = ChannelLayout.slotStride(blockSize);
         buffer.setMemory(0, SLOTS_OFFSET, (byte) 0);
         buffer.putLong(CUID_OFFSET, cuid);
-        buffer.putLong(SERIAL_OFFSET, serial);
         buffer.putInt(CAPACITY_OFFSET, capacity);
         buffer.putInt(BLOCK_SIZE_OFFSET, blockSize);
         buffer.putInt(SLOT_STRIDE_OFFSET, stride);
@@ -144,7 +140,7 @@ public final class LocalChannel extends Channel implements Readiness {
             buffer.putLong(slot + SLOT_STATE_OFFSET, state(i));
             buffer.putInt(slot + SLOT_KIND_OFFSET, KIND_INLINE); // a free slot's kind is inline: senders rely on it
         }
-        buffer.putLongVolatile(MAGIC_OFFSET, MAGIC);
+        ObjectHeader.publish(buffer, HEADER_OFFSET, ObjectHeader.CHANNEL, serial);
         return new LocalChannel(new ChannelDescriptor(cuid, allocation.descriptor(), serial), allocation);
     }
 
@@ -169,7 +165,7 @@ public final class LocalChannel extends Channel implements Readiness {
             throw new ChannelDestroyedException(descriptor.cuid());
         }
         SharedBuffer buffer = allocation.buffer();
-        if (buffer.getLongVolatile(MAGIC_OFFSET) != MAGIC || buffer.getLong(SERIAL_OFFSET) != descriptor.serial()
+        if (!ObjectHeader.matches(buffer, HEADER_OFFSET, ObjectHeader.CHANNEL, descriptor.serial())
             || buffer.getLong(CUID_OFFSET) != descriptor.cuid()) {
             throw new ChannelDestroyedException(descriptor.cuid());
         }
@@ -519,8 +515,9 @@ public final class LocalChannel extends Channel implements Readiness {
     @Override
     public void destroy() {
         checkAlive();
-        buffer.putLongVolatile(MAGIC_OFFSET, 0);
-        buffer.putLongVolatile(SERIAL_OFFSET, 0);
+        if (!ObjectHeader.retire(buffer, HEADER_OFFSET, serial)) {
+            throw new ChannelDestroyedException(cuid); // destroyed meanwhile, by another thread or process
+        }
         // An unclaimed slot of kind SIDE holds an unreceived message (receivers and repairers clear the kind first).
         for (int i = 0; i < capacity; i++) {
             long slot = slot(i);
@@ -536,7 +533,7 @@ public final class LocalChannel extends Channel implements Readiness {
     @Override
     public boolean isDestroyed() {
         // A pool destroyed whole does not destroy its channels one by one: its waiters must see it too.
-        return pool.isDestroyed() || buffer.getLongVolatile(SERIAL_OFFSET) != serial;
+        return pool.isDestroyed() || !ObjectHeader.isLive(buffer, HEADER_OFFSET, serial);
     }
 
     /** Ready to act: the condition holds, a dead claimant may need repair, or the channel is gone. */
