@@ -1,6 +1,7 @@
 package io.dragon.core.map;
 
 import io.dragon.core.locks.LockLayout;
+import io.dragon.core.shm.ObjectHeader;
 
 /**
  * Layout of an {@link UnorderedMap} in a pool: a header allocation, a bucket array allocation and one allocation
@@ -10,9 +11,7 @@ import io.dragon.core.locks.LockLayout;
  * <p>Header (one allocation, 64-byte aligned):
  * <pre>
  *  offset  size
- *       0     8  magic "DRGNUMAP", zeroed on destroy
- *       8     8  serial: random, also in the descriptor, so that a stale descriptor never attaches to a later
- *                map whose header happens to reuse the same block
+ *       0    16  {@link ObjectHeader header}: magic {@link ObjectHeader#MAP}, serial (also in the descriptor)
  *      16     8  bucket count (a power of two)
  *      24     8  entry count (read without the lock by size())
  *      32     8  bucket array offset
@@ -67,11 +66,7 @@ import io.dragon.core.locks.LockLayout;
  * </pre>
  */
 public final class MapLayout {
-    public static final long MAGIC = 0x50414D554E475244L; // "DRGNUMAP" little-endian
-
-    public static final int MAGIC_OFFSET = 0;
-    public static final int SERIAL_OFFSET = 8;
-    public static final int BUCKET_COUNT_OFFSET = 16;
+    public static final int BUCKET_COUNT_OFFSET = ObjectHeader.LENGTH;
     public static final int ENTRY_COUNT_OFFSET = 24;
     public static final int BUCKETS_OFFSET = 32;
     public static final int LOCK_OFFSET = 64;

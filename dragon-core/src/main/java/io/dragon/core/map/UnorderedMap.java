@@ -21,13 +21,10 @@ import static io.dragon.core.map.MapLayout.LINK_VALUE_OFFSET;
 import static io.dragon.core.map.MapLayout.LOAD_FACTOR_DENOMINATOR;
 import static io.dragon.core.map.MapLayout.LOAD_FACTOR_NUMERATOR;
 import static io.dragon.core.map.MapLayout.LOCK_OFFSET;
-import static io.dragon.core.map.MapLayout.MAGIC;
-import static io.dragon.core.map.MapLayout.MAGIC_OFFSET;
 import static io.dragon.core.map.MapLayout.MIN_BUCKETS;
 import static io.dragon.core.map.MapLayout.NONE;
 import static io.dragon.core.map.MapLayout.OP_GROW;
 import static io.dragon.core.map.MapLayout.OP_LINK;
-import static io.dragon.core.map.MapLayout.SERIAL_OFFSET;
 
 import io.dragon.core.infrastructure.CorruptDescriptorException;
 import io.dragon.core.infrastructure.CrashPoints;
@@ -38,6 +35,8 @@ import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.memory.PoolDestroyedException;
 import io.dragon.core.memory.PoolFullException;
 import io.dragon.core.memory.PoolLayout;
+import io.dragon.core.shm.ObjectGoneException;
+import io.dragon.core.shm.ObjectHeader;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
@@ -48,7 +47,6 @@ import java.nio.ByteOrder;
 import java.nio.ReadOnlyBufferException;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A hash table in managed memory whose keys and values are byte strings, usable by every thread of every process
@@ -65,7 +63,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * the lock finishes what the dead one had journaled (see {@link MapLayout}); callers never see the dead holder.
  *
  * <p>{@link #destroy()} must be the last use of the map by any process: the others get
- * {@link MapDestroyedException} if they try to use it afterwards, as long as its memory has not been reused.
+ * {@link ObjectGoneException} if they try to use it afterwards, as long as its memory has not been reused.
  */
 public final class UnorderedMap {
     /** Words of keys are compared and hashed in native order: maps are node-local, so every user agrees. */
@@ -114,8 +112,7 @@ public final class UnorderedMap {
     private final MapDescriptor descriptor;
     private final long serial;
     private final SharedLock lock;
-    private final long magicAt;
-    private final long serialAt;
+    private final long headerAt;
     private final long bucketCountAt;
     private final long entryCountAt;
     private final long bucketsAt;
@@ -138,8 +135,7 @@ public final class UnorderedMap {
             serial);
         this.serial = serial;
         this.lock = new SharedLock(segment, header + LOCK_OFFSET, "lock of map " + Long.toHexString(serial));
-        this.magicAt = header + MAGIC_OFFSET;
-        this.serialAt = header + SERIAL_OFFSET;
+        this.headerAt = header;
         this.bucketCountAt = header + BUCKET_COUNT_OFFSET;
         this.entryCountAt = header + ENTRY_COUNT_OFFSET;
         this.bucketsAt = header + BUCKETS_OFFSET;
@@ -178,11 +174,10 @@ public final class UnorderedMap {
         segment.setMemory(array, buckets * 8, (byte) 0);
         segment.setMemory(header, HEADER_LENGTH, (byte) 0);
         SharedLock.initialize(segment, header + LOCK_OFFSET);
-        long serial = ThreadLocalRandom.current().nextLong() | 1; // never 0, the value of a zeroed header
-        segment.putLong(header + SERIAL_OFFSET, serial);
+        long serial = ObjectHeader.newSerial();
         segment.putLong(header + BUCKET_COUNT_OFFSET, buckets);
         segment.putLong(header + BUCKETS_OFFSET, array);
-        segment.putLongVolatile(header + MAGIC_OFFSET, MAGIC); // publishes the rest
+        ObjectHeader.publish(segment, header, ObjectHeader.MAP, serial);
         return new UnorderedMap(pool, header, serial);
     }
 
@@ -194,7 +189,7 @@ public final class UnorderedMap {
     /**
      * The map described, from any process on this node.
      *
-     * @throws MapDestroyedException if the map or its pool has been destroyed
+     * @throws ObjectGoneException if the map or its pool has been destroyed
      * @throws CorruptDescriptorException if the descriptor cannot be a map's
      */
     public static UnorderedMap attach(MapDescriptor descriptor) {
@@ -207,17 +202,17 @@ public final class UnorderedMap {
         try {
             pool = MemoryPool.attach(header.pool());
         } catch (PoolDestroyedException e) {
-            throw new MapDestroyedException("cannot attach map " + Long.toHexString(descriptor.serial()) + ": "
+            throw new ObjectGoneException("cannot attach map " + Long.toHexString(descriptor.serial()) + ": "
                 + e.getMessage(), e);
         }
         try {
             Allocation.attach(header);
         } catch (IllegalArgumentException e) {
-            throw new MapDestroyedException("no map at offset " + header.offset() + " of " + pool + ": it was"
+            throw new ObjectGoneException("no map at offset " + header.offset() + " of " + pool + ": it was"
                 + " destroyed (its header block is free)", e);
         }
         UnorderedMap map = new UnorderedMap(pool, header.offset(), descriptor.serial());
-        map.checkLive();
+        ObjectHeader.check(map.segment, header.offset(), ObjectHeader.MAP, descriptor.serial(), map.toString());
         return map;
     }
 
@@ -399,7 +394,7 @@ public final class UnorderedMap {
     }
 
     /**
-     * Frees the map's memory. Others that use it afterwards get {@link MapDestroyedException}; threads already
+     * Frees the map's memory. Others that use it afterwards get {@link ObjectGoneException}; threads already
      * queued on its lock are let through (and get that exception) before the memory is freed.
      */
     public void destroy() {
@@ -407,7 +402,7 @@ public final class UnorderedMap {
         lock();
         try {
             removeAll();
-            segment.putLongVolatile(magicAt, 0);
+            ObjectHeader.retire(segment, headerAt, serial); // succeeds: lock() found the map live
             buckets = segment.getLong(bucketsAt);
         } finally {
             lock.unlock();
@@ -614,7 +609,7 @@ public final class UnorderedMap {
     }
 
     private boolean isLive() {
-        return segment.getLongVolatile(magicAt) == MAGIC && segment.getLongVolatile(serialAt) == serial;
+        return ObjectHeader.isLive(segment, headerAt, serial);
     }
 
     private void checkLive() {
@@ -623,8 +618,8 @@ public final class UnorderedMap {
         }
     }
 
-    private MapDestroyedException destroyed() {
-        return new MapDestroyedException(this + " has been destroyed (or its descriptor is stale)");
+    private ObjectGoneException destroyed() {
+        return ObjectHeader.gone(toString());
     }
 
     private static long allocate(MemoryPool pool, long size, String what) {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.dragon.core.infrastructure.CorruptDescriptorException;
 import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.memory.PoolFullException;
+import io.dragon.core.shm.ObjectGoneException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -307,10 +308,10 @@ class UnorderedMapTest {
         map.destroy();
 
         assertThat(view.isDestroyed()).isTrue();
-        assertThatThrownBy(() -> view.get(bytes("k"))).isInstanceOf(MapDestroyedException.class)
+        assertThatThrownBy(() -> view.get(bytes("k"))).isInstanceOf(ObjectGoneException.class)
             .hasMessageContaining("destroyed");
-        assertThatThrownBy(() -> view.put(bytes("k"), bytes("v"))).isInstanceOf(MapDestroyedException.class);
-        assertThatThrownBy(() -> UnorderedMap.attach(stale)).isInstanceOf(MapDestroyedException.class)
+        assertThatThrownBy(() -> view.put(bytes("k"), bytes("v"))).isInstanceOf(ObjectGoneException.class);
+        assertThatThrownBy(() -> UnorderedMap.attach(stale)).isInstanceOf(ObjectGoneException.class)
             .hasMessageContaining("destroyed");
         assertThat(pool.allocationCount()).isZero(); // the failed put gave its entry back
     }
@@ -323,7 +324,7 @@ class UnorderedMapTest {
         UnorderedMap second = UnorderedMap.create(pool, 8);
 
         assertThat(second.descriptor().header().offset()).isEqualTo(first.descriptor().header().offset());
-        assertThatThrownBy(() -> UnorderedMap.attach(stale)).isInstanceOf(MapDestroyedException.class);
+        assertThatThrownBy(() -> UnorderedMap.attach(stale)).isInstanceOf(ObjectGoneException.class);
         assertThat(UnorderedMap.attach(second.serialize()).size()).isZero();
     }
 
@@ -334,7 +335,7 @@ class UnorderedMapTest {
         pools.remove(other); // a destroyed pool is unmapped here: touching it again would crash the JVM
         other.destroy();
 
-        assertThatThrownBy(() -> UnorderedMap.attach(descriptor)).isInstanceOf(MapDestroyedException.class)
+        assertThatThrownBy(() -> UnorderedMap.attach(descriptor)).isInstanceOf(ObjectGoneException.class)
             .hasMessageContaining("does not exist");
     }
 
