@@ -3,13 +3,10 @@ package io.dragon.core.bcast;
 import static io.dragon.core.bcast.BroadcastLayout.COLLECTED_SIGNAL_OFFSET;
 import static io.dragon.core.bcast.BroadcastLayout.GRANTS_OFFSET;
 import static io.dragon.core.bcast.BroadcastLayout.LOCK_OFFSET;
-import static io.dragon.core.bcast.BroadcastLayout.MAGIC;
-import static io.dragon.core.bcast.BroadcastLayout.MAGIC_OFFSET;
 import static io.dragon.core.bcast.BroadcastLayout.MAX_PAYLOAD_OFFSET;
 import static io.dragon.core.bcast.BroadcastLayout.MAX_WAITERS_OFFSET;
 import static io.dragon.core.bcast.BroadcastLayout.PAYLOAD_LENGTH_OFFSET;
 import static io.dragon.core.bcast.BroadcastLayout.ROUND_OFFSET;
-import static io.dragon.core.bcast.BroadcastLayout.SERIAL_OFFSET;
 import static io.dragon.core.bcast.BroadcastLayout.SLOTS_OFFSET;
 import static io.dragon.core.bcast.BroadcastLayout.SLOT_GRANTED_OFFSET;
 import static io.dragon.core.bcast.BroadcastLayout.SLOT_LENGTH;
@@ -28,6 +25,8 @@ import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.memory.PoolDestroyedException;
 import io.dragon.core.memory.PoolFullException;
 import io.dragon.core.memory.PoolLayout;
+import io.dragon.core.shm.ObjectGoneException;
+import io.dragon.core.shm.ObjectHeader;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.Readiness;
@@ -37,7 +36,6 @@ import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -102,8 +100,7 @@ public final class Broadcast {
     private final SharedLock lock;
     private final Signal triggered;
     private final Signal collected;
-    private final long magicAt;
-    private final long serialAt;
+    private final long headerAt;
     private final long payloadLengthAt;
     private final long waitingAt;
     private final long grantsAt;
@@ -128,8 +125,7 @@ public final class Broadcast {
         this.lock = new SharedLock(segment, offset + LOCK_OFFSET, "lock of broadcast " + Long.toHexString(serial));
         this.triggered = new Signal(segment, offset + TRIGGERED_SIGNAL_OFFSET);
         this.collected = new Signal(segment, offset + COLLECTED_SIGNAL_OFFSET);
-        this.magicAt = offset + MAGIC_OFFSET;
-        this.serialAt = offset + SERIAL_OFFSET;
+        this.headerAt = offset;
         this.payloadLengthAt = offset + PAYLOAD_LENGTH_OFFSET;
         this.waitingAt = offset + WAITING_OFFSET;
         this.grantsAt = offset + GRANTS_OFFSET;
@@ -172,11 +168,10 @@ public final class Broadcast {
         SharedBuffer segment = pool.buffer();
         segment.setMemory(offset, BroadcastLayout.payloadOffset(maxWaiters), (byte) 0);
         SharedLock.initialize(segment, offset + LOCK_OFFSET);
-        long serial = ThreadLocalRandom.current().nextLong() | 1; // never 0, the value of a zeroed header
-        segment.putLong(offset + SERIAL_OFFSET, serial);
+        long serial = ObjectHeader.newSerial();
         segment.putInt(offset + MAX_PAYLOAD_OFFSET, maxPayload);
         segment.putInt(offset + MAX_WAITERS_OFFSET, maxWaiters);
-        segment.putLongVolatile(offset + MAGIC_OFFSET, MAGIC); // publishes the rest
+        ObjectHeader.publish(segment, offset, ObjectHeader.BROADCAST, serial);
         return new Broadcast(pool, offset, serial, maxPayload, maxWaiters);
     }
 
@@ -188,7 +183,7 @@ public final class Broadcast {
     /**
      * The broadcast described, from any process on this node.
      *
-     * @throws BroadcastDestroyedException if the broadcast or its pool has been destroyed
+     * @throws ObjectGoneException if the broadcast or its pool has been destroyed
      * @throws CorruptDescriptorException if the descriptor cannot be a broadcast's
      */
     public static Broadcast attach(BroadcastDescriptor descriptor) {
@@ -201,22 +196,19 @@ public final class Broadcast {
         try {
             pool = MemoryPool.attach(allocation.pool());
         } catch (PoolDestroyedException e) {
-            throw new BroadcastDestroyedException("cannot attach broadcast " + Long.toHexString(descriptor.serial())
+            throw new ObjectGoneException("cannot attach broadcast " + Long.toHexString(descriptor.serial())
                 + ": " + e.getMessage(), e);
         }
         try {
             Allocation.attach(allocation);
         } catch (IllegalArgumentException e) {
-            throw new BroadcastDestroyedException("no broadcast at offset " + allocation.offset() + " of " + pool
+            throw new ObjectGoneException("no broadcast at offset " + allocation.offset() + " of " + pool
                 + ": it was destroyed (its block is free)", e);
         }
         SharedBuffer segment = pool.buffer();
         long offset = allocation.offset();
-        if (segment.getLongVolatile(offset + MAGIC_OFFSET) != MAGIC
-            || segment.getLongVolatile(offset + SERIAL_OFFSET) != descriptor.serial()) {
-            throw new BroadcastDestroyedException("broadcast " + Long.toHexString(descriptor.serial()) + " in " + pool
-                + " has been destroyed (or its descriptor is stale)");
-        }
+        ObjectHeader.check(segment, offset, ObjectHeader.BROADCAST, descriptor.serial(),
+            "broadcast " + Long.toHexString(descriptor.serial()) + " in " + pool);
         int maxPayload = segment.getInt(offset + MAX_PAYLOAD_OFFSET);
         int maxWaiters = segment.getInt(offset + MAX_WAITERS_OFFSET);
         if (BroadcastLayout.length(maxPayload, maxWaiters) != allocation.size()) {
@@ -291,7 +283,7 @@ public final class Broadcast {
      * payload is already granted to it, returns that payload with the thread's interrupt status set.
      *
      * @throws BroadcastTimeoutException if no trigger released this waiter within the timeout
-     * @throws BroadcastDestroyedException if the broadcast is destroyed while waiting
+     * @throws ObjectGoneException if the broadcast is destroyed while waiting
      */
     public byte[] await(WaitMode mode, long timeout, TimeUnit unit)
         throws InterruptedException, BroadcastTimeoutException {
@@ -347,17 +339,16 @@ public final class Broadcast {
 
     /**
      * Frees the broadcast. Threads waiting in it (in any process) are woken and get
-     * {@link BroadcastDestroyedException}; the memory is freed once they have left, or after a second if some never
+     * {@link ObjectGoneException}; the memory is freed once they have left, or after a second if some never
      * do (a stopped process). It must be the last use of the broadcast.
      */
     public void destroy() {
         checkLive();
         lockUninterruptibly();
         try {
-            if (!isLive()) {
+            if (!ObjectHeader.retire(segment, headerAt, serial)) {
                 throw destroyed();
             }
-            segment.putLongVolatile(magicAt, 0);
         } finally {
             lock.unlock();
         }
@@ -661,7 +652,7 @@ public final class Broadcast {
     }
 
     private boolean isLive() {
-        return segment.getLongVolatile(magicAt) == MAGIC && segment.getLongVolatile(serialAt) == serial;
+        return ObjectHeader.isLive(segment, headerAt, serial);
     }
 
     private void checkLive() {
@@ -670,7 +661,7 @@ public final class Broadcast {
         }
     }
 
-    private BroadcastDestroyedException destroyed() {
-        return new BroadcastDestroyedException(this + " has been destroyed (or its descriptor is stale)");
+    private ObjectGoneException destroyed() {
+        return ObjectHeader.gone(toString());
     }
 }

@@ -1,6 +1,7 @@
 package io.dragon.core.bcast;
 
 import io.dragon.core.locks.LockLayout;
+import io.dragon.core.shm.ObjectHeader;
 import io.dragon.core.sync.SignalLayout;
 
 /**
@@ -8,8 +9,7 @@ import io.dragon.core.sync.SignalLayout;
  *
  * <pre>
  *  offset  size
- *       0     8  magic "DRGNBCST", zeroed on destroy
- *       8     8  serial: random, also in the descriptor (a stale descriptor never attaches to a reused block)
+ *       0    16  {@link ObjectHeader header}: magic {@link ObjectHeader#BROADCAST}, serial (also in the descriptor)
  *      16     4  maximum payload length
  *      20     4  length of the payload in the payload area
  *      24     4  maximum waiters: the number of waiter slots
@@ -39,11 +39,7 @@ import io.dragon.core.sync.SignalLayout;
  * waiter. Nothing is allocated in the pool by these operations, so nothing leaks.
  */
 public final class BroadcastLayout {
-    public static final long MAGIC = 0x545343424E475244L; // "DRGNBCST" little-endian
-
-    public static final int MAGIC_OFFSET = 0;
-    public static final int SERIAL_OFFSET = 8;
-    public static final int MAX_PAYLOAD_OFFSET = 16;
+    public static final int MAX_PAYLOAD_OFFSET = ObjectHeader.LENGTH;
     public static final int PAYLOAD_LENGTH_OFFSET = 20;
     public static final int MAX_WAITERS_OFFSET = 24;
     public static final int WAITING_OFFSET = 32;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dragon.core.infrastructure.CorruptDescriptorException;
 import io.dragon.core.memory.MemoryPool;
+import io.dragon.core.shm.ObjectGoneException;
 import io.dragon.core.sync.WaitMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -245,13 +246,13 @@ class BroadcastTest {
 
         for (Future<byte[]> f : waiters) {
             assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
-                .hasCauseInstanceOf(BroadcastDestroyedException.class);
+                .hasCauseInstanceOf(ObjectGoneException.class);
         }
         assertThat(pool.allocationCount()).isEqualTo(allocations - 1);
-        assertThatThrownBy(() -> Broadcast.attach(descriptor)).isInstanceOf(BroadcastDestroyedException.class)
+        assertThatThrownBy(() -> Broadcast.attach(descriptor)).isInstanceOf(ObjectGoneException.class)
             .hasMessageContaining("destroyed");
         assertThatThrownBy(() -> broadcast.triggerAll(bytes("x"), 1, TimeUnit.SECONDS))
-            .isInstanceOf(BroadcastDestroyedException.class);
+            .isInstanceOf(ObjectGoneException.class);
     }
 
     @Test
