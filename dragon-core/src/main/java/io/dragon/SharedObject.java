@@ -1,7 +1,7 @@
 package io.dragon;
 
 import static io.dragon.SharedObjectLayout.BODY_OFFSET;
-import static io.dragon.SharedObjectLayout.ID_OFFSET;
+import static io.dragon.SharedObjectLayout.HEADER_OFFSET;
 
 import io.dragon.core.channels.Gateway;
 import io.dragon.core.channels.GatewayLayout;
@@ -9,11 +9,11 @@ import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
 import io.dragon.core.memory.PoolFullException;
+import io.dragon.core.shm.ObjectHeader;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.internal.Services;
 import java.io.Serializable;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Base of the user API's objects that live in shared memory (see {@link SharedObjectLayout}). A handle is
@@ -48,7 +48,7 @@ public abstract class SharedObject implements Serializable {
         }
         this.name = name;
         this.allocation = memory.descriptor().serialize();
-        this.id = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+        this.id = ObjectHeader.newSerial();
         this.whole = memory.buffer();
         whole.setMemory(0, memory.size(), (byte) 0);
         this.body = whole.slice(BODY_OFFSET, memory.size() - BODY_OFFSET);
@@ -56,7 +56,7 @@ public abstract class SharedObject implements Serializable {
 
     /** Makes the object live, and binds its name if it has one; frees it if the name is taken. */
     final void publish() {
-        whole.putLongVolatile(ID_OFFSET, id);
+        ObjectHeader.publish(whole, HEADER_OFFSET, ObjectHeader.API_OBJECT, id);
         if (name != null) {
             try {
                 Services.bind(name, this);
@@ -77,10 +77,10 @@ public abstract class SharedObject implements Serializable {
         if (isRemote()) {
             return onOwner(0, (SharedObject o) -> o.isAlive());
         }
-        return attached().getLongVolatile(ID_OFFSET) == id;
+        return ObjectHeader.isLive(attached(), HEADER_OFFSET, id);
     }
 
-    /** The object's identity: the same in every handle to it, never reused. */
+    /** The object's identity, its header's serial: the same in every handle to it, never reused. */
     final long id() {
         return id;
     }
@@ -160,7 +160,7 @@ public abstract class SharedObject implements Serializable {
             runOnOwner(0, SharedObject::destroy);
             return;
         }
-        if (attached().compareAndSetLong(ID_OFFSET, id, 0)) {
+        if (ObjectHeader.retire(attached(), HEADER_OFFSET, id)) {
             if (name != null) {
                 Services.unbind(name);
             }
@@ -187,7 +187,7 @@ public abstract class SharedObject implements Serializable {
             attached();
             buffer = body;
         }
-        if (whole.getLongVolatile(ID_OFFSET) != id) {
+        if (!ObjectHeader.isLive(whole, HEADER_OFFSET, id)) {
             throw destroyed();
         }
         return buffer;
@@ -195,7 +195,7 @@ public abstract class SharedObject implements Serializable {
 
     /** Whether the object is still the one this handle refers to; for waiters' conditions. */
     final boolean gone() {
-        return whole.getLongVolatile(ID_OFFSET) != id;
+        return !ObjectHeader.isLive(whole, HEADER_OFFSET, id);
     }
 
     final ObjectDestroyedException destroyed() {
