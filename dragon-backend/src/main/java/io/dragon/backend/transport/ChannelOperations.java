@@ -221,7 +221,7 @@ final class ChannelOperations {
                 waiting.remove(id, this);
             }
             try {
-                peer.send(completion.setInt(TransportFrames.KIND_OFFSET + Integer.BYTES, TransportFrames.WAITED));
+                peer.send(completion.setInt(TransportFrames.KIND_OFFSET + Integer.BYTES, FrameKind.WAITED));
             } finally {
                 done.run();
                 request.release();

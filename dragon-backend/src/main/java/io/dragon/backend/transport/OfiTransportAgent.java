@@ -29,8 +29,7 @@ import org.apache.logging.log4j.Logger;
  * <pre>
  *  offset  size
  *       0     4  the sender's node index
- *       4     4  kind: {@link TransportFrames#REQUEST} .. {@link TransportFrames#PONG}, {@link #LARGE},
- *                {@link #READ_DONE}
+ *       4     4  kind ({@link FrameKind}): any of the TCP agent's, LARGE or READ_DONE
  *       8     8  counter: 1 for the sender's first message to this node, then one more for each
  *      16    16  tag ({@link MessageTags}): HMAC-SHA256, keyed with the job's fabric key, of the receiver's node
  *                index, bytes 0-15 and every byte after the tag (under dragon.ofi.integrity=header, a LARGE or
@@ -55,9 +54,6 @@ import org.apache.logging.log4j.Logger;
  * {@link #wholeMessages} can limit tags to headers.
  */
 public final class OfiTransportAgent extends TransportAgent {
-    static final int LARGE = 4;
-    static final int READ_DONE = 5;
-
     static final int SOURCE_OFFSET = 0;
     static final int KIND_OFFSET = 4;
     static final int COUNTER_OFFSET = 8;
@@ -534,12 +530,12 @@ public final class OfiTransportAgent extends TransportAgent {
         long registration = 0;
         try {
             registration = endpoint.register(frame.memoryAddress() + frame.readerIndex(), frame.readableBytes());
-            header(slot, node, LARGE).setLong(base + COOKIE_OFFSET, cookie)
+            header(slot, node, FrameKind.LARGE).setLong(base + COOKIE_OFFSET, cookie)
                 .setLong(base + ADDRESS_OFFSET, endpoint.remoteAddress()).setLong(base + KEY_OFFSET, endpoint.key())
                 .setInt(base + LENGTH_OFFSET, frame.readableBytes())
                 .setLong(base + SEQUENCE_OFFSET, largeSequences[cookie])
                 .setBytes(base + FRAME_TAG_OFFSET, largeTags[cookie]);
-            if (!send(node, slot, LARGE, LARGE_MESSAGE)) {
+            if (!send(node, slot, FrameKind.LARGE, LARGE_MESSAGE)) {
                 endpoint.unregister(registration);
                 return false;
             }
@@ -582,10 +578,10 @@ public final class OfiTransportAgent extends TransportAgent {
     /** The bytes after the header that a message of {@code kind} has at least; -1: no such kind. */
     private static int fields(int kind) {
         return switch (kind) {
-            case TransportFrames.REQUEST, TransportFrames.COMPLETION, TransportFrames.WAITING, TransportFrames.WAITED,
-                TransportFrames.PING, TransportFrames.PONG -> 0;
-            case LARGE -> LARGE_MESSAGE - HEADER;
-            case READ_DONE -> READ_DONE_MESSAGE - HEADER;
+            case FrameKind.REQUEST, FrameKind.COMPLETION, FrameKind.WAITING, FrameKind.WAITED, FrameKind.PING,
+                FrameKind.PONG -> 0;
+            case FrameKind.LARGE -> LARGE_MESSAGE - HEADER;
+            case FrameKind.READ_DONE -> READ_DONE_MESSAGE - HEADER;
             default -> -1;
         };
     }
@@ -635,7 +631,7 @@ public final class OfiTransportAgent extends TransportAgent {
     private void undeliverable(ByteBuf frame, int node, String why) {
         String what = "cannot reach the transport agent of node " + node + " over the fabric: " + why;
         if (frame.getInt(frame.readerIndex() + TransportFrames.KIND_OFFSET + Integer.BYTES)
-            == TransportFrames.REQUEST) {
+            == FrameKind.REQUEST) {
             fail(frame, what);
         } else {
             LOG.warn("dropped a frame: {}", what);
@@ -688,20 +684,20 @@ public final class OfiTransportAgent extends TransportAgent {
             int source = slab.getInt(base + SOURCE_OFFSET);
             int kind = slab.getInt(base + KIND_OFFSET);
             switch (kind) {
-                case TransportFrames.REQUEST, TransportFrames.COMPLETION, TransportFrames.WAITING,
-                    TransportFrames.WAITED, TransportFrames.PING, TransportFrames.PONG -> {
+                case FrameKind.REQUEST, FrameKind.COMPLETION, FrameKind.WAITING, FrameKind.WAITED, FrameKind.PING,
+                    FrameKind.PONG -> {
                     ByteBuf body = alloc.directBuffer((int) length - HEADER).writeBytes(slab, base + HEADER,
                         (int) length - HEADER);
                     endpoint.repost(slot);
                     dispatch(kind, body, source);
                     return;
                 }
-                case LARGE -> {
+                case FrameKind.LARGE -> {
                     if (!startRead(slot, source)) {
                         return;
                     }
                 }
-                case READ_DONE -> released(slab.getLong(base + COOKIE_OFFSET));
+                case FrameKind.READ_DONE -> released(slab.getLong(base + COOKIE_OFFSET));
             }
         }
         endpoint.repost(slot);
@@ -794,8 +790,8 @@ public final class OfiTransportAgent extends TransportAgent {
         readBuffers[token] = null;
         freeReads.give(token);
         int source = readSources[token];
-        queue(alloc.directBuffer(TransportFrames.FRAME_HEADER + Long.BYTES).writeInt(source).writeInt(READ_DONE)
-            .writeLong(readCookies[token]), source);
+        queue(alloc.directBuffer(TransportFrames.FRAME_HEADER + Long.BYTES).writeInt(source)
+            .writeInt(FrameKind.READ_DONE).writeLong(readCookies[token]), source);
         if (result < 0) {
             LOG.warn("reading a large frame from node {} failed: {}", source, endpoint.error());
             frame.release();

@@ -91,16 +91,16 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
     /** Handles a frame of {@code kind} (its body, released here) that came from the agent {@code peer}. */
     void dispatch(int kind, ByteBuf body, Peer peer) {
         switch (kind) {
-            case TransportFrames.REQUEST -> operations.perform(body, peer);
-            case TransportFrames.COMPLETION -> replies.deliver(body);
-            case TransportFrames.WAITING -> waits.announced(body);
-            case TransportFrames.WAITED -> waits.completed(body);
-            case TransportFrames.PING -> {
+            case FrameKind.REQUEST -> operations.perform(body, peer);
+            case FrameKind.COMPLETION -> replies.deliver(body);
+            case FrameKind.WAITING -> waits.announced(body);
+            case FrameKind.WAITED -> waits.completed(body);
+            case FrameKind.PING -> {
                 long host = body.readableBytes() >= Long.BYTES ? body.getLong(body.readerIndex()) : 0;
                 body.release();
-                peer.send(TransportFrames.ping(ByteBufAllocator.DEFAULT, TransportFrames.PONG, host));
+                peer.send(TransportFrames.ping(ByteBufAllocator.DEFAULT, FrameKind.PONG, host));
             }
-            case TransportFrames.PONG -> waits.pong(body);
+            case FrameKind.PONG -> waits.pong(body);
             default -> {
                 LOG.warn("dropped a transport frame of unknown kind {} from {}", kind, peer);
                 body.release();
@@ -148,7 +148,7 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
                     frame.release();
                     continue;
                 }
-                frame.writeInt(TransportFrames.BODY_OFFSET + length).writeInt(TransportFrames.REQUEST)
+                frame.writeInt(TransportFrames.BODY_OFFSET + length).writeInt(FrameKind.REQUEST)
                     .writerIndex(TransportFrames.FRAME_HEADER + length);
                 long host = frame.getLongLE(TransportFrames.FRAME_HEADER + HOST_OFFSET);
                 ByteBuf request = frame;
@@ -194,7 +194,7 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
      * Releases it.
      */
     void fail(ByteBuf frame, String why) {
-        if (frame.getInt(frame.readerIndex() + Integer.BYTES) != TransportFrames.REQUEST) {
+        if (frame.getInt(frame.readerIndex() + Integer.BYTES) != FrameKind.REQUEST) {
             LOG.warn("dropped a transport frame: {}", why);
             frame.release();
             return;

@@ -20,7 +20,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  *  offset  size
- *       0     4  kind: {@link #REQUEST} .. {@link #PONG}
+ *       0     4  kind ({@link FrameKind}): REQUEST, COMPLETION, WAITING, WAITED, PING or PONG
  *       4    ..  REQUEST: a gateway request exactly as the requester wrote it (see GatewayLayout)
  *                COMPLETION, WAITED: 4-byte length r, the requester's reply channel descriptor (r bytes), then the
  *                completion (see GatewayLayout) that the requester's agent puts on that channel; WAITED for a
@@ -32,16 +32,9 @@ import java.nio.charset.StandardCharsets;
  *
  * They follow the link's handshake (see {@link io.dragon.backend.net.LinkHandshake}). Requests are forwarded
  * unchanged and completions name their reply channel, so the agents keep state only for requests that wait (see
- * {@link WaitingRequests}). Kinds 4 and 5 are the fabric agent's own ({@link OfiTransportAgent}).
+ * {@link WaitingRequests}).
  */
 final class TransportFrames {
-    static final int REQUEST = 2;
-    static final int COMPLETION = 3;
-    static final int WAITING = 6;
-    static final int WAITED = 7;
-    static final int PING = 8;
-    static final int PONG = 9;
-
     static final int KIND_OFFSET = 0;
     static final int BODY_OFFSET = 4;
     /** Length prefix and kind. */
@@ -62,7 +55,8 @@ final class TransportFrames {
         int replyLength = request.getIntLE(request.readerIndex() + REPLY_LENGTH_OFFSET);
         ByteBuf frame = alloc.directBuffer(FRAME_HEADER + Integer.BYTES + replyLength + COMPLETION_PAYLOAD_OFFSET
             + payload);
-        frame.writeInt(0).writeInt(COMPLETION).writeInt(replyLength).writeBytes(request, replyStart, replyLength);
+        frame.writeInt(0).writeInt(FrameKind.COMPLETION).writeInt(replyLength)
+            .writeBytes(request, replyStart, replyLength);
         int completion = frame.writerIndex();
         frame.writeZero(COMPLETION_PAYLOAD_OFFSET);
         frame.setLongLE(completion + COMPLETION_ID_OFFSET, request.getLongLE(request.readerIndex()
@@ -88,7 +82,7 @@ final class TransportFrames {
     /** A WAITING frame for {@code request} (a request body, not consumed): its header and descriptors. */
     static ByteBuf waiting(ByteBufAllocator alloc, ByteBuf request) {
         int length = headerLength(request);
-        return finish(alloc.directBuffer(FRAME_HEADER + length).writeInt(0).writeInt(WAITING)
+        return finish(alloc.directBuffer(FRAME_HEADER + length).writeInt(0).writeInt(FrameKind.WAITING)
             .writeBytes(request, request.readerIndex(), length));
     }
 

@@ -194,7 +194,7 @@ final class WaitingRequests {
                         + TimeUnit.NANOSECONDS.toMillis(TIMEOUT_NANOS) + " ms");
                 } else if (now - liveness.pinged > PING_NANOS) {
                     liveness.pinged = now;
-                    agent.forward(TransportFrames.ping(ByteBufAllocator.DEFAULT, TransportFrames.PING, host), host);
+                    agent.forward(TransportFrames.ping(ByteBufAllocator.DEFAULT, FrameKind.PING, host), host);
                 }
             }
             LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(CHECK_MILLIS));
@@ -211,7 +211,7 @@ final class WaitingRequests {
             agent.name(entry.host()));
         ByteBuf header = entry.header();
         ByteBuf frame = header.alloc().directBuffer(TransportFrames.FRAME_HEADER + header.readableBytes())
-            .writeInt(0).writeInt(TransportFrames.REQUEST).writeBytes(header, header.readerIndex(),
+            .writeInt(0).writeInt(FrameKind.REQUEST).writeBytes(header, header.readerIndex(),
                 header.readableBytes());
         frame.setIntLE(TransportFrames.FRAME_HEADER + OP_OFFSET, CANCEL);
         agent.forward(TransportFrames.finish(frame), entry.host());
@@ -235,7 +235,7 @@ final class WaitingRequests {
         LOG.warn("a message taken for pid {}, which died, goes back to its channel on {} (to its back)", entry.pid(),
             agent.name(entry.host()));
         ByteBuf frame = header.alloc().directBuffer(TransportFrames.FRAME_HEADER + DESCRIPTORS_OFFSET
-            + target.length + reply.length + length).writeInt(0).writeInt(TransportFrames.REQUEST)
+            + target.length + reply.length + length).writeInt(0).writeInt(FrameKind.REQUEST)
             .writeIntLE(SEND).writeIntLE(target.length).writeIntLE(reply.length).writeIntLE(0)
             .writeLongLE(entry.id()).writeLongLE(FOREVER).writeLongLE(entry.host()).writeIntLE(0)
             .writeBytes(target).writeBytes(reply).writeBytes(body, completion + COMPLETION_PAYLOAD_OFFSET, length);

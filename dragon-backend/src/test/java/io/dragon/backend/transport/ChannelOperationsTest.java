@@ -117,7 +117,7 @@ class ChannelOperationsTest {
 
         operations.perform(request(AWAIT_RECV, 0, TimeUnit.SECONDS.toNanos(10), null), peer);
         ByteBuf announced = sent.poll(10, TimeUnit.SECONDS);
-        assertThat(announced.getInt(Integer.BYTES)).as("a WAITING").isEqualTo(TransportFrames.WAITING);
+        assertThat(announced.getInt(Integer.BYTES)).as("a WAITING").isEqualTo(FrameKind.WAITING);
         announced.release();
         assertThat(sent.poll()).as("nothing else before a message comes").isNull();
         target.send("now".getBytes(StandardCharsets.UTF_8));
@@ -130,13 +130,13 @@ class ChannelOperationsTest {
     void shouldCancelAWaitingReceiveBeforeItTakesAMessageAndAnnounceIt() throws Exception {
         operations.perform(request(RECV, 100, FOREVER, null), peer);
         ByteBuf announced = sent.poll(10, TimeUnit.SECONDS);
-        assertThat(announced.getInt(Integer.BYTES)).isEqualTo(TransportFrames.WAITING);
+        assertThat(announced.getInt(Integer.BYTES)).isEqualTo(FrameKind.WAITING);
         assertThat(announced.getLongLE(TransportFrames.FRAME_HEADER + REQUEST_ID_OFFSET)).isEqualTo(requestIds);
         announced.release();
         operations.perform(cancel(requestIds), peer);
         ByteBuf frame = sent.poll(10, TimeUnit.SECONDS);
         assertThat(frame.getInt(Integer.BYTES)).as("the completion of a request that waited").isEqualTo(
-            TransportFrames.WAITED);
+            FrameKind.WAITED);
         sent.add(frame);
         assertThat(status(awaitCompletion())).isEqualTo(CANCELLED);
         target.send("later".getBytes(StandardCharsets.UTF_8));
@@ -316,7 +316,7 @@ class ChannelOperationsTest {
     private ByteBuffer awaitCompletion() throws InterruptedException {
         ByteBuf frame = sent.poll(10, TimeUnit.SECONDS);
         assertThat(frame).as("a completion within 10 s").isNotNull();
-        if (frame.getInt(Integer.BYTES) == TransportFrames.WAITING) {
+        if (frame.getInt(Integer.BYTES) == FrameKind.WAITING) {
             frame.release();
             return awaitCompletion();
         }

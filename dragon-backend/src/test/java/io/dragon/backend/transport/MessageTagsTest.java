@@ -1,9 +1,9 @@
 package io.dragon.backend.transport;
 
+import static io.dragon.backend.transport.FrameKind.LARGE;
 import static io.dragon.backend.transport.OfiTransportAgent.COUNTER_OFFSET;
 import static io.dragon.backend.transport.OfiTransportAgent.HEADER;
 import static io.dragon.backend.transport.OfiTransportAgent.KIND_OFFSET;
-import static io.dragon.backend.transport.OfiTransportAgent.LARGE;
 import static io.dragon.backend.transport.OfiTransportAgent.LARGE_MESSAGE;
 import static io.dragon.backend.transport.OfiTransportAgent.SLOT_SIZE;
 import static io.dragon.backend.transport.OfiTransportAgent.SOURCE_OFFSET;

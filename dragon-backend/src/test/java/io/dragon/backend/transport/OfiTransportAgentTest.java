@@ -232,7 +232,7 @@ class OfiTransportAgentTest {
         OfiTransportAgent b = agent(KEY, Channel.create(pool, 2, 64, 1024));
         connect(List.of(a.address(), b.address(), node2.address()), a, b);
         long toB = node2.insert(b);
-        byte[] first = message(2, 1, TransportFrames.REQUEST, 1, request(SEND, 0, bytes(10, 1)));
+        byte[] first = message(2, 1, FrameKind.REQUEST, 1, request(SEND, 0, bytes(10, 1)));
         try (LogCapture log = new LogCapture(OfiTransportAgent.class)) {
             node2.send(toB, first);
             byte[] completion = node2.receive();
@@ -243,7 +243,7 @@ class OfiTransportAgentTest {
             node2.send(toB, first);
             awaitLogged(log, "node 2: its counter 1 was seen before", 2);
             assertThat(target.size()).as("a copy performed").isEqualTo(1);
-            node2.send(toB, message(2, 1, TransportFrames.REQUEST, 2, request(SEND, 0, bytes(10, 2))));
+            node2.send(toB, message(2, 1, FrameKind.REQUEST, 2, request(SEND, 0, bytes(10, 2))));
             node2.receive();
             assertThat(target.size()).as("the next message performed").isEqualTo(2);
         }
@@ -258,10 +258,10 @@ class OfiTransportAgentTest {
         connect(List.of(a.address(), b.address(), node2.address()), a, b);
         try (LogCapture log = new LogCapture(OfiTransportAgent.class)) {
             // Well tagged: only where they come from gives them away.
-            outsider.send(outsider.insert(b), message(2, 1, TransportFrames.REQUEST, 1, request(SEND, 0,
+            outsider.send(outsider.insert(b), message(2, 1, FrameKind.REQUEST, 1, request(SEND, 0,
                 bytes(10, 1))));
             awaitLogged(log, "node 2: it comes from an endpoint that is not in the job's address vector", 1);
-            node2.send(node2.insert(b), message(0, 1, TransportFrames.REQUEST, 1, request(SEND, 0, bytes(10, 1))));
+            node2.send(node2.insert(b), message(0, 1, FrameKind.REQUEST, 1, request(SEND, 0, bytes(10, 1))));
             awaitLogged(log, "node 0: it comes from the endpoint of node 2", 1);
         }
         assertThat(target.size()).isZero();
@@ -358,7 +358,7 @@ class OfiTransportAgentTest {
         connect(List.of(a.address(), b.address(), node2.address()), a, b);
         long toB = node2.insert(b);
         byte[] message = bytes(100_000, 3);
-        ByteBuf frame = Unpooled.directBuffer().writeInt(1).writeInt(TransportFrames.REQUEST)
+        ByteBuf frame = Unpooled.directBuffer().writeInt(1).writeInt(FrameKind.REQUEST)
             .writeBytes(request(SEND, 0, message));
         ByteBuf other = frame.copy();
         other.setByte(other.writerIndex() - 1, other.getByte(other.writerIndex() - 1) ^ 1);
@@ -471,10 +471,10 @@ class OfiTransportAgentTest {
             ByteBuf fields = Unpooled.buffer().writeLong(0).writeLong(endpoint.remoteAddress())
                 .writeLong(endpoint.key()).writeInt(served.readableBytes()).writeLong(counter).writeBytes(frameTag);
             try {
-                send(peer, message(2, 1, OfiTransportAgent.LARGE, counter, fields));
+                send(peer, message(2, 1, FrameKind.LARGE, counter, fields));
                 byte[] done = receive();
                 assertThat(ByteBuffer.wrap(done).getInt(OfiTransportAgent.KIND_OFFSET)).as("READ_DONE")
-                    .isEqualTo(OfiTransportAgent.READ_DONE);
+                    .isEqualTo(FrameKind.READ_DONE);
             } finally {
                 endpoint.unregister(registration);
             }

@@ -65,7 +65,7 @@ class TcpTransportAgentTest {
     @Test
     void shouldKeepAnAuthenticatedLinkAndDropOnlyItsMalformedRequest() throws Exception {
         try (RawLink member = RawLink.authenticated(address(), SECRET, LinkHandshake.Purpose.TRANSPORT)) {
-            member.sendFrame(ByteBuffer.allocate(12).putInt(TransportFrames.REQUEST).array()); // too short: dropped
+            member.sendFrame(ByteBuffer.allocate(12).putInt(FrameKind.REQUEST).array()); // too short: dropped
             assertThat(member.closedByPeer(500)).as("closed").isFalse();
         }
     }
@@ -76,6 +76,6 @@ class TcpTransportAgentTest {
 
     /** A REQUEST frame's body: its kind, then a gateway request's worth of zeros. */
     private static byte[] request() {
-        return ByteBuffer.allocate(Integer.BYTES + 64).putInt(TransportFrames.REQUEST).array();
+        return ByteBuffer.allocate(Integer.BYTES + 64).putInt(FrameKind.REQUEST).array();
     }
 }
