@@ -2,7 +2,7 @@ package io.dragon.backend.transport;
 
 /**
  * The kinds of frames between transport agents: one number space for both transports, the TCP agent's frames
- * ({@link TransportFrames}) and the fabric agent's messages ({@link OfiTransportAgent}), which carry every kind the
+ * ({@link TransportFrames}) and the fabric agent's messages ({@link OfiMessageLayout}), which carry every kind the
  * TCP agent has and two of the fabric's own. Plain ints rather than an enum: frames carry a kind as a word, and
  * the agents switch on it for every frame.
  *

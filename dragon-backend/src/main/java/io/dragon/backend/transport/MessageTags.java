@@ -1,8 +1,8 @@
 package io.dragon.backend.transport;
 
-import static io.dragon.backend.transport.OfiTransportAgent.HEADER;
-import static io.dragon.backend.transport.OfiTransportAgent.SLOT_SIZE;
-import static io.dragon.backend.transport.OfiTransportAgent.TAG_OFFSET;
+import static io.dragon.backend.transport.OfiMessageLayout.HEADER;
+import static io.dragon.backend.transport.OfiMessageLayout.MAX_MESSAGE;
+import static io.dragon.backend.transport.OfiMessageLayout.TAG_OFFSET;
 
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
@@ -12,7 +12,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
- * The tags that authenticate the fabric agent's messages (see {@link OfiTransportAgent}'s layout): HMAC-SHA256,
+ * The tags that authenticate the fabric agent's messages (see {@link OfiMessageLayout}): HMAC-SHA256,
  * keyed with the job's fabric key, of the destination node, of the message's bytes before its tag (source node,
  * kind, counter) and of the first {@code covered} bytes after its header (a whole message's, or with
  * {@code dragon.ofi.integrity=header} a LARGE or READ_DONE message's fields only), truncated to 128 bits. A tag
@@ -28,7 +28,7 @@ final class MessageTags {
     /** The bytes of a tag. */
     static final int BYTES = 16;
     /** The most bytes after the header a tag covers (a full slot's). */
-    private static final int MAX_COVERED = SLOT_SIZE - HEADER;
+    private static final int MAX_COVERED = MAX_MESSAGE - HEADER;
     private static final int BLOCK = 64;
     private static final int DIGEST = 32;
 

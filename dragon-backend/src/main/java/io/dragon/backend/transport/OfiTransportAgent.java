@@ -1,5 +1,19 @@
 package io.dragon.backend.transport;
 
+import static io.dragon.backend.transport.OfiMessageLayout.ADDRESS_OFFSET;
+import static io.dragon.backend.transport.OfiMessageLayout.COOKIE_OFFSET;
+import static io.dragon.backend.transport.OfiMessageLayout.COUNTER_OFFSET;
+import static io.dragon.backend.transport.OfiMessageLayout.FRAME_TAG_OFFSET;
+import static io.dragon.backend.transport.OfiMessageLayout.HEADER;
+import static io.dragon.backend.transport.OfiMessageLayout.KEY_OFFSET;
+import static io.dragon.backend.transport.OfiMessageLayout.KIND_OFFSET;
+import static io.dragon.backend.transport.OfiMessageLayout.LARGE_MESSAGE;
+import static io.dragon.backend.transport.OfiMessageLayout.LENGTH_OFFSET;
+import static io.dragon.backend.transport.OfiMessageLayout.MAX_MESSAGE;
+import static io.dragon.backend.transport.OfiMessageLayout.SEQUENCE_OFFSET;
+import static io.dragon.backend.transport.OfiMessageLayout.SOURCE_OFFSET;
+import static io.dragon.backend.transport.OfiMessageLayout.fields;
+
 import io.dragon.core.infrastructure.Settings;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -25,24 +39,8 @@ import org.apache.logging.log4j.Logger;
  * performs the requests that come (as the TCP agent's event loop does). After {@link #spinNanos} without work it
  * sleeps in the completion queue's wait object, which a queued frame ends; an idle agent burns no CPU.
  *
- * <p>A fabric message (big-endian, like {@link TransportFrames}):
- * <pre>
- *  offset  size
- *       0     4  the sender's node index
- *       4     4  kind ({@link FrameKind}): any of the TCP agent's, LARGE or READ_DONE
- *       8     8  counter: 1 for the sender's first message to this node, then one more for each
- *      16    16  tag ({@link MessageTags}): HMAC-SHA256, keyed with the job's fabric key, of the receiver's node
- *                index, bytes 0-15 and every byte after the tag (under dragon.ofi.integrity=header, a LARGE or
- *                READ_DONE message's fields only)
- *      32    ..  REQUEST, COMPLETION, WAITING, WAITED, PING, PONG: the frame's body, as in TransportFrames
- *                LARGE: 8 cookie, 8 remote address, 8 key, 4 length, 8 sequence, 16 frame tag: a frame of that
- *                many bytes (TransportFrames' layout, whose first word is not read) that the sender registered for
- *                this read, and the tag of its bytes ({@link FrameTags}; zero under header); the receiver reads
- *                it (RMA), answers READ_DONE and acts on it only if its bytes have that tag
- *                READ_DONE: 8 cookie: the sender may release that frame
- * </pre>
- * A frame whose body fits in a slot travels in one message (copied into the registered send slab, and out of the
- * receive slab); a larger one is read by the receiver straight from the sender's memory into its own.
+ * <p>A frame travels in one fabric message ({@link OfiMessageLayout}), or if larger than a message is offered in
+ * one and read by the receiver straight from the sender's memory.
  *
  * <p>A message is acted on only if it comes from the endpoint of the node it names (where the provider says which
  * endpoint sent it: libfabric's FI_SOURCE), its tag is right, and its counter is new ({@link ReplayWindow}); a
@@ -54,23 +52,7 @@ import org.apache.logging.log4j.Logger;
  * {@link #wholeMessages} can limit tags to headers.
  */
 public final class OfiTransportAgent extends TransportAgent {
-    static final int SOURCE_OFFSET = 0;
-    static final int KIND_OFFSET = 4;
-    static final int COUNTER_OFFSET = 8;
-    static final int TAG_OFFSET = 16;
-    static final int HEADER = TAG_OFFSET + MessageTags.BYTES;
-    /** LARGE's and READ_DONE's. */
-    static final int COOKIE_OFFSET = HEADER;
-    static final int ADDRESS_OFFSET = HEADER + 8;
-    static final int KEY_OFFSET = HEADER + 16;
-    static final int LENGTH_OFFSET = HEADER + 24;
-    static final int SEQUENCE_OFFSET = HEADER + 28;
-    static final int FRAME_TAG_OFFSET = HEADER + 36;
-    static final int LARGE_MESSAGE = FRAME_TAG_OFFSET + FrameTags.BYTES;
-    static final int READ_DONE_MESSAGE = HEADER + Long.BYTES;
-
     static final int SLOTS = 64;
-    static final int SLOT_SIZE = 64 * 1024;
     static final int READS = 32;
     static final int LARGE_SENDS = 256;
     private static final int MAX_EVENTS = 16;
@@ -198,7 +180,7 @@ public final class OfiTransportAgent extends TransportAgent {
      */
     public static OfiTransportAgent start(byte[] key, String provider, boolean ipProviders, String ip) {
         String chosen = provider.isEmpty() ? OfiEndpoint.defaultProvider(ipProviders) : provider;
-        OfiEndpoint endpoint = OfiEndpoint.open(chosen, ip, SLOTS, SLOT_SIZE, READS, MAX_EVENTS);
+        OfiEndpoint endpoint = OfiEndpoint.open(chosen, ip, SLOTS, MAX_MESSAGE, READS, MAX_EVENTS);
         try {
             OfiTransportAgent agent = new OfiTransportAgent(endpoint, key);
             LOG.info("fabric transport agent on {}; tags cover {}", endpoint.description(), agent.wholeMessages
@@ -391,7 +373,7 @@ public final class OfiTransportAgent extends TransportAgent {
     /** Whether the frame was posted, staged or answered as undeliverable rather than put back to wait. */
     private boolean postOrWait(ByteBuf frame) {
         int node = frame.getInt(frame.readerIndex());
-        if (frame.readableBytes() - TransportFrames.FRAME_HEADER + HEADER > SLOT_SIZE) {
+        if (frame.readableBytes() - TransportFrames.FRAME_HEADER + HEADER > MAX_MESSAGE) {
             return stage(frame, node);
         }
         if (freeSlots.isEmpty()) {
@@ -573,17 +555,6 @@ public final class OfiTransportAgent extends TransportAgent {
         }
         sentCounters[node]++;
         return true;
-    }
-
-    /** The bytes after the header that a message of {@code kind} has at least; -1: no such kind. */
-    private static int fields(int kind) {
-        return switch (kind) {
-            case FrameKind.REQUEST, FrameKind.COMPLETION, FrameKind.WAITING, FrameKind.WAITED, FrameKind.PING,
-                FrameKind.PONG -> 0;
-            case FrameKind.LARGE -> LARGE_MESSAGE - HEADER;
-            case FrameKind.READ_DONE -> READ_DONE_MESSAGE - HEADER;
-            default -> -1;
-        };
     }
 
     /**

@@ -1,13 +1,13 @@
 package io.dragon.backend.transport;
 
 import static io.dragon.backend.transport.FrameKind.LARGE;
-import static io.dragon.backend.transport.OfiTransportAgent.COUNTER_OFFSET;
-import static io.dragon.backend.transport.OfiTransportAgent.HEADER;
-import static io.dragon.backend.transport.OfiTransportAgent.KIND_OFFSET;
-import static io.dragon.backend.transport.OfiTransportAgent.LARGE_MESSAGE;
-import static io.dragon.backend.transport.OfiTransportAgent.SLOT_SIZE;
-import static io.dragon.backend.transport.OfiTransportAgent.SOURCE_OFFSET;
-import static io.dragon.backend.transport.OfiTransportAgent.TAG_OFFSET;
+import static io.dragon.backend.transport.OfiMessageLayout.COUNTER_OFFSET;
+import static io.dragon.backend.transport.OfiMessageLayout.HEADER;
+import static io.dragon.backend.transport.OfiMessageLayout.KIND_OFFSET;
+import static io.dragon.backend.transport.OfiMessageLayout.LARGE_MESSAGE;
+import static io.dragon.backend.transport.OfiMessageLayout.MAX_MESSAGE;
+import static io.dragon.backend.transport.OfiMessageLayout.SOURCE_OFFSET;
+import static io.dragon.backend.transport.OfiMessageLayout.TAG_OFFSET;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
@@ -25,11 +25,11 @@ class MessageTagsTest {
     private static final byte[] KEY = bytes(32, 1);
     private static final int FIELDS = LARGE_MESSAGE - HEADER;
     /** The longest body a tag covers: a full slot's. */
-    private static final int BODY = SLOT_SIZE - HEADER;
+    private static final int BODY = MAX_MESSAGE - HEADER;
 
     /** A message from node 3, as in a slab: direct memory, at an offset; a LARGE one, or a full slot's. */
-    private final ByteBuf slab = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(2 * SLOT_SIZE));
-    private final int base = SLOT_SIZE;
+    private final ByteBuf slab = Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(2 * MAX_MESSAGE));
+    private final int base = MAX_MESSAGE;
 
     MessageTagsTest() {
         slab.setInt(base + SOURCE_OFFSET, 3).setInt(base + KIND_OFFSET, LARGE).setLong(base + COUNTER_OFFSET, 42)
@@ -59,7 +59,7 @@ class MessageTagsTest {
         tags.sign(slab, base, 7, BODY);
         assertThat(tags.verify(slab, base, 7, BODY)).isTrue();
         assertThat(tags.verify(slab, base, 7, BODY - 1)).as("a byte cut off").isFalse();
-        for (int at : new int[] {HEADER, HEADER + 1000, SLOT_SIZE - 1}) {
+        for (int at : new int[] {HEADER, HEADER + 1000, MAX_MESSAGE - 1}) {
             slab.setByte(base + at, slab.getByte(base + at) ^ 0x80);
             assertThat(tags.verify(slab, base, 7, BODY)).as("byte %d changed", at).isFalse();
             slab.setByte(base + at, slab.getByte(base + at) ^ 0x80);

@@ -238,7 +238,7 @@ class OfiTransportAgentTest {
             byte[] completion = node2.receive();
             assertThat(target.size()).isEqualTo(1);
             assertThat(new MessageTags(KEY).verify(Unpooled.wrappedBuffer(completion), 0, 2, completion.length
-                - OfiTransportAgent.HEADER)).as("B's answer, tagged for node 2").isTrue();
+                - OfiMessageLayout.HEADER)).as("B's answer, tagged for node 2").isTrue();
             node2.send(toB, first);
             node2.send(toB, first);
             awaitLogged(log, "node 2: its counter 1 was seen before", 2);
@@ -286,7 +286,7 @@ class OfiTransportAgentTest {
             long toB = node2.insert(b);
             node2.send(toB, captured);
             awaitLogged(log, "node 0: it comes from the endpoint of node 2", 1);
-            ByteBuffer.wrap(captured).putInt(OfiTransportAgent.SOURCE_OFFSET, 2);
+            ByteBuffer.wrap(captured).putInt(OfiMessageLayout.SOURCE_OFFSET, 2);
             node2.send(toB, captured);
             awaitLogged(log, "node 2: its tag is wrong", 1);
         }
@@ -418,7 +418,7 @@ class OfiTransportAgentTest {
         ByteBuf message = Unpooled.buffer().writeInt(source).writeInt(kind).writeLong(counter)
             .writeZero(MessageTags.BYTES).writeBytes(body);
         body.release();
-        new MessageTags(KEY).sign(message, 0, destination, message.readableBytes() - OfiTransportAgent.HEADER);
+        new MessageTags(KEY).sign(message, 0, destination, message.readableBytes() - OfiMessageLayout.HEADER);
         return ByteBufUtil.getBytes(message);
     }
 
@@ -446,7 +446,7 @@ class OfiTransportAgentTest {
      */
     private static final class RawEndpoint implements AutoCloseable {
         private static final int SLOTS = 4;
-        private final OfiEndpoint endpoint = OfiEndpoint.open("tcp", "127.0.0.1", SLOTS, OfiTransportAgent.SLOT_SIZE,
+        private final OfiEndpoint endpoint = OfiEndpoint.open("tcp", "127.0.0.1", SLOTS, OfiMessageLayout.MAX_MESSAGE,
             1, 16);
         private final ArrayDeque<byte[]> received = new ArrayDeque<>();
         private boolean sent;
@@ -473,7 +473,7 @@ class OfiTransportAgentTest {
             try {
                 send(peer, message(2, 1, FrameKind.LARGE, counter, fields));
                 byte[] done = receive();
-                assertThat(ByteBuffer.wrap(done).getInt(OfiTransportAgent.KIND_OFFSET)).as("READ_DONE")
+                assertThat(ByteBuffer.wrap(done).getInt(OfiMessageLayout.KIND_OFFSET)).as("READ_DONE")
                     .isEqualTo(FrameKind.READ_DONE);
             } finally {
                 endpoint.unregister(registration);
