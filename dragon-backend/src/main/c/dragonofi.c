@@ -13,9 +13,9 @@
  *  - source addressing (FI_SOURCE) where the provider has it: a receive's completion then says which entry of the
  *    address vector sent the message (FI_ADDR_NOTAVAIL: an endpoint that is not in it), so that the agent accepts
  *    messages only from the job's endpoints. A provider without it is opened without it (dofi_sourced says which).
- * Operation contexts (fi_context2, which providers may use as scratch) live in one array: index t < slots is send
- * slot t, slots <= t < 2 slots receive slot t - slots, and 2 slots <= t read t - 2 slots. A completion reports its
- * index ("token"), so the Java side keeps no pointers.
+ * Operation contexts (fi_context2, which providers may use as scratch) live in one array, in blocks of `slots`
+ * (DOFI_*_BLOCK): the send slots, the receive slots, then the reads. A completion reports its index ("token"), so
+ * the Java side keeps no pointers.
  *
  * Functions return 0 (or a count, address, handle) on success and a negative libfabric error code on failure;
  * dofi_error() then says what failed.
@@ -36,7 +36,33 @@
 
 #define DOFI_API FI_VERSION(1, 9)
 #define DOFI_MR_MODES (FI_MR_LOCAL | FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY | FI_MR_ENDPOINT)
+
+/*
+ * The contract with the Java side (OfiLibrary declares the same constants; OfiLibraryContractTest checks that
+ * every #define DOFI_* with a number has its equal there).
+ */
+/* The most completions one dofi_poll returns. */
 #define DOFI_BATCH 16
+/* dofi_poll's events: DOFI_EVENT_WORDS int64s per completion, at these indexes. */
+#define DOFI_EVENT_WORDS 3
+#define DOFI_EVENT_TOKEN 0
+#define DOFI_EVENT_LENGTH 1
+#define DOFI_EVENT_SOURCE 2
+/* Token t of block b is send slot, receive slot or read t - b * slots. */
+#define DOFI_SEND_BLOCK 0
+#define DOFI_RECEIVE_BLOCK 1
+#define DOFI_READ_BLOCK 2
+/* dofi_register's out: the registration's key and the address peers name, in DOFI_REGISTRATION_WORDS uint64s. */
+#define DOFI_REGISTRATION_WORDS 2
+#define DOFI_REGISTRATION_KEY 0
+#define DOFI_REGISTRATION_ADDRESS 1
+/* A data-path call's result when the provider is busy: -DOFI_EAGAIN (-FI_EAGAIN). Retry after progress. */
+#define DOFI_EAGAIN 11
+/* The source of a completion that has none in the address vector: FI_ADDR_NOTAVAIL, as an int64. */
+#define DOFI_NO_SOURCE (-1)
+
+_Static_assert(DOFI_EAGAIN == FI_EAGAIN, "DOFI_EAGAIN is libfabric's FI_EAGAIN");
+_Static_assert((fi_addr_t) DOFI_NO_SOURCE == FI_ADDR_NOTAVAIL, "DOFI_NO_SOURCE is libfabric's FI_ADDR_NOTAVAIL");
 
 struct dofi {
     struct fi_info *info;
@@ -131,7 +157,7 @@ static void *desc(struct fid_mr *mr) {
 
 int dofi_repost(struct dofi *h, int slot) {
     int rc = fi_recv(h->ep, h->recv_slab + (size_t) slot * h->slot_size, h->slot_size, desc(h->recv_mr),
-        FI_ADDR_UNSPEC, &h->ctx[h->slots + slot]);
+        FI_ADDR_UNSPEC, &h->ctx[DOFI_RECEIVE_BLOCK * h->slots + slot]);
     return rc ? fail(h, "fi_recv", rc) : 0;
 }
 
@@ -206,10 +232,10 @@ struct dofi *dofi_open(const char *provider, const char *ip, int slots, long slo
     h->slot_size = (size_t) slot_size;
     h->reads = reads;
     h->next_key = 1;
-    h->ctx = calloc((size_t) (2 * slots + reads), sizeof *h->ctx);
+    h->ctx = calloc((size_t) (DOFI_READ_BLOCK * slots + reads), sizeof *h->ctx);
     h->read_mr = calloc((size_t) reads, sizeof *h->read_mr);
     struct fi_cq_attr cq_attr = { .format = FI_CQ_FORMAT_MSG, .wait_obj = FI_WAIT_UNSPEC,
-        .size = (size_t) (2 * slots + reads) };
+        .size = (size_t) (DOFI_READ_BLOCK * slots + reads) };
     struct fi_av_attr av_attr = { .type = FI_AV_UNSPEC };
     const char *step;
     if ((rc = -FI_ENOMEM, step = "allocating slabs", !h->ctx || !h->read_mr)
@@ -310,13 +336,13 @@ long dofi_recv_slab(struct dofi *h) {
 /* Sends the first `length` bytes of send slot `slot` to `peer`; -FI_EAGAIN if the provider is busy. */
 int dofi_send(struct dofi *h, long peer, int slot, long length) {
     int rc = fi_send(h->ep, h->send_slab + (size_t) slot * h->slot_size, (size_t) length, desc(h->send_mr),
-        (fi_addr_t) peer, &h->ctx[slot]);
+        (fi_addr_t) peer, &h->ctx[DOFI_SEND_BLOCK * h->slots + slot]);
     return rc && rc != -FI_EAGAIN ? fail(h, "fi_send", rc) : rc;
 }
 
 /*
  * Registers `length` bytes at `address` for peers to read; the registration's handle (free it with
- * dofi_unregister), with its key in out[0] and the address peers name in out[1].
+ * dofi_unregister), with its key and the address peers name in `out` (DOFI_REGISTRATION_*).
  */
 long dofi_register(struct dofi *h, long address, long length, uint64_t *out) {
     struct fid_mr *mr;
@@ -324,8 +350,8 @@ long dofi_register(struct dofi *h, long address, long length, uint64_t *out) {
     if (rc) {
         return fail(h, "fi_mr_reg", rc);
     }
-    out[0] = fi_mr_key(mr);
-    out[1] = h->info->domain_attr->mr_mode & FI_MR_VIRT_ADDR ? (uint64_t) address : 0;
+    out[DOFI_REGISTRATION_KEY] = fi_mr_key(mr);
+    out[DOFI_REGISTRATION_ADDRESS] = h->info->domain_attr->mr_mode & FI_MR_VIRT_ADDR ? (uint64_t) address : 0;
     return (long) (uintptr_t) mr;
 }
 
@@ -342,7 +368,7 @@ int dofi_read(struct dofi *h, long peer, long address, long length, uint64_t rem
         return fail(h, "fi_mr_reg of a read buffer", rc);
     }
     rc = fi_read(h->ep, (void *) (uintptr_t) address, (size_t) length, desc(*local), (fi_addr_t) peer, remote,
-        key, &h->ctx[2 * h->slots + token]);
+        key, &h->ctx[DOFI_READ_BLOCK * h->slots + token]);
     if (rc && *local) {
         fi_close(&(*local)->fid);
         *local = NULL;
@@ -351,18 +377,18 @@ int dofi_read(struct dofi *h, long peer, long address, long length, uint64_t rem
 }
 
 static int token(struct dofi *h, void *context) {
-    int t = (int) ((struct fi_context2 *) context - h->ctx);
-    if (t >= 2 * h->slots && h->read_mr[t - 2 * h->slots]) {
-        fi_close(&h->read_mr[t - 2 * h->slots]->fid);
-        h->read_mr[t - 2 * h->slots] = NULL;
+    int t = (int) ((struct fi_context2 *) context - h->ctx), read = t - DOFI_READ_BLOCK * h->slots;
+    if (read >= 0 && h->read_mr[read]) {
+        fi_close(&h->read_mr[read]->fid);
+        h->read_mr[read] = NULL;
     }
     return t;
 }
 
 /*
- * Completions, up to `max`, into `events` as triples (token, length, source); a failed operation has its negative
- * error code as length (dofi_error says more). The source of a receive is the address vector entry that sent it
- * (FI_ADDR_NOTAVAIL: an endpoint not in the vector, or no source addressing: see dofi_sourced). Waits up to
+ * Completions, up to `max`, into `events` as triples (token, length, source: DOFI_EVENT_*); a failed operation has
+ * its negative error code as length (dofi_error says more). The source of a receive is the address vector entry
+ * that sent it (DOFI_NO_SOURCE: an endpoint not in the vector, or no source addressing: see dofi_sourced). Waits up to
  * `timeout_ms` for one (0: only looks; progress is made either way). Returns the number of triples, or a negative
  * code.
  */
@@ -386,18 +412,19 @@ int dofi_poll(struct dofi *h, int64_t *events, int max, int timeout_ms) {
             return 0;
         }
         snprintf(h->error, sizeof h->error, "%s", fi_cq_strerror(h->cq, err.prov_errno, err.err_data, NULL, 0));
-        events[0] = token(h, err.op_context);
-        events[1] = -(int64_t) (err.err ? err.err : FI_EOTHER);
-        events[2] = (int64_t) FI_ADDR_NOTAVAIL;
+        events[DOFI_EVENT_TOKEN] = token(h, err.op_context);
+        events[DOFI_EVENT_LENGTH] = -(int64_t) (err.err ? err.err : FI_EOTHER);
+        events[DOFI_EVENT_SOURCE] = DOFI_NO_SOURCE;
         return 1;
     }
     if (n < 0) {
         return fail(h, "fi_cq_read", (int) n);
     }
     for (ssize_t i = 0; i < n; i++) {
-        events[3 * i] = token(h, entries[i].op_context);
-        events[3 * i + 1] = (int64_t) entries[i].len;
-        events[3 * i + 2] = (int64_t) (h->sourced ? sources[i] : FI_ADDR_NOTAVAIL);
+        int64_t *event = events + DOFI_EVENT_WORDS * i;
+        event[DOFI_EVENT_TOKEN] = token(h, entries[i].op_context);
+        event[DOFI_EVENT_LENGTH] = (int64_t) entries[i].len;
+        event[DOFI_EVENT_SOURCE] = h->sourced ? (int64_t) sources[i] : DOFI_NO_SOURCE;
     }
     return (int) n;
 }

@@ -17,11 +17,6 @@ import java.util.Optional;
  * false when the provider is busy (FI_EAGAIN), so that the caller retries after making progress.
  */
 final class OfiEndpoint implements AutoCloseable {
-    static final int EAGAIN = 11;
-    /** The source of a completion that has none in the address vector (libfabric's FI_ADDR_NOTAVAIL). */
-    static final long NOT_IN_VECTOR = -1;
-    private static final int EVENT_WORDS = 3;
-
     /** Core providers that move data over the host's IP stack: TCP's speed, so no reason to prefer them. */
     private static final List<String> IP_PROVIDERS = List.of("tcp", "sockets", "udp", "net", "shm");
 
@@ -31,15 +26,15 @@ final class OfiEndpoint implements AutoCloseable {
     private final ByteBuf sendSlab;
     private final ByteBuf recvSlab;
     private final Memory events;
-    private final Memory registration = new Memory(2 * Long.BYTES);
+    private final Memory registration = new Memory(OfiLibrary.REGISTRATION_WORDS * Long.BYTES);
 
-    private OfiEndpoint(long handle, int slots, int slotSize, int maxEvents) {
+    private OfiEndpoint(long handle, int slots, int slotSize) {
         this.handle = handle;
         this.slots = slots;
         this.slotSize = slotSize;
         this.sendSlab = slab(OfiLibrary.dofi_send_slab(handle), slots * slotSize);
         this.recvSlab = slab(OfiLibrary.dofi_recv_slab(handle), slots * slotSize);
-        this.events = new Memory((long) EVENT_WORDS * Long.BYTES * maxEvents);
+        this.events = new Memory((long) OfiLibrary.EVENT_WORDS * Long.BYTES * OfiLibrary.BATCH);
     }
 
     private static ByteBuf slab(long address, int size) {
@@ -52,7 +47,7 @@ final class OfiEndpoint implements AutoCloseable {
      *
      * @throws IllegalStateException if libfabric cannot be used or has no such endpoint
      */
-    static OfiEndpoint open(String provider, String ip, int slots, int slotSize, int reads, int maxEvents) {
+    static OfiEndpoint open(String provider, String ip, int slots, int slotSize, int reads) {
         requireLibrary();
         long handle = Signals.keepingHandlers(() -> OfiLibrary.dofi_open(provider, ip, slots, slotSize, reads));
         if (handle == 0) {
@@ -60,7 +55,7 @@ final class OfiEndpoint implements AutoCloseable {
                 : " of provider " + provider) + ": " + OfiLibrary.dofi_open_error());
         }
         try {
-            return new OfiEndpoint(handle, slots, slotSize, maxEvents);
+            return new OfiEndpoint(handle, slots, slotSize);
         } catch (RuntimeException | Error e) {
             OfiLibrary.dofi_close(handle);
             throw e;
@@ -115,7 +110,7 @@ final class OfiEndpoint implements AutoCloseable {
 
     /**
      * Whether {@link #source} says which peer sent a message (the provider has libfabric's FI_SOURCE); if not, it
-     * is always {@link #NOT_IN_VECTOR}.
+     * is always {@link OfiLibrary#NO_SOURCE}.
      */
     boolean sourced() {
         return OfiLibrary.dofi_sourced(handle) != 0;
@@ -167,12 +162,12 @@ final class OfiEndpoint implements AutoCloseable {
 
     /** The key of the last registration. */
     long key() {
-        return registration.getLong(0);
+        return registration.getLong((long) OfiLibrary.REGISTRATION_KEY * Long.BYTES);
     }
 
     /** The address peers name to read the last registration's first byte. */
     long remoteAddress() {
-        return registration.getLong(Long.BYTES);
+        return registration.getLong((long) OfiLibrary.REGISTRATION_ADDRESS * Long.BYTES);
     }
 
     void unregister(long registration) {
@@ -185,33 +180,49 @@ final class OfiEndpoint implements AutoCloseable {
     }
 
     /**
-     * Makes progress and collects completions: their count; {@link #token}, {@link #length} and {@link #source} of
-     * each. Waits up to {@code timeoutMs} for one (0: does not wait) unless {@link #wake} is called.
+     * Makes progress and collects completions, up to {@link OfiLibrary#BATCH}: their count; {@link #block},
+     * {@link #index}, {@link #length} and {@link #source} of each. Waits up to {@code timeoutMs} for one (0: does not
+     * wait) unless {@link #wake} is called.
      */
-    int poll(int max, int timeoutMs) {
-        return (int) check(OfiLibrary.dofi_poll(handle, Pointer.nativeValue(events), max, timeoutMs), "fi_cq_read");
+    int poll(int timeoutMs) {
+        return (int) check(OfiLibrary.dofi_poll(handle, Pointer.nativeValue(events), OfiLibrary.BATCH, timeoutMs),
+            "fi_cq_read");
     }
 
-    /** The operation of completion {@code i}: send slot, then receive slot, then read (see dragonofi.c). */
-    int token(int i) {
-        return (int) event(i, 0);
+    /**
+     * What completion {@code i} ended: a send ({@link OfiLibrary#SEND_BLOCK}), a receive
+     * ({@link OfiLibrary#RECEIVE_BLOCK}) or a read ({@link OfiLibrary#READ_BLOCK}).
+     */
+    int block(int i) {
+        int token = token(i);
+        return token < OfiLibrary.RECEIVE_BLOCK * slots ? OfiLibrary.SEND_BLOCK
+            : token < OfiLibrary.READ_BLOCK * slots ? OfiLibrary.RECEIVE_BLOCK : OfiLibrary.READ_BLOCK;
+    }
+
+    /** The send slot, receive slot or read (see {@link #block}) that completion {@code i} ended. */
+    int index(int i) {
+        return token(i) - block(i) * slots;
+    }
+
+    private int token(int i) {
+        return (int) event(i, OfiLibrary.EVENT_TOKEN);
     }
 
     /** Completion {@code i}'s length, or a negative libfabric error code if its operation failed. */
     long length(int i) {
-        return event(i, 1);
+        return event(i, OfiLibrary.EVENT_LENGTH);
     }
 
     /**
      * Who sent the message of receive completion {@code i}: what {@link #insert} returned for its endpoint, or
-     * {@link #NOT_IN_VECTOR} if it was none of them (or the endpoint is not {@link #sourced}).
+     * {@link OfiLibrary#NO_SOURCE} if it was none of them (or the endpoint is not {@link #sourced}).
      */
     long source(int i) {
-        return event(i, 2);
+        return event(i, OfiLibrary.EVENT_SOURCE);
     }
 
     private long event(int i, int word) {
-        return events.getLong(((long) EVENT_WORDS * i + word) * Long.BYTES);
+        return events.getLong(((long) OfiLibrary.EVENT_WORDS * i + word) * Long.BYTES);
     }
 
     /** What libfabric said of the last failure. */
@@ -230,7 +241,7 @@ final class OfiEndpoint implements AutoCloseable {
     }
 
     private boolean posted(int result, String what) {
-        if (result == -EAGAIN) {
+        if (result == -OfiLibrary.EAGAIN) {
             return false;
         }
         check(result, what);

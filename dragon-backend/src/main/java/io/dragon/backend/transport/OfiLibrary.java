@@ -13,6 +13,27 @@ import io.dragon.core.shm.Signals;
  * IPATH_NO_BACKTRACE and HFI_NO_BACKTRACE, which keep psm from taking them).
  */
 final class OfiLibrary {
+    // The contract with the C side: its #define DOFI_* of the same names (OfiLibraryContractTest checks them).
+    /** The most completions one {@link #dofi_poll} returns. */
+    static final int BATCH = 16;
+    /** {@link #dofi_poll}'s events: {@link #EVENT_WORDS} longs per completion, at these indexes. */
+    static final int EVENT_WORDS = 3;
+    static final int EVENT_TOKEN = 0;
+    static final int EVENT_LENGTH = 1;
+    static final int EVENT_SOURCE = 2;
+    /** Tokens come in blocks of {@code slots}: token t of block b is send slot, receive slot or read t - b slots. */
+    static final int SEND_BLOCK = 0;
+    static final int RECEIVE_BLOCK = 1;
+    static final int READ_BLOCK = 2;
+    /** {@link #dofi_register}'s out: the registration's key and the address peers name, at these indexes. */
+    static final int REGISTRATION_WORDS = 2;
+    static final int REGISTRATION_KEY = 0;
+    static final int REGISTRATION_ADDRESS = 1;
+    /** A data-path call's result when the provider is busy is -EAGAIN (libfabric's -FI_EAGAIN). */
+    static final int EAGAIN = 11;
+    /** The source of a completion that has none in the address vector (libfabric's FI_ADDR_NOTAVAIL). */
+    static final long NO_SOURCE = -1;
+
     private static final String PROBLEM = load();
 
     private OfiLibrary() {

@@ -55,7 +55,6 @@ public final class OfiTransportAgent extends TransportAgent {
     static final int SLOTS = 64;
     static final int READS = 32;
     static final int LARGE_SENDS = 256;
-    private static final int MAX_EVENTS = 16;
     private static final int OUTBOUND = 4096;
     private static final int SLEEP_MS = 100;
     /** See {@link #sendTimeoutNanos}. */
@@ -180,7 +179,7 @@ public final class OfiTransportAgent extends TransportAgent {
      */
     public static OfiTransportAgent start(byte[] key, String provider, boolean ipProviders, String ip) {
         String chosen = provider.isEmpty() ? OfiEndpoint.defaultProvider(ipProviders) : provider;
-        OfiEndpoint endpoint = OfiEndpoint.open(chosen, ip, SLOTS, MAX_MESSAGE, READS, MAX_EVENTS);
+        OfiEndpoint endpoint = OfiEndpoint.open(chosen, ip, SLOTS, MAX_MESSAGE, READS);
         try {
             OfiTransportAgent agent = new OfiTransportAgent(endpoint, key);
             LOG.info("fabric transport agent on {}; tags cover {}", endpoint.description(), agent.wholeMessages
@@ -322,7 +321,7 @@ public final class OfiTransportAgent extends TransportAgent {
         try {
             while (running) {
                 boolean worked = post() | offerReady() | retryReads();
-                int completions = endpoint.poll(MAX_EVENTS, 0);
+                int completions = endpoint.poll(0);
                 worked |= completions > 0;
                 complete(completions);
                 long now = System.nanoTime();
@@ -338,7 +337,7 @@ public final class OfiTransportAgent extends TransportAgent {
                     if (outbound.isEmpty() && tagged.isEmpty()) {
                         // Frames the provider could not take yet, and reads that waited, are retried soon (the
                         // provider may make progress without a completion: a connection set up; a check may end).
-                        complete(endpoint.poll(MAX_EVENTS, waiting.isEmpty() && ready.isEmpty()
+                        complete(endpoint.poll(waiting.isEmpty() && ready.isEmpty()
                             && deferredReads.isEmpty() ? SLEEP_MS : 1));
                     }
                     asleep = false;
@@ -612,14 +611,12 @@ public final class OfiTransportAgent extends TransportAgent {
 
     private void complete(int completions) {
         for (int i = 0; i < completions; i++) {
-            int token = endpoint.token(i);
+            int index = endpoint.index(i);
             long length = endpoint.length(i);
-            if (token < SLOTS) {
-                sent(token, length);
-            } else if (token < 2 * SLOTS) {
-                received(token - SLOTS, length, endpoint.source(i));
-            } else {
-                read(token - 2 * SLOTS, length);
+            switch (endpoint.block(i)) {
+                case OfiLibrary.SEND_BLOCK -> sent(index, length);
+                case OfiLibrary.RECEIVE_BLOCK -> received(index, length, endpoint.source(i));
+                default -> read(index, length);
             }
         }
     }
@@ -693,7 +690,7 @@ public final class OfiTransportAgent extends TransportAgent {
         if (source < 0 || source >= peers.length) {
             LOG.warn(DROPPED + "this runtime has no such node", source);
         } else if (sourced && from != fabricAddresses[source]) {
-            LOG.warn(DROPPED + "it comes from {}", source, from == OfiEndpoint.NOT_IN_VECTOR
+            LOG.warn(DROPPED + "it comes from {}", source, from == OfiLibrary.NO_SOURCE
                 ? "an endpoint that is not in the job's address vector" : "the endpoint of node " + node(from));
         } else if (fields < 0 || length < HEADER + fields) {
             LOG.warn(DROPPED + "it is of unknown kind {} or too short for its kind ({} bytes)", source, kind, length);

@@ -446,8 +446,8 @@ class OfiTransportAgentTest {
      */
     private static final class RawEndpoint implements AutoCloseable {
         private static final int SLOTS = 4;
-        private final OfiEndpoint endpoint = OfiEndpoint.open("tcp", "127.0.0.1", SLOTS, OfiMessageLayout.MAX_MESSAGE,
-            1, 16);
+        private final OfiEndpoint endpoint = OfiEndpoint.open("tcp", "127.0.0.1", SLOTS,
+            OfiMessageLayout.MAX_MESSAGE, 1);
         private final ArrayDeque<byte[]> received = new ArrayDeque<>();
         private boolean sent;
 
@@ -506,14 +506,13 @@ class OfiTransportAgentTest {
 
         private void poll(long deadline) {
             assertThat(System.nanoTime()).as("a fabric operation done in time").isLessThan(deadline);
-            int completions = endpoint.poll(16, 10);
+            int completions = endpoint.poll(10);
             for (int i = 0; i < completions; i++) {
-                int token = endpoint.token(i);
-                assertThat(endpoint.length(i)).as("completion %d: %s", token, endpoint.error()).isNotNegative();
-                if (token < SLOTS) {
+                int slot = endpoint.index(i);
+                assertThat(endpoint.length(i)).as("completion %d: %s", i, endpoint.error()).isNotNegative();
+                if (endpoint.block(i) == OfiLibrary.SEND_BLOCK) {
                     sent = true;
                 } else {
-                    int slot = token - SLOTS;
                     received.add(ByteBufUtil.getBytes(endpoint.recvSlab(), endpoint.offset(slot),
                         (int) endpoint.length(i)));
                     endpoint.repost(slot);
