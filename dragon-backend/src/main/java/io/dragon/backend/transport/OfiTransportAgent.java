@@ -112,29 +112,14 @@ public final class OfiTransportAgent extends TransportAgent {
     private final MessageTags tags;
     private final ArrayDeque<ByteBuf> waiting = new ArrayDeque<>();
     private final ArrayDeque<Integer> deferredReads = new ArrayDeque<>(SLOTS);
-    private final FreeList freeSlots = new FreeList(SLOTS);
-    private final ByteBuf[] slotFrames = new ByteBuf[SLOTS];
-    private final int[] slotCookies = new int[SLOTS];
-    private final int[] slotNodes = new int[SLOTS];
-    private final long[] slotPostedAt = new long[SLOTS];
-    private final boolean[] slotAbandoned = new boolean[SLOTS];
+    private final SendSlots sends = new SendSlots(SLOTS);
     private long lastTimeoutScan;
-    private final FreeList freeCookies = new FreeList(LARGE_SENDS);
-    private final ByteBuf[] largeFrames = new ByteBuf[LARGE_SENDS];
-    private final int[] largeNodes = new int[LARGE_SENDS];
-    private final long[] largeSequences = new long[LARGE_SENDS];
-    private final byte[][] largeTags = new byte[LARGE_SENDS][FrameTags.BYTES];
-    private final long[] largeRegistrations = new long[LARGE_SENDS];
+    private final LargeSends largeSends = new LargeSends(LARGE_SENDS);
     /** Cookies of large frames to offer (tagged, under full integrity), in order. */
     private final ArrayDeque<Integer> ready = new ArrayDeque<>(LARGE_SENDS);
     /** The sequence of the last large frame tagged. */
     private long largeSequence;
-    private final FreeList freeReads = new FreeList(READS);
-    private final ByteBuf[] readBuffers = new ByteBuf[READS];
-    private final int[] readSources = new int[READS];
-    private final long[] readCookies = new long[READS];
-    private final long[] readSequences = new long[READS];
-    private final byte[][] readTags = new byte[READS][FrameTags.BYTES];
+    private final ReadSlots reads = new ReadSlots(READS);
 
     // Set by peers(), before the progress thread starts.
     private int self;
@@ -154,7 +139,6 @@ public final class OfiTransportAgent extends TransportAgent {
         this.sourced = endpoint.sourced();
         this.tags = new MessageTags(key);
         this.frameTags = new FrameTags(key);
-        Arrays.fill(slotCookies, -1);
         progress.setDaemon(true);
     }
 
@@ -264,23 +248,11 @@ public final class OfiTransportAgent extends TransportAgent {
             Thread.currentThread().interrupt();
         }
         endpoint.close();
-        for (ByteBuf frame : slotFrames) {
-            release(frame);
-        }
-        for (ByteBuf frame : largeFrames) {
-            release(frame);
-        }
-        for (ByteBuf buffer : readBuffers) {
-            release(buffer);
-        }
-        waiting.forEach(OfiTransportAgent::release);
-        outbound.forEach(OfiTransportAgent::release);
-    }
-
-    private static void release(ByteBuf buffer) {
-        if (buffer != null && buffer.refCnt() > 0) {
-            buffer.release();
-        }
+        sends.releaseAll();
+        largeSends.releaseAll();
+        reads.releaseAll();
+        waiting.forEach(SlotTable::release);
+        outbound.forEach(SlotTable::release);
     }
 
     /**
@@ -356,10 +328,10 @@ public final class OfiTransportAgent extends TransportAgent {
      */
     private boolean post() {
         boolean posted = false;
-        for (int i = waiting.size(); i > 0 && !freeSlots.isEmpty(); i--) {
+        for (int i = waiting.size(); i > 0 && !sends.full(); i--) {
             posted |= postOrWait(waiting.pollFirst());
         }
-        while (!freeSlots.isEmpty()) {
+        while (!sends.full()) {
             ByteBuf frame = outbound.poll();
             if (frame == null) {
                 break;
@@ -375,7 +347,7 @@ public final class OfiTransportAgent extends TransportAgent {
         if (frame.readableBytes() - TransportFrames.FRAME_HEADER + HEADER > MAX_MESSAGE) {
             return stage(frame, node);
         }
-        if (freeSlots.isEmpty()) {
+        if (sends.full()) {
             waiting.addLast(frame);
             return false;
         }
@@ -408,7 +380,7 @@ public final class OfiTransportAgent extends TransportAgent {
     private boolean post(ByteBuf frame, int node) {
         int start = frame.readerIndex();
         int body = frame.readableBytes() - TransportFrames.FRAME_HEADER;
-        int slot = freeSlots.peek();
+        int slot = sends.next();
         int kind = frame.getInt(start + TransportFrames.KIND_OFFSET + Integer.BYTES);
         try {
             header(slot, node, kind).setBytes(endpoint.offset(slot) + HEADER, frame,
@@ -420,10 +392,7 @@ public final class OfiTransportAgent extends TransportAgent {
             undeliverable(frame, node, e.getMessage());
             return true;
         }
-        freeSlots.take();
-        slotFrames[slot] = frame;
-        slotCookies[slot] = -1;
-        posted(slot, node);
+        sends.posted(frame, node);
         return true;
     }
 
@@ -439,20 +408,17 @@ public final class OfiTransportAgent extends TransportAgent {
      * once. False if every cookie is out: the frame waits.
      */
     private boolean stage(ByteBuf frame, int node) {
-        if (freeCookies.isEmpty()) {
+        if (largeSends.full()) {
             waiting.addLast(frame);
             return false;
         }
-        int cookie = freeCookies.take();
-        largeFrames[cookie] = frame;
-        largeNodes[cookie] = node;
+        long sequence = wholeMessages ? ++largeSequence : 0;
+        int cookie = largeSends.stage(frame, node, sequence);
         if (!wholeMessages) {
             ready.addLast(cookie);
             return true;
         }
-        long sequence = ++largeSequence;
-        largeSequences[cookie] = sequence;
-        byte[] tag = largeTags[cookie];
+        byte[] tag = largeSends.tag(cookie);
         taggers.execute(() -> {
             RuntimeException failure = null;
             try {
@@ -479,19 +445,19 @@ public final class OfiTransportAgent extends TransportAgent {
             if (done.failure() == null) {
                 ready.addLast(done.cookie());
             } else {
-                int node = largeNodes[done.cookie()];
-                undeliverable(unstage(done.cookie()), node, "its frame could not be tagged: " + done.failure());
+                int node = largeSends.node(done.cookie());
+                undeliverable(largeSends.give(done.cookie()), node, "its frame could not be tagged: " + done.failure());
                 offered = true;
             }
         }
-        for (int i = ready.size(); i > 0 && !freeSlots.isEmpty(); i--) {
+        for (int i = ready.size(); i > 0 && !sends.full(); i--) {
             int cookie = ready.pollFirst();
-            int node = largeNodes[cookie];
+            int node = largeSends.node(cookie);
             if (offer(cookie, node)) {
                 busySince[node] = 0;
                 offered = true;
             } else if (givenUp(node)) {
-                undeliverable(unstage(cookie), node, silence());
+                undeliverable(largeSends.give(cookie), node, silence());
                 offered = true;
             } else {
                 ready.addLast(cookie);
@@ -505,8 +471,8 @@ public final class OfiTransportAgent extends TransportAgent {
      * frame was answered as undeliverable).
      */
     private boolean offer(int cookie, int node) {
-        ByteBuf frame = largeFrames[cookie];
-        int slot = freeSlots.peek();
+        ByteBuf frame = largeSends.buffer(cookie);
+        int slot = sends.next();
         int base = endpoint.offset(slot);
         long registration = 0;
         try {
@@ -514,8 +480,8 @@ public final class OfiTransportAgent extends TransportAgent {
             header(slot, node, FrameKind.LARGE).setLong(base + COOKIE_OFFSET, cookie)
                 .setLong(base + ADDRESS_OFFSET, endpoint.remoteAddress()).setLong(base + KEY_OFFSET, endpoint.key())
                 .setInt(base + LENGTH_OFFSET, frame.readableBytes())
-                .setLong(base + SEQUENCE_OFFSET, largeSequences[cookie])
-                .setBytes(base + FRAME_TAG_OFFSET, largeTags[cookie]);
+                .setLong(base + SEQUENCE_OFFSET, largeSends.sequence(cookie))
+                .setBytes(base + FRAME_TAG_OFFSET, largeSends.tag(cookie));
             if (!send(node, slot, FrameKind.LARGE, LARGE_MESSAGE)) {
                 endpoint.unregister(registration);
                 return false;
@@ -524,23 +490,12 @@ public final class OfiTransportAgent extends TransportAgent {
             if (registration != 0) {
                 endpoint.unregister(registration);
             }
-            undeliverable(unstage(cookie), node, e.getMessage());
+            undeliverable(largeSends.give(cookie), node, e.getMessage());
             return true;
         }
-        freeSlots.take();
-        slotFrames[slot] = null;
-        slotCookies[slot] = cookie;
-        largeRegistrations[cookie] = registration;
-        posted(slot, node);
+        sends.offered(cookie, node);
+        largeSends.registered(cookie, registration);
         return true;
-    }
-
-    /** Gives cookie {@code cookie} back; its frame. */
-    private ByteBuf unstage(int cookie) {
-        ByteBuf frame = largeFrames[cookie];
-        largeFrames[cookie] = null;
-        freeCookies.give(cookie);
-        return frame;
     }
 
     /**
@@ -564,12 +519,6 @@ public final class OfiTransportAgent extends TransportAgent {
         return wholeMessages ? length - HEADER : fields(kind);
     }
 
-    private void posted(int slot, int node) {
-        slotNodes[slot] = node;
-        slotPostedAt[slot] = System.nanoTime();
-        slotAbandoned[slot] = false;
-    }
-
     /**
      * Answers the requests whose messages have waited too long for their sends: their nodes are gone. The slots
      * stay taken until the provider lets go of them; a large frame stays registered, as its peer may still read it.
@@ -577,17 +526,16 @@ public final class OfiTransportAgent extends TransportAgent {
     private void abandonStuckSends(long now) {
         lastTimeoutScan = now;
         for (int slot = 0; slot < SLOTS; slot++) {
-            boolean inUse = slotFrames[slot] != null || slotCookies[slot] >= 0;
-            if (!inUse || slotAbandoned[slot] || now - slotPostedAt[slot] < sendTimeoutNanos) {
+            if (!sends.abandon(slot, now, sendTimeoutNanos)) {
                 continue;
             }
-            slotAbandoned[slot] = true;
-            String why = silence();
-            if (slotFrames[slot] != null) {
-                undeliverable(slotFrames[slot], slotNodes[slot], why);
-                slotFrames[slot] = null;
-            } else if (largeFrames[slotCookies[slot]] != null) {
-                undeliverable(largeFrames[slotCookies[slot]].retainedDuplicate(), slotNodes[slot], why);
+            ByteBuf frame = sends.dropBuffer(slot);
+            ByteBuf offered = frame == null ? largeSends.buffer(sends.cookie(slot)) : null;
+            if (offered != null) {
+                frame = offered.retainedDuplicate();
+            }
+            if (frame != null) {
+                undeliverable(frame, sends.node(slot), silence());
             }
         }
     }
@@ -622,20 +570,19 @@ public final class OfiTransportAgent extends TransportAgent {
     }
 
     private void sent(int slot, long result) {
-        ByteBuf frame = slotFrames[slot];
-        int cookie = slotCookies[slot];
-        slotFrames[slot] = null;
-        slotCookies[slot] = -1;
-        freeSlots.give(slot);
-        if (result < 0 && cookie >= 0 && !slotAbandoned[slot]) {
-            endpoint.unregister(largeRegistrations[cookie]);
-            frame = unstage(cookie);
+        int cookie = sends.cookie(slot);
+        int node = sends.node(slot);
+        boolean abandoned = sends.abandoned(slot);
+        ByteBuf frame = sends.completed(slot);
+        if (result < 0 && cookie >= 0 && !abandoned) {
+            endpoint.unregister(largeSends.registration(cookie));
+            frame = largeSends.give(cookie);
         }
         if (result < 0) {
             if (frame != null) {
-                undeliverable(frame, slotNodes[slot], endpoint.error());
+                undeliverable(frame, node, endpoint.error());
             } else {
-                LOG.warn("a fabric send to node {} failed: {}", slotNodes[slot], endpoint.error());
+                LOG.warn("a fabric send to node {} failed: {}", node, endpoint.error());
             }
         } else if (frame != null) {
             frame.release();
@@ -721,7 +668,7 @@ public final class OfiTransportAgent extends TransportAgent {
      * slot then stays out of the receive queue until {@link #read} starts it).
      */
     private boolean startRead(int slot, int source) {
-        if (freeReads.isEmpty() || checking.get() >= READS) {
+        if (reads.full() || checking.get() >= READS) {
             deferredReads.addLast(slot);
             return false;
         }
@@ -732,7 +679,7 @@ public final class OfiTransportAgent extends TransportAgent {
             LOG.warn("dropped a large frame of {} bytes from node {}", length, source);
             return true;
         }
-        int token = freeReads.peek();
+        int token = reads.next();
         ByteBuf buffer = alloc.directBuffer(length);
         if (!endpoint.read(fabricAddresses[source], buffer.memoryAddress(), length, slab.getLong(base
             + ADDRESS_OFFSET), slab.getLong(base + KEY_OFFSET), token)) {
@@ -740,12 +687,8 @@ public final class OfiTransportAgent extends TransportAgent {
             deferredReads.addFirst(slot);
             return false;
         }
-        freeReads.take();
-        readBuffers[token] = buffer.writerIndex(length);
-        readSources[token] = source;
-        readCookies[token] = slab.getLong(base + COOKIE_OFFSET);
-        readSequences[token] = slab.getLong(base + SEQUENCE_OFFSET);
-        slab.getBytes(base + FRAME_TAG_OFFSET, readTags[token]);
+        slab.getBytes(base + FRAME_TAG_OFFSET, reads.started(buffer.writerIndex(length), source,
+            slab.getLong(base + COOKIE_OFFSET), slab.getLong(base + SEQUENCE_OFFSET)));
         return true;
     }
 
@@ -754,18 +697,17 @@ public final class OfiTransportAgent extends TransportAgent {
      * ({@link #wholeMessages}).
      */
     private void read(int token, long result) {
-        ByteBuf frame = readBuffers[token];
-        readBuffers[token] = null;
-        freeReads.give(token);
-        int source = readSources[token];
+        int source = reads.node(token);
+        long cookie = reads.cookie(token);
+        long sequence = reads.sequence(token);
+        byte[] tag = wholeMessages ? reads.tag(token).clone() : null;
+        ByteBuf frame = reads.give(token);
         queue(alloc.directBuffer(TransportFrames.FRAME_HEADER + Long.BYTES).writeInt(source)
-            .writeInt(FrameKind.READ_DONE).writeLong(readCookies[token]), source);
+            .writeInt(FrameKind.READ_DONE).writeLong(cookie), source);
         if (result < 0) {
             LOG.warn("reading a large frame from node {} failed: {}", source, endpoint.error());
             frame.release();
         } else if (wholeMessages) {
-            long sequence = readSequences[token];
-            byte[] tag = readTags[token].clone();
             checking.incrementAndGet();
             taggers.execute(() -> {
                 try {
@@ -810,7 +752,7 @@ public final class OfiTransportAgent extends TransportAgent {
     /** Starts the reads that waited for a free read (or for the provider); whether one started. */
     private boolean retryReads() {
         boolean started = false;
-        while (!deferredReads.isEmpty() && !freeReads.isEmpty()) {
+        while (!deferredReads.isEmpty() && !reads.full()) {
             int slot = deferredReads.pollFirst();
             if (!startRead(slot, endpoint.recvSlab().getInt(endpoint.offset(slot) + SOURCE_OFFSET))) {
                 return started;
@@ -823,12 +765,12 @@ public final class OfiTransportAgent extends TransportAgent {
 
     /** The receiver has read large frame {@code cookie}. */
     private void released(long cookie) {
-        if (cookie < 0 || cookie >= LARGE_SENDS || largeFrames[(int) cookie] == null) {
+        if (!largeSends.isOut(cookie)) {
             LOG.warn("dropped a READ_DONE for large frame {}, which is not out", cookie);
             return;
         }
-        endpoint.unregister(largeRegistrations[(int) cookie]);
-        unstage((int) cookie).release();
+        endpoint.unregister(largeSends.registration((int) cookie));
+        largeSends.give((int) cookie).release();
     }
 
     private void dispatch(int kind, ByteBuf body, int source) {
@@ -851,36 +793,6 @@ public final class OfiTransportAgent extends TransportAgent {
         @Override
         public String toString() {
             return "node " + node;
-        }
-    }
-
-    /** A stack of free indexes, for the progress thread. */
-    private static final class FreeList {
-        private final int[] free;
-        private int count;
-
-        FreeList(int size) {
-            free = new int[size];
-            for (int i = 0; i < size; i++) {
-                free[i] = size - 1 - i;
-            }
-            count = size;
-        }
-
-        boolean isEmpty() {
-            return count == 0;
-        }
-
-        int peek() {
-            return free[count - 1];
-        }
-
-        int take() {
-            return free[--count];
-        }
-
-        void give(int index) {
-            free[count++] = index;
         }
     }
 }
