@@ -78,7 +78,7 @@ class ContainerClusterIT {
         ExecResult output = CONTAINERS.get(1).execInContainer("cat", "/tmp/hello.out"); // node1 ran the script
         assertThat(output.getStdout()).contains("all 6 workers done", "dragon: exit code 0");
 
-        ExecResult exit = controller.execInContainer("salloc", "-N3", "dragon", "examples/target/examples-exit.jar",
+        ExecResult exit = controller.execInContainer("salloc", "-N3", "dragon", "dragon-it/target/dragon-it-exit.jar",
             "7");
         assertThat(exit.getExitCode()).as(exit.toString()).isEqualTo(7);
         assertNothingLeft();

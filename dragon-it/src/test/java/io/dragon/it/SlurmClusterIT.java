@@ -1,0 +1,199 @@
+package io.dragon.it;
+
+import static io.dragon.it.SlurmCluster.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dragon.it.SlurmCluster.Result;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * dragon on a real Slurm cluster of three network-namespace nodes on this host (slurm/cluster-up.sh): a runtime on
+ * every node of the allocation under salloc, from an sbatch script and through srun; the user API across nodes
+ * (MultiNodeChecks); exit codes; -N checked against the allocation. After each test no process of a runtime is
+ * left and no segment in any node's /dev/shm. Needs root with the right to make network namespaces and Debian's
+ * slurm-wlm (.ci/run installs it); skipped, with the reason, where those are missing.
+ */
+@ExtendWith(SlurmCluster.Up.class)
+class SlurmClusterIT {
+    @AfterEach
+    void nothingLeft() throws Exception {
+        SlurmCluster.assertNothingLeft();
+    }
+
+    @Test
+    void shouldRunAProcessOnEveryNodeOfTheAllocation() throws Exception {
+        Result hello = run(120, "salloc", "-N3", "bin/dragon", "examples/target/examples-hello.jar", "3");
+        assertThat(hello.code()).as(hello.toString()).isZero();
+        assertThat(hello.output()).contains("up on 3 nodes (node1,node2,node3)", "on node1)", "on node2)",
+            "on node3)", "all 3 workers done");
+    }
+
+    @Test
+    void shouldRunEveryLinkBetweenTheNodesOverTlsWhenAsked(@TempDir Path logs) throws Exception {
+        Result hello = run(120, "salloc", "-N3", "bin/dragon", "--tls", "--log-dir", logs.toString(),
+            "examples/target/examples-hello.jar", "3");
+        assertThat(hello.code()).as(hello.toString()).isZero();
+        assertThat(hello.output()).contains("on node1)", "on node2)", "on node3)", "all 3 workers done");
+        assertThat(Files.readString(logs.resolve("backend-node2.log"))).contains("(TLS)");
+    }
+
+    @Test
+    void shouldLabelOutputWithTheHostOfEachProcessAndFeedStdinToTheHead() throws Exception {
+        Result labelled = run(120, "salloc", "-N3", "bin/dragon", "--label-output",
+            "examples/target/examples-hello.jar", "3");
+        assertThat(labelled.code()).as(labelled.toString()).isZero();
+        assertThat(labelled.output()).containsPattern("\\[node1 [0-9]+\\] head process")
+            .containsPattern("\\[node2 [0-9]+\\] hello from worker 1").containsPattern("\\[node3 [0-9]+\\] hello");
+
+        Result echoed = run(120, "salloc", "-N2", "sh", "-c", "printf 'one\\ntwo\\n' | bin/dragon"
+            + " examples/target/examples-echo.jar");
+        assertThat(echoed.code()).as(echoed.toString()).isZero();
+        // stdout and stderr are merged here: the head's count on stderr may come between its lines
+        assertThat(echoed.output()).containsSubsequence("1: one\n", "2: two\n").contains("read 2 lines");
+    }
+
+    /** The job's secret (64 hex digits) reaches the backends in their environment only: not argv, not logs. */
+    @Test
+    void shouldKeepTheJobsSecretOutOfCommandLinesAndLogs(@TempDir Path logs) throws Exception {
+        Pattern secret = Pattern.compile("\\b[0-9a-f]{64}\\b");
+        SlurmCluster.Running dragon = SlurmCluster.start("salloc", "-N3", "bin/dragon", "--log-dir", logs.toString(),
+            "/bin/sleep", "3");
+        dragon.await("up on 3 nodes", 120);
+        // The command lines of what the runtime starts (java, srun), not of every process on the host: others may
+        // have 64-hex-digit ids of their own (container engines do).
+        Result ps = run(10, "ps", "-eo", "args");
+        String runtime = ps.output().lines().filter(line -> line.contains("java") || line.contains("srun")
+            || line.contains("dragon")).collect(Collectors.joining("\n"));
+        assertThat(runtime).contains("BackendMain").doesNotContainPattern(secret);
+        assertThat(dragon.finish(60).code()).isZero();
+        try (Stream<Path> files = Files.list(logs)) {
+            for (Path log : files.toList()) {
+                assertThat(Files.readString(log)).as(log.toString()).doesNotContainPattern(secret);
+            }
+        }
+    }
+
+    /**
+     * With --tls the backends have the job's secret, certificate and key in their environment; no process of the
+     * user, on any node, has one of those variables or the value of any of them (EnvironmentChecks reads them from
+     * its backend's /proc/PID/environ).
+     */
+    @Test
+    void shouldKeepTheSecretAndTheKeyOutOfEveryUserProcess() throws Exception {
+        assertKeptOutOfEveryUserProcess(List.of("--tls"), "DRAGON_TLS_CERTIFICATE DRAGON_TLS_KEY DRAGON_TREE_SECRET");
+    }
+
+    /** Runs EnvironmentChecks with {@code options}: the backend of every node has {@code variables}, no user process. */
+    static void assertKeptOutOfEveryUserProcess(List<String> options, String variables) throws Exception {
+        List<String> command = new ArrayList<>(List.of("salloc", "-N3", "bin/dragon"));
+        command.addAll(options);
+        command.addAll(List.of("-cp", "dragon-it/target/test-classes:dragon-it/target/dragon-it.jar",
+            "io.dragon.it.api.EnvironmentChecks"));
+        Result checks = run(300, command.toArray(String[]::new));
+        assertThat(checks.code()).as(checks.toString()).isZero();
+        assertThat(checks.output().lines().filter(line -> line.startsWith("PASS "))).as(checks.toString()).hasSize(2);
+        for (String node : List.of("node1", "node2", "node3")) {
+            assertThat(checks.output()).as(checks.toString()).containsPattern("kept out of pid [0-9]+ on " + node
+                + ": " + variables + " of pid [0-9]+ \\(io.dragon.backend.launcher.BackendMain\\)");
+        }
+    }
+
+    @Test
+    void shouldRunTheRuntimeOnEveryNodeFromAnSbatchScript() throws Exception {
+        Path out = Files.createTempFile("dragon-sbatch", ".out");
+        Result submitted = run(60, "sbatch", "--parsable", "-o", out.toString(), "examples/slurm/hello.sbatch");
+        assertThat(submitted.code()).as(submitted.toString()).isZero();
+        String job = submitted.output().trim();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!run(30, "squeue", "-h", "-j", job).output().isBlank() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        String output = Files.readString(out);
+        Files.deleteIfExists(out);
+        assertThat(output).contains("up on 3 nodes", "on node1)", "on node2)", "on node3)", "all 6 workers done",
+            "dragon: exit code 0");
+    }
+
+    @Test
+    void shouldRunTheRuntimeOnTheNodeOfAnSrunStep() throws Exception {
+        Result hello = run(120, "srun", "-N1", "-w", "node2", "bin/dragon", "examples/target/examples-hello.jar",
+            "2");
+        assertThat(hello.code()).as(hello.toString()).isZero();
+        assertThat(hello.output()).contains("up on 1 node (node2)", "hello from worker 0 (pid", "on node2)",
+            "all 2 workers done");
+    }
+
+    @Test
+    void shouldShareQueuesPoolsAndLocksAcrossNodes() throws Exception {
+        Result checks = run(300, "salloc", "-N3", "bin/dragon", "-cp",
+            "dragon-it/target/test-classes:dragon-it/target/dragon-it.jar", "io.dragon.it.api.MultiNodeChecks");
+        assertThat(checks.code()).as(checks.toString()).isZero();
+        assertThat(checks.output().lines().filter(line -> line.startsWith("PASS ")).count()).as(checks.toString())
+            .isEqualTo(8);
+    }
+
+    /** Reply channels of exited processes are freed: the infrastructure pool does not fill up over a long run. */
+    @Test
+    void shouldFreeWhatShortProcessesLeaveInTheInfrastructurePool() throws Exception {
+        Result checks = run(400, "salloc", "-N2", "bin/dragon", "-cp",
+            "dragon-it/target/test-classes:dragon-it/target/dragon-it.jar", "io.dragon.it.api.LongRunChecks",
+            "300");
+        assertThat(checks.code()).as(checks.toString()).isZero();
+        assertThat(checks.output().lines().filter(line -> line.startsWith("PASS ")).count()).as(checks.toString())
+            .isEqualTo(1);
+    }
+
+    /**
+     * Consumers killed while blocked in a remote take(), many rounds under load: every message reaches a live
+     * consumer exactly once; interrupted remote waits of every kind end at once, taking nothing.
+     */
+    @Test
+    void shouldEndRemoteWaitsOfDeadOrInterruptedRequestersWithoutTakingAnything() throws Exception {
+        Result checks = run(600, "salloc", "-N3", "bin/dragon", "-cp",
+            "dragon-it/target/test-classes:dragon-it/target/dragon-it.jar", "io.dragon.it.api.RemoteWaitChecks");
+        assertThat(checks.code()).as(checks.toString()).isZero();
+        assertThat(checks.output().lines().filter(line -> line.startsWith("PASS ")).count()).as(checks.toString())
+            .isEqualTo(3);
+        assertThat(checks.output()).as(checks.toString()).doesNotContain("FAIL");
+    }
+
+    @Test
+    void shouldExitWithTheHeadsCode() throws Exception {
+        Result exit = run(120, "salloc", "-N3", "bin/dragon", "dragon-it/target/dragon-it-exit.jar", "7");
+        assertThat(exit.code()).as(exit.toString()).isEqualTo(7);
+        assertThat(exit.output()).contains("exiting with 7", "dragon: exit code 7");
+
+        Result thrown = run(120, "salloc", "-N2", "bin/dragon", "dragon-it/target/dragon-it-exit.jar", "throw", "boom");
+        assertThat(thrown.code()).as(thrown.toString()).isEqualTo(1);
+        assertThat(thrown.output()).contains("IllegalStateException: boom", "dragon: exit code 1");
+    }
+
+    @Test
+    void shouldRefuseMoreNodesThanTheAllocationHasAndAnUnknownNetworkPrefix() throws Exception {
+        Result tooMany = run(120, "salloc", "-N2", "bin/dragon", "-N", "3", "/bin/echo", "hi");
+        assertThat(tooMany.code()).as(tooMany.toString()).isEqualTo(2);
+        // Slurm picks any two idle nodes: node1 may still be finishing the previous test's job.
+        assertThat(tooMany.output()).containsPattern("-N 3 asks for more nodes than Slurm job [0-9]+ has: 2"
+            + " \\(node[0-9]+,node[0-9]+\\)");
+
+        Result fewer = run(120, "salloc", "-N3", "bin/dragon", "-N", "2", "/bin/echo", "hi");
+        assertThat(fewer.code()).as(fewer.toString()).isZero();
+        assertThat(fewer.output()).contains("hi\n", "up on 2 nodes (node1,node2)");
+
+        Result prefix = run(120, "salloc", "-N2", "bin/dragon", "--network-prefix", "198.51.100.", "/bin/echo", "hi");
+        assertThat(prefix.code()).as(prefix.toString()).isEqualTo(125);
+        assertThat(prefix.output()).contains("no network interface of this host has an IPv4 address starting with"
+            + " '198.51.100.'");
+    }
+}

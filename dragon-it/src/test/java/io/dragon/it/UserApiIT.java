@@ -1,0 +1,115 @@
+package io.dragon.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dragon.DragonException;
+import io.dragon.Queue;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The user API (package io.dragon) with real processes: each test runs a program of checks (dragon-it's test
+ * classes, package io.dragon.it.api) as the head of a real runtime through {@code bin/dragon}; every check
+ * prints PASS or FAIL with its reason, and the test expects all of them to pass and nothing to be left behind.
+ */
+class UserApiIT {
+    private static final String CLASSPATH = "dragon-it/target/test-classes:dragon-it/target/dragon-it.jar";
+
+    private final DragonRuns runs = new DragonRuns();
+
+    @AfterEach
+    void nothingLeft() throws InterruptedException {
+        runs.assertNothingLeft();
+    }
+
+    @Test
+    void queueKeepsTheBlockingQueueContractAcrossProcesses() {
+        assertAllPass("QueueChecks", 14);
+    }
+
+    @Test
+    void poolRunsTasksInWorkerProcesses() {
+        assertAllPass("PoolChecks", 10);
+    }
+
+    @Test
+    void poolsAndQueuesServeOnAfterProcessesAreKilledWhileTheySendAndReceive() {
+        DragonRun.Result run = assertAllPass("KillChecks", 4);
+        System.out.println(run.stdout().lines().filter(line -> line.contains("rounds")).toList());
+    }
+
+    @Test
+    void locksSemaphoresBarriersAndEventsWorkAcrossProcesses() {
+        assertAllPass("SyncChecks", 8);
+    }
+
+    @Test
+    void sharedArraysAreOneMemoryForAllProcesses() {
+        assertAllPass("SharedArrayChecks", 2);
+    }
+
+    @Test
+    void processesStartJoinAndDieAsAsked() {
+        DragonRun.Result run = assertAllPass("ProcessChecks", 8);
+        assertThat(run.stdout()).contains("runnable ran in another JVM: true", "env value in /tmp",
+            "main class with args 5");
+        assertThat(run.programStderr()).contains("IllegalStateException: thrown on purpose by a check");
+    }
+
+    @Test
+    void badUseGivesClearErrors() {
+        assertAllPass("BadUseChecks", 9);
+    }
+
+    @Test
+    void deserializationRefusesAClassOffItsListsClearlyAndTheOptionAllowsIt() {
+        DragonRun.Result refused = assertAllPass("DeserializationChecks", 3);
+        assertThat(refused.programStderr()).contains("dragon: cannot deserialize the process target: class"
+            + " java.net.URL is refused by the deserialization filter", "run dragon --serial-filter 'java.net.URL'");
+        DragonRun.Result allowed = assertAllPass(runs.dragon("--serial-filter", "java.net.URL", "-cp", CLASSPATH,
+            "io.dragon.it.api.DeserializationChecks", "allowed").timeout(Duration.ofMinutes(3)), 3);
+        assertThat(allowed.stdout()).contains("the target ran with file:/tmp/dragon-checks");
+    }
+
+    /**
+     * On one node no secret exists; here the launcher's environment has the variables of one, and neither they nor
+     * their values may reach Local Services or anything it starts (the backends start Local Services the same way).
+     */
+    @Test
+    void keepsTheJobsSecretAndKeyOutOfEveryUserProcess() {
+        DragonRun.Result run = assertAllPass(checks("EnvironmentChecks")
+            .env("DRAGON_TREE_SECRET", UUID.randomUUID().toString())
+            .env("DRAGON_TLS_CERTIFICATE", UUID.randomUUID().toString())
+            .env("DRAGON_TLS_KEY", UUID.randomUUID().toString()), 2);
+        assertThat(run.stdout().lines().filter(line -> line.matches("kept out of pid [0-9]+ on .*: DRAGON_TLS_"
+            + "CERTIFICATE DRAGON_TLS_KEY DRAGON_TREE_SECRET of pid [0-9]+ \\(io.dragon.cli.DragonCommand\\)")))
+            .as(run::toString).hasSize(2);
+    }
+
+    @Test
+    void saysSoWhenNotRunUnderTheRuntime() {
+        assertThatThrownBy(Queue::create).isInstanceOf(DragonException.class)
+            .hasMessageContaining("does not run under the Dragon runtime").hasMessageContaining("dragon my.jar");
+    }
+
+    private DragonRun checks(String program) {
+        return runs.dragon("-cp", CLASSPATH, "io.dragon.it.api." + program).timeout(Duration.ofMinutes(3));
+    }
+
+    private DragonRun.Result assertAllPass(String program, int checks) {
+        return assertAllPass(checks(program), checks);
+    }
+
+    private static DragonRun.Result assertAllPass(DragonRun checks, int count) {
+        DragonRun.Result run = checks.run();
+        List<String> passed = run.stdout().lines().filter(line -> line.startsWith("PASS ")).toList();
+        assertThat(run.stdout()).as(run::toString).doesNotContain("FAIL ");
+        assertThat(passed).as(run::toString).hasSize(count);
+        assertThat(run.exitCode()).as(run::toString).isZero();
+        return run;
+    }
+}

@@ -1,0 +1,210 @@
+package io.dragon.it.api;
+
+import io.dragon.Barrier;
+import io.dragon.Event;
+import io.dragon.Lock;
+import io.dragon.LockOwnerDeadException;
+import io.dragon.Machine;
+import io.dragon.Policy;
+import io.dragon.Pool;
+import io.dragon.Process;
+import io.dragon.ProcessTemplate;
+import io.dragon.Queue;
+import io.dragon.Semaphore;
+import io.dragon.SharedByteArray;
+import io.dragon.SharedLongArray;
+import io.dragon.SharedObject;
+import io.dragon.core.infrastructure.HostId;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The user API across the nodes of a multi-node runtime (run by SlurmClusterIT on 3 nodes, the head on node 0):
+ * objects made here are used by processes of the other nodes, with no change to the code.
+ */
+public final class MultiNodeChecks extends Checks {
+    private static final int ROUNDS = 200;
+
+    public static void main(String[] args) {
+        new MultiNodeChecks().run();
+    }
+
+    private void run() {
+        int nodes = Machine.current().nodes().size();
+        check("processes go round-robin over the " + nodes + " nodes", () -> {
+            Queue<String> hosts = Queue.create(16);
+            List<Process> processes = new ArrayList<>();
+            for (int i = 0; i < nodes; i++) {
+                processes.add(Process.start(() -> putQuietly(hosts, HostId.hostname())));
+            }
+            Set<String> seen = new TreeSet<>();
+            for (Process process : processes) {
+                expectEquals(0, process.join(), "exit code of " + process);
+                seen.add(hosts.take());
+            }
+            expectEquals(nodes, seen.size(), "distinct hosts in " + seen);
+            hosts.destroy();
+        });
+        check("a Queue of node 0 carries items from producers on node 1 to consumers on node 2", () -> {
+            Queue<Integer> work = Queue.create(8);
+            Queue<Long> sums = Queue.create(4);
+            List<Process> processes = new ArrayList<>();
+            for (int p = 0; p < 2; p++) {
+                int first = p * 1000;
+                processes.add(Process.start(ProcessTemplate.of(() -> {
+                    for (int n = first; n < first + 1000; n++) {
+                        putQuietly(work, n);
+                    }
+                }).withPolicy(Policy.node(1))));
+            }
+            for (int c = 0; c < 2; c++) {
+                processes.add(Process.start(ProcessTemplate.of(() -> {
+                    long sum = 0;
+                    try {
+                        for (int n = work.take(); n >= 0; n = work.take()) {
+                            sum += n;
+                        }
+                        sums.put(sum);
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }).withPolicy(Policy.node(2))));
+            }
+            expectEquals(0, processes.get(0).join(), "producer exit code");
+            expectEquals(0, processes.get(1).join(), "producer exit code");
+            work.put(-1);
+            work.put(-1);
+            expectEquals(1999L * 2000 / 2, sums.take() + sums.take(), "sum of all items taken");
+            for (Process process : processes) {
+                expectEquals(0, process.join(), "exit code of " + process);
+            }
+            work.destroy();
+            sums.destroy();
+        });
+        check("Pool.map runs on every node and returns every result in order", () -> {
+            try (Pool pool = Pool.create(2 * nodes)) {
+                List<Integer> inputs = new ArrayList<>();
+                for (int i = 0; i < 300; i++) {
+                    inputs.add(i);
+                }
+                // Tasks of 10 ms, so that every worker, however late it started, gets some.
+                List<String> results = pool.map(i -> {
+                    LockSupport.parkNanos(10_000_000);
+                    return i * i + "@" + HostId.hostname();
+                }, inputs);
+                Set<String> hosts = new TreeSet<>();
+                for (int i = 0; i < inputs.size(); i++) {
+                    String[] parts = results.get(i).split("@");
+                    expectEquals(Integer.toString(i * i), parts[0], "result " + i);
+                    hosts.add(parts[1]);
+                }
+                expectEquals(nodes, hosts.size(), "hosts that ran tasks " + hosts);
+            }
+        });
+        check("a Lock of node 0 excludes processes of nodes 1 and 2", () -> {
+            Lock lock = Lock.create();
+            SharedLongArray counter = SharedLongArray.create(1);
+            List<Process> processes = new ArrayList<>();
+            for (int node = 1; node <= 2; node++) {
+                for (int p = 0; p < 2; p++) {
+                    processes.add(Process.start(ProcessTemplate.of(() -> {
+                        for (int i = 0; i < ROUNDS; i++) {
+                            lock.lock();
+                            try {
+                                counter.set(0, counter.get(0) + 1); // not atomic: only the lock keeps it right
+                            } finally {
+                                lock.unlock();
+                            }
+                        }
+                    }).withPolicy(Policy.node(node))));
+                }
+            }
+            for (Process process : processes) {
+                expectEquals(0, process.join(), "exit code of " + process);
+            }
+            expectEquals(4L * ROUNDS, counter.get(0), "counter");
+            expect(!lock.isLocked(), "the lock to be free");
+            lock.destroy();
+            counter.destroy();
+        });
+        check("unlock of a Lock of node 0 held on node 1 is refused to processes of nodes 0, 1 and 2; the holder"
+            + " keeps it and a waiter on node 2 stays out", () -> NonHolderUnlock.run(Policy.node(1), Policy.node(2),
+            Policy.node(1), Policy.node(2)));
+        check("a Lock whose holder on node 1 died is reported to the next waiter, here and on node 2", () -> {
+            Lock lock = Lock.create();
+            Process holder = Process.start(ProcessTemplate.of(() -> {
+                lock.lock();
+                Runtime.getRuntime().halt(3); // dies holding it
+            }).withPolicy(Policy.node(1)));
+            expectEquals(3, holder.join(), "exit code of the holder");
+            Process waiter = Process.start(ProcessTemplate.of(() -> {
+                try {
+                    lock.tryLock(60, TimeUnit.SECONDS);
+                } catch (LockOwnerDeadException e) {
+                    System.exit(42);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }).withPolicy(Policy.node(2)));
+            expectEquals(42, waiter.join(), "exit code of the waiter on node 2 (42: told the holder died)");
+            LockOwnerDeadException dead = expectThrows(LockOwnerDeadException.class,
+                () -> lock.tryLock(60, TimeUnit.SECONDS));
+            lock.recover(dead.deadPid());
+            expect(lock.tryLock(), "the lock free again after recover");
+            lock.unlock();
+            lock.destroy();
+        });
+        check("a Semaphore, an Event and a Barrier of node 0 coordinate processes of nodes 1 and 2", () -> {
+            Semaphore permits = Semaphore.create(0);
+            Event go = Event.create();
+            Barrier barrier = Barrier.create(3);
+            SharedByteArray seen = SharedByteArray.create(2);
+            List<Process> processes = new ArrayList<>();
+            for (int node = 1; node <= 2; node++) {
+                int index = node - 1;
+                processes.add(Process.start(ProcessTemplate.of(() -> {
+                    try {
+                        permits.release();
+                        go.await();
+                        seen.set(index, (byte) 1);
+                        barrier.await();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }).withPolicy(Policy.node(node))));
+            }
+            expect(permits.tryAcquire(2, 60, TimeUnit.SECONDS), "a permit from each process");
+            expect(!go.isSet(), "the event still clear");
+            go.set();
+            barrier.await(60, TimeUnit.SECONDS);
+            byte[] both = new byte[2];
+            seen.get(0, both, 0, 2);
+            expectEquals("[1, 1]", Arrays.toString(both), "what the processes marked before the barrier");
+            for (Process process : processes) {
+                expectEquals(0, process.join(), "exit code of " + process);
+            }
+            for (SharedObject object : List.of(permits, go, barrier, seen)) {
+                object.destroy();
+            }
+        });
+        check("a process of another node exits with its own code", () -> {
+            Process failing = Process.start(ProcessTemplate.of(() -> System.exit(7)).withPolicy(Policy.node(2)));
+            expectEquals(7, failing.join(), "exit code");
+            expectEquals(2, failing.node(), "node");
+        });
+        finish();
+    }
+
+    private static <T> void putQuietly(Queue<T> queue, T item) {
+        try {
+            queue.put(item);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
