@@ -2,6 +2,7 @@ package io.dragon.backend.cleanup;
 
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.OwnUser;
+import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.memory.PoolDescriptor;
 import io.dragon.core.shm.SharedMemory;
@@ -33,6 +34,7 @@ public final class NodeCleanup {
     private static final Path SHM = Path.of("/dev/shm");
     private static final Path PROC = Path.of("/proc");
     private static final String RUNTIME_VAR = Settings.Variable.DRAGON_RUNTIME_ID.name() + "=";
+    private static final String PUID_VAR = Settings.Variable.DRAGON_MY_PUID.name() + "=";
     private static final Path OWN_UTS = ownUts();
     private static final String LOCAL_SERVICES_MAIN = "io.dragon.backend.localservices.LocalServicesMain";
 
@@ -99,7 +101,7 @@ public final class NodeCleanup {
         Set<String> alive = new TreeSet<>();
         long self = ProcessHandle.current().pid();
         ownProcesses().filter(p -> p.pid() != self).forEach(p -> {
-            String runtime = runtimeOf(p.pid());
+            String runtime = variable(p.pid(), RUNTIME_VAR);
             if (runtime != null) {
                 pids.computeIfAbsent(runtime, k -> new ArrayList<>()).add(p.pid());
                 if (p.info().arguments().map(a -> List.of(a).contains(LOCAL_SERVICES_MAIN)).orElse(false)) {
@@ -185,7 +187,25 @@ public final class NodeCleanup {
             lineage.add(p.get().pid());
         }
         return ownProcesses().map(ProcessHandle::pid)
-            .filter(pid -> !lineage.contains(pid) && runtimeId.equals(runtimeOf(pid))).toList();
+            .filter(pid -> !lineage.contains(pid) && runtimeId.equals(variable(pid, RUNTIME_VAR))).toList();
+    }
+
+    /**
+     * The program's processes among {@link #pidsOf}: those with a user p_uid (see {@link Ids#isUserId}), which Local
+     * Services gives every process it starts and which their own children inherit, wherever they were reparented.
+     * The runtime's own processes have infrastructure p_uids: the services, and the launcher's srun, which runs on
+     * a node of the runtime when the launcher does (in a batch script or an srun step).
+     */
+    public static List<Long> programPidsOf(String runtimeId) {
+        return pidsOf(runtimeId).stream().filter(pid -> isUserPuid(variable(pid, PUID_VAR))).toList();
+    }
+
+    private static boolean isUserPuid(String puid) {
+        try {
+            return puid != null && Ids.isUserId(Long.parseLong(puid));
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     /** This user's processes on this node. */
@@ -227,14 +247,17 @@ public final class NodeCleanup {
         return runtimes;
     }
 
-    /** The DRAGON_RUNTIME_ID in a process's environment, or null (also when it is not ours to read). */
-    private static String runtimeOf(long pid) {
+    /**
+     * The value of a variable in a process's environment ({@code prefix} is its name and "="), or null (also when
+     * the process is not ours to read).
+     */
+    private static String variable(long pid, String prefix) {
         try {
             byte[] environ = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("environ"));
             String text = new String(environ, StandardCharsets.UTF_8);
             for (String entry : text.split("\0")) {
-                if (entry.startsWith(RUNTIME_VAR)) {
-                    return entry.substring(RUNTIME_VAR.length());
+                if (entry.startsWith(prefix)) {
+                    return entry.substring(prefix.length());
                 }
             }
         } catch (IOException | SecurityException e) {

@@ -501,10 +501,8 @@ public final class LocalServices implements ManagedProcess.Owner {
             }
             process.kill();
         }
-        // Whatever escaped its parent's tree (a daemon, an orphan) still carries the runtime id.
-        long self = ProcessHandle.current().pid();
-        long gsPid = globalServices == null ? -1 : globalServices.pid();
-        NodeCleanup.pidsOf(params.runtimeId()).stream().filter(pid -> pid != self && pid != gsPid).forEach(pid -> {
+        // Whatever escaped its parent's tree (a daemon, an orphan) still carries the runtime id and a user p_uid.
+        NodeCleanup.programPidsOf(params.runtimeId()).forEach(pid -> {
             LOG.info("killing process {}, left behind by a managed process", pid);
             Signals.kill(pid, Signals.SIGKILL);
         });

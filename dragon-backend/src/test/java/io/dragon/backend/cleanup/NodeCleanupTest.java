@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dragon.backend.cleanup.NodeCleanup.Leftovers;
 import io.dragon.backend.cleanup.NodeCleanup.Removal;
 import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.OwnUser;
 import io.dragon.core.memory.PoolDescriptor;
 import io.dragon.core.shm.SharedMemory;
@@ -33,6 +34,7 @@ class NodeCleanupTest {
     private final String runtimeId = "t" + ProcessHandle.current().pid() + "_cleanup" + RUNTIMES.incrementAndGet();
     private final List<Path> made = new ArrayList<>();
     private Process othersProcess;
+    private final List<Process> started = new ArrayList<>();
 
     @AfterEach
     void removeWhatTheTestMade() throws IOException, InterruptedException {
@@ -42,6 +44,34 @@ class NodeCleanupTest {
         if (othersProcess != null) {
             othersProcess.destroyForcibly().waitFor();
         }
+        for (Process process : started) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
+    void shouldCountOnlyProcessesWithAUserPuidAsTheProgramsOwn() throws Exception {
+        Process program = sleeper(Ids.FIRST_USER_ID + 1); // a managed process, or a child it left behind
+        Process srun = sleeper(Ids.LAUNCHER_PUID); // the launcher's srun, on a node of its runtime
+
+        assertThat(NodeCleanup.pidsOf(runtimeId)).containsExactlyInAnyOrder(program.pid(), srun.pid());
+        assertThat(NodeCleanup.programPidsOf(runtimeId)).containsExactly(program.pid());
+    }
+
+    /** A process of this test's runtime with p_uid {@code puid} in its environment. */
+    private Process sleeper(long puid) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder("sleep", "60");
+        builder.environment().put("DRAGON_RUNTIME_ID", runtimeId);
+        builder.environment().put("DRAGON_MY_PUID", Long.toString(puid));
+        Process process = builder.start();
+        started.add(process);
+        // The JVM's spawn helper runs first, with the JVM's environment: wait for sleep itself.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!process.info().command().orElse("").endsWith("sleep")) {
+            assertThat(System.nanoTime() - deadline).as("sleep did not start").isNegative();
+            Thread.sleep(10);
+        }
+        return process;
     }
 
     @Test
