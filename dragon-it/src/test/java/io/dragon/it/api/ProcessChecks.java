@@ -1,5 +1,6 @@
 package io.dragon.it.api;
 
+import io.dragon.DragonException;
 import io.dragon.Machine;
 import io.dragon.Policy;
 import io.dragon.Process;
@@ -61,6 +62,17 @@ public final class ProcessChecks extends Checks {
                 .withEnv("CHECK_VAR", "value").withWorkingDirectory("/tmp").withName("shell").start();
             expectEquals("shell", Process.lookup("shell").name(), "lookup by name");
             expectEquals(7, shell.join(), "executable");
+        });
+        check("a process name is taken while its process runs, and free again once it has exited", () -> {
+            ProcessTemplate named = ProcessTemplate.exec("sleep", "60").withName("named");
+            Process first = named.start();
+            expectThrows(DragonException.class, named::start);
+            first.kill();
+            first.join();
+            Process second = named.start();
+            expectEquals(second.puid(), Process.lookup("named").puid(), "the name finds the new process");
+            second.kill();
+            second.join();
         });
         check("join with timeout, isAlive and kill", () -> {
             Process sleeper = ProcessTemplate.exec("sleep", "60").start();
