@@ -111,12 +111,12 @@ public final class OfiTransportAgent extends TransportAgent {
     // Owned by the progress thread.
     private final MessageTags tags;
     private final ArrayDeque<ByteBuf> waiting = new ArrayDeque<>();
-    private final ArrayDeque<Integer> deferredReads = new ArrayDeque<>(SLOTS);
+    private final IntDeque deferredReads = new IntDeque(SLOTS);
     private final SendSlots sends = new SendSlots(SLOTS);
     private long lastTimeoutScan;
     private final LargeSends largeSends = new LargeSends(LARGE_SENDS);
     /** Cookies of large frames to offer (tagged, under full integrity), in order. */
-    private final ArrayDeque<Integer> ready = new ArrayDeque<>(LARGE_SENDS);
+    private final IntDeque ready = new IntDeque(LARGE_SENDS);
     /** The sequence of the last large frame tagged. */
     private long largeSequence;
     private final ReadSlots reads = new ReadSlots(READS);
