@@ -59,6 +59,16 @@ public final class Process implements Serializable {
         return new Process(Services.ask(() -> Services.globalServices().createProcess(template.spec())));
     }
 
+    /**
+     * This process, as the runtime knows it (the head process, a worker, any process the runtime started).
+     *
+     * @throws DragonException if this process does not run under the runtime
+     */
+    public static Process current() {
+        long puid = Services.globalServices().launchParameters().puid();
+        return new Process(Services.ask(() -> Services.globalServices().query(puid)));
+    }
+
     /** The process named {@code name}. */
     public static Process lookup(String name) {
         return new Process(Services.ask(() -> Services.globalServices().query(name)));

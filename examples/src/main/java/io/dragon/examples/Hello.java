@@ -1,6 +1,7 @@
 package io.dragon.examples;
 
 import io.dragon.Machine;
+import io.dragon.Process;
 import io.dragon.ProcessGroup;
 import io.dragon.ProcessTemplate;
 
@@ -15,8 +16,7 @@ public final class Hello {
 
     public static void main(String[] args) throws InterruptedException {
         int workers = args.length > 0 ? Integer.parseInt(args[0]) : 3;
-        // the runtime gives every managed process its p_uid in DRAGON_MY_PUID, the head process too
-        System.out.println("head process " + System.getenv("DRAGON_MY_PUID") + " starts " + workers + " workers");
+        System.out.println("head process " + Process.current().puid() + " starts " + workers + " workers");
         ProcessGroup group = new ProcessGroup();
         for (int i = 0; i < workers; i++) {
             int worker = i;

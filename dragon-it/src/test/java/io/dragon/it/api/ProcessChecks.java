@@ -74,6 +74,11 @@ public final class ProcessChecks extends Checks {
             second.kill();
             second.join();
         });
+        check("Process.current() is this process, here and in a process it starts", () -> {
+            expectEquals(ProcessHandle.current().pid(), Process.current().pid(), "the head's pid");
+            ProcessFuture<Long> child = Process.call(() -> Process.current().pid());
+            expectEquals(child.process().pid(), child.get(), "the child's own pid");
+        });
         check("join with timeout, isAlive and kill", () -> {
             Process sleeper = ProcessTemplate.exec("sleep", "60").start();
             expect(!sleeper.join(100, TimeUnit.MILLISECONDS), "a timed join of a running process to fail");
