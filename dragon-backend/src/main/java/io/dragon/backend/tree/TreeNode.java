@@ -36,6 +36,7 @@ import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +49,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -202,13 +204,30 @@ public final class TreeNode implements AutoCloseable {
 
     /** The indexes of the nodes whose backends this member lost (with the subtrees under them). */
     public Set<Integer> lostNodes() {
-        CompletableFuture<Set<Integer>> nodes = new CompletableFuture<>();
-        loop.execute(() -> {
-            Set<Integer> indexes = new TreeSet<>();
-            lost.forEach(p -> indexes.add(TreeShape.nodeIndex(p)));
-            nodes.complete(indexes);
+        return onLoop(() -> nodeIndexes(lost));
+    }
+
+    /**
+     * At the root: the indexes of the nodes whose backends have registered so far, each over a link that proved it
+     * holds the job's secret. Every backend registers with the root itself before it links to its parent, so the
+     * root knows this of every node at once, however deep.
+     */
+    public Set<Integer> registeredNodes() {
+        checkRoot(true);
+        return onLoop(() -> nodeIndexes(registered.keySet()));
+    }
+
+    /**
+     * At the root: the indexes of the nodes whose part of reduction {@code id} has reached the root so far (every
+     * node once it is complete). Parts travel up combined: a node below the first level of the tree counts only once
+     * the whole subtree of its first-level ancestor has answered.
+     */
+    public Set<Integer> answeredNodes(long id) {
+        checkRoot(true);
+        return onLoop(() -> {
+            CompletableFuture<Map<Integer, Message>> done = reduced.get(id);
+            return nodeIndexes(done != null && done.isDone() ? shape.subtree(0) : answered(id));
         });
-        return nodes.join();
     }
 
     /** After teardown: from now on the parent may close the link (it is still reported to the listener). */
@@ -503,25 +522,40 @@ public final class TreeNode implements AutoCloseable {
 
     /** The nodes whose answers to reduction {@code id} have not reached the root, by hostname where known. */
     private String silentNodes(long id) {
-        CompletableFuture<List<String>> missing = new CompletableFuture<>();
-        loop.execute(() -> {
-            Set<Integer> answered = new TreeSet<>();
-            for (TreeContribution contribution : reductions.getOrDefault(id, List.of())) {
-                answered.add(contribution.position());
-            }
-            List<String> nodes = new ArrayList<>();
+        List<String> nodes = onLoop(() -> {
+            Set<Integer> answered = answered(id);
+            List<String> silent = new ArrayList<>();
             for (int p = 1; p <= shape.backends(); p++) {
                 TreeRegister node = registered.get(p);
                 if (node == null) {
-                    nodes.add("node " + TreeShape.nodeIndex(p) + " (never connected)");
+                    silent.add("node " + TreeShape.nodeIndex(p) + " (never connected)");
                 } else if (!answered.contains(p)) {
-                    nodes.add(node.hostname() + " (node " + TreeShape.nodeIndex(p) + ")");
+                    silent.add(node.hostname() + " (node " + TreeShape.nodeIndex(p) + ")");
                 }
             }
-            missing.complete(nodes);
+            return silent;
         });
-        List<String> nodes = missing.join();
         return nodes.isEmpty() ? "" : "; no answer from " + String.join(", ", nodes);
+    }
+
+    /** The positions whose parts of the pending reduction {@code id} have reached this member. */
+    private Set<Integer> answered(long id) {
+        Set<Integer> positions = new TreeSet<>();
+        for (TreeContribution contribution : reductions.getOrDefault(id, List.of())) {
+            positions.add(contribution.position());
+        }
+        return positions;
+    }
+
+    private static Set<Integer> nodeIndexes(Collection<Integer> positions) {
+        Set<Integer> indexes = new TreeSet<>();
+        positions.forEach(p -> indexes.add(TreeShape.nodeIndex(p)));
+        return indexes;
+    }
+
+    /** From any thread: what {@code query} finds, run on the tree's event loop, which alone touches its state. */
+    private <T> T onLoop(Supplier<T> query) {
+        return CompletableFuture.supplyAsync(query, loop).join();
     }
 
     private void checkRoot(boolean mustBeRoot) {

@@ -18,10 +18,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -90,6 +92,28 @@ class TreeNodeTest {
         Map<Integer, Message> answers = root.awaitReduction(5, WAIT);
         assertThat(answers).hasSize(10);
         assertThat(((SHIsUp) answers.get(7)).hostname()).isEqualTo("node7");
+    }
+
+    @Test
+    void shouldTellTheRootWhoRegisteredAndWhoseAnswersArrivedSoFar() throws Exception {
+        TreeShape shape = new TreeShape(4, 2); // positions 3 and 4 below 1, 2 alone
+        TreeNode root = root(shape);
+        for (int position = 1; position <= 3; position++) {
+            backend(shape, position, SECRET, root.address());
+        }
+        assertThat(eventually(root::registeredNodes, Set.of(0, 1, 2))).containsExactly(0, 1, 2);
+
+        nodes.get(2).contribute(7, new SHIsUp(1, "h2", 1));
+        nodes.get(3).contribute(7, new SHIsUp(1, "h3", 2));
+        // position 3's part waits at position 1 for the rest of its subtree
+        assertThat(eventually(() -> root.answeredNodes(7), Set.of(1))).containsExactly(1);
+
+        backend(shape, 4, SECRET, root.address());
+        nodes.get(4).contribute(7, new SHIsUp(1, "h4", 3));
+        nodes.get(1).contribute(7, new SHIsUp(1, "h1", 0));
+        assertThat(root.awaitReduction(7, WAIT)).hasSize(4);
+        assertThat(root.answeredNodes(7)).containsExactly(0, 1, 2, 3);
+        assertThat(root.registeredNodes()).containsExactly(0, 1, 2, 3);
     }
 
     @Test
@@ -222,6 +246,18 @@ class TreeNodeTest {
             });
         nodes.add(node);
         return node;
+    }
+
+    /** What {@code query} finds once it finds {@code expected}, or after {@link #WAIT}. */
+    private static Set<Integer> eventually(Supplier<Set<Integer>> query, Set<Integer> expected)
+        throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        Set<Integer> found = query.get();
+        while (!found.equals(expected) && System.nanoTime() - deadline < 0) {
+            Thread.sleep(20);
+            found = query.get();
+        }
+        return found;
     }
 
     private List<String> take(int count) throws InterruptedException {
