@@ -69,6 +69,10 @@ public final class DragonCommand implements Callable<Integer> {
     @Option(names = "--label-output", description = "Prefix each output line with its hostname and p_uid.")
     boolean labelOutput;
 
+    @Option(names = {"-q", "--quiet"}, description = "Say nothing on stderr but problems: no summary lines, no"
+        + " progress of a slow bringup.")
+    boolean quiet;
+
     @Option(names = "--network-prefix", paramLabel = "PREFIX", description = "Multi-node: the nodes talk over the"
         + " interface whose IPv4 address starts with PREFIX (for example 10.1.). Default:"
         + " $DRAGON_NETWORK_PREFIX, else the first address that is not loopback.")
@@ -235,7 +239,7 @@ public final class DragonCommand implements Callable<Integer> {
             poolSize != null ? poolSize : Facts.DEFAULT_POOL_SIZE, level, logs.toString(), filter);
         if (slurm != null) {
             ServiceLogging.configureLauncher(logs, level);
-            return Launcher.slurm(new LaunchOptions(head, labelOutput), params, slurm).run();
+            return Launcher.slurm(new LaunchOptions(head, labelOutput, quiet), params, slurm).run();
         }
         Process localServices;
         try {
@@ -246,7 +250,7 @@ public final class DragonCommand implements Callable<Integer> {
             return Launcher.EXIT_RUNTIME_FAILED;
         }
         ServiceLogging.configureLauncher(logs, level);
-        return new Launcher(new LaunchOptions(head, labelOutput), params, localServices).run();
+        return new Launcher(new LaunchOptions(head, labelOutput, quiet), params, localServices).run();
     }
 
     private int usage(String message) {

@@ -158,6 +158,15 @@ class DragonCommandTest {
     }
 
     @Test
+    void shouldTakeQuietShortAndLongButNotAfterTheProgram() {
+        assertThat(parse("-q", "prog").quiet).isTrue();
+        assertThat(parse("--quiet", "prog").quiet).isTrue();
+        DragonCommand command = parse("prog", "-q");
+        assertThat(command.quiet).isFalse();
+        assertThat(command.args).containsExactly("-q");
+    }
+
+    @Test
     void shouldDefaultToTheDocumentedValues() {
         DragonCommand command = parse("prog");
 
@@ -167,6 +176,7 @@ class DragonCommandTest {
         assertThat(command.logLevel).isEqualTo("INFO");
         assertThat(command.logDir).isNull();
         assertThat(command.labelOutput).isFalse();
+        assertThat(command.quiet).isFalse();
         assertThat(command.tls).isFalse();
         assertThat(command.poolSize).isNull();
         assertThat(command.infraPoolSize).isNull();

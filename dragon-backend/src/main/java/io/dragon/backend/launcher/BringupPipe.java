@@ -18,6 +18,9 @@ import org.apache.logging.log4j.Logger;
 final class BringupPipe {
     private static final Logger LOG = LogManager.getLogger(BringupPipe.class);
 
+    /** How often a waiting {@link #expect} looks up from its wait. */
+    private static final long SLICE_MS = 200;
+
     private final BlockingQueue<Object> messages = new LinkedBlockingQueue<>();
     private final String peer;
 
@@ -34,7 +37,20 @@ final class BringupPipe {
      * @throws IllegalStateException naming the peer if it closed its pipe or sent garbage, or on timeout
      */
     <T extends Message> T expect(Class<T> type, long millis) throws InterruptedException {
-        Object next = messages.poll(millis, TimeUnit.MILLISECONDS);
+        return expect(type, millis, () -> { });
+    }
+
+    /** As {@link #expect(Class, long)}, running {@code whileWaiting} every {@link #SLICE_MS} of the wait. */
+    <T extends Message> T expect(Class<T> type, long millis, Runnable whileWaiting) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        Object next = null;
+        for (long left = millis; next == null && left > 0; left = TimeUnit.NANOSECONDS.toMillis(deadline
+            - System.nanoTime())) {
+            next = messages.poll(Math.min(left, SLICE_MS), TimeUnit.MILLISECONDS);
+            if (next == null) {
+                whileWaiting.run();
+            }
+        }
         if (next == null) {
             throw new IllegalStateException(peer + " sent no " + type.getSimpleName() + " within " + millis + " ms");
         }

@@ -4,8 +4,9 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * The launcher's few words to the user on stderr, each also logged: a summary line at bringup and at the end, and
- * what went wrong. Lines start with {@code dragon: }, so they never pass for the program's output.
+ * The launcher's few words to the user on stderr, each also logged: a summary line at bringup and at the end, what
+ * a slow bringup waits for ({@link BringupProgress}), none of these with {@code -q}, and what went wrong. Lines
+ * start with {@code dragon: }, so they never pass for the program's output.
  */
 final class Console {
     private static final Logger LOG = LogManager.getLogger(Console.class);
@@ -13,9 +14,12 @@ final class Console {
     private Console() {
     }
 
-    static void summary(String text) {
+    /** A summary or progress line, logged in any case and said unless {@code quiet}. */
+    static void summary(String text, boolean quiet) {
         LOG.info(text);
-        System.err.println("dragon: " + text);
+        if (!quiet) {
+            System.err.println("dragon: " + text);
+        }
     }
 
     static void problem(String text) {

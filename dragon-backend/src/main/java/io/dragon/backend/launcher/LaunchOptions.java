@@ -7,6 +7,7 @@ import io.dragon.core.messages.Messages.ProcessSpec;
  *
  * @param head        the program to run as the head process
  * @param labelOutput prefix every output line with its hostname and p_uid
+ * @param quiet       say nothing on stderr but problems: no summary lines, no bringup progress
  */
-public record LaunchOptions(ProcessSpec head, boolean labelOutput) {
+public record LaunchOptions(ProcessSpec head, boolean labelOutput, boolean quiet) {
 }

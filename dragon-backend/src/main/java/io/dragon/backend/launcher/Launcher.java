@@ -94,9 +94,9 @@ public final class Launcher {
         Thread interruptHook = new Thread(this::interrupted, "dragon-interrupt");
         Runtime.getRuntime().addShutdownHook(interruptHook);
         try {
-            String where = bringup();
+            String where = bringup(new BringupProgress(options.quiet()));
             Console.summary("runtime " + runtimeId + " up " + where + " in " + millisSince(start) + " ms (logs in "
-                + logDir + ")");
+                + logDir + ")", options.quiet());
             runtime.toGlobalServices(new GSProcessCreate(nextTag(), Ids.LAUNCHER_PUID, Ids.LAUNCHER_CUID,
                 options.head()));
             serve();
@@ -112,13 +112,13 @@ public final class Launcher {
             // the hook is running: it returns once halted is counted down, below
         }
         Console.summary("exit code " + exitCode + "; runtime " + runtimeId + " down after " + millisSince(start)
-            + " ms");
+            + " ms", options.quiet());
         halted.countDown();
         return exitCode;
     }
 
-    private String bringup() throws Exception {
-        String where = runtime.bringup();
+    private String bringup(BringupProgress progress) throws Exception {
+        String where = runtime.bringup(progress);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BRINGUP_TIMEOUT_MS);
         for (;;) {
             Message message = runtime.next();
@@ -133,6 +133,7 @@ public final class Launcher {
                 throw new IllegalStateException("Global Services did not come up within " + BRINGUP_TIMEOUT_MS
                     + " ms");
             }
+            progress.waiting(() -> "waiting for Global Services");
         }
     }
 

@@ -35,11 +35,12 @@ final class LocalRuntime implements RuntimeLink {
     }
 
     @Override
-    public String bringup() throws InterruptedException, IOException {
+    public String bringup(BringupProgress progress) throws InterruptedException, IOException {
         LOG.info("Local Services is pid {}", localServices.pid());
         BringupPipe pipe = new BringupPipe(localServices.getInputStream(), "Local Services");
-        pipe.expect(SHIsUp.class, Launcher.BRINGUP_TIMEOUT_MS);
-        SHChannelsUp channels = pipe.expect(SHChannelsUp.class, Launcher.BRINGUP_TIMEOUT_MS);
+        Runnable waiting = () -> progress.waiting(() -> "waiting for Local Services on " + HostId.hostname());
+        pipe.expect(SHIsUp.class, Launcher.BRINGUP_TIMEOUT_MS, waiting);
+        SHChannelsUp channels = pipe.expect(SHChannelsUp.class, Launcher.BRINGUP_TIMEOUT_MS, waiting);
         PipeCodec.write(localServices.getOutputStream(), new LAChannelsInfo(0, List.of(channels), "", List.of()));
         inbox = MessageChannel.attach(channels.launcherChannel());
         globalServices = MessageChannel.attach(channels.globalServicesChannel());

@@ -9,11 +9,12 @@ import io.dragon.core.messages.Message;
  */
 interface RuntimeLink {
     /**
-     * Starts the runtime's services, up to the point where Global Services comes up on its own.
+     * Starts the runtime's services, up to the point where Global Services comes up on its own, telling
+     * {@code progress} what it waits for while it waits.
      *
      * @return where the runtime runs, for the user ("on node1" or "on 3 nodes (node[1-3])")
      */
-    String bringup() throws Exception;
+    String bringup(BringupProgress progress) throws Exception;
 
     /**
      * The next message for the launcher, or null after a quiet 100 ms. Once every node has halted, the next is one

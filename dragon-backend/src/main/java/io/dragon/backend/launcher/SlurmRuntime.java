@@ -29,6 +29,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -71,7 +72,7 @@ public final class SlurmRuntime implements RuntimeLink {
     }
 
     @Override
-    public String bringup() throws Exception {
+    public String bringup(BringupProgress progress) throws Exception {
         String here = NetworkPrefix.address(nodes.networkPrefix());
         TreeShape shape = new TreeShape(nodes.hostnames().size(), nodes.fanout());
         security = LinkSecurity.create(nodes.tls());
@@ -90,8 +91,11 @@ public final class SlurmRuntime implements RuntimeLink {
             }
         });
         srun = startBackends(here + ":" + root.address().getPort());
-        awaitAll(TreeNode.JOINED, "join the fan-out tree");
-        Map<Integer, Message> up = awaitAll(Backend.NODES_UP, "start Local Services and the transport agent");
+        awaitAll(TreeNode.JOINED, "join the fan-out tree", progress, () -> BringupProgress.nodes(
+            "waiting for nodes to join", nodes.hostnames(), root.registeredNodes(), "joined"));
+        Map<Integer, Message> up = awaitAll(Backend.NODES_UP, "start Local Services and the transport agent",
+            progress, () -> BringupProgress.nodes("waiting for nodes to start Local Services", nodes.hostnames(),
+                root.answeredNodes(Backend.NODES_UP), "up"));
         List<BENodeUp> reports = new ArrayList<>();
         for (int node = 0; node < shape.backends(); node++) {
             reports.add((BENodeUp) up.get(TreeShape.position(node)));
@@ -182,10 +186,11 @@ public final class SlurmRuntime implements RuntimeLink {
     }
 
     /**
-     * Waits for a reduction from every backend; fails early if srun ends first or a node is lost, naming the nodes
-     * that did not answer.
+     * Waits for a reduction from every backend, telling {@code progress} its {@code status} while it waits; fails
+     * early if srun ends first or a node is lost, naming the nodes that did not answer.
      */
-    private Map<Integer, Message> awaitAll(long reduction, String what) throws InterruptedException {
+    private Map<Integer, Message> awaitAll(long reduction, String what, BringupProgress progress,
+                                           Supplier<String> status) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Launcher.BRINGUP_TIMEOUT_MS);
         for (;;) {
             try {
@@ -210,6 +215,7 @@ public final class SlurmRuntime implements RuntimeLink {
                     throw new IllegalStateException("not every node could " + what + " within "
                         + Launcher.BRINGUP_TIMEOUT_MS + " ms: " + e.getMessage());
                 }
+                progress.waiting(status);
             }
         }
     }

@@ -66,7 +66,7 @@ class LauncherTest {
         LaunchParameters params = LaunchParameters.initial(runtimeId, 0, 1, 16 << 20, 64 << 20, "INFO",
             logs.toString(), null);
         Process localServices = LocalServicesMain.start(params);
-        return new Launcher(new LaunchOptions(head, false), params, new LocalRuntime(runtimeId, localServices),
+        return new Launcher(new LaunchOptions(head, false, false), params, new LocalRuntime(runtimeId, localServices),
             new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), stdout, stderr).run();
     }
 
