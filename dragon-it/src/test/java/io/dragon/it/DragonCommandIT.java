@@ -8,6 +8,7 @@ import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.OwnUser;
 import io.dragon.core.shm.Signals;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -418,6 +420,57 @@ class DragonCommandIT {
 
         assertThat(run.exitCode()).as(run::toString).isEqualTo(128 + Signals.SIGKILL);
         assertThat(run.stderr()).as(run::toString).contains("the head process was killed by signal 9");
+    }
+
+    @Test
+    void shouldSayWhatASlowBringupWaitsFor(@TempDir Path dir) throws Exception {
+        PausedServices services = new PausedServices(dir);
+        DragonRun.Running running = runs.dragon(EXIT, "0").env("DRAGON_JAVA_OPTS", services.javaOptions()).start();
+        for (String service : List.of("Local Services on " + HOST, "Global Services")) {
+            running.awaitStderr(Pattern.compile("(?m)^dragon: waiting for " + Pattern.quote(service)
+                + " \\([0-9]+ s\\)$"));
+            services.resumeOne(running::isAlive, DragonRun.DEFAULT_TIMEOUT);
+        }
+        DragonRun.Result run = running.await();
+
+        assertThat(run.exitCode()).as(run::toString).isZero();
+        assertThat(run.programStderr()).as(run::toString).isEmpty();
+        assertThat(run.progressLines()).as(run::toString).allSatisfy(line -> {
+            Matcher m = DragonRun.PROGRESS_LINE.matcher(line);
+            assertThat(m.matches() && Integer.parseInt(m.group(1)) >= 2).as(line).isTrue();
+        });
+        assertThat(run.summaryLines()).as(run::toString).hasSize(2).first().asString()
+            .containsPattern(" in [0-9]{4,} ms ");
+    }
+
+    @Test
+    void shouldSayNothingButProblemsWhenQuiet(@TempDir Path dir) throws Exception {
+        Path logs = dir.resolve("logs");
+        Path launcherLog = logs.resolve("launcher.log");
+        PausedServices services = new PausedServices(dir);
+        DragonRun.Running running = runs.dragon("-q", "--log-dir", logs.toString(), EXIT, "3")
+            .env("DRAGON_JAVA_OPTS", services.javaOptions()).start();
+        for (String service : List.of("Local Services on " + HOST, "Global Services")) {
+            awaitLine(launcherLog, "waiting for " + service + " (", running::isAlive);
+            services.resumeOne(running::isAlive, DragonRun.DEFAULT_TIMEOUT);
+        }
+        DragonRun.Result run = running.await();
+        DragonRun.runtimeIdsIn(Files.readString(launcherLog)).forEach(runs::track);
+
+        assertThat(run.exitCode()).as(run::toString).isEqualTo(3);
+        assertThat(run.stderr()).as(run::toString).isEmpty();
+        assertThat(Files.readString(launcherLog)).contains("exit code 3; runtime ");
+    }
+
+    /** Waits until {@code log} has a line containing {@code text}. */
+    private static void awaitLine(Path log, String text, BooleanSupplier running) throws IOException,
+        InterruptedException {
+        long deadline = System.nanoTime() + DragonRun.DEFAULT_TIMEOUT.toNanos();
+        while (!Files.exists(log) || !Files.readString(log).contains(text)) {
+            assertThat(running.getAsBoolean() && System.nanoTime() - deadline < 0).as("'%s' in %s", text, log)
+                .isTrue();
+            Thread.sleep(50);
+        }
     }
 
     /** A runtime whose head sleeps for 30 s, once the head has started. */

@@ -33,6 +33,8 @@ final class DragonRun {
     /** The launcher's two summary lines, which are not the program's stderr. */
     private static final Pattern SUMMARY_LINE = Pattern.compile("dragon: (runtime r[0-9a-z]+ up on .*"
         + "|exit code -?[0-9]+; runtime r[0-9a-z]+ down after .*)");
+    /** The launcher's lines about a slow bringup, "dragon: waiting for ... (N s)", not the program's stderr either. */
+    static final Pattern PROGRESS_LINE = Pattern.compile("dragon: waiting for .* \\(([0-9]+) s\\)");
     /** How long a timed-out launcher gets to tear its runtime down after SIGTERM before it is killed. */
     private static final long TERM_GRACE_SECONDS = 20;
 
@@ -225,11 +227,19 @@ final class DragonRun {
             return stderrLines().stream().filter(line -> SUMMARY_LINE.matcher(line).matches()).toList();
         }
 
-        /** Stderr without the launcher's summary lines: what the program and the runtime's problems wrote. */
+        /** The launcher's lines about a slow bringup ("dragon: waiting for ... (N s)"). */
+        List<String> progressLines() {
+            return stderrLines().stream().filter(line -> PROGRESS_LINE.matcher(line).matches()).toList();
+        }
+
+        /**
+         * Stderr without the launcher's summary and progress lines: what the program and the runtime's problems
+         * wrote.
+         */
         String programStderr() {
             StringBuilder text = new StringBuilder();
             for (String line : stderrLines()) {
-                if (!SUMMARY_LINE.matcher(line).matches()) {
+                if (!SUMMARY_LINE.matcher(line).matches() && !PROGRESS_LINE.matcher(line).matches()) {
                     text.append(line).append('\n');
                 }
             }

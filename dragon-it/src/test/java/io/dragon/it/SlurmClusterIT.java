@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dragon.it.SlurmCluster.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,22 @@ class SlurmClusterIT {
         assertThat(hello.code()).as(hello.toString()).isZero();
         assertThat(hello.output()).contains("up on 3 nodes (node1,node2,node3)", "on node1)", "on node2)",
             "on node3)", "all 3 workers done");
+    }
+
+    /** Every node's Local Services pauses as it starts (PausedServices) until the launcher has said so. */
+    @Test
+    void shouldSayWhichNodesASlowBringupWaitsFor(@TempDir Path dir) throws Exception {
+        PausedServices services = new PausedServices(dir);
+        SlurmCluster.Running dragon = SlurmCluster.start("env", "DRAGON_JAVA_OPTS=" + services.javaOptions(),
+            "salloc", "-N3", "bin/dragon", "/bin/true");
+        String waiting = dragon.await("(dragon: waiting for nodes to start Local Services: .*)", 120);
+        services.resumeAll(dragon.process()::isAlive, Duration.ofSeconds(120));
+        Result result = dragon.finish(10);
+
+        assertThat(waiting).matches("dragon: waiting for nodes to start Local Services: 0 of 3 up, still waiting"
+            + " for node1, node2, node3 \\([0-9]+ s\\)");
+        assertThat(result.code()).as(result.toString()).isZero();
+        assertThat(result.output()).as(result.toString()).contains("up on 3 nodes", "dragon: exit code 0");
     }
 
     @Test
