@@ -1,5 +1,6 @@
 package io.dragon.backend.launcher;
 
+import io.dragon.backend.ServiceExit;
 import io.dragon.backend.ServiceLogging;
 import io.dragon.backend.TerminalSignals;
 import io.dragon.backend.localservices.LocalServicesMain;
@@ -29,6 +30,8 @@ public final class BackendMain {
             job.infraPoolSize(), job.defaultPoolSize(), job.logLevel(), job.logDir(), job.serialFilter());
         Process localServices = LocalServicesMain.start(params);
         ServiceLogging.configureService(params.logDir(), "backend-" + HostId.hostname(), params.logLevel());
-        System.exit(new Backend(params, localServices, System.getenv()).run());
+        int code = new Backend(params, localServices, System.getenv()).run();
+        ServiceExit.logCpuTime();
+        System.exit(code);
     }
 }

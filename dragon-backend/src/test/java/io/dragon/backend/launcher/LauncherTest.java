@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dragon.backend.cleanup.NodeCleanup;
 import io.dragon.backend.localservices.LocalServicesMain;
+import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.infrastructure.RuntimeIds;
 import io.dragon.core.messages.Messages.ProcessSpec;
@@ -59,6 +60,16 @@ class LauncherTest {
     void shouldReportAProgramThatCannotStart() throws Exception {
         int exit = run(new ProcessSpec("/no/such/program", List.of(), Map.of(), null, null, true, 0), "");
         assertThat(exit).isEqualTo(Launcher.EXIT_CANNOT_START);
+    }
+
+    @Test
+    void shouldLogTheCpuTimeOfEachServiceAtExit() throws Exception {
+        int exit = run(new ProcessSpec("/bin/true", List.of(), Map.of(), null, null, true, 0), "");
+        assertThat(exit).isZero();
+        for (String service : List.of("global-services", "local-services-" + HostId.hostname())) {
+            assertThat(Files.readString(logs.resolve(service + ".log"))).as(service)
+                .containsPattern("cpu_ms [1-9][0-9]*\n");
+        }
     }
 
     private int run(ProcessSpec head, String input) throws Exception {
