@@ -50,7 +50,8 @@
 #   bringup_3_vs_srun, bringup_8_vs_srun
 #                                  wall time of `bin/dragon -N 3 (8) hello-world.jar` inside an allocation of 8
 #                                  nodes vs `srun -N 3 (8) hostname` on the same nodes, BENCH_MULTI_RUNS (5) runs
-#                                  of each, alternating; medians
+#                                  of each, alternating; medians. Each run must print the program's line, and
+#                                  nothing may be left on the nodes after (no process but slurmd, empty /dev/shm).
 #   soak                           not part of the default run (ask for it by name): SOAK_PROCESSES (50,000) short
 #                                  processes on node2, SOAK_CONCURRENCY (4) at a time, each putting its number into
 #                                  a Queue on node1 (through the transport agents), under one runtime on node1 and
@@ -564,8 +565,32 @@ bench_offnode_bw_ofi_vs_tcpagent() {
   offnode_variant bw ofi tcpagent --transport ofi --provider tcp
 }
 
+# cluster_leftovers: fails, naming them, if a node of the test cluster runs anything but its slurmd (and a
+# slurmstepd ending) or has anything in its /dev/shm (each node's own tmpfs, seen through its slurmd's root).
+cluster_leftovers() {
+  local k pid comm shm left=()
+  for ((k = 1; k <= DRAGON_SLURM_NODES; k++)); do
+    for pid in $(ip netns pids "dragon-node$k" 2>/dev/null); do
+      comm=$(cat "/proc/$pid/comm" 2>/dev/null) || continue
+      [[ $(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null) != Z ]] || continue
+      if [[ $comm == slurmd ]]; then
+        shm=$(ls -A "/proc/$pid/root/dev/shm" 2>/dev/null | tr '\n' ' ' || true)
+        [[ -z $shm ]] || left+=("node$k /dev/shm: $shm")
+      elif [[ $comm != slurmstepd ]]; then
+        left+=("node$k pid $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c 1-200 || true)")
+      fi
+    done
+  done
+  if ((${#left[@]})); then
+    log "error: left on the nodes after the runs:"
+    printf '  %s\n' "${left[@]}" >&2
+    return 1
+  fi
+}
+
 # bringup_vs_srun N: bin/dragon -N N on the one-line program vs srun -N N hostname, alternating, inside one
-# allocation of CLUSTER_NODES nodes.
+# allocation of CLUSTER_NODES nodes; each dragon run must print the program's line, and nothing may be left on the
+# nodes after.
 bringup_vs_srun() {
   local n=$1 script="$WORK/bringup_$1.sh"
   cluster
@@ -575,6 +600,7 @@ for ((i = 1; i <= $MULTI_RUNS; i++)); do
   "$DRAGON" -N $n --log-dir "$WORK/logs/bringup_${n}_\$i" "$HELLO_JAR" </dev/null >"$WORK/bringup_${n}_d\$i.out" \
     2>"$WORK/bringup_${n}_d\$i.err" || { echo "error: dragon -N $n failed" >&2; cat "$WORK/bringup_${n}_d\$i.err" >&2; exit 1; }
   t1=\${EPOCHREALTIME/[.,]/}
+  grep -qx 'hello world' "$WORK/bringup_${n}_d\$i.out" || { echo "error: dragon -N $n: no 'hello world' from the head" >&2; exit 1; }
   srun -Q -N $n hostname >/dev/null || exit 1
   t2=\${EPOCHREALTIME/[.,]/}
   echo "run \$i \$(( (t1 - t0) / 1000 )) \$(( (t2 - t1) / 1000 ))"
@@ -590,6 +616,7 @@ SCRIPT
     log "error: bringup_$n: only ${#ours[@]} of $MULTI_RUNS runs finished"
     return 1
   fi
+  cluster_leftovers
   local m p
   m=$(median "${ours[@]}") p=$(median "${peer[@]}")
   echo "result bringup_${n}_ms $(fmt 1 "$m") ms"
