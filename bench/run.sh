@@ -52,6 +52,13 @@
 #                                  nodes vs `srun -N 3 (8) hostname` on the same nodes, BENCH_MULTI_RUNS (5) runs
 #                                  of each, alternating; medians. Each run must print the program's line, and
 #                                  nothing may be left on the nodes after (no process but slurmd, empty /dev/shm).
+#                                  bringup_3 also prints bringup_cpu_ms_per_node: the CPU time (user + system, from
+#                                  /proc) the runtime's processes spent on one node over a whole run (the backend,
+#                                  Local Services and, on node 0, Global Services; each logs "cpu_ms N" as it exits;
+#                                  the program's own process is not counted), on the busiest node (node 0, which
+#                                  runs Global Services too), median over runs; beside it the medians of node 0's
+#                                  figure (bringup_cpu_ms_node0) and of the other nodes' mean
+#                                  (bringup_cpu_ms_other_nodes)
 #   soak                           not part of the default run (ask for it by name): SOAK_PROCESSES (50,000) short
 #                                  processes on node2, SOAK_CONCURRENCY (4) at a time, each putting its number into
 #                                  a Queue on node1 (through the transport agents), under one runtime on node1 and
@@ -565,6 +572,25 @@ bench_offnode_bw_ofi_vs_tcpagent() {
   offnode_variant bw ofi tcpagent --transport ofi --provider tcp
 }
 
+# node_cpu DIR: the CPU time the runtime spent on each node in the bin/dragon -N run logged in DIR, from the line
+# "cpu_ms N" each of its processes logs last thing (backend-H.log, local-services-H.log for every node H, and
+# global-services.log for node 0, which is H of the Local Services log saying "(node 0 of"). Prints node 0's sum,
+# the mean of the other nodes' sums, and the largest sum; fails if a process logged no such line.
+node_cpu() {
+  local dir=$1 primary
+  primary=$(grep -l ' (node 0 of ' "$dir"/local-services-*.log) || { log "error: no node 0 in $dir"; return 1; }
+  primary=${primary##*/local-services-}
+  awk -v primary="${primary%.log}" '
+    FNR == 1 { name = FILENAME; sub(/.*\//, "", name); sub(/\.log$/, "", name); logged[name] = 0
+      host = name == "global-services" ? primary : name; sub(/^(backend|local-services)-/, "", host) }
+    / cpu_ms [0-9]+$/ { cpu[host] += $NF; logged[name] = 1 }
+    END {
+      for (name in logged) if (!logged[name]) { print "error: no cpu_ms line in " name ".log" > "/dev/stderr"; exit 1 }
+      for (host in cpu) { if (host != primary) { others += cpu[host]; n++ } if (cpu[host] > max) max = cpu[host] }
+      print cpu[primary], (n ? others / n : 0), max
+    }' "$dir"/backend-*.log "$dir"/local-services-*.log "$dir"/global-services.log
+}
+
 # cluster_leftovers: fails, naming them, if a node of the test cluster runs anything but its slurmd (and a
 # slurmstepd ending) or has anything in its /dev/shm (each node's own tmpfs, seen through its slurmd's root).
 cluster_leftovers() {
@@ -590,7 +616,8 @@ cluster_leftovers() {
 
 # bringup_vs_srun N: bin/dragon -N N on the one-line program vs srun -N N hostname, alternating, inside one
 # allocation of CLUSTER_NODES nodes; each dragon run must print the program's line, and nothing may be left on the
-# nodes after.
+# nodes after. Prints the wall times' medians and sets OURS and PEER to them, and CPU_NODE0, CPU_OTHERS and
+# CPU_MAX to the medians over runs of node_cpu's figures.
 bringup_vs_srun() {
   local n=$1 script="$WORK/bringup_$1.sh"
   cluster
@@ -606,30 +633,38 @@ for ((i = 1; i <= $MULTI_RUNS; i++)); do
   echo "run \$i \$(( (t1 - t0) / 1000 )) \$(( (t2 - t1) / 1000 ))"
 done
 SCRIPT
-  local ours=() peer=() line
+  local ours=() peer=() node0=() others=() max=() line cpu
   while read -r line; do
     set -- $line
     ours+=("$3") peer+=("$4")
-    log "  run $2: dragon -N $n $3 ms, srun -N $n hostname $4 ms"
+    cpu=$(node_cpu "$WORK/logs/bringup_${n}_$2") || return 1
+    set -- $line $cpu
+    node0+=("$5") others+=("$6") max+=("$7")
+    log "  run $2: dragon -N $n $3 ms, srun -N $n hostname $4 ms; runtime CPU per node: node 0 $5 ms," \
+      "others $(fmt 0 "$6") ms (mean), busiest $7 ms"
   done < <(timeout -k 10 $((TIMEOUT * MULTI_RUNS)) salloc -Q -N "$CLUSTER_NODES" bash "$script" </dev/null)
   if ((${#ours[@]} != MULTI_RUNS)); then
     log "error: bringup_$n: only ${#ours[@]} of $MULTI_RUNS runs finished"
     return 1
   fi
   cluster_leftovers
-  local m p
-  m=$(median "${ours[@]}") p=$(median "${peer[@]}")
-  echo "result bringup_${n}_ms $(fmt 1 "$m") ms"
-  echo "result srun_${n}_ms $(fmt 1 "$p") ms"
-  echo "ratio bringup_${n}_vs_srun $(ratio "$m" "$p")"
+  OURS=$(median "${ours[@]}") PEER=$(median "${peer[@]}")
+  CPU_NODE0=$(median "${node0[@]}") CPU_OTHERS=$(median "${others[@]}") CPU_MAX=$(median "${max[@]}")
+  echo "result bringup_${n}_ms $(fmt 1 "$OURS") ms"
+  echo "result srun_${n}_ms $(fmt 1 "$PEER") ms"
 }
 
 bench_bringup_3_vs_srun() {
   bringup_vs_srun 3
+  echo "ratio bringup_3_vs_srun $(ratio "$OURS" "$PEER")"
+  echo "result bringup_cpu_ms_per_node $(fmt 0 "$CPU_MAX") ms"
+  echo "result bringup_cpu_ms_node0 $(fmt 0 "$CPU_NODE0") ms"
+  echo "result bringup_cpu_ms_other_nodes $(fmt 0 "$CPU_OTHERS") ms"
 }
 
 bench_bringup_8_vs_srun() {
   bringup_vs_srun 8
+  echo "ratio bringup_8_vs_srun $(ratio "$OURS" "$PEER")"
 }
 
 # One runtime on node1 and node2; Soak prints the result lines itself (the launcher forwards them).
