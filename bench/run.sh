@@ -67,9 +67,15 @@
 #                                  after: the infrastructure pool's used bytes, the shared memory the backend (the
 #                                  transport agents) maps and its RSS, descriptors and threads of the backend, Local
 #                                  and Global Services (soak_<figure>_node<i>_before/_after). SOAK_TIMEOUT (86400 s).
+#   bringup_32                     not part of the default run either: bringup_8_vs_srun with 32 nodes (bringup_32_ms,
+#                                  srun_32_ms), at most 3 runs, on a test cluster of 32 nodes (one of fewer that
+#                                  this run brought up goes down first); no ratio: all nodes share the host's CPUs,
+#                                  so the times measure those. bringup_32_mem_mib: the machine's memory in use
+#                                  (MemTotal - MemAvailable, sampled every 0.2 s) at its peak during the runs, less
+#                                  its level before them (the cluster idle)
 #                                  The off-node and bringup ones need root and Slurm: they use the test cluster of slurm/ (8 nodes on
-#                                  this host, network namespaces sharing its CPUs) and bring it up, and down again
-#                                  after, unless one of at least 8 nodes is up already.
+#                                  this host, network namespaces sharing its CPUs; 32 for bringup_32) and bring it up,
+#                                  and down again after, unless one of at least that many nodes is up already.
 #
 # The channel benchmarks run in BENCH_PAIRS separate JVM pairs (default 5; a pair is one ping JVM that starts one
 # pong JVM), ours and the peer alternating, and report the median over pairs. stdout holds only the lines
@@ -102,12 +108,12 @@ ALL=(channel_rtt_vs_agrona channel_throughput_vs_agrona channel_rtt_blocking_us 
 RUNTIME_BENCHMARKS=" bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp
   pool_task_rate_vs_python_mp pool_map_vs_python_mp process_start_rate offnode_rtt_vs_tcp offnode_bw_vs_tcp
   offnode_rtt_tls_vs_plain offnode_rtt_ofi_vs_tcpagent offnode_bw_ofi_vs_tcpagent bringup_3_vs_srun
-  bringup_8_vs_srun soak "
+  bringup_8_vs_srun soak bringup_32 "
 SOAK_PROCESSES=${SOAK_PROCESSES:-50000}
 SOAK_CONCURRENCY=${SOAK_CONCURRENCY:-4}
 SOAK_TIMEOUT=${SOAK_TIMEOUT:-86400}
 # Benchmarks run only when named.
-OPTIONAL=(soak)
+OPTIONAL=(soak bringup_32)
 MULTI_RUNS=${BENCH_MULTI_RUNS:-5}
 CLUSTER_NODES=8
 CLUSTER_STARTED=0
@@ -667,6 +673,40 @@ bench_bringup_8_vs_srun() {
   echo "ratio bringup_8_vs_srun $(ratio "$OURS" "$PEER")"
 }
 
+# mem_used_mib: the machine's memory in use (MemTotal - MemAvailable), MiB.
+mem_used_mib() {
+  awk '/^MemTotal:/ { t = $2 } /^MemAvailable:/ { a = $2 } END { printf "%d\n", (t - a) / 1024 }' /proc/meminfo
+}
+
+# bringup_vs_srun on a cluster of 32 nodes (one this run brought up with fewer goes down first), at most 3 runs,
+# while a sampler (every 0.2 s, until WORK goes) keeps the peak of mem_used_mib; no ratio: on a few shared CPUs the
+# times measure the CPUs.
+bench_bringup_32() {
+  local CLUSTER_NODES=32 MULTI_RUNS=$((MULTI_RUNS < 3 ? MULTI_RUNS : 3)) up idle sampler peak="$WORK/mem_peak"
+  up=$(cat "${DRAGON_SLURM_LAB:-/run/dragon-slurm}/nodes" 2>/dev/null || true)
+  if ((CLUSTER_STARTED)) && [[ -n $up ]] && ((up < CLUSTER_NODES)); then
+    log "  taking down the test cluster of $up nodes this run brought up"
+    "$ROOT/slurm/cluster-down.sh" >&2
+    CLUSTER_STARTED=0
+  fi
+  cluster
+  sleep 1
+  idle=$(mem_used_mib)
+  echo "$idle" >"$peak"
+  (most=$idle
+  while [[ -d $WORK ]]; do
+    m=$(mem_used_mib)
+    if ((m > most)); then most=$m; echo "$m" >"$peak"; fi
+    sleep 0.2
+  done 2>/dev/null) &
+  sampler=$!
+  bringup_vs_srun 32
+  kill "$sampler"
+  wait "$sampler" || true
+  log "  memory in use: $idle MiB before the runs, at most $(cat "$peak") MiB during them"
+  echo "result bringup_32_mem_mib $(($(cat "$peak") - idle)) MiB"
+}
+
 # One runtime on node1 and node2; Soak prints the result lines itself (the launcher forwards them).
 bench_soak() {
   local out="$WORK/soak.out" status=0
@@ -697,6 +737,7 @@ describe() {
       echo "two runtimes on 2 nodes, libfabric's and the TCP transport agent, $API_BLOCKS blocks each" ;;
     offnode_*) echo "a runtime on 2 nodes and one TCP pair, $API_BLOCKS blocks each" ;;
     bringup_*_vs_srun) echo "$MULTI_RUNS runs of each" ;;
+    bringup_32) echo "at most 3 runs of each on 32 nodes" ;;
     soak) echo "one runtime on 2 nodes, $SOAK_PROCESSES processes, $SOAK_CONCURRENCY at a time" ;;
     *_python_mp | process_start_rate)
       echo "one runtime and one python3, $API_BLOCKS blocks each after $API_WARMUP" ;;
