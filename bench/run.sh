@@ -72,7 +72,9 @@
 #                                  this run brought up goes down first); no ratio: all nodes share the host's CPUs,
 #                                  so the times measure those. bringup_32_mem_mib: the machine's memory in use
 #                                  (MemTotal - MemAvailable, sampled every 0.2 s) at its peak during the runs, less
-#                                  its level before them (the cluster idle)
+#                                  its level before them (the cluster idle). Its runs give the tree's links 60 s to
+#                                  authenticate (-Ddragon.link.handshake.timeout.ms in DRAGON_JAVA_OPTS): with the
+#                                  default 5 s, starved backends fail here
 #                                  The off-node and bringup ones need root and Slurm: they use the test cluster of slurm/ (8 nodes on
 #                                  this host, network namespaces sharing its CPUs; 32 for bringup_32) and bring it up,
 #                                  and down again after, unless one of at least that many nodes is up already.
@@ -680,9 +682,11 @@ mem_used_mib() {
 
 # bringup_vs_srun on a cluster of 32 nodes (one this run brought up with fewer goes down first), at most 3 runs,
 # while a sampler (every 0.2 s, until WORK goes) keeps the peak of mem_used_mib; no ratio: on a few shared CPUs the
-# times measure the CPUs.
+# times measure the CPUs. The tree's root gives its links 60 s, not 5, to authenticate: 64 JVMs booting on 2 vCPUs
+# leave some backends without a CPU for longer than 5 s between connecting and their proof.
 bench_bringup_32() {
   local CLUSTER_NODES=32 MULTI_RUNS=$((MULTI_RUNS < 3 ? MULTI_RUNS : 3)) up idle sampler peak="$WORK/mem_peak"
+  local -x DRAGON_JAVA_OPTS="-Ddragon.link.handshake.timeout.ms=60000 ${DRAGON_JAVA_OPTS:-}"
   up=$(cat "${DRAGON_SLURM_LAB:-/run/dragon-slurm}/nodes" 2>/dev/null || true)
   if ((CLUSTER_STARTED)) && [[ -n $up ]] && ((up < CLUSTER_NODES)); then
     log "  taking down the test cluster of $up nodes this run brought up"
