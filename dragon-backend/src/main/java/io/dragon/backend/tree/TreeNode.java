@@ -25,6 +25,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -63,7 +64,8 @@ import org.apache.logging.log4j.Logger;
  * root answers with the address of the backend's parent (or keeps the backend as its own child), and the backend
  * reconnects there. Both ends of every link prove that they hold the job's secret before anything else passes (see
  * {@link LinkHandshake}); a link that does not is closed and logged. The root's answer moves a backend only over the
- * link it opened to the root, and only once. All state is touched only by the tree's single event-loop thread.
+ * link it opened to the root, and only once. All state is touched only by the tree's single event-loop thread:
+ * its own, or one event loop of a group that many members in one JVM share (the scale benchmark).
  */
 public final class TreeNode implements AutoCloseable {
     /** Reduction that completes when every backend is linked to its parent: the tree is up. */
@@ -97,7 +99,9 @@ public final class TreeNode implements AutoCloseable {
     private final int position;
     private final ChannelInitializer<Channel> opened;
     private final Listener listener;
-    private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NettyTransport.ioHandlers());
+    /** This member's single thread: a group of its own, or one loop of a group its caller owns. */
+    private final EventLoopGroup loop;
+    private final boolean ownsLoop;
     private final Channel server;
     private final AtomicLong tags = new AtomicLong();
     private final Map<Integer, Channel> children = new HashMap<>();
@@ -120,10 +124,12 @@ public final class TreeNode implements AutoCloseable {
     private final Map<Integer, TreeRegister> registered = new LinkedHashMap<>();
     private final Map<Integer, Channel> awaitingParentAddress = new HashMap<>();
 
-    private TreeNode(TreeShape shape, int position, LinkSecurity security, String bindHost, Listener listener)
-        throws InterruptedException {
+    private TreeNode(TreeShape shape, int position, LinkSecurity security, String bindHost, Listener listener,
+                     EventLoop sharedLoop) throws InterruptedException {
         this.shape = shape;
         this.position = position;
+        this.ownsLoop = sharedLoop == null;
+        this.loop = ownsLoop ? new MultiThreadIoEventLoopGroup(1, NettyTransport.ioHandlers()) : sharedLoop;
         this.opened = security.opened(LinkHandshake.Purpose.TREE, this::handlers);
         this.listener = listener;
         ServerBootstrap bootstrap = new ServerBootstrap().group(loop).channel(NettyTransport.serverChannel())
@@ -135,7 +141,16 @@ public final class TreeNode implements AutoCloseable {
     /** The root, in the frontend: it listens on {@code bindHost} (port chosen by the system) for its backends. */
     public static TreeNode root(TreeShape shape, LinkSecurity security, String bindHost, Listener listener)
         throws InterruptedException {
-        TreeNode root = new TreeNode(shape, 0, security, bindHost, listener);
+        return root(shape, security, bindHost, listener, null);
+    }
+
+    /**
+     * As {@link #root(TreeShape, LinkSecurity, String, Listener)}, on {@code loop} (own thread if null): an event
+     * loop of a group the caller owns and shuts down, so that many members in one JVM share a few threads.
+     */
+    public static TreeNode root(TreeShape shape, LinkSecurity security, String bindHost, Listener listener,
+                                EventLoop loop) throws InterruptedException {
+        TreeNode root = new TreeNode(shape, 0, security, bindHost, listener, loop);
         LOG.info("tree root listening on {} for {} backends (fan-out {})", root.address(), shape.backends(),
             shape.fanout());
         return root;
@@ -147,10 +162,20 @@ public final class TreeNode implements AutoCloseable {
      */
     public static TreeNode backend(TreeShape shape, int position, LinkSecurity security, InetSocketAddress rootAddress,
                                    String bindHost, String hostname, Listener listener) throws InterruptedException {
+        return backend(shape, position, security, rootAddress, bindHost, hostname, listener, null);
+    }
+
+    /**
+     * As {@link #backend(TreeShape, int, LinkSecurity, InetSocketAddress, String, String, Listener)}, on {@code loop}
+     * (own thread if null), as {@link #root(TreeShape, LinkSecurity, String, Listener, EventLoop)}.
+     */
+    public static TreeNode backend(TreeShape shape, int position, LinkSecurity security, InetSocketAddress rootAddress,
+                                   String bindHost, String hostname, Listener listener, EventLoop loop)
+        throws InterruptedException {
         if (position < 1 || position > shape.backends()) {
             throw new IllegalArgumentException("backend position " + position + " is outside 1.." + shape.backends());
         }
-        TreeNode node = new TreeNode(shape, position, security, bindHost, listener);
+        TreeNode node = new TreeNode(shape, position, security, bindHost, listener, loop);
         InetSocketAddress own = node.address();
         node.connectToRoot(rootAddress, new TreeRegister(node.tags.incrementAndGet(), position, hostname,
             own.getAddress().getHostAddress(), own.getPort()));
@@ -238,7 +263,8 @@ public final class TreeNode implements AutoCloseable {
     /**
      * Closes every link, then stops the event loop. The links are closed first, and the closes awaited: shutting
      * the loop down alone sometimes left the sockets open, and the other ends found out only by the heartbeat
-     * timeout (a normal multi-node teardown took 6 s longer in one run of four to six).
+     * timeout (a normal multi-node teardown took 6 s longer in one run of four to six). A shared loop is left to
+     * its owner.
      */
     @Override
     public void close() {
@@ -257,7 +283,9 @@ public final class TreeNode implements AutoCloseable {
             return links;
         }).syncUninterruptibly().getNow();
         closes.forEach(link -> link.awaitUninterruptibly(1, TimeUnit.SECONDS));
-        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        if (ownsLoop) {
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 
     // ---- on the event loop

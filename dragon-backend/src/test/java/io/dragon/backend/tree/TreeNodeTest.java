@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dragon.backend.net.LinkHandshake;
 import io.dragon.backend.net.LinkSecurity;
+import io.dragon.backend.net.NettyTransport;
 import io.dragon.backend.net.RawLink;
 import io.dragon.core.messages.MessageCodec;
 import io.dragon.core.messages.Message;
@@ -12,6 +13,8 @@ import io.dragon.core.messages.Messages.GSHeadExit;
 import io.dragon.core.messages.Messages.SHIsUp;
 import io.dragon.core.messages.Messages.TreeDown;
 import io.dragon.core.messages.Messages.TreeParent;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +30,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Real trees over loopback TCP: a root and backends in this JVM, each with its own event loop. */
+/** Real trees over loopback TCP: a root and backends in this JVM, each with its own event loop (one test shares one). */
 class TreeNodeTest {
     private static final String SECRET = "s3cret";
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -114,6 +117,38 @@ class TreeNodeTest {
         assertThat(root.awaitReduction(7, WAIT)).hasSize(4);
         assertThat(root.answeredNodes(7)).containsExactly(0, 1, 2, 3);
         assertThat(root.registeredNodes()).containsExactly(0, 1, 2, 3);
+    }
+
+    @Test
+    void shouldJoinBroadcastAndReduceOnOneSharedEventLoopAndLeaveItRunning() throws Exception {
+        EventLoopGroup shared = new MultiThreadIoEventLoopGroup(1, NettyTransport.ioHandlers());
+        try {
+            TreeShape shape = new TreeShape(5, 2);
+            LinkSecurity security = LinkSecurity.plain(SECRET);
+            TreeNode root = TreeNode.root(shape, security, "127.0.0.1", new TreeNode.Listener() { }, shared.next());
+            nodes.add(root);
+            for (int position = 1; position <= 5; position++) {
+                int at = position;
+                TreeNode node = TreeNode.backend(shape, position, security, root.address(), "127.0.0.1", "h" + at,
+                    new TreeNode.Listener() {
+                        @Override
+                        public void onDown(Message message) {
+                            nodes.get(at).contribute(7, new SHIsUp(7, "h" + at, at - 1));
+                        }
+                    }, shared.next());
+                nodes.add(node);
+            }
+            assertThat(root.awaitReduction(TreeNode.JOINED, WAIT)).hasSize(5);
+            root.broadcast(new GSHeadExit(1, 99, 3));
+            assertThat(root.awaitReduction(7, WAIT)).hasSize(5);
+
+            closeAll();
+            assertThat(shared.isShuttingDown()).isFalse();
+            assertThat(shared.submit(() -> "still running").get(WAIT.toSeconds(), TimeUnit.SECONDS))
+                .isEqualTo("still running");
+        } finally {
+            shared.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 
     @Test
