@@ -90,8 +90,8 @@ public final class LaunchRate {
             }
             System.err.printf(Locale.ROOT, "  block %d ratio %.3f%n", b + 1, ours[b] / peer[b]);
         }
-        double m = median(ours);
-        double p = median(peer);
+        double m = Median.of(ours);
+        double p = Median.of(peer);
         System.out.printf(Locale.ROOT, "result process_launch_rate %.1f processes/s%n", m);
         System.out.printf(Locale.ROOT, "result processbuilder_launch_rate %.1f processes/s%n", p);
         if (lostTotal > 0) {
@@ -170,13 +170,6 @@ public final class LaunchRate {
 
     private static boolean exists(long pid) {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private static double median(long[] values) {

@@ -12,7 +12,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.net.SocketAddress;
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -59,8 +58,8 @@ public final class LinkSetup {
                     System.err.printf("block %d: link %.1f us, connect %.1f us%n", block, link, connect);
                 }
             }
-            double link = median(ours);
-            double connect = median(peer);
+            double link = Median.of(ours);
+            double connect = Median.of(peer);
             System.out.printf("result link_setup%s_us %.1f us%n", security.tls() ? "_tls" : "", link);
             System.out.printf("result tcp_connect_us %.1f us%n", connect);
             System.out.printf("result link_handshake%s_us %.1f us%n", security.tls() ? "_tls" : "", link - connect);
@@ -96,12 +95,5 @@ public final class LinkSetup {
             link.close().sync();
         }
         return (System.nanoTime() - start) / 1e3 / n;
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int mid = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 }
