@@ -37,6 +37,18 @@
 #                                  io.dragon.bench.LinkSetup) vs a bare Netty connect; BENCH_API_BLOCKS blocks of 200
 #                                  links each, alternating, medians; also prints link_handshake_us (the difference)
 #                                  and the same with TLS (link_setup_tls_us, link_handshake_tls_us)
+#   tree_1024                      scale simulated in one JVM (io.dragon.bench.TreeScale): 1,024 backends and a root,
+#                                  real TreeNodes over loopback TCP (fan-out 32, depth 2, every link authenticated),
+#                                  the root on an event loop of its own, the backends on 2 shared ones;
+#                                  tree_1024_setup_ms (root up to every backend joined) and the root's CPU per
+#                                  backend in it (tree_1024_root_setup_cpu_per_member_us), tree_1024_bcast_reduce_ms
+#                                  (a small broadcast down and every node's BENodeUp reduced up) and
+#                                  tree_1024_channels_info_ms (the same with bringup's LAChannelsInfo of every
+#                                  node), medians of 5 rounds after 2; per-hop figures on stderr.
+#                                  Its JVM holds ~3,100 descriptors at its peak, more than the usual soft limit of
+#                                  1,024: the JVM raises its soft limit to the hard one itself (-XX:+MaxFDLimit, on
+#                                  by default on Linux), so run.sh only checks that the hard limit is at least 4,096.
+#                                  See docs/scale.md.
 #   offnode_rtt_vs_tcp             64 B ping-pong between a process on node1 and one on node2, each receiving on a
 #                                  channel of its own node and sending to the other's through the transport agents
 #                                  (io.dragon.bench.OffNode), round-trip time, vs a plain TCP ping-pong between the
@@ -104,7 +116,7 @@ TIMEOUT=${BENCH_TIMEOUT:-120}
 JAVA=${BENCH_JAVA:-java}
 ALL=(channel_rtt_vs_agrona channel_throughput_vs_agrona channel_rtt_blocking_us channel_bw_1mib_vs_memcpy
   bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp pool_task_rate_vs_python_mp
-  pool_map_vs_python_mp process_start_rate link_handshake_vs_connect offnode_rtt_vs_tcp offnode_bw_vs_tcp
+  pool_map_vs_python_mp process_start_rate link_handshake_vs_connect tree_1024 offnode_rtt_vs_tcp offnode_bw_vs_tcp
   offnode_rtt_tls_vs_plain offnode_rtt_ofi_vs_tcpagent offnode_bw_ofi_vs_tcpagent bringup_3_vs_srun bringup_8_vs_srun)
 # Benchmarks that run the runtime itself (bin/dragon), which needs dragon-cli built.
 RUNTIME_BENCHMARKS=" bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp
@@ -518,6 +530,21 @@ bench_link_handshake_vs_connect() {
   done
 }
 
+# 1,025 members hold ~3,100 descriptors at the peak (a listener each, both ends of 1,024 links in this JVM, and the
+# links to the root while they register); the JVM raises its soft limit to the hard one (-XX:+MaxFDLimit).
+bench_tree_1024() {
+  local hard
+  hard=$(ulimit -H -n)
+  if [[ $hard != unlimited ]] && ((hard < 4096)); then
+    log "error: tree_1024 needs 4,096 file descriptors; the hard limit (ulimit -H -n) is $hard"
+    return 1
+  fi
+  timeout -k 10 "$TIMEOUT" "$JAVA" -Xms1g -Xmx1g -XX:+UseSerialGC -XX:-UsePerfData \
+    -cp "$JAR:$ROOT/bench/target/lib/*" io.dragon.bench.TreeScale members=1024 fanout=32 rounds=5 threads=2 \
+    2>"$WORK/tree_1024.err" | grep -E '^(result|ratio) ' || { cat "$WORK/tree_1024.err" >&2; return 1; }
+  grep -v '^result ' "$WORK/tree_1024.err" >&2 || true
+}
+
 # offnode_dragon TAG WHAT [DRAGON OPTIONS...]: OffNode WHAT under a runtime on node1 and node2; sets LINE (its
 # result line) and OURS (the value).
 offnode_dragon() {
@@ -736,6 +763,7 @@ describe() {
     process_launch_vs_processbuilder)
       echo "one runtime, $LAUNCH_BLOCKS blocks of $LAUNCH_COUNT launches each way after $LAUNCH_WARMUP" ;;
     link_handshake_vs_connect) echo "one JVM, $API_BLOCKS blocks of 200 links of each, plain and TLS" ;;
+    tree_1024) echo "one JVM, 1,025 tree members, 5 rounds of each broadcast after 2" ;;
     offnode_rtt_tls_vs_plain) echo "two runtimes on 2 nodes, with and without TLS, $API_BLOCKS blocks each" ;;
     offnode_*_ofi_vs_tcpagent)
       echo "two runtimes on 2 nodes, libfabric's and the TCP transport agent, $API_BLOCKS blocks each" ;;
