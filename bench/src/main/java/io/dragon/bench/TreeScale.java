@@ -1,5 +1,6 @@
 package io.dragon.bench;
 
+import io.dragon.backend.net.LinkHandshake;
 import io.dragon.backend.net.LinkSecurity;
 import io.dragon.backend.net.NettyTransport;
 import io.dragon.backend.tree.TreeNode;
@@ -25,7 +26,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
 
@@ -50,7 +54,8 @@ import java.util.function.LongFunction;
  * <p>usage: TreeScale [members=1024] [fanout=32] [rounds=5] [warmup=2] [threads=2]
  */
 public final class TreeScale {
-    private static final Duration WAIT = Duration.ofMinutes(2);
+    /** Within run.sh's BENCH_TIMEOUT (120 s), so that a tree that does not come up says why. */
+    private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String RUNTIME = "r5e1b7c2a9d04";
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
@@ -59,6 +64,8 @@ public final class TreeScale {
     private final BENodeUp[] reports;
     /** When the last backend of the current round got the broadcast (System.nanoTime). */
     private final AtomicLong lastDelivery = new AtomicLong();
+    /** What the backends lost (a link to the root that never answered, a parent), until teardown. */
+    private final Queue<String> lost = new ConcurrentLinkedQueue<>();
 
     private TreeScale(int members) {
         this.members = members;
@@ -109,10 +116,15 @@ public final class TreeScale {
                         lastDelivery.accumulateAndGet(System.nanoTime(), Math::max);
                         nodes[at].contribute(message.tag(), reports[at]);
                     }
+
+                    @Override
+                    public void onLost(String what) {
+                        lost.add(what);
+                    }
                 }, group.next());
         }
         double started = millisSince(start);
-        int joined = nodes[0].awaitReduction(TreeNode.JOINED, WAIT).size();
+        int joined = await(TreeNode.JOINED).size();
         double setup = millisSince(start);
         double setupCpu = (cpuNanos() - cpu) / 1e6;
         double rootSetupCpu = (THREADS.getThreadCpuTime(rootThread) - rootCpu) / 1e6;
@@ -159,7 +171,7 @@ public final class TreeScale {
             long rootCpu = THREADS.getThreadCpuTime(rootThread);
             long start = System.nanoTime();
             nodes[0].broadcast(down.apply(tag));
-            Map<Integer, Message> answers = nodes[0].awaitReduction(tag, WAIT);
+            Map<Integer, Message> answers = await(tag);
             double total = millisSince(start);
             check((int) answers.values().stream().filter(BENodeUp.class::isInstance).count(), "answered");
             double delivered = (lastDelivery.get() - start) / 1e6;
@@ -172,6 +184,25 @@ public final class TreeScale {
             }
         }
         return Median.of(totals);
+    }
+
+    /** Reduction {@code id}, complete; fails as soon as a backend lost a link, saying which and how many. */
+    private Map<Integer, Message> await(long id) throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        for (;;) {
+            try {
+                return nodes[0].awaitReduction(id, Duration.ofMillis(200));
+            } catch (TimeoutException e) {
+                if (!lost.isEmpty()) {
+                    throw new IllegalStateException(lost.size() + " backends lost a tree link, first " + lost.peek()
+                        + " (the root closes a link when more than " + LinkHandshake.MAX_PENDING + " wait for their"
+                        + " handshake, or when one waits " + LinkHandshake.TIMEOUT_MS + " ms; see docs/scale.md)");
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Every backend's, and every link's, as a teardown ends them: the parents' closes are expected. */
