@@ -36,13 +36,15 @@ import java.util.function.LongFunction;
 /**
  * Scale simulated in one JVM: a whole fan-out tree of {@code members} backends and its root, real {@link TreeNode}s
  * over loopback TCP with the real fan-out and the real authentication of every link; the root has an event loop of
- * its own, as in the frontend, and the backends share {@code threads} event loops. Measures the tree's set-up (root up to the {@link TreeNode#JOINED} reduction complete) and rounds of one
- * broadcast down plus one reduction up, as bringup does them: every backend answers the broadcast with its
- * {@link BENodeUp} (real channel and pool descriptors), combined on the way up. Two broadcasts: a small one (a
- * {@link BEForward} of an {@link SHTeardown}, as every broadcast after bringup is) for the tree's latency, and the
- * {@link LAChannelsInfo} of every node's channels, which grows with the number of nodes. Medians over rounds.
+ * its own, as in the frontend, and the backends share {@code threads} event loops. Measures the tree's set-up
+ * (root up to the {@link TreeNode#JOINED} reduction complete) and rounds of one broadcast down plus one reduction
+ * up, as bringup does them: every backend answers the broadcast with its {@link BENodeUp} (real channel and pool
+ * descriptors), combined on the way up. Two broadcasts: a small one (a {@link BEForward} of an {@link SHTeardown},
+ * as every broadcast after bringup is) for the tree's latency, and the {@link LAChannelsInfo} of every node's
+ * channels, which grows with the number of nodes. Medians over rounds.
  *
- * <p>Every member's work runs on the same few CPUs here, where a real tree spreads it over its nodes: the figures
+ * <p>The backends start one after the other, at most {@link #IN_FLIGHT} of them not yet registered at the root.
+ * Every member's work runs on the same few CPUs here, where a real tree spreads it over its nodes: the figures
  * are upper bounds of the tree's own latency, and the CPU time per member is printed to scale them. The root's
  * thread is measured apart: what it spends per backend during set-up is the part of bringup that grows with the
  * number of nodes at one place (every backend registers with the root).
@@ -58,6 +60,12 @@ public final class TreeScale {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String RUNTIME = "r5e1b7c2a9d04";
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    /**
+     * Backends at most between starting and being registered at the root: below the root's
+     * {@link LinkHandshake#MAX_PENDING} waiting places, which the backends' links would overflow when the CPUs are
+     * starved (2 unpaced runs of 9 lost 32 and 58 backends while other agents loaded this host; see docs/scale.md).
+     */
+    private static final int IN_FLIGHT = LinkHandshake.MAX_PENDING * 3 / 4;
 
     private final int members;
     private final TreeNode[] nodes;
@@ -107,7 +115,16 @@ public final class TreeScale {
         long cpu = cpuNanos();
         long start = System.nanoTime();
         nodes[0] = TreeNode.root(shape, security, "127.0.0.1", new TreeNode.Listener() { }, rootLoop);
+        int registered = 0; // as last asked: asking costs the root's thread a set of every registered node
+        int paused = 0;
         for (int position = 1; position <= members; position++) {
+            while (position - 1 - registered >= IN_FLIGHT) {
+                registered = nodes[0].registeredNodes().size();
+                if (position - 1 - registered >= IN_FLIGHT) {
+                    paused++;
+                    Thread.sleep(1);
+                }
+            }
             int at = position;
             nodes[position] = TreeNode.backend(shape, position, security, nodes[0].address(), "127.0.0.1",
                 reports[position].channels().hostname(), new TreeNode.Listener() {
@@ -131,8 +148,9 @@ public final class TreeScale {
         check(joined, "joined");
         System.err.printf("set-up: %d members (fan-out %d, depth %d) started in %.0f ms, joined in %.0f ms; CPU %.0f"
             + " ms, %.0f us per member (all ends of its two links and its registration); the root's thread %.0f ms,"
-            + " %.0f us per member%n", members, shape.fanout(), depth, started, setup, setupCpu,
-            setupCpu * 1e3 / members, rootSetupCpu, rootSetupCpu * 1e3 / members);
+            + " %.0f us per member; paused %d times 1 ms for the root to catch up (at most %d registering at once)%n",
+            members, shape.fanout(), depth, started, setup, setupCpu, setupCpu * 1e3 / members, rootSetupCpu,
+            rootSetupCpu * 1e3 / members, paused, IN_FLIGHT);
 
         List<SHChannelsUp> everyNode = new ArrayList<>();
         List<String> agents = new ArrayList<>();
