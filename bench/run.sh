@@ -39,7 +39,8 @@
 #                                  and the same with TLS (link_setup_tls_us, link_handshake_tls_us)
 #   tree_1024                      scale simulated in one JVM (io.dragon.bench.TreeScale): 1,024 backends and a root,
 #                                  real TreeNodes over loopback TCP (fan-out 32, depth 2, every link authenticated),
-#                                  the root on an event loop of its own, the backends on 2 shared ones;
+#                                  the root on an event loop of its own, the backends on 2 shared ones and started
+#                                  one after the other, at most 48 of them not yet registered at the root;
 #                                  tree_1024_setup_ms (root up to every backend joined) and the root's CPU per
 #                                  backend in it (tree_1024_root_setup_cpu_per_member_us), tree_1024_bcast_reduce_ms
 #                                  (a small broadcast down and every node's BENodeUp reduced up) and
