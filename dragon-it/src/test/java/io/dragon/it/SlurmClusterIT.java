@@ -57,6 +57,21 @@ class SlurmClusterIT {
     }
 
     @Test
+    void shouldChooseTcpWithoutLoadingLibfabricWhereNoNodeHasAFabricDevice(@TempDir Path logs) throws Exception {
+        Result result = run(120, "salloc", "-N2", "bin/dragon", "--transport", "auto", "--log-dir", logs.toString(),
+            "/bin/true");
+        assertThat(result.code()).as(result.toString()).isZero();
+        assertThat(Files.readString(logs.resolve("launcher.log")))
+            .contains("libfabric cannot be used on node", "no fabric device (looked for /sys/class/infiniband/*");
+        try (Stream<Path> files = Files.list(logs)) {
+            for (Path backend : files.filter(f -> f.getFileName().toString().startsWith("backend-")).toList()) {
+                assertThat(Files.readString(backend)).as("libfabric was not asked on " + backend.getFileName())
+                    .doesNotContain("no fabric transport agent");
+            }
+        }
+    }
+
+    @Test
     void shouldRunEveryLinkBetweenTheNodesOverTlsWhenAsked(@TempDir Path logs) throws Exception {
         Result hello = run(120, "salloc", "-N3", "bin/dragon", "--tls", "--log-dir", logs.toString(),
             "examples/target/examples-hello.jar", "3");

@@ -77,9 +77,14 @@ final class Backend {
         try {
             String here = NetworkPrefix.address(env.get(NetworkPrefix.VARIABLE));
             // The agents start while Local Services does; opening a fabric endpoint loads libfabric and probes
-            // its providers, which takes a few hundred ms.
-            if (transport != Transport.TCP) {
+            // its providers, which takes a few hundred ms: auto does it only where there is fabric hardware, or
+            // a provider was named.
+            if (transport == Transport.OFI || transport == Transport.AUTO && (FabricDevices.find().isPresent()
+                || !env.getOrDefault(Transport.PROVIDER_VARIABLE, "").isEmpty())) {
                 fabric = CompletableFuture.supplyAsync(() -> startFabricAgent(here));
+            } else if (transport == Transport.AUTO) {
+                fabric = CompletableFuture.completedFuture("no fabric device (looked for " + FabricDevices.places()
+                    + ")");
             }
             tcp = TcpTransportAgent.start(security, here);
             tree = joinTree(here);
