@@ -1,5 +1,8 @@
 package io.dragon.it.api;
 
+import io.dragon.Lock;
+import io.dragon.SerializableRunnable;
+import io.dragon.SharedLongArray;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 
@@ -56,5 +59,22 @@ abstract class Checks {
             throw new AssertionError("expected a " + type.getSimpleName() + ", got " + t, t);
         }
         throw new AssertionError("expected a " + type.getSimpleName() + ", nothing was thrown");
+    }
+
+    /**
+     * A target that adds 1 to {@code counter[0]} {@code rounds} times, each under {@code lock}: the read and the write
+     * are separate, so only the lock keeps the count right.
+     */
+    static SerializableRunnable lockedIncrements(Lock lock, SharedLongArray counter, int rounds) {
+        return () -> {
+            for (int i = 0; i < rounds; i++) {
+                lock.lock();
+                try {
+                    counter.set(0, counter.get(0) + 1);
+                } finally {
+                    lock.unlock();
+                }
+            }
+        };
     }
 }

@@ -112,16 +112,8 @@ public final class MultiNodeChecks extends Checks {
             List<Process> processes = new ArrayList<>();
             for (int node = 1; node <= 2; node++) {
                 for (int p = 0; p < 2; p++) {
-                    processes.add(Process.start(ProcessTemplate.of(() -> {
-                        for (int i = 0; i < ROUNDS; i++) {
-                            lock.lock();
-                            try {
-                                counter.set(0, counter.get(0) + 1); // not atomic: only the lock keeps it right
-                            } finally {
-                                lock.unlock();
-                            }
-                        }
-                    }).withPolicy(Policy.node(node))));
+                    processes.add(Process.start(ProcessTemplate.of(lockedIncrements(lock, counter, ROUNDS))
+                        .withPolicy(Policy.node(node))));
                 }
             }
             for (Process process : processes) {

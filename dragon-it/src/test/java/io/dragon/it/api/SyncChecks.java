@@ -28,16 +28,7 @@ public final class SyncChecks extends Checks {
         check("a Lock excludes: 4 processes add to an unprotected counter without losing an update", () -> {
             Lock lock = Lock.create();
             SharedLongArray counter = SharedLongArray.create(1);
-            runAll(() -> {
-                for (int i = 0; i < ROUNDS; i++) {
-                    lock.lock();
-                    try {
-                        counter.set(0, counter.get(0) + 1); // not atomic: only the lock keeps it right
-                    } finally {
-                        lock.unlock();
-                    }
-                }
-            });
+            runAll(lockedIncrements(lock, counter, ROUNDS));
             expectEquals((long) PROCESSES * ROUNDS, counter.get(0), "counter");
             lock.destroy();
             counter.destroy();
