@@ -609,22 +609,21 @@ bench_offnode_bw_ofi_vs_tcpagent() {
 }
 
 # node_cpu DIR: the CPU time the runtime spent on each node in the bin/dragon -N run logged in DIR, from the line
-# "cpu_ms N" each of its processes logs last thing (backend-H.log, local-services-H.log for every node H, and
-# global-services.log for node 0, which is H of the Local Services log saying "(node 0 of"). Prints node 0's sum,
-# the mean of the other nodes' sums, and the largest sum; fails if a process logged no such line.
+# "cpu_ms N" the node's runtime JVM logs last thing in backend-H.log (its watchdog's shell, about 1 ms, aside);
+# node 0 is the H whose Local Services log says "(node 0 of". Prints node 0's figure, the mean of the other
+# nodes', and the largest; fails if a runtime JVM logged no such line.
 node_cpu() {
   local dir=$1 primary
   primary=$(grep -l ' (node 0 of ' "$dir"/local-services-*.log) || { log "error: no node 0 in $dir"; return 1; }
   primary=${primary##*/local-services-}
   awk -v primary="${primary%.log}" '
-    FNR == 1 { name = FILENAME; sub(/.*\//, "", name); sub(/\.log$/, "", name); logged[name] = 0
-      host = name == "global-services" ? primary : name; sub(/^(backend|local-services)-/, "", host) }
-    / cpu_ms [0-9]+$/ { cpu[host] += $NF; logged[name] = 1 }
+    FNR == 1 { host = FILENAME; sub(/.*\/backend-/, "", host); sub(/\.log$/, "", host); logged[host] = 0 }
+    / cpu_ms [0-9]+$/ { cpu[host] += $NF; logged[host] = 1 }
     END {
-      for (name in logged) if (!logged[name]) { print "error: no cpu_ms line in " name ".log" > "/dev/stderr"; exit 1 }
+      for (host in logged) if (!logged[host]) { print "error: no cpu_ms line in backend-" host ".log" > "/dev/stderr"; exit 1 }
       for (host in cpu) { if (host != primary) { others += cpu[host]; n++ } if (cpu[host] > max) max = cpu[host] }
       print cpu[primary], (n ? others / n : 0), max
-    }' "$dir"/backend-*.log "$dir"/local-services-*.log "$dir"/global-services.log
+    }' "$dir"/backend-*.log
 }
 
 # cluster_leftovers: fails, naming them, if a node of the test cluster runs anything but its slurmd (and a

@@ -4,7 +4,6 @@ import io.dragon.Policy;
 import io.dragon.Process;
 import io.dragon.ProcessTemplate;
 import io.dragon.Queue;
-import io.dragon.backend.cleanup.NodeCleanup;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.memory.MemoryPool;
 import java.io.IOException;
@@ -17,7 +16,6 @@ import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -26,8 +24,8 @@ import java.util.stream.Stream;
  * Head program of {@code bench/run.sh soak}, under a runtime of at least two nodes: starts many short processes on
  * node 1, each putting its number into a Queue of node 0 (through the transport agents), drains and counts them,
  * and measures what the runtime holds on nodes 0 and 1 before and after (a probe process on each node): the
- * infrastructure pool's used bytes, the shared memory the node's backend (its transport agents) maps, and the file
- * descriptors and threads of the backend, Local Services and Global Services. {@code Soak [processes=50000]
+ * infrastructure pool's used bytes, and the shared memory, resident memory, file descriptors and threads of the
+ * node's runtime JVM (backend, transport agent, Local and Global Services). {@code Soak [processes=50000]
  * [concurrency=4]}. Prints {@code result soak_processes}, {@code result soak_messages_lost} (numbers never
  * received, plus any received twice), {@code result soak_rate} and {@code result soak_<figure>_node<i>_before}
  * and {@code _after} lines; progress goes to stderr.
@@ -181,29 +179,14 @@ public final class Soak {
         LaunchParameters params = LaunchParameters.fromEnvironment();
         Map<String, Long> figures = new LinkedHashMap<>();
         figures.put("infra_used_bytes", MemoryPool.attach(params.infraPool()).usedBytes());
-        // Local Services started this process, and the backend started Local Services.
-        Optional<ProcessHandle> parent = ProcessHandle.current().parent();
-        while (parent.isPresent() && !runs(parent.get().pid(), "LocalServicesMain")) {
-            parent = parent.get().parent();
-        }
-        Optional<Long> localServices = parent.map(ProcessHandle::pid);
-        Optional<Long> backend = parent.flatMap(ProcessHandle::parent).map(ProcessHandle::pid);
-        Optional<Long> globalServices = NodeCleanup.pidsOf(params.runtimeId()).stream()
-            .filter(pid -> runs(pid, "GlobalServicesMain")).findFirst();
-        backend.ifPresent(pid -> {
-            figures.put("agent_shm_mapped_bytes", shmMapped(pid));
-            figures.put("agent_rss_kb", statusKb(pid, "VmRSS:"));
-            figures.put("backend_fds", count(pid, "fd"));
-            figures.put("backend_threads", count(pid, "task"));
-        });
-        localServices.ifPresent(pid -> {
-            figures.put("ls_fds", count(pid, "fd"));
-            figures.put("ls_threads", count(pid, "task"));
-        });
-        globalServices.ifPresent(pid -> {
-            figures.put("gs_fds", count(pid, "fd"));
-            figures.put("gs_threads", count(pid, "task"));
-        });
+        // The node's runtime JVM (the backend, with Local Services, which started this process) is our parent.
+        ProcessHandle.current().parent().filter(p -> runs(p.pid(), "BackendMain")).map(ProcessHandle::pid)
+            .ifPresent(pid -> {
+                figures.put("runtime_shm_mapped_bytes", shmMapped(pid));
+                figures.put("runtime_rss_kb", statusKb(pid, "VmRSS:"));
+                figures.put("runtime_fds", count(pid, "fd"));
+                figures.put("runtime_threads", count(pid, "task"));
+            });
         return figures;
     }
 

@@ -5,9 +5,9 @@ import java.io.File;
 import java.util.List;
 
 /**
- * Class-data-sharing archives of the runtime's JVMs, one per role (launcher, Local Services, Global Services), in
- * the directory named by the system property {@code dragon.cds.dir} (bin/dragon sets it). Start-up is mostly class
- * loading: with its archive a service JVM starts in about half the time.
+ * Class-data-sharing archives of the runtime's JVMs, one per role (the launcher, a node's runtime JVM, the cleanup
+ * after a crash), in the directory named by the system property {@code dragon.cds.dir} (bin/dragon sets it).
+ * Start-up is mostly class loading: with its archive a JVM starts in about half the time.
  *
  * <p>The build makes the archives by running a real runtime with {@code dragon.cds.train} set: each JVM then
  * records what it loaded into its role's archive when it exits.

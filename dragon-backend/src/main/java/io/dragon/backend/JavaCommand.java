@@ -10,12 +10,15 @@ import java.util.List;
 /** Command lines that start a JVM like this one: same Java, same classpath, options for quick start-up. */
 public final class JavaCommand {
     /**
-     * JVM options of the runtime's own services: they are small and mostly wait, so the serial collector and the
-     * client compiler start them fastest; the JVM's own warnings go to stderr, since Local Services' stdout is the
-     * bringup pipe. Overridable with the system property {@code dragon.service.jvm.options}
-     * ({@link Settings.Property#SERVICE_JVM_OPTIONS}).
+     * JVM options of the runtime's JVM on each node of a multi-node run: the launcher backend, with the node's
+     * transport agent and services. The serial collector and the client compiler only: the optimizing compiler's
+     * threads cost ~300 ms of CPU per node during bringup (bringup_cpu_ms_per_node 1170-1250 -> 820-950 on 3 nodes),
+     * while the agent's data path, which copies with intrinsics and waits on sockets and futexes, was no slower
+     * without it (offnode_bw_mibs 1031 vs 816, offnode_rtt_us 85 vs 75, medians of 3 alternating runs, within this
+     * host's noise). Overridable with the system property {@code dragon.runtime.jvm.options}
+     * ({@link Settings.Property#RUNTIME_JVM_OPTIONS}), which the frontend passes on.
      */
-    public static final String SERVICE_OPTIONS = Settings.serviceJvmOptions();
+    public static final String RUNTIME_OPTIONS = Settings.runtimeJvmOptions();
 
     private JavaCommand() {
     }
@@ -25,24 +28,9 @@ public final class JavaCommand {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    /**
-     * JVM options of the launcher backend, which also runs the node's transport agent. The client compiler only,
-     * as for the services: the optimizing compiler's threads cost ~300 ms of CPU per node during bringup
-     * (bringup_cpu_ms_per_node 1170-1250 -> 820-950 on 3 nodes), while the agent's data path, which copies with
-     * intrinsics and waits on sockets and futexes, was no slower without it (offnode_bw_mibs 1031 vs 816,
-     * offnode_rtt_us 85 vs 75, medians of 3 alternating runs, within this host's noise).
-     */
-    public static final String BACKEND_OPTIONS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData"
-        + " -Xlog:disable -Xlog:all=warning:stderr";
-
-    /** A command starting {@code mainClass} of this JVM's classpath as a runtime service. */
-    public static List<String> service(Class<?> mainClass) {
-        return command(mainClass, SERVICE_OPTIONS);
-    }
-
-    /** A command starting {@code mainClass} of this JVM's classpath as a launcher backend. */
-    public static List<String> backend(Class<?> mainClass) {
-        return command(mainClass, BACKEND_OPTIONS);
+    /** A command starting {@code mainClass} of this JVM's classpath as a JVM of the runtime on a node. */
+    public static List<String> runtime(Class<?> mainClass) {
+        return command(mainClass, RUNTIME_OPTIONS);
     }
 
     private static List<String> command(Class<?> mainClass, String options) {
@@ -53,7 +41,7 @@ public final class JavaCommand {
                 command.add(option);
             }
         }
-        command.add(Settings.Property.SERVICE_JVM_OPTIONS.option(SERVICE_OPTIONS));
+        command.add(Settings.Property.RUNTIME_JVM_OPTIONS.option(RUNTIME_OPTIONS));
         command.addAll(InheritedProperties.options());
         command.addAll(ClassDataSharing.options(mainClass.getSimpleName()));
         command.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"), mainClass.getName()));

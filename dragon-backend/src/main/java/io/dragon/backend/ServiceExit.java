@@ -5,15 +5,15 @@ import java.util.Optional;
 import org.apache.logging.log4j.LogManager;
 
 /**
- * How a service process ends: its CPU time logged, logs flushed, then at once. A service has nothing else to shut
- * down, and an orderly JVM exit (shutdown hooks, finalization of the libraries' threads) costs it hundreds of
- * milliseconds that the launcher and the user would wait for.
+ * How the runtime JVM of a node ends: its CPU time logged, logs flushed, then at once. Once its backend has returned
+ * it has nothing else to shut down, and an orderly JVM exit (shutdown hooks, finalization of the libraries'
+ * threads) costs it hundreds of milliseconds that the launcher and the user would wait for.
  */
 public final class ServiceExit {
     private ServiceExit() {
     }
 
-    /** Ends this service with {@code code}, after {@link #logCpuTime()}. */
+    /** Ends this JVM with {@code code}, after {@link #logCpuTime()}. */
     public static void exit(int code) {
         logCpuTime();
         LogManager.shutdown();
@@ -30,7 +30,7 @@ public final class ServiceExit {
      * to its clock tick, usually 10 ms), as {@code cpu_ms N}: what the runtime costs a node, which bench/run.sh
      * sums per node ({@code bringup_cpu_ms_per_node}). Called last thing before the process exits.
      */
-    public static void logCpuTime() {
+    private static void logCpuTime() {
         Optional<Duration> cpu = ProcessHandle.current().info().totalCpuDuration();
         if (cpu.isPresent()) {
             LogManager.getLogger(ServiceExit.class).info("cpu_ms {}", cpu.get().toMillis());

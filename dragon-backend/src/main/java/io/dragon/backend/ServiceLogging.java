@@ -1,38 +1,85 @@
 package io.dragon.backend;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.message.MessageFactory;
+import org.apache.logging.log4j.simple.SimpleLogger;
+import org.apache.logging.log4j.spi.ExtendedLogger;
+import org.apache.logging.log4j.spi.LoggerContext;
+import org.apache.logging.log4j.spi.LoggerContextFactory;
+import org.apache.logging.log4j.util.PropertiesUtil;
 
 /**
- * Sets up logging of a runtime process: Log4j2's API with its simple provider, one file per process
- * ({@code <log dir>/<name>.log}) at the requested level. Called first thing in each main, before any logger exists.
+ * Logging of the runtime's JVMs: Log4j2's API with its simple loggers, one file per service
+ * ({@code <log dir>/<name>.log}) at the requested level. A JVM hosts several services (the launcher, or a node's
+ * backend, with Local Services and Global Services on threads of their own), so a line goes to the file of the
+ * thread that logs it: the file its service chose ({@link #logThisThreadTo}), which the threads it starts inherit,
+ * or else the JVM's ({@link #configureService}, {@link #configureLauncher}). Called first thing in each main,
+ * before any logger exists.
  *
  * <p>Not log4j-core: its set-up cost 130-240 ms of CPU in each of the runtime's JVMs, all of it on the bringup's
  * critical path, for features (appenders, layouts, reconfiguration) that one file per service does not need.
  */
 public final class ServiceLogging {
-    private static final String SIMPLE = "org.apache.logging.log4j.simplelog.";
+    private static final String DATE_TIME_FORMAT = "HH:mm:ss.SSS";
+    private static final OutputStream STDERR = new FileOutputStream(FileDescriptor.err);
+    private static final Map<Path, OutputStream> FILES = new ConcurrentHashMap<>();
+    private static final InheritableThreadLocal<OutputStream> THREAD_FILE = new InheritableThreadLocal<>();
+    private static volatile OutputStream jvmFile = STDERR;
+    private static volatile Level level = Level.WARN;
+    /** Every logger's stream: each write goes to the file of the thread that writes. */
+    private static final PrintStream LINES = new PrintStream(new OutputStream() {
+        @Override
+        public void write(int b) throws IOException {
+            target().write(b);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            target().write(bytes, offset, length);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            target().flush();
+        }
+
+        private OutputStream target() {
+            OutputStream file = THREAD_FILE.get();
+            return file != null ? file : jvmFile;
+        }
+    }, true, StandardCharsets.UTF_8);
 
     private ServiceLogging() {
     }
 
     /**
-     * A service logs only to its file, in the log directory it makes or checks first (see {@link LogDirectory});
-     * if that directory is not the user's alone, the service says why on stderr and exits with status 1.
+     * A runtime JVM of a node logs to its file, in the log directory it makes or checks first (see
+     * {@link LogDirectory}); if that directory is not the user's alone, it says why on stderr and exits with status 1.
      */
     public static void configureService(String logDir, String name, String level) {
+        install(level);
         if (logDir == null) {
-            configure("/dev/null", level);
+            jvmFile = OutputStream.nullOutputStream();
             return;
         }
         try {
-            LogDirectory.prepare(Path.of(logDir));
-        } catch (IOException e) {
+            jvmFile = file(Path.of(logDir), name);
+        } catch (IOException | UncheckedIOException e) {
             System.err.println("dragon: " + name + ": " + e.getMessage());
             System.exit(1);
         }
-        configure(Path.of(logDir).resolve(name + ".log").toString(), level);
     }
 
     /**
@@ -42,16 +89,109 @@ public final class ServiceLogging {
      */
     public static void configureLauncher(Path logDir, String level) {
         String upper = level.toUpperCase(Locale.ROOT);
-        boolean verbose = upper.equals("DEBUG") || upper.equals("TRACE");
-        configure(verbose ? "system.err" : logDir.resolve("launcher.log").toString(), upper);
+        install(upper);
+        if (!upper.equals("DEBUG") && !upper.equals("TRACE")) {
+            jvmFile = file(logDir.resolve("launcher.log"));
+        }
     }
 
-    private static void configure(String file, String level) {
-        System.setProperty("log4j.provider", "org.apache.logging.log4j.simple.internal.SimpleProvider");
-        System.setProperty(SIMPLE + "logFile", file);
-        System.setProperty(SIMPLE + "level", level.toUpperCase(Locale.ROOT));
-        System.setProperty(SIMPLE + "showdatetime", "true");
-        System.setProperty(SIMPLE + "dateTimeFormat", "HH:mm:ss.SSS");
-        System.setProperty(SIMPLE + "showShortLogname", "true");
+    /**
+     * The calling thread, and the threads it starts from now on, log to {@code <logDir>/<name>.log}: what a service
+     * on a thread of a runtime JVM calls first. Without a log directory, or if it is not usable (said on stderr),
+     * they go on logging to the JVM's file.
+     */
+    public static void logThisThreadTo(String logDir, String name) {
+        if (logDir == null) {
+            return;
+        }
+        try {
+            THREAD_FILE.set(file(Path.of(logDir), name));
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("dragon: " + name + ": " + e.getMessage() + "; logging to the process's log");
+        }
+    }
+
+    private static OutputStream file(Path logDir, String name) throws IOException {
+        LogDirectory.prepare(logDir);
+        return file(logDir.resolve(name + ".log"));
+    }
+
+    private static OutputStream file(Path path) {
+        return FILES.computeIfAbsent(path, p -> {
+            try {
+                return new FileOutputStream(p.toFile(), true);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot open " + p + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    private static void install(String levelName) {
+        level = Level.toLevel(levelName.toUpperCase(Locale.ROOT), Level.INFO);
+        System.setProperty("log4j.provider", Provider.class.getName());
+    }
+
+    /** The Log4j2 provider of this logging, named by the system property {@code log4j.provider}. */
+    public static final class Provider extends org.apache.logging.log4j.spi.Provider {
+        public Provider() {
+            super(100, "2.6.0", ContextFactory.class);
+        }
+    }
+
+    /** The one logger context, whatever the caller. */
+    public static final class ContextFactory implements LoggerContextFactory {
+        private static final Context CONTEXT = new Context();
+
+        @Override
+        public LoggerContext getContext(String fqcn, ClassLoader loader, Object externalContext, boolean current) {
+            return CONTEXT;
+        }
+
+        @Override
+        public LoggerContext getContext(String fqcn, ClassLoader loader, Object externalContext, boolean current,
+                                        URI configLocation, String name) {
+            return CONTEXT;
+        }
+
+        @Override
+        public void removeContext(LoggerContext context) {
+            // the one context lives as long as the JVM
+        }
+    }
+
+    /** Simple loggers, each writing to {@link #LINES}: time, level, the logger's class, the message. */
+    private static final class Context implements LoggerContext {
+        private final Map<String, ExtendedLogger> loggers = new ConcurrentHashMap<>();
+
+        @Override
+        public Object getExternalContext() {
+            return null;
+        }
+
+        @Override
+        public ExtendedLogger getLogger(String name) {
+            return getLogger(name, null);
+        }
+
+        @Override
+        public ExtendedLogger getLogger(String name, MessageFactory messageFactory) {
+            return loggers.computeIfAbsent(name, n -> new SimpleLogger(n, level, false, true, true, false,
+                DATE_TIME_FORMAT, messageFactory, PropertiesUtil.getProperties(), LINES));
+        }
+
+        @Override
+        public boolean hasLogger(String name) {
+            return loggers.containsKey(name);
+        }
+
+        @Override
+        public boolean hasLogger(String name, MessageFactory messageFactory) {
+            return loggers.containsKey(name);
+        }
+
+        @Override
+        public boolean hasLogger(String name, Class<? extends MessageFactory> messageFactoryClass) {
+            return loggers.containsKey(name);
+        }
     }
 }

@@ -4,8 +4,8 @@ import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * Ctrl-C in a terminal sends SIGINT to every process of the foreground group: the services and the user's
- * processes alike. The services ignore it, so that the launcher can tear the runtime down in order.
+ * Ctrl-C in a terminal sends SIGINT to every process of the foreground group: the runtime's and the user's
+ * alike. The runtime JVMs of the nodes ignore it, so that the launcher can tear the runtime down in order.
  */
 public final class TerminalSignals {
     private TerminalSignals() {

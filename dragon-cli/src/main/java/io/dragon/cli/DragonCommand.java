@@ -8,7 +8,6 @@ import io.dragon.backend.launcher.SlurmRuntime;
 import io.dragon.backend.launcher.Transport;
 import io.dragon.backend.net.NetworkPrefix;
 import io.dragon.backend.wlm.SlurmAllocation;
-import io.dragon.backend.localservices.LocalServicesMain;
 import io.dragon.core.infrastructure.Facts;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.infrastructure.RuntimeIds;
@@ -237,20 +236,9 @@ public final class DragonCommand implements Callable<Integer> {
         LaunchParameters params = LaunchParameters.initial(runtimeId, 0, slurm == null ? 1 : slurm.hostnames().size(),
             infraPoolSize != null ? infraPoolSize : Facts.DEFAULT_INFRA_POOL_SIZE,
             poolSize != null ? poolSize : Facts.DEFAULT_POOL_SIZE, level, logs.toString(), filter);
-        if (slurm != null) {
-            ServiceLogging.configureLauncher(logs, level);
-            return Launcher.slurm(new LaunchOptions(head, labelOutput, quiet), params, slurm).run();
-        }
-        Process localServices;
-        try {
-            // Local Services' JVM boots while this one sets up logging.
-            localServices = LocalServicesMain.start(params);
-        } catch (IOException e) {
-            System.err.println("dragon: cannot start Local Services: " + e.getMessage());
-            return Launcher.EXIT_RUNTIME_FAILED;
-        }
         ServiceLogging.configureLauncher(logs, level);
-        return new Launcher(new LaunchOptions(head, labelOutput, quiet), params, localServices).run();
+        LaunchOptions options = new LaunchOptions(head, labelOutput, quiet);
+        return (slurm != null ? Launcher.slurm(options, params, slurm) : Launcher.local(options, params)).run();
     }
 
     private int usage(String message) {

@@ -20,7 +20,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -380,42 +380,39 @@ class DragonCommandIT {
         assertThat(run.stderr()).as(run::toString).contains("dragon: interrupted: tearing the runtime down");
     }
 
+    /** The launcher's JVM, which runs the node's services too, killed: its watchdog cleans the node up. */
     @Test
-    void shouldFailAndCleanUpWhenLocalServicesIsKilled() throws Exception {
+    void shouldCleanTheNodeUpWhenTheLauncherIsKilled() throws Exception {
         DragonRun.Running running = sleepingHead();
-
-        kill(child(running.pid(), "LocalServicesMain"));
-        DragonRun.Result run = running.await(Duration.ofSeconds(20));
-
-        assertThat(run.exitCode()).as(run::toString).isEqualTo(Launcher.EXIT_RUNTIME_FAILED);
-        assertThat(run.stderr()).as(run::toString).containsPattern("Local Services \\(pid [0-9]+\\) died");
-    }
-
-    @Test
-    void shouldFailAndCleanUpWhenGlobalServicesIsKilled() throws Exception {
-        DragonRun.Running running = sleepingHead();
-
-        kill(child(child(running.pid(), "LocalServicesMain"), "GlobalServicesMain"));
-        DragonRun.Result run = running.await(Duration.ofSeconds(20));
-
-        assertThat(run.exitCode()).as(run::toString).isEqualTo(Launcher.EXIT_RUNTIME_FAILED);
-        assertThat(run.stderr()).as(run::toString).containsPattern("Global Services \\(pid [0-9]+\\) died");
-    }
-
-    @Test
-    void shouldTearTheNodeDownWhenTheLauncherIsKilled() throws Exception {
-        DragonRun.Running running = sleepingHead();
+        ProcessHandle watchdog = ProcessHandle.of(child(running.pid(), "clean")).orElseThrow();
 
         kill(running.pid());
         running.await(Duration.ofSeconds(20));
-        // Local Services sees its parent go and tears the node down; runs.assertNothingLeft() checks that it did
+        watchdog.onExit().get(20, TimeUnit.SECONDS);
+        DragonRun.Result run = running.await(Duration.ofSeconds(1)); // what the watchdog wrote is in it now
+
+        assertThat(run.stderr()).as(run::toString).contains("dragon: the launcher (pid " + running.pid() + ") died;"
+            + " removing what its runtime left on " + HOST, HOST + ": killed process ");
+        // runs.assertNothingLeft() checks that nothing is left
+    }
+
+    @Test
+    void shouldFailAndCleanUpWhenTheWatchdogIsKilled() throws Exception {
+        DragonRun.Running running = sleepingHead();
+
+        kill(child(running.pid(), "clean"));
+        DragonRun.Result run = running.await(Duration.ofSeconds(20));
+
+        assertThat(run.exitCode()).as(run::toString).isEqualTo(Launcher.EXIT_RUNTIME_FAILED);
+        assertThat(run.stderr()).as(run::toString).containsPattern("the watchdog of the launcher \\(pid [0-9]+\\)"
+            + " died");
     }
 
     @Test
     void shouldExitWithTheSignalOfAKilledHead() throws Exception {
         DragonRun.Running running = sleepingHead();
 
-        kill(child(child(running.pid(), "LocalServicesMain"), "sleep 30"));
+        kill(child(running.pid(), "sleep 30"));
         DragonRun.Result run = running.await(Duration.ofSeconds(20));
 
         assertThat(run.exitCode()).as(run::toString).isEqualTo(128 + Signals.SIGKILL);
@@ -423,54 +420,14 @@ class DragonCommandIT {
     }
 
     @Test
-    void shouldSayWhatASlowBringupWaitsFor(@TempDir Path dir) throws Exception {
-        PausedServices services = new PausedServices(dir);
-        DragonRun.Running running = runs.dragon(EXIT, "0").env("DRAGON_JAVA_OPTS", services.javaOptions()).start();
-        for (String service : List.of("Local Services on " + HOST, "Global Services")) {
-            running.awaitStderr(Pattern.compile("(?m)^dragon: waiting for " + Pattern.quote(service)
-                + " \\([0-9]+ s\\)$"));
-            services.resumeOne(running::isAlive, DragonRun.DEFAULT_TIMEOUT);
-        }
-        DragonRun.Result run = running.await();
-
-        assertThat(run.exitCode()).as(run::toString).isZero();
-        assertThat(run.programStderr()).as(run::toString).isEmpty();
-        assertThat(run.progressLines()).as(run::toString).allSatisfy(line -> {
-            Matcher m = DragonRun.PROGRESS_LINE.matcher(line);
-            assertThat(m.matches() && Integer.parseInt(m.group(1)) >= 2).as(line).isTrue();
-        });
-        assertThat(run.summaryLines()).as(run::toString).hasSize(2).first().asString()
-            .containsPattern(" in [0-9]{4,} ms ");
-    }
-
-    @Test
     void shouldSayNothingButProblemsWhenQuiet(@TempDir Path dir) throws Exception {
         Path logs = dir.resolve("logs");
-        Path launcherLog = logs.resolve("launcher.log");
-        PausedServices services = new PausedServices(dir);
-        DragonRun.Running running = runs.dragon("-q", "--log-dir", logs.toString(), EXIT, "3")
-            .env("DRAGON_JAVA_OPTS", services.javaOptions()).start();
-        for (String service : List.of("Local Services on " + HOST, "Global Services")) {
-            awaitLine(launcherLog, "waiting for " + service + " (", running::isAlive);
-            services.resumeOne(running::isAlive, DragonRun.DEFAULT_TIMEOUT);
-        }
-        DragonRun.Result run = running.await();
-        DragonRun.runtimeIdsIn(Files.readString(launcherLog)).forEach(runs::track);
+        DragonRun.Result run = runs.run("-q", "--log-dir", logs.toString(), EXIT, "3");
+        DragonRun.runtimeIdsIn(Files.readString(logs.resolve("launcher.log"))).forEach(runs::track);
 
         assertThat(run.exitCode()).as(run::toString).isEqualTo(3);
         assertThat(run.stderr()).as(run::toString).isEmpty();
-        assertThat(Files.readString(launcherLog)).contains("exit code 3; runtime ");
-    }
-
-    /** Waits until {@code log} has a line containing {@code text}. */
-    private static void awaitLine(Path log, String text, BooleanSupplier running) throws IOException,
-        InterruptedException {
-        long deadline = System.nanoTime() + DragonRun.DEFAULT_TIMEOUT.toNanos();
-        while (!Files.exists(log) || !Files.readString(log).contains(text)) {
-            assertThat(running.getAsBoolean() && System.nanoTime() - deadline < 0).as("'%s' in %s", text, log)
-                .isTrue();
-            Thread.sleep(50);
-        }
+        assertThat(Files.readString(logs.resolve("launcher.log"))).contains("exit code 3; runtime ");
     }
 
     /** A runtime whose head sleeps for 30 s, once the head has started. */

@@ -9,11 +9,10 @@ import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
 /**
- * A bringup as slow as a test wants: every service JVM of the runtime (Local Services on each node, then Global
- * Services) pauses as it starts, until the test lets it go. HotSpot's PauseAtStartup, in a flags file that the
- * services' JVM options name ({@code dragon.service.jvm.options}, given to the launcher in
- * {@code DRAGON_JAVA_OPTS}), makes each create a file and wait until the file is gone. The nodes of the test
- * cluster share the file system, so one file serves them all.
+ * A bringup as slow as a test wants: the runtime JVM of each node of a multi-node run pauses as it starts, until
+ * the test lets it go. HotSpot's PauseAtStartup, in a flags file that the runtime's JVM options name
+ * ({@code dragon.runtime.jvm.options}, given to the launcher in {@code DRAGON_JAVA_OPTS}), makes each create a file
+ * and wait until the file is gone. The nodes of the test cluster share the file system, so one file serves them all.
  */
 final class PausedServices {
     private final Path paused;
@@ -23,14 +22,13 @@ final class PausedServices {
     PausedServices(Path dir) throws IOException {
         paused = dir.resolve("paused");
         flags = dir.resolve("service.flags");
-        // the services' usual options too (Settings), as far as a flags file can have them
-        Files.writeString(flags, String.join("\n", "+UseSerialGC", "TieredStopAtLevel=1", "ThreadStackSize=512",
-            "-UsePerfData", "+UnlockDiagnosticVMOptions", "+PauseAtStartup", "PauseAtStartupFile=" + paused, ""));
+        // the runtime's usual options too (Settings), as far as a flags file can have them
+        Files.writeString(flags, String.join("\n", "+UseSerialGC", "TieredStopAtLevel=1", "-UsePerfData", "+UnlockDiagnosticVMOptions", "+PauseAtStartup", "PauseAtStartupFile=" + paused, ""));
     }
 
     /** The value of DRAGON_JAVA_OPTS that makes the services pause. */
     String javaOptions() {
-        return "-Ddragon.service.jvm.options=-XX:Flags=" + flags;
+        return "-Ddragon.runtime.jvm.options=-XX:Flags=" + flags;
     }
 
     /** Waits until a service has paused, then lets it (and any other paused by then) go on. */

@@ -227,8 +227,8 @@ class SecurityIT {
     /** The stranger found and attacked every port it should have, and replayed links it recorded. */
     private static void checkTargets(SoftAssertions softly, Map<String, Member> targets, List<Member> members,
                                      List<Attempt> attempts) {
-        softly.assertThat(members.stream().filter(m -> m.name().startsWith("backend")).map(m -> targets.values()
-            .stream().filter(m::equals).count())).as("ports of each backend (tree, transport agent): " + targets)
+        softly.assertThat(members.stream().filter(m -> m.name().startsWith("runtime JVM")).map(m -> targets.values()
+            .stream().filter(m::equals).count())).as("ports of each runtime JVM (tree, transport agent): " + targets)
             .hasSize(3).allMatch(ports -> ports >= 2);
         softly.assertThat(targets.values()).as("ports of the frontend").anyMatch(m -> m.name().equals("frontend"));
         // the root, backend 1's tree port (node3's backend joins it with fan-out 2) and the three agents of the ring
@@ -290,7 +290,7 @@ class SecurityIT {
             && attempt.received() <= HANDSHAKE_ANSWER_BYTES;
     }
 
-    /** The frontend and every process of the runtime on the three nodes, each with its log file's name. */
+    /** The frontend and the runtime JVM of each of the three nodes, each with its log file's name. */
     private static List<Member> members(Running dragon, String runtime) {
         List<Member> members = new ArrayList<>();
         members.add(new Member("frontend", dragon.process().descendants().filter(p -> p.info().commandLine()
@@ -301,13 +301,8 @@ class SecurityIT {
                 if (!process.info().command().orElse("").endsWith("/java")) {
                     continue; // srun, say, whose arguments name BackendMain
                 }
-                String commandLine = process.info().commandLine().orElse("");
-                if (commandLine.contains("BackendMain")) {
-                    members.add(new Member("backend " + host, process, "backend-" + host + ".log"));
-                } else if (commandLine.contains("LocalServicesMain")) {
-                    members.add(new Member("local services " + host, process, "local-services-" + host + ".log"));
-                } else if (commandLine.contains("GlobalServicesMain")) {
-                    members.add(new Member("global services", process, "global-services.log"));
+                if (process.info().commandLine().orElse("").contains("BackendMain")) {
+                    members.add(new Member("runtime JVM " + host, process, "backend-" + host + ".log"));
                 }
             }
         }

@@ -40,20 +40,41 @@ class SlurmClusterIT {
             "on node3)", "all 3 workers done");
     }
 
-    /** Every node's Local Services pauses as it starts (PausedServices) until the launcher has said so. */
+    /** Every node's runtime JVM pauses as it starts (PausedServices) until the launcher has said so. */
     @Test
     void shouldSayWhichNodesASlowBringupWaitsFor(@TempDir Path dir) throws Exception {
         PausedServices services = new PausedServices(dir);
         SlurmCluster.Running dragon = SlurmCluster.start("env", "DRAGON_JAVA_OPTS=" + services.javaOptions(),
             "salloc", "-N3", "bin/dragon", "/bin/true");
-        String waiting = dragon.await("(dragon: waiting for nodes to start Local Services: .*)", 120);
+        String waiting = dragon.await("(dragon: waiting for nodes to join: .*)", 120);
         services.resumeAll(dragon.process()::isAlive, Duration.ofSeconds(120));
         Result result = dragon.finish(10);
 
-        assertThat(waiting).matches("dragon: waiting for nodes to start Local Services: 0 of 3 up, still waiting"
-            + " for node1, node2, node3 \\([0-9]+ s\\)");
+        assertThat(waiting).matches("dragon: waiting for nodes to join: 0 of 3 joined, still waiting for node1, node2,"
+            + " node3 \\([0-9]+ s\\)");
         assertThat(result.code()).as(result.toString()).isZero();
         assertThat(result.output()).as(result.toString()).contains("up on 3 nodes", "dragon: exit code 0");
+    }
+
+    /** With -q, what a slow bringup waits for goes to the launcher's log only. */
+    @Test
+    void shouldSayWhatASlowBringupWaitsForOnlyInTheLogWhenQuiet(@TempDir Path dir) throws Exception {
+        PausedServices services = new PausedServices(dir);
+        Path logs = dir.resolve("logs");
+        SlurmCluster.Running dragon = SlurmCluster.start("env", "DRAGON_JAVA_OPTS=" + services.javaOptions(),
+            "salloc", "-N2", "bin/dragon", "-q", "--log-dir", logs.toString(), "/bin/true");
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (!Files.isRegularFile(logs.resolve("launcher.log"))
+            || !Files.readString(logs.resolve("launcher.log")).contains("waiting for nodes to join")) {
+            assertThat(dragon.process().isAlive() && System.nanoTime() - deadline < 0).as("waiting in the log")
+                .isTrue();
+            Thread.sleep(100);
+        }
+        services.resumeAll(dragon.process()::isAlive, Duration.ofSeconds(120));
+        Result result = dragon.finish(10);
+
+        assertThat(result.code()).as(result.toString()).isZero();
+        assertThat(result.output()).as(result.toString()).doesNotContain("dragon:");
     }
 
     @Test

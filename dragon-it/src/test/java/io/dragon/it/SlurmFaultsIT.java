@@ -9,6 +9,7 @@ import io.dragon.it.SlurmCluster.Running;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -18,8 +19,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Faults of a multi-node runtime on the Slurm test cluster, each done for real while a runtime runs on three nodes
- * (its head sleeping on node1): a service or a backend killed with SIGKILL, the frontend killed, a node that hangs
- * (every process of the runtime on it stopped), Ctrl-C, scancel. Each must end in a clear message, an exit code
+ * (its head sleeping on node1): the runtime JVM of a node (or its watchdog) killed with SIGKILL, the frontend
+ * killed, a node that hangs (every process of the runtime on it stopped), Ctrl-C, scancel, the time limit. Each must end in a clear message, an exit code
  * that is not 0, and nothing of the runtime left on any node (SlurmCluster.assertNothingLeft).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -59,19 +60,23 @@ class SlurmFaultsIT {
         assertThat(result.output()).contains("lost the backend of node 2 (node3)");
     }
 
+    /** The runtime JVM of a node (its backend, transport agent and services) killed: its watchdog cleans up. */
     @Test
-    void shouldEndTheRuntimeWhenLocalServicesOfANodeIsKilled() throws Exception {
-        assertThat(killService(1, "LocalServicesMain")).containsPattern("node2.*Local Services died");
+    void shouldEndTheRuntimeWhenTheRuntimeJvmOfANodeIsKilled() throws Exception {
+        assertThat(killService(2, runtime -> runtimeJvm(runtime, 2))).contains("lost the backend of node 2 (node3)");
+    }
+
+    /** The same on the primary node, whose runtime JVM also runs Global Services. */
+    @Test
+    void shouldEndTheRuntimeWhenTheRuntimeJvmOfThePrimaryNodeIsKilled() throws Exception {
+        assertThat(killService(0, runtime -> runtimeJvm(runtime, 0))).contains("lost the backend of node 0 (node1)");
     }
 
     @Test
-    void shouldEndTheRuntimeWhenABackendIsKilled() throws Exception {
-        assertThat(killService(2, "BackendMain")).contains("lost the backend of node 2 (node3)");
-    }
-
-    @Test
-    void shouldEndTheRuntimeWhenGlobalServicesIsKilled() throws Exception {
-        assertThat(killService(0, "GlobalServicesMain")).contains("Global Services (pid").contains("died");
+    void shouldEndTheRuntimeWhenTheWatchdogOfANodeIsKilled() throws Exception {
+        assertThat(killService(1, runtime -> runtimeJvm(runtime, 1).children().filter(p -> p.info().commandLine()
+            .orElse("").contains("clean")).findFirst().orElseThrow()))
+            .contains("the watchdog of the runtime JVM of node 1 (node2) (pid");
     }
 
     @Test
@@ -177,13 +182,20 @@ class SlurmFaultsIT {
             .matches(".*io\\.dragon\\.cli\\.DragonCommand.*/bin/sleep 120.*")).findFirst().orElseThrow();
     }
 
-    /** Kills {@code mainClass} on node {@code node} of a sleeping runtime; dragon's output, once it ended with 125. */
-    private static String killService(int node, String mainClass) throws Exception {
+    /** The runtime JVM of node {@code node} of runtime {@code runtime}. */
+    private static ProcessHandle runtimeJvm(String runtime, int node) {
+        return SlurmCluster.service(runtime, node, "BackendMain").orElseThrow(() ->
+            new AssertionError("no runtime JVM of runtime " + runtime + " on node " + node));
+    }
+
+    /**
+     * Kills the process {@code victim} finds on node {@code node} of a sleeping runtime; dragon's output, once it
+     * ended with 125.
+     */
+    private static String killService(int node, Function<String, ProcessHandle> victim) throws Exception {
         Running dragon = sleepingRuntime();
         String runtime = awaitUp(dragon);
-        ProcessHandle service = SlurmCluster.service(runtime, node, mainClass).orElseThrow(() ->
-            new AssertionError("no " + mainClass + " of runtime " + runtime + " on node " + node));
-        Result killed = run(10, "kill", "-KILL", Long.toString(service.pid()));
+        Result killed = run(10, "kill", "-KILL", Long.toString(victim.apply(runtime).pid()));
         assertThat(killed.code()).as(killed.toString()).isZero();
         Result result = dragon.finish(FAULT_SECONDS);
         assertThat(result.code()).as(result.toString()).isEqualTo(125);

@@ -23,9 +23,10 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * Finds what runtimes left on this node: pools' segments ({@link PoolDescriptor#segmentName()}) in /dev/shm and
- * processes whose environment holds {@code DRAGON_RUNTIME_ID}. A runtime is alive while its Local Services process
- * is, or while a process outside any runtime maps its segments (a program using pools directly, as tests do);
- * only the leftovers of dead runtimes are removed.
+ * processes whose environment holds {@code DRAGON_RUNTIME_ID}. A runtime is alive while a process that is not one
+ * of its program's maps its segments: the runtime JVM of the node (the launcher, or a node's backend, with the
+ * node's Local Services), or a process outside any runtime (a program using pools directly, as tests do). Only the
+ * leftovers of dead runtimes are removed.
  *
  * <p>Only this user's segments and processes are touched, even when run as root: another user's are theirs (or were
  * put there to be removed by mistake), and are left alone and reported as such.
@@ -36,7 +37,6 @@ public final class NodeCleanup {
     private static final String RUNTIME_VAR = Settings.Variable.DRAGON_RUNTIME_ID.name() + "=";
     private static final String PUID_VAR = Settings.Variable.DRAGON_MY_PUID.name() + "=";
     private static final Path OWN_UTS = ownUts();
-    private static final String LOCAL_SERVICES_MAIN = "io.dragon.backend.localservices.LocalServicesMain";
 
     /**
      * What one runtime has on this node.
@@ -104,10 +104,8 @@ public final class NodeCleanup {
             String runtime = variable(p.pid(), RUNTIME_VAR);
             if (runtime != null) {
                 pids.computeIfAbsent(runtime, k -> new ArrayList<>()).add(p.pid());
-                if (p.info().arguments().map(a -> List.of(a).contains(LOCAL_SERVICES_MAIN)).orElse(false)) {
-                    alive.add(runtime);
-                }
-            } else {
+            }
+            if (runtime == null || !isUserPuid(variable(p.pid(), PUID_VAR))) {
                 alive.addAll(mappedRuntimes(p.pid()));
             }
         });
@@ -178,8 +176,8 @@ public final class NodeCleanup {
     }
 
     /**
-     * Processes of this node whose environment names {@code runtimeId}, except this process and its ancestors (a
-     * launcher backend is Local Services' parent, and carries the runtime id too).
+     * Processes of this node whose environment names {@code runtimeId}, except this process and its ancestors (the
+     * step of srun that started this node's backend, say, may carry the runtime id too).
      */
     public static List<Long> pidsOf(String runtimeId) {
         Set<Long> lineage = new TreeSet<>();

@@ -1,7 +1,7 @@
 package io.dragon.backend.globalservices;
 
-import io.dragon.backend.ParentWatch;
-import io.dragon.backend.ServiceExit;
+import io.dragon.backend.ServiceLogging;
+import io.dragon.backend.ServiceThread;
 import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.infrastructure.Settings;
@@ -30,6 +30,7 @@ import io.dragon.core.messages.Messages.GSProcessKill;
 import io.dragon.core.messages.Messages.GSProcessList;
 import io.dragon.core.messages.Messages.GSProcessQuery;
 import io.dragon.core.messages.Messages.GSTeardown;
+import io.dragon.core.messages.Messages.LAChannelsInfo;
 import io.dragon.core.messages.Messages.NodeInfo;
 import io.dragon.core.messages.Messages.SHChannelsUp;
 import io.dragon.core.messages.Messages.SHPingGS;
@@ -64,7 +65,7 @@ public final class GlobalServices {
     private long nextCuid = Ids.FIRST_USER_ID;
 
     /** Global Services of the runtime whose nodes have these channels (by node index); it runs on node 0. */
-    GlobalServices(LaunchParameters params, List<SHChannelsUp> nodeChannels) {
+    private GlobalServices(LaunchParameters params, List<SHChannelsUp> nodeChannels) {
         this.params = params;
         this.inbox = MessageChannel.attach(params.globalServicesChannel());
         this.outbox = new Outbox(inbox.cuid(),
@@ -80,12 +81,23 @@ public final class GlobalServices {
         }
     }
 
-    /** Runs until teardown, or until Local Services (our parent) dies. */
-    int run() throws InterruptedException {
-        ParentWatch.start("local-services", () -> {
-            LOG.error("Local Services (our parent) is gone; exiting");
-            ServiceExit.exit(1);
+    /**
+     * Starts Global Services on a thread of this JVM: Local Services of the primary node does, once it knows every
+     * node's channels ({@code nodes}); it interrupts the thread (destroys the process) if it must end it.
+     */
+    public static Process start(LaunchParameters initial, LAChannelsInfo nodes) {
+        SHChannelsUp primary = nodes.nodes().get(0);
+        LaunchParameters params = initial.withInfrastructure(primary.globalServicesChannel(),
+            primary.localServicesChannel(), primary.launcherChannel(), primary.infraPool(), primary.defaultPool(),
+            null);
+        return ServiceThread.start("global-services", (in, out) -> {
+            ServiceLogging.logThisThreadTo(params.logDir(), "global-services");
+            return new GlobalServices(params, nodes.nodes()).run();
         });
+    }
+
+    /** Runs until teardown, or until interrupted. */
+    private int run() throws InterruptedException {
         try {
             if (!pingLocalServices()) {
                 return 1;

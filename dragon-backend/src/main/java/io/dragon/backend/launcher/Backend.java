@@ -1,6 +1,7 @@
 package io.dragon.backend.launcher;
 
 import io.dragon.backend.cleanup.NodeCleanup;
+import io.dragon.backend.cleanup.Watchdog;
 import io.dragon.backend.net.LinkSecurity;
 import io.dragon.backend.net.NetworkPrefix;
 import io.dragon.backend.transport.OfiTransportAgent;
@@ -35,8 +36,8 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * The launcher backend of one node: a member of the fan-out tree, the parent of the node's Local Services, and the
- * host of the node's transport agent. It reports the node's channels up the tree, hands Local Services every
+ * The launcher backend of one node: a member of the fan-out tree, the parent of the node's Local Services (a thread
+ * of the same JVM), and the host of the node's transport agent. It reports the node's channels up the tree, hands Local Services every
  * node's channels, then relays: messages on the node's launcher channel go up the tree (the node's SHHaltBE into
  * the reduction that ends the runtime), messages the frontend forwards to this node go to its services.
  */
@@ -54,6 +55,7 @@ final class Backend {
 
     private final LaunchParameters params;
     private final Process localServices;
+    private final Watchdog watchdog;
     private final Map<String, String> env;
     private final String hostname = HostId.hostname();
     private final BlockingQueue<Message> fromFrontend = new LinkedBlockingQueue<>();
@@ -63,9 +65,10 @@ final class Backend {
     private OfiTransportAgent ofi;
     private volatile boolean halted;
 
-    Backend(LaunchParameters params, Process localServices, Map<String, String> env) {
+    Backend(LaunchParameters params, Process localServices, Watchdog watchdog, Map<String, String> env) {
         this.params = params;
         this.localServices = localServices;
+        this.watchdog = watchdog;
         this.env = env;
         this.security = LinkSecurity.fromEnvironment(env);
         this.transport = Transport.parse(env.getOrDefault(Transport.VARIABLE, Settings.TRANSPORT_DEFAULT));
@@ -218,7 +221,9 @@ final class Backend {
                 }
                 return;
             } else if (!localServices.isAlive() && !halted && !drained(up)) {
-                throw new IllegalStateException("Local Services died with exit code " + localServices.exitValue());
+                throw new IllegalStateException("Local Services failed (see its log)");
+            } else if (!watchdog.isAlive() && !halted) {
+                throw new IllegalStateException(watchdog.death());
             }
         }
     }
@@ -257,18 +262,22 @@ final class Backend {
         }
     }
 
-    /** Waits for Local Services to exit, then removes whatever of the runtime is left on this node. */
+    /**
+     * Waits for Local Services to end (closing its pipe makes it tear the node down if it has not), then removes
+     * whatever of the runtime is left on this node.
+     */
     private void stopLocalServices() {
         try {
             localServices.getOutputStream().close();
             if (!localServices.waitFor(EXIT_WAIT_MS, TimeUnit.MILLISECONDS)) {
-                LOG.warn("Local Services did not exit; killing it");
-                localServices.destroyForcibly().waitFor(EXIT_WAIT_MS, TimeUnit.MILLISECONDS);
+                LOG.warn("Local Services did not end; interrupting it");
+                localServices.destroy();
+                localServices.waitFor(EXIT_WAIT_MS, TimeUnit.MILLISECONDS);
             }
         } catch (IOException | InterruptedException e) {
             LOG.warn("stopping Local Services: {}", e.toString());
         }
-        // After a crash of Local Services: its processes and segments (after a normal end: nothing).
+        // After a failure of Local Services: its processes and segments (after a normal end: nothing).
         NodeCleanup.remove(params.runtimeId()).log(LOG);
     }
 }

@@ -3,15 +3,17 @@ package io.dragon.backend.launcher;
 import io.dragon.backend.ServiceExit;
 import io.dragon.backend.ServiceLogging;
 import io.dragon.backend.TerminalSignals;
-import io.dragon.backend.localservices.LocalServicesMain;
+import io.dragon.backend.cleanup.Watchdog;
+import io.dragon.backend.localservices.LocalServices;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.LaunchParameters;
 import java.io.IOException;
 
 /**
- * Entry point of the launcher backend, one per node, started by the frontend's srun. Its node index is Slurm's
- * (SLURM_NODEID); the rest comes from the environment (see {@link Backend}). Local Services starts first thing,
- * so that its JVM boots while this one joins the tree.
+ * Entry point of the node's runtime JVM in a multi-node run, one per node, started by the frontend's srun: the
+ * launcher backend with the node's transport agent, Local Services and, on the primary node, Global Services, each
+ * on threads of its own, and a {@link Watchdog} against the JVM's sudden death. Its node index is Slurm's
+ * (SLURM_NODEID); the rest comes from the environment (see {@link Backend}).
  */
 public final class BackendMain {
     private BackendMain() {
@@ -28,10 +30,11 @@ public final class BackendMain {
         }
         LaunchParameters params = LaunchParameters.initial(job.runtimeId(), Integer.parseInt(nodeId), job.nodeCount(),
             job.infraPoolSize(), job.defaultPoolSize(), job.logLevel(), job.logDir(), job.serialFilter());
-        Process localServices = LocalServicesMain.start(params);
         ServiceLogging.configureService(params.logDir(), "backend-" + HostId.hostname(), params.logLevel());
-        int code = new Backend(params, localServices, System.getenv()).run();
-        ServiceExit.logCpuTime();
-        System.exit(code);
+        Watchdog watchdog = Watchdog.start(params.runtimeId(), "the runtime JVM of node " + params.nodeIndex() + " ("
+            + HostId.hostname() + ")");
+        int code = new Backend(params, LocalServices.start(params), watchdog, System.getenv()).run();
+        watchdog.release();
+        ServiceExit.exit(code);
     }
 }

@@ -1,6 +1,5 @@
 package io.dragon.backend.launcher;
 
-import io.dragon.backend.localservices.LocalServicesMain;
 import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.infrastructure.Settings;
@@ -58,13 +57,9 @@ public final class Launcher {
     private volatile boolean up;
     private volatile boolean tearingDown;
 
-    /**
-     * A launcher for a single-node runtime whose Local Services was just started with
-     * {@link LocalServicesMain#start(LaunchParameters)} (before logging was set up, so that its JVM boots while
-     * this one sets up).
-     */
-    public Launcher(LaunchOptions options, LaunchParameters params, Process localServices) {
-        this(options, params, new LocalRuntime(params.runtimeId(), localServices));
+    /** A launcher for a runtime on this node only, its services on threads of this JVM. */
+    public static Launcher local(LaunchOptions options, LaunchParameters params) {
+        return new Launcher(options, params, new LocalRuntime(params));
     }
 
     /** A launcher for a runtime on the nodes of a Slurm allocation. */

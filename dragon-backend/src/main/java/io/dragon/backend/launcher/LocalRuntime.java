@@ -1,7 +1,10 @@
 package io.dragon.backend.launcher;
 
 import io.dragon.backend.cleanup.NodeCleanup;
+import io.dragon.backend.cleanup.Watchdog;
+import io.dragon.backend.localservices.LocalServices;
 import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.messages.MalformedMessageException;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.MessageChannel;
@@ -16,27 +19,29 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * A runtime on this node only: the launcher is frontend and backend at once, the parent of Local Services, and
- * talks to the services on their channels.
+ * A runtime on this node only: the launcher is frontend and backend at once, its JVM the node's runtime JVM. Local
+ * Services (and Global Services, which it starts) run on threads of it ({@link LocalServices#start}), guarded by a
+ * {@link Watchdog} against the JVM's sudden death; the launcher talks to the services on their channels.
  */
 final class LocalRuntime implements RuntimeLink {
     private static final Logger LOG = LogManager.getLogger(LocalRuntime.class);
 
     private final String runtimeId;
+    private final Watchdog watchdog;
     private final Process localServices;
     private MessageChannel inbox;
     private MessageChannel globalServices;
     private MessageChannel localServicesInbox;
 
-    /** A runtime whose Local Services was just started (before logging was set up, so that its JVM boots early). */
-    LocalRuntime(String runtimeId, Process localServices) {
-        this.runtimeId = runtimeId;
-        this.localServices = localServices;
+    /** Starts the runtime's watchdog, then Local Services. */
+    LocalRuntime(LaunchParameters params) {
+        this.runtimeId = params.runtimeId();
+        this.watchdog = Watchdog.start(runtimeId, "the launcher");
+        this.localServices = LocalServices.start(params);
     }
 
     @Override
     public String bringup(BringupProgress progress) throws InterruptedException, IOException {
-        LOG.info("Local Services is pid {}", localServices.pid());
         BringupPipe pipe = new BringupPipe(localServices.getInputStream(), "Local Services");
         Runnable waiting = () -> progress.waiting(() -> "waiting for Local Services on " + HostId.hostname());
         pipe.expect(SHIsUp.class, Launcher.BRINGUP_TIMEOUT_MS, waiting);
@@ -54,8 +59,10 @@ final class LocalRuntime implements RuntimeLink {
         try {
             Message message = inbox.recv(100, TimeUnit.MILLISECONDS);
             if (message == null && !localServices.isAlive()) {
-                throw new IllegalStateException("Local Services (pid " + localServices.pid() + ") died with exit code "
-                    + localServices.exitValue());
+                throw new IllegalStateException("Local Services failed (see its log in the launcher's)");
+            }
+            if (message == null && !watchdog.isAlive()) {
+                throw new IllegalStateException(watchdog.death());
             }
             return message;
         } catch (MalformedMessageException e) {
@@ -80,6 +87,7 @@ final class LocalRuntime implements RuntimeLink {
         if (!localServices.waitFor(Launcher.TEARDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException("Local Services did not exit after halting");
         }
+        watchdog.release();
     }
 
     @Override
@@ -93,6 +101,7 @@ final class LocalRuntime implements RuntimeLink {
             }
         }
         NodeCleanup.remove(runtimeId).log(LOG);
+        watchdog.release();
     }
 
     private void closeQuietly() {

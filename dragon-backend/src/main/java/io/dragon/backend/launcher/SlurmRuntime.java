@@ -123,7 +123,7 @@ public final class SlurmRuntime implements RuntimeLink {
     private Process startBackends(String rootAddress) throws IOException {
         List<String> command = srun(nodes.hostnames());
         command.add("--kill-on-bad-exit=1");
-        command.addAll(JavaCommand.backend(BackendMain.class));
+        command.addAll(JavaCommand.runtime(BackendMain.class));
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .redirectError(ProcessBuilder.Redirect.INHERIT).redirectInput(ProcessBuilder.Redirect.from(
                 new File("/dev/null")));
@@ -165,7 +165,7 @@ public final class SlurmRuntime implements RuntimeLink {
         for (List<String> hosts : List.of(survivors, gone)) {
             if (!hosts.isEmpty()) {
                 List<String> command = srun(hosts);
-                command.addAll(JavaCommand.backend(NodeCleanup.class));
+                command.addAll(JavaCommand.runtime(NodeCleanup.class));
                 command.add(params.runtimeId());
                 try {
                     steps.add(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(

@@ -2,8 +2,10 @@ package io.dragon.backend.localservices;
 
 import io.dragon.backend.Executables;
 import io.dragon.backend.MemoryUsers;
-import io.dragon.backend.ParentWatch;
+import io.dragon.backend.ServiceLogging;
+import io.dragon.backend.ServiceThread;
 import io.dragon.backend.cleanup.NodeCleanup;
+import io.dragon.backend.globalservices.GlobalServices;
 import io.dragon.backend.net.LinkSecurity;
 import io.dragon.core.channels.Channel;
 import io.dragon.core.channels.ChannelFullException;
@@ -64,12 +66,15 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Local Services (the shepherd): one per node. It owns the node's pools and infrastructure channels, starts every
- * managed process of the node and forwards their output, and on the primary node starts Global Services.
+ * Local Services (the shepherd): one per node, a {@link ServiceThread} of the node's runtime JVM (the launcher's on
+ * a single node, the launcher backend's on each node of a multi-node run). It owns the node's pools and
+ * infrastructure channels, starts every managed process of the node and forwards their output, and on the primary
+ * node starts Global Services.
  *
- * <p>Bringup follows the single-node sequence of the original runtime: SHIsUp on stdout, pools and channels made,
- * SHChannelsUp on stdout, Global Services started, GSPingSH answered with SHPingGS, then the main loop on its
- * channel until SHTeardown. If the launcher (its parent) dies, the node tears itself down.
+ * <p>Bringup follows the single-node sequence of the original runtime: SHIsUp on its pipe, pools and channels made,
+ * SHChannelsUp on its pipe, Global Services started, GSPingSH answered with SHPingGS, then the main loop on its
+ * channel until SHTeardown. If its parent closes the pipe it reads (the launcher, or the backend, has failed), the
+ * node tears itself down.
  */
 public final class LocalServices implements ManagedProcess.Owner {
     private static final Logger LOG = LogManager.getLogger(LocalServices.class);
@@ -106,34 +111,38 @@ public final class LocalServices implements ManagedProcess.Owner {
     private MessageChannel inbox;
     private MessageChannel gs;
     private MessageChannel launcher;
-    /** Global Services, on the primary node: started by main, it waits for SHChannelsUp on its stdin. */
-    private final Process globalServices;
+    /** Global Services, on the primary node, once every node's channels are known; null elsewhere. */
+    private Process globalServices;
     /** Parameters of the node's managed processes: the launch parameters plus the infrastructure descriptors. */
     private LaunchParameters processParams;
     private volatile boolean tearingDown;
     /** Our parent, the launcher or the node's backend, has died: nobody reads the launcher channel any more. */
     private volatile boolean launcherGone;
 
-    LocalServices(LaunchParameters params, InputStream launcherPipe, OutputStream pipe, Process globalServices) {
+    private LocalServices(LaunchParameters params, InputStream launcherPipe, OutputStream pipe) {
         this.params = params;
         this.launcherPipe = new DataInputStream(launcherPipe);
         this.pipe = pipe;
-        this.globalServices = globalServices;
     }
 
+    /**
+     * Starts Local Services of node {@code params.nodeIndex()} on a thread of this JVM. Its parent reads SHIsUp and
+     * SHChannelsUp from the process's input stream and writes LAChannelsInfo (every node's channels) to its output
+     * stream, which it closes when it lets go of the node.
+     */
+    public static Process start(LaunchParameters params) {
+        return ServiceThread.start("local-services", (in, out) -> {
+            ServiceLogging.logThisThreadTo(params.logDir(), "local-services-" + HostId.hostname());
+            return new LocalServices(params, in, out).run();
+        });
+    }
 
     int run() {
         // SIGTERM (Slurm cancelling the step, say) must not leave the node's segments behind.
         Runtime.getRuntime().addShutdownHook(new Thread(this::unlinkPools, "unlink-pools"));
         try {
             bringup();
-            ParentWatch.start("launcher", () -> {
-                launcherGone = true;
-                if (!tearingDown) {
-                    LOG.error("the launcher (our parent) is gone; tearing down this node");
-                    tearingDown = true;
-                }
-            });
+            watchLauncher();
             serve();
             return 0;
         } catch (Exception e) {
@@ -158,7 +167,7 @@ public final class LocalServices implements ManagedProcess.Owner {
         infraPool = createPool(Ids.infraPoolMuid(params.nodeIndex()), params.infraPoolSize());
         MemoryPool defaultPool = createPool(Ids.defaultPoolMuid(params.nodeIndex()), params.defaultPoolSize());
         inbox = infraChannel(params.localServicesCuid());
-        MessageChannel globalServicesHere = globalServices != null ? infraChannel(params.globalServicesCuid()) : null;
+        MessageChannel globalServicesHere = params.nodeIndex() == 0 ? infraChannel(params.globalServicesCuid()) : null;
         launcher = infraChannel(Ids.LAUNCHER_CUID);
         MessageChannel gateway = infraChannel(Ids.GATEWAY_CUID);
         SHChannelsUp channelsUp = new SHChannelsUp(tags.incrementAndGet(), hostname, params.nodeIndex(),
@@ -179,7 +188,7 @@ public final class LocalServices implements ManagedProcess.Owner {
         processParams = params.withInfrastructure(globalServicesChannel, channelsUp.localServicesChannel(),
             channelsUp.launcherChannel(), channelsUp.infraPool(), channelsUp.defaultPool(),
             multiNode ? channelsUp.gwChannel() : null);
-        if (globalServices != null) {
+        if (params.nodeIndex() == 0) {
             startGlobalServices(nodes);
         }
         Message ping = inbox.recv(BRINGUP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
@@ -203,17 +212,39 @@ public final class LocalServices implements ManagedProcess.Owner {
             Facts.INFRA_CHANNEL_BLOCK_SIZE));
     }
 
-    /** Hands Global Services every node's channels; its stdin stays open, so that it sees end of file if we die. */
-    private void startGlobalServices(LAChannelsInfo nodes) throws IOException {
-        PipeCodec.write(globalServices.getOutputStream(), nodes);
-        LOG.info("Global Services is pid {}", globalServices.pid());
+    /** Starts Global Services, on this JVM, with every node's channels. */
+    private void startGlobalServices(LAChannelsInfo nodes) {
+        globalServices = GlobalServices.start(params.withPuid(Ids.GLOBAL_SERVICES_PUID), nodes);
         globalServices.onExit().thenAccept(p -> {
             // Exit code 0 comes only after GSHalted: a normal end, perhaps seen before our SHTeardown arrives.
             if (!tearingDown && p.exitValue() != 0) {
-                LOG.error("Global Services (pid {}) died with exit code {}", p.pid(), p.exitValue());
-                reportAbnormal("Global Services (pid " + p.pid() + ") died with exit code " + p.exitValue());
+                LOG.error("Global Services failed (exit value {})", p.exitValue());
+                reportAbnormal("Global Services on " + hostname + " failed; see its log in " + params.logDir());
             }
         });
+    }
+
+    /**
+     * Tears the node down if our parent closes the pipe we read (or its thread dies): it has failed, and nobody
+     * reads the launcher channel any more.
+     */
+    private void watchLauncher() {
+        Thread watch = new Thread(() -> {
+            try {
+                while (launcherPipe.read() >= 0) {
+                    // nothing else comes on the pipe after LAChannelsInfo
+                }
+            } catch (IOException e) {
+                // a pipe whose writer died: the same
+            }
+            launcherGone = true;
+            if (!tearingDown) {
+                LOG.error("our parent (the launcher, or the node's backend) has let go; tearing down this node");
+                tearingDown = true;
+            }
+        }, "launcher-watch");
+        watch.setDaemon(true);
+        watch.start();
     }
 
     private void serve() throws InterruptedException {
@@ -515,8 +546,8 @@ public final class LocalServices implements ManagedProcess.Owner {
     private void stopGlobalServices() {
         try {
             if (globalServices != null && !globalServices.waitFor(STOP_GRACE_MS, TimeUnit.MILLISECONDS)) {
-                LOG.warn("Global Services did not exit; killing it");
-                globalServices.destroyForcibly();
+                LOG.warn("Global Services did not end; interrupting it");
+                globalServices.destroy();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -2,8 +2,8 @@ package io.dragon.backend.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dragon.backend.ServiceLogging;
 import io.dragon.backend.cleanup.NodeCleanup;
-import io.dragon.backend.localservices.LocalServicesMain;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.infrastructure.RuntimeIds;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The real single-node runtime (Local Services and Global Services JVMs) driven by a launcher in this JVM. */
+/** The real single-node runtime (Local Services and Global Services on threads) driven by a launcher in this JVM. */
 class LauncherTest {
     @TempDir
     Path logs;
@@ -63,21 +63,21 @@ class LauncherTest {
     }
 
     @Test
-    void shouldLogTheCpuTimeOfEachServiceAtExit() throws Exception {
+    void shouldLogEachServiceToItsOwnFile() throws Exception {
         int exit = run(new ProcessSpec("/bin/true", List.of(), Map.of(), null, null, true, 0), "");
         assertThat(exit).isZero();
-        for (String service : List.of("global-services", "local-services-" + HostId.hostname())) {
-            assertThat(Files.readString(logs.resolve(service + ".log"))).as(service)
-                .containsPattern("cpu_ms [1-9][0-9]*\n");
-        }
+        assertThat(Files.readString(logs.resolve("local-services-" + HostId.hostname() + ".log")))
+            .contains("LocalServices Local Services of runtime " + runtimeId + " up on").doesNotContain("GlobalServices");
+        assertThat(Files.readString(logs.resolve("global-services.log")))
+            .contains("GlobalServices Global Services of runtime " + runtimeId + " is up").doesNotContain("LocalServices");
     }
 
     private int run(ProcessSpec head, String input) throws Exception {
         runtimeId = RuntimeIds.next();
         LaunchParameters params = LaunchParameters.initial(runtimeId, 0, 1, 16 << 20, 64 << 20, "INFO",
             logs.toString(), null);
-        Process localServices = LocalServicesMain.start(params);
-        return new Launcher(new LaunchOptions(head, false, false), params, new LocalRuntime(runtimeId, localServices),
+        ServiceLogging.configureLauncher(logs, "INFO"); // before the services' loggers exist
+        return new Launcher(new LaunchOptions(head, false, false), params, new LocalRuntime(params),
             new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), stdout, stderr).run();
     }
 

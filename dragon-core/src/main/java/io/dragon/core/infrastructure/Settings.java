@@ -52,8 +52,8 @@ public final class Settings {
          * (headers only, for fabrics that keep jobs apart themselves). Every node must have the same.
          */
         OFI_INTEGRITY("dragon.ofi.integrity", "full", "", true),
-        /** JVM options of the runtime's services (Local and Global Services); the runtime passes them on. */
-        SERVICE_JVM_OPTIONS("dragon.service.jvm.options", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k"
+        /** JVM options of the runtime's JVM on each node of a multi-node run; the frontend passes them on. */
+        RUNTIME_JVM_OPTIONS("dragon.runtime.jvm.options", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"
             + " -XX:-UsePerfData -Xlog:disable -Xlog:all=warning:stderr", "", false),
         /** Directory of the class-data-sharing archives of the runtime's JVMs (bin/dragon sets it); none: none used. */
         CDS_DIR("dragon.cds.dir", "", "", false),
@@ -158,9 +158,9 @@ public final class Settings {
         return Property.OFI_INTEGRITY.value();
     }
 
-    /** {@link Property#SERVICE_JVM_OPTIONS}. */
-    public static String serviceJvmOptions() {
-        return Property.SERVICE_JVM_OPTIONS.value();
+    /** {@link Property#RUNTIME_JVM_OPTIONS}. */
+    public static String runtimeJvmOptions() {
+        return Property.RUNTIME_JVM_OPTIONS.value();
     }
 
     /** {@link Property#CDS_DIR}; empty: none. */

@@ -105,7 +105,7 @@ public final class MessageCodec {
     /**
      * A record type's components, accessors and canonical constructor. Core reflection rather than method handles:
      * generic {@code MethodHandle.invoke} spins LambdaForm classes for every record shape, which costs each short-lived
-     * service JVM tens of milliseconds at start-up; reflection calls natively until it is hot.
+     * runtime JVM tens of milliseconds at start-up; reflection calls natively until it is hot.
      */
     private static final class Schema {
         private final Class<?> type;
