@@ -165,7 +165,11 @@ cleanup() {
   for rid in $(grep -rhos 'runtime r[a-z0-9]*' "$WORK/logs" 2>/dev/null | sort -u | cut -d ' ' -f 2); do
     rm -f /dev/shm/dragon-"$rid"-*
   done
-  rm -rf "$WORK"
+  if ((status == 0)); then
+    rm -rf "$WORK"
+  else
+    echo "bench: failed; its logs are kept in $WORK/logs" >&2
+  fi
   if ((CLUSTER_STARTED)); then
     "$ROOT/slurm/cluster-down.sh" >&2 || true
   fi
