@@ -4,7 +4,6 @@ import io.dragon.backend.ServiceLogging;
 import io.dragon.backend.ServiceThread;
 import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.LaunchParameters;
-import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.messages.MalformedMessageException;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.MessageChannel;
@@ -19,7 +18,6 @@ import io.dragon.core.messages.Messages.GSNameLookup;
 import io.dragon.core.messages.Messages.GSNameUnbind;
 import io.dragon.core.messages.Messages.GSNodeList;
 import io.dragon.core.messages.Messages.GSNodeListResponse;
-import io.dragon.core.messages.Messages.GSPingSH;
 import io.dragon.core.messages.Messages.GSPoolCreate;
 import io.dragon.core.messages.Messages.GSPoolDestroy;
 import io.dragon.core.messages.Messages.GSPoolList;
@@ -33,7 +31,6 @@ import io.dragon.core.messages.Messages.GSTeardown;
 import io.dragon.core.messages.Messages.LAChannelsInfo;
 import io.dragon.core.messages.Messages.NodeInfo;
 import io.dragon.core.messages.Messages.SHChannelsUp;
-import io.dragon.core.messages.Messages.SHPingGS;
 import io.dragon.core.messages.Messages.SHProcessExit;
 import io.dragon.core.messages.Response;
 import java.util.ArrayList;
@@ -51,7 +48,6 @@ import org.apache.logging.log4j.Logger;
  */
 public final class GlobalServices {
     private static final Logger LOG = LogManager.getLogger(GlobalServices.class);
-    private static final long BRINGUP_TIMEOUT_MS = Settings.bringupTimeoutMs();
 
     private final LaunchParameters params;
     private final MessageChannel inbox;
@@ -76,6 +72,7 @@ public final class GlobalServices {
         this.channels = new ChannelTable(outbox, pools);
         this.names = new NameTable(outbox);
         for (SHChannelsUp node : nodeChannels) {
+            nodes.add(new NodeInfo(node.nodeIndex(), node.hostname(), node.cpus()));
             pools.addNodePool(node.infraPool(), "infrastructure-" + node.nodeIndex(), node.nodeIndex());
             pools.addNodePool(node.defaultPool(), "default-" + node.nodeIndex(), node.nodeIndex());
         }
@@ -99,9 +96,6 @@ public final class GlobalServices {
     /** Runs until teardown, or until interrupted. */
     private int run() throws InterruptedException {
         try {
-            if (!pingLocalServices()) {
-                return 1;
-            }
             LOG.info("Global Services of runtime {} is up on {} node(s)", params.runtimeId(), nodes.size());
             outbox.tellLauncher(new GSIsUp(outbox.nextTag()));
             serve();
@@ -112,40 +106,6 @@ public final class GlobalServices {
             LOG.error("Global Services failed: {}", e.toString(), e);
             return 1;
         }
-    }
-
-    /** Pings every node's Local Services and waits for all answers; false (logged) if some never answered. */
-    private boolean pingLocalServices() throws InterruptedException {
-        for (int node = 0; node < outbox.nodeCount(); node++) {
-            outbox.tellNode(node, new GSPingSH(outbox.nextTag()));
-        }
-        NodeInfo[] answered = new NodeInfo[outbox.nodeCount()];
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BRINGUP_TIMEOUT_MS);
-        for (int missing = answered.length; missing > 0; ) {
-            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            Message answer = left > 0 ? inbox.recv(left, TimeUnit.MILLISECONDS) : null;
-            if (answer == null) {
-                List<Integer> silent = new ArrayList<>();
-                for (int node = 0; node < answered.length; node++) {
-                    if (answered[node] == null) {
-                        silent.add(node);
-                    }
-                }
-                LOG.error("Local Services of node(s) {} did not answer the ping within {} ms", silent,
-                    BRINGUP_TIMEOUT_MS);
-                return false;
-            }
-            if (answer instanceof SHPingGS ping && ping.nodeIndex() >= 0 && ping.nodeIndex() < answered.length
-                && answered[ping.nodeIndex()] == null) {
-                answered[ping.nodeIndex()] = new NodeInfo(ping.nodeIndex(), ping.hostname(), ping.cpus());
-                missing--;
-                LOG.info("Local Services on {} (node {}) answered", ping.hostname(), ping.nodeIndex());
-            } else {
-                LOG.warn("ignored {} during bringup", answer.type());
-            }
-        }
-        nodes.addAll(List.of(answered));
-        return true;
     }
 
     private void serve() throws InterruptedException {

@@ -37,8 +37,8 @@ import org.apache.logging.log4j.Logger;
  * A runtime on the nodes of a Slurm allocation (seed 002, multi-node deployment). The frontend (this launcher)
  * roots the fan-out tree and starts one launcher backend per node with a single {@code srun}; the backends join
  * the tree, start Local Services and a transport agent each, and report their channels in one reduction; the
- * frontend broadcasts every node's channels back; Global Services comes up on node 0 and pings every node. See
- * docs/multi-node.md for the whole sequence.
+ * frontend broadcasts every node's channels back; Global Services comes up on node 0 with them (no message to
+ * another node before the program sends one). See docs/multi-node.md for the whole sequence.
  */
 public final class SlurmRuntime implements RuntimeLink {
     private static final Logger LOG = LogManager.getLogger(SlurmRuntime.class);

@@ -15,7 +15,6 @@ import io.dragon.core.infrastructure.Facts;
 import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.LaunchParameters;
-import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.memory.AllocationTooLargeException;
 import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.memory.PoolFullException;
@@ -23,7 +22,6 @@ import io.dragon.core.messages.MalformedMessageException;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.MessageChannel;
 import io.dragon.core.messages.Messages.AbnormalTermination;
-import io.dragon.core.messages.Messages.GSPingSH;
 import io.dragon.core.messages.Messages.LAChannelsInfo;
 import io.dragon.core.messages.Messages.ProcessSpec;
 import io.dragon.core.messages.Messages.SHChannelCreate;
@@ -34,7 +32,6 @@ import io.dragon.core.messages.Messages.SHChannelsUp;
 import io.dragon.core.messages.Messages.SHFwdInput;
 import io.dragon.core.messages.Messages.SHHaltBE;
 import io.dragon.core.messages.Messages.SHIsUp;
-import io.dragon.core.messages.Messages.SHPingGS;
 import io.dragon.core.messages.Messages.SHPoolCreate;
 import io.dragon.core.messages.Messages.SHPoolCreateResponse;
 import io.dragon.core.messages.Messages.SHPoolDestroy;
@@ -72,13 +69,12 @@ import org.apache.logging.log4j.Logger;
  * node starts Global Services.
  *
  * <p>Bringup follows the single-node sequence of the original runtime: SHIsUp on its pipe, pools and channels made,
- * SHChannelsUp on its pipe, Global Services started, GSPingSH answered with SHPingGS, then the main loop on its
- * channel until SHTeardown. If its parent closes the pipe it reads (the launcher, or the backend, has failed), the
+ * SHChannelsUp on its pipe, every node's channels (LAChannelsInfo) read, Global Services started, then the main loop
+ * on its channel until SHTeardown. If its parent closes the pipe it reads (the launcher, or the backend, has failed), the
  * node tears itself down.
  */
 public final class LocalServices implements ManagedProcess.Owner {
     private static final Logger LOG = LogManager.getLogger(LocalServices.class);
-    private static final long BRINGUP_TIMEOUT_MS = Settings.bringupTimeoutMs();
     private static final long STOP_GRACE_MS = 2_000;
     private static final int RETURN_CHANNEL_CAPACITY = 16;
     private static final int RETURN_CHANNEL_BLOCK = 512;
@@ -156,8 +152,7 @@ public final class LocalServices implements ManagedProcess.Owner {
 
     /**
      * Makes the node's pools and channels (Global Services' on the primary node only), reports them, learns every
-     * node's channels from the launcher (LAChannelsInfo), starts Global Services on the primary node, and answers
-     * its ping.
+     * node's channels from the launcher (LAChannelsInfo), and starts Global Services on the primary node.
      */
     private void bringup() throws IOException, InterruptedException {
         sendOnPipe(new SHIsUp(tags.incrementAndGet(), hostname, params.nodeIndex()));
@@ -170,7 +165,7 @@ public final class LocalServices implements ManagedProcess.Owner {
         MessageChannel globalServicesHere = params.nodeIndex() == 0 ? infraChannel(params.globalServicesCuid()) : null;
         launcher = infraChannel(Ids.LAUNCHER_CUID);
         MessageChannel gateway = infraChannel(Ids.GATEWAY_CUID);
-        SHChannelsUp channelsUp = new SHChannelsUp(tags.incrementAndGet(), hostname, params.nodeIndex(),
+        SHChannelsUp channelsUp = new SHChannelsUp(tags.incrementAndGet(), hostname, params.nodeIndex(), HostId.cpus(),
             inbox.channel().serialize(), globalServicesHere == null ? null : globalServicesHere.channel().serialize(),
             launcher.channel().serialize(), infraPool.descriptor().serialize(), defaultPool.descriptor().serialize(),
             gateway.channel().serialize());
@@ -191,13 +186,7 @@ public final class LocalServices implements ManagedProcess.Owner {
         if (params.nodeIndex() == 0) {
             startGlobalServices(nodes);
         }
-        Message ping = inbox.recv(BRINGUP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        if (!(ping instanceof GSPingSH)) {
-            throw new IllegalStateException("Global Services did not ping within " + BRINGUP_TIMEOUT_MS
-                + " ms (got " + ping + "); see its log in " + params.logDir());
-        }
-        gs.send(new SHPingGS(tags.incrementAndGet(), params.nodeIndex(), hostname, HostId.cpus()));
-        LOG.info("Global Services pinged; entering the main loop");
+        LOG.info("every node's channels known; entering the main loop");
     }
 
     private MemoryPool createPool(long muid, long size) {
@@ -282,8 +271,6 @@ public final class LocalServices implements ManagedProcess.Owner {
             } else if (message instanceof SHTeardown) {
                 LOG.info("teardown requested");
                 return;
-            } else if (message instanceof GSPingSH) {
-                gs.send(new SHPingGS(tags.incrementAndGet(), params.nodeIndex(), hostname, HostId.cpus()));
             } else {
                 LOG.warn("ignored unexpected {} on channel {}", message.type(), inbox.cuid());
             }

@@ -9,7 +9,7 @@ package io.dragon.core.messages;
  * MessageCatalogTest checks that every permitted record has a code, round-trips and is in docs/messages.md.
  */
 public sealed interface Message permits Request, Response,
-    Messages.SHIsUp, Messages.SHChannelsUp, Messages.LAChannelsInfo, Messages.GSPingSH, Messages.SHPingGS,
+    Messages.SHIsUp, Messages.SHChannelsUp, Messages.LAChannelsInfo,
     Messages.GSIsUp, Messages.GSHeadExit, Messages.GSTeardown, Messages.GSHalted, Messages.SHTeardown,
     Messages.SHHaltBE, Messages.AbnormalTermination, Messages.SHProcessExit, Messages.SHFwdOutput,
     Messages.SHFwdInput, Messages.SHReplyChannel, Messages.TreeRegister, Messages.TreeParent, Messages.TreeJoin,

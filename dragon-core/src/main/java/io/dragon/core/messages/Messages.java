@@ -11,7 +11,9 @@ import java.util.Map;
  * docs/messages.md describes each one.
  *
  * <p>A message is a record here with its wire code ({@link Code}) and its name in the {@code permits} clause of
- * {@link Message}, {@link Request} or {@link Response}. Serialized descriptors travel as {@code byte[]}.
+ * {@link Message}, {@link Request} or {@link Response}. Serialized descriptors travel as {@code byte[]}. Codes 3
+ * and 4 are retired (GSPingSH and SHPingGS: Global Services learns every node from LAChannelsInfo instead of pinging
+ * each node's Local Services, which cost node 0 a link and its handshake per node at bringup).
  */
 public final class Messages {
     private Messages() {
@@ -23,9 +25,12 @@ public final class Messages {
     public record SHIsUp(long tag, String hostname, int nodeIndex) implements Message {
     }
 
-    /** globalServicesChannel only from the primary node, where Global Services runs; gwChannel: the gateway. */
+    /**
+     * globalServicesChannel only from the primary node, where Global Services runs; gwChannel: the gateway; cpus: the
+     * CPUs the runtime may use on the node.
+     */
     @Code(2)
-    public record SHChannelsUp(long tag, String hostname, int nodeIndex, byte[] localServicesChannel,
+    public record SHChannelsUp(long tag, String hostname, int nodeIndex, int cpus, byte[] localServicesChannel,
                                byte[] globalServicesChannel, byte[] launcherChannel, byte[] infraPool,
                                byte[] defaultPool, byte[] gwChannel)
         implements Message {
@@ -39,14 +44,6 @@ public final class Messages {
     @Code(12)
     public record LAChannelsInfo(long tag, List<SHChannelsUp> nodes, String transport, List<String> transportAgents)
         implements Message {
-    }
-
-    @Code(3)
-    public record GSPingSH(long tag) implements Message {
-    }
-
-    @Code(4)
-    public record SHPingGS(long tag, int nodeIndex, String hostname, int cpus) implements Message {
     }
 
     @Code(5)

@@ -89,9 +89,9 @@ class MessageCodecTest {
     void shouldSurviveRandomAndMutatedInputWithOnlyMalformedMessageErrors() {
         Random random = new Random(42);
         List<byte[]> originals = List.of(MessageCodec.encode(new GSProcessCreate(7, 1, 2, SPEC)),
-            MessageCodec.encode(new SHChannelsUp(1, "node1", 0, new byte[40], null, new byte[40], new byte[30],
+            MessageCodec.encode(new SHChannelsUp(1, "node1", 0, 2, new byte[40], null, new byte[40], new byte[30],
                 new byte[30], new byte[40])),
-            MessageCodec.encode(new LAChannelsInfo(2, List.of(new SHChannelsUp(1, "node1", 0, new byte[4], null,
+            MessageCodec.encode(new LAChannelsInfo(2, List.of(new SHChannelsUp(1, "node1", 0, 2, new byte[4], null,
                 new byte[4], new byte[3], new byte[3], new byte[4])), "tcp", List.of("10.0.0.1:4000"))),
             MessageCodec.encode(new SHFwdOutput(3, 1L << 32, 1, new byte[100], 42, "node2")));
         for (int i = 0; i < 100_000; i++) {
