@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.message.MessageFactory;
 import org.apache.logging.log4j.simple.SimpleLogger;
@@ -109,6 +110,19 @@ public final class ServiceLogging {
         } catch (IOException | UncheckedIOException e) {
             System.err.println("dragon: " + name + ": " + e.getMessage() + "; logging to the process's log");
         }
+    }
+
+    /**
+     * A factory whose threads log where the calling thread logs now, whichever thread later asks it for one: a
+     * pool's threads are made by whoever submits work when one is needed (the JDK's process reaper, say, for work
+     * run when a process exits).
+     */
+    public static ThreadFactory loggingHere(ThreadFactory factory) {
+        OutputStream file = THREAD_FILE.get();
+        return runnable -> factory.newThread(() -> {
+            THREAD_FILE.set(file);
+            runnable.run();
+        });
     }
 
     private static OutputStream file(Path logDir, String name) throws IOException {

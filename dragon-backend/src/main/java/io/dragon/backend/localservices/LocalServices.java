@@ -87,12 +87,15 @@ public final class LocalServices implements ManagedProcess.Owner {
     private final String hostname = HostId.hostname();
     private final AtomicLong tags = new AtomicLong();
     private final Map<Long, ManagedProcess> processes = new ConcurrentHashMap<>();
-    /** Threads that report exits of managed processes (reused: a process launch costs no thread here). */
-    private final ExecutorService exitWaiters = Executors.newCachedThreadPool(runnable -> {
+    /**
+     * Threads that report exits of managed processes (reused: a process launch costs no thread here), logging to
+     * this service's log although the JDK's process reaper makes them.
+     */
+    private final ExecutorService exitWaiters = Executors.newCachedThreadPool(ServiceLogging.loggingHere(runnable -> {
         Thread thread = new Thread(runnable, "exit-waiter");
         thread.setDaemon(true);
         return thread;
-    });
+    }));
     /** Pools of this node by m_uid: the two made at bringup and those users asked for. */
     private final Map<Long, MemoryPool> pools = new ConcurrentHashMap<>();
     /** User channels made here for Global Services, by c_uid. */

@@ -67,7 +67,9 @@ class LauncherTest {
         int exit = run(new ProcessSpec("/bin/true", List.of(), Map.of(), null, null, true, 0), "");
         assertThat(exit).isZero();
         assertThat(Files.readString(logs.resolve("local-services-" + HostId.hostname() + ".log")))
-            .contains("LocalServices Local Services of runtime " + runtimeId + " up on").doesNotContain("GlobalServices");
+            .contains("LocalServices Local Services of runtime " + runtimeId + " up on", "ManagedProcess p_uid ")
+            .doesNotContain("GlobalServices");
+        assertThat(Files.readString(logs.resolve("launcher.log"))).doesNotContain("LocalServices", "ManagedProcess");
         assertThat(Files.readString(logs.resolve("global-services.log")))
             .contains("GlobalServices Global Services of runtime " + runtimeId + " is up").doesNotContain("LocalServices");
     }
