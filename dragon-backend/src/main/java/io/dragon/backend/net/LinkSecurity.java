@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.EventExecutorGroup;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -154,7 +155,7 @@ public final class LinkSecurity {
      */
     public ChannelInitializer<Channel> opened(LinkHandshake.Purpose purpose, Supplier<ChannelHandler[]> handlers) {
         byte[] linkKey = key(LINK_PURPOSE);
-        return pipeline(client, () -> LinkHandshake.opener(linkKey, purpose), handlers);
+        return pipeline(client, () -> LinkHandshake.opener(linkKey, purpose), handlers, null);
     }
 
     /**
@@ -162,20 +163,31 @@ public final class LinkSecurity {
      * listener keeps at most {@link LinkHandshake#MAX_PENDING} links in their handshake at once.
      */
     public ChannelInitializer<Channel> accepted(LinkHandshake.Purpose purpose, Supplier<ChannelHandler[]> handlers) {
+        return accepted(purpose, handlers, null);
+    }
+
+    /**
+     * As {@link #accepted(LinkHandshake.Purpose, Supplier)}, with {@code handlers}' handlers on {@code executor}
+     * (the link's own event loop if null): a listener whose links are served by many threads (TLS and the handshake
+     * in parallel) while its state stays on one.
+     */
+    public ChannelInitializer<Channel> accepted(LinkHandshake.Purpose purpose, Supplier<ChannelHandler[]> handlers,
+                                                EventExecutorGroup executor) {
         byte[] linkKey = key(LINK_PURPOSE);
         LinkHandshake.Listener listener = new LinkHandshake.Listener();
-        return pipeline(server, () -> LinkHandshake.acceptor(linkKey, purpose, listener), handlers);
+        return pipeline(server, () -> LinkHandshake.acceptor(linkKey, purpose, listener), handlers, executor);
     }
 
     private static ChannelInitializer<Channel> pipeline(SslContext tls, Supplier<LinkHandshake> handshake,
-                                                        Supplier<ChannelHandler[]> handlers) {
+                                                        Supplier<ChannelHandler[]> handlers,
+                                                        EventExecutorGroup executor) {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel link) {
                 if (tls != null) {
                     link.pipeline().addLast(tls.newHandler(link.alloc()));
                 }
-                link.pipeline().addLast(handshake.get()).addLast(handlers.get());
+                link.pipeline().addLast(handshake.get()).addLast(executor, handlers.get());
             }
         };
     }

@@ -65,7 +65,8 @@ import org.apache.logging.log4j.Logger;
  * reconnects there. Both ends of every link prove that they hold the job's secret before anything else passes (see
  * {@link LinkHandshake}); a link that does not is closed and logged. The root's answer moves a backend only over the
  * link it opened to the root, and only once. All state is touched only by the tree's single event-loop thread:
- * its own, or one event loop of a group that many members in one JVM share (the scale benchmark).
+ * its own, or one event loop of a group that many members in one JVM share (the scale benchmark); the root's links
+ * do their handshakes on threads of their own, and hand what passes to that thread.
  */
 public final class TreeNode implements AutoCloseable {
     /** Reduction that completes when every backend is linked to its parent: the tree is up. */
@@ -79,6 +80,12 @@ public final class TreeNode implements AutoCloseable {
     public static final long HEARTBEAT_TIMEOUT_MS = Settings.heartbeatTimeoutMs();
     /** Links a backend opens to the root before it gives up, when they close before they authenticate. */
     private static final int ROOT_ATTEMPTS = 5;
+    /**
+     * Threads of the root that carry its links' handshakes (and TLS), each link's on one of them, while the tree's
+     * state stays on the root's one thread: every backend of a bringup registers with the root, and the handshake
+     * was most of the root's work per backend (docs/scale.md).
+     */
+    private static final int ROOT_HANDSHAKE_THREADS = Math.min(8, Runtime.getRuntime().availableProcessors());
 
     /** What a member hears from the tree. Called on the tree's event-loop thread: hand long work elsewhere. */
     public interface Listener {
@@ -102,6 +109,8 @@ public final class TreeNode implements AutoCloseable {
     /** This member's single thread: a group of its own, or one loop of a group its caller owns. */
     private final EventLoopGroup loop;
     private final boolean ownsLoop;
+    /** The root's: the threads of its links ({@link #ROOT_HANDSHAKE_THREADS}); others' links are on {@link #loop}. */
+    private final EventLoopGroup linkLoops;
     private final Channel server;
     private final AtomicLong tags = new AtomicLong();
     private final Map<Integer, Channel> children = new HashMap<>();
@@ -132,9 +141,12 @@ public final class TreeNode implements AutoCloseable {
         this.loop = ownsLoop ? new MultiThreadIoEventLoopGroup(1, NettyTransport.ioHandlers()) : sharedLoop;
         this.opened = security.opened(LinkHandshake.Purpose.TREE, this::handlers);
         this.listener = listener;
-        ServerBootstrap bootstrap = new ServerBootstrap().group(loop).channel(NettyTransport.serverChannel())
-            .childOption(ChannelOption.TCP_NODELAY, true)
-            .childHandler(security.accepted(LinkHandshake.Purpose.TREE, this::handlers));
+        this.linkLoops = position == 0 ? new MultiThreadIoEventLoopGroup(ROOT_HANDSHAKE_THREADS,
+            NettyTransport.ioHandlers()) : loop;
+        ServerBootstrap bootstrap = new ServerBootstrap().group(loop, linkLoops)
+            .channel(NettyTransport.serverChannel()).childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(security.accepted(LinkHandshake.Purpose.TREE, this::handlers, position == 0 ? loop
+                : null));
         this.server = bootstrap.bind(bindHost, 0).sync().channel();
     }
 
@@ -283,6 +295,9 @@ public final class TreeNode implements AutoCloseable {
             return links;
         }).syncUninterruptibly().getNow();
         closes.forEach(link -> link.awaitUninterruptibly(1, TimeUnit.SECONDS));
+        if (linkLoops != loop) {
+            linkLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
         if (ownsLoop) {
             loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
