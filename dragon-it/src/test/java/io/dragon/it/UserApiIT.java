@@ -77,7 +77,8 @@ class UserApiIT {
 
     /**
      * On one node no secret exists; here the launcher's environment has the variables of one, and neither they nor
-     * their values may reach Local Services or anything it starts (the backends start Local Services the same way).
+     * their values may reach anything Local Services, a thread of the launcher's JVM, starts (on each node of a
+     * multi-node run it is a thread of the backend's JVM, which has them: SlurmClusterIT checks that case).
      */
     @Test
     void keepsTheJobsSecretAndKeyOutOfEveryUserProcess() {

@@ -221,7 +221,7 @@ final class Backend {
                 }
                 return;
             } else if (!localServices.isAlive() && !halted && !drained(up)) {
-                throw new IllegalStateException("Local Services failed (see its log)");
+                throw new IllegalStateException("Local Services failed: see local-services-" + hostname + ".log");
             } else if (!watchdog.isAlive() && !halted) {
                 throw new IllegalStateException(watchdog.death());
             }

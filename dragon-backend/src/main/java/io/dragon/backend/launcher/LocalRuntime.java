@@ -59,7 +59,8 @@ final class LocalRuntime implements RuntimeLink {
         try {
             Message message = inbox.recv(100, TimeUnit.MILLISECONDS);
             if (message == null && !localServices.isAlive()) {
-                throw new IllegalStateException("Local Services failed (see its log in the launcher's)");
+                throw new IllegalStateException("Local Services failed: see local-services-" + HostId.hostname()
+                    + ".log");
             }
             if (message == null && !watchdog.isAlive()) {
                 throw new IllegalStateException(watchdog.death());

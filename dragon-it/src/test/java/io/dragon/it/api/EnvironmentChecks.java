@@ -23,8 +23,9 @@ import java.util.regex.Pattern;
  * The job's secret and TLS key never reach a user's process (run by UserApiIT on one node and by SlurmClusterIT on
  * three, with --tls): in the head and in a process on every node, neither {@code System.getenv()} nor
  * {@code /proc/self/environ} has one of their variables, nor the value of any of them. The values are read from
- * the nearest ancestor that has them (the node's backend; on one node the launcher, to which the test gives them),
- * as the job's owner may; every process in between (Local Services) must have none of them. Each process prints
+ * the nearest ancestor that has them (the node's runtime JVM, whose Local Services starts the process; on one node
+ * the launcher's, to which the test gives them), as the job's owner may; every process in between must have none
+ * of them. Each process prints
  * where it found them: {@code kept out of pid P on HOST: VARIABLES of pid A (MAIN CLASS)}.
  */
 public final class EnvironmentChecks extends Checks {
