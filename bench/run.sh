@@ -55,6 +55,8 @@
 #                                  (io.dragon.bench.OffNode), round-trip time, vs a plain TCP ping-pong between the
 #                                  same two nodes (io.dragon.bench.TcpPeer, Java blocking sockets, TCP_NODELAY)
 #   offnode_bw_vs_tcp              the same with 1 MiB messages one way, MiB/s (sends return once deposited)
+#   queue_offnode_rtt_vs_tcp       the 64 B ping-pong through two io.dragon.Queues, each on its receiver's node (what
+#                                  users call; OffNode queue), vs the same TCP ping-pong (measured again beside it)
 #   offnode_rtt_tls_vs_plain       offnode_rtt with every link between the nodes in TLS (dragon --tls) vs without
 #   offnode_rtt_ofi_vs_tcpagent, offnode_bw_ofi_vs_tcpagent
 #                                  offnode_rtt and offnode_bw with the libfabric transport agent (dragon --transport
@@ -118,11 +120,12 @@ JAVA=${BENCH_JAVA:-java}
 ALL=(channel_rtt_vs_agrona channel_throughput_vs_agrona channel_rtt_blocking_us channel_bw_1mib_vs_memcpy
   bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp pool_task_rate_vs_python_mp
   pool_map_vs_python_mp process_start_rate link_handshake_vs_connect tree_1024 offnode_rtt_vs_tcp offnode_bw_vs_tcp
-  offnode_rtt_tls_vs_plain offnode_rtt_ofi_vs_tcpagent offnode_bw_ofi_vs_tcpagent bringup_3_vs_srun bringup_8_vs_srun)
+  queue_offnode_rtt_vs_tcp offnode_rtt_tls_vs_plain offnode_rtt_ofi_vs_tcpagent offnode_bw_ofi_vs_tcpagent
+  bringup_3_vs_srun bringup_8_vs_srun)
 # Benchmarks that run the runtime itself (bin/dragon), which needs dragon-cli built.
 RUNTIME_BENCHMARKS=" bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp
   pool_task_rate_vs_python_mp pool_map_vs_python_mp process_start_rate offnode_rtt_vs_tcp offnode_bw_vs_tcp
-  offnode_rtt_tls_vs_plain offnode_rtt_ofi_vs_tcpagent offnode_bw_ofi_vs_tcpagent bringup_3_vs_srun
+  queue_offnode_rtt_vs_tcp offnode_rtt_tls_vs_plain offnode_rtt_ofi_vs_tcpagent offnode_bw_ofi_vs_tcpagent bringup_3_vs_srun
   bringup_8_vs_srun soak bringup_32 "
 SOAK_PROCESSES=${SOAK_PROCESSES:-50000}
 SOAK_CONCURRENCY=${SOAK_CONCURRENCY:-4}
@@ -586,6 +589,15 @@ bench_offnode_bw_vs_tcp() {
   echo "ratio offnode_bw_vs_tcp $(ratio "$OURS" "$PEER")"
 }
 
+bench_queue_offnode_rtt_vs_tcp() {
+  local tcp
+  offnode_pair rtt
+  tcp=$PEER
+  offnode_dragon queue_offnode_rtt queue
+  echo "$LINE"
+  echo "ratio queue_offnode_rtt_vs_tcp $(ratio "$OURS" "$tcp")"
+}
+
 # offnode_variant WHAT OURS BASE DRAGON_OPTIONS...: OffNode WHAT under a runtime with the options (named OURS) and
 # under one with the TCP agent and no TLS (named BASE); prints both results and ratio offnode_WHAT_OURS_vs_BASE.
 offnode_variant() {
@@ -772,6 +784,8 @@ describe() {
     offnode_*_ofi_vs_tcpagent)
       echo "two runtimes on 2 nodes, libfabric's and the TCP transport agent, $API_BLOCKS blocks each" ;;
     offnode_*) echo "a runtime on 2 nodes and one TCP pair, $API_BLOCKS blocks each" ;;
+    queue_offnode_rtt_vs_tcp)
+      echo "two runtimes on 2 nodes (channels, then Queues) and one TCP pair, $API_BLOCKS blocks each" ;;
     bringup_*_vs_srun) echo "$MULTI_RUNS runs of each" ;;
     bringup_32) echo "at most 3 runs of each on 32 nodes" ;;
     soak) echo "one runtime on 2 nodes, $SOAK_PROCESSES processes, $SOAK_CONCURRENCY at a time" ;;

@@ -3,6 +3,7 @@ package io.dragon.bench;
 import io.dragon.Policy;
 import io.dragon.Process;
 import io.dragon.ProcessTemplate;
+import io.dragon.Queue;
 import io.dragon.core.channels.Channel;
 import io.dragon.core.client.GlobalServicesClient;
 import java.nio.ByteBuffer;
@@ -12,11 +13,13 @@ import java.util.Locale;
 /**
  * Head program of the off-node benchmarks of {@code bench/run.sh}, under a runtime of at least two nodes: this
  * process (node 0) and a partner on node 1 each receive on a channel of their own node and send to the other's,
- * through the transport agents. {@code OffNode rtt|bw [warmup=3] [blocks=5]}:
+ * through the transport agents. {@code OffNode rtt|bw|queue [warmup=3] [blocks=5]}:
  * <ul>
  * <li>{@code rtt}: 64-byte ping-pong, 10,000 round trips per block: {@code result offnode_rtt_us};</li>
  * <li>{@code bw}: 1 MiB messages to the partner's channel, 200 per block, the partner acknowledging the block:
- * {@code result offnode_bw_mibs} (MiB/s).</li>
+ * {@code result offnode_bw_mibs} (MiB/s);</li>
+ * <li>{@code queue}: the same ping-pong through two {@link Queue}s of {@code byte[]}, each on its receiver's node
+ * (what users call): {@code result queue_offnode_rtt_us}.</li>
  * </ul>
  * Medians over blocks after uncounted warm-up blocks; the peer is {@link TcpPeer} between the same two nodes.
  */
@@ -38,6 +41,12 @@ public final class OffNode {
         String what = args[0];
         int warmup = options.getInt("warmup", 3);
         double[] values = new double[options.getInt("blocks", 5)];
+        if (what.equals("queue")) {
+            queueRtt(warmup, values);
+            Arrays.sort(values);
+            System.out.printf(Locale.ROOT, "result queue_offnode_rtt_us %.3f us%n", values[values.length / 2]);
+            System.exit(0);
+        }
         GlobalServicesClient gs = GlobalServicesClient.get();
         Channel mine = Channel.attach(gs.createChannel(0, 64, 256, null).descriptor());
         Process partner = Process.start(ProcessTemplate.main(OffNode.class, "partner", what,
@@ -71,6 +80,44 @@ public final class OffNode {
         System.out.printf(Locale.ROOT, "result %s %.3f %s%n", what.equals("rtt") ? "offnode_rtt_us" : "offnode_bw_mibs",
             values[values.length / 2], what.equals("rtt") ? "us" : "MiB/s");
         System.exit(0);
+    }
+
+    /**
+     * 64-byte round trips through {@code ping}, a Queue the partner makes on node 1 (under a name it tells the head
+     * on {@code pong}), and {@code pong}, made here on node 0: each put is to the other node.
+     */
+    private static void queueRtt(int warmup, double[] micros) throws InterruptedException {
+        Queue<byte[]> pong = Queue.create(64);
+        String name = "offnode-ping-" + ProcessHandle.current().pid();
+        Process partner = Process.start(ProcessTemplate.of(() -> {
+            try {
+                Queue<byte[]> ping = Queue.create(name, 64);
+                pong.put(new byte[0]);
+                for (byte[] message = ping.take(); message.length > 0; message = ping.take()) {
+                    pong.put(message);
+                }
+                ping.destroy();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }).withPolicy(Policy.node(1)));
+        pong.take();
+        Queue<byte[]> ping = Queue.lookup(name);
+        byte[] message = new byte[SMALL];
+        for (int block = -warmup; block < micros.length; block++) {
+            long start = System.nanoTime();
+            for (int i = 0; i < RTT_ROUNDS; i++) {
+                ping.put(message);
+                pong.take();
+            }
+            if (block >= 0) {
+                micros[block] = (System.nanoTime() - start) / 1e3 / RTT_ROUNDS;
+                System.err.printf(Locale.ROOT, "  queue offnode block %d: %.3f us%n", block + 1, micros[block]);
+            }
+        }
+        ping.put(new byte[0]);
+        partner.join();
+        pong.destroy();
     }
 
     /** On node 1: tells the head its channel, then echoes (rtt) or acknowledges each block (bw). */
