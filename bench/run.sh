@@ -55,6 +55,8 @@
 #                                  (io.dragon.bench.OffNode), round-trip time, vs a plain TCP ping-pong between the
 #                                  same two nodes (io.dragon.bench.TcpPeer, Java blocking sockets, TCP_NODELAY)
 #   offnode_bw_vs_tcp              the same with 1 MiB messages one way, MiB/s (sends return once deposited)
+#   offnode_msgrate_vs_tcp         64 B messages one way, messages/s (each send returns once deposited), vs 64 B
+#                                  writes to the TCP stream, each flushed (as many flushes as messages)
 #   queue_offnode_rtt_vs_tcp       the 64 B ping-pong through two io.dragon.Queues, each on its receiver's node (what
 #                                  users call; OffNode queue), vs the same TCP ping-pong (measured again beside it)
 #   offnode_rtt_tls_vs_plain       offnode_rtt with every link between the nodes in TLS (dragon --tls) vs without
@@ -120,12 +122,12 @@ JAVA=${BENCH_JAVA:-java}
 ALL=(channel_rtt_vs_agrona channel_throughput_vs_agrona channel_rtt_blocking_us channel_bw_1mib_vs_memcpy
   bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp pool_task_rate_vs_python_mp
   pool_map_vs_python_mp process_start_rate link_handshake_vs_connect tree_1024 offnode_rtt_vs_tcp offnode_bw_vs_tcp
-  queue_offnode_rtt_vs_tcp offnode_rtt_tls_vs_plain offnode_rtt_ofi_vs_tcpagent offnode_bw_ofi_vs_tcpagent
-  bringup_3_vs_srun bringup_8_vs_srun)
+  offnode_msgrate_vs_tcp queue_offnode_rtt_vs_tcp offnode_rtt_tls_vs_plain offnode_rtt_ofi_vs_tcpagent
+  offnode_bw_ofi_vs_tcpagent bringup_3_vs_srun bringup_8_vs_srun)
 # Benchmarks that run the runtime itself (bin/dragon), which needs dragon-cli built.
 RUNTIME_BENCHMARKS=" bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp
   pool_task_rate_vs_python_mp pool_map_vs_python_mp process_start_rate offnode_rtt_vs_tcp offnode_bw_vs_tcp
-  queue_offnode_rtt_vs_tcp offnode_rtt_tls_vs_plain offnode_rtt_ofi_vs_tcpagent offnode_bw_ofi_vs_tcpagent bringup_3_vs_srun
+  offnode_msgrate_vs_tcp queue_offnode_rtt_vs_tcp offnode_rtt_tls_vs_plain offnode_rtt_ofi_vs_tcpagent offnode_bw_ofi_vs_tcpagent bringup_3_vs_srun
   bringup_8_vs_srun soak bringup_32 "
 SOAK_PROCESSES=${SOAK_PROCESSES:-50000}
 SOAK_CONCURRENCY=${SOAK_CONCURRENCY:-4}
@@ -587,6 +589,11 @@ bench_offnode_rtt_vs_tcp() {
 bench_offnode_bw_vs_tcp() {
   offnode_pair bw
   echo "ratio offnode_bw_vs_tcp $(ratio "$OURS" "$PEER")"
+}
+
+bench_offnode_msgrate_vs_tcp() {
+  offnode_pair msgrate
+  echo "ratio offnode_msgrate_vs_tcp $(ratio "$OURS" "$PEER")"
 }
 
 bench_queue_offnode_rtt_vs_tcp() {

@@ -13,11 +13,13 @@ import java.util.Locale;
 /**
  * Head program of the off-node benchmarks of {@code bench/run.sh}, under a runtime of at least two nodes: this
  * process (node 0) and a partner on node 1 each receive on a channel of their own node and send to the other's,
- * through the transport agents. {@code OffNode rtt|bw|queue [warmup=3] [blocks=5]}:
+ * through the transport agents. {@code OffNode rtt|bw|msgrate|queue [warmup=3] [blocks=5]}:
  * <ul>
  * <li>{@code rtt}: 64-byte ping-pong, 10,000 round trips per block: {@code result offnode_rtt_us};</li>
  * <li>{@code bw}: 1 MiB messages to the partner's channel, 200 per block, the partner acknowledging the block:
  * {@code result offnode_bw_mibs} (MiB/s);</li>
+ * <li>{@code msgrate}: 64-byte messages to the partner's channel, 10,000 per block, the partner acknowledging the
+ * block: {@code result offnode_msgrate} (messages/s);</li>
  * <li>{@code queue}: the same ping-pong through two {@link Queue}s of {@code byte[]}, each on its receiver's node
  * (what users call): {@code result queue_offnode_rtt_us}.</li>
  * </ul>
@@ -26,6 +28,7 @@ import java.util.Locale;
 public final class OffNode {
     static final int RTT_ROUNDS = 10_000;
     static final int BW_MESSAGES = 200;
+    static final int RATE_MESSAGES = 10_000;
     static final int SMALL = 64;
     static final int LARGE = 1 << 20;
 
@@ -52,7 +55,7 @@ public final class OffNode {
         Process partner = Process.start(ProcessTemplate.main(OffNode.class, "partner", what,
             Codec.base64(mine.serialize())).withPolicy(Policy.node(1)));
         Channel theirs = Channel.attach(mine.recv());
-        ByteBuffer message = ByteBuffer.allocateDirect(what.equals("rtt") ? SMALL : LARGE);
+        ByteBuffer message = ByteBuffer.allocateDirect(messageBytes(what));
         ByteBuffer reply = ByteBuffer.allocateDirect(SMALL);
         for (int block = -warmup; block < values.length; block++) {
             long start = System.nanoTime();
@@ -62,23 +65,27 @@ public final class OffNode {
                     mine.recv(reply.clear());
                 }
             } else {
-                for (int i = 0; i < BW_MESSAGES; i++) {
+                for (int i = 0; i < blockMessages(what); i++) {
                     theirs.send(message.clear());
                 }
                 mine.recv(reply.clear());
             }
             long nanos = System.nanoTime() - start;
             if (block >= 0) {
-                values[block] = what.equals("rtt") ? nanos / 1e3 / RTT_ROUNDS
-                    : BW_MESSAGES * (double) LARGE / (1 << 20) / (nanos / 1e9);
+                values[block] = what.equals("rtt") ? nanos / 1e3 / RTT_ROUNDS : what.equals("bw")
+                    ? BW_MESSAGES * (double) LARGE / (1 << 20) / (nanos / 1e9) : RATE_MESSAGES / (nanos / 1e9);
                 System.err.printf(Locale.ROOT, "  offnode %s block %d: %.3f%n", what, block + 1, values[block]);
             }
         }
         theirs.send(ByteBuffer.allocate(0));
         partner.join();
         Arrays.sort(values);
-        System.out.printf(Locale.ROOT, "result %s %.3f %s%n", what.equals("rtt") ? "offnode_rtt_us" : "offnode_bw_mibs",
-            values[values.length / 2], what.equals("rtt") ? "us" : "MiB/s");
+        double median = values[values.length / 2];
+        System.out.println("result " + switch (what) {
+            case "rtt" -> String.format(Locale.ROOT, "offnode_rtt_us %.3f us", median);
+            case "bw" -> String.format(Locale.ROOT, "offnode_bw_mibs %.3f MiB/s", median);
+            default -> String.format(Locale.ROOT, "offnode_msgrate %.1f messages/s", median);
+        });
         System.exit(0);
     }
 
@@ -120,13 +127,23 @@ public final class OffNode {
         pong.destroy();
     }
 
-    /** On node 1: tells the head its channel, then echoes (rtt) or acknowledges each block (bw). */
+    /** The size of the messages of exchange {@code what}: 1 MiB for bw, 64 bytes otherwise. */
+    static int messageBytes(String what) {
+        return what.equals("bw") ? LARGE : SMALL;
+    }
+
+    /** Messages per acknowledged block of a one-way exchange (bw, msgrate). */
+    static int blockMessages(String what) {
+        return what.equals("bw") ? BW_MESSAGES : RATE_MESSAGES;
+    }
+
+    /** On node 1: tells the head its channel, then echoes (rtt) or acknowledges each block (bw, msgrate). */
     private static void partner(String what, byte[] headChannel) throws Exception {
         GlobalServicesClient gs = GlobalServicesClient.get();
         Channel mine = Channel.attach(gs.createChannel(0, 8, 256, null).descriptor());
         Channel head = Channel.attach(headChannel);
         head.send(mine.serialize());
-        ByteBuffer buffer = ByteBuffer.allocateDirect(what.equals("rtt") ? SMALL : LARGE);
+        ByteBuffer buffer = ByteBuffer.allocateDirect(messageBytes(what));
         ByteBuffer ack = ByteBuffer.allocateDirect(1);
         for (int received = 1; ; received++) {
             if (mine.recv(buffer.clear()) == 0) {
@@ -134,7 +151,7 @@ public final class OffNode {
             }
             if (what.equals("rtt")) {
                 head.send(buffer.flip());
-            } else if (received % BW_MESSAGES == 0) {
+            } else if (received % blockMessages(what) == 0) {
                 head.send(ack.clear());
             }
         }

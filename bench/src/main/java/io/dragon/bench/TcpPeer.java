@@ -12,8 +12,9 @@ import java.util.Locale;
 /**
  * The peer of {@link OffNode}: the same exchanges over one plain TCP connection (TCP_NODELAY, blocking sockets)
  * between the same two nodes. {@code TcpPeer server PORT} on one node (echoes 64-byte messages, acknowledges each
- * block of 1 MiB messages), {@code TcpPeer rtt|bw HOST PORT [warmup=3] [blocks=5]} on the other prints
- * {@code result tcp_rtt_us} or {@code result tcp_bw_mibs}.
+ * block of one-way messages), {@code TcpPeer rtt|bw|msgrate HOST PORT [warmup=3] [blocks=5]} on the other prints
+ * {@code result tcp_rtt_us}, {@code result tcp_bw_mibs} or {@code result tcp_msgrate}. For msgrate each 64-byte
+ * message is written and flushed on its own, as many flushes as messages.
  */
 public final class TcpPeer {
     private TcpPeer() {
@@ -31,8 +32,8 @@ public final class TcpPeer {
         try (Socket socket = connect(args[1], Integer.parseInt(args[2]))) {
             DataOutputStream out = new DataOutputStream(socket.getOutputStream());
             DataInputStream in = new DataInputStream(socket.getInputStream());
-            out.writeBoolean(what.equals("rtt"));
-            byte[] message = new byte[what.equals("rtt") ? OffNode.SMALL : OffNode.LARGE];
+            out.writeUTF(what);
+            byte[] message = new byte[OffNode.messageBytes(what)];
             for (int block = -warmup; block < values.length; block++) {
                 long start = System.nanoTime();
                 if (what.equals("rtt")) {
@@ -42,23 +43,32 @@ public final class TcpPeer {
                         in.readFully(message);
                     }
                 } else {
-                    for (int i = 0; i < OffNode.BW_MESSAGES; i++) {
+                    boolean flushEach = what.equals("msgrate");
+                    for (int i = 0; i < OffNode.blockMessages(what); i++) {
                         out.write(message);
+                        if (flushEach) {
+                            out.flush();
+                        }
                     }
                     out.flush();
                     in.readByte();
                 }
                 long nanos = System.nanoTime() - start;
                 if (block >= 0) {
-                    values[block] = what.equals("rtt") ? nanos / 1e3 / OffNode.RTT_ROUNDS
-                        : OffNode.BW_MESSAGES * (double) OffNode.LARGE / (1 << 20) / (nanos / 1e9);
+                    values[block] = what.equals("rtt") ? nanos / 1e3 / OffNode.RTT_ROUNDS : what.equals("bw")
+                        ? OffNode.BW_MESSAGES * (double) OffNode.LARGE / (1 << 20) / (nanos / 1e9)
+                        : OffNode.RATE_MESSAGES / (nanos / 1e9);
                     System.err.printf(Locale.ROOT, "  tcp %s block %d: %.3f%n", what, block + 1, values[block]);
                 }
             }
         }
         Arrays.sort(values);
-        System.out.printf(Locale.ROOT, "result %s %.3f %s%n", what.equals("rtt") ? "tcp_rtt_us" : "tcp_bw_mibs",
-            values[values.length / 2], what.equals("rtt") ? "us" : "MiB/s");
+        double median = values[values.length / 2];
+        System.out.println("result " + switch (what) {
+            case "rtt" -> String.format(Locale.ROOT, "tcp_rtt_us %.3f us", median);
+            case "bw" -> String.format(Locale.ROOT, "tcp_bw_mibs %.3f MiB/s", median);
+            default -> String.format(Locale.ROOT, "tcp_msgrate %.1f messages/s", median);
+        });
     }
 
     private static Socket connect(String host, int port) throws IOException, InterruptedException {
@@ -77,21 +87,22 @@ public final class TcpPeer {
         }
     }
 
-    /** Serves one client: echoes 64-byte messages, or acknowledges each block of 1 MiB messages. */
+    /** Serves one client: echoes 64-byte messages, or acknowledges each block of one-way messages. */
     private static void serve(int port) throws IOException {
         try (ServerSocket server = new ServerSocket(port); Socket socket = server.accept()) {
             socket.setTcpNoDelay(true);
             DataInputStream in = new DataInputStream(socket.getInputStream());
             DataOutputStream out = new DataOutputStream(socket.getOutputStream());
-            boolean rtt = in.readBoolean();
-            byte[] message = new byte[rtt ? OffNode.SMALL : OffNode.LARGE];
+            String what = in.readUTF();
+            boolean rtt = what.equals("rtt");
+            byte[] message = new byte[OffNode.messageBytes(what)];
             try {
                 for (long received = 1; ; received++) {
                     in.readFully(message);
                     if (rtt) {
                         out.write(message);
                         out.flush();
-                    } else if (received % OffNode.BW_MESSAGES == 0) {
+                    } else if (received % OffNode.blockMessages(what) == 0) {
                         out.writeByte(1);
                         out.flush();
                     }
