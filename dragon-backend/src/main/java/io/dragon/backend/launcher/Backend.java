@@ -25,6 +25,7 @@ import io.dragon.core.messages.Messages.SHHaltBE;
 import io.dragon.core.messages.Messages.SHIsUp;
 import io.dragon.core.messages.Messages.SHTeardown;
 import io.dragon.core.messages.PipeCodec;
+import io.dragon.core.shm.ObjectGoneException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -212,8 +213,7 @@ final class Backend {
         for (;;) {
             Message message = fromFrontend.poll(100, TimeUnit.MILLISECONDS);
             if (message instanceof BEForward forward && (forward.node() < 0 || forward.node() == params.nodeIndex())) {
-                Message inner = MessageCodec.decode(forward.message());
-                (forward.toGlobalServices() ? globalServices : localServicesInbox).send(inner);
+                forward(forward, globalServices, localServicesInbox);
             } else if (message instanceof AbnormalTermination lost) {
                 if (!halted) {
                     LOG.error("{} before the runtime halted; tearing this node down", lost.errInfo());
@@ -225,6 +225,24 @@ final class Backend {
             } else if (!watchdog.isAlive() && !halted) {
                 throw new IllegalStateException(watchdog.death());
             }
+        }
+    }
+
+    /**
+     * Hands a message the frontend forwarded to this node's Local Services or Global Services. One that comes after
+     * the node halted (the head's end of input, which the frontend reads on a thread of its own, may overtake
+     * teardown) finds their channels gone with the node's pools, and is dropped.
+     */
+    private void forward(BEForward forward, MessageChannel globalServices, MessageChannel localServicesInbox)
+        throws InterruptedException {
+        Message inner = MessageCodec.decode(forward.message());
+        try {
+            (forward.toGlobalServices() ? globalServices : localServicesInbox).send(inner);
+        } catch (ObjectGoneException e) {
+            if (!halted) {
+                throw e;
+            }
+            LOG.info("dropped {} from the frontend: it came after this node halted", inner.type());
         }
     }
 
