@@ -64,26 +64,12 @@ public final class ApiRates {
         Queue<byte[]> pong = Queue.create(64);
         Process echo = Process.start(() -> {
             try {
-                for (byte[] message = ping.take(); message.length > 0; message = ping.take()) {
-                    pong.put(message);
-                }
+                QueuePingPong.echo(ping, pong);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         });
-        byte[] message = new byte[64];
-        for (int block = -warmup; block < micros.length; block++) {
-            long start = System.nanoTime();
-            for (int i = 0; i < RTT_ROUNDS; i++) {
-                ping.put(message);
-                pong.take();
-            }
-            if (block >= 0) {
-                micros[block] = (System.nanoTime() - start) / 1e3 / RTT_ROUNDS;
-                System.err.printf(Locale.ROOT, "  queue block %d: %.3f us%n", block + 1, micros[block]);
-            }
-        }
-        ping.put(new byte[0]);
+        QueuePingPong.measure(ping, pong, RTT_ROUNDS, warmup, micros, "queue");
         echo.join();
         ping.destroy();
         pong.destroy();

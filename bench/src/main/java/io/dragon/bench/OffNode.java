@@ -100,29 +100,14 @@ public final class OffNode {
             try {
                 Queue<byte[]> ping = Queue.create(name, 64);
                 pong.put(new byte[0]);
-                for (byte[] message = ping.take(); message.length > 0; message = ping.take()) {
-                    pong.put(message);
-                }
+                QueuePingPong.echo(ping, pong);
                 ping.destroy();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }).withPolicy(Policy.node(1)));
         pong.take();
-        Queue<byte[]> ping = Queue.lookup(name);
-        byte[] message = new byte[SMALL];
-        for (int block = -warmup; block < micros.length; block++) {
-            long start = System.nanoTime();
-            for (int i = 0; i < RTT_ROUNDS; i++) {
-                ping.put(message);
-                pong.take();
-            }
-            if (block >= 0) {
-                micros[block] = (System.nanoTime() - start) / 1e3 / RTT_ROUNDS;
-                System.err.printf(Locale.ROOT, "  queue offnode block %d: %.3f us%n", block + 1, micros[block]);
-            }
-        }
-        ping.put(new byte[0]);
+        QueuePingPong.measure(Queue.lookup(name), pong, RTT_ROUNDS, warmup, micros, "queue offnode");
         partner.join();
         pong.destroy();
     }
