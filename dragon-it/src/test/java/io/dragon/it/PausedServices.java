@@ -23,7 +23,8 @@ final class PausedServices {
         paused = dir.resolve("paused");
         flags = dir.resolve("service.flags");
         // the runtime's usual options too (Settings), as far as a flags file can have them
-        Files.writeString(flags, String.join("\n", "+UseSerialGC", "TieredStopAtLevel=1", "-UsePerfData", "+UnlockDiagnosticVMOptions", "+PauseAtStartup", "PauseAtStartupFile=" + paused, ""));
+        Files.writeString(flags, String.join("\n", "+UseSerialGC", "TieredStopAtLevel=1", "-UsePerfData",
+            "+UnlockDiagnosticVMOptions", "+PauseAtStartup", "PauseAtStartupFile=" + paused, ""));
     }
 
     /** The value of DRAGON_JAVA_OPTS that makes the services pause. */

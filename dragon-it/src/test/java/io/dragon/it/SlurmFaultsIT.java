@@ -20,8 +20,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Faults of a multi-node runtime on the Slurm test cluster, each done for real while a runtime runs on three nodes
  * (its head sleeping on node1): the runtime JVM of a node (or its watchdog) killed with SIGKILL, the frontend
- * killed, a node that hangs (every process of the runtime on it stopped), Ctrl-C, scancel, the time limit. Each must end in a clear message, an exit code
- * that is not 0, and nothing of the runtime left on any node (SlurmCluster.assertNothingLeft).
+ * killed, a node that hangs (every process of the runtime on it stopped), Ctrl-C, scancel, the time limit. Each
+ * must end in a clear message, an exit code that is not 0, and nothing of the runtime left on any node
+ * (SlurmCluster.assertNothingLeft).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(SlurmCluster.Up.class)

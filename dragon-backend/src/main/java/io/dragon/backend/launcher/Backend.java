@@ -38,8 +38,8 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * The launcher backend of one node: a member of the fan-out tree, the parent of the node's Local Services (a thread
- * of the same JVM), and the host of the node's transport agent. It reports the node's channels up the tree, hands Local Services every
- * node's channels, then relays: messages on the node's launcher channel go up the tree (the node's SHHaltBE into
+ * of the same JVM), and the host of the node's transport agent. It reports the node's channels up the tree, hands
+ * Local Services every node's channels, then relays: messages on the node's launcher channel go up the tree (the node's SHHaltBE into
  * the reduction that ends the runtime), messages the frontend forwards to this node go to its services.
  */
 final class Backend {

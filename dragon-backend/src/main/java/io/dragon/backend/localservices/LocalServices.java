@@ -70,8 +70,8 @@ import org.apache.logging.log4j.Logger;
  *
  * <p>Bringup follows the single-node sequence of the original runtime: SHIsUp on its pipe, pools and channels made,
  * SHChannelsUp on its pipe, every node's channels (LAChannelsInfo) read, Global Services started, then the main loop
- * on its channel until SHTeardown. If its parent closes the pipe it reads (the launcher, or the backend, has failed), the
- * node tears itself down.
+ * on its channel until SHTeardown. If its parent closes the pipe it reads (the launcher, or the backend, has
+ * failed), the node tears itself down.
  */
 public final class LocalServices implements ManagedProcess.Owner {
     private static final Logger LOG = LogManager.getLogger(LocalServices.class);

@@ -71,7 +71,8 @@ class LauncherTest {
             .doesNotContain("GlobalServices");
         assertThat(Files.readString(logs.resolve("launcher.log"))).doesNotContain("LocalServices", "ManagedProcess");
         assertThat(Files.readString(logs.resolve("global-services.log")))
-            .contains("GlobalServices Global Services of runtime " + runtimeId + " is up").doesNotContain("LocalServices");
+            .contains("GlobalServices Global Services of runtime " + runtimeId + " is up")
+            .doesNotContain("LocalServices");
     }
 
     private int run(ProcessSpec head, String input) throws Exception {
