@@ -74,7 +74,18 @@ class SlurmClusterIT {
         Result result = dragon.finish(10);
 
         assertThat(result.code()).as(result.toString()).isZero();
-        // only progress is checked: a backend may still fail at teardown in a race not fixed yet (closing note)
+        // only progress is checked: a backend may still fail at teardown in a race not understood yet, whose logs
+        // are kept for the next look (closing note)
+        if (result.output().contains("failed")) {
+            Path kept = Path.of("target", "teardown-race-logs-" + System.currentTimeMillis());
+            Files.createDirectories(kept);
+            try (Stream<Path> files = Files.list(logs)) {
+                for (Path log : files.toList()) {
+                    Files.copy(log, kept.resolve(log.getFileName()));
+                }
+            }
+            System.out.println("a backend failed at teardown; logs kept in " + kept.toAbsolutePath());
+        }
         assertThat(result.output()).as(result.toString()).doesNotContain("dragon: waiting", "dragon: runtime",
             "dragon: exit code");
     }

@@ -221,7 +221,8 @@ final class Backend {
                 }
                 return;
             } else if (!localServices.isAlive() && !halted && !drained(up)) {
-                throw new IllegalStateException("Local Services failed: see local-services-" + hostname + ".log");
+                throw new IllegalStateException("Local Services failed (exit value " + localServices.exitValue()
+                    + (up.isAlive() ? "" : ", the relay up had ended") + "): see local-services-" + hostname + ".log");
             } else if (!watchdog.isAlive() && !halted) {
                 throw new IllegalStateException(watchdog.death());
             }
@@ -276,7 +277,11 @@ final class Backend {
                 }
             }
         } catch (InterruptedException | RuntimeException e) {
-            LOG.debug("relay up ended: {}", e.toString());
+            if (halted) {
+                LOG.debug("relay up ended: {}", e.toString());
+            } else {
+                LOG.warn("relay up ended before Local Services halted: {}", e.toString(), e);
+            }
         }
     }
 

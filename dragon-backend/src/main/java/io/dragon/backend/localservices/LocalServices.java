@@ -456,6 +456,8 @@ public final class LocalServices implements ManagedProcess.Owner {
             if (launcher != null && !launcherGone) {
                 launcher.send(new SHHaltBE(tags.incrementAndGet()), 1, TimeUnit.SECONDS);
                 awaitDrained(launcher.channel());
+            } else if (launcher != null) {
+                LOG.warn("not telling the launcher that this node halted: it has let go");
             }
         } catch (InterruptedException | RuntimeException e) {
             LOG.warn("teardown incomplete: {}", e.toString());
@@ -549,6 +551,9 @@ public final class LocalServices implements ManagedProcess.Owner {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (channel.size() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(1);
+        }
+        if (channel.size() > 0) {
+            LOG.warn("the launcher channel still holds {} messages: nobody took them within 5 s", channel.size());
         }
     }
 
