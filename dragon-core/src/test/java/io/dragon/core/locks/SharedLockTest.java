@@ -319,8 +319,11 @@ class SharedLockTest {
         List<Future<Integer>> hammers = new ArrayList<>();
         for (int t = 0; t < 3; t++) {
             hammers.add(executor.submit(() -> {
-                running.countDown();
                 int taken = 0;
+                lock.lock(); // once before the newcomer starts: else it may finish before this thread runs at all
+                taken++;
+                lock.unlock();
+                running.countDown();
                 while (!stop.get()) {
                     lock.lock();
                     taken++;
