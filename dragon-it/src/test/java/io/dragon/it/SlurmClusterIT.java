@@ -209,6 +209,15 @@ class SlurmClusterIT {
             .isEqualTo(8);
     }
 
+    @Test
+    void shouldStreamThroughQueuesBetweenNodesWholeInOrderAndWithBackPressure() throws Exception {
+        Result checks = run(300, "salloc", "-N3", "bin/dragon", "-cp",
+            "dragon-it/target/test-classes:dragon-it/target/dragon-it.jar", "io.dragon.it.api.OffNodeStreamChecks");
+        assertThat(checks.code()).as(checks.toString()).isZero();
+        assertThat(checks.output().lines().filter(line -> line.startsWith("PASS ")).count()).as(checks.toString())
+            .isEqualTo(5);
+    }
+
     /** Reply channels of exited processes are freed: the infrastructure pool does not fill up over a long run. */
     @Test
     void shouldFreeWhatShortProcessesLeaveInTheInfrastructurePool() throws Exception {

@@ -21,6 +21,7 @@ import static io.dragon.core.channels.GatewayLayout.RECV;
 import static io.dragon.core.channels.GatewayLayout.REPLY_LENGTH_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.REQUEST_ID_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.SEND;
+import static io.dragon.core.channels.GatewayLayout.SEND_BUFFERED;
 import static io.dragon.core.channels.GatewayLayout.TARGET_LENGTH_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.TIMEOUT_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.TOO_LARGE;
@@ -60,6 +61,10 @@ import org.apache.logging.log4j.Logger;
  * is interrupted, which every wait of the runtime notices within 50 ms. Whether it took effect is then what the
  * operation itself says: an interrupted wait took nothing (CANCELLED; a call's method throws
  * InterruptedException), one that completed first is answered as usual. Its completion travels as WAITED.
+ *
+ * <p>A SEND_BUFFERED that waits blocks its stream ({@link OrderedSends}): the later sends of the same sender queue
+ * behind it and its thread performs them in turn. It is neither announced nor ever cancelled: its sender has
+ * returned, so nobody waits for it to cancel it, and its message goes on even if the sender dies.
  */
 final class ChannelOperations {
     private static final Logger LOG = LogManager.getLogger(ChannelOperations.class);
@@ -73,6 +78,7 @@ final class ChannelOperations {
     });
     /** The announced requests that wait here, by request id. */
     private final Map<Long, Waiting> waiting = new ConcurrentHashMap<>();
+    private final OrderedSends ordered = new OrderedSends();
 
     /** Performs the request in {@code request} (a retained frame body, released here) and answers {@code peer}. */
     void perform(ByteBuf request, Peer peer) {
@@ -101,6 +107,29 @@ final class ChannelOperations {
             }
             return;
         }
+        if (op == SEND_BUFFERED) {
+            switch (ordered.turn(request, peer)) {
+                case QUEUED -> {
+                    return;
+                }
+                case FULL -> {
+                    peer.send(done(request, FULL, 0));
+                    request.release();
+                    return;
+                }
+                default -> {
+                }
+            }
+        }
+        operate(request, peer, -1);
+    }
+
+    /**
+     * Performs a request on its channel and answers {@code peer}; releases the request. One that must wait waits
+     * on a thread of its own, announced; or, if {@code arrived} is not -1 (a SEND_BUFFERED that came then and
+     * queued behind another of its stream), on this thread, which is that stream's.
+     */
+    private void operate(ByteBuf request, Peer peer, long arrived) {
         AttachedChannels.Attached attached;
         try {
             attached = channel(request);
@@ -129,11 +158,24 @@ final class ChannelOperations {
             ByteBuf completion = complete(request, () -> attempt(request, channel), null);
             if (completion == null) {
                 long timeout = request.getLongLE(request.readerIndex() + TIMEOUT_OFFSET);
-                long deadline = timeout == FOREVER ? Deadline.FOREVER : System.nanoTime() + timeout;
-                wait(request, peer, cancelled -> complete(request, () -> await(request, channel, deadline), cancelled),
-                    users::exit);
-                waiting = true;
-                return;
+                long deadline = timeout == FOREVER ? Deadline.FOREVER
+                    : (arrived == -1 ? System.nanoTime() : arrived) + timeout;
+                if (arrived != -1) {
+                    completion = complete(request, () -> await(request, channel, deadline), null);
+                } else {
+                    Runnable done = users::exit;
+                    if (request.getIntLE(request.readerIndex() + OP_OFFSET) == SEND_BUFFERED) {
+                        OrderedSends.Stream stream = ordered.block(request);
+                        done = () -> {
+                            users.exit();
+                            performQueued(stream);
+                        };
+                    }
+                    wait(request, peer, cancelled -> complete(request, () -> await(request, channel, deadline),
+                        cancelled), done);
+                    waiting = true;
+                    return;
+                }
             }
             peer.send(completion);
         } finally {
@@ -141,6 +183,14 @@ final class ChannelOperations {
                 users.exit();
                 request.release();
             }
+        }
+    }
+
+    /** On the thread of a stream's send that waited, once it is done: the sends that queued behind it, in order. */
+    private void performQueued(OrderedSends.Stream stream) {
+        OrderedSends.Queued next;
+        while ((next = ordered.next(stream)) != null) {
+            operate(next.request(), next.peer(), next.arrived());
         }
     }
 
@@ -156,7 +206,7 @@ final class ChannelOperations {
 
     /**
      * Announces the request to the requester's agent and has it wait on a thread of its own, cancellably; then
-     * {@code done} runs and the request is released.
+     * {@code done} runs and the request is released. A SEND_BUFFERED is not announced: nobody would cancel it.
      */
     private void wait(ByteBuf request, Peer peer, Wait body, Runnable done) {
         Waiting entry = new Waiting(request, peer, body, done);
@@ -166,7 +216,9 @@ final class ChannelOperations {
             LOG.warn("a gateway request from {} reuses the id of one that still waits; only the later can be"
                 + " cancelled", peer);
         }
-        peer.send(TransportFrames.waiting(request.alloc(), request));
+        if (entry.cancellable) {
+            peer.send(TransportFrames.waiting(request.alloc(), request));
+        }
         waiters.execute(entry);
     }
 
@@ -174,7 +226,8 @@ final class ChannelOperations {
     private void cancel(ByteBuf request) {
         try {
             Waiting entry = waiting.get(request.getLongLE(request.readerIndex() + REQUEST_ID_OFFSET));
-            if (entry != null && entry.pid == request.getIntLE(request.readerIndex() + PID_OFFSET)) {
+            if (entry != null && entry.pid == request.getIntLE(request.readerIndex() + PID_OFFSET)
+                && entry.cancellable) {
                 entry.cancel();
             }
         } finally {
@@ -189,6 +242,8 @@ final class ChannelOperations {
     private final class Waiting implements Runnable {
         final long id;
         final int pid;
+        /** Not a SEND_BUFFERED, whose sender may have returned: never cancelled. */
+        final boolean cancellable;
         private final ByteBuf request;
         private final Peer peer;
         private final Wait body;
@@ -203,6 +258,7 @@ final class ChannelOperations {
             this.done = done;
             this.id = request.getLongLE(request.readerIndex() + REQUEST_ID_OFFSET);
             this.pid = request.getIntLE(request.readerIndex() + PID_OFFSET);
+            this.cancellable = request.getIntLE(request.readerIndex() + OP_OFFSET) != SEND_BUFFERED;
         }
 
         @Override
@@ -250,6 +306,7 @@ final class ChannelOperations {
 
     void close() {
         waiters.shutdownNow();
+        ordered.close();
     }
 
     private interface Operation {
@@ -276,7 +333,7 @@ final class ChannelOperations {
         int start = request.readerIndex();
         boolean mayWait = request.getLongLE(start + TIMEOUT_OFFSET) != 0;
         switch (request.getIntLE(start + OP_OFFSET)) {
-            case SEND:
+            case SEND, SEND_BUFFERED:
                 return channel.trySend(payload(request)) ? done(request, OK, 0)
                     : mayWait ? null : done(request, FULL, 0);
             case RECV:
@@ -302,7 +359,7 @@ final class ChannelOperations {
     private static ByteBuf await(ByteBuf request, LocalChannel channel, long deadline) throws InterruptedException {
         long timeout = Math.max(0, Deadline.remaining(deadline));
         switch (request.getIntLE(request.readerIndex() + OP_OFFSET)) {
-            case SEND:
+            case SEND, SEND_BUFFERED:
                 try {
                     channel.send(payload(request), WaitMode.SLEEP, deadline);
                     return done(request, OK, 0);

@@ -18,6 +18,7 @@ import static io.dragon.core.channels.GatewayLayout.PID_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.RECV;
 import static io.dragon.core.channels.GatewayLayout.REQUEST_ID_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.SEND;
+import static io.dragon.core.channels.GatewayLayout.SEND_BUFFERED;
 import static io.dragon.core.channels.GatewayLayout.STATUS_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.THREW;
 import static io.dragon.core.channels.GatewayLayout.TOO_LARGE;
@@ -298,6 +299,54 @@ class ChannelOperationsTest {
             }
         }
         assertThat(status(perform(SEND, 0, 0, "still here"))).isEqualTo(OK);
+    }
+
+    @Test
+    void shouldPerformTheBufferedSendsOfOneSenderInOrderBehindOneThatWaits() throws Exception {
+        operations.perform(request(SEND_BUFFERED, 0, FOREVER, bytes("a")), peer);
+        operations.perform(request(SEND_BUFFERED, 0, FOREVER, bytes("b")), peer);
+        assertThat(statuses(2)).containsExactly(OK, OK);
+        operations.perform(request(SEND_BUFFERED, 0, FOREVER, bytes("c")), peer); // full: waits, unannounced
+        operations.perform(request(SEND_BUFFERED, 0, FOREVER, bytes("d")), peer); // queues behind c
+        operations.perform(request(SEND_BUFFERED, 0, 0, bytes("x")), peer); // may not wait: full while c waits
+        assertThat(statuses(1)).as("the try finds the channel full").containsExactly(FULL);
+        operations.perform(cancel(requestIds - 2), peer);
+
+        assertThat(new String(target.recv(), StandardCharsets.UTF_8)).isEqualTo("a");
+        assertThat(new String(target.recv(), StandardCharsets.UTF_8)).isEqualTo("b");
+        assertThat(new String(target.recv(), StandardCharsets.UTF_8)).as("never cancelled").isEqualTo("c");
+        assertThat(new String(target.recv(), StandardCharsets.UTF_8)).isEqualTo("d");
+        assertThat(statuses(2)).containsExactly(OK, OK);
+        operations.perform(request(SEND_BUFFERED, 0, FOREVER, bytes("e")), peer);
+        assertThat(statuses(1)).as("the stream is free again").containsExactly(OK);
+        assertThat(target.size()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldKeepABufferedSendsTimeoutFromWhenItCameWhileItQueued() throws Exception {
+        perform(SEND, 0, 0, "a");
+        perform(SEND, 0, 0, "b");
+        operations.perform(request(SEND_BUFFERED, 0, TimeUnit.MILLISECONDS.toNanos(300), bytes("c")), peer);
+        operations.perform(request(SEND_BUFFERED, 0, TimeUnit.MILLISECONDS.toNanos(100), bytes("d")), peer);
+        assertThat(statuses(2)).as("both stayed full past their deadlines").containsExactly(FULL, FULL);
+        assertThat(target.size()).isEqualTo(2);
+    }
+
+    /** The statuses of the next {@code count} completions, in the order they were sent. */
+    private int[] statuses(int count) throws InterruptedException {
+        int[] statuses = new int[count];
+        for (int i = 0; i < count; i++) {
+            ByteBuf frame = sent.poll(10, TimeUnit.SECONDS);
+            assertThat(frame).as("completion %d of %d within 10 s", i + 1, count).isNotNull();
+            assertThat(frame.getInt(Integer.BYTES)).as("no WAITING").isIn(FrameKind.COMPLETION, FrameKind.WAITED);
+            statuses[i] = frame.getIntLE(TransportFrames.completionOffset(frame) + STATUS_OFFSET);
+            frame.release();
+        }
+        return statuses;
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     // ---- the requester's side, as GatewayCall and the requester's agent do it

@@ -14,12 +14,13 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Each operation comes in three forms: {@code try*} (once, never blocks, "full"/"empty" is a return value),
  * with a timeout (throws {@link ChannelFullException}/{@link ChannelEmptyException}), and without one (waits
- * forever). Waiting follows the handle's {@link WaitMode} unless a call names one. Messages of one sender reach any
- * one receiver in order.
+ * forever). Waiting follows the handle's {@link WaitMode} unless a call names one, and a send returns as the handle's
+ * {@link SendReturn} says unless the call names one. Messages of one sender reach any one receiver in order.
  */
 public abstract sealed class Channel permits LocalChannel, RemoteChannel {
     private final ChannelDescriptor descriptor;
     private WaitMode waitMode = WaitMode.ADAPTIVE;
+    private SendReturn sendReturn = SendReturn.WHEN_DEPOSITED;
 
     Channel(ChannelDescriptor descriptor) {
         this.descriptor = descriptor;
@@ -58,6 +59,16 @@ public abstract sealed class Channel permits LocalChannel, RemoteChannel {
 
     public WaitMode waitMode() {
         return waitMode;
+    }
+
+    /** Sets when this handle's sends return if a call does not say ({@link SendReturn#WHEN_DEPOSITED} at first). */
+    public Channel sendReturn(SendReturn when) {
+        this.sendReturn = when;
+        return this;
+    }
+
+    public SendReturn sendReturn() {
+        return sendReturn;
     }
 
     public final ChannelDescriptor descriptor() {
@@ -106,7 +117,24 @@ public abstract sealed class Channel permits LocalChannel, RemoteChannel {
      * @throws io.dragon.core.memory.PoolFullException if a long message found no pool memory before the deadline
      * @throws MessageTooLargeException if the message is longer than the pool can ever hold
      */
-    public abstract void send(ByteBuffer src, WaitMode mode, long deadline) throws InterruptedException;
+    public final void send(ByteBuffer src, WaitMode mode, long deadline) throws InterruptedException {
+        send(src, mode, deadline, sendReturn);
+    }
+
+    /**
+     * Sends, waiting in {@code mode} until {@code deadline} as {@link #send(ByteBuffer, WaitMode, long)}, and
+     * returning as {@code when} says: with {@link SendReturn#WHEN_BUFFERED}, a failure to deposit the message after
+     * it returned is thrown by the next operation through this handle, or by {@link #flush()}.
+     */
+    public abstract void send(ByteBuffer src, WaitMode mode, long deadline, SendReturn when)
+        throws InterruptedException;
+
+    /**
+     * Waits until every message this handle sent has been deposited in the channel.
+     *
+     * @throws ChannelException the first failure to deposit one (see {@link SendReturn#WHEN_BUFFERED})
+     */
+    public abstract void flush() throws InterruptedException;
 
     /** Sends, waiting forever for room. */
     public final void send(ByteBuffer src) throws InterruptedException {

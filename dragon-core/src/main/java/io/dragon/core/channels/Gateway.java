@@ -8,6 +8,8 @@ import io.dragon.core.messages.MessageChannel;
 import io.dragon.core.messages.Messages.SHReplyChannel;
 import io.dragon.core.sync.WaitMode;
 import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,6 +28,8 @@ public final class Gateway {
     /** The managed process this process runs as (its own p_uid, or that of the managed process that started it). */
     private final long puid;
     private final ConcurrentLinkedQueue<GatewayCall> idle = new ConcurrentLinkedQueue<>();
+    /** This process's send window to each channel of another node it sent to with WHEN_BUFFERED, by c_uid. */
+    private final Map<Long, SendWindow> windows = new ConcurrentHashMap<>();
     private final AtomicLong requestIds = new AtomicLong(ThreadLocalRandom.current().nextLong() >>> 1);
 
     private Gateway(LocalChannel channel, MessageChannel localServices, long puid) {
@@ -119,7 +123,25 @@ public final class Gateway {
 
     GatewayCall borrow() {
         GatewayCall call = idle.poll();
-        return call != null ? call : new GatewayCall(channel, newReplyChannel());
+        return call != null ? call : newCall(2);
+    }
+
+    /** A call of its own, whose reply channel holds {@code capacity} completions. */
+    GatewayCall newCall(int capacity) {
+        return new GatewayCall(channel, newReplyChannel(capacity));
+    }
+
+    /**
+     * This process's send window to the channel {@code cuid}, shared by its handles, so that the order of its
+     * sends holds whichever handle makes them.
+     */
+    SendWindow window(long cuid) {
+        return windows.computeIfAbsent(cuid, c -> new SendWindow(this));
+    }
+
+    /** Forgets the window to a channel that is gone (its reply channel stays until this process exits). */
+    void forget(long cuid, SendWindow window) {
+        windows.remove(cuid, window);
     }
 
     void release(GatewayCall call) {
@@ -135,10 +157,10 @@ public final class Gateway {
      * registered with Local Services, which destroys them once the process has exited (one made by a process
      * killed before it could register it stays until the runtime ends); the services' last as long as the pool.
      */
-    private LocalChannel newReplyChannel() {
+    private LocalChannel newReplyChannel(int capacity) {
         MemoryPool pool = channel.pool();
-        LocalChannel replies = LocalChannel.create(pool, ThreadLocalRandom.current().nextLong(Long.MIN_VALUE, 0), 2,
-            GatewayCall.REPLY_BLOCK_SIZE);
+        LocalChannel replies = LocalChannel.create(pool, ThreadLocalRandom.current().nextLong(Long.MIN_VALUE, 0),
+            capacity, GatewayCall.REPLY_BLOCK_SIZE);
         if (localServices != null) {
             try {
                 register(replies);

@@ -74,26 +74,43 @@ final class GatewayCall {
      */
     int perform(long requestId, int op, byte[] targetDescriptor, long host, ByteBuffer payload, int maxLength,
                 long timeout, WaitMode mode, boolean interruptible, String what) throws InterruptedException {
-        int length = payload == null ? 0 : payload.remaining();
-        ByteBuffer out = requestBuffer(GatewayLayout.payloadOffset(targetDescriptor.length, replyDescriptor.length)
-            + length);
+        long deadline = answerDeadline(timeout);
+        post(requestId, op, targetDescriptor, host, payload, maxLength, timeout, mode, deadline);
+        if (awaitCompletion(requestId, mode, deadline, what, interruptible)) {
+            throw new InterruptedException("interrupted while waiting for " + what + "; cancelled there before it"
+                + " took effect");
+        }
+        return status();
+    }
+
+    /**
+     * Writes a request into the gateway channel, waiting until {@code deadline} for room: its header and
+     * descriptors from this call's buffer, then {@code payload} (consumed; null: none) straight from where it lies.
+     */
+    void post(long requestId, int op, byte[] targetDescriptor, long host, ByteBuffer payload, int maxLength,
+              long timeout, WaitMode mode, long deadline) throws InterruptedException {
+        ByteBuffer out = requestBuffer(GatewayLayout.payloadOffset(targetDescriptor.length, replyDescriptor.length));
         out.putInt(OP_OFFSET, op).putInt(TARGET_LENGTH_OFFSET, targetDescriptor.length)
             .putInt(REPLY_LENGTH_OFFSET, replyDescriptor.length).putInt(MAX_LENGTH_OFFSET, maxLength)
             .putLong(REQUEST_ID_OFFSET, requestId).putLong(TIMEOUT_OFFSET, timeout).putLong(HOST_OFFSET, host)
             .putInt(PID_OFFSET, Pids.MINE);
         out.position(DESCRIPTORS_OFFSET);
         out.put(targetDescriptor).put(replyDescriptor);
-        if (payload != null) {
-            out.put(payload);
-        }
         out.flip();
-        long deadline = timeout == GatewayLayout.FOREVER ? Deadline.FOREVER
-            : System.nanoTime() + timeout + ANSWER_GRACE_NANOS;
-        gateway.send(out, mode, deadline);
-        if (awaitCompletion(requestId, mode, deadline, what, interruptible ? out.limit() - length : -1)) {
-            throw new InterruptedException("interrupted while waiting for " + what + "; cancelled there before it"
-                + " took effect");
-        }
+        gateway.send(out, payload, mode, deadline);
+    }
+
+    /** How long a caller waits for the completion of a request that may wait {@code timeout} at the channel. */
+    static long answerDeadline(long timeout) {
+        return timeout == GatewayLayout.FOREVER ? Deadline.FOREVER : System.nanoTime() + timeout + ANSWER_GRACE_NANOS;
+    }
+
+    /** The completion's request id. */
+    long completionId() {
+        return completion.getLong(COMPLETION_ID_OFFSET);
+    }
+
+    int status() {
         return completion.getInt(STATUS_OFFSET);
     }
 
@@ -123,25 +140,26 @@ final class GatewayCall {
 
     /**
      * Waits for this call's completion, skipping those of calls that gave up earlier and growing the buffer for a
-     * long one. On an interrupt, if {@code cancelLength} is not -1, sends the request's first {@code cancelLength}
-     * bytes (its header and descriptors) as a CANCEL and goes on waiting for the outcome; otherwise, or if the
-     * operation took effect anyway, the interrupt stays set for the caller.
+     * long one. On an interrupt, if {@code interruptible}, sends the request's header and descriptors as a CANCEL
+     * and goes on waiting for the outcome; otherwise, or if the operation took effect anyway, the interrupt stays
+     * set for the caller.
      *
      * @return whether the request was cancelled (the interrupt is then consumed)
      */
-    private boolean awaitCompletion(long requestId, WaitMode mode, long deadline, String what, int cancelLength) {
+    private boolean awaitCompletion(long requestId, WaitMode mode, long deadline, String what,
+                                    boolean interruptible) {
         boolean interrupted = false;
         boolean cancelling = false;
         while (!received(requestId, mode, deadline, what)) {
             if (Thread.interrupted()) {
                 interrupted = true;
-                if (cancelLength >= 0 && !cancelling) {
+                if (interruptible && !cancelling) {
                     cancelling = true;
-                    cancel(cancelLength, mode);
+                    cancel(mode);
                 }
             }
         }
-        if (cancelling && completion.getInt(STATUS_OFFSET) == CANCELLED) {
+        if (cancelling && status() == CANCELLED) {
             return true;
         }
         if (interrupted) {
@@ -150,9 +168,9 @@ final class GatewayCall {
         return false;
     }
 
-    /** Sends the request in {@link #request}, cut to its header and descriptors, as a CANCEL of itself. */
-    private void cancel(int length, WaitMode mode) {
-        ByteBuffer cancel = request.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(0).limit(length);
+    /** Sends the request in {@link #request} (its header and descriptors) as a CANCEL of itself. */
+    private void cancel(WaitMode mode) {
+        ByteBuffer cancel = request.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(0);
         cancel.putInt(OP_OFFSET, CANCEL);
         for (;;) {
             try {
@@ -166,22 +184,44 @@ final class GatewayCall {
 
     /** Whether the next completion is this call's; false after an interrupt too. */
     private boolean received(long requestId, WaitMode mode, long deadline, String what) {
-        completion.clear();
         try {
-            replies.recv(completion, mode, deadline);
+            if (!nextCompletion(mode, deadline)) {
+                throw new ChannelException("no answer about " + what + " from the transport agents within "
+                    + TimeUnit.NANOSECONDS.toSeconds(ANSWER_GRACE_NANOS) + " s after the operation's deadline; is"
+                    + " the runtime still up?");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        } catch (ChannelEmptyException e) {
-            throw new ChannelException("no answer about " + what + " from the transport agents within "
-                + TimeUnit.NANOSECONDS.toSeconds(ANSWER_GRACE_NANOS) + " s after the operation's deadline; is the"
-                + " runtime still up?");
-        } catch (MessageTooLargeException e) {
-            completion = ByteBuffer.allocateDirect(e.messageLength()).order(ByteOrder.LITTLE_ENDIAN);
-            return false;
         }
-        completion.flip();
-        return completion.getLong(COMPLETION_ID_OFFSET) == requestId;
+        return completionId() == requestId;
+    }
+
+    /**
+     * Receives the next completion on this call's reply channel, whichever request it answers, waiting until
+     * {@code deadline} (0: not at all).
+     *
+     * @return false if none came
+     */
+    boolean nextCompletion(WaitMode mode, long deadline) throws InterruptedException {
+        for (;;) {
+            completion.clear();
+            try {
+                if (deadline == 0) {
+                    if (replies.tryRecv(completion) < 0) {
+                        return false;
+                    }
+                } else {
+                    replies.recv(completion, mode, deadline);
+                }
+                completion.flip();
+                return true;
+            } catch (ChannelEmptyException e) {
+                return false;
+            } catch (MessageTooLargeException e) {
+                completion = ByteBuffer.allocateDirect(e.messageLength()).order(ByteOrder.LITTLE_ENDIAN);
+            }
+        }
     }
 
     private ByteBuffer requestBuffer(int length) {

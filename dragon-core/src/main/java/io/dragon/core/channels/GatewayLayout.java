@@ -10,7 +10,7 @@ package io.dragon.core.channels;
  * <pre>
  * request
  *  offset  size
- *       0     4  op ({@link #SEND} .. {@link #CANCEL})
+ *       0     4  op ({@link #SEND} .. {@link #SEND_BUFFERED})
  *       4     4  t: length of the target channel's descriptor
  *       8     4  r: length of the reply channel's descriptor
  *      12     4  RECV: the longest message the requester can take (it stays in the channel if longer)
@@ -21,6 +21,11 @@ package io.dragon.core.channels;
  *      44     t  target channel descriptor (none for CALL)
  *    44+t     r  reply channel descriptor
  *  44+t+r    ..  SEND: the message; CALL: a serialized java.util.concurrent.Callable to run on that node
+ *
+ * A SEND_BUFFERED is a SEND whose requester may have returned before it was performed ({@link SendReturn}): the
+ * target's agent performs those that name the same reply channel in the order they came, a later one waiting
+ * behind one that waits for room (one that may not wait finds the channel FULL while another waits), and never
+ * cancels one, not even for a requester that has died, whose message was sent as far as it knows.
  *
  * A CANCEL names, by its id, a request of the same requester that may be waiting on the target's node (same host,
  * target and reply descriptors): if it is still waiting it ends without effect and its completion says
@@ -63,6 +68,7 @@ public final class GatewayLayout {
     public static final int DESTROY = 6;
     public static final int CALL = 7;
     public static final int CANCEL = 8;
+    public static final int SEND_BUFFERED = 9;
 
     public static final int OK = 0;
     public static final int EMPTY = 1;

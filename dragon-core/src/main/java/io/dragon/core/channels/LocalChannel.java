@@ -229,7 +229,7 @@ public final class LocalChannel extends Channel implements Readiness {
         checkAlive();
         int length = src.remaining();
         if (length <= blockSize) {
-            return publish(src, length, PoolLayout.NONE);
+            return publish(src, null, length, PoolLayout.NONE);
         }
         if (!canSend()) {
             return false;
@@ -240,27 +240,45 @@ public final class LocalChannel extends Channel implements Readiness {
         }
         pool.buffer().putBytes(side, src, length);
         CrashPoints.reach(SEND_SIDE_WRITTEN);
-        if (publish(src, length, side)) {
+        if (publish(src, null, length, side)) {
             return true;
         }
         pool.free(side);
         return false;
     }
 
+    /** Always returns once the message is in the channel: {@code when} makes no difference on this node. */
     @Override
-    public void send(ByteBuffer src, WaitMode mode, long deadline) throws InterruptedException {
+    public void send(ByteBuffer src, WaitMode mode, long deadline, SendReturn when) throws InterruptedException {
+        send(src, null, mode, deadline);
+    }
+
+    /** Nothing to wait for: every send on this node has returned once its message was in the channel. */
+    @Override
+    public void flush() {
         checkAlive();
-        int length = src.remaining();
+    }
+
+    /**
+     * Sends the bytes of {@code head} followed by those of {@code tail} (null: none) as one message, without first
+     * copying them together; consumes both once sent. Otherwise as {@link #send(ByteBuffer, WaitMode, long)}.
+     */
+    void send(ByteBuffer head, ByteBuffer tail, WaitMode mode, long deadline) throws InterruptedException {
+        checkAlive();
+        int length = head.remaining() + (tail == null ? 0 : tail.remaining());
         if (length <= blockSize) {
-            awaitPublish(src, length, PoolLayout.NONE, mode, deadline);
+            awaitPublish(head, tail, length, PoolLayout.NONE, mode, deadline);
             return;
         }
         long side = pool.allocateOffset(checkedSideLength(length), mode, deadline);
-        pool.buffer().putBytes(side, src, length);
+        pool.buffer().putBytes(side, head, head.remaining());
+        if (tail != null) {
+            pool.buffer().putBytes(side + head.remaining(), tail, tail.remaining());
+        }
         CrashPoints.reach(SEND_SIDE_WRITTEN);
         boolean sent = false;
         try {
-            awaitPublish(src, length, side, mode, deadline);
+            awaitPublish(head, tail, length, side, mode, deadline);
             sent = true;
         } finally {
             if (!sent) {
@@ -269,15 +287,15 @@ public final class LocalChannel extends Channel implements Readiness {
         }
     }
 
-    private void awaitPublish(ByteBuffer src, int length, long side, WaitMode mode, long deadline)
-        throws InterruptedException {
+    private void awaitPublish(ByteBuffer head, ByteBuffer tail, int length, long side, WaitMode mode,
+                              long deadline) throws InterruptedException {
         for (;;) {
-            if (publish(src, length, side)) {
+            if (publish(head, tail, length, side)) {
                 return;
             }
             // Ready may also mean "check a claimant": the deadline is checked either way.
             if (!sendSignal.await(this, CAN_SEND, mode, deadline) || Deadline.hasPassed(deadline)) {
-                if (publish(src, length, side)) {
+                if (publish(head, tail, length, side)) {
                     return;
                 }
                 throw new ChannelFullException("channel " + cuid + " stayed full (" + capacity + " messages) until"
@@ -287,8 +305,11 @@ public final class LocalChannel extends Channel implements Readiness {
         }
     }
 
-    /** Claims the slot at the tail and publishes the message there, or returns false if the ring is full. */
-    private boolean publish(ByteBuffer src, int length, long side) {
+    /**
+     * Claims the slot at the tail and publishes the message there ({@code head} then {@code tail}, inline, or at
+     * {@code side}), or returns false if the ring is full.
+     */
+    private boolean publish(ByteBuffer head, ByteBuffer tail, int length, long side) {
         for (;;) {
             long position = buffer.getLongVolatile(TAIL_OFFSET);
             long slot = slot(position);
@@ -299,11 +320,14 @@ public final class LocalChannel extends Channel implements Readiness {
                     CrashPoints.reach(SEND_CLAIMED);
                     buffer.putLongOrdered(TAIL_OFFSET, position + 1); // a hint: see ChannelLayout
                     CrashPoints.reach(SEND_TAIL_MOVED);
-                    write(slot, src, length, side);
+                    write(slot, head, tail, length, side);
                     CrashPoints.reach(SEND_WRITTEN);
                     buffer.putLongOrdered(slot + SLOT_STATE_OFFSET, state(position + 1));
                     CrashPoints.reach(SEND_PUBLISHED);
-                    src.position(src.limit());
+                    head.position(head.limit());
+                    if (tail != null) {
+                        tail.position(tail.limit());
+                    }
                     recvSignal.signal();
                     return true;
                 }
@@ -315,10 +339,14 @@ public final class LocalChannel extends Channel implements Readiness {
         }
     }
 
-    private void write(long slot, ByteBuffer src, int length, long side) {
+    private void write(long slot, ByteBuffer head, ByteBuffer tail, int length, long side) {
         buffer.putInt(slot + SLOT_LENGTH_OFFSET, length);
         if (side == PoolLayout.NONE) {
-            buffer.putBytes(slot + SLOT_PAYLOAD_OFFSET, src, length); // a free slot's kind is inline
+            int headLength = head.remaining(); // a free slot's kind is inline
+            buffer.putBytes(slot + SLOT_PAYLOAD_OFFSET, head, headLength);
+            if (tail != null) {
+                buffer.putBytes(slot + SLOT_PAYLOAD_OFFSET + headLength, tail, length - headLength);
+            }
         } else {
             buffer.putLong(slot + SLOT_PAYLOAD_OFFSET, side);
             buffer.putIntOrdered(slot + SLOT_KIND_OFFSET, KIND_SIDE); // after the offset: a repairer trusts it

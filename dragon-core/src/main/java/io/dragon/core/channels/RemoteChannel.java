@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A channel of another node, reached through this node's transport agent: every operation is a gateway request
  * (see {@link GatewayLayout}) that the channel's own node performs, with the same semantics and exceptions as on a
- * {@link LocalChannel}. Timeouts are carried as durations, so the nodes' clocks need not agree.
+ * {@link LocalChannel}. Timeouts are carried as durations, so the nodes' clocks need not agree. Sends that return
+ * once buffered go through the process's {@link SendWindow} to the channel, and so does every send while some of
+ * those are in flight; every other operation first throws what failed of them.
  */
 public final class RemoteChannel extends Channel {
     private final Gateway gateway;
@@ -30,6 +32,7 @@ public final class RemoteChannel extends Channel {
     private final long host;
     private volatile int capacity;
     private volatile int blockSize;
+    private SendWindow window;
 
     RemoteChannel(ChannelDescriptor descriptor, Gateway gateway) {
         super(descriptor);
@@ -93,11 +96,18 @@ public final class RemoteChannel extends Channel {
     }
 
     @Override
-    public void send(ByteBuffer src, WaitMode mode, long deadline) throws InterruptedException {
-        if (sendWithin(src, mode, timeout(deadline)) == FULL) {
+    public void send(ByteBuffer src, WaitMode mode, long deadline, SendReturn when) throws InterruptedException {
+        if (when == SendReturn.WHEN_BUFFERED) {
+            window().sendBuffered(this, src, mode, deadline);
+        } else if (sendWithin(src, mode, timeout(deadline)) == FULL) {
             throw new ChannelFullException(this + " stayed full until the deadline: receivers are not keeping up;"
                 + " nothing was sent");
         }
+    }
+
+    @Override
+    public void flush() throws InterruptedException {
+        window().flush(this, waitMode());
     }
 
     @Override
@@ -160,6 +170,14 @@ public final class RemoteChannel extends Channel {
 
     /** Sends with a timeout in gateway terms; returns OK or FULL. */
     private int sendWithin(ByteBuffer src, WaitMode mode, long timeout) throws InterruptedException {
+        SendWindow inFlight = window();
+        if (inFlight.busy()) {
+            int status = inFlight.sendInOrder(this, src.duplicate(), mode, timeout);
+            if (status == OK) {
+                src.position(src.limit());
+            }
+            return status;
+        }
         GatewayCall call = gateway.borrow();
         try {
             int status = call.perform(gateway.nextRequestId(), SEND, this, src.duplicate(), 0, timeout, mode);
@@ -172,11 +190,30 @@ public final class RemoteChannel extends Channel {
         }
     }
 
+    /** This process's send window to the channel. */
+    private SendWindow window() {
+        SendWindow known = window;
+        if (known == null) {
+            known = gateway.window(cuid());
+            window = known;
+        }
+        return known;
+    }
+
+    /** Before an operation other than a send: throws what failed of the sends in flight. */
+    private void checkSends() {
+        SendWindow known = window;
+        if (known != null) {
+            known.check(this);
+        }
+    }
+
     /** Receives into {@code dst}; returns the length, or -1 if the channel stayed empty. */
     private int recvWithin(ByteBuffer dst, WaitMode mode, long timeout) throws InterruptedException {
         if (dst.isReadOnly()) {
             throw new ReadOnlyBufferException();
         }
+        checkSends();
         GatewayCall call = gateway.borrow();
         try {
             int status = call.perform(gateway.nextRequestId(), RECV, this, null, dst.remaining(), timeout, mode);
@@ -197,6 +234,7 @@ public final class RemoteChannel extends Channel {
     }
 
     private byte[] recvBytesWithin(WaitMode mode, long timeout) throws InterruptedException {
+        checkSends();
         GatewayCall call = gateway.borrow();
         try {
             int status = call.perform(gateway.nextRequestId(), RECV, this, null, Integer.MAX_VALUE, timeout, mode);
@@ -214,6 +252,7 @@ public final class RemoteChannel extends Channel {
 
     /** The channel's size; learns its shape on the way. */
     private int info() {
+        checkSends();
         return uninterruptibly(() -> {
             GatewayCall call = gateway.borrow();
             try {
@@ -232,6 +271,7 @@ public final class RemoteChannel extends Channel {
     }
 
     private boolean awaitReadyInterruptibly(int op, long timeout) throws InterruptedException {
+        checkSends();
         GatewayCall call = gateway.borrow();
         try {
             check(call, call.perform(gateway.nextRequestId(), op, this, null, 0, timeout, waitMode()));
@@ -261,7 +301,7 @@ public final class RemoteChannel extends Channel {
     }
 
     /** A deadline as the gateway's timeout: nanoseconds left, or FOREVER. */
-    private static long timeout(long deadline) {
+    static long timeout(long deadline) {
         return deadline == Deadline.FOREVER ? GatewayLayout.FOREVER : Math.max(0, Deadline.remaining(deadline));
     }
 
