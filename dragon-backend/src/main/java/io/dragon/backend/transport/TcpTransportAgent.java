@@ -12,6 +12,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -30,6 +31,8 @@ public final class TcpTransportAgent extends TransportAgent {
     private static final Logger LOG = LogManager.getLogger(TcpTransportAgent.class);
     /** Links to a peer opened before giving up, when they close before they authenticate. */
     private static final int LINK_ATTEMPTS = 3;
+    /** Flushes consolidated at most into one write. */
+    private static final int FLUSHES_PER_WRITE = 256;
 
     private final ChannelInitializer<Channel> opened;
     private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(2, NettyTransport.ioHandlers());
@@ -74,8 +77,14 @@ public final class TcpTransportAgent extends TransportAgent {
         loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
+    /**
+     * A link's handlers once it is authenticated. Flushes are consolidated: the completions of the requests that
+     * one read brought leave in one write when the read is done, and frames that other threads (the gateway's
+     * reader, waiting requests) write while the event loop is busy leave together.
+     */
     private ChannelHandler[] handlers() {
-        return new ChannelHandler[] {new TransportFrameDecoder(), new TransportHandler(this)};
+        return new ChannelHandler[] {new FlushConsolidationHandler(FLUSHES_PER_WRITE, true),
+            new TransportFrameDecoder(), new TransportHandler(this)};
     }
 
     @Override
