@@ -14,6 +14,7 @@ import static io.dragon.backend.transport.OfiMessageLayout.SEQUENCE_OFFSET;
 import static io.dragon.backend.transport.OfiMessageLayout.SOURCE_OFFSET;
 import static io.dragon.backend.transport.OfiMessageLayout.fields;
 
+import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.Settings;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -83,7 +84,7 @@ public final class OfiTransportAgent extends TransportAgent {
      * default: on the 2-vCPU test machines polling takes the CPUs from the processes (with 1 ms of it, a ping-pong
      * between two nodes starved); with cores to spare, and a fabric that completes faster than a wake-up, it pays.
      */
-    private final long spinNanos = TimeUnit.MICROSECONDS.toNanos(Settings.ofiSpinUs());
+    private final long spinNanos = TimeUnit.MICROSECONDS.toNanos(Settings.transportSpinUs(HostId.cpus()));
     /**
      * Whether tags cover whole messages and large frames ({@code -Ddragon.ofi.integrity=full}, the default), or
      * only headers and a LARGE or READ_DONE message's fields ({@code header}): for sites whose fabric keeps jobs

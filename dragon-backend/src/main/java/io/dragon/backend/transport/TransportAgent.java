@@ -8,6 +8,7 @@ import io.dragon.core.channels.ChannelDestroyedException;
 import io.dragon.core.channels.LocalChannel;
 import io.dragon.core.channels.MessageTooLargeException;
 import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.infrastructure.Settings;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.List;
@@ -28,6 +29,8 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
     private static final Logger LOG = LogManager.getLogger(TransportAgent.class);
     private static final long READ_SLICE_MS = 100;
 
+    /** How long the gateway's reader polls after its last request before it waits (see Settings). */
+    private final long spinNanos = TimeUnit.MICROSECONDS.toNanos(Settings.transportSpinUs(HostId.cpus()));
     final ChannelOperations operations = new ChannelOperations();
     final Replies replies = new Replies();
     final WaitingRequests waits = new WaitingRequests(new WaitingRequests.Agent() {
@@ -130,8 +133,9 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
     abstract void stop();
 
     /**
-     * Forwards each request of the gateway channel, as read, to the agent of its channel's node. Waits in slices,
-     * so that {@link #close} can stop it: a thread asleep on a futex does not see an interrupt.
+     * Forwards each request of the gateway channel, as read, to the agent of its channel's node. Polls for
+     * {@link #spinNanos} after the last, then waits in slices, so that {@link #close} can stop it: a thread asleep on
+     * a futex does not see an interrupt.
      */
     private void readGateway() {
         ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
@@ -139,7 +143,8 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
         while (!closing) {
             ByteBuf frame = null;
             try {
-                if (!gateway.awaitRecv(READ_SLICE_MS, TimeUnit.MILLISECONDS)) {
+                if (!gateway.canRecv() && !spinUntilReady() && !gateway.awaitRecv(READ_SLICE_MS,
+                    TimeUnit.MILLISECONDS)) {
                     continue;
                 }
                 frame = alloc.directBuffer(TransportFrames.FRAME_HEADER + room);
@@ -164,6 +169,18 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
                 answerOrDrop(frame, e);
             }
         }
+    }
+
+    /** Polls the gateway channel for {@link #spinNanos}; whether a request came meanwhile. */
+    private boolean spinUntilReady() {
+        long start = System.nanoTime();
+        while (System.nanoTime() - start < spinNanos) {
+            if (gateway.canRecv()) {
+                return true;
+            }
+            Thread.onSpinWait();
+        }
+        return false;
     }
 
     /**

@@ -43,10 +43,12 @@ public final class Settings {
          */
         OFI_SEND_TIMEOUT_MS("dragon.ofi.send.timeout.ms", "10000", "ms", true),
         /**
-         * How long the fabric agent's progress thread polls after its last work before it sleeps on the completion
-         * queue; 0 sleeps at once (polling takes cores from the processes where there are few).
+         * How long a transport agent's busy threads (the reader of the gateway channel, the fabric agent's progress
+         * thread) poll after their last work before they wait as other threads do; {@code auto}: 50 µs on a node
+         * with at least {@link Settings#SPARE_CORES_FOR_SPIN} cores (Slurm's grant, else the machine's), 0 below (polling
+         * takes cores from the processes where there are few).
          */
-        OFI_SPIN_US("dragon.ofi.spin.us", "0", "µs", true),
+        TRANSPORT_SPIN_US("dragon.transport.spin.us", "auto", "µs", true),
         /**
          * What the tags of fabric messages cover: {@code full} (whole messages and large frames) or {@code header}
          * (headers only, for fabrics that keep jobs apart themselves). Every node must have the same.
@@ -148,9 +150,21 @@ public final class Settings {
         return Property.OFI_SEND_TIMEOUT_MS.longValue();
     }
 
-    /** {@link Property#OFI_SPIN_US}. */
-    public static long ofiSpinUs() {
-        return Property.OFI_SPIN_US.longValue();
+    /** Cores a node must have for {@link Property#TRANSPORT_SPIN_US} {@code auto} to poll. */
+    public static final int SPARE_CORES_FOR_SPIN = 8;
+
+    /** {@link Property#TRANSPORT_SPIN_US} on a node of {@code cores} cores. */
+    public static long transportSpinUs(int cores) {
+        String value = Property.TRANSPORT_SPIN_US.value();
+        if (value.equals("auto")) {
+            return cores >= SPARE_CORES_FOR_SPIN ? 50 : 0;
+        }
+        try {
+            return Math.max(0, Long.parseLong(value));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(Property.TRANSPORT_SPIN_US.key() + " must be auto or a number of µs,"
+                + " got '" + value + "'");
+        }
     }
 
     /** {@link Property#OFI_INTEGRITY}, as set (checked by the fabric agent). */
