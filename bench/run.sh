@@ -52,10 +52,11 @@
 #                                  See docs/scale.md.
 #   offnode_rtt_vs_tcp             64 B ping-pong between a process on node1 and one on node2, each receiving on a
 #                                  channel of its own node and sending to the other's through the transport agents
-#                                  (io.dragon.bench.OffNode), round-trip time, vs a plain TCP ping-pong between the
-#                                  same two nodes (io.dragon.bench.TcpPeer, Java blocking sockets, TCP_NODELAY)
-#   offnode_bw_vs_tcp              the same with 1 MiB messages one way, MiB/s (sends return once deposited)
-#   offnode_msgrate_vs_tcp         64 B messages one way, messages/s (each send returns once deposited), vs 64 B
+#                                  (io.dragon.bench.OffNode; sends return once buffered, as Queue.put's), round-trip
+#                                  time, vs a plain TCP ping-pong between the same two nodes (io.dragon.bench.TcpPeer,
+#                                  Java blocking sockets, TCP_NODELAY)
+#   offnode_bw_vs_tcp              the same with 1 MiB messages one way, MiB/s
+#   offnode_msgrate_vs_tcp         64 B messages one way, messages/s, vs 64 B
 #                                  writes to the TCP stream, each flushed (as many flushes as messages)
 #   queue_offnode_rtt_vs_tcp       the 64 B ping-pong through two io.dragon.Queues, each on its receiver's node (what
 #                                  users call; OffNode queue), vs the same TCP ping-pong (measured again beside it)

@@ -5,6 +5,7 @@ import io.dragon.Process;
 import io.dragon.ProcessTemplate;
 import io.dragon.Queue;
 import io.dragon.core.channels.Channel;
+import io.dragon.core.channels.SendReturn;
 import io.dragon.core.client.GlobalServicesClient;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -13,7 +14,8 @@ import java.util.Locale;
 /**
  * Head program of the off-node benchmarks of {@code bench/run.sh}, under a runtime of at least two nodes: this
  * process (node 0) and a partner on node 1 each receive on a channel of their own node and send to the other's,
- * through the transport agents. {@code OffNode rtt|bw|msgrate|queue [warmup=3] [blocks=5]}:
+ * through the transport agents, each send returning once buffered (the way {@code Queue.put} sends).
+ * {@code OffNode rtt|bw|msgrate|queue [warmup=3] [blocks=5]}:
  * <ul>
  * <li>{@code rtt}: 64-byte ping-pong, 10,000 round trips per block: {@code result offnode_rtt_us};</li>
  * <li>{@code bw}: 1 MiB messages to the partner's channel, 200 per block, the partner acknowledging the block:
@@ -54,7 +56,7 @@ public final class OffNode {
         Channel mine = Channel.attach(gs.createChannel(0, 64, 256, null).descriptor());
         Process partner = Process.start(ProcessTemplate.main(OffNode.class, "partner", what,
             Codec.base64(mine.serialize())).withPolicy(Policy.node(1)));
-        Channel theirs = Channel.attach(mine.recv());
+        Channel theirs = Channel.attach(mine.recv()).sendReturn(SendReturn.WHEN_BUFFERED);
         ByteBuffer message = ByteBuffer.allocateDirect(messageBytes(what));
         ByteBuffer reply = ByteBuffer.allocateDirect(SMALL);
         for (int block = -warmup; block < values.length; block++) {
@@ -125,8 +127,8 @@ public final class OffNode {
     /** On node 1: tells the head its channel, then echoes (rtt) or acknowledges each block (bw, msgrate). */
     private static void partner(String what, byte[] headChannel) throws Exception {
         GlobalServicesClient gs = GlobalServicesClient.get();
-        Channel mine = Channel.attach(gs.createChannel(0, 8, 256, null).descriptor());
-        Channel head = Channel.attach(headChannel);
+        Channel mine = Channel.attach(gs.createChannel(0, 64, 256, null).descriptor());
+        Channel head = Channel.attach(headChannel).sendReturn(SendReturn.WHEN_BUFFERED);
         head.send(mine.serialize());
         ByteBuffer buffer = ByteBuffer.allocateDirect(messageBytes(what));
         ByteBuffer ack = ByteBuffer.allocateDirect(1);
