@@ -7,18 +7,19 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** Command lines that start a JVM like this one: same Java, same classpath, options for quick start-up. */
+/**
+ * Command lines that start a JVM of the runtime like this one: same Java, same classpath, the runtime's JVM options
+ * ({@code dragon.runtime.jvm.options}: the serial collector, no perf data, warnings only) for quick start-up.
+ */
 public final class JavaCommand {
     /**
-     * JVM options of the runtime's JVM on each node of a multi-node run: the launcher backend, with the node's
-     * transport agent and services. The serial collector and the client compiler only: the optimizing compiler's
-     * threads cost ~300 ms of CPU per node during bringup (bringup_cpu_ms_per_node 1170-1250 -> 820-950 on 3 nodes),
-     * while the agent's data path, which copies with intrinsics and waits on sockets and futexes, was no slower
-     * without it (offnode_bw_mibs 1031 vs 816, offnode_rtt_us 85 vs 75, medians of 3 alternating runs, within this
-     * host's noise). Overridable with the system property {@code dragon.runtime.jvm.options}
-     * ({@link Settings.Property#RUNTIME_JVM_OPTIONS}), which the frontend passes on.
+     * The client compiler only, added to the default options where the node's data path does no cryptography: the
+     * optimizing compiler's threads cost 250-450 ms of CPU per node during bringup (bringup_cpu_ms_per_node 440-470
+     * without them, 710-920 with, on 3 nodes), while the TCP agent's data path, which copies with intrinsics and
+     * waits on sockets and futexes, was no slower without it. AES-GCM and SHA-256 have intrinsics in the optimizing
+     * compiler only: without it the fabric agent's tags moved 1 MiB frames at 25 MiB/s against 683 MiB/s.
      */
-    public static final String RUNTIME_OPTIONS = Settings.runtimeJvmOptions();
+    static final String CLIENT_COMPILER_ONLY = "-XX:TieredStopAtLevel=1";
 
     private JavaCommand() {
     }
@@ -28,20 +29,35 @@ public final class JavaCommand {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    /** A command starting {@code mainClass} of this JVM's classpath as a JVM of the runtime on a node. */
+    /**
+     * A command starting {@code mainClass} of this JVM's classpath as a JVM of the runtime on a node, whose data path
+     * does no cryptography.
+     */
     public static List<String> runtime(Class<?> mainClass) {
-        return command(mainClass, RUNTIME_OPTIONS);
+        return runtime(mainClass, false);
     }
 
-    private static List<String> command(Class<?> mainClass, String options) {
+    /**
+     * A command starting {@code mainClass} of this JVM's classpath as a JVM of the runtime on a node; {@code crypto}:
+     * its data path may encrypt or authenticate every message (TLS links, the fabric agent's tags), so it keeps the
+     * optimizing compiler, whose intrinsics that needs (see {@link #CLIENT_COMPILER_ONLY}).
+     */
+    public static List<String> runtime(Class<?> mainClass, boolean crypto) {
+        Settings.Property options = Settings.Property.RUNTIME_JVM_OPTIONS;
+        boolean set = System.getProperty(options.key()) != null;
         List<String> command = new ArrayList<>();
         command.add(java());
-        for (String option : options.trim().split("\\s+")) {
+        if (!set && !crypto) {
+            command.add(CLIENT_COMPILER_ONLY);
+        }
+        for (String option : options.value().trim().split("\\s+")) {
             if (!option.isEmpty()) {
                 command.add(option);
             }
         }
-        command.add(Settings.Property.RUNTIME_JVM_OPTIONS.option(RUNTIME_OPTIONS));
+        if (set) {
+            command.add(options.option(options.value())); // for the JVMs it starts in turn
+        }
         command.addAll(InheritedProperties.options());
         command.addAll(ClassDataSharing.options(mainClass.getSimpleName()));
         command.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"), mainClass.getName()));

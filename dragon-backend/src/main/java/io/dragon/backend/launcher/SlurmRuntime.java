@@ -123,7 +123,9 @@ public final class SlurmRuntime implements RuntimeLink {
     private Process startBackends(String rootAddress) throws IOException {
         List<String> command = srun(nodes.hostnames());
         command.add("--kill-on-bad-exit=1");
-        command.addAll(JavaCommand.runtime(BackendMain.class));
+        // TLS and the fabric agent's tags need the optimizing compiler's AES and SHA intrinsics (JavaCommand)
+        command.addAll(JavaCommand.runtime(BackendMain.class, nodes.tls()
+            || nodes.transport().mayUseFabric(nodes.provider())));
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .redirectError(ProcessBuilder.Redirect.INHERIT).redirectInput(ProcessBuilder.Redirect.from(
                 new File("/dev/null")));

@@ -26,6 +26,14 @@ public enum Transport {
     }
 
     /**
+     * Whether the nodes' agents may end up on libfabric, as the frontend can tell before they start: asked for, or
+     * {@code auto} with a provider named or a fabric device on this node (the nodes of a cluster are alike).
+     */
+    boolean mayUseFabric(String provider) {
+        return this == OFI || this == AUTO && (!provider.isEmpty() || FabricDevices.find().isPresent());
+    }
+
+    /**
      * The frontend's choice, from every node's bringup report: the agents' transport, their addresses by node, and
      * why, in words.
      */

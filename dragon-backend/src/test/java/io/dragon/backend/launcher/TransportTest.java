@@ -3,12 +3,16 @@ package io.dragon.backend.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dragon.backend.JavaCommand;
 import io.dragon.core.messages.Messages.BENodeUp;
 import io.dragon.core.messages.Messages.SHChannelsUp;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The frontend's choice of transport from the nodes' bringup reports. */
+/**
+ * The frontend's choice of transport from the nodes' bringup reports, and what it knows of it beforehand (the
+ * runtime JVMs' compiler).
+ */
 class TransportTest {
     private static final List<String> HOSTS = List.of("node1", "node2");
 
@@ -50,6 +54,24 @@ class TransportTest {
     void shouldUseTcpWhenAskedEvenWithAFabric() {
         assertThat(Transport.TCP.choose(HOSTS, List.of(node(0, "aa", "cxi on cxi0"), node(1, "bb", "cxi on cxi0")))
             .transport()).isEqualTo("tcp");
+    }
+
+    @Test
+    void shouldTellBeforehandWhetherTheAgentsMayUseTheFabric() {
+        assertThat(Transport.TCP.mayUseFabric("verbs")).isFalse();
+        assertThat(Transport.OFI.mayUseFabric("")).isTrue();
+        assertThat(Transport.AUTO.mayUseFabric("tcp")).as("a provider named").isTrue();
+        assertThat(Transport.AUTO.mayUseFabric("")).as("as this host's devices say")
+            .isEqualTo(FabricDevices.find().isPresent());
+    }
+
+    @Test
+    void shouldKeepTheOptimizingCompilerWhereTheDataPathDoesCryptography() {
+        assertThat(JavaCommand.runtime(BackendMain.class, false)).contains("-XX:TieredStopAtLevel=1")
+            .contains("-XX:+UseSerialGC").as("the defaults are not passed on as if set")
+            .noneMatch(option -> option.startsWith("-Ddragon.runtime.jvm.options"));
+        assertThat(JavaCommand.runtime(BackendMain.class, true)).doesNotContain("-XX:TieredStopAtLevel=1")
+            .contains("-XX:+UseSerialGC");
     }
 
     @Test

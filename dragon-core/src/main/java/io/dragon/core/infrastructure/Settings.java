@@ -54,9 +54,12 @@ public final class Settings {
          * (headers only, for fabrics that keep jobs apart themselves). Every node must have the same.
          */
         OFI_INTEGRITY("dragon.ofi.integrity", "full", "", true),
-        /** JVM options of the runtime's JVM on each node of a multi-node run; the frontend passes them on. */
-        RUNTIME_JVM_OPTIONS("dragon.runtime.jvm.options", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"
-            + " -XX:-UsePerfData -Xlog:disable -Xlog:all=warning:stderr", "", false),
+        /**
+         * JVM options of the runtime's JVM on each node of a multi-node run; the frontend passes them on. Unless
+         * they are set, the client compiler only is added where the data path does no cryptography (JavaCommand).
+         */
+        RUNTIME_JVM_OPTIONS("dragon.runtime.jvm.options", "-XX:+UseSerialGC -XX:-UsePerfData -Xlog:disable"
+            + " -Xlog:all=warning:stderr", "", false),
         /** Directory of the class-data-sharing archives of the runtime's JVMs (bin/dragon sets it); none: none used. */
         CDS_DIR("dragon.cds.dir", "", "", false),
         /** Whether each JVM of the runtime records its class-data-sharing archive as it exits (the build's run). */
@@ -170,11 +173,6 @@ public final class Settings {
     /** {@link Property#OFI_INTEGRITY}, as set (checked by the fabric agent). */
     public static String ofiIntegrity() {
         return Property.OFI_INTEGRITY.value();
-    }
-
-    /** {@link Property#RUNTIME_JVM_OPTIONS}. */
-    public static String runtimeJvmOptions() {
-        return Property.RUNTIME_JVM_OPTIONS.value();
     }
 
     /** {@link Property#CDS_DIR}; empty: none. */
