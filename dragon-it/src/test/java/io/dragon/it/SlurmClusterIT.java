@@ -202,31 +202,30 @@ class SlurmClusterIT {
 
     @Test
     void shouldShareQueuesPoolsAndLocksAcrossNodes() throws Exception {
-        Result checks = run(300, "salloc", "-N3", "bin/dragon", "-cp",
-            "dragon-it/target/test-classes:dragon-it/target/dragon-it.jar", "io.dragon.it.api.MultiNodeChecks");
-        assertThat(checks.code()).as(checks.toString()).isZero();
-        assertThat(checks.output().lines().filter(line -> line.startsWith("PASS ")).count()).as(checks.toString())
-            .isEqualTo(8);
+        assertChecksPass(300, 3, 8, "MultiNodeChecks");
     }
 
     @Test
     void shouldStreamThroughQueuesBetweenNodesWholeInOrderAndWithBackPressure() throws Exception {
-        Result checks = run(300, "salloc", "-N3", "bin/dragon", "-cp",
-            "dragon-it/target/test-classes:dragon-it/target/dragon-it.jar", "io.dragon.it.api.OffNodeStreamChecks");
-        assertThat(checks.code()).as(checks.toString()).isZero();
-        assertThat(checks.output().lines().filter(line -> line.startsWith("PASS ")).count()).as(checks.toString())
-            .isEqualTo(5);
+        assertChecksPass(300, 3, 5, "OffNodeStreamChecks");
     }
 
     /** Reply channels of exited processes are freed: the infrastructure pool does not fill up over a long run. */
     @Test
     void shouldFreeWhatShortProcessesLeaveInTheInfrastructurePool() throws Exception {
-        Result checks = run(400, "salloc", "-N2", "bin/dragon", "-cp",
-            "dragon-it/target/test-classes:dragon-it/target/dragon-it.jar", "io.dragon.it.api.LongRunChecks",
-            "300");
+        assertChecksPass(400, 2, 1, "LongRunChecks", "300");
+    }
+
+    /** Runs a program of checks (io.dragon.it.api) on {@code nodes} nodes and expects {@code passes} PASS lines. */
+    private static void assertChecksPass(int seconds, int nodes, int passes, String program, String... args)
+        throws Exception {
+        List<String> command = new ArrayList<>(List.of("salloc", "-N" + nodes, "bin/dragon", "-cp",
+            "dragon-it/target/test-classes:dragon-it/target/dragon-it.jar", "io.dragon.it.api." + program));
+        command.addAll(List.of(args));
+        Result checks = run(seconds, command.toArray(String[]::new));
         assertThat(checks.code()).as(checks.toString()).isZero();
         assertThat(checks.output().lines().filter(line -> line.startsWith("PASS ")).count()).as(checks.toString())
-            .isEqualTo(1);
+            .isEqualTo(passes);
     }
 
     /**
