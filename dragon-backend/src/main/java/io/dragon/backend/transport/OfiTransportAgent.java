@@ -1,6 +1,7 @@
 package io.dragon.backend.transport;
 
 import static io.dragon.backend.transport.OfiMessageLayout.ADDRESS_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.HOST_OFFSET;
 import static io.dragon.backend.transport.OfiMessageLayout.COOKIE_OFFSET;
 import static io.dragon.backend.transport.OfiMessageLayout.COUNTER_OFFSET;
 import static io.dragon.backend.transport.OfiMessageLayout.FRAME_TAG_OFFSET;
@@ -121,6 +122,8 @@ public final class OfiTransportAgent extends TransportAgent {
     /** The sequence of the last large frame tagged. */
     private long largeSequence;
     private final ReadSlots reads = new ReadSlots(READS);
+    /** This path reorders frames to a node (large ones are tagged and read apart): buffered sends go one by one. */
+    private final StreamOrder order = new StreamOrder();
 
     // Set by peers(), before the progress thread starts.
     private int self;
@@ -218,6 +221,22 @@ public final class OfiTransportAgent extends TransportAgent {
 
     @Override
     void forward(ByteBuf frame, long host) {
+        if (frame.getInt(frame.readerIndex() + TransportFrames.KIND_OFFSET + Integer.BYTES) != FrameKind.REQUEST
+            || order.admit(frame)) {
+            send(frame, host);
+        }
+    }
+
+    /** A SEND_BUFFERED held behind one of its stream goes once that one's completion is here. */
+    @Override
+    void answered(ByteBuf body) {
+        ByteBuf next = order.completed(body);
+        if (next != null) {
+            send(next, next.getLongLE(next.readerIndex() + TransportFrames.FRAME_HEADER + HOST_OFFSET));
+        }
+    }
+
+    private void send(ByteBuf frame, long host) {
         int at = sortedHosts == null ? -1 : Arrays.binarySearch(sortedHosts, host);
         if (at < 0) {
             fail(frame, "no node of this runtime has host id " + Long.toHexString(host));
@@ -252,6 +271,7 @@ public final class OfiTransportAgent extends TransportAgent {
         sends.releaseAll();
         largeSends.releaseAll();
         reads.releaseAll();
+        order.releaseAll();
         waiting.forEach(SlotTable::release);
         outbound.forEach(SlotTable::release);
     }

@@ -95,9 +95,15 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
     void dispatch(int kind, ByteBuf body, Peer peer) {
         switch (kind) {
             case FrameKind.REQUEST -> operations.perform(body, peer);
-            case FrameKind.COMPLETION -> replies.deliver(body);
+            case FrameKind.COMPLETION -> {
+                answered(body);
+                replies.deliver(body);
+            }
             case FrameKind.WAITING -> waits.announced(body);
-            case FrameKind.WAITED -> waits.completed(body);
+            case FrameKind.WAITED -> {
+                answered(body);
+                waits.completed(body);
+            }
             case FrameKind.PING -> {
                 long host = body.readableBytes() >= Long.BYTES ? body.getLong(body.readerIndex()) : 0;
                 body.release();
@@ -125,6 +131,13 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
     }
 
     abstract void peers(List<Long> hosts, List<String> addresses);
+
+    /**
+     * Sees a completion for a requester of this node before it is delivered (a COMPLETION's or WAITED's body, or a
+     * failure made here; not consumed): nothing, unless the subclass orders requests by their completions.
+     */
+    void answered(ByteBuf body) {
+    }
 
     /** Sends a REQUEST frame (see {@link TransportFrames}) to the agent of {@code host}; takes ownership of it. */
     abstract void forward(ByteBuf frame, long host);
@@ -220,6 +233,8 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
         ByteBuf request = frame.skipBytes(TransportFrames.FRAME_HEADER);
         ByteBuf failure = TransportFrames.failure(frame.alloc(), request, FAILED, 0, why);
         frame.release();
-        replies.deliver(failure.skipBytes(TransportFrames.FRAME_HEADER));
+        failure.skipBytes(TransportFrames.FRAME_HEADER);
+        answered(failure);
+        replies.deliver(failure);
     }
 }
