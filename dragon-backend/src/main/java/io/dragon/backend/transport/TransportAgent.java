@@ -142,13 +142,25 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
     /** Sends a REQUEST frame (see {@link TransportFrames}) to the agent of {@code host}; takes ownership of it. */
     abstract void forward(ByteBuf frame, long host);
 
+    /**
+     * {@link #forward}, for the gateway's reader: the subclass may hold the frame back, until
+     * {@link #flushForwarded}, to send it with those that follow it at once.
+     */
+    void forwardBatched(ByteBuf frame, long host) {
+        forward(frame, host);
+    }
+
+    /** Sends what {@link #forwardBatched} held back: the gateway is empty for now. */
+    void flushForwarded() {
+    }
+
     /** Releases what the subclass holds, once no more requests come. */
     abstract void stop();
 
     /**
-     * Forwards each request of the gateway channel, as read, to the agent of its channel's node. Polls for
-     * {@link #spinNanos} after the last, then waits in slices, so that {@link #close} can stop it: a thread asleep on
-     * a futex does not see an interrupt.
+     * Forwards each request of the gateway channel, as read, to the agent of its channel's node, those that come
+     * back to back together. Polls for {@link #spinNanos} after the last, then waits in slices, so that
+     * {@link #close} can stop it: a thread asleep on a futex does not see an interrupt.
      */
     private void readGateway() {
         ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
@@ -156,9 +168,11 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
         while (!closing) {
             ByteBuf frame = null;
             try {
-                if (!gateway.canRecv() && !spinUntilReady() && !gateway.awaitRecv(READ_SLICE_MS,
-                    TimeUnit.MILLISECONDS)) {
-                    continue;
+                if (!gateway.canRecv()) {
+                    flushForwarded();
+                    if (!spinUntilReady() && !gateway.awaitRecv(READ_SLICE_MS, TimeUnit.MILLISECONDS)) {
+                        continue;
+                    }
                 }
                 frame = alloc.directBuffer(TransportFrames.FRAME_HEADER + room);
                 int length = gateway.tryRecv(frame.nioBuffer(TransportFrames.FRAME_HEADER, room));
@@ -171,7 +185,7 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
                 long host = frame.getLongLE(TransportFrames.FRAME_HEADER + HOST_OFFSET);
                 ByteBuf request = frame;
                 frame = null; // forward owns it, and answers it if it cannot carry it
-                forward(request, host);
+                forwardBatched(request, host);
             } catch (MessageTooLargeException e) {
                 frame.release();
                 room = e.messageLength();
