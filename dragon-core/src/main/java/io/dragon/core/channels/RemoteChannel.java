@@ -200,12 +200,9 @@ public final class RemoteChannel extends Channel {
         return known;
     }
 
-    /** Before an operation other than a send: throws what failed of the sends in flight. */
+    /** Before an operation other than a send: throws what failed of this process's sends in flight, any handle's. */
     private void checkSends() {
-        SendWindow known = window;
-        if (known != null) {
-            known.check(this);
-        }
+        window().check(this);
     }
 
     /** Receives into {@code dst}; returns the length, or -1 if the channel stayed empty. */
