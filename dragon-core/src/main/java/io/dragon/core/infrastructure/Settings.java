@@ -45,8 +45,8 @@ public final class Settings {
         /**
          * How long a transport agent's busy threads (the reader of the gateway channel, the fabric agent's progress
          * thread) poll after their last work before they wait as other threads do; {@code auto}: 50 µs on a node
-         * with at least {@link Settings#SPARE_CORES_FOR_SPIN} cores (Slurm's grant, else the machine's), 0 below (polling
-         * takes cores from the processes where there are few).
+         * with at least {@link Settings#SPARE_CORES_FOR_SPIN} cores (Slurm's grant, else the machine's), 0 below
+         * (polling takes cores from the processes where there are few).
          */
         TRANSPORT_SPIN_US("dragon.transport.spin.us", "auto", "µs", true),
         /**
