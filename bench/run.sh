@@ -52,7 +52,7 @@
 #                                  See docs/scale.md.
 #   offnode_rtt_vs_tcp             64 B ping-pong between a process on node1 and one on node2, each receiving on a
 #                                  channel of its own node and sending to the other's through the transport agents
-#                                  (io.dragon.bench.OffNode; sends return once buffered, as Queue.put's), round-trip
+#                                  (io.dragon.bench.OffNode; sends return once buffered), round-trip
 #                                  time, vs a plain TCP ping-pong between the same two nodes (io.dragon.bench.TcpPeer,
 #                                  Java blocking sockets, TCP_NODELAY)
 #   offnode_bw_vs_tcp              the same with 1 MiB messages one way, MiB/s

@@ -4,7 +4,6 @@ import io.dragon.core.channels.Channel;
 import io.dragon.core.channels.ChannelDestroyedException;
 import io.dragon.core.channels.ChannelEmptyException;
 import io.dragon.core.channels.ChannelFullException;
-import io.dragon.core.channels.SendReturn;
 import io.dragon.core.messages.Messages.ChannelInfo;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
@@ -35,14 +34,6 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * Blocking methods respond to {@link Thread#interrupt()} with InterruptedException, and nothing is lost: an
  * interrupted {@code take} removes nothing, an interrupted {@code put} adds nothing.
- *
- * <p>On a queue of another node, {@link #put} returns once this node's runtime holds the element, not once the
- * element is in the queue, so that a process streaming elements to another node does not wait a network round trip
- * for each: its elements still reach the queue in the order put, a full queue still makes {@code put} wait (at most
- * 64 elements or 8 MiB of one process are on their way to one queue), and the element is delivered even if the
- * process exits meanwhile. If one cannot be (the queue was destroyed, its node was lost), the process's next
- * operation on the queue throws, or {@link #flush()} does. {@code offer} returns once the element is in the queue,
- * since its answer says whether it is.
  */
 public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>, Serializable {
     private static final long serialVersionUID = 1L;
@@ -136,37 +127,14 @@ public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>
         }
     }
 
-    /** Returns once the element is in the queue, or false if the queue stayed full until the timeout. */
     @Override
     public boolean offer(E e, long timeout, TimeUnit unit) throws InterruptedException {
-        return send(encode(e), Deadline.after(timeout, unit), SendReturn.WHEN_DEPOSITED);
+        return send(encode(e), Deadline.after(timeout, unit));
     }
 
-    /**
-     * Adds the element, waiting while the queue is full. To a queue of another node it returns once this node's
-     * runtime holds the element (see the class comment): the elements a process puts reach the queue in order, and
-     * at most a window of them is on the way, so a full queue still makes {@code put} wait.
-     *
-     * @throws ObjectDestroyedException if the queue was destroyed, before this element or (on another node) before
-     *     one put earlier reached it
-     */
     @Override
     public void put(E e) throws InterruptedException {
-        send(encode(e), Deadline.FOREVER, SendReturn.WHEN_BUFFERED);
-    }
-
-    /**
-     * Waits until every element this process has put is in the queue: at once on the queue's own node; on another,
-     * once the elements still on their way (see {@link #put}) have reached it.
-     *
-     * @throws ObjectDestroyedException if the queue was destroyed before they reached it
-     */
-    public void flush() throws InterruptedException {
-        try {
-            channel().flush();
-        } catch (ChannelDestroyedException x) {
-            throw destroyed(x);
-        }
+        send(encode(e), Deadline.FOREVER);
     }
 
     // ---- removing
@@ -268,9 +236,9 @@ public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>
 
     // ----
 
-    private boolean send(ByteBuffer encoded, long deadline, SendReturn when) throws InterruptedException {
+    private boolean send(ByteBuffer encoded, long deadline) throws InterruptedException {
         try {
-            channel().send(encoded, WaitMode.ADAPTIVE, deadline, when);
+            channel().send(encoded, WaitMode.ADAPTIVE, deadline);
             return true;
         } catch (ChannelFullException x) {
             return false;

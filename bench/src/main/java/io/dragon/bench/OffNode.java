@@ -14,7 +14,7 @@ import java.util.Locale;
 /**
  * Head program of the off-node benchmarks of {@code bench/run.sh}, under a runtime of at least two nodes: this
  * process (node 0) and a partner on node 1 each receive on a channel of their own node and send to the other's,
- * through the transport agents, each send returning once buffered (the way {@code Queue.put} sends).
+ * through the transport agents, each send returning once buffered ({@code SendReturn.WHEN_BUFFERED}).
  * {@code OffNode rtt|bw|msgrate|queue [warmup=3] [blocks=5]}:
  * <ul>
  * <li>{@code rtt}: 64-byte ping-pong, 10,000 round trips per block: {@code result offnode_rtt_us};</li>
