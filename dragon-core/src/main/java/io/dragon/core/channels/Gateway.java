@@ -28,7 +28,10 @@ public final class Gateway {
     /** The managed process this process runs as (its own p_uid, or that of the managed process that started it). */
     private final long puid;
     private final ConcurrentLinkedQueue<GatewayCall> idle = new ConcurrentLinkedQueue<>();
-    /** This process's send window to each channel of another node it sent to with WHEN_BUFFERED, by c_uid. */
+    /**
+     * This process's send window to each channel of another node it used, by c_uid: every operation looks at it,
+     * and only one that sends with WHEN_BUFFERED gives it a reply channel.
+     */
     private final Map<Long, SendWindow> windows = new ConcurrentHashMap<>();
     private final AtomicLong requestIds = new AtomicLong(ThreadLocalRandom.current().nextLong() >>> 1);
 
