@@ -35,7 +35,9 @@ import io.dragon.core.channels.ChannelFullException;
 import io.dragon.core.channels.LocalChannel;
 import io.dragon.core.channels.MessageTooLargeException;
 import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.memory.PoolDestroyedException;
+import io.dragon.core.memory.PoolLayout;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
 import io.netty.buffer.ByteBuf;
@@ -334,8 +336,9 @@ final class ChannelOperations {
         boolean mayWait = request.getLongLE(start + TIMEOUT_OFFSET) != 0;
         switch (request.getIntLE(start + OP_OFFSET)) {
             case SEND, SEND_BUFFERED:
-                return channel.trySend(payload(request)) ? done(request, OK, 0)
-                    : mayWait ? null : done(request, FULL, 0);
+                boolean sent = request instanceof SideRequest side && side.fits(channel) ? side.trySend(channel)
+                    : channel.trySend(payload(request));
+                return sent ? done(request, OK, 0) : mayWait ? null : done(request, FULL, 0);
             case RECV:
                 return received(request, channel, null, mayWait);
             case AWAIT_RECV:
@@ -361,7 +364,11 @@ final class ChannelOperations {
         switch (request.getIntLE(request.readerIndex() + OP_OFFSET)) {
             case SEND, SEND_BUFFERED:
                 try {
-                    channel.send(payload(request), WaitMode.SLEEP, deadline);
+                    if (request instanceof SideRequest side && side.fits(channel)) {
+                        side.send(channel, WaitMode.SLEEP, deadline);
+                    } else {
+                        channel.send(payload(request), WaitMode.SLEEP, deadline);
+                    }
                     return done(request, OK, 0);
                 } catch (ChannelFullException e) {
                     return done(request, FULL, 0);
@@ -443,6 +450,37 @@ final class ChannelOperations {
         int offset = payloadOffset(request.getIntLE(start + TARGET_LENGTH_OFFSET),
             request.getIntLE(start + REPLY_LENGTH_OFFSET));
         return request.nioBuffer(start + offset, request.readableBytes() - offset);
+    }
+
+    /**
+     * A side allocation for the payload of {@code length} bytes of a send that a link is bringing to the channel
+     * whose descriptor is {@code target} (not consumed), in the channel's pool: if the channel keeps messages that
+     * long in side allocations and the pool has the room now. Else null: the request is then gathered whole, and
+     * whatever is wrong with it is answered once it is.
+     */
+    SideAllocationBuf sideFor(ByteBuf target, int length) {
+        AttachedChannels.Attached attached;
+        try {
+            attached = channels.get(target);
+        } catch (RuntimeException e) {
+            return null;
+        }
+        MemoryUsers users = attached.users();
+        if (length <= attached.channel().blockSize() || !users.enter()) {
+            return null;
+        }
+        MemoryPool pool = attached.channel().pool();
+        long side = PoolLayout.NONE;
+        try {
+            side = pool.tryAllocate(length);
+        } catch (RuntimeException e) {
+            // destroyed, or no block can ever hold it: said once the request is whole
+        } finally {
+            if (side == PoolLayout.NONE) {
+                users.exit();
+            }
+        }
+        return side == PoolLayout.NONE ? null : new SideAllocationBuf(pool, side, length, users);
     }
 
     /** The target channel. */

@@ -36,8 +36,6 @@ public final class TcpTransportAgent extends TransportAgent {
     private static final int FLUSHES_PER_WRITE = 256;
     /** Requests of the gateway's reader written at most before a flush. */
     private static final int WRITES_PER_FLUSH = 64;
-    /** A frame this long is flushed at once. */
-    private static final int LARGE_FRAME_BYTES = 16 * 1024;
 
     private final ChannelInitializer<Channel> opened;
     private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(2, NettyTransport.ioHandlers());
@@ -92,7 +90,13 @@ public final class TcpTransportAgent extends TransportAgent {
      */
     private ChannelHandler[] handlers() {
         return new ChannelHandler[] {new FlushConsolidationHandler(FLUSHES_PER_WRITE, false),
-            new TransportFrameDecoder(), new TransportHandler(this)};
+            new TransportFrameDecoder(operations), new TransportHandler(this)};
+    }
+
+    /** Netty writes a composite frame with one system call (writev, or TLS records made from its parts). */
+    @Override
+    boolean sendsInPlace() {
+        return true;
     }
 
     @Override
@@ -113,7 +117,7 @@ public final class TcpTransportAgent extends TransportAgent {
         if (link == null) {
             return;
         }
-        boolean large = frame.readableBytes() >= LARGE_FRAME_BYTES;
+        boolean large = frame.readableBytes() >= TransportFrames.LARGE_FRAME_BYTES;
         link.write(frame);
         if (!unflushed.contains(link)) {
             unflushed.add(link);

@@ -3,12 +3,14 @@ package io.dragon.backend.transport;
 import static io.dragon.core.channels.GatewayLayout.FAILED;
 import static io.dragon.core.channels.GatewayLayout.HOST_OFFSET;
 
+import io.dragon.backend.MemoryUsers;
 import io.dragon.core.channels.ChannelDescriptor;
 import io.dragon.core.channels.ChannelDestroyedException;
 import io.dragon.core.channels.LocalChannel;
-import io.dragon.core.channels.MessageTooLargeException;
+import io.dragon.core.channels.SideTaker;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.Settings;
+import io.dragon.core.memory.MemoryPool;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.List;
@@ -55,6 +57,9 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
         }
     });
     private final Thread reader = new Thread(this::readGateway, "transport-gateway");
+    private final SideTaker sideTaker = this::forwardSide;
+    /** Whether the gateway's last request came in a side allocation (see {@link #forwardSide}): the reader's. */
+    private boolean tookSide;
     /** "node 2 (node3)" by host id. */
     private final Map<Long, String> names = new ConcurrentHashMap<>();
     private LocalChannel gateway;
@@ -139,6 +144,14 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
     void answered(ByteBuf body) {
     }
 
+    /**
+     * Whether {@link #forward} takes a frame whose bytes are in more than one place: a large request then goes as
+     * it lies in the gateway's pool, not copied. By default, no.
+     */
+    boolean sendsInPlace() {
+        return false;
+    }
+
     /** Sends a REQUEST frame (see {@link TransportFrames}) to the agent of {@code host}; takes ownership of it. */
     abstract void forward(ByteBuf frame, long host);
 
@@ -164,7 +177,7 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
      */
     private void readGateway() {
         ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
-        int room = gateway.blockSize();
+        int room = gateway.blockSize(); // a longer request is in a side allocation: see forwardSide
         while (!closing) {
             ByteBuf frame = null;
             try {
@@ -175,20 +188,17 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
                     }
                 }
                 frame = alloc.directBuffer(TransportFrames.FRAME_HEADER + room);
-                int length = gateway.tryRecv(frame.nioBuffer(TransportFrames.FRAME_HEADER, room));
-                if (length < 0) {
+                tookSide = false;
+                int length = gateway.tryRecv(frame.nioBuffer(TransportFrames.FRAME_HEADER, room), sideTaker);
+                if (length < 0 || tookSide) {
                     frame.release();
                     continue;
                 }
                 frame.writeInt(TransportFrames.BODY_OFFSET + length).writeInt(FrameKind.REQUEST)
                     .writerIndex(TransportFrames.FRAME_HEADER + length);
-                long host = frame.getLongLE(TransportFrames.FRAME_HEADER + HOST_OFFSET);
                 ByteBuf request = frame;
                 frame = null; // forward owns it, and answers it if it cannot carry it
-                forwardBatched(request, host);
-            } catch (MessageTooLargeException e) {
-                frame.release();
-                room = e.messageLength();
+                forwardBatched(request, request.getLongLE(TransportFrames.FRAME_HEADER + HOST_OFFSET));
             } catch (InterruptedException | ChannelDestroyedException e) {
                 release(frame);
                 return;
@@ -196,6 +206,32 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
                 answerOrDrop(frame, e);
             }
         }
+    }
+
+    /**
+     * Forwards the request that the gateway's reader took in the side allocation at {@code side} of the gateway's
+     * pool: a large one as it lies, if the subclass {@link #sendsInPlace}, else a copy.
+     */
+    private void forwardSide(long side, int length) {
+        tookSide = true;
+        MemoryPool pool = gateway.pool();
+        boolean inPlace = length >= TransportFrames.LARGE_FRAME_BYTES && sendsInPlace();
+        ByteBuf frame = ByteBufAllocator.DEFAULT.directBuffer(TransportFrames.FRAME_HEADER + (inPlace ? 0 : length))
+            .writeInt(TransportFrames.BODY_OFFSET + length).writeInt(FrameKind.REQUEST);
+        if (inPlace) {
+            MemoryUsers users = MappedPools.users(pool);
+            users.enter(); // the node's own pool: always
+            frame = ByteBufAllocator.DEFAULT.compositeDirectBuffer(2).addComponents(true, frame,
+                new SideAllocationBuf(pool, side, length, users));
+        } else {
+            try {
+                pool.buffer().getBytes(side, frame.nioBuffer(TransportFrames.FRAME_HEADER, length), length);
+            } finally {
+                pool.free(side);
+            }
+            frame.writerIndex(TransportFrames.FRAME_HEADER + length);
+        }
+        forwardBatched(frame, frame.getLongLE(TransportFrames.FRAME_HEADER + HOST_OFFSET));
     }
 
     /** Polls the gateway channel for {@link #spinNanos}; whether a request came meanwhile. */

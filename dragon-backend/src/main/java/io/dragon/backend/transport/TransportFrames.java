@@ -39,6 +39,11 @@ final class TransportFrames {
     static final int BODY_OFFSET = 4;
     /** Length prefix and kind. */
     static final int FRAME_HEADER = 8;
+    /**
+     * A frame this long is large: an agent flushes it at once, and sends or receives a message this long where it
+     * lies in shared memory rather than copy it (see {@link SideAllocationBuf}).
+     */
+    static final int LARGE_FRAME_BYTES = 16 * 1024;
     /** Largest frame between trusted agents: a channel message of up to 1 GiB and its headers. */
     static final int MAX_FRAME_BYTES = (1 << 30) + 65536;
 

@@ -247,6 +247,22 @@ public final class LocalChannel extends Channel implements Readiness {
         return false;
     }
 
+    /**
+     * Sends the message of {@code length} bytes already written in the side allocation at {@code side} of this
+     * channel's {@link #pool}, without copying it, if a slot is free now. Once it is sent the channel owns the
+     * allocation (its receiver frees it); until then, and if this returns false, the caller does.
+     */
+    public boolean trySendSide(long side, int length) {
+        checkAlive();
+        return publish(null, null, length, side);
+    }
+
+    /** {@link #trySendSide}, waiting for a free slot until {@code deadline}; throws ChannelFullException then. */
+    public void sendSide(long side, int length, WaitMode mode, long deadline) throws InterruptedException {
+        checkAlive();
+        awaitPublish(null, null, length, side, mode, deadline);
+    }
+
     /** Always returns once the message is in the channel: {@code when} makes no difference on this node. */
     @Override
     public void send(ByteBuffer src, WaitMode mode, long deadline, SendReturn when) throws InterruptedException {
@@ -307,7 +323,7 @@ public final class LocalChannel extends Channel implements Readiness {
 
     /**
      * Claims the slot at the tail and publishes the message there ({@code head} then {@code tail}, inline, or at
-     * {@code side}), or returns false if the ring is full.
+     * {@code side}, where they may be null), or returns false if the ring is full.
      */
     private boolean publish(ByteBuffer head, ByteBuffer tail, int length, long side) {
         for (;;) {
@@ -324,7 +340,9 @@ public final class LocalChannel extends Channel implements Readiness {
                     CrashPoints.reach(SEND_WRITTEN);
                     buffer.putLongOrdered(slot + SLOT_STATE_OFFSET, state(position + 1));
                     CrashPoints.reach(SEND_PUBLISHED);
-                    head.position(head.limit());
+                    if (head != null) {
+                        head.position(head.limit());
+                    }
                     if (tail != null) {
                         tail.position(tail.limit());
                     }
@@ -358,8 +376,36 @@ public final class LocalChannel extends Channel implements Readiness {
     @Override
     public int tryRecv(ByteBuffer dst) {
         checkAlive();
-        long position = claim(dst);
+        long position = claim(dst, false);
         return position < 0 ? -1 : consume(position, dst);
+    }
+
+    /**
+     * {@link #tryRecv(ByteBuffer)}, except that a message in a side allocation is not copied, whatever its length:
+     * the allocation passes to {@code taker}, once the slot is free again, and it must free it. If this process dies
+     * before it does, the allocation leaks, as for a receiver that dies while it copies.
+     *
+     * @return the message's length ({@code dst} has it only if it was inline), or -1 if the channel was empty
+     */
+    public int tryRecv(ByteBuffer dst, SideTaker taker) {
+        checkAlive();
+        long position = claim(dst, true);
+        if (position < 0) {
+            return -1;
+        }
+        long slot = slot(position);
+        if (buffer.getInt(slot + SLOT_KIND_OFFSET) == KIND_INLINE) {
+            return consume(position, dst);
+        }
+        int length = buffer.getInt(slot + SLOT_LENGTH_OFFSET);
+        long side = buffer.getLong(slot + SLOT_PAYLOAD_OFFSET);
+        buffer.putInt(slot + SLOT_KIND_OFFSET, KIND_INLINE); // the allocation is the taker's now
+        CrashPoints.reach(SIDE_CLEARED);
+        release(slot, position + capacity);
+        CrashPoints.reach(RECV_RELEASED);
+        sendSignal.signal();
+        taker.take(side, length);
+        return length;
     }
 
     @Override
@@ -371,7 +417,7 @@ public final class LocalChannel extends Channel implements Readiness {
     @Override
     public byte[] tryRecv() {
         checkAlive();
-        long position = claim(null);
+        long position = claim(null, false);
         return position < 0 ? null : consume(position);
     }
 
@@ -383,12 +429,12 @@ public final class LocalChannel extends Channel implements Readiness {
 
     private long awaitClaim(ByteBuffer dst, WaitMode mode, long deadline) throws InterruptedException {
         for (;;) {
-            long position = claim(dst);
+            long position = claim(dst, false);
             if (position >= 0) {
                 return position;
             }
             if (!recvSignal.await(this, CAN_RECV, mode, deadline) || Deadline.hasPassed(deadline)) {
-                position = claim(dst);
+                position = claim(dst, false);
                 if (position >= 0) {
                     return position;
                 }
@@ -399,14 +445,15 @@ public final class LocalChannel extends Channel implements Readiness {
     }
 
     /**
-     * Claims the head position if it holds a message that fits {@code dst} (any size if null).
+     * Claims the head position if it holds a message that fits {@code dst} (any size if null; any size if
+     * {@code anySide} and it is in a side allocation).
      *
-     * <p>The length is read before the claim: if the claim succeeds, no one else has taken the slot since its
-     * sequence was read, so the length belongs to the claimed message.
+     * <p>The length and kind are read before the claim: if the claim succeeds, no one else has taken the slot
+     * since its sequence was read, so they belong to the claimed message.
      *
      * @return the claimed position, or -1 if empty
      */
-    private long claim(ByteBuffer dst) {
+    private long claim(ByteBuffer dst, boolean anySide) {
         if (dst != null && dst.isReadOnly()) {
             // Checked before the claim: a failed copy after it would lose the message and never free its slot.
             throw new ReadOnlyBufferException();
@@ -418,7 +465,8 @@ public final class LocalChannel extends Channel implements Readiness {
             long lap = lap(state, position + 1);
             if (lap == 0 && claimant(state) == 0) {
                 int length = buffer.getInt(slot + SLOT_LENGTH_OFFSET);
-                if (dst != null && length > dst.remaining()) {
+                if (dst != null && length > dst.remaining()
+                    && !(anySide && buffer.getInt(slot + SLOT_KIND_OFFSET) == KIND_SIDE)) {
                     if (buffer.getLongVolatile(HEAD_OFFSET) != position) {
                         continue;
                     }

@@ -109,6 +109,45 @@ class ChannelTest {
     }
 
     @Test
+    void shouldSendAndTakeMessagesWhereTheyLieInSideAllocations() throws Exception {
+        byte[] long1 = message(1, 3 * BLOCK);
+        long side = pool.tryAllocate(long1.length);
+        pool.buffer().putBytes(side, long1, 0, long1.length);
+        assertThat(channel.trySendSide(side, long1.length)).isTrue();
+        channel.send(message(2, 5));
+        byte[] long2 = message(3, 10_000);
+        channel.send(long2);
+        for (int i = 3; i < CAPACITY; i++) {
+            channel.send(message(i, 1));
+        }
+        long full = pool.tryAllocate(long1.length);
+        assertThat(channel.trySendSide(full, long1.length)).as("full").isFalse();
+        assertThatThrownBy(() -> channel.sendSide(full, long1.length, WaitMode.SLEEP, Deadline.after(10,
+            TimeUnit.MILLISECONDS))).isInstanceOf(ChannelFullException.class);
+        pool.free(full);
+
+        List<long[]> taken = new ArrayList<>();
+        SideTaker taker = (offset, length) -> taken.add(new long[] {offset, length});
+        ByteBuffer dst = ByteBuffer.allocate(BLOCK);
+        assertThat(channel.tryRecv(dst, taker)).isEqualTo(long1.length);
+        assertThat(dst.position()).as("nothing copied").isZero();
+        assertThat(taken).hasSize(1);
+        assertThat(taken.get(0)[0]).as("the very allocation sent").isEqualTo(side);
+        assertThat(channel.tryRecv(dst, taker)).isEqualTo(5);
+        assertThat(Arrays.copyOf(dst.array(), 5)).isEqualTo(message(2, 5));
+        assertThat(channel.tryRecv(dst, taker)).isEqualTo(long2.length);
+        byte[] copy = new byte[long2.length];
+        pool.buffer().getBytes(taken.get(1)[0], copy, 0, copy.length);
+        assertThat(copy).isEqualTo(long2);
+        taken.forEach(message -> pool.free(message[0]));
+        while (channel.tryRecv() != null) {
+            // the short ones
+        }
+        assertThat(channel.tryRecv(dst, taker)).as("empty").isEqualTo(-1);
+        assertThat(pool.usedBytes() - usedBeforeChannel).as("side allocations freed").isEqualTo(channelBytes());
+    }
+
+    @Test
     void shouldMoveMessagesThroughHeapAndDirectBuffers() throws Exception {
         for (int length : new int[] {0, 5, BLOCK, BLOCK + 1, 5000}) {
             ByteBuffer src = ByteBuffer.allocateDirect(length + 10);

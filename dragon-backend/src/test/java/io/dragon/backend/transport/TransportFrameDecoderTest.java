@@ -1,0 +1,108 @@
+package io.dragon.backend.transport;
+
+import static io.dragon.core.channels.GatewayLayout.RECV;
+import static io.dragon.core.channels.GatewayLayout.SEND;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dragon.core.channels.Channel;
+import io.dragon.core.channels.LocalChannel;
+import io.dragon.core.infrastructure.RuntimeIds;
+import io.dragon.core.memory.MemoryPool;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The transport frame decoder reads a large send's payload straight into a side allocation of its target's pool,
+ * frees it if the link closes before the frame is whole, and gathers every other frame whole.
+ */
+class TransportFrameDecoderTest {
+    private final ChannelOperations operations = new ChannelOperations();
+    private MemoryPool pool;
+    private LocalChannel target;
+    private LocalChannel replies;
+    private EmbeddedChannel link;
+
+    @BeforeEach
+    void setUp() {
+        pool = MemoryPool.create(RuntimeIds.next(), 1, 16 << 20);
+        target = Channel.create(pool, 10, 8, 256);
+        replies = Channel.create(pool, -11, 8, 256);
+        link = new EmbeddedChannel(new TransportFrameDecoder(operations));
+    }
+
+    @AfterEach
+    void tearDown() {
+        link.finishAndReleaseAll();
+        operations.close();
+        pool.destroy();
+    }
+
+    @Test
+    void shouldReadALargeSendIntoASideAllocationOfItsTarget() {
+        byte[] payload = bytes(100_000);
+        ByteBuf frame = frame(SEND, target, payload);
+        long used = pool.usedBytes();
+        writeInPieces(frame, 7_000);
+        ByteBuf request = link.readInbound();
+        assertThat(request).isInstanceOf(SideRequest.class);
+        assertThat(pool.usedBytes()).as("pool memory with the payload in it").isGreaterThan(used);
+        assertThat(request.readInt()).isEqualTo(FrameKind.REQUEST);
+        assertThat(((SideRequest) request).fits(target)).isTrue();
+        assertThat(ByteBufUtil.getBytes(Unpooled.wrappedBuffer(ChannelOperations.payload(request)))).isEqualTo(payload);
+        assertThat(((SideRequest) request).trySend(target)).isTrue();
+        request.release();
+        assertThat(target.tryRecv()).isEqualTo(payload);
+        assertThat(pool.usedBytes()).as("pool memory in use").isEqualTo(used);
+    }
+
+    @Test
+    void shouldFreeTheSideAllocationOfAFrameCutShortByTheLinksClose() {
+        ByteBuf frame = frame(SEND, target, bytes(100_000));
+        long used = pool.usedBytes();
+        link.writeInbound(frame.readRetainedSlice(50_000));
+        frame.release();
+        assertThat(pool.usedBytes()).as("pool memory with part of the payload in it").isGreaterThan(used);
+        assertThat((Object) link.readInbound()).isNull();
+        link.close();
+        assertThat(pool.usedBytes()).as("pool memory in use").isEqualTo(used);
+    }
+
+    @Test
+    void shouldGatherWholeAFrameThatIsNotALargeSendToAChannelOfThisNode() {
+        LocalChannel wide = Channel.create(pool, 12, 8, 256 << 10);
+        for (ByteBuf frame : new ByteBuf[] {frame(RECV, target, bytes(100_000)), frame(SEND, target, bytes(9_000)),
+            frame(SEND, wide, bytes(100_000))}) {
+            writeInPieces(frame, 7_000);
+            ByteBuf request = link.readInbound();
+            assertThat(request).isNotInstanceOf(SideRequest.class);
+            request.release();
+        }
+    }
+
+    private void writeInPieces(ByteBuf frame, int piece) {
+        while (frame.isReadable()) {
+            link.writeInbound(frame.readRetainedSlice(Math.min(piece, frame.readableBytes())));
+        }
+        frame.release();
+    }
+
+    private ByteBuf frame(int op, LocalChannel channel, byte[] payload) {
+        ByteBuf request = GatewayRequests.request(op, channel.serialize(), replies.serialize(), 1, 0, 0, 0, payload);
+        ByteBuf frame = Unpooled.directBuffer().writeInt(TransportFrames.BODY_OFFSET + request.readableBytes())
+            .writeInt(FrameKind.REQUEST).writeBytes(request);
+        request.release();
+        return frame;
+    }
+
+    private static byte[] bytes(int size) {
+        byte[] bytes = new byte[size];
+        new Random(size).nextBytes(bytes);
+        return bytes;
+    }
+}
