@@ -6,6 +6,7 @@ import io.dragon.core.channels.LocalChannel;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.memory.PoolDestroyedException;
+import io.dragon.core.memory.PoolLayout;
 import io.dragon.core.sync.WaitMode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -73,6 +74,37 @@ final class AttachedChannels {
             }
         }
         return attached;
+    }
+
+    /**
+     * A side allocation of {@code length} bytes in the pool of the channel whose descriptor is {@code descriptor}
+     * (not consumed), for a message to it that a link is bringing: if the channel keeps messages that long in side
+     * allocations and its pool has the room now. Else null: the frame is then gathered whole, and whatever is wrong
+     * with it is said once it is.
+     */
+    SideAllocationBuf side(ByteBuf descriptor, int length) {
+        Attached attached;
+        try {
+            attached = get(descriptor);
+        } catch (RuntimeException e) {
+            return null;
+        }
+        MemoryUsers users = attached.users();
+        if (length <= attached.channel().blockSize() || !users.enter()) {
+            return null;
+        }
+        MemoryPool pool = attached.channel().pool();
+        long side = PoolLayout.NONE;
+        try {
+            side = pool.tryAllocate(length);
+        } catch (RuntimeException e) {
+            // destroyed, or no block can ever hold it
+        } finally {
+            if (side == PoolLayout.NONE) {
+                users.exit();
+            }
+        }
+        return side == PoolLayout.NONE ? null : new SideAllocationBuf(pool, side, length, users);
     }
 
     /** Forgets a channel found destroyed (or whose pool is going). */

@@ -34,8 +34,8 @@ import io.dragon.core.channels.ChannelEmptyException;
 import io.dragon.core.channels.ChannelFullException;
 import io.dragon.core.channels.LocalChannel;
 import io.dragon.core.channels.MessageTooLargeException;
+import io.dragon.core.channels.SideTaker;
 import io.dragon.core.infrastructure.HostId;
-import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.memory.PoolDestroyedException;
 import io.dragon.core.memory.PoolLayout;
 import io.dragon.core.sync.Deadline;
@@ -81,6 +81,17 @@ final class ChannelOperations {
     /** The announced requests that wait here, by request id. */
     private final Map<Long, Waiting> waiting = new ConcurrentHashMap<>();
     private final OrderedSends ordered = new OrderedSends();
+    /** Whether the agent sends a frame in parts: a large message received then goes as it lies, not copied. */
+    private final boolean sendsInPlace;
+
+    ChannelOperations(boolean sendsInPlace) {
+        this.sendsInPlace = sendsInPlace;
+    }
+
+    /** The channels that requests named. */
+    AttachedChannels channels() {
+        return channels;
+    }
 
     /** Performs the request in {@code request} (a retained frame body, released here) and answers {@code peer}. */
     void perform(ByteBuf request, Peer peer) {
@@ -331,12 +342,12 @@ final class ChannelOperations {
     }
 
     /** The operation tried once: its completion, or null if it must wait. */
-    private static ByteBuf attempt(ByteBuf request, LocalChannel channel) throws InterruptedException {
+    private ByteBuf attempt(ByteBuf request, LocalChannel channel) throws InterruptedException {
         int start = request.readerIndex();
         boolean mayWait = request.getLongLE(start + TIMEOUT_OFFSET) != 0;
         switch (request.getIntLE(start + OP_OFFSET)) {
             case SEND, SEND_BUFFERED:
-                boolean sent = request instanceof SideRequest side && side.fits(channel) ? side.trySend(channel)
+                boolean sent = request instanceof SideFrame side && side.fits(channel) ? side.trySend(channel)
                     : channel.trySend(payload(request));
                 return sent ? done(request, OK, 0) : mayWait ? null : done(request, FULL, 0);
             case RECV:
@@ -359,12 +370,12 @@ final class ChannelOperations {
     }
 
     /** The operation, waiting until {@code deadline}. */
-    private static ByteBuf await(ByteBuf request, LocalChannel channel, long deadline) throws InterruptedException {
+    private ByteBuf await(ByteBuf request, LocalChannel channel, long deadline) throws InterruptedException {
         long timeout = Math.max(0, Deadline.remaining(deadline));
         switch (request.getIntLE(request.readerIndex() + OP_OFFSET)) {
             case SEND, SEND_BUFFERED:
                 try {
-                    if (request instanceof SideRequest side && side.fits(channel)) {
+                    if (request instanceof SideFrame side && side.fits(channel)) {
                         side.send(channel, WaitMode.SLEEP, deadline);
                     } else {
                         channel.send(payload(request), WaitMode.SLEEP, deadline);
@@ -385,40 +396,57 @@ final class ChannelOperations {
     }
 
     /**
-     * Receives straight into the completion frame: first with room for one block, again with room for the message
-     * if it was longer (it stays in the channel until it fits). {@code deadline} null: try once.
+     * Receives straight into the completion frame, with room for one block; a longer message is in a side
+     * allocation, which the completion takes ({@link SideAllocationBuf#frame}). A message longer than the request
+     * allows stays in the channel. {@code deadline} null: try once.
      *
      * @return the completion, or null if the channel was empty and the request may wait
      */
-    private static ByteBuf received(ByteBuf request, LocalChannel channel, Long deadline, boolean mayWait)
+    private ByteBuf received(ByteBuf request, LocalChannel channel, Long deadline, boolean mayWait)
         throws InterruptedException {
         int max = request.getIntLE(request.readerIndex() + MAX_LENGTH_OFFSET);
         int room = Math.min(max, channel.blockSize());
-        for (;;) {
-            ByteBuf frame = TransportFrames.completion(request.alloc(), request, OK, 0, room);
-            try {
-                ByteBuffer dst = frame.nioBuffer(frame.writerIndex(), room);
-                int length = deadline == null ? channel.tryRecv(dst) : channel.recv(dst, WaitMode.SLEEP, deadline);
-                if (length < 0) {
-                    frame.release();
-                    return mayWait ? null : done(request, EMPTY, 0);
-                }
-                frame.writerIndex(frame.writerIndex() + length);
-                frame.setIntLE(TransportFrames.completionOffset(frame) + VALUE_OFFSET, length);
-                return TransportFrames.finish(frame);
-            } catch (MessageTooLargeException e) {
+        ByteBuf frame = TransportFrames.completion(request.alloc(), request, OK, 0, room);
+        TakenMessage taken = new TakenMessage();
+        try {
+            ByteBuffer dst = frame.nioBuffer(frame.writerIndex(), room);
+            int length = deadline == null ? channel.tryRecv(dst, max, taken)
+                : channel.recv(dst, max, taken, WaitMode.SLEEP, deadline);
+            if (length < 0) {
                 frame.release();
-                if (e.messageLength() > max) {
-                    return done(request, TOO_LARGE, e.messageLength());
-                }
-                room = e.messageLength();
-            } catch (ChannelEmptyException e) {
-                frame.release();
-                return done(request, EMPTY, 0);
-            } catch (Throwable e) {
-                frame.release();
-                throw e;
+                return mayWait ? null : done(request, EMPTY, 0);
             }
+            frame.setIntLE(TransportFrames.completionOffset(frame) + VALUE_OFFSET, length);
+            if (taken.side == PoolLayout.NONE) {
+                frame.writerIndex(frame.writerIndex() + length);
+            } else {
+                ByteBuf head = frame;
+                frame = null; // released by SideAllocationBuf.frame, whatever happens
+                frame = SideAllocationBuf.frame(head, channel.pool(), taken.side, length,
+                    sendsInPlace && length >= TransportFrames.LARGE_FRAME_BYTES);
+            }
+            return TransportFrames.finish(frame);
+        } catch (MessageTooLargeException e) {
+            frame.release();
+            return done(request, TOO_LARGE, e.messageLength());
+        } catch (ChannelEmptyException e) {
+            frame.release();
+            return done(request, EMPTY, 0);
+        } catch (Throwable e) {
+            if (frame != null) {
+                frame.release();
+            }
+            throw e;
+        }
+    }
+
+    /** The side allocation of the message a receive took, if it was in one. */
+    private static final class TakenMessage implements SideTaker {
+        long side = PoolLayout.NONE;
+
+        @Override
+        public void take(long offset, int length) {
+            side = offset;
         }
     }
 
@@ -450,37 +478,6 @@ final class ChannelOperations {
         int offset = payloadOffset(request.getIntLE(start + TARGET_LENGTH_OFFSET),
             request.getIntLE(start + REPLY_LENGTH_OFFSET));
         return request.nioBuffer(start + offset, request.readableBytes() - offset);
-    }
-
-    /**
-     * A side allocation for the payload of {@code length} bytes of a send that a link is bringing to the channel
-     * whose descriptor is {@code target} (not consumed), in the channel's pool: if the channel keeps messages that
-     * long in side allocations and the pool has the room now. Else null: the request is then gathered whole, and
-     * whatever is wrong with it is answered once it is.
-     */
-    SideAllocationBuf sideFor(ByteBuf target, int length) {
-        AttachedChannels.Attached attached;
-        try {
-            attached = channels.get(target);
-        } catch (RuntimeException e) {
-            return null;
-        }
-        MemoryUsers users = attached.users();
-        if (length <= attached.channel().blockSize() || !users.enter()) {
-            return null;
-        }
-        MemoryPool pool = attached.channel().pool();
-        long side = PoolLayout.NONE;
-        try {
-            side = pool.tryAllocate(length);
-        } catch (RuntimeException e) {
-            // destroyed, or no block can ever hold it: said once the request is whole
-        } finally {
-            if (side == PoolLayout.NONE) {
-                users.exit();
-            }
-        }
-        return side == PoolLayout.NONE ? null : new SideAllocationBuf(pool, side, length, users);
     }
 
     /** The target channel. */

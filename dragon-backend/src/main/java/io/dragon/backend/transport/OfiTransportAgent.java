@@ -138,7 +138,9 @@ public final class OfiTransportAgent extends TransportAgent {
     /** By node: since when the provider has refused to take a message for it (FI_EAGAIN), or 0. */
     private long[] busySince;
 
+    /** Frames in parts are not taken: a large frame is read by RMA from one registered region, so it is one. */
     private OfiTransportAgent(OfiEndpoint endpoint, byte[] key) {
+        super(false);
         this.endpoint = endpoint;
         this.sourced = endpoint.sourced();
         this.tags = new MessageTags(key);

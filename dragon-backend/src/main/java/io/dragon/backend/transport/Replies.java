@@ -22,6 +22,11 @@ final class Replies {
     private final AttachedChannels channels = new AttachedChannels();
     private volatile LocalChannel own;
 
+    /** The reply channels that completions named. */
+    AttachedChannels channels() {
+        return channels;
+    }
+
     /** The agent's own reply channel. */
     void own(LocalChannel channel) {
         own = channel;
@@ -62,7 +67,9 @@ final class Replies {
             return;
         }
         try {
-            if (!channel.trySend(body.nioBuffer())) {
+            boolean sent = body instanceof SideFrame side && side.fits(channel) ? side.trySend(channel)
+                : channel.trySend(body.nioBuffer());
+            if (!sent) {
                 LOG.warn("dropped a completion: reply channel {} is full", channel.cuid());
             }
         } catch (ChannelDestroyedException e) {

@@ -3,6 +3,7 @@ package io.dragon.backend.transport;
 import com.sun.jna.Pointer;
 import io.dragon.backend.MemoryUsers;
 import io.dragon.core.memory.MemoryPool;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledDirectByteBuf;
 
@@ -25,6 +26,27 @@ final class SideAllocationBuf extends UnpooledDirectByteBuf {
         this.side = side;
         this.users = users;
         setIndex(0, length);
+    }
+
+    /**
+     * A frame: {@code head}'s bytes, then the message of {@code length} bytes at {@code side} of {@code pool}, which
+     * it takes. In place if {@code inPlace} and the pool may be held (freed once the frame is released), else
+     * copied (freed now; the caller keeps the pool mapped meanwhile). Releases {@code head}.
+     */
+    static ByteBuf frame(ByteBuf head, MemoryPool pool, long side, int length, boolean inPlace) {
+        MemoryUsers users = MappedPools.users(pool);
+        if (inPlace && users.enter()) {
+            return head.alloc().compositeDirectBuffer(2).addComponents(true, head,
+                new SideAllocationBuf(pool, side, length, users));
+        }
+        try {
+            ByteBuf frame = head.alloc().directBuffer(head.readableBytes() + length).writeBytes(head);
+            pool.buffer().getBytes(side, frame.nioBuffer(frame.writerIndex(), length), length);
+            return frame.writerIndex(frame.writerIndex() + length);
+        } finally {
+            pool.free(side);
+            head.release();
+        }
     }
 
     MemoryPool pool() {

@@ -46,7 +46,9 @@ public final class TcpTransportAgent extends TransportAgent {
     private final List<Channel> unflushed = new ArrayList<>();
     private int writes;
 
+    /** Netty writes a frame in parts with one system call (writev, or TLS records made from its parts). */
     private TcpTransportAgent(LinkSecurity security, String bindHost) throws InterruptedException {
+        super(true);
         this.opened = security.opened(LinkHandshake.Purpose.TRANSPORT, this::handlers);
         this.server = new ServerBootstrap().group(loop).channel(NettyTransport.serverChannel())
             .childOption(ChannelOption.TCP_NODELAY, true)
@@ -90,13 +92,7 @@ public final class TcpTransportAgent extends TransportAgent {
      */
     private ChannelHandler[] handlers() {
         return new ChannelHandler[] {new FlushConsolidationHandler(FLUSHES_PER_WRITE, false),
-            new TransportFrameDecoder(operations), new TransportHandler(this)};
-    }
-
-    /** Netty writes a composite frame with one system call (writev, or TLS records made from its parts). */
-    @Override
-    boolean sendsInPlace() {
-        return true;
+            new TransportFrameDecoder(operations.channels(), replies.channels()), new TransportHandler(this)};
     }
 
     @Override

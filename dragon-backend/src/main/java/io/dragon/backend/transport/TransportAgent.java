@@ -3,14 +3,12 @@ package io.dragon.backend.transport;
 import static io.dragon.core.channels.GatewayLayout.FAILED;
 import static io.dragon.core.channels.GatewayLayout.HOST_OFFSET;
 
-import io.dragon.backend.MemoryUsers;
 import io.dragon.core.channels.ChannelDescriptor;
 import io.dragon.core.channels.ChannelDestroyedException;
 import io.dragon.core.channels.LocalChannel;
 import io.dragon.core.channels.SideTaker;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.Settings;
-import io.dragon.core.memory.MemoryPool;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.List;
@@ -33,7 +31,9 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
 
     /** How long the gateway's reader polls after its last request before it waits (see Settings). */
     private final long spinNanos = TimeUnit.MICROSECONDS.toNanos(Settings.transportSpinUs(HostId.cpus()));
-    final ChannelOperations operations = new ChannelOperations();
+    /** Whether {@link #forward} and peers take a frame whose bytes are in more than one place (see below). */
+    final boolean sendsInPlace;
+    final ChannelOperations operations;
     final Replies replies = new Replies();
     final WaitingRequests waits = new WaitingRequests(new WaitingRequests.Agent() {
         @Override
@@ -67,7 +67,13 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
     private volatile byte[] ownReplies;
     private volatile boolean closing;
 
-    TransportAgent() {
+    /**
+     * {@code sendsInPlace}: whether {@link #forward} and {@link Peer#send} take a frame whose bytes are in more than
+     * one place; a large message then goes as it lies in a pool, not copied ({@link SideAllocationBuf}).
+     */
+    TransportAgent(boolean sendsInPlace) {
+        this.sendsInPlace = sendsInPlace;
+        this.operations = new ChannelOperations(sendsInPlace);
         reader.setDaemon(true);
     }
 
@@ -144,14 +150,6 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
     void answered(ByteBuf body) {
     }
 
-    /**
-     * Whether {@link #forward} takes a frame whose bytes are in more than one place: a large request then goes as
-     * it lies in the gateway's pool, not copied. By default, no.
-     */
-    boolean sendsInPlace() {
-        return false;
-    }
-
     /** Sends a REQUEST frame (see {@link TransportFrames}) to the agent of {@code host}; takes ownership of it. */
     abstract void forward(ByteBuf frame, long host);
 
@@ -189,7 +187,8 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
                 }
                 frame = alloc.directBuffer(TransportFrames.FRAME_HEADER + room);
                 tookSide = false;
-                int length = gateway.tryRecv(frame.nioBuffer(TransportFrames.FRAME_HEADER, room), sideTaker);
+                int length = gateway.tryRecv(frame.nioBuffer(TransportFrames.FRAME_HEADER, room), Integer.MAX_VALUE,
+                    sideTaker);
                 if (length < 0 || tookSide) {
                     frame.release();
                     continue;
@@ -210,27 +209,14 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
 
     /**
      * Forwards the request that the gateway's reader took in the side allocation at {@code side} of the gateway's
-     * pool: a large one as it lies, if the subclass {@link #sendsInPlace}, else a copy.
+     * pool: a large one as it lies, if the agent {@link #sendsInPlace}, else a copy.
      */
     private void forwardSide(long side, int length) {
         tookSide = true;
-        MemoryPool pool = gateway.pool();
-        boolean inPlace = length >= TransportFrames.LARGE_FRAME_BYTES && sendsInPlace();
-        ByteBuf frame = ByteBufAllocator.DEFAULT.directBuffer(TransportFrames.FRAME_HEADER + (inPlace ? 0 : length))
+        ByteBuf header = ByteBufAllocator.DEFAULT.directBuffer(TransportFrames.FRAME_HEADER)
             .writeInt(TransportFrames.BODY_OFFSET + length).writeInt(FrameKind.REQUEST);
-        if (inPlace) {
-            MemoryUsers users = MappedPools.users(pool);
-            users.enter(); // the node's own pool: always
-            frame = ByteBufAllocator.DEFAULT.compositeDirectBuffer(2).addComponents(true, frame,
-                new SideAllocationBuf(pool, side, length, users));
-        } else {
-            try {
-                pool.buffer().getBytes(side, frame.nioBuffer(TransportFrames.FRAME_HEADER, length), length);
-            } finally {
-                pool.free(side);
-            }
-            frame.writerIndex(TransportFrames.FRAME_HEADER + length);
-        }
+        ByteBuf frame = SideAllocationBuf.frame(header, gateway.pool(), side, length,
+            sendsInPlace && length >= TransportFrames.LARGE_FRAME_BYTES);
         forwardBatched(frame, frame.getLongLE(TransportFrames.FRAME_HEADER + HOST_OFFSET));
     }
 

@@ -56,7 +56,7 @@ import org.junit.jupiter.api.Test;
  * to a reply channel as an agent delivers them.
  */
 class ChannelOperationsTest {
-    private final ChannelOperations operations = new ChannelOperations();
+    private final ChannelOperations operations = new ChannelOperations(true);
     private final Replies replies = new Replies();
     private final BlockingQueue<ByteBuf> sent = new LinkedBlockingQueue<>();
     private final Peer peer = sent::add;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * frees it if the link closes before the frame is whole, and gathers every other frame whole.
  */
 class TransportFrameDecoderTest {
-    private final ChannelOperations operations = new ChannelOperations();
+    private final AttachedChannels targets = new AttachedChannels();
     private MemoryPool pool;
     private LocalChannel target;
     private LocalChannel replies;
@@ -33,13 +33,12 @@ class TransportFrameDecoderTest {
         pool = MemoryPool.create(RuntimeIds.next(), 1, 16 << 20);
         target = Channel.create(pool, 10, 8, 256);
         replies = Channel.create(pool, -11, 8, 256);
-        link = new EmbeddedChannel(new TransportFrameDecoder(operations));
+        link = new EmbeddedChannel(new TransportFrameDecoder(targets, new AttachedChannels()));
     }
 
     @AfterEach
     void tearDown() {
         link.finishAndReleaseAll();
-        operations.close();
         pool.destroy();
     }
 
@@ -50,14 +49,32 @@ class TransportFrameDecoderTest {
         long used = pool.usedBytes();
         writeInPieces(frame, 7_000);
         ByteBuf request = link.readInbound();
-        assertThat(request).isInstanceOf(SideRequest.class);
+        assertThat(request).isInstanceOf(SideFrame.class);
         assertThat(pool.usedBytes()).as("pool memory with the payload in it").isGreaterThan(used);
         assertThat(request.readInt()).isEqualTo(FrameKind.REQUEST);
-        assertThat(((SideRequest) request).fits(target)).isTrue();
+        assertThat(((SideFrame) request).fits(target)).isTrue();
         assertThat(ByteBufUtil.getBytes(Unpooled.wrappedBuffer(ChannelOperations.payload(request)))).isEqualTo(payload);
-        assertThat(((SideRequest) request).trySend(target)).isTrue();
+        assertThat(((SideFrame) request).trySend(target)).isTrue();
         request.release();
         assertThat(target.tryRecv()).isEqualTo(payload);
+        assertThat(pool.usedBytes()).as("pool memory in use").isEqualTo(used);
+    }
+
+    @Test
+    void shouldReadALargeCompletionIntoASideAllocationOfItsReplyChannel() throws Exception {
+        byte[] completion = bytes(70_000);
+        byte[] reply = replies.serialize();
+        ByteBuf frame = Unpooled.directBuffer().writeInt(TransportFrames.BODY_OFFSET + Integer.BYTES + reply.length
+            + completion.length).writeInt(FrameKind.COMPLETION).writeInt(reply.length).writeBytes(reply)
+            .writeBytes(completion);
+        long used = pool.usedBytes();
+        writeInPieces(frame, 5_000);
+        ByteBuf body = link.readInbound();
+        assertThat(body).isInstanceOf(SideFrame.class);
+        assertThat(((SideFrame) body).fits(replies)).isTrue();
+        assertThat(((SideFrame) body).trySend(replies)).isTrue();
+        body.release();
+        assertThat(replies.tryRecv()).isEqualTo(completion);
         assertThat(pool.usedBytes()).as("pool memory in use").isEqualTo(used);
     }
 
@@ -80,7 +97,7 @@ class TransportFrameDecoderTest {
             frame(SEND, wide, bytes(100_000))}) {
             writeInPieces(frame, 7_000);
             ByteBuf request = link.readInbound();
-            assertThat(request).isNotInstanceOf(SideRequest.class);
+            assertThat(request).isNotInstanceOf(SideFrame.class);
             request.release();
         }
     }

@@ -62,6 +62,8 @@ public final class LocalChannel extends Channel implements Readiness {
     private static final long CAN_SEND = 1;
     /** How long a claimed slot may keep a waiter waiting before the waiter checks that its claimant is alive. */
     static final long CLAIM_CHECK_NANOS = 100_000_000L;
+    /** A receive's longest message taken from its side allocation rather than copied: none. */
+    private static final int NOT_TAKEN = -1;
 
     // Crash points (see CrashPoints): one after each write to the channel's memory but the last of an operation.
     /** A sender has filled the side allocation of a long message, and not claimed a slot for it yet. */
@@ -376,65 +378,59 @@ public final class LocalChannel extends Channel implements Readiness {
     @Override
     public int tryRecv(ByteBuffer dst) {
         checkAlive();
-        long position = claim(dst, false);
-        return position < 0 ? -1 : consume(position, dst);
+        long position = claim(dst, NOT_TAKEN);
+        return position < 0 ? -1 : consume(position, dst, null);
     }
 
     /**
-     * {@link #tryRecv(ByteBuffer)}, except that a message in a side allocation is not copied, whatever its length:
-     * the allocation passes to {@code taker}, once the slot is free again, and it must free it. If this process dies
-     * before it does, the allocation leaks, as for a receiver that dies while it copies.
+     * {@link #tryRecv(ByteBuffer)}, except that a message in a side allocation is not copied, if it is at most
+     * {@code maxLength} bytes long: the allocation passes to {@code taker}, once the slot is free again, and it must
+     * free it. If this process dies before it does, the allocation leaks, as for a receiver that dies while it
+     * copies. A longer message stays in the channel (MessageTooLargeException), as does an inline one that does not
+     * fit {@code dst}.
      *
      * @return the message's length ({@code dst} has it only if it was inline), or -1 if the channel was empty
      */
-    public int tryRecv(ByteBuffer dst, SideTaker taker) {
+    public int tryRecv(ByteBuffer dst, int maxLength, SideTaker taker) {
         checkAlive();
-        long position = claim(dst, true);
-        if (position < 0) {
-            return -1;
-        }
-        long slot = slot(position);
-        if (buffer.getInt(slot + SLOT_KIND_OFFSET) == KIND_INLINE) {
-            return consume(position, dst);
-        }
-        int length = buffer.getInt(slot + SLOT_LENGTH_OFFSET);
-        long side = buffer.getLong(slot + SLOT_PAYLOAD_OFFSET);
-        buffer.putInt(slot + SLOT_KIND_OFFSET, KIND_INLINE); // the allocation is the taker's now
-        CrashPoints.reach(SIDE_CLEARED);
-        release(slot, position + capacity);
-        CrashPoints.reach(RECV_RELEASED);
-        sendSignal.signal();
-        taker.take(side, length);
-        return length;
+        long position = claim(dst, maxLength);
+        return position < 0 ? -1 : consume(position, dst, taker);
+    }
+
+    /** {@link #tryRecv(ByteBuffer, int, SideTaker)}, waiting until {@code deadline} as {@link #recv} does. */
+    public int recv(ByteBuffer dst, int maxLength, SideTaker taker, WaitMode mode, long deadline)
+        throws InterruptedException {
+        checkAlive();
+        return consume(awaitClaim(dst, maxLength, mode, deadline), dst, taker);
     }
 
     @Override
     public int recv(ByteBuffer dst, WaitMode mode, long deadline) throws InterruptedException {
         checkAlive();
-        return consume(awaitClaim(dst, mode, deadline), dst);
+        return consume(awaitClaim(dst, NOT_TAKEN, mode, deadline), dst, null);
     }
 
     @Override
     public byte[] tryRecv() {
         checkAlive();
-        long position = claim(null, false);
+        long position = claim(null, NOT_TAKEN);
         return position < 0 ? null : consume(position);
     }
 
     @Override
     public byte[] recv(WaitMode mode, long deadline) throws InterruptedException {
         checkAlive();
-        return consume(awaitClaim(null, mode, deadline));
+        return consume(awaitClaim(null, NOT_TAKEN, mode, deadline));
     }
 
-    private long awaitClaim(ByteBuffer dst, WaitMode mode, long deadline) throws InterruptedException {
+    private long awaitClaim(ByteBuffer dst, int maxTaken, WaitMode mode, long deadline) throws InterruptedException {
         for (;;) {
-            long position = claim(dst, false);
+            long position = claim(dst, maxTaken);
             if (position >= 0) {
                 return position;
             }
             if (!recvSignal.await(this, CAN_RECV, mode, deadline) || Deadline.hasPassed(deadline)) {
-                position = claim(dst, false);
+                position = claim(dst, maxTaken);
                 if (position >= 0) {
                     return position;
                 }
@@ -445,15 +441,16 @@ public final class LocalChannel extends Channel implements Readiness {
     }
 
     /**
-     * Claims the head position if it holds a message that fits {@code dst} (any size if null; any size if
-     * {@code anySide} and it is in a side allocation).
+     * Claims the head position if it holds a message that fits {@code dst} (any size if null), or one in a side
+     * allocation of at most {@code maxTaken} bytes, which will be taken rather than copied ({@link #NOT_TAKEN}:
+     * none).
      *
      * <p>The length and kind are read before the claim: if the claim succeeds, no one else has taken the slot
      * since its sequence was read, so they belong to the claimed message.
      *
      * @return the claimed position, or -1 if empty
      */
-    private long claim(ByteBuffer dst, boolean anySide) {
+    private long claim(ByteBuffer dst, int maxTaken) {
         if (dst != null && dst.isReadOnly()) {
             // Checked before the claim: a failed copy after it would lose the message and never free its slot.
             throw new ReadOnlyBufferException();
@@ -465,14 +462,15 @@ public final class LocalChannel extends Channel implements Readiness {
             long lap = lap(state, position + 1);
             if (lap == 0 && claimant(state) == 0) {
                 int length = buffer.getInt(slot + SLOT_LENGTH_OFFSET);
-                if (dst != null && length > dst.remaining()
-                    && !(anySide && buffer.getInt(slot + SLOT_KIND_OFFSET) == KIND_SIDE)) {
+                int room = maxTaken != NOT_TAKEN && buffer.getInt(slot + SLOT_KIND_OFFSET) == KIND_SIDE ? maxTaken
+                    : dst == null ? Integer.MAX_VALUE : dst.remaining();
+                if (length > room) {
                     if (buffer.getLongVolatile(HEAD_OFFSET) != position) {
                         continue;
                     }
                     throw new MessageTooLargeException("the next message on channel " + cuid + " is " + length
-                        + " bytes but the receive buffer has room for " + dst.remaining() + "; it stays in the"
-                        + " channel", length);
+                        + " bytes but the receive buffer has room for " + room + "; it stays in the channel",
+                        length);
                 }
                 if (buffer.compareAndSetLong(slot + SLOT_STATE_OFFSET, state, state | Pids.MINE)) {
                     CrashPoints.reach(RECV_CLAIMED);
@@ -489,25 +487,38 @@ public final class LocalChannel extends Channel implements Readiness {
         }
     }
 
-    private int consume(long position, ByteBuffer dst) {
+    /**
+     * Copies the claimed message into {@code dst} and frees its slot; one in a side allocation goes to
+     * {@code taker} instead, if there is one.
+     */
+    private int consume(long position, ByteBuffer dst, SideTaker taker) {
         long slot = slot(position);
         int length = buffer.getInt(slot + SLOT_LENGTH_OFFSET);
+        long side = PoolLayout.NONE;
         if (buffer.getInt(slot + SLOT_KIND_OFFSET) == KIND_INLINE) {
             buffer.getBytes(slot + SLOT_PAYLOAD_OFFSET, dst, length);
-        } else {
+            dst.position(dst.position() + length);
+        } else if (taker == null) {
             pool.buffer().getBytes(buffer.getLong(slot + SLOT_PAYLOAD_OFFSET), dst, length);
+            dst.position(dst.position() + length);
             freeSide(slot);
+        } else {
+            side = buffer.getLong(slot + SLOT_PAYLOAD_OFFSET);
+            buffer.putInt(slot + SLOT_KIND_OFFSET, KIND_INLINE); // the allocation is the taker's now
+            CrashPoints.reach(SIDE_CLEARED);
         }
         release(slot, position + capacity);
         CrashPoints.reach(RECV_RELEASED);
-        dst.position(dst.position() + length);
         sendSignal.signal();
+        if (side != PoolLayout.NONE) {
+            taker.take(side, length);
+        }
         return length;
     }
 
     private byte[] consume(long position) {
         byte[] message = new byte[buffer.getInt(slot(position) + SLOT_LENGTH_OFFSET)];
-        consume(position, ByteBuffer.wrap(message));
+        consume(position, ByteBuffer.wrap(message), null);
         return message;
     }
 

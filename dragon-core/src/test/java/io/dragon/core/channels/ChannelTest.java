@@ -129,13 +129,15 @@ class ChannelTest {
         List<long[]> taken = new ArrayList<>();
         SideTaker taker = (offset, length) -> taken.add(new long[] {offset, length});
         ByteBuffer dst = ByteBuffer.allocate(BLOCK);
-        assertThat(channel.tryRecv(dst, taker)).isEqualTo(long1.length);
+        assertThat(channel.tryRecv(dst, Integer.MAX_VALUE, taker)).isEqualTo(long1.length);
         assertThat(dst.position()).as("nothing copied").isZero();
         assertThat(taken).hasSize(1);
         assertThat(taken.get(0)[0]).as("the very allocation sent").isEqualTo(side);
-        assertThat(channel.tryRecv(dst, taker)).isEqualTo(5);
+        assertThat(channel.tryRecv(dst, Integer.MAX_VALUE, taker)).isEqualTo(5);
         assertThat(Arrays.copyOf(dst.array(), 5)).isEqualTo(message(2, 5));
-        assertThat(channel.tryRecv(dst, taker)).isEqualTo(long2.length);
+        assertThatThrownBy(() -> channel.tryRecv(dst, long2.length - 1, taker)).as("longer than allowed")
+            .isInstanceOf(MessageTooLargeException.class);
+        assertThat(channel.recv(dst, long2.length, taker, WaitMode.SLEEP, Deadline.FOREVER)).isEqualTo(long2.length);
         byte[] copy = new byte[long2.length];
         pool.buffer().getBytes(taken.get(1)[0], copy, 0, copy.length);
         assertThat(copy).isEqualTo(long2);
@@ -143,7 +145,7 @@ class ChannelTest {
         while (channel.tryRecv() != null) {
             // the short ones
         }
-        assertThat(channel.tryRecv(dst, taker)).as("empty").isEqualTo(-1);
+        assertThat(channel.tryRecv(dst, Integer.MAX_VALUE, taker)).as("empty").isEqualTo(-1);
         assertThat(pool.usedBytes() - usedBeforeChannel).as("side allocations freed").isEqualTo(channelBytes());
     }
 
