@@ -1,6 +1,7 @@
 package io.dragon.it.api;
 
 import io.dragon.Lock;
+import io.dragon.Queue;
 import io.dragon.SerializableRunnable;
 import io.dragon.SharedLongArray;
 import java.util.Objects;
@@ -59,6 +60,15 @@ abstract class Checks {
             throw new AssertionError("expected a " + type.getSimpleName() + ", got " + t, t);
         }
         throw new AssertionError("expected a " + type.getSimpleName() + ", nothing was thrown");
+    }
+
+    /** {@link Queue#put}, for targets that cannot throw InterruptedException: rethrown as IllegalStateException. */
+    static <E> void putQuietly(Queue<E> queue, E e) {
+        try {
+            queue.put(e);
+        } catch (InterruptedException x) {
+            throw new IllegalStateException(x);
+        }
     }
 
     /**

@@ -191,12 +191,4 @@ public final class MultiNodeChecks extends Checks {
         });
         finish();
     }
-
-    private static <T> void putQuietly(Queue<T> queue, T item) {
-        try {
-            queue.put(item);
-        } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -148,12 +148,4 @@ public final class OffNodeStreamChecks extends Checks {
             }
         }
     }
-
-    private static <E> void putQuietly(Queue<E> queue, E e) {
-        try {
-            queue.put(e);
-        } catch (InterruptedException x) {
-            throw new IllegalStateException(x);
-        }
-    }
 }
