@@ -5,7 +5,6 @@ import io.dragon.Policy;
 import io.dragon.Process;
 import io.dragon.ProcessTemplate;
 import io.dragon.Queue;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -30,16 +29,16 @@ public final class OffNodeStreamChecks extends Checks {
             Process producer = Process.start(ProcessTemplate.of(() -> {
                 try {
                     for (int i = 0; i < large; i++) {
-                        stream.put(element(i, MIB));
-                        stream.put(element(i, 64));
+                        stream.put(StreamElements.create(0, i, MIB));
+                        stream.put(StreamElements.create(0, i, 64));
                     }
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
             }).withPolicy(Policy.node(1)));
             for (int i = 0; i < large; i++) {
-                verify(stream.take(), i, MIB);
-                verify(stream.take(), i, 64);
+                StreamElements.verify(stream.take(), 0, i, MIB);
+                StreamElements.verify(stream.take(), 0, i, 64);
             }
             expectEquals(0, producer.join(), "producer exit code");
             expectEquals(0, stream.size(), "elements left");
@@ -127,25 +126,5 @@ public final class OffNodeStreamChecks extends Checks {
             last.destroy();
         });
         finish();
-    }
-
-    /** Element {@code i} of {@code length} bytes: its index, then bytes that depend on both. */
-    private static byte[] element(int i, int length) {
-        byte[] bytes = new byte[length];
-        for (int j = Integer.BYTES; j < length; j++) {
-            bytes[j] = (byte) (i * 31 + j * 7);
-        }
-        ByteBuffer.wrap(bytes).putInt(i);
-        return bytes;
-    }
-
-    private static void verify(byte[] bytes, int i, int length) {
-        expectEquals(length, bytes.length, "length of element " + i);
-        expectEquals(i, ByteBuffer.wrap(bytes).getInt(), "index of the next element of " + length + " bytes");
-        for (int j = Integer.BYTES; j < length; j++) {
-            if (bytes[j] != (byte) (i * 31 + j * 7)) {
-                throw new AssertionError("byte " + j + " of element " + i + " (" + length + " bytes) is " + bytes[j]);
-            }
-        }
     }
 }
