@@ -210,6 +210,12 @@ class SlurmClusterIT {
         assertChecksPass(300, 3, 5, "OffNodeStreamChecks");
     }
 
+    /** 1 GiB in elements of random lengths from nodes 0 and 1 through one small queue of node 2 to receivers there. */
+    @Test
+    void shouldStreamUnderLoadFromTwoNodesToAThirdWithNothingLostDuplicatedReorderedOrCorrupt() throws Exception {
+        assertChecksPass(300, 3, 1, "OffNodeLoadChecks");
+    }
+
     /** Reply channels of exited processes are freed: the infrastructure pool does not fill up over a long run. */
     @Test
     void shouldFreeWhatShortProcessesLeaveInTheInfrastructurePool() throws Exception {
