@@ -113,6 +113,32 @@ class SlurmFaultsIT {
             + " (node3) while a request waited there: its transport agent has not answered for 3000 ms");
     }
 
+    /**
+     * Senders on nodes 0 and 1 streaming into a queue of node 2 when node 2 hangs, halfway through (LostOwnerStream):
+     * each sender's put fails naming the node, nothing blocks past the heartbeat timeout (3 s here) and the teardown,
+     * and what arrived before the loss is whole, once each, in order, none lost.
+     */
+    @Test
+    void shouldFailTheSendersOfAStreamToALostNodeNamingIt() throws Exception {
+        Running dragon = start("salloc", "-N3", "env", "DRAGON_JAVA_OPTS=-Ddragon.heartbeat.timeout.ms=3000",
+            "bin/dragon", "-cp", "dragon-it/target/test-classes:dragon-it/target/dragon-it.jar",
+            "io.dragon.it.api.LostOwnerStream");
+        String runtime = awaitUp(dragon);
+        dragon.await("halfway: ", 180);
+        for (ProcessHandle process : SlurmCluster.processesOf(runtime, 2)) {
+            run(10, "kill", "-STOP", Long.toString(process.pid()));
+        }
+        Result result = dragon.finish(FAULT_SECONDS + 3);
+        assertThat(result.code()).as(result.toString()).isEqualTo(125);
+        assertThat(result.output()).as(result.toString())
+            .contains("received before the loss, whole, once each, in order, none lost: ")
+            .containsPattern("sender 0 on node 0: put of element [0-9]+ failed: lost node 2 \\(node3\\) while a"
+                + " request waited there")
+            .containsPattern("sender 1 on node 1: put of element [0-9]+ failed: lost node 2 \\(node3\\) while a"
+                + " request waited there")
+            .doesNotContain("AssertionError");
+    }
+
     @Test
     void shouldTearEveryNodeDownWhenTheFrontendIsKilled() throws Exception {
         Running dragon = sleepingRuntime();

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import sun.misc.Signal;
 
 /**
  * A stream under load between nodes, run by the head (node 0) of a 3-node runtime: senders on nodes 0 and 1 each put
@@ -39,8 +41,12 @@ final class LoadStream {
     private long reported;
     private int ended;
 
-    /** Starts the stream of {@code bytes} bytes per sender, lengths drawn from {@code seed}. */
-    LoadStream(long seed, long bytes) throws InterruptedException {
+    /**
+     * Starts the stream of {@code bytes} bytes per sender, lengths drawn from {@code seed}. With {@code keepTalking}
+     * the senders ignore SIGTERM (saying which put it came in), so that a runtime tearing down (on a lost node)
+     * leaves them the time to say why their put failed.
+     */
+    LoadStream(long seed, long bytes, boolean keepTalking) throws InterruptedException {
         Queue<Queue<byte[]>> handles = Queue.create(2);
         Process owner = Process.start(ProcessTemplate.of(() -> Checks.putQuietly(handles, Queue.create(CAPACITY)))
             .withPolicy(Policy.node(OWNER_NODE)));
@@ -55,7 +61,8 @@ final class LoadStream {
         for (int s = 0; s < SENDERS; s++) {
             seen[s] = new BitSet();
             counts[s] = StreamElements.lengths(seed, s, bytes).length;
-            senders.add(Process.start(ProcessTemplate.of(sender(stream, s, seed, bytes)).withPolicy(Policy.node(s))));
+            senders.add(Process.start(ProcessTemplate.of(sender(stream, s, seed, bytes, keepTalking))
+                .withPolicy(Policy.node(s))));
         }
     }
 
@@ -112,6 +119,22 @@ final class LoadStream {
         reports.destroy();
     }
 
+    /**
+     * Checks that no element reported so far is lost: of each sender, every element before the last that each
+     * receiver reported was reported (an element after it may still be in the queue, or taken by the other receiver
+     * but not reported yet). Returns how many there are of each sender, for a message.
+     */
+    String checkNoneLostSoFar() {
+        StringBuilder said = new StringBuilder();
+        for (int s = 0; s < SENDERS; s++) {
+            int before = Math.min(last[0][s], last[1][s]);
+            Checks.expect(seen[s].nextClearBit(0) >= before, "every element of sender " + s + " before " + before
+                + " reported, " + seen[s].nextClearBit(0) + " is not");
+            said.append(s == 0 ? "" : ", ").append(seen[s].cardinality()).append(" of sender ").append(s);
+        }
+        return said.toString();
+    }
+
     private void check(Object report) {
         if (report instanceof String problem) {
             throw new AssertionError(problem);
@@ -135,21 +158,33 @@ final class LoadStream {
         reported++;
     }
 
-    /** Puts the elements of sender {@code s}; says which failed, and why, before it exits with the exception. */
-    private static SerializableRunnable sender(Queue<byte[]> stream, int s, long seed, long bytes) {
+    /**
+     * Puts the elements of sender {@code s}; says which failed, and why, before it exits with the exception. With
+     * {@code keepTalking} it ignores SIGTERM, saying which put it was in.
+     */
+    private static SerializableRunnable sender(Queue<byte[]> stream, int s, long seed, long bytes,
+                                               boolean keepTalking) {
         return () -> {
             int[] lengths = StreamElements.lengths(seed, s, bytes);
-            for (int i = 0; i < lengths.length; i++) {
+            AtomicInteger next = new AtomicInteger();
+            if (keepTalking) {
+                Signal.handle(new Signal("TERM"), signal -> say("sender " + s + " on node " + s + ": SIGTERM (the"
+                    + " runtime tears down) in the put of element " + next.get()));
+            }
+            for (int i = 0; i < lengths.length; i = next.incrementAndGet()) {
                 try {
                     stream.put(StreamElements.create(s, i, lengths[i]));
                 } catch (RuntimeException | InterruptedException e) {
-                    System.out.println("sender " + s + " on node " + s + ": put of element " + i + " failed: "
-                        + e.getMessage());
-                    System.out.flush();
+                    say("sender " + s + " on node " + s + ": put of element " + i + " failed: " + e.getMessage());
                     throw new IllegalStateException(e);
                 }
             }
         };
+    }
+
+    private static void say(String line) {
+        System.out.println(line);
+        System.out.flush();
     }
 
     /**

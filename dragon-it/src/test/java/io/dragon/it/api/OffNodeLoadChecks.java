@@ -19,7 +19,7 @@ public final class OffNodeLoadChecks extends Checks {
         System.out.println("seed " + seed);
         check("1 GiB from nodes 0 and 1 through a queue of node 2 to two receivers there, in elements of random"
             + " lengths, arrives whole, once and in each sender's order", () -> {
-            LoadStream load = new LoadStream(seed, GIB / LoadStream.SENDERS);
+            LoadStream load = new LoadStream(seed, GIB / LoadStream.SENDERS, false);
             load.checkToTheEnd();
             System.out.println(load.reported() + " elements");
         });
