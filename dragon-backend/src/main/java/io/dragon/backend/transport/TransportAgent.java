@@ -2,6 +2,9 @@ package io.dragon.backend.transport;
 
 import static io.dragon.core.channels.GatewayLayout.FAILED;
 import static io.dragon.core.channels.GatewayLayout.HOST_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.OP_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.UNWATCH;
+import static io.dragon.core.channels.GatewayLayout.WATCH;
 
 import io.dragon.core.channels.ChannelDescriptor;
 import io.dragon.core.channels.ChannelDestroyedException;
@@ -108,7 +111,11 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
             case FrameKind.REQUEST -> operations.perform(body, peer);
             case FrameKind.COMPLETION -> {
                 answered(body);
-                replies.deliver(body);
+                if (waits.isEmpty()) {
+                    replies.deliver(body);
+                } else {
+                    waits.completed(body); // it may be watched
+                }
             }
             case FrameKind.WAITING -> waits.announced(body);
             case FrameKind.WAITED -> {
@@ -195,6 +202,17 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
                 }
                 frame.writeInt(TransportFrames.BODY_OFFSET + length).writeInt(FrameKind.REQUEST)
                     .writerIndex(TransportFrames.FRAME_HEADER + length);
+                int op = frame.getIntLE(TransportFrames.FRAME_HEADER + OP_OFFSET);
+                if (op == WATCH || op == UNWATCH) {
+                    ByteBuf body = frame.skipBytes(TransportFrames.FRAME_HEADER);
+                    frame = null; // released by the waits
+                    if (op == WATCH) {
+                        waits.watch(body);
+                    } else {
+                        waits.unwatch(body);
+                    }
+                    continue;
+                }
                 ByteBuf request = frame;
                 frame = null; // forward owns it, and answers it if it cannot carry it
                 forwardBatched(request, request.getLongLE(TransportFrames.FRAME_HEADER + HOST_OFFSET));

@@ -4,9 +4,9 @@ import static io.dragon.core.channels.GatewayLayout.CANCEL;
 import static io.dragon.core.channels.GatewayLayout.COMPLETION_ID_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.COMPLETION_PAYLOAD_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.DESCRIPTORS_OFFSET;
-import static io.dragon.core.channels.GatewayLayout.FAILED;
 import static io.dragon.core.channels.GatewayLayout.FOREVER;
 import static io.dragon.core.channels.GatewayLayout.HOST_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.LOST;
 import static io.dragon.core.channels.GatewayLayout.OK;
 import static io.dragon.core.channels.GatewayLayout.OP_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.PID_OFFSET;
@@ -15,6 +15,7 @@ import static io.dragon.core.channels.GatewayLayout.REQUEST_ID_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.SEND;
 import static io.dragon.core.channels.GatewayLayout.STATUS_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.TARGET_LENGTH_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.TIMEOUT_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.VALUE_OFFSET;
 
 import io.dragon.backend.tree.TreeNode;
@@ -32,8 +33,11 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * The requests of this node's processes that wait on other nodes, as their owners' agents announced them
- * (WAITING, see {@link TransportFrames}), until their completions come (WAITED). Requests that complete at once
- * are never announced, so the common path costs nothing here. While some wait, a watcher looks every
+ * (WAITING, see {@link TransportFrames}), until their completions come (WAITED); and those whose requesters asked
+ * for them to be watched ({@link io.dragon.core.channels.GatewayLayout#WATCH}: no completion for a while, perhaps
+ * because the owner's node went while they were in flight), until their completions come or the requester says
+ * they came. Requests that complete at once are never here, so the common path costs nothing. While some wait, a
+ * watcher looks every
  * {@link #CHECK_MILLIS} ms
  * <ul>
  * <li>for requesters that died: their requests are cancelled (a CANCEL, as an interrupted requester sends one), so
@@ -42,7 +46,8 @@ import org.apache.logging.log4j.Logger;
  * nothing is lost;</li>
  * <li>for owners' nodes that went silent: each is pinged every fifth of the heartbeat timeout
  * ({@code dragon.heartbeat.timeout.ms}, as the fan-out tree's links), and if it has not answered within the timeout
- * every request that waits there fails at once, naming the node. A link that closes fails them at once.</li>
+ * every request that waits there fails at once ({@link io.dragon.core.channels.GatewayLayout#LOST}), naming the
+ * node. A link that closes fails them at once.</li>
  * </ul>
  */
 final class WaitingRequests {
@@ -66,8 +71,11 @@ final class WaitingRequests {
         byte[] ownReplies();
     }
 
-    /** A request that waits elsewhere: its header and descriptors, as the WAITING frame had them. */
-    private record Entry(ByteBuf header, long id, int pid, long host) {
+    /**
+     * A request that waits elsewhere: its header and descriptors, as the WAITING frame had them; {@code watch} if
+     * it came from a WATCH instead.
+     */
+    private record Entry(ByteBuf header, long id, int pid, long host, boolean watch) {
     }
 
     /** When the node last showed it is alive, and when it was last pinged. */
@@ -108,7 +116,7 @@ final class WaitingRequests {
                 return; // the agent's own request: no process to watch
             }
             long host = body.getLongLE(start + HOST_OFFSET);
-            Entry entry = new Entry(body.copy(), body.getLongLE(start + REQUEST_ID_OFFSET), pid, host);
+            Entry entry = new Entry(body.copy(), body.getLongLE(start + REQUEST_ID_OFFSET), pid, host, false);
             hosts.computeIfAbsent(host, h -> new Liveness()).heard = System.nanoTime();
             release(waiting.put(entry.id(), entry));
             LockSupport.unpark(watcher);
@@ -118,8 +126,60 @@ final class WaitingRequests {
     }
 
     /**
-     * A WAITED frame's body (released here): delivered to the requester, unless it was abandoned or its requester
-     * has died (before the watcher noticed); then a message it carries goes back to its channel.
+     * A WATCH from a process of this node (its body, released here): watches the request it names as if it had
+     * been announced, unless it was. The node's silence is counted from now if nothing else waits there.
+     */
+    void watch(ByteBuf body) {
+        try {
+            if (body.readableBytes() < DESCRIPTORS_OFFSET) {
+                LOG.warn("dropped a WATCH of {} bytes", body.readableBytes());
+                return;
+            }
+            int start = body.readerIndex();
+            ByteBuf header = body.copy();
+            header.setIntLE(OP_OFFSET, (int) header.getLongLE(TIMEOUT_OFFSET)).setLongLE(TIMEOUT_OFFSET, FOREVER);
+            long host = header.getLongLE(HOST_OFFSET);
+            Entry entry = new Entry(header, body.getLongLE(start + REQUEST_ID_OFFSET), body.getIntLE(start
+                + PID_OFFSET), host, true);
+            boolean watched = waiting.values().stream().anyMatch(other -> other.host() == host);
+            if (waiting.putIfAbsent(entry.id(), entry) != null) {
+                release(entry); // announced: watched already
+                return;
+            }
+            Liveness liveness = hosts.computeIfAbsent(host, h -> new Liveness());
+            if (!watched) {
+                liveness.heard = System.nanoTime();
+            }
+            LockSupport.unpark(watcher);
+        } finally {
+            body.release();
+        }
+    }
+
+    /** An UNWATCH (its body, released here): the watched request it names has completed. */
+    void unwatch(ByteBuf body) {
+        try {
+            if (body.readableBytes() >= DESCRIPTORS_OFFSET) {
+                long id = body.getLongLE(body.readerIndex() + REQUEST_ID_OFFSET);
+                Entry entry = waiting.get(id);
+                if (entry != null && entry.watch() && waiting.remove(id, entry)) {
+                    release(entry);
+                }
+            }
+        } finally {
+            body.release();
+        }
+    }
+
+    /** Whether no request waits or was abandoned here: then a completion concerns nobody here but its requester. */
+    boolean isEmpty() {
+        return waiting.isEmpty() && abandoned.isEmpty();
+    }
+
+    /**
+     * A WAITED frame's body, or a COMPLETION's while some request is here (released here): delivered to the
+     * requester, unless it was abandoned or its requester has died (before the watcher noticed); then a message it
+     * carries goes back to its channel.
      */
     void completed(ByteBuf body) {
         long id = body.getLongLE(body.readerIndex() + Integer.BYTES + body.getInt(body.readerIndex())
@@ -158,13 +218,13 @@ final class WaitingRequests {
         }
     }
 
-    /** Fails at once every request that waits on {@code host}: {@code why} its agent cannot be reached. */
+    /** Fails (LOST) at once every request that waits on {@code host}: {@code why} its agent cannot be reached. */
     void lost(long host, String why) {
         String what = "lost " + agent.name(host) + " while a request waited there: " + why;
         for (Entry entry : waiting.values()) {
             if (entry.host() == host && waiting.remove(entry.id(), entry)) {
                 LOG.warn("{} (request {} of pid {})", what, entry.id(), entry.pid());
-                ByteBuf failure = TransportFrames.failure(entry.header().alloc(), entry.header(), FAILED, 0, what);
+                ByteBuf failure = TransportFrames.failure(entry.header().alloc(), entry.header(), LOST, 0, what);
                 abandoned.put(entry.id(), entry);
                 agent.deliver(failure.skipBytes(TransportFrames.FRAME_HEADER));
             }

@@ -16,7 +16,9 @@ import static io.dragon.core.channels.GatewayLayout.REQUEST_ID_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.STATUS_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.TARGET_LENGTH_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.TIMEOUT_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.UNWATCH;
 import static io.dragon.core.channels.GatewayLayout.VALUE_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.WATCH;
 
 import io.dragon.core.infrastructure.Pids;
 import io.dragon.core.sync.Deadline;
@@ -32,18 +34,27 @@ import java.util.concurrent.TimeUnit;
  * and are kept. An interruptible call that is interrupted while it waits asks the other node to cancel it
  * ({@link GatewayLayout#CANCEL}) and waits for the outcome: {@link GatewayLayout#CANCELLED} becomes an
  * InterruptedException; an operation that took effect first completes as usual, the interrupt kept set.
+ *
+ * <p>A call that has had no completion for {@link #WATCH_AFTER_NANOS} asks its agent to watch the node of the
+ * request it sent last ({@link GatewayLayout#WATCH}), so that it fails with {@link GatewayLayout#LOST} rather than
+ * wait forever if that node is lost; once that request's completion has come, it says so (UNWATCH).
  */
 final class GatewayCall {
     /** Completions longer than this (received messages) travel in side allocations of the pool. */
     static final int REPLY_BLOCK_SIZE = 256;
     /** How long past the operation's own deadline the agents may take to answer before the call gives up. */
     private static final long ANSWER_GRACE_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** How long a call waits for a completion before it asks its agent to watch the request's node. */
+    static final long WATCH_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final LocalChannel gateway;
     private final LocalChannel replies;
     private final byte[] replyDescriptor;
     private ByteBuffer request = ByteBuffer.allocateDirect(1024).order(ByteOrder.LITTLE_ENDIAN);
     private ByteBuffer completion = ByteBuffer.allocateDirect(1024).order(ByteOrder.LITTLE_ENDIAN);
+    /** The header and descriptors of the request watched (see the class), if {@link #watched} is not 0. */
+    private ByteBuffer watch = ByteBuffer.allocateDirect(1024).order(ByteOrder.LITTLE_ENDIAN);
+    private long watched;
 
     GatewayCall(LocalChannel gateway, LocalChannel replies) {
         this.gateway = gateway;
@@ -171,14 +182,40 @@ final class GatewayCall {
     /** Sends the request in {@link #request} (its header and descriptors) as a CANCEL of itself. */
     private void cancel(WaitMode mode) {
         ByteBuffer cancel = request.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(0);
-        cancel.putInt(OP_OFFSET, CANCEL);
+        sendControl(cancel.putInt(OP_OFFSET, CANCEL), mode);
+    }
+
+    /** Asks the agent to watch the node of the request in {@link #request}, the last this call sent. */
+    private void watch(WaitMode mode) {
+        if (watch.capacity() < request.limit()) {
+            watch = ByteBuffer.allocateDirect(request.limit()).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        watch.clear();
+        watch.put(request.duplicate().position(0)).flip();
+        watched = watch.getLong(REQUEST_ID_OFFSET);
+        watch.putLong(TIMEOUT_OFFSET, watch.getInt(OP_OFFSET)).putInt(OP_OFFSET, WATCH);
+        sendControl(watch, mode);
+    }
+
+    /** The watched request has completed: the agent may stop watching it. */
+    private void unwatch(WaitMode mode) {
+        watched = 0;
+        sendControl(watch.putInt(OP_OFFSET, UNWATCH), mode);
+    }
+
+    /** Sends the header and descriptors of a CANCEL, WATCH or UNWATCH (no completion), even if interrupted. */
+    private void sendControl(ByteBuffer header, WaitMode mode) {
+        boolean interrupted = false;
         for (;;) {
             try {
-                gateway.send(cancel, mode, Deadline.FOREVER);
-                return;
+                gateway.send(header.position(0), mode, Deadline.FOREVER);
+                break;
             } catch (InterruptedException e) {
-                cancel.position(0); // interrupted again before it was sent: send it anyway
+                interrupted = true; // interrupted before it was sent: send it anyway
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -199,11 +236,15 @@ final class GatewayCall {
 
     /**
      * Receives the next completion on this call's reply channel, whichever request it answers, waiting until
-     * {@code deadline} (0: not at all).
+     * {@code deadline} (0: not at all); after {@link #WATCH_AFTER_NANOS} it has the node of the last request sent
+     * watched.
      *
      * @return false if none came
      */
     boolean nextCompletion(WaitMode mode, long deadline) throws InterruptedException {
+        long watchAt = deadline != 0 && watched != request.getLong(REQUEST_ID_OFFSET)
+            && Deadline.remaining(deadline) > WATCH_AFTER_NANOS
+            ? System.nanoTime() + WATCH_AFTER_NANOS : 0;
         for (;;) {
             completion.clear();
             try {
@@ -212,12 +253,19 @@ final class GatewayCall {
                         return false;
                     }
                 } else {
-                    replies.recv(completion, mode, deadline);
+                    replies.recv(completion, mode, watchAt == 0 ? deadline : watchAt);
                 }
                 completion.flip();
+                if (watched != 0 && completionId() == watched) {
+                    unwatch(mode);
+                }
                 return true;
             } catch (ChannelEmptyException e) {
-                return false;
+                if (watchAt == 0) {
+                    return false;
+                }
+                watchAt = 0;
+                watch(mode);
             } catch (MessageTooLargeException e) {
                 completion = ByteBuffer.allocateDirect(e.messageLength()).order(ByteOrder.LITTLE_ENDIAN);
             }

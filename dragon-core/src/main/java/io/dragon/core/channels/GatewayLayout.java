@@ -10,12 +10,13 @@ package io.dragon.core.channels;
  * <pre>
  * request
  *  offset  size
- *       0     4  op ({@link #SEND} .. {@link #SEND_BUFFERED})
+ *       0     4  op ({@link #SEND} .. {@link #UNWATCH})
  *       4     4  t: length of the target channel's descriptor
  *       8     4  r: length of the reply channel's descriptor
  *      12     4  RECV: the longest message the requester can take (it stays in the channel if longer)
  *      16     8  request id, echoed in the completion
- *      24     8  timeout in nanoseconds: {@link #FOREVER}, 0 to try once, else how long the op may wait
+ *      24     8  timeout in nanoseconds: {@link #FOREVER}, 0 to try once, else how long the op may wait;
+ *                WATCH: the op of the request watched
  *      32     8  host id of the target channel's node
  *      40     4  the requester's pid (its node's agent cancels its waiting requests if it dies)
  *      44     t  target channel descriptor (none for CALL)
@@ -32,6 +33,12 @@ package io.dragon.core.channels;
  * {@link #CANCELLED}; if it has taken effect already its completion is the usual one. A CANCEL has no completion
  * of its own.
  *
+ * A WATCH goes to the requester's own agent, never further: a request of the same requester (same id, host and
+ * descriptors) has had no completion for a while, and the agent is to watch the target's node from now on as it
+ * watches a request announced as waiting there, failing it with {@link #LOST} if the node stops answering. So no
+ * request waits forever on a node that is gone, whether it waits at the channel or was in flight when the node
+ * went. An UNWATCH ends a WATCH whose request has completed. Neither has a completion of its own.
+ *
  * completion
  *       0     8  request id
  *       8     4  status ({@link #OK} .. {@link #CANCELLED})
@@ -39,7 +46,7 @@ package io.dragon.core.channels;
  *      16     4  INFO: capacity
  *      20     4  INFO: block size
  *      24    ..  RECV: the message; CALL: the serialized result, or with THREW the serialized exception;
- *                FAILED and the other errors: what went wrong (UTF-8)
+ *                FAILED, LOST and the other errors: what went wrong (UTF-8)
  * </pre>
  */
 public final class GatewayLayout {
@@ -69,6 +76,8 @@ public final class GatewayLayout {
     public static final int CALL = 7;
     public static final int CANCEL = 8;
     public static final int SEND_BUFFERED = 9;
+    public static final int WATCH = 10;
+    public static final int UNWATCH = 11;
 
     public static final int OK = 0;
     public static final int EMPTY = 1;
@@ -79,6 +88,8 @@ public final class GatewayLayout {
     public static final int THREW = 6;
     /** The request was cancelled (see {@link #CANCEL}) before it took effect. */
     public static final int CANCELLED = 7;
+    /** The target's node was lost while the request was in flight or waited there: no other completion comes. */
+    public static final int LOST = 8;
 
     public static final long FOREVER = -1;
 

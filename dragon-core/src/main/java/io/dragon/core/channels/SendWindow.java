@@ -2,6 +2,7 @@ package io.dragon.core.channels;
 
 import static io.dragon.core.channels.GatewayLayout.DESTROYED;
 import static io.dragon.core.channels.GatewayLayout.FULL;
+import static io.dragon.core.channels.GatewayLayout.LOST;
 import static io.dragon.core.channels.GatewayLayout.OK;
 import static io.dragon.core.channels.GatewayLayout.SEND_BUFFERED;
 import static io.dragon.core.channels.GatewayLayout.TOO_LARGE;
@@ -9,6 +10,7 @@ import static io.dragon.core.channels.GatewayLayout.TOO_LARGE;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -195,10 +197,23 @@ final class SendWindow {
                 if (status != OK && id != own) {
                     keep(target, status);
                 }
+                if (status == LOST) {
+                    forgetInFlight(); // sent before it: their node is gone too, and no completion comes for them
+                }
                 return id;
             }
         }
         return id; // a completion for no request in flight: only a forged one could be
+    }
+
+    /** Counts every message still in flight as failed, as lost with its node. */
+    private void forgetInFlight() {
+        if (failure != null) {
+            moreFailures += inFlight;
+        }
+        Arrays.fill(ids, 0);
+        inFlight = 0;
+        bytes = 0;
     }
 
     private void keep(RemoteChannel target, int status) {
