@@ -216,6 +216,12 @@ class SlurmClusterIT {
         assertChecksPass(300, 3, 1, "OffNodeLoadChecks");
     }
 
+    /** Sends that return once buffered, between nodes: in order, flushed, and failures said at the next operation. */
+    @Test
+    void shouldCarryBufferedSendsInOrderAndReportTheirFailuresAtTheNextOperation() throws Exception {
+        assertChecksPass(300, 3, 4, "BufferedSendChecks");
+    }
+
     /** Reply channels of exited processes are freed: the infrastructure pool does not fill up over a long run. */
     @Test
     void shouldFreeWhatShortProcessesLeaveInTheInfrastructurePool() throws Exception {
