@@ -202,20 +202,9 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
                 }
                 frame.writeInt(TransportFrames.BODY_OFFSET + length).writeInt(FrameKind.REQUEST)
                     .writerIndex(TransportFrames.FRAME_HEADER + length);
-                int op = frame.getIntLE(TransportFrames.FRAME_HEADER + OP_OFFSET);
-                if (op == WATCH || op == UNWATCH) {
-                    ByteBuf body = frame.skipBytes(TransportFrames.FRAME_HEADER);
-                    frame = null; // released by the waits
-                    if (op == WATCH) {
-                        waits.watch(body);
-                    } else {
-                        waits.unwatch(body);
-                    }
-                    continue;
-                }
                 ByteBuf request = frame;
-                frame = null; // forward owns it, and answers it if it cannot carry it
-                forwardBatched(request, request.getLongLE(TransportFrames.FRAME_HEADER + HOST_OFFSET));
+                frame = null; // carry owns it, and answers it if it cannot carry it
+                carry(request);
             } catch (InterruptedException | ChannelDestroyedException e) {
                 release(frame);
                 return;
@@ -233,9 +222,23 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
         tookSide = true;
         ByteBuf header = ByteBufAllocator.DEFAULT.directBuffer(TransportFrames.FRAME_HEADER)
             .writeInt(TransportFrames.BODY_OFFSET + length).writeInt(FrameKind.REQUEST);
-        ByteBuf frame = SideAllocationBuf.frame(header, gateway.pool(), side, length,
-            sendsInPlace && length >= TransportFrames.LARGE_FRAME_BYTES);
-        forwardBatched(frame, frame.getLongLE(TransportFrames.FRAME_HEADER + HOST_OFFSET));
+        carry(SideAllocationBuf.frame(header, gateway.pool(), side, length,
+            sendsInPlace && length >= TransportFrames.LARGE_FRAME_BYTES));
+    }
+
+    /**
+     * Carries a REQUEST frame of this node's gateway (taking ownership of it) to the agent of its channel's node; a
+     * WATCH or UNWATCH stays here, with the waits.
+     */
+    private void carry(ByteBuf frame) {
+        int op = frame.getIntLE(TransportFrames.FRAME_HEADER + OP_OFFSET);
+        if (op == WATCH) {
+            waits.watch(frame.skipBytes(TransportFrames.FRAME_HEADER));
+        } else if (op == UNWATCH) {
+            waits.unwatch(frame.skipBytes(TransportFrames.FRAME_HEADER));
+        } else {
+            forwardBatched(frame, frame.getLongLE(TransportFrames.FRAME_HEADER + HOST_OFFSET));
+        }
     }
 
     /** Polls the gateway channel for {@link #spinNanos}; whether a request came meanwhile. */
