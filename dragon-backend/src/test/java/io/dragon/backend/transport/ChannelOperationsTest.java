@@ -1,5 +1,6 @@
 package io.dragon.backend.transport;
 
+import static io.dragon.backend.transport.GatewayRequests.status;
 import static io.dragon.core.channels.GatewayLayout.AWAIT_RECV;
 import static io.dragon.core.channels.GatewayLayout.CALL;
 import static io.dragon.core.channels.GatewayLayout.CANCEL;
@@ -386,10 +387,6 @@ class ChannelOperationsTest {
     private ByteBuf cancel(long id) {
         return GatewayRequests.request(CANCEL, target.serialize(), replyChannel.serialize(), id, 0, 0, HostId.local(),
             null);
-    }
-
-    private static int status(ByteBuffer completion) {
-        return completion.getInt(STATUS_OFFSET);
     }
 
     private static String payload(ByteBuffer completion) {

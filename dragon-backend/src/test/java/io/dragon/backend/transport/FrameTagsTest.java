@@ -1,5 +1,6 @@
 package io.dragon.backend.transport;
 
+import static io.dragon.backend.transport.GatewayRequests.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
@@ -8,7 +9,6 @@ import io.netty.buffer.PooledByteBufAllocator;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Random;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
@@ -76,11 +76,5 @@ class FrameTagsTest {
         }
         tagged.writerIndex(tagged.writerIndex() - 1);
         assertThat(tags.matches(tagged, 3, 42, tag)).as("a byte cut off").isFalse();
-    }
-
-    private static byte[] bytes(int size, int seed) {
-        byte[] bytes = new byte[size];
-        new Random(seed).nextBytes(bytes);
-        return bytes;
     }
 }

@@ -1,9 +1,18 @@
 package io.dragon.backend.transport;
 
+import static io.dragon.core.channels.GatewayLayout.COMPLETION_PAYLOAD_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.STATUS_OFFSET;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Random;
 
-/** Gateway requests built as a process builds them (see GatewayLayout), for tests of the agents' sides. */
+/**
+ * Gateway requests built as a process builds them (see GatewayLayout), and what tests of the agents' sides read of
+ * the completions.
+ */
 final class GatewayRequests {
     private GatewayRequests() {
     }
@@ -21,5 +30,23 @@ final class GatewayRequests {
             request.writeBytes(payload);
         }
         return request;
+    }
+
+    /** A completion's status. */
+    static int status(ByteBuffer completion) {
+        return completion.getInt(STATUS_OFFSET);
+    }
+
+    /** A completion's payload (of a heap buffer, whole). */
+    static byte[] payload(ByteBuffer completion) {
+        return Arrays.copyOfRange(completion.array(), completion.arrayOffset() + COMPLETION_PAYLOAD_OFFSET,
+            completion.arrayOffset() + completion.limit());
+    }
+
+    /** {@code size} random bytes, the same for the same seed. */
+    static byte[] bytes(int size, int seed) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
     }
 }

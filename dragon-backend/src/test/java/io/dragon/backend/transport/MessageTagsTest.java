@@ -1,5 +1,6 @@
 package io.dragon.backend.transport;
 
+import static io.dragon.backend.transport.GatewayRequests.bytes;
 import static io.dragon.backend.transport.FrameKind.LARGE;
 import static io.dragon.backend.transport.OfiMessageLayout.COUNTER_OFFSET;
 import static io.dragon.backend.transport.OfiMessageLayout.HEADER;
@@ -16,7 +17,6 @@ import io.netty.buffer.Unpooled;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.Random;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
@@ -103,11 +103,5 @@ class MessageTagsTest {
             }
         }
         assertThat(verified).isEqualTo(40_000);
-    }
-
-    private static byte[] bytes(int size, int seed) {
-        byte[] bytes = new byte[size];
-        new Random(seed).nextBytes(bytes);
-        return bytes;
     }
 }

@@ -1,12 +1,13 @@
 package io.dragon.backend.transport;
 
+import static io.dragon.backend.transport.GatewayRequests.bytes;
+import static io.dragon.backend.transport.GatewayRequests.payload;
+import static io.dragon.backend.transport.GatewayRequests.status;
 import static io.dragon.core.channels.GatewayLayout.COMPLETION_ID_OFFSET;
-import static io.dragon.core.channels.GatewayLayout.COMPLETION_PAYLOAD_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.FAILED;
 import static io.dragon.core.channels.GatewayLayout.OK;
 import static io.dragon.core.channels.GatewayLayout.RECV;
 import static io.dragon.core.channels.GatewayLayout.SEND;
-import static io.dragon.core.channels.GatewayLayout.STATUS_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.VALUE_OFFSET;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -549,20 +550,5 @@ class OfiTransportAgentTest {
             assertThat(completion.getLong(COMPLETION_ID_OFFSET)).isEqualTo(id);
         }
         return completion;
-    }
-
-    private static int status(ByteBuffer completion) {
-        return completion.getInt(STATUS_OFFSET);
-    }
-
-    private static byte[] payload(ByteBuffer completion) {
-        return ByteBufUtil.getBytes(io.netty.buffer.Unpooled.wrappedBuffer(completion), COMPLETION_PAYLOAD_OFFSET,
-            completion.limit() - COMPLETION_PAYLOAD_OFFSET);
-    }
-
-    private static byte[] bytes(int size, int seed) {
-        byte[] bytes = new byte[size];
-        new Random(seed).nextBytes(bytes);
-        return bytes;
     }
 }

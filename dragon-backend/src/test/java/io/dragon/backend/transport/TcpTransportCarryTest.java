@@ -1,12 +1,13 @@
 package io.dragon.backend.transport;
 
+import static io.dragon.backend.transport.GatewayRequests.bytes;
+import static io.dragon.backend.transport.GatewayRequests.payload;
+import static io.dragon.backend.transport.GatewayRequests.status;
 import static io.dragon.core.channels.GatewayLayout.COMPLETION_ID_OFFSET;
-import static io.dragon.core.channels.GatewayLayout.COMPLETION_PAYLOAD_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.FULL;
 import static io.dragon.core.channels.GatewayLayout.OK;
 import static io.dragon.core.channels.GatewayLayout.RECV;
 import static io.dragon.core.channels.GatewayLayout.SEND;
-import static io.dragon.core.channels.GatewayLayout.STATUS_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.TOO_LARGE;
 import static io.dragon.core.channels.GatewayLayout.VALUE_OFFSET;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,7 +21,6 @@ import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -151,19 +151,5 @@ class TcpTransportCarryTest {
         byte[] bytes = replies.recv(20, TimeUnit.SECONDS);
         assertThat(bytes).as("a completion").isNotNull();
         return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    }
-
-    private static int status(ByteBuffer completion) {
-        return completion.getInt(STATUS_OFFSET);
-    }
-
-    private static byte[] payload(ByteBuffer completion) {
-        return Arrays.copyOfRange(completion.array(), COMPLETION_PAYLOAD_OFFSET, completion.limit());
-    }
-
-    private static byte[] bytes(int size, int seed) {
-        byte[] bytes = new byte[size];
-        new Random(seed).nextBytes(bytes);
-        return bytes;
     }
 }

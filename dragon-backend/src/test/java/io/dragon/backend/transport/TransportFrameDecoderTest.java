@@ -1,5 +1,6 @@
 package io.dragon.backend.transport;
 
+import static io.dragon.backend.transport.GatewayRequests.bytes;
 import static io.dragon.core.channels.GatewayLayout.RECV;
 import static io.dragon.core.channels.GatewayLayout.SEND;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,7 +13,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,7 +44,7 @@ class TransportFrameDecoderTest {
 
     @Test
     void shouldReadALargeSendIntoASideAllocationOfItsTarget() {
-        byte[] payload = bytes(100_000);
+        byte[] payload = bytes(100_000, 1);
         ByteBuf frame = frame(SEND, target, payload);
         long used = pool.usedBytes();
         writeInPieces(frame, 7_000);
@@ -62,7 +62,7 @@ class TransportFrameDecoderTest {
 
     @Test
     void shouldReadALargeCompletionIntoASideAllocationOfItsReplyChannel() throws Exception {
-        byte[] completion = bytes(70_000);
+        byte[] completion = bytes(70_000, 1);
         byte[] reply = replies.serialize();
         ByteBuf frame = Unpooled.directBuffer().writeInt(TransportFrames.BODY_OFFSET + Integer.BYTES + reply.length
             + completion.length).writeInt(FrameKind.COMPLETION).writeInt(reply.length).writeBytes(reply)
@@ -80,7 +80,7 @@ class TransportFrameDecoderTest {
 
     @Test
     void shouldFreeTheSideAllocationOfAFrameCutShortByTheLinksClose() {
-        ByteBuf frame = frame(SEND, target, bytes(100_000));
+        ByteBuf frame = frame(SEND, target, bytes(100_000, 1));
         long used = pool.usedBytes();
         link.writeInbound(frame.readRetainedSlice(50_000));
         frame.release();
@@ -93,8 +93,8 @@ class TransportFrameDecoderTest {
     @Test
     void shouldGatherWholeAFrameThatIsNotALargeSendToAChannelOfThisNode() {
         LocalChannel wide = Channel.create(pool, 12, 8, 256 << 10);
-        for (ByteBuf frame : new ByteBuf[] {frame(RECV, target, bytes(100_000)), frame(SEND, target, bytes(9_000)),
-            frame(SEND, wide, bytes(100_000))}) {
+        for (ByteBuf frame : new ByteBuf[] {frame(RECV, target, bytes(100_000, 1)), frame(SEND, target, bytes(9_000, 1)),
+            frame(SEND, wide, bytes(100_000, 1))}) {
             writeInPieces(frame, 7_000);
             ByteBuf request = link.readInbound();
             assertThat(request).isNotInstanceOf(SideFrame.class);
@@ -115,11 +115,5 @@ class TransportFrameDecoderTest {
             .writeInt(FrameKind.REQUEST).writeBytes(request);
         request.release();
         return frame;
-    }
-
-    private static byte[] bytes(int size) {
-        byte[] bytes = new byte[size];
-        new Random(size).nextBytes(bytes);
-        return bytes;
     }
 }
