@@ -45,15 +45,19 @@ import io.dragon.core.messages.Messages.ProcessSpec;
 import io.dragon.core.messages.Request;
 import io.dragon.core.messages.Response;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongFunction;
 
 /**
  * A managed process's connection to Global Services: requests go on Global Services' channel, answers come back
  * on this process's own return channel (both named in its launch parameters). Threads may use it concurrently.
+ * Most requests wait for their answer; {@link #onExit} returns at once, and while such requests are in flight one
+ * daemon thread receives for them (and for everyone else) if no waiting thread does.
  */
 public final class GlobalServicesClient {
     private static final Response NO_RESPONSE_YET = new GSNameUnbindResponse(0, 0, Response.FAIL, "no response yet");
@@ -67,8 +71,14 @@ public final class GlobalServicesClient {
     private final AtomicLong tags = new AtomicLong();
     /** Requests in flight, by tag: their response, or NO_RESPONSE_YET. */
     private final ConcurrentHashMap<Long, Response> awaited = new ConcurrentHashMap<>();
+    /** Requests whose response completes a future instead of waking a waiter, by tag. */
+    private final ConcurrentHashMap<Long, CompletableFuture<Response>> futures = new ConcurrentHashMap<>();
     /** Held by the thread that reads the return channel for all waiters. */
     private final ReentrantLock receiving = new ReentrantLock();
+    /** Guards {@link #futureReceiver}. */
+    private final Object futureReceiverLock = new Object();
+    /** Whether a thread receives for {@link #futures}: started when one is added, ends when none is left. */
+    private boolean futureReceiver;
 
     private GlobalServicesClient(LaunchParameters params) {
         if (params.globalServicesChannel() == null || params.returnChannel() == null) {
@@ -113,6 +123,17 @@ public final class GlobalServicesClient {
         GSProcessJoinResponse response = request(tag -> new GSProcessJoin(tag, params.puid(), answers.cuid(), puid,
             timeoutMillis), GSProcessJoinResponse.class, Response.TIMEOUT);
         return response.info();
+    }
+
+    /**
+     * A future that completes with the final state of a process once it has ended, or fails with a
+     * {@link GlobalServicesException} (an unknown process, say). It is completed by the thread that receives the
+     * answer, which serves every request of this process: dependent stages must not block there (use the
+     * {@code *Async} forms).
+     */
+    public CompletableFuture<ProcessInfo> onExit(long puid) {
+        return requestAsync(tag -> new GSProcessJoin(tag, params.puid(), answers.cuid(), puid, -1),
+            GSProcessJoinResponse.class).thenApply(GSProcessJoinResponse::info);
     }
 
     public ProcessInfo query(long puid) {
@@ -226,15 +247,8 @@ public final class GlobalServicesClient {
         try {
             Request sent = request.apply(tag);
             globalServices.send(sent);
-            Response response = awaitResponse(tag);
-            if (!responseType.isInstance(response)) {
-                throw new GlobalServicesException("Global Services answered a " + sent.type()
-                    + " with a " + response.type(), Response.FAIL);
-            }
-            if (!response.ok() && !contains(accepted, response.err())) {
-                throw new GlobalServicesException(response.errInfo(), response.err());
-            }
-            return responseType.cast(response);
+            receiveUntil(() -> awaited.get(tag) != NO_RESPONSE_YET);
+            return checked(sent, awaited.get(tag), responseType, accepted);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new GlobalServicesException("interrupted while waiting for Global Services", Response.FAIL);
@@ -243,20 +257,89 @@ public final class GlobalServicesClient {
         }
     }
 
-    private Response awaitResponse(long tag) throws InterruptedException {
-        for (;;) {
-            Response response = awaited.get(tag);
-            if (response != NO_RESPONSE_YET) {
-                return response;
+    /**
+     * Sends a request whose response completes the future returned, as {@link #request} would return or throw it.
+     * The send itself waits, as every request's does, while Global Services' channel is full.
+     */
+    private <R extends Response> CompletableFuture<R> requestAsync(LongFunction<Request> request,
+                                                                   Class<R> responseType, int... accepted) {
+        long tag = tags.incrementAndGet();
+        Request sent = request.apply(tag);
+        CompletableFuture<Response> response = new CompletableFuture<>();
+        futures.put(tag, response);
+        try {
+            globalServices.send(sent);
+        } catch (InterruptedException e) {
+            futures.remove(tag);
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(new GlobalServicesException("interrupted while sending to Global"
+                + " Services", Response.FAIL));
+        } catch (RuntimeException e) {
+            futures.remove(tag);
+            throw e;
+        }
+        ensureFutureReceiver();
+        return response.thenApply(r -> checked(sent, r, responseType, accepted));
+    }
+
+    /** Starts a thread that receives while {@link #futures} has requests, unless one runs. */
+    private void ensureFutureReceiver() {
+        synchronized (futureReceiverLock) {
+            if (futureReceiver) {
+                return;
             }
+            futureReceiver = true;
+        }
+        Thread receiver = new Thread(this::receiveForFutures, "dragon-gs-futures");
+        receiver.setDaemon(true);
+        receiver.start();
+    }
+
+    /**
+     * Receives (or lets a waiter receive) until no future is left; the last check is under the lock that
+     * {@link #ensureFutureReceiver} takes, so a future added meanwhile finds either this thread going on or none.
+     * If the return channel fails, every future fails with it.
+     */
+    private void receiveForFutures() {
+        try {
+            for (;;) {
+                receiveUntil(futures::isEmpty);
+                synchronized (futureReceiverLock) {
+                    if (futures.isEmpty()) {
+                        futureReceiver = false;
+                        return;
+                    }
+                }
+            }
+        } catch (InterruptedException | RuntimeException e) {
+            synchronized (futureReceiverLock) {
+                futureReceiver = false;
+            }
+            GlobalServicesException failure = new GlobalServicesException("no answer from Global Services can be"
+                + " received: " + e, Response.FAIL);
+            futures.keySet().forEach(tag -> complete(tag, null, failure));
+        }
+    }
+
+    private <R extends Response> R checked(Request sent, Response response, Class<R> responseType, int[] accepted) {
+        if (!responseType.isInstance(response)) {
+            throw new GlobalServicesException("Global Services answered a " + sent.type() + " with a "
+                + response.type(), Response.FAIL);
+        }
+        if (!response.ok() && !contains(accepted, response.err())) {
+            throw new GlobalServicesException(response.errInfo(), response.err());
+        }
+        return responseType.cast(response);
+    }
+
+    /** Reads the return channel for everyone while no other thread does, until {@code done}. */
+    private void receiveUntil(BooleanSupplier done) throws InterruptedException {
+        while (!done.getAsBoolean()) {
             if (receiving.tryLock()) {
                 try {
-                    while (awaited.get(tag) == NO_RESPONSE_YET) {
-                        Message message = answers.recv(1, TimeUnit.DAYS);
-                        if (message instanceof Response r && awaited.replace(r.ref(), NO_RESPONSE_YET, r)) {
-                            synchronized (awaited) {
-                                awaited.notifyAll();
-                            }
+                    while (!done.getAsBoolean()) {
+                        if (answers.recv(1, TimeUnit.DAYS) instanceof Response r) {
+                            file(r);
                         }
                     }
                 } finally {
@@ -267,11 +350,38 @@ public final class GlobalServicesClient {
                 }
             } else {
                 synchronized (awaited) {
-                    if (awaited.get(tag) == NO_RESPONSE_YET && receiving.isLocked()) {
+                    if (!done.getAsBoolean() && receiving.isLocked()) {
                         awaited.wait(RECEIVER_CHECK_MILLIS);
                     }
                 }
             }
+        }
+    }
+
+    /** Hands a response to its waiter or completes its future; drops it if its request was abandoned. */
+    private void file(Response response) {
+        if (awaited.replace(response.ref(), NO_RESPONSE_YET, response)) {
+            synchronized (awaited) {
+                awaited.notifyAll();
+            }
+        } else {
+            complete(response.ref(), response, null);
+        }
+    }
+
+    /**
+     * Completes the future of request {@code tag}, if it is still in {@link #futures}, with the response or the
+     * failure. It runs the future's dependent stages, which only check the response (user code is asynchronous).
+     */
+    private void complete(long tag, Response response, Throwable failure) {
+        CompletableFuture<Response> future = futures.remove(tag);
+        if (future == null) {
+            return;
+        }
+        if (failure == null) {
+            future.complete(response);
+        } else {
+            future.completeExceptionally(failure);
         }
     }
 
