@@ -2,6 +2,7 @@ package io.dragon;
 
 import io.dragon.core.messages.Messages.ProcessInfo;
 import io.dragon.core.messages.Messages.ProcessState;
+import io.dragon.core.sync.Deadline;
 import io.dragon.internal.Services;
 import java.io.Serializable;
 import java.util.OptionalInt;
@@ -81,7 +82,9 @@ public final class Process implements Serializable {
 
     /** Waits until the process exits or the timeout passes; true if it exited. */
     public boolean join(long timeout, TimeUnit unit) throws InterruptedException {
-        return !isRunning(joined(Math.max(0, unit.toMillis(timeout))).state());
+        // Global Services takes -1 for no timeout, and a huge one would overflow its deadline
+        long millis = Deadline.after(timeout, unit) == Deadline.FOREVER ? -1 : Math.max(0, unit.toMillis(timeout));
+        return !isRunning(joined(millis).state());
     }
 
     /** The exit code, once the process has exited. */
