@@ -6,6 +6,7 @@ import io.dragon.core.sync.Deadline;
 import io.dragon.internal.Services;
 import java.io.Serializable;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -85,6 +86,26 @@ public final class Process implements Serializable {
         // Global Services takes -1 for no timeout, and a huge one would overflow its deadline
         long millis = Deadline.after(timeout, unit) == Deadline.FOREVER ? -1 : Math.max(0, unit.toMillis(timeout));
         return !isRunning(joined(millis).state());
+    }
+
+    /**
+     * A future that completes with this handle once the process has exited, on whichever node it ran, as
+     * {@link java.lang.Process#onExit()} does; {@link #exitCode()} then has its exit code. It fails with
+     * {@link ObjectNotFoundException} if the runtime does not know the process, or a {@link DragonException} if
+     * Global Services cannot be reached.
+     *
+     * <p>No thread waits per process: Global Services answers when the process exits. Each call returns a new
+     * future, and dependent stages run in {@link CompletableFuture}'s default executor, never in the thread that
+     * receives the answer for the whole process; so completing or cancelling the future affects only that future,
+     * not the process (use {@link #kill()} for that).
+     */
+    public CompletableFuture<Process> onExit() {
+        return Services.globalServices().onExit(puid).handleAsync((info, failure) -> {
+            if (failure != null) {
+                throw Services.translated(failure);
+            }
+            return this;
+        });
     }
 
     /** The exit code, once the process has exited. */

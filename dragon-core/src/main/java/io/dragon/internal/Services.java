@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.NotSerializableException;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
@@ -57,11 +58,22 @@ public final class Services {
         try {
             return request.get();
         } catch (GlobalServicesException e) {
-            if (e.err() == Response.NOT_FOUND) {
-                throw new ObjectNotFoundException(e.getMessage());
-            }
-            throw new DragonException(e.getMessage(), e);
+            throw translated(e);
         }
+    }
+
+    /**
+     * What {@link #ask} throws for a refusal of Global Services, also when it failed a future (wrapped in a
+     * CompletionException); any other failure as it is, or in a DragonException if it is checked.
+     */
+    public static RuntimeException translated(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+            : failure;
+        if (cause instanceof GlobalServicesException e) {
+            return e.err() == Response.NOT_FOUND ? new ObjectNotFoundException(e.getMessage())
+                : new DragonException(e.getMessage(), e);
+        }
+        return cause instanceof RuntimeException e ? e : new DragonException(cause.toString(), cause);
     }
 
     /** Binds {@code name} to {@code handle} in Global Services, for {@link #lookup}; fails if the name is taken. */
