@@ -43,8 +43,9 @@ public final class Process implements Serializable {
     }
 
     /**
-     * Runs {@code target} in a new JVM with this program's classpath; the future gives its value (or what it
-     * threw). The value travels back through a small queue that the future frees once it has the value.
+     * Runs {@code target} in a new JVM with this program's classpath; the future completes with its value (or what
+     * it threw) once the process has exited, and {@link ProcessFuture#cancel cancel} kills it (see
+     * {@link ProcessFuture}). The value travels back through a small queue, destroyed once the process has exited.
      */
     public static <V> ProcessFuture<V> call(SerializableCallable<V> target) {
         Queue<ProcessFuture.Outcome> outcome = Queue.create(2);

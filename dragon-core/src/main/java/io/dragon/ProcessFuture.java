@@ -1,22 +1,22 @@
 package io.dragon;
 
 import java.io.Serializable;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * The value of a Callable run in its own process ({@link Process#call}): {@link #get()} waits for it; if the
- * Callable threw, get() throws ExecutionException whose cause, a {@link RemoteTaskException}, carries the remote
- * stack trace. {@link #cancel} kills the process.
+ * The value of a Callable run in its own process ({@link Process#call}): the future completes once that process
+ * has exited, with what the Callable returned or, if it threw, exceptionally with a {@link RemoteTaskException}
+ * that carries the remote stack trace ({@link #get()} throws it as the cause of an ExecutionException). A process
+ * that exits without a value (killed, say) fails it with a {@link DragonException} giving the exit code. No thread
+ * waits for it: {@link Process#onExit()} completes it, so dependent stages run in CompletableFuture's default
+ * executor.
+ *
+ * <p>{@link #cancel} kills the process. Completing the future from outside ({@code complete},
+ * {@code completeExceptionally}, {@code obtrude...}) settles only the future, as for any CompletableFuture (the
+ * task of {@link CompletableFuture#supplyAsync} runs on too): the process runs to its end and its value is dropped.
  */
-public final class ProcessFuture<V> implements Future<V> {
+public final class ProcessFuture<V> extends CompletableFuture<V> {
     private final Process process;
-    private final Queue<Outcome> outcome;
-    private Outcome received;
-    private volatile boolean cancelled;
 
     /** What the Callable returned or threw. */
     record Outcome(Object value, RemoteTaskException failure) implements Serializable {
@@ -44,9 +44,18 @@ public final class ProcessFuture<V> implements Future<V> {
         }
     }
 
+    /** Completes once {@code process} has exited, from what it put on {@code outcome}, which it then destroys. */
     ProcessFuture(Process process, Queue<Outcome> outcome) {
         this.process = process;
-        this.outcome = outcome;
+        process.onExit().whenComplete((exited, failure) -> {
+            try {
+                settle(failure != null ? null : outcome.poll(), failure);
+            } catch (RuntimeException e) {
+                completeExceptionally(e);
+            } finally {
+                outcome.destroy();
+            }
+        });
     }
 
     /** The process the Callable runs in. */
@@ -54,65 +63,31 @@ public final class ProcessFuture<V> implements Future<V> {
         return process;
     }
 
+    /** Kills the process, unless the future is done already; then completes with a CancellationException. */
     @Override
-    public V get() throws InterruptedException, ExecutionException {
-        try {
-            return get(Long.MAX_VALUE / 2, TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            throw new AssertionError("a wait without deadline timed out", e);
-        }
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public synchronized V get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException,
-        TimeoutException {
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        boolean cancelled = super.cancel(mayInterruptIfRunning);
         if (cancelled) {
-            throw new CancellationException("the call was cancelled and its process killed");
+            process.kill();
         }
-        if (received == null) {
-            long deadline = System.nanoTime() + unit.toNanos(timeout);
-            while (received == null) {
-                received = outcome.poll(Math.min(100, Math.max(0, (deadline - System.nanoTime()) / 1_000_000)),
-                    TimeUnit.MILLISECONDS);
-                if (received == null && !process.isAlive()) {
-                    received = outcome.poll(); // it may have put its outcome just before it exited
-                    if (received == null) {
-                        throw new ExecutionException(new DragonException(process + " exited with "
-                            + process.exitCode().orElse(-1) + " without a result"));
-                    }
-                }
-                if (received == null && System.nanoTime() - deadline >= 0) {
-                    throw new TimeoutException("no result from " + process + " in time");
-                }
-            }
-            outcome.destroy();
-        }
-        if (received.failure() != null) {
-            throw new ExecutionException(received.failure());
-        }
-        return (V) received.value();
-    }
-
-    /** Kills the process if it has not delivered its value yet. */
-    @Override
-    public synchronized boolean cancel(boolean mayInterruptIfRunning) {
-        if (received != null || cancelled) {
-            return false;
-        }
-        cancelled = true;
-        process.kill();
-        outcome.destroy();
-        return true;
-    }
-
-    @Override
-    public boolean isCancelled() {
         return cancelled;
     }
 
-    @Override
-    public synchronized boolean isDone() {
-        return cancelled || received != null || !process.isAlive();
+    /**
+     * Completes from the outcome the process left (the queue holds it before the process exits: a put returns once
+     * the element is in the channel), or from why its exit could not be learnt.
+     */
+    @SuppressWarnings("unchecked")
+    private void settle(Outcome received, Throwable exitFailure) {
+        if (exitFailure != null) {
+            completeExceptionally(exitFailure);
+        } else if (received == null) {
+            completeExceptionally(new DragonException(process + " exited with " + process.exitCode().orElse(-1)
+                + " without a result"));
+        } else if (received.failure() != null) {
+            completeExceptionally(received.failure());
+        } else {
+            complete((V) received.value());
+        }
     }
 }
