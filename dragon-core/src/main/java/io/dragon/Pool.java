@@ -34,6 +34,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * completes its future with an ExecutionException whose cause is a {@link RemoteTaskException} carrying the
  * worker's stack trace.
  *
+ * <p>{@code submit} returns a {@link CompletableFuture}, completed by the pool like the one of
+ * {@link CompletableFuture#supplyAsync}: a dependent stage added with a non-async method ({@code thenApply}, ...)
+ * may run in the thread that completes the futures of all tasks (see below), so it must not block: use the
+ * {@code *Async} forms for anything that waits. {@code cancel} completes the future with a CancellationException
+ * and leaves the task as it is (queued or running; {@code mayInterruptIfRunning} has no effect, a worker being
+ * another process); so does completing the future from outside ({@code complete}, {@code completeExceptionally}):
+ * the future keeps the caller's outcome, and the task's own is dropped when it comes.
+ *
  * <p>Each worker has its own task queue and all share one result queue (channels); a thread of this process (the
  * dispatcher) completes futures as results arrive. A task goes to the worker with the fewest tasks in hand, and a
  * worker that runs out takes a queued task over from the busiest. {@link #shutdown()} lets queued tasks finish,
@@ -169,12 +177,12 @@ public final class Pool implements ExecutorService, AutoCloseable {
     // ---- ExecutorService
 
     @Override
-    public <T> Future<T> submit(Callable<T> task) {
+    public <T> CompletableFuture<T> submit(Callable<T> task) {
         return call(serializable(task));
     }
 
     @Override
-    public <T> Future<T> submit(Runnable task, T result) {
+    public <T> CompletableFuture<T> submit(Runnable task, T result) {
         SerializableRunnable runnable = serializable(task);
         return call((SerializableCallable<Object>) () -> {
             runnable.run();
@@ -183,7 +191,7 @@ public final class Pool implements ExecutorService, AutoCloseable {
     }
 
     @Override
-    public Future<?> submit(Runnable task) {
+    public CompletableFuture<Void> submit(Runnable task) {
         return submit(task, null);
     }
 
