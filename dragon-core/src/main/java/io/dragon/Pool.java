@@ -82,6 +82,8 @@ public final class Pool implements ExecutorService, AutoCloseable {
     private final String functionNames;
     private volatile boolean shutdown;
     private volatile boolean stopped;
+    /** Set by {@link #close()} once the queues are freed; guarded by this pool's monitor. */
+    private boolean closed;
 
     /**
      * A task or chunk in flight: where its results go, and what to complete: its own future (a submitted task, or
@@ -328,15 +330,43 @@ public final class Pool implements ExecutorService, AutoCloseable {
         return true;
     }
 
-    /** Shuts down, waits until the workers have exited, and frees the pool's queues. */
+    /**
+     * Shuts down, waits until the workers have exited, and frees the pool's queues: the contract of JDK 19's
+     * {@code ExecutorService.close()}, so try-with-resources needs no catch. If interrupted while waiting, it calls
+     * {@link #shutdownNow()}, waits for the killed workers, and returns with the interrupt status set. Closing a
+     * closed pool does nothing; a second thread that closes it returns once the first is done.
+     */
     @Override
-    public void close() throws InterruptedException {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
         shutdown();
-        awaitTermination(Long.MAX_VALUE / 2, TimeUnit.NANOSECONDS);
+        boolean interrupted = false;
+        for (boolean terminated = false; !terminated; ) {
+            try {
+                terminated = awaitTermination(Long.MAX_VALUE / 2, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                if (!interrupted) {
+                    shutdownNow();
+                    interrupted = true;
+                }
+            }
+        }
         dispatcher.interrupt();
-        dispatcher.join();
+        while (dispatcher.isAlive()) {
+            try {
+                dispatcher.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
         tasks.forEach(Queue::destroy);
         results.destroy();
+        closed = true;
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     // ---- map
