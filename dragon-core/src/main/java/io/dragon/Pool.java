@@ -161,9 +161,12 @@ public final class Pool implements ExecutorService, AutoCloseable {
         return (jvmOptions.length > 0 ? worker.withJvmOptions(jvmOptions) : worker).start();
     }
 
-    /** A pool with one worker per CPU of this node. */
+    /**
+     * A pool with one worker per CPU of the whole allocation: the CPUs the runtime may use on all its nodes
+     * ({@link Machine#cpus()}). Workers go anywhere, so Global Services spreads them over the nodes round-robin.
+     */
     public static Pool create() {
-        return new Pool(Machine.current().here().cpus());
+        return new Pool(Machine.current().cpus());
     }
 
     /** A pool of {@code workers} worker processes, started with {@code jvmOptions} (such as -Xmx2g). */
