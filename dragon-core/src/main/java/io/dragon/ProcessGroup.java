@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
  * {@link #restartFailed(int)}, a member that exits with a nonzero code is started again from its template, up to
  * that many times per member; {@link #join} then waits for the restarted members too.
  */
-public final class ProcessGroup {
+public final class ProcessGroup implements AutoCloseable {
     /** One member: its template, its current process, and how often it was restarted. */
     public static final class Member {
         private final ProcessTemplate template;
@@ -114,6 +114,15 @@ public final class ProcessGroup {
                 process.kill();
             }
         }
+    }
+
+    /**
+     * {@link #kill()}, for try-with-resources: no member outlives the block (killed ones may still be exiting when
+     * it returns; {@link #join()} waits for them). Closing again, or a group that has not started, does nothing.
+     */
+    @Override
+    public void close() {
+        kill();
     }
 
     /** The members, in the order they were added. */

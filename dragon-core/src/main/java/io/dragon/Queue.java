@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * Blocking methods respond to {@link Thread#interrupt()} with InterruptedException, and nothing is lost: an
  * interrupted {@code take} removes nothing, an interrupted {@code put} adds nothing.
  */
-public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>, Serializable {
+public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>, Serializable, AutoCloseable {
     private static final long serialVersionUID = 1L;
     /** Capacity of {@link #create()}: large enough to be "unbounded" for most producers, about 2 MiB of memory. */
     public static final int DEFAULT_CAPACITY = 1 << 14;
@@ -104,15 +104,31 @@ public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>
         return name;
     }
 
-    /** Destroys the queue for every process; elements still in it are lost, and any later use fails. */
+    /**
+     * Destroys the queue for every process; elements still in it are lost, and any later use fails. Destroying it
+     * again, from any process, does nothing.
+     */
     public void destroy() {
         if (name != null) {
             Services.unbind(name);
         }
-        Services.ask(() -> {
-            Services.globalServices().destroyChannel(cuid);
-            return null;
-        });
+        try {
+            Services.ask(() -> {
+                Services.globalServices().destroyChannel(cuid);
+                return null;
+            });
+        } catch (ObjectNotFoundException e) {
+            // destroyed already (channel ids are never reused)
+        }
+    }
+
+    /**
+     * {@link #destroy()}, for try-with-resources in the process that owns the queue: it is gone for every process
+     * at the end of the block, not only for this one (a handle has nothing of its own to release).
+     */
+    @Override
+    public void close() {
+        destroy();
     }
 
     // ---- adding
