@@ -8,6 +8,7 @@ import io.dragon.core.sync.Readiness;
 import io.dragon.core.sync.Signal;
 import io.dragon.core.sync.WaitMode;
 import io.dragon.internal.Services;
+import java.time.Duration;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -111,6 +112,11 @@ public final class Barrier extends SharedObject {
             return onOwnerInterruptibly(nanos, (Barrier b) -> b.await(nanos, TimeUnit.NANOSECONDS));
         }
         return await(Deadline.after(timeout, unit));
+    }
+
+    /** {@link #await(long, TimeUnit)} with a Duration. */
+    public int await(Duration timeout) throws InterruptedException, BrokenBarrierException, TimeoutException {
+        return await(TimeUnit.NANOSECONDS.convert(timeout), TimeUnit.NANOSECONDS);
     }
 
     /** Whether the barrier is broken: a waiter timed out or was interrupted since the last {@link #reset()}. */

@@ -8,6 +8,7 @@ import io.dragon.core.sync.Readiness;
 import io.dragon.core.sync.Signal;
 import io.dragon.core.sync.WaitMode;
 import io.dragon.internal.Services;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -104,6 +105,11 @@ public final class Event extends SharedObject {
             return onOwnerInterruptibly(nanos, (Event e) -> e.await(nanos, TimeUnit.NANOSECONDS));
         }
         return await(Deadline.after(timeout, unit));
+    }
+
+    /** {@link #await(long, TimeUnit)} with a Duration. */
+    public boolean await(Duration timeout) throws InterruptedException {
+        return await(TimeUnit.NANOSECONDS.convert(timeout), TimeUnit.NANOSECONDS);
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.dragon.core.locks.SharedLock;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
 import io.dragon.internal.Services;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -113,6 +114,11 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
             return leasedIf(onOwnerInterruptibly(nanos, (Lock l) -> l.tryLockForAnotherNode(me, nanos)));
         }
         return lockUntil(Deadline.after(time, unit));
+    }
+
+    /** {@link #tryLock(long, TimeUnit)} with a Duration. */
+    public boolean tryLock(Duration timeout) throws InterruptedException {
+        return tryLock(TimeUnit.NANOSECONDS.convert(timeout), TimeUnit.NANOSECONDS);
     }
 
     /**

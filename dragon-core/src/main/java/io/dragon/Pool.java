@@ -1,10 +1,12 @@
 package io.dragon;
 
+import io.dragon.core.sync.Deadline;
 import io.dragon.internal.PoolFrames;
 import io.dragon.internal.PoolWorker;
 import io.dragon.internal.Services;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -221,11 +223,11 @@ public final class Pool implements ExecutorService, AutoCloseable {
     @Override
     public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> callables, long timeout, TimeUnit unit)
         throws InterruptedException {
-        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        long deadline = Deadline.after(timeout, unit);
         List<Future<T>> futures = submitAll(callables);
         for (Future<T> future : futures) {
             try {
-                future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                future.get(Math.max(0, Deadline.remaining(deadline)), TimeUnit.NANOSECONDS);
             } catch (ExecutionException | CancellationException e) {
                 // reported by the future itself
             } catch (TimeoutException e) {
@@ -234,6 +236,12 @@ public final class Pool implements ExecutorService, AutoCloseable {
             }
         }
         return futures;
+    }
+
+    /** {@link #invokeAll(Collection, long, TimeUnit)} with a Duration. */
+    public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> callables, Duration timeout)
+        throws InterruptedException {
+        return invokeAll(callables, TimeUnit.NANOSECONDS.convert(timeout), TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -252,7 +260,7 @@ public final class Pool implements ExecutorService, AutoCloseable {
         if (callables.isEmpty()) {
             throw new IllegalArgumentException("invokeAny needs at least one task");
         }
-        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        long deadline = Deadline.after(timeout, unit);
         LinkedBlockingQueue<Future<T>> done = new LinkedBlockingQueue<>();
         List<Future<T>> futures = new ArrayList<>();
         for (Callable<T> callable : callables) {
@@ -263,7 +271,7 @@ public final class Pool implements ExecutorService, AutoCloseable {
         try {
             ExecutionException last = null;
             for (int i = 0; i < futures.size(); i++) {
-                Future<T> future = done.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                Future<T> future = done.poll(Math.max(0, Deadline.remaining(deadline)), TimeUnit.NANOSECONDS);
                 if (future == null) {
                     throw new TimeoutException("no task of invokeAny succeeded in time");
                 }
@@ -277,6 +285,12 @@ public final class Pool implements ExecutorService, AutoCloseable {
         } finally {
             futures.forEach(f -> f.cancel(true));
         }
+    }
+
+    /** {@link #invokeAny(Collection, long, TimeUnit)} with a Duration. */
+    public <T> T invokeAny(Collection<? extends Callable<T>> callables, Duration timeout)
+        throws InterruptedException, ExecutionException, TimeoutException {
+        return invokeAny(callables, TimeUnit.NANOSECONDS.convert(timeout), TimeUnit.NANOSECONDS);
     }
 
     /** No new tasks; queued and running ones finish, then the workers exit. */
@@ -319,10 +333,10 @@ public final class Pool implements ExecutorService, AutoCloseable {
 
     @Override
     public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        long deadline = Deadline.after(timeout, unit);
         for (int i = 0; i < workers; i++) {
             for (Process process = worker(i);; process = worker(i)) {
-                if (!process.join(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                if (!process.join(Math.max(0, Deadline.remaining(deadline)), TimeUnit.NANOSECONDS)) {
                     return false;
                 }
                 if (process == worker(i)) {
@@ -331,6 +345,11 @@ public final class Pool implements ExecutorService, AutoCloseable {
             }
         }
         return true;
+    }
+
+    /** {@link #awaitTermination(long, TimeUnit)} with a Duration. */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return awaitTermination(TimeUnit.NANOSECONDS.convert(timeout), TimeUnit.NANOSECONDS);
     }
 
     /**

@@ -5,6 +5,7 @@ import io.dragon.core.messages.Messages.ProcessState;
 import io.dragon.core.sync.Deadline;
 import io.dragon.internal.Services;
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -87,6 +88,11 @@ public final class Process implements Serializable {
         // Global Services takes -1 for no timeout, and a huge one would overflow its deadline
         long millis = Deadline.after(timeout, unit) == Deadline.FOREVER ? -1 : Math.max(0, unit.toMillis(timeout));
         return !isRunning(joined(millis).state());
+    }
+
+    /** {@link #join(long, TimeUnit)} with a Duration. */
+    public boolean join(Duration timeout) throws InterruptedException {
+        return join(TimeUnit.NANOSECONDS.convert(timeout), TimeUnit.NANOSECONDS);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.dragon;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -103,6 +104,11 @@ public final class ProcessGroup implements AutoCloseable {
             }
         }
         return members.stream().allMatch(m -> m.exitCode == 0);
+    }
+
+    /** {@link #join(long, TimeUnit)} with a Duration. */
+    public boolean join(Duration timeout) throws InterruptedException {
+        return join(TimeUnit.NANOSECONDS.convert(timeout), TimeUnit.NANOSECONDS);
     }
 
     /** Kills every member still running; none is restarted after this. */

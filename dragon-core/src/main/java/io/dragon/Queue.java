@@ -11,6 +11,7 @@ import io.dragon.internal.Services;
 import java.io.Serializable;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.AbstractQueue;
 import java.util.Collection;
 import java.util.Iterator;
@@ -148,6 +149,11 @@ public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>
         return send(encode(e), Deadline.after(timeout, unit));
     }
 
+    /** {@link #offer(Object, long, TimeUnit)} with a Duration. */
+    public boolean offer(E e, Duration timeout) throws InterruptedException {
+        return offer(e, TimeUnit.NANOSECONDS.convert(timeout), TimeUnit.NANOSECONDS);
+    }
+
     @Override
     public void put(E e) throws InterruptedException {
         send(encode(e), Deadline.FOREVER);
@@ -174,6 +180,11 @@ public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>
         } catch (ChannelDestroyedException x) {
             throw destroyed(x);
         }
+    }
+
+    /** {@link #poll(long, TimeUnit)} with a Duration. */
+    public E poll(Duration timeout) throws InterruptedException {
+        return poll(TimeUnit.NANOSECONDS.convert(timeout), TimeUnit.NANOSECONDS);
     }
 
     @Override

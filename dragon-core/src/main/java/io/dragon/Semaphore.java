@@ -8,6 +8,7 @@ import io.dragon.core.sync.Readiness;
 import io.dragon.core.sync.Signal;
 import io.dragon.core.sync.WaitMode;
 import io.dragon.internal.Services;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -140,6 +141,16 @@ public final class Semaphore extends SharedObject {
             return onOwnerInterruptibly(nanos, (Semaphore s) -> s.tryAcquire(permits, nanos, TimeUnit.NANOSECONDS));
         }
         return acquireUntil(permits, Deadline.after(timeout, unit));
+    }
+
+    /** {@link #tryAcquire(long, TimeUnit)} with a Duration. */
+    public boolean tryAcquire(Duration timeout) throws InterruptedException {
+        return tryAcquire(TimeUnit.NANOSECONDS.convert(timeout), TimeUnit.NANOSECONDS);
+    }
+
+    /** {@link #tryAcquire(long, long, TimeUnit)} with a Duration. */
+    public boolean tryAcquire(long permits, Duration timeout) throws InterruptedException {
+        return tryAcquire(permits, TimeUnit.NANOSECONDS.convert(timeout), TimeUnit.NANOSECONDS);
     }
 
     /** Adds one permit (see {@link #release(long)}). */
