@@ -61,6 +61,11 @@ class UserApiIT {
     }
 
     @Test
+    void completableFuturesOnExitTryWithResourcesAndDurationsFollowJavaUtilConcurrent() {
+        assertAllPass("IdiomChecks", 9);
+    }
+
+    @Test
     void badUseGivesClearErrors() {
         assertAllPass("BadUseChecks", 9);
     }
