@@ -108,7 +108,7 @@ public final class Barrier extends SharedObject {
     public int await(long timeout, TimeUnit unit) throws InterruptedException, BrokenBarrierException,
         TimeoutException {
         if (isRemote()) {
-            long nanos = Math.max(0, unit.toNanos(timeout)); // -1 would mean forever to the gateway
+            long nanos = timedNanos(timeout, unit);
             return onOwnerInterruptibly(nanos, (Barrier b) -> b.await(nanos, TimeUnit.NANOSECONDS));
         }
         return await(Deadline.after(timeout, unit));

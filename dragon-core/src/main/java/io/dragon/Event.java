@@ -101,7 +101,7 @@ public final class Event extends SharedObject {
     /** Waits until the event is set; false if the timeout passed first. */
     public boolean await(long timeout, TimeUnit unit) throws InterruptedException {
         if (isRemote()) {
-            long nanos = Math.max(0, unit.toNanos(timeout)); // -1 would mean forever to the gateway
+            long nanos = timedNanos(timeout, unit);
             return onOwnerInterruptibly(nanos, (Event e) -> e.await(nanos, TimeUnit.NANOSECONDS));
         }
         return await(Deadline.after(timeout, unit));

@@ -110,7 +110,7 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
     public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
         if (isRemote()) {
             long me = thisProcess();
-            long nanos = Math.max(0, unit.toNanos(time)); // -1 would mean forever to the gateway
+            long nanos = timedNanos(time, unit);
             return leasedIf(onOwnerInterruptibly(nanos, (Lock l) -> l.tryLockForAnotherNode(me, nanos)));
         }
         return lockUntil(Deadline.after(time, unit));

@@ -137,7 +137,7 @@ public final class Semaphore extends SharedObject {
      */
     public boolean tryAcquire(long permits, long timeout, TimeUnit unit) throws InterruptedException {
         if (isRemote()) {
-            long nanos = Math.max(0, unit.toNanos(timeout)); // -1 would mean forever to the gateway
+            long nanos = timedNanos(timeout, unit);
             return onOwnerInterruptibly(nanos, (Semaphore s) -> s.tryAcquire(permits, nanos, TimeUnit.NANOSECONDS));
         }
         return acquireUntil(permits, Deadline.after(timeout, unit));

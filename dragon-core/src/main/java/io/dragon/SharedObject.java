@@ -14,6 +14,7 @@ import io.dragon.core.shm.SharedBuffer;
 import io.dragon.internal.Services;
 import java.io.Serializable;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Base of the user API's objects that live in shared memory (see {@link SharedObjectLayout}). A handle is
@@ -117,6 +118,14 @@ public abstract class SharedObject implements Serializable {
             Thread.interrupted(); // thrown here or there: either way the interrupt is consumed
             throw e;
         }
+    }
+
+    /**
+     * The timeout of a timed wait, for {@link #onOwnerInterruptibly}: never negative, since -1 would mean no timeout
+     * there, and a timed wait given zero or less does not wait at all.
+     */
+    static long timedNanos(long timeout, TimeUnit unit) {
+        return Math.max(0, unit.toNanos(timeout));
     }
 
     @SuppressWarnings("unchecked")
