@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.io.UncheckedIOException;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
@@ -17,7 +18,8 @@ import org.apache.logging.log4j.LogManager;
  * every service of the node, which saves a JVM's start-up (hundreds of ms of CPU) per service and node.
  *
  * <p>Its stdout reaches end of file when the service ends, as a process's would; closing its stdin is the parent's
- * way to say it has gone; {@link #destroy()} also interrupts the service's thread.
+ * way to say it has gone; {@link #destroy()} also interrupts the service's thread. A service fails by throwing: its
+ * parent learns why from {@link #why()}, which a process's parent would have to dig out of its log.
  */
 public final class ServiceThread extends Process {
     private static final int PIPE_BYTES = 1 << 16;
@@ -33,6 +35,8 @@ public final class ServiceThread extends Process {
     private final CompletableFuture<Process> exit = new CompletableFuture<>();
     private final Thread thread;
     private volatile int exitValue;
+    /** What the body threw, if it did; set before the thread ends. */
+    private volatile Throwable failure;
 
     private ServiceThread(String name, Body body) throws IOException {
         PipedInputStream stdin = new PipedInputStream(toService, PIPE_BYTES);
@@ -42,6 +46,7 @@ public final class ServiceThread extends Process {
             try (stdin; stdout) {
                 code = body.run(stdin, stdout);
             } catch (Exception | Error e) {
+                failure = e;
                 LogManager.getLogger(ServiceThread.class).error("{} failed: {}", name, e.toString(), e);
             } finally {
                 exitValue = code;
@@ -59,6 +64,26 @@ public final class ServiceThread extends Process {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot make the pipes of " + name, e); // never: both ends are fresh
         }
+    }
+
+    /**
+     * Why the service failed, in words for the user: the message of what its body threw (its class name if it has
+     * none). Empty while it runs, and if its body returned.
+     */
+    public Optional<String> failure() {
+        Throwable thrown = isAlive() ? null : failure;
+        return Optional.ofNullable(thrown).map(ServiceThread::reason);
+    }
+
+    /** Why the service ended, for a message after its name: {@link #failure()}, else its exit value. */
+    public String why() {
+        return failure().orElseGet(() -> isAlive() ? "still running" : "exit value " + exitValue);
+    }
+
+    /** A failure in words: the exception's message, which says what failed, or its class name if it has none. */
+    public static String reason(Throwable failure) {
+        String message = failure.getMessage();
+        return message == null || message.isBlank() ? failure.toString() : message;
     }
 
     @Override

@@ -54,5 +54,26 @@ class ServiceThreadTest {
 
         assertThat(service.waitFor(5, TimeUnit.SECONDS)).isTrue();
         assertThat(service.exitValue()).as("a service that failed ends with 1").isEqualTo(1);
+        assertThat(((ServiceThread) service).failure()).contains("sleep interrupted");
+    }
+
+    @Test
+    void shouldSayWhyItFailedOnceItEnded() throws Exception {
+        ServiceThread failing = ServiceThread.start("failing", (in, out) -> {
+            in.read();
+            throw new IllegalArgumentException("pool of 1024 bytes is too small");
+        });
+        ServiceThread returning = ServiceThread.start("returning", (in, out) -> 3);
+        assertThat(failing.failure()).as("while it runs").isEmpty();
+        assertThat(failing.why()).isEqualTo("still running");
+
+        failing.getOutputStream().close();
+
+        assertThat(failing.waitFor()).isEqualTo(1);
+        assertThat(failing.failure()).contains("pool of 1024 bytes is too small");
+        assertThat(failing.why()).isEqualTo("pool of 1024 bytes is too small");
+        assertThat(returning.waitFor()).isEqualTo(3);
+        assertThat(returning.failure()).isEmpty();
+        assertThat(returning.why()).isEqualTo("exit value 3");
     }
 }

@@ -408,6 +408,17 @@ class DragonCommandIT {
             + " died");
     }
 
+    /** An infrastructure pool too small for the node's channels: Local Services fails at bringup, and says why. */
+    @Test
+    void shouldSayWhyLocalServicesFailedAtBringup() {
+        DragonRun.Result run = runs.run("--infra-pool-size", "64K", "/bin/echo", "hi");
+
+        assertThat(run.exitCode()).as(run::toString).isEqualTo(Launcher.EXIT_RUNTIME_FAILED);
+        assertThat(run.stdout()).as(run::toString).isEmpty();
+        assertThat(run.stderr()).as(run::toString).containsPattern("dragon: the runtime failed: Local Services failed"
+            + " during bringup: [0-9]+ bytes is more than pool 1 \\(.*, 65536 bytes\\) can ever hold in one block");
+    }
+
     @Test
     void shouldExitWithTheSignalOfAKilledHead() throws Exception {
         DragonRun.Running running = sleepingHead();

@@ -82,7 +82,7 @@ public final class GlobalServices {
      * Starts Global Services on a thread of this JVM: Local Services of the primary node does, once it knows every
      * node's channels ({@code nodes}); it interrupts the thread (destroys the process) if it must end it.
      */
-    public static Process start(LaunchParameters initial, LAChannelsInfo nodes) {
+    public static ServiceThread start(LaunchParameters initial, LAChannelsInfo nodes) {
         SHChannelsUp primary = nodes.nodes().get(0);
         LaunchParameters params = initial.withInfrastructure(primary.globalServicesChannel(),
             primary.localServicesChannel(), primary.launcherChannel(), primary.infraPool(), primary.defaultPool(),
@@ -93,19 +93,14 @@ public final class GlobalServices {
         });
     }
 
-    /** Runs until teardown, or until interrupted. */
+    /** Runs until teardown, or until interrupted; a failure is thrown, for Local Services to report. */
     private int run() throws InterruptedException {
-        try {
-            LOG.info("Global Services of runtime {} is up on {} node(s)", params.runtimeId(), nodes.size());
-            outbox.tellLauncher(new GSIsUp(outbox.nextTag()));
-            serve();
-            outbox.tellLauncher(new GSHalted(outbox.nextTag()));
-            LOG.info("Global Services halted");
-            return 0;
-        } catch (RuntimeException e) {
-            LOG.error("Global Services failed: {}", e.toString(), e);
-            return 1;
-        }
+        LOG.info("Global Services of runtime {} is up on {} node(s)", params.runtimeId(), nodes.size());
+        outbox.tellLauncher(new GSIsUp(outbox.nextTag()));
+        serve();
+        outbox.tellLauncher(new GSHalted(outbox.nextTag()));
+        LOG.info("Global Services halted");
+        return 0;
     }
 
     private void serve() throws InterruptedException {

@@ -1,5 +1,6 @@
 package io.dragon.backend.launcher;
 
+import io.dragon.backend.ServiceThread;
 import io.dragon.backend.cleanup.NodeCleanup;
 import io.dragon.backend.cleanup.Watchdog;
 import io.dragon.backend.net.LinkSecurity;
@@ -55,7 +56,7 @@ final class Backend {
     private static final long DRAIN_WAIT_MS = 1_000;
 
     private final LaunchParameters params;
-    private final Process localServices;
+    private final ServiceThread localServices;
     private final Watchdog watchdog;
     private final Map<String, String> env;
     private final String hostname = HostId.hostname();
@@ -66,7 +67,7 @@ final class Backend {
     private OfiTransportAgent ofi;
     private volatile boolean halted;
 
-    Backend(LaunchParameters params, Process localServices, Watchdog watchdog, Map<String, String> env) {
+    Backend(LaunchParameters params, ServiceThread localServices, Watchdog watchdog, Map<String, String> env) {
         this.params = params;
         this.localServices = localServices;
         this.watchdog = watchdog;
@@ -92,7 +93,7 @@ final class Backend {
             }
             tcp = TcpTransportAgent.start(security, here);
             tree = joinTree(here);
-            BringupPipe pipe = new BringupPipe(localServices.getInputStream(), "Local Services on " + hostname);
+            BringupPipe pipe = new BringupPipe(localServices, "Local Services on " + hostname);
             pipe.expect(SHIsUp.class, Launcher.BRINGUP_TIMEOUT_MS);
             SHChannelsUp channels = pipe.expect(SHChannelsUp.class, Launcher.BRINGUP_TIMEOUT_MS);
             String fabricReport = fabric.join();
@@ -221,8 +222,8 @@ final class Backend {
                 }
                 return;
             } else if (!localServices.isAlive() && !halted && !drained(up)) {
-                throw new IllegalStateException("Local Services failed (exit value " + localServices.exitValue()
-                    + (up.isAlive() ? "" : ", the relay up had ended") + "): see local-services-" + hostname + ".log");
+                throw new IllegalStateException("Local Services failed: " + localServices.why() + " (" + (up.isAlive()
+                    ? "" : "the relay up had ended; ") + "its log is local-services-" + hostname + ".log)");
             } else if (!watchdog.isAlive() && !halted) {
                 throw new IllegalStateException(watchdog.death());
             }

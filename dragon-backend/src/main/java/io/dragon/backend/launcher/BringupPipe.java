@@ -1,5 +1,6 @@
 package io.dragon.backend.launcher;
 
+import io.dragon.backend.ServiceThread;
 import io.dragon.core.messages.MalformedMessageException;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.PipeCodec;
@@ -14,19 +15,31 @@ import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
-/** Messages from Local Services' stdout, read on a thread of their own so that the launcher can wait with timeouts. */
+/**
+ * Messages from Local Services' stdout, read on a thread of their own so that the launcher can wait with timeouts.
+ * If Local Services ends instead, the wait fails with the reason it failed with, not only the pipe's end.
+ */
 final class BringupPipe {
     private static final Logger LOG = LogManager.getLogger(BringupPipe.class);
 
     /** How often a waiting {@link #expect} looks up from its wait. */
     private static final long SLICE_MS = 200;
+    /** How long the reader waits, at the pipe's end, for the service's thread to end (it is ending already). */
+    private static final long END_WAIT_MS = 1_000;
 
     private final BlockingQueue<Object> messages = new LinkedBlockingQueue<>();
     private final String peer;
 
-    BringupPipe(InputStream in, String peer) {
+    /** How the service failed, in place of the message the launcher waited for. */
+    private record Failure(String reason) {
+    }
+
+    /** Reads {@code service}'s stdout; {@code peer} names it in messages ("Local Services on node2"). */
+    BringupPipe(ServiceThread service, String peer) {
         this.peer = peer;
-        Thread reader = new Thread(() -> read(new DataInputStream(new BufferedInputStream(in))), "pipe-" + peer);
+        InputStream in = service.getInputStream();
+        Thread reader = new Thread(() -> read(new DataInputStream(new BufferedInputStream(in)), service),
+            "pipe-" + peer);
         reader.setDaemon(true);
         reader.start();
     }
@@ -54,6 +67,9 @@ final class BringupPipe {
         if (next == null) {
             throw new IllegalStateException(peer + " sent no " + type.getSimpleName() + " within " + millis + " ms");
         }
+        if (next instanceof Failure failure) {
+            throw new IllegalStateException(peer + " failed during bringup: " + failure.reason());
+        }
         if (next instanceof Exception e) {
             throw new IllegalStateException(peer + " " + e.getMessage() + " while the launcher waited for "
                 + type.getSimpleName(), e);
@@ -65,18 +81,29 @@ final class BringupPipe {
         return type.cast(next);
     }
 
-    private void read(DataInputStream in) {
+    private void read(DataInputStream in, ServiceThread service) {
         try {
             for (;;) {
                 messages.add(PipeCodec.read(in));
             }
         } catch (EOFException e) {
-            messages.add(new IOException("closed its pipe (it exited)"));
+            messages.add(ended(service));
         } catch (MalformedMessageException e) {
             LOG.error("malformed message from {}: {}", peer, e.getMessage());
             messages.add(new IOException("sent a malformed message: " + e.getMessage()));
         } catch (IOException e) {
             messages.add(new IOException("pipe failed: " + e.getMessage()));
         }
+    }
+
+    /** What the pipe's end means: the service failed, and why, or it ended without a failure (or has not yet). */
+    private static Object ended(ServiceThread service) {
+        try {
+            service.waitFor(END_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return service.failure().<Object>map(Failure::new).orElseGet(() -> new IOException("closed its pipe ("
+            + service.why() + ")"));
     }
 }

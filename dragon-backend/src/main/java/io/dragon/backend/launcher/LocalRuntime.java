@@ -1,5 +1,6 @@
 package io.dragon.backend.launcher;
 
+import io.dragon.backend.ServiceThread;
 import io.dragon.backend.cleanup.NodeCleanup;
 import io.dragon.backend.cleanup.Watchdog;
 import io.dragon.backend.localservices.LocalServices;
@@ -28,7 +29,7 @@ final class LocalRuntime implements RuntimeLink {
 
     private final String runtimeId;
     private final Watchdog watchdog;
-    private final Process localServices;
+    private final ServiceThread localServices;
     private MessageChannel inbox;
     private MessageChannel globalServices;
     private MessageChannel localServicesInbox;
@@ -42,7 +43,7 @@ final class LocalRuntime implements RuntimeLink {
 
     @Override
     public String bringup(BringupProgress progress) throws InterruptedException, IOException {
-        BringupPipe pipe = new BringupPipe(localServices.getInputStream(), "Local Services");
+        BringupPipe pipe = new BringupPipe(localServices, "Local Services");
         Runnable waiting = () -> progress.waiting(() -> "waiting for Local Services on " + HostId.hostname());
         pipe.expect(SHIsUp.class, Launcher.BRINGUP_TIMEOUT_MS, waiting);
         SHChannelsUp channels = pipe.expect(SHChannelsUp.class, Launcher.BRINGUP_TIMEOUT_MS, waiting);
@@ -59,8 +60,8 @@ final class LocalRuntime implements RuntimeLink {
         try {
             Message message = inbox.recv(100, TimeUnit.MILLISECONDS);
             if (message == null && !localServices.isAlive()) {
-                throw new IllegalStateException("Local Services failed: see local-services-" + HostId.hostname()
-                    + ".log");
+                throw new IllegalStateException("Local Services failed: " + localServices.why() + " (its log is"
+                    + " local-services-" + HostId.hostname() + ".log)");
             }
             if (message == null && !watchdog.isAlive()) {
                 throw new IllegalStateException(watchdog.death());

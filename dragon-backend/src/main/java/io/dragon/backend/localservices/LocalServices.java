@@ -111,7 +111,7 @@ public final class LocalServices implements ManagedProcess.Owner {
     private MessageChannel gs;
     private MessageChannel launcher;
     /** Global Services, on the primary node, once every node's channels are known; null elsewhere. */
-    private Process globalServices;
+    private ServiceThread globalServices;
     /** Parameters of the node's managed processes: the launch parameters plus the infrastructure descriptors. */
     private LaunchParameters processParams;
     private volatile boolean tearingDown;
@@ -129,14 +129,18 @@ public final class LocalServices implements ManagedProcess.Owner {
      * SHChannelsUp from the process's input stream and writes LAChannelsInfo (every node's channels) to its output
      * stream, which it closes when it lets go of the node.
      */
-    public static Process start(LaunchParameters params) {
+    public static ServiceThread start(LaunchParameters params) {
         return ServiceThread.start("local-services", (in, out) -> {
             ServiceLogging.logThisThreadTo(params.logDir(), "local-services-" + HostId.hostname());
             return new LocalServices(params, in, out).run();
         });
     }
 
-    int run() {
+    /**
+     * Runs until teardown. A failure is reported to the launcher if the launcher channel is up already, and thrown
+     * on, so that the parent learns it from {@link ServiceThread#failure()} also during bringup.
+     */
+    int run() throws Exception {
         // SIGTERM (Slurm cancelling the step, say) must not leave the node's segments behind.
         Runtime.getRuntime().addShutdownHook(new Thread(this::unlinkPools, "unlink-pools"));
         try {
@@ -145,9 +149,8 @@ public final class LocalServices implements ManagedProcess.Owner {
             serve();
             return 0;
         } catch (Exception e) {
-            LOG.error("Local Services on {} failed: {}", hostname, e.toString(), e);
-            reportAbnormal("Local Services on " + hostname + " failed: " + e);
-            return 1;
+            reportAbnormal("Local Services on " + hostname + " failed: " + ServiceThread.reason(e));
+            throw e;
         } finally {
             teardown();
         }
@@ -206,12 +209,13 @@ public final class LocalServices implements ManagedProcess.Owner {
 
     /** Starts Global Services, on this JVM, with every node's channels. */
     private void startGlobalServices(LAChannelsInfo nodes) {
-        globalServices = GlobalServices.start(params.withPuid(Ids.GLOBAL_SERVICES_PUID), nodes);
-        globalServices.onExit().thenAccept(p -> {
+        ServiceThread service = GlobalServices.start(params.withPuid(Ids.GLOBAL_SERVICES_PUID), nodes);
+        globalServices = service;
+        service.onExit().thenAccept(p -> {
             // Exit code 0 comes only after GSHalted: a normal end, perhaps seen before our SHTeardown arrives.
             if (!tearingDown && p.exitValue() != 0) {
-                LOG.error("Global Services failed (exit value {})", p.exitValue());
-                reportAbnormal("Global Services on " + hostname + " failed; see its log in " + params.logDir());
+                reportAbnormal("Global Services on " + hostname + " failed: " + service.why() + " (its log is"
+                    + " global-services.log in " + params.logDir() + ")");
             }
         });
     }
