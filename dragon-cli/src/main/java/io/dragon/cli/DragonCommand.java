@@ -12,6 +12,7 @@ import io.dragon.core.infrastructure.Facts;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.infrastructure.RuntimeIds;
 import io.dragon.core.infrastructure.Settings;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.messages.Messages.ProcessSpec;
 import io.dragon.core.serialization.SerialFilter;
 import java.io.IOException;
@@ -213,6 +214,12 @@ public final class DragonCommand implements Callable<Integer> {
         if (fanout < 2) {
             return usage("--fanout " + fanout + ": the tree needs a fan-out of at least 2");
         }
+        if (poolSize != null && poolSize < MemoryPool.MIN_SIZE) {
+            return poolTooSmall("--pool-size", poolSize);
+        }
+        if (infraPoolSize != null && infraPoolSize < MemoryPool.MIN_SIZE) {
+            return poolTooSmall("--infra-pool-size", infraPoolSize);
+        }
         String filter = serialFilter.isEmpty() ? null : String.join(";", serialFilter);
         try {
             SerialFilter.of(SerialFilter.Scope.PROGRAM, filter);
@@ -239,6 +246,12 @@ public final class DragonCommand implements Callable<Integer> {
         ServiceLogging.configureLauncher(logs, level);
         LaunchOptions options = new LaunchOptions(head, labelOutput, quiet);
         return (slurm != null ? Launcher.slurm(options, params, slurm) : Launcher.local(options, params)).run();
+    }
+
+    /** A pool size that Local Services would fail to make at bringup, refused before. */
+    private int poolTooSmall(String option, long size) {
+        return usage(option + " " + size + " bytes: a pool needs at least " + MemoryPool.MIN_SIZE + " bytes to hold"
+            + " any block; give " + ((MemoryPool.MIN_SIZE + 1023) >> 10) + "K or more");
     }
 
     private int usage(String message) {

@@ -59,6 +59,17 @@ class DragonCommandTest {
     }
 
     @Test
+    void shouldRefusePoolsTooSmallForAnyBlockBeforeBringup() {
+        assertThat(run("--wlm", "single", "--pool-size", "1k", "prog")).isEqualTo(DragonCommand.EXIT_USAGE);
+        assertThat(run("--wlm", "single", "--infra-pool-size", "4736", "prog")).isEqualTo(DragonCommand.EXIT_USAGE);
+
+        assertThat(err.toString()).isEqualTo(lines(
+            "dragon: --pool-size 1024 bytes: a pool needs at least 4737 bytes to hold any block; give 5K or more",
+            TRY_HELP, "dragon: --infra-pool-size 4736 bytes: a pool needs at least 4737 bytes to hold any block; give"
+                + " 5K or more", TRY_HELP));
+    }
+
+    @Test
     void shouldReadSizesWithBinaryUnits() {
         ByteSizeConverter sizes = new ByteSizeConverter();
 

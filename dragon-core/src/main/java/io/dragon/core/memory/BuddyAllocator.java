@@ -104,7 +104,8 @@ final class BuddyAllocator {
         long heapOffset = alignUp(TAGS_OFFSET + blocks, PoolLayout.HEAP_ALIGNMENT);
         long heapSize = Math.min(blocks * minBlock, (segmentSize - heapOffset) & -minBlock);
         if (heapSize < minBlock) {
-            throw new IllegalArgumentException("pool of " + segmentSize + " bytes is too small to hold any block");
+            throw new IllegalArgumentException("pool of " + segmentSize + " bytes is too small to hold any block"
+                + " (a pool needs at least " + MemoryPool.MIN_SIZE + " bytes)");
         }
         if (heapSize >= PoolLayout.MAX_HEAP_SIZE) {
             throw new IllegalArgumentException("pool of " + segmentSize + " bytes is too large: the heap must be"

@@ -40,6 +40,14 @@ import java.util.concurrent.TimeUnit;
  * the only loss is a block allocated that the killed process had not stored anywhere yet, as with any kill.
  */
 public final class MemoryPool implements Readiness, AutoCloseable {
+    /**
+     * The smallest pool, in bytes, that holds a block (of the smallest size): the header up to the tags, at most a
+     * {@link PoolLayout#HEAP_ALIGNMENT} of padding before the heap, and the block with its tag byte (see
+     * {@link BuddyAllocator#format}). Callers can refuse a smaller size before they make a pool.
+     */
+    public static final long MIN_SIZE = PoolLayout.TAGS_OFFSET + PoolLayout.HEAP_ALIGNMENT
+        + (1L << PoolLayout.MIN_BLOCK_SHIFT) + 1;
+
     private static final Map<String, MemoryPool> ATTACHED = new ConcurrentHashMap<>();
     private static final SecureRandom NAME_KEYS = new SecureRandom();
 

@@ -84,6 +84,17 @@ class MemoryPoolTest {
     }
 
     @Test
+    void shouldHoldABlockFromItsMinimumSizeOnly() {
+        MemoryPool smallest = create(1, MemoryPool.MIN_SIZE);
+
+        assertThat(smallest.maxAllocation()).isEqualTo(64);
+        smallest.allocate(64).free();
+        assertThatThrownBy(() -> create(2, MemoryPool.MIN_SIZE - 1)).isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("pool of " + (MemoryPool.MIN_SIZE - 1) + " bytes is too small to hold any block (a pool needs"
+                + " at least " + MemoryPool.MIN_SIZE + " bytes)");
+    }
+
+    @Test
     void shouldRejectNonPositiveSizes() {
         MemoryPool pool = create(1, MIB);
 
