@@ -21,7 +21,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -46,9 +45,19 @@ public final class DragonCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Workload managers, as {@code --wlm} takes them (in any case). */
+    enum Wlm {
+        SINGLE, SLURM
+    }
+
+    /** Levels of the runtime's logs, as {@code -l} takes them (in any case). */
+    enum LogLevel {
+        ERROR, WARN, INFO, DEBUG, TRACE
+    }
+
     @Option(names = "--wlm", paramLabel = "WLM", description = "Workload manager: single (this node only) or slurm."
         + " Default: slurm inside a Slurm allocation, otherwise single.")
-    String wlm;
+    Wlm wlm;
 
     @Option(names = {"-N", "--nodes"}, paramLabel = "N", description = "Number of nodes to use. Default: all of the"
         + " allocation (1 in single-node mode).")
@@ -59,8 +68,8 @@ public final class DragonCommand implements Callable<Integer> {
     String classpath;
 
     @Option(names = {"-l", "--log-level"}, paramLabel = "LEVEL", defaultValue = "INFO",
-        description = "Level of the runtime's logs: ERROR, WARN, INFO, DEBUG or TRACE (default ${DEFAULT-VALUE}).")
-    String logLevel;
+        description = "Level of the runtime's logs: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+    LogLevel logLevel;
 
     @Option(names = "--log-dir", paramLabel = "DIR", description = "Directory for the runtime's log files, yours"
         + " alone (made 0700 if missing). Default: a new directory under ${java.io.tmpdir}/dragon-${user.name}.")
@@ -92,7 +101,7 @@ public final class DragonCommand implements Callable<Integer> {
         description = "Multi-node: how the nodes' transport agents reach each other: tcp, ofi (libfabric:"
             + " InfiniBand, Slingshot, EFA ..., or its tcp provider), or auto: ofi where every node has a fabric"
             + " other than the IP stack's, else tcp. Default: $DRAGON_TRANSPORT, else auto (--tls makes it tcp).")
-    String transport;
+    Transport transport;
 
     @Option(names = "--provider", paramLabel = "NAME", defaultValue = "${env:FI_PROVIDER:-}", description =
         "Multi-node, with libfabric: the provider to use (for example verbs, cxi, efa, tcp). Default: $FI_PROVIDER,"
@@ -126,6 +135,7 @@ public final class DragonCommand implements Callable<Integer> {
 
     static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new DragonCommand());
+        commandLine.setCaseInsensitiveEnumValuesAllowed(true); // -l debug, --wlm SLURM, --transport OFI
         commandLine.setStopAtPositional(true); // everything after PROGRAM belongs to it, options included
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("dragon: " + e.getMessage());
@@ -168,8 +178,7 @@ public final class DragonCommand implements Callable<Integer> {
 
     /** --transport, which --tls makes tcp when left to auto. */
     private Transport transport() {
-        Transport asked = Transport.parse(transport);
-        return tls && asked == Transport.AUTO ? Transport.TCP : asked;
+        return tls && transport == Transport.AUTO ? Transport.TCP : transport;
     }
 
     /** The command cannot go on; the exit code says why. */
@@ -184,17 +193,10 @@ public final class DragonCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String level = logLevel.toUpperCase(Locale.ROOT);
-        if (!List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE").contains(level)) {
-            return usage("unknown log level '" + logLevel + "' (use ERROR, WARN, INFO, DEBUG or TRACE)");
-        }
-        String mode = wlm != null ? wlm.toLowerCase(Locale.ROOT)
-            : System.getenv("SLURM_JOB_ID") != null ? "slurm" : "single";
-        if (!mode.equals("single") && !mode.equals("slurm")) {
-            return usage("unknown workload manager '" + wlm + "' (use single or slurm)");
-        }
+        String level = logLevel.name();
+        Wlm mode = wlm != null ? wlm : System.getenv("SLURM_JOB_ID") != null ? Wlm.SLURM : Wlm.SINGLE;
         SlurmRuntime.Nodes slurm = null;
-        if (mode.equals("slurm")) {
+        if (mode == Wlm.SLURM) {
             try {
                 slurm = slurmNodes();
             } catch (Refusal refusal) {
@@ -203,13 +205,9 @@ public final class DragonCommand implements Callable<Integer> {
         } else if (nodes != null && nodes != 1) {
             return usage("-N " + nodes + ": single-node mode runs on exactly 1 node");
         }
-        try {
-            if (transport() == Transport.OFI && tls) {
-                return usage("--tls with --transport ofi: fabric links are not encrypted; use --transport tcp (or"
-                    + " auto, which --tls makes tcp)");
-            }
-        } catch (IllegalArgumentException e) {
-            return usage("--transport " + transport + ": " + e.getMessage());
+        if (transport == Transport.OFI && tls) {
+            return usage("--tls with --transport ofi: fabric links are not encrypted; use --transport tcp (or"
+                + " auto, which --tls makes tcp)");
         }
         if (fanout < 2) {
             return usage("--fanout " + fanout + ": the tree needs a fan-out of at least 2");

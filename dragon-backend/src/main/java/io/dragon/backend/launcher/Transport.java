@@ -17,6 +17,7 @@ public enum Transport {
     static final String VARIABLE = Settings.Variable.DRAGON_TRANSPORT.name();
     static final String PROVIDER_VARIABLE = Settings.Variable.DRAGON_OFI_PROVIDER.name();
 
+    /** The transport named {@code name}, in any case, as the backends read it from their environment. */
     public static Transport parse(String name) {
         try {
             return valueOf(name.toUpperCase(Locale.ROOT));
