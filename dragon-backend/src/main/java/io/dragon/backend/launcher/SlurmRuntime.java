@@ -115,13 +115,13 @@ public final class SlurmRuntime implements RuntimeLink {
 
     /**
      * One srun step, one backend per node. {@code --whole} gives the step every CPU the job has on each node (the
-     * backend's processes inherit its binding), {@code --overlap} lets it share them with the step dragon may run
-     * in (srun dragon, an sbatch script). The job's secret and the tree's root travel in the environment, never on
-     * a command line; the backends' stdout is not the program's and is dropped, their stderr (and srun's) is the
-     * user's.
+     * backend's processes inherit its binding), {@code --overlap} lets it share them with the step dragon runs in
+     * (an sbatch script's, or salloc's interactive step). The job's secret and the tree's root travel in the
+     * environment, never on a command line; the backends' stdout is not the program's and is dropped, their stderr
+     * (and srun's) is the user's.
      */
     private Process startBackends(String rootAddress) throws IOException {
-        List<String> command = srun(nodes.hostnames());
+        List<String> command = srun(nodes.hostnames(), stepName(params.runtimeId()));
         command.add("--kill-on-bad-exit=1");
         // TLS and the fabric agent's tags need the optimizing compiler's AES and SHA intrinsics (JavaCommand)
         command.addAll(JavaCommand.runtime(BackendMain.class, nodes.tls()
@@ -145,11 +145,17 @@ public final class SlurmRuntime implements RuntimeLink {
         return builder.start();
     }
 
-    /** An srun step of one task on each of {@code hosts}. */
-    private static List<String> srun(List<String> hosts) {
+    /** The name of the runtime's step, as squeue and sacct show it (without it, they show "java"). */
+    static String stepName(String runtimeId) {
+        return "dragon-" + runtimeId;
+    }
+
+    /** An srun step named {@code name} of one task on each of {@code hosts}. */
+    static List<String> srun(List<String> hosts, String name) {
         int n = hosts.size();
-        return new ArrayList<>(List.of("srun", "--nodes=" + n, "--ntasks=" + n, "--ntasks-per-node=1",
-            "--nodelist=" + String.join(",", hosts), "--export=ALL", "--overlap", "--whole", "--quiet"));
+        return new ArrayList<>(List.of("srun", "--job-name=" + name, "--nodes=" + n, "--ntasks=" + n,
+            "--ntasks-per-node=1", "--nodelist=" + String.join(",", hosts), "--export=ALL", "--overlap", "--whole",
+            "--quiet"));
     }
 
     /**
@@ -166,7 +172,7 @@ public final class SlurmRuntime implements RuntimeLink {
         List<Process> steps = new ArrayList<>();
         for (List<String> hosts : List.of(survivors, gone)) {
             if (!hosts.isEmpty()) {
-                List<String> command = srun(hosts);
+                List<String> command = srun(hosts, stepName(params.runtimeId()) + "-cleanup");
                 command.addAll(JavaCommand.runtime(NodeCleanup.class));
                 command.add(params.runtimeId());
                 try {
