@@ -21,6 +21,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -154,8 +155,18 @@ public final class DragonCommand implements Callable<Integer> {
         });
     }
 
-    /** The nodes of the Slurm allocation to run on; throws {@link Refusal} if -N asks for more than it has. */
+    /**
+     * The nodes of the Slurm allocation to run on; throws {@link Refusal} inside an srun step (the runtime starts
+     * its own, on every node: only the frontend, this command, runs in the allocation's shell or batch script) or if
+     * -N asks for more nodes than the allocation has.
+     */
     private SlurmRuntime.Nodes slurmNodes() throws Refusal {
+        Optional<String> step = SlurmAllocation.srunStep(System.getenv());
+        if (step.isPresent()) {
+            throw new Refusal(usage("runs in srun step " + step.get() + ": run dragon in the allocation's shell"
+                + " (salloc) or batch script (sbatch), not under srun; it starts its own step on the nodes (or use"
+                + " --wlm single to run on this node only)"));
+        }
         SlurmAllocation allocation;
         try {
             allocation = SlurmAllocation.fromEnvironment(System.getenv()).orElse(null);

@@ -20,10 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * dragon on a real Slurm cluster of three network-namespace nodes on this host (slurm/cluster-up.sh): a runtime on
- * every node of the allocation under salloc, from an sbatch script and through srun; the user API across nodes
- * (MultiNodeChecks); exit codes; -N checked against the allocation. After each test no process of a runtime is
- * left and no segment in any node's /dev/shm. Needs root with the right to make network namespaces and Debian's
- * slurm-wlm (.ci/run installs it); skipped, with the reason, where those are missing.
+ * every node of the allocation under salloc and from an sbatch script; the user API across nodes
+ * (MultiNodeChecks); exit codes; -N checked against the allocation; dragon refused under srun. After each test no
+ * process of a runtime is left and no segment in any node's /dev/shm. Needs root with the right to make network
+ * namespaces and Debian's slurm-wlm (.ci/run installs it); skipped, with the reason, where those are missing.
  */
 @ExtendWith(SlurmCluster.Up.class)
 class SlurmClusterIT {
@@ -191,13 +191,21 @@ class SlurmClusterIT {
             "dragon: exit code 0");
     }
 
+    /** dragon starts its own srun step: under srun it would run once per task, each in a step of a few nodes. */
     @Test
-    void shouldRunTheRuntimeOnTheNodeOfAnSrunStep() throws Exception {
-        Result hello = run(120, "srun", "-N1", "-w", "node2", "bin/dragon", "examples/target/examples-hello.jar",
-            "2");
-        assertThat(hello.code()).as(hello.toString()).isZero();
-        assertThat(hello.output()).contains("up on 1 node (node2)", "hello from worker 0 (pid", "on node2)",
-            "all 2 workers done");
+    void shouldRefuseToRunUnderSrunAndNameItsOwnStepAfterTheRuntime() throws Exception {
+        Result refused = run(120, "salloc", "-N2", "srun", "-N1", "bin/dragon", "/bin/echo", "hi");
+        assertThat(refused.code()).as(refused.toString()).isEqualTo(2);
+        assertThat(refused.output()).as(refused.toString()).containsPattern("dragon: runs in srun step [0-9]+\\.0:"
+            + " run dragon in the allocation's shell \\(salloc\\) or batch script \\(sbatch\\), not under srun")
+            .doesNotContain("hi\n");
+
+        Result steps = run(120, "salloc", "-N2", "bin/dragon", "sh", "-c",
+            "squeue -h -s -j $SLURM_JOB_ID -o 'step %j'");
+        assertThat(steps.code()).as(steps.toString()).isZero();
+        String id = Pattern.compile("runtime (r[0-9a-z]+) up").matcher(steps.output()).results().findFirst()
+            .orElseThrow(() -> new AssertionError("no runtime id in " + steps)).group(1);
+        assertThat(steps.output()).as(steps.toString()).contains("step dragon-" + id + "\n");
     }
 
     @Test

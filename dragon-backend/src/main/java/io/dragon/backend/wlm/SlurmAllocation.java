@@ -23,6 +23,12 @@ public record SlurmAllocation(String jobId, List<String> hostnames) {
     /** A hostname: letters, digits, dots, dashes and (Slurm allows them) underscores. */
     private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*");
 
+    /**
+     * Step ids from this one up are Slurm's own steps (the batch script's, salloc's interactive step, the extern
+     * step: 0xfffffffb, 0xfffffffa, 0xfffffffc ...); srun's steps are numbered from 0.
+     */
+    private static final long FIRST_SLURM_STEP = 0xfffffff0L;
+
     public SlurmAllocation {
         hostnames = List.copyOf(hostnames);
     }
@@ -48,6 +54,22 @@ public record SlurmAllocation(String jobId, List<String> hostnames) {
             throw new IllegalStateException("Slurm job " + jobId + " names no nodes (SLURM_JOB_NODELIST is not set)");
         }
         return Optional.of(new SlurmAllocation(jobId, expand(nodeList, scontrol, timeoutSeconds)));
+    }
+
+    /**
+     * The step ({@code JOB.STEP}) that {@code env} says this process runs in if srun started it: not the job's
+     * batch script, nor salloc's interactive step; empty outside a step.
+     */
+    public static Optional<String> srunStep(Map<String, String> env) {
+        String step = env.getOrDefault("SLURM_STEP_ID", env.get("SLURM_STEPID"));
+        try {
+            if (step == null || Long.parseLong(step) >= FIRST_SLURM_STEP) {
+                return Optional.empty();
+            }
+        } catch (NumberFormatException e) {
+            return Optional.empty(); // no step number: not one of srun's
+        }
+        return Optional.of(env.getOrDefault("SLURM_JOB_ID", "?") + "." + step);
     }
 
     /**

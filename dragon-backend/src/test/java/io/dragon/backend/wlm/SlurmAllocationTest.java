@@ -30,6 +30,19 @@ class SlurmAllocationTest {
     }
 
     @Test
+    void shouldTellAnSrunStepFromTheJobsShellBatchScriptAndInteractiveStep() {
+        assertThat(SlurmAllocation.srunStep(Map.of("SLURM_JOB_ID", "42", "SLURM_STEP_ID", "0"))).contains("42.0");
+        assertThat(SlurmAllocation.srunStep(Map.of("SLURM_JOB_ID", "42", "SLURM_STEPID", "3"))).contains("42.3");
+        assertThat(SlurmAllocation.srunStep(Map.of("SLURM_JOB_ID", "42"))).as("salloc's shell").isEmpty();
+        assertThat(SlurmAllocation.srunStep(Map.of("SLURM_JOB_ID", "42", "SLURM_STEP_ID", "4294967291")))
+            .as("the batch script's step").isEmpty();
+        assertThat(SlurmAllocation.srunStep(Map.of("SLURM_JOB_ID", "42", "SLURM_STEP_ID", "4294967290")))
+            .as("salloc's interactive step").isEmpty();
+        assertThat(SlurmAllocation.srunStep(Map.of("SLURM_JOB_ID", "42", "SLURM_STEP_ID", "batch"))).isEmpty();
+        assertThat(SlurmAllocation.srunStep(Map.of())).isEmpty();
+    }
+
+    @Test
     void shouldRefuseAJobThatNamesNoNodes() {
         assertThatThrownBy(() -> SlurmAllocation.fromEnvironment(Map.of("SLURM_JOB_ID", "42")))
             .isInstanceOf(IllegalStateException.class)
