@@ -1,4 +1,6 @@
-# Sourced by bin/dragon and bin/dragon-cleanup: sets $java, $lib and the JVM options $opts of the launcher JVM.
+# Sourced by bin/dragon, bin/dragon-cleanup and bin/dragon-cds: sets $java, $lib, $cds (the directory of the
+# class-data-sharing archives for this JDK; empty: none) and the JVM options $opts of the launcher JVM.
+# bin/dragon-cds sets $cds_train first: the launcher then records its archive instead of using it.
 # shellcheck shell=bash
 lib="$home/dragon-cli/target/lib"
 if [ ! -d "$lib" ]; then
@@ -6,12 +8,39 @@ if [ ! -d "$lib" ]; then
   exit 125
 fi
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-# Short-lived and mostly waiting: the serial GC and the client compiler start it fastest, and so do the build's
-# class-data-sharing archives (dragon-cli/target/cds: one per JVM of the runtime, see ClassDataSharing).
+# The JDK's release file names its build, read without starting a JVM. Without one (an odd JDK): no archive below.
+if [ -n "${JAVA_HOME:-}" ]; then
+  java_home="$JAVA_HOME"
+else
+  java_home="$(readlink -f "$(command -v java || echo /)")"
+  java_home="${java_home%/bin/java}"
+fi
+jdk_vendor="" jdk_build=""
+if [ -f "$java_home/release" ]; then
+  while IFS='=' read -r key value; do
+    value="${value#\"}" value="${value%\"}"
+    case "$key" in
+      IMPLEMENTOR) jdk_vendor="$value" ;;
+      JAVA_RUNTIME_VERSION) jdk_build="$value" ;;
+    esac
+  done <"$java_home/release"
+fi
+# Short-lived and mostly waiting: the serial GC and the client compiler start it fastest, and so do the
+# class-data-sharing archives (one per JVM of the runtime, see ClassDataSharing). An archive holds only for the
+# JDK build that made it: each build of each vendor has its directory, and one without gets none. The JVM's
+# complaints about an archive (another JDK's, jars rebuilt since) are not the program's: they would land in its
+# stderr, and cost only time.
 opts=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xlog:disable -Xlog:all=warning:stderr)
-cds="$home/dragon-cli/target/cds"
-if [ -f "$cds/DragonCommand.jsa" ]; then
-  opts+=("-XX:SharedArchiveFile=$cds/DragonCommand.jsa" "-Ddragon.cds.dir=$cds")
+cds=""
+if [ -n "$jdk_build" ]; then
+  jdk="$jdk_vendor-$jdk_build"
+  cds="$home/dragon-cli/target/cds/${jdk//[^A-Za-z0-9._+-]/_}"
+fi
+if [ -n "${cds_train:-}" ]; then
+  opts+=("-XX:ArchiveClassesAtExit=$cds/DragonCommand.jsa" "-Ddragon.cds.dir=$cds" -Ddragon.cds.train=true
+    -Xlog:all=error:stderr) # not a warning for each class the archive cannot hold
+elif [ -f "$cds/DragonCommand.jsa" ]; then
+  opts+=("-XX:SharedArchiveFile=$cds/DragonCommand.jsa" "-Xlog:cds*=off:stderr" "-Ddragon.cds.dir=$cds")
 fi
 # JNA's native library, unpacked by the build, so that no JVM of the runtime extracts it again (see JavaCommand).
 case "$(uname -m)" in

@@ -6,11 +6,12 @@ import java.util.List;
 
 /**
  * Class-data-sharing archives of the runtime's JVMs, one per role (the launcher, a node's runtime JVM, the cleanup
- * after a crash), in the directory named by the system property {@code dragon.cds.dir} (bin/dragon sets it).
- * Start-up is mostly class loading: with its archive a JVM starts in about half the time.
+ * after a crash), in the directory named by the system property {@code dragon.cds.dir}: bin/dragon sets it to the
+ * directory of the JDK that runs it, since an archive holds only for the JDK build that made it. Start-up is mostly
+ * class loading: with its archive a JVM starts in about half the time.
  *
- * <p>The build makes the archives by running a real runtime with {@code dragon.cds.train} set: each JVM then
- * records what it loaded into its role's archive when it exits.
+ * <p>bin/dragon-cds (which the build runs for the JDK that builds) makes the archives by running a real runtime
+ * with {@code dragon.cds.train} set: each JVM then records what it loaded into its role's archive when it exits.
  */
 public final class ClassDataSharing {
     private static final String DIR = Settings.cdsDir();
@@ -35,7 +36,8 @@ public final class ClassDataSharing {
                 Settings.Property.CDS_TRAIN.option("true"),
                 "-Xlog:all=error:stderr"); // not a warning for each class the archive cannot hold
         }
-        return archive.isFile() ? List.of("-XX:SharedArchiveFile=" + archive, Settings.Property.CDS_DIR.option(DIR))
-            : List.of();
+        // the JVM's complaints about an archive would land in the program's stderr (see bin/dragon-jvm.sh)
+        return archive.isFile() ? List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds*=off:stderr",
+            Settings.Property.CDS_DIR.option(DIR)) : List.of();
     }
 }
