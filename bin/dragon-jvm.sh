@@ -8,29 +8,44 @@ if [ ! -d "$lib" ]; then
   exit 125
 fi
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-# The JDK's release file names its build, read without starting a JVM. Without one (an odd JDK): no archive below.
+# The JDK's release file names its version and build, read without starting a JVM. Without one (an odd JDK): no
+# JDK options and no archive below.
 if [ -n "${JAVA_HOME:-}" ]; then
   java_home="$JAVA_HOME"
 else
   java_home="$(readlink -f "$(command -v java || echo /)")"
   java_home="${java_home%/bin/java}"
 fi
-jdk_vendor="" jdk_build=""
+jdk_vendor="" jdk_version="" jdk_build=""
 if [ -f "$java_home/release" ]; then
   while IFS='=' read -r key value; do
     value="${value#\"}" value="${value%\"}"
     case "$key" in
       IMPLEMENTOR) jdk_vendor="$value" ;;
+      JAVA_VERSION) jdk_version="$value" ;;
       JAVA_RUNTIME_VERSION) jdk_build="$value" ;;
     esac
   done <"$java_home/release"
 fi
+jdk_feature="${jdk_version%%[.+-]*}"
+# The options every JVM of the runtime, and every Java process it starts, needs on this JDK: the runtime passes them
+# on (dragon.jdk.options, see InheritedProperties). From JDK 24 the JDK warns on stderr, once per JVM, when JNA loads
+# its library without native access granted (JEP 472) and when msgpack and UnsafeAccess use sun.misc.Unsafe's
+# memory access (JEP 498). JDK 17 knows --enable-native-access too, but there it would only cost the archived
+# module graph of class-data sharing (-Xlog:cds: "full module graph: disabled").
+jdk_opts=()
+if [[ "$jdk_feature" =~ ^[0-9]+$ ]] && [ "$jdk_feature" -ge 24 ]; then
+  jdk_opts=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
+fi
 # Short-lived and mostly waiting: the serial GC and the client compiler start it fastest, and so do the
 # class-data-sharing archives (one per JVM of the runtime, see ClassDataSharing). An archive holds only for the
 # JDK build that made it: each build of each vendor has its directory, and one without gets none. The JVM's
-# complaints about an archive (another JDK's, jars rebuilt since) are not the program's: they would land in its
-# stderr, and cost only time.
+# complaints about an archive (jars rebuilt since, or from JDK 24 the archived module graph that
+# --enable-native-access turns off) are not the program's: they would land in its stderr, and cost only time.
 opts=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xlog:disable -Xlog:all=warning:stderr)
+if [ ${#jdk_opts[@]} -gt 0 ]; then
+  opts+=("${jdk_opts[@]}" "-Ddragon.jdk.options=${jdk_opts[*]}")
+fi
 cds=""
 if [ -n "$jdk_build" ]; then
   jdk="$jdk_vendor-$jdk_build"

@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * Command lines that start a JVM of the runtime like this one: same Java, same classpath, the runtime's JVM options
- * ({@code dragon.runtime.jvm.options}: the serial collector, no perf data, warnings only) for quick start-up.
+ * ({@code dragon.runtime.jvm.options}: the serial collector, no perf data, warnings only) for quick start-up, and
+ * those every JVM passes on ({@link InheritedProperties}: the options this JDK needs, the runtime's settings).
  */
 public final class JavaCommand {
     /**
@@ -50,11 +51,7 @@ public final class JavaCommand {
         if (!set && !crypto) {
             command.add(CLIENT_COMPILER_ONLY);
         }
-        for (String option : options.value().trim().split("\\s+")) {
-            if (!option.isEmpty()) {
-                command.add(option);
-            }
-        }
+        command.addAll(options.words());
         if (set) {
             command.add(options.option(options.value())); // for the JVMs it starts in turn
         }

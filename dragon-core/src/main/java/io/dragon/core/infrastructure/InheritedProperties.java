@@ -1,9 +1,13 @@
 package io.dragon.core.infrastructure;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** System properties every JVM of the runtime passes on to the JVMs it starts. */
+/**
+ * JVM options every JVM of the runtime passes on to the JVMs it starts: the options this JDK needs
+ * ({@link Settings.Property#JDK_OPTIONS}) and system properties.
+ */
 public final class InheritedProperties {
     private InheritedProperties() {
     }
@@ -18,9 +22,11 @@ public final class InheritedProperties {
         Stream.of(Settings.Property.values()).filter(Settings.Property::inherited).map(Settings.Property::key))
         .toList();
 
-    /** The properties this JVM has, as JVM options. */
+    /** This JVM's JDK options, then the properties it has as JVM options (which pass the JDK options on in turn). */
     public static List<String> options() {
-        return NAMES.stream().filter(name -> System.getProperty(name) != null)
-            .map(name -> "-D" + name + "=" + System.getProperty(name)).toList();
+        List<String> options = new ArrayList<>(Settings.jdkOptions());
+        NAMES.stream().filter(name -> System.getProperty(name) != null)
+            .forEach(name -> options.add("-D" + name + "=" + System.getProperty(name)));
+        return options;
     }
 }

@@ -1,5 +1,6 @@
 package io.dragon.core.infrastructure;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -60,6 +61,12 @@ public final class Settings {
          */
         RUNTIME_JVM_OPTIONS("dragon.runtime.jvm.options", "-XX:+UseSerialGC -XX:-UsePerfData -Xlog:disable"
             + " -Xlog:all=warning:stderr", "", false),
+        /**
+         * JVM options (separated by spaces) that every JVM of the runtime, and every Java process it starts, needs on
+         * this JDK: bin/dragon chooses them by the JDK's version (from JDK 24, those that keep the JDK from warning
+         * about native access and sun.misc.Unsafe), and each JVM passes them on (InheritedProperties).
+         */
+        JDK_OPTIONS("dragon.jdk.options", "", "", true),
         /** Directory of the class-data-sharing archives of the runtime's JVMs (bin/dragon sets it); none: none used. */
         CDS_DIR("dragon.cds.dir", "", "", false),
         /** Whether each JVM of the runtime records its class-data-sharing archive as it exits (the build's run). */
@@ -108,6 +115,12 @@ public final class Settings {
         /** This JVM's value: the property's, else the default. */
         public String value() {
             return System.getProperty(key, defaultValue);
+        }
+
+        /** This JVM's value as a list of words separated by whitespace (JVM options); none if blank. */
+        public List<String> words() {
+            String value = value().trim();
+            return value.isEmpty() ? List.of() : List.of(value.split("\\s+"));
         }
 
         /** The JVM option that sets this property to {@code value}. */
@@ -173,6 +186,11 @@ public final class Settings {
     /** {@link Property#OFI_INTEGRITY}, as set (checked by the fabric agent). */
     public static String ofiIntegrity() {
         return Property.OFI_INTEGRITY.value();
+    }
+
+    /** {@link Property#JDK_OPTIONS}. */
+    public static List<String> jdkOptions() {
+        return Property.JDK_OPTIONS.words();
     }
 
     /** {@link Property#CDS_DIR}; empty: none. */
