@@ -42,6 +42,8 @@ class DragonCommandIT {
     private static final String ECHO = "examples/target/examples-echo.jar";
     private static final String EXIT = "dragon-it/target/dragon-it-exit.jar";
     private static final String FLOOD = "dragon-it/target/dragon-it-flood.jar";
+    /** Where Debian's and Temurin's packages install JDKs. */
+    private static final Path INSTALLED_JDKS = Path.of("/usr/lib/jvm");
     private static final Pattern LABELLED = Pattern.compile("\\[" + Pattern.quote(HOST) + " ([0-9]+)\\] (.*)");
 
     private final DragonRuns runs = new DragonRuns();
@@ -53,8 +55,27 @@ class DragonCommandIT {
 
     @Test
     void shouldPrintTheOutputOfTheHeadAndOfEveryWorker() {
-        DragonRun.Result run = runs.run(HELLO, "3");
+        assertHelloRan(runs.run(HELLO, "3"));
+    }
 
+    /**
+     * From JDK 24 the JDK warns about JNA's native library and sun.misc.Unsafe unless told otherwise, and an archive
+     * of class-data sharing made by another JDK made it complain: none of that reaches the program's stderr.
+     */
+    @Test
+    void shouldRunOnJdk25WithoutAWordOfTheJdks() {
+        Path jdk = installedJdk("25");
+        assumeTrue(jdk != null, "no JDK 25 installed (no " + INSTALLED_JDKS + "/*/release naming JAVA_VERSION 25)");
+
+        DragonRun.Result run = runs.dragon(HELLO, "3").env("JAVA_HOME", jdk.toString()).run();
+
+        assertThat(run.stderrLines()).as(run::toString)
+            .noneMatch(line -> line.contains("WARNING") || line.contains("[cds") || line.contains("[aot"));
+        assertHelloRan(run);
+    }
+
+    /** The hello example's run with 3 workers: its exact output, and the launcher's summary lines on stderr only. */
+    private static void assertHelloRan(DragonRun.Result run) {
         assertThat(run.exitCode()).as(run::toString).isZero();
         List<String> lines = run.stdout().lines().toList();
         assertThat(lines).as(run::toString).hasSize(5);
@@ -74,6 +95,25 @@ class DragonCommandIT {
             up -> assertThat(up).matches("dragon: runtime " + id + " up on " + Pattern.quote(HOST)
                 + " in [0-9]+ ms \\(logs in .*/" + id + "\\)"),
             down -> assertThat(down).matches("dragon: exit code 0; runtime " + id + " down after [0-9]+ ms"));
+    }
+
+    /** The home of an installed JDK of {@code feature} version, by its release file; null if there is none. */
+    private static Path installedJdk(String feature) {
+        Pattern version = Pattern.compile("(?m)^JAVA_VERSION=\"" + feature + "([.+-][^\"]*)?\"$");
+        try (Stream<Path> homes = Files.list(INSTALLED_JDKS)) {
+            return homes.sorted().filter(home -> Files.isExecutable(home.resolve("bin/java")))
+                .filter(home -> version.matcher(releaseOf(home)).find()).findFirst().orElse(null);
+        } catch (IOException e) {
+            return null; // no such directory
+        }
+    }
+
+    private static String releaseOf(Path jdk) {
+        try {
+            return Files.readString(jdk.resolve("release"));
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     @ParameterizedTest
