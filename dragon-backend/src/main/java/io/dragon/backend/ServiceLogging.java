@@ -9,11 +9,16 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.Marker;
+import org.apache.logging.log4j.message.Message;
 import org.apache.logging.log4j.message.MessageFactory;
 import org.apache.logging.log4j.simple.SimpleLogger;
 import org.apache.logging.log4j.spi.ExtendedLogger;
@@ -33,7 +38,10 @@ import org.apache.logging.log4j.util.PropertiesUtil;
  * critical path, for features (appenders, layouts, reconfiguration) that one file per service does not need.
  */
 public final class ServiceLogging {
-    private static final String DATE_TIME_FORMAT = "HH:mm:ss.SSS";
+    /** A line's date and time, in the node's zone: logs of several nodes and days sort and merge by it. */
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS")
+        .withZone(ZoneId.systemDefault());
+    private static final long PID = ProcessHandle.current().pid();
     private static final OutputStream STDERR = new FileOutputStream(FileDescriptor.err);
     private static final Map<Path, OutputStream> FILES = new ConcurrentHashMap<>();
     private static final InheritableThreadLocal<OutputStream> THREAD_FILE = new InheritableThreadLocal<>();
@@ -173,7 +181,7 @@ public final class ServiceLogging {
         }
     }
 
-    /** Simple loggers, each writing to {@link #LINES}: time, level, the logger's class, the message. */
+    /** Loggers writing to {@link #LINES}: see {@link LineLogger}. */
     private static final class Context implements LoggerContext {
         private final Map<String, ExtendedLogger> loggers = new ConcurrentHashMap<>();
 
@@ -189,8 +197,7 @@ public final class ServiceLogging {
 
         @Override
         public ExtendedLogger getLogger(String name, MessageFactory messageFactory) {
-            return loggers.computeIfAbsent(name, n -> new SimpleLogger(n, level, false, true, true, false,
-                DATE_TIME_FORMAT, messageFactory, PropertiesUtil.getProperties(), LINES));
+            return loggers.computeIfAbsent(name, n -> new LineLogger(n, messageFactory));
         }
 
         @Override
@@ -206,6 +213,34 @@ public final class ServiceLogging {
         @Override
         public boolean hasLogger(String name, Class<? extends MessageFactory> messageFactoryClass) {
             return loggers.containsKey(name);
+        }
+    }
+
+    /**
+     * Log4j2's simple logger, with lines that say who wrote them: {@code 2026-12-06 17:20:01.123 4242 [main] INFO
+     * Launcher message}, the date and time, the JVM's pid, the thread, the level, the logger's class; a throwable's
+     * stack trace follows its line.
+     */
+    private static final class LineLogger extends SimpleLogger {
+        private final String shortName;
+
+        LineLogger(String name, MessageFactory messageFactory) {
+            super(name, level, false, true, false, false, null, messageFactory, PropertiesUtil.getProperties(),
+                LINES);
+            this.shortName = name.substring(name.lastIndexOf('.') + 1);
+        }
+
+        @Override
+        public void logMessage(String fqcn, Level lineLevel, Marker marker, Message message, Throwable thrown) {
+            String line = TIME.format(Instant.now()) + ' ' + PID + " [" + Thread.currentThread().getName() + "] "
+                + lineLevel + ' ' + shortName + ' ' + message.getFormattedMessage();
+            Throwable trace = thrown != null ? thrown : message.getThrowable();
+            synchronized (LINES) {
+                LINES.println(line);
+                if (trace != null) {
+                    trace.printStackTrace(LINES);
+                }
+            }
         }
     }
 }

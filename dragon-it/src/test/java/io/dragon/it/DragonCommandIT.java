@@ -224,6 +224,25 @@ class DragonCommandIT {
         }
     }
 
+    /** Every line says when (date and time), which JVM and thread, the level and the class; a failed exit is logged. */
+    @Test
+    void shouldStampEveryLogLineAndLogAProcessThatFailed(@TempDir Path dir) throws Exception {
+        Path logs = dir.resolve("logs");
+        DragonRun.Result run = runs.run("-l", "INFO", "--log-dir", logs.toString(), "sh", "-c", "exit 3");
+
+        assertThat(run.exitCode()).as(run::toString).isEqualTo(3);
+        Pattern stamped = Pattern.compile("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\d+ \\[[^]]+] "
+            + "(TRACE|DEBUG|INFO|WARN|ERROR|FATAL) \\w+ .*");
+        try (Stream<Path> files = Files.list(logs)) {
+            for (Path file : files.toList()) {
+                assertThat(Files.readAllLines(file)).as(file.toString()).isNotEmpty()
+                    .allMatch(line -> stamped.matcher(line).matches());
+            }
+        }
+        assertThat(Files.readString(logs.resolve("global-services.log"))).as(run::toString)
+            .containsPattern(" WARN ProcessTable process p_uid \\d+ \\(.*\\) on node 0 exited with code 3\n");
+    }
+
     @Test
     void shouldRefuseALogDirectoryAnotherUserMadeFirst(@TempDir Path dir) throws Exception {
         assumeTrue(OwnUser.uid() == 0, "skipped: making another user's directory needs root");

@@ -130,6 +130,12 @@ final class ProcessTable {
             record.returnChannel = null;
         }
         completeJoins(record);
+        if (record.exitCode != 0) {
+            LOG.warn("process p_uid {} ({}) on node {} exited with code {}{}", record.puid, record.spec.name(),
+                record.node, record.exitCode, record.exitCode > 128 && record.exitCode < 160
+                    ? " (128 + " + (record.exitCode - 128) + ": killed by that signal, if it did not exit so itself)"
+                    : "");
+        }
         if (record.puid == headPuid) {
             LOG.info("the head process p_uid {} exited with {}", record.puid, record.exitCode);
             outbox.tellLauncher(new GSHeadExit(outbox.nextTag(), record.puid, record.exitCode));
