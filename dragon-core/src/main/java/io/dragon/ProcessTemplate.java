@@ -2,6 +2,7 @@ package io.dragon;
 
 import io.dragon.core.infrastructure.InheritedProperties;
 import io.dragon.core.infrastructure.Settings;
+import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.messages.Messages.ProcessSpec;
 import io.dragon.internal.ProcessMain;
 import io.dragon.internal.Services;
@@ -95,7 +96,10 @@ public final class ProcessTemplate implements Serializable {
             Objects.requireNonNull(placement, "policy"));
     }
 
-    /** JVM options (such as {@code -Xmx2g}) for a Java process. */
+    /**
+     * JVM options (such as {@code -Xmx2g}) for a Java process, instead of the head's ({@code dragon --jvm-opt}),
+     * which a Java process whose template names none gets.
+     */
     public ProcessTemplate withJvmOptions(String... options) {
         if (!java) {
             throw new IllegalStateException("JVM options are for Java processes, not for " + exe);
@@ -114,8 +118,8 @@ public final class ProcessTemplate implements Serializable {
         String executable = exe;
         if (java) {
             executable = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            arguments.addAll(jvmOptions);
             arguments.addAll(InheritedProperties.options());
+            arguments.addAll(jvmOptions.isEmpty() ? Settings.programJvmOptions() : jvmOptions); // last: they win
             arguments.add("-cp");
             arguments.add(System.getProperty("java.class.path"));
         }

@@ -68,6 +68,11 @@ public final class DragonCommand implements Callable<Integer> {
         description = "Run PROGRAM as a main class on this classpath.")
     String classpath;
 
+    @Option(names = "--jvm-opt", paramLabel = "OPTION", description = "A JVM option of a Java PROGRAM's head"
+        + " process (repeatable: --jvm-opt=-Xmx8g --jvm-opt=-Dkey=value); the Java processes it starts get the same"
+        + " unless their template names its own.")
+    List<String> jvmOptions = new ArrayList<>();
+
     @Option(names = {"-l", "--log-level"}, paramLabel = "LEVEL", defaultValue = "INFO",
         description = "Level of the runtime's logs: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     LogLevel logLevel;
@@ -237,7 +242,7 @@ public final class DragonCommand implements Callable<Integer> {
         }
         ProcessSpec head;
         try {
-            head = ProgramResolver.resolve(program, args, classpath);
+            head = ProgramResolver.resolve(program, args, classpath, jvmOptions);
         } catch (ProgramResolver.BadProgramException e) {
             return usage(e.getMessage());
         }

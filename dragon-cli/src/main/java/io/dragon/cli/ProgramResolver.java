@@ -3,6 +3,7 @@ package io.dragon.cli;
 import io.dragon.backend.Executables;
 import io.dragon.backend.JavaCommand;
 import io.dragon.core.infrastructure.InheritedProperties;
+import io.dragon.core.infrastructure.Settings.Property;
 import io.dragon.core.messages.Messages.ProcessSpec;
 import java.io.File;
 import java.io.IOException;
@@ -35,19 +36,39 @@ final class ProgramResolver {
         }
     }
 
-    static ProcessSpec resolve(String program, List<String> args, String classpath) throws BadProgramException {
+    /**
+     * The head process: {@code program} with {@code args}; a Java program also with {@code jvmOptions}
+     * ({@code --jvm-opt}), which the Java processes it starts inherit ({@link Property#PROGRAM_JVM_OPTIONS}).
+     */
+    static ProcessSpec resolve(String program, List<String> args, String classpath, List<String> jvmOptions)
+        throws BadProgramException {
+        for (String option : jvmOptions) {
+            if (!option.startsWith("-") || option.isBlank() || option.matches(".*\\s.*")) {
+                throw new BadProgramException("--jvm-opt " + option + ": give one JVM option, starting with - and"
+                    + " without spaces, per --jvm-opt (for example --jvm-opt=-Xmx8g)");
+            }
+        }
         String cwd = System.getProperty("user.dir");
         if (classpath != null) {
-            return java(withRuntime(classpath), program, args, cwd);
+            return java(withRuntime(classpath), program, args, cwd, jvmOptions);
         }
         if (program.endsWith(".jar")) {
-            return java(withRuntime(program), mainClassOf(Path.of(program)), args, cwd);
+            return java(withRuntime(program), mainClassOf(Path.of(program)), args, cwd, jvmOptions);
+        }
+        if (!jvmOptions.isEmpty()) {
+            throw new BadProgramException("--jvm-opt is for a Java program (a .jar, or a main class with -cp), not"
+                + " for " + program);
         }
         return new ProcessSpec(executable(program), args, Map.of(), cwd, null, true, 0);
     }
 
-    private static ProcessSpec java(String classpath, String mainClass, List<String> args, String cwd) {
+    private static ProcessSpec java(String classpath, String mainClass, List<String> args, String cwd,
+                                    List<String> jvmOptions) {
         List<String> javaArgs = new ArrayList<>(InheritedProperties.options());
+        if (!jvmOptions.isEmpty()) {
+            javaArgs.add(Property.PROGRAM_JVM_OPTIONS.option(String.join(" ", jvmOptions)));
+            javaArgs.addAll(jvmOptions); // last: they win
+        }
         javaArgs.addAll(Arrays.asList("-cp", classpath, mainClass));
         javaArgs.addAll(args);
         return new ProcessSpec(JavaCommand.java(), javaArgs, Map.of(), cwd, null, true, 0);

@@ -155,6 +155,20 @@ class DragonCommandTest {
     }
 
     @Test
+    void shouldRefuseJvmOptionsThatAreNotOneOptionOrNotForAJavaProgram() {
+        assertThat(run("--wlm", "single", "--jvm-opt", "-Xmx1g -Xms1g", "-cp", ".", "Main"))
+            .isEqualTo(DragonCommand.EXIT_USAGE);
+        assertThat(run("--wlm", "single", "--jvm-opt=Xmx1g", "-cp", ".", "Main")).isEqualTo(DragonCommand.EXIT_USAGE);
+        assertThat(run("--wlm", "single", "--jvm-opt=-Xmx1g", "true")).isEqualTo(DragonCommand.EXIT_USAGE);
+        assertThat(err.toString().lines().filter(line -> line.startsWith("dragon: ")).toList()).containsExactly(
+            "dragon: --jvm-opt -Xmx1g -Xms1g: give one JVM option, starting with - and without spaces, per --jvm-opt"
+                + " (for example --jvm-opt=-Xmx8g)",
+            "dragon: --jvm-opt Xmx1g: give one JVM option, starting with - and without spaces, per --jvm-opt"
+                + " (for example --jvm-opt=-Xmx8g)",
+            "dragon: --jvm-opt is for a Java program (a .jar, or a main class with -cp), not for true");
+    }
+
+    @Test
     void shouldRefuseAJarThatIsNotThereOrNamesNoMainClass() throws IOException {
         Path missing = dir.resolve("missing.jar");
         Path noMain = dir.resolve("no-main.jar");

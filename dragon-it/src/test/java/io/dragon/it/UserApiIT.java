@@ -66,6 +66,12 @@ class UserApiIT {
     }
 
     @Test
+    void jvmOptionsOfTheCommandLineReachTheHeadAndTheJavaProcessesItStarts() {
+        assertAllPass(runs.dragon("--jvm-opt=-Dexample.flag=head", "--jvm-opt=-Xmx200m", "-cp", CLASSPATH,
+            "io.dragon.it.api.JvmOptionChecks").timeout(Duration.ofMinutes(3)), 3);
+    }
+
+    @Test
     void badUseGivesClearErrors() {
         assertAllPass("BadUseChecks", 9);
     }

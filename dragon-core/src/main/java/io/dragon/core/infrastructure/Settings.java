@@ -67,6 +67,11 @@ public final class Settings {
          * about native access and sun.misc.Unsafe), and each JVM passes them on (InheritedProperties).
          */
         JDK_OPTIONS("dragon.jdk.options", "", "", true),
+        /**
+         * JVM options (separated by spaces) of the program's Java processes: the head's ({@code dragon --jvm-opt}),
+         * and those of every Java process it starts whose template names none of its own (ProcessTemplate, Pool).
+         */
+        PROGRAM_JVM_OPTIONS("dragon.program.jvm.options", "", "", true),
         /** Directory of the class-data-sharing archives of the runtime's JVMs (bin/dragon sets it); none: none used. */
         CDS_DIR("dragon.cds.dir", "", "", false),
         /** Whether each JVM of the runtime records its class-data-sharing archive as it exits (the build's run). */
@@ -191,6 +196,11 @@ public final class Settings {
     /** {@link Property#JDK_OPTIONS}. */
     public static List<String> jdkOptions() {
         return Property.JDK_OPTIONS.words();
+    }
+
+    /** {@link Property#PROGRAM_JVM_OPTIONS}. */
+    public static List<String> programJvmOptions() {
+        return Property.PROGRAM_JVM_OPTIONS.words();
     }
 
     /** {@link Property#CDS_DIR}; empty: none. */
