@@ -56,7 +56,8 @@ public final class ProcessTemplate implements Serializable {
                 + " SharedByteArray instead of capturing it");
         }
         return new ProcessTemplate(null, List.of(ProcessMain.class.getName()), true, List.of(),
-            Map.of(ProcessMain.TARGET_VARIABLE, Base64.getEncoder().encodeToString(bytes)), null, null, Policy.anywhere());
+            Map.of(ProcessMain.TARGET_VARIABLE, Base64.getEncoder().encodeToString(bytes)), null, null,
+            Policy.anywhere());
     }
 
     /** Runs {@code mainClass}'s main method with {@code args} in a new JVM with this program's classpath. */
@@ -129,6 +130,7 @@ public final class ProcessTemplate implements Serializable {
 
     @Override
     public String toString() {
-        return (java ? "java " : exe + " ") + (env.containsKey(ProcessMain.TARGET_VARIABLE) ? "(a Runnable)" : String.join(" ", args));
+        return (java ? "java " : exe + " ")
+            + (env.containsKey(ProcessMain.TARGET_VARIABLE) ? "(a Runnable)" : String.join(" ", args));
     }
 }

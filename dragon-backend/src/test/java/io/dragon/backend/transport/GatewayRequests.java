@@ -25,7 +25,8 @@ final class GatewayRequests {
         byte[] payload) {
         ByteBuf request = Unpooled.buffer();
         request.writeIntLE(op).writeIntLE(target.length).writeIntLE(reply.length).writeIntLE(maxLength)
-            .writeLongLE(id).writeLongLE(timeout).writeLongLE(host).writeIntLE(PID).writeBytes(target).writeBytes(reply);
+            .writeLongLE(id).writeLongLE(timeout).writeLongLE(host).writeIntLE(PID).writeBytes(target)
+            .writeBytes(reply);
         if (payload != null) {
             request.writeBytes(payload);
         }

@@ -93,7 +93,8 @@ class TransportFrameDecoderTest {
     @Test
     void shouldGatherWholeAFrameThatIsNotALargeSendToAChannelOfThisNode() {
         LocalChannel wide = Channel.create(pool, 12, 8, 256 << 10);
-        for (ByteBuf frame : new ByteBuf[] {frame(RECV, target, bytes(100_000, 1)), frame(SEND, target, bytes(9_000, 1)),
+        for (ByteBuf frame : new ByteBuf[] {frame(RECV, target, bytes(100_000, 1)),
+            frame(SEND, target, bytes(9_000, 1)),
             frame(SEND, wide, bytes(100_000, 1))}) {
             writeInPieces(frame, 7_000);
             ByteBuf request = link.readInbound();
