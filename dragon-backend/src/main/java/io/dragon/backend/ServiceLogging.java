@@ -223,6 +223,8 @@ public final class ServiceLogging {
      */
     private static final class LineLogger extends SimpleLogger {
         private final String shortName;
+        /** {@link #LINES}, unless {@link #setStream} (tests capture a class's lines so) says otherwise. */
+        private volatile PrintStream out = LINES;
 
         LineLogger(String name, MessageFactory messageFactory) {
             super(name, level, false, true, false, false, null, messageFactory, PropertiesUtil.getProperties(),
@@ -235,12 +237,19 @@ public final class ServiceLogging {
             String line = TIME.format(Instant.now()) + ' ' + PID + " [" + Thread.currentThread().getName() + "] "
                 + lineLevel + ' ' + shortName + ' ' + message.getFormattedMessage();
             Throwable trace = thrown != null ? thrown : message.getThrowable();
-            synchronized (LINES) {
-                LINES.println(line);
+            PrintStream stream = out;
+            synchronized (stream) {
+                stream.println(line);
                 if (trace != null) {
-                    trace.printStackTrace(LINES);
+                    trace.printStackTrace(stream);
                 }
             }
+        }
+
+        @Override
+        public void setStream(PrintStream stream) {
+            super.setStream(stream);
+            out = stream;
         }
     }
 }
