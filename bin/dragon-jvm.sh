@@ -8,6 +8,11 @@ if [ ! -d "$lib" ]; then
   exit 125
 fi
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+if ! command -v "$java" >/dev/null 2>&1; then
+  echo "dragon: no java found (${JAVA_HOME:+JAVA_HOME is $JAVA_HOME, without bin/java; }looked for $java): the" \
+    "runtime needs Java 17 or newer; set JAVA_HOME to one, or put its bin on PATH" >&2
+  exit 125
+fi
 # The JDK's release file names its version and build, read without starting a JVM. Without one (an odd JDK): no
 # JDK options and no archive below.
 if [ -n "${JAVA_HOME:-}" ]; then
@@ -28,6 +33,10 @@ if [ -f "$java_home/release" ]; then
   done <"$java_home/release"
 fi
 jdk_feature="${jdk_version%%[.+-]*}"
+if [[ "$jdk_feature" =~ ^[0-9]+$ ]] && [ "$jdk_feature" -lt 17 ]; then
+  echo "dragon: $java is Java $jdk_version: the runtime needs Java 17 or newer; set JAVA_HOME to one" >&2
+  exit 125
+fi
 # The options every JVM of the runtime, and every Java process it starts, needs on this JDK: the runtime passes them
 # on (dragon.jdk.options, see InheritedProperties). From JDK 24 the JDK warns on stderr, once per JVM, when JNA loads
 # its library without native access granted (JEP 472) and when msgpack and UnsafeAccess use sun.misc.Unsafe's

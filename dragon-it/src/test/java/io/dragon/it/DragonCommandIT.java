@@ -74,6 +74,25 @@ class DragonCommandIT {
         assertHelloRan(run);
     }
 
+    /** Without java, or with one older than 17, dragon says what it found and what it needs, before anything runs. */
+    @Test
+    void shouldSayWhatJavaItFoundAndNeeds(@TempDir Path dir) throws IOException {
+        DragonRun.Result none = runs.dragon(HELLO).env("JAVA_HOME", dir.toString()).run();
+        assertThat(none.exitCode()).as(none::toString).isEqualTo(125);
+        assertThat(none.stderr()).as(none::toString).isEqualTo("dragon: no java found (JAVA_HOME is " + dir
+            + ", without bin/java; looked for " + dir + "/bin/java): the runtime needs Java 17 or newer; set"
+            + " JAVA_HOME to one, or put its bin on PATH\n");
+
+        Path old = Files.createDirectories(dir.resolve("jdk-11/bin"));
+        Files.writeString(old.resolveSibling("release"), "JAVA_VERSION=\"11.0.2\"\n");
+        Path java = Files.writeString(old.resolve("java"), "#!/bin/sh\necho should not run; exit 1\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
+        DragonRun.Result eleven = runs.dragon(HELLO).env("JAVA_HOME", old.getParent().toString()).run();
+        assertThat(eleven.exitCode()).as(eleven::toString).isEqualTo(125);
+        assertThat(eleven.stderr()).as(eleven::toString).isEqualTo("dragon: " + java + " is Java 11.0.2: the runtime"
+            + " needs Java 17 or newer; set JAVA_HOME to one\n");
+    }
+
     /** The hello example's run with 3 workers: its exact output, and the launcher's summary lines on stderr only. */
     private static void assertHelloRan(DragonRun.Result run) {
         assertThat(run.exitCode()).as(run::toString).isZero();
