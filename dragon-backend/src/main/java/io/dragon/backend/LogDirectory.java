@@ -12,21 +12,28 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * The runtime's log directory, which must be the user's alone: by default
  * {@code <java.io.tmpdir>/dragon-<user>/<runtime id>}, in a /tmp where every user may make {@code dragon-<user>}
- * first (to read the logs, or to put files in), else the directory of {@code dragon --log-dir}.
+ * first (to read the logs, or to put files in), where every node of a multi-node run logs too; a multi-node run
+ * gathers its nodes' logs into {@code $SLURM_SUBMIT_DIR/dragon-logs/<runtime id>} ({@link #gatheredFor}); else the
+ * directory of {@code dragon --log-dir}.
  *
  * <p>The directories the runtime owns are the log directory, every directory above it that does not exist yet, and
- * its parent if named {@code dragon-<user>} as in the default place. Each is made with mode 0700 from the start
- * (not changed after, so it is never open to others), or, if it exists, must be this user's, not a symbolic link,
- * and not writable by group or others. Every process of the runtime does this on its own node before it logs.
+ * its parent if named {@code dragon-<user>} or {@code dragon-logs} as in the default places. Each is made with mode
+ * 0700 from the start (not changed after, so it is never open to others), or, if it exists, must be this user's,
+ * not a symbolic link, and not writable by group or others. Every process of the runtime does this on its own node
+ * before it logs.
  */
 public final class LogDirectory {
     private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+
+    /** The directory, in the job's submit directory, that holds the gathered logs of multi-node runs. */
+    public static final String GATHERED = "dragon-logs";
 
     private LogDirectory() {
     }
@@ -34,6 +41,17 @@ public final class LogDirectory {
     /** Where the logs of runtime {@code runtimeId} go without {@code --log-dir}. */
     public static Path defaultFor(String runtimeId) {
         return Path.of(System.getProperty("java.io.tmpdir"), userDirectoryName(), runtimeId);
+    }
+
+    /**
+     * Where the logs of multi-node runtime {@code runtimeId} are gathered without {@code --log-dir}:
+     * {@code dragon-logs/<runtime id>} in the job's submit directory ({@code SLURM_SUBMIT_DIR} in {@code env}),
+     * which usually outlives the job and is shared with the login nodes, else in the working directory.
+     */
+    public static Path gatheredFor(String runtimeId, Map<String, String> env) {
+        String submitDir = env.get("SLURM_SUBMIT_DIR");
+        return Path.of(submitDir != null && !submitDir.isEmpty() ? submitDir : "").toAbsolutePath().resolve(GATHERED)
+            .resolve(runtimeId);
     }
 
     /**
@@ -46,7 +64,7 @@ public final class LogDirectory {
         Path logs = dir.toAbsolutePath();
         Path top = logs;
         if (logs.getParent() != null && logs.getParent().getFileName() != null
-            && logs.getParent().getFileName().toString().equals(userDirectoryName())) {
+            && Set.of(userDirectoryName(), GATHERED).contains(logs.getParent().getFileName().toString())) {
             top = logs.getParent();
         }
         while (top.getParent() != null && Files.notExists(top.getParent(), LinkOption.NOFOLLOW_LINKS)) {

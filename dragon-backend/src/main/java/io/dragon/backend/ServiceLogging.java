@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -131,6 +132,11 @@ public final class ServiceLogging {
             THREAD_FILE.set(file);
             runnable.run();
         });
+    }
+
+    /** The files this JVM logs to: its services' (a node's backend gathers them at teardown). */
+    public static List<Path> files() {
+        return List.copyOf(FILES.keySet());
     }
 
     private static OutputStream file(Path logDir, String name) throws IOException {

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,25 @@ class LogDirectoryTest {
     void shouldPutTheDefaultDirectoryUnderTheUsersOwnInTheTemporaryDirectory() {
         assertThat(LogDirectory.defaultFor("r123")).isEqualTo(Path.of(System.getProperty("java.io.tmpdir"),
             USER_DIRECTORY, "r123"));
+    }
+
+    @Test
+    void shouldGatherMultiNodeLogsUnderTheSubmitDirectoryElseTheWorkingDirectory() {
+        assertThat(LogDirectory.gatheredFor("r123", Map.of("SLURM_SUBMIT_DIR", "/home/me/job")))
+            .isEqualTo(Path.of("/home/me/job/dragon-logs/r123"));
+        assertThat(LogDirectory.gatheredFor("r123", Map.of())).isEqualTo(Path.of("dragon-logs", "r123")
+            .toAbsolutePath());
+    }
+
+    @Test
+    void shouldRefuseAGatheringDirectoryOthersMayWrite() throws IOException {
+        Path gathered = Files.createDirectory(base.resolve(LogDirectory.GATHERED));
+        Files.setPosixFilePermissions(gathered, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+        assertThatThrownBy(() -> LogDirectory.prepare(gathered.resolve("r1"))).isInstanceOf(IOException.class)
+            .hasMessageStartingWith("directory " + gathered + " (of log directory " + gathered.resolve("r1")
+                + ") may be written by other users");
+        assertThat(gathered.resolve("r1")).doesNotExist();
     }
 
     @Test

@@ -78,7 +78,9 @@ public final class DragonCommand implements Callable<Integer> {
     LogLevel logLevel;
 
     @Option(names = "--log-dir", paramLabel = "DIR", description = "Directory for the runtime's log files, yours"
-        + " alone (made 0700 if missing). Default: a new directory under ${java.io.tmpdir}/dragon-${user.name}.")
+        + " alone (made 0700 if missing); multi-node, where every node's logs are gathered at the end (the nodes"
+        + " log to ${java.io.tmpdir}/dragon-${user.name} on their own disks). Default: a new directory under"
+        + " $SLURM_SUBMIT_DIR/dragon-logs multi-node, under ${java.io.tmpdir}/dragon-${user.name} on one node.")
     Path logDir;
 
     @Option(names = "--label-output", description = "Prefix each output line with its hostname and p_uid.")
@@ -247,7 +249,8 @@ public final class DragonCommand implements Callable<Integer> {
             return usage(e.getMessage());
         }
         String runtimeId = RuntimeIds.next();
-        Path logs = logDir != null ? logDir.toAbsolutePath() : LogDirectory.defaultFor(runtimeId);
+        Path logs = logDir != null ? logDir.toAbsolutePath() : slurm != null
+            ? LogDirectory.gatheredFor(runtimeId, System.getenv()) : LogDirectory.defaultFor(runtimeId);
         try {
             LogDirectory.prepare(logs);
         } catch (IOException e) {

@@ -15,6 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -29,23 +31,45 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 final class SlurmCluster {
     private static final Path HOME = DragonRun.DRAGON_HOME;
     private static final String SLURM_CONF = "/run/dragon-slurm/slurm.conf";
+    private static final Path GATHERED_LOGS = HOME.resolve("dragon-logs");
     /** More environment for every command: a test class's choice of transport, say. */
     static final Map<String, String> ENVIRONMENT = new ConcurrentHashMap<>();
 
     private SlurmCluster() {
     }
 
-    /** Brings the cluster up for a test class (skipping the class where it cannot) and down after it. */
+    /**
+     * Brings the cluster up for a test class (skipping the class where it cannot) and down after it; removes the
+     * gathered logs of the runs without --log-dir ({@link #gatheredLogs}) unless they were there before.
+     */
     static final class Up implements BeforeAllCallback, AfterAllCallback {
+        private boolean hadGatheredLogs;
+
         @Override
         public void beforeAll(ExtensionContext context) throws Exception {
+            hadGatheredLogs = Files.exists(GATHERED_LOGS);
             up();
         }
 
         @Override
         public void afterAll(ExtensionContext context) throws Exception {
-            down();
+            try {
+                down();
+            } finally {
+                if (!hadGatheredLogs && Files.exists(GATHERED_LOGS)) {
+                    try (Stream<Path> files = Files.walk(GATHERED_LOGS)) {
+                        for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                            Files.delete(file);
+                        }
+                    }
+                }
+            }
         }
+    }
+
+    /** Where a multi-node runtime without --log-dir gathers its logs: the job's submit directory is HOME. */
+    static Path gatheredLogs(String runtime) {
+        return GATHERED_LOGS.resolve(runtime);
     }
 
     private static void up() throws Exception {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dragon.it.SlurmCluster.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,12 +33,34 @@ class SlurmClusterIT {
         SlurmCluster.assertNothingLeft();
     }
 
+    /**
+     * Also: without --log-dir, every node's logs are gathered at the end into dragon-logs/RUNTIME in the job's
+     * submit directory, made 0700, from the directory each node logged to (the nodes share this host's /tmp here,
+     * so the gathered copies prove that they travelled: the nodes never wrote to the submit directory).
+     */
     @Test
     void shouldRunAProcessOnEveryNodeOfTheAllocation() throws Exception {
         Result hello = run(120, "salloc", "-N3", "bin/dragon", "examples/target/examples-hello.jar", "3");
         assertThat(hello.code()).as(hello.toString()).isZero();
         assertThat(hello.output()).contains("up on 3 nodes (node1,node2,node3)", "on node1)", "on node2)",
             "on node3)", "all 3 workers done");
+
+        String runtime = DragonRun.runtimeIdsIn(hello.output()).iterator().next();
+        Path gathered = SlurmCluster.gatheredLogs(runtime);
+        assertThat(hello.output()).contains("(logs in " + gathered + ")");
+        assertThat(Files.getPosixFilePermissions(gathered)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+        try (Stream<Path> files = Files.list(gathered)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("launcher.log",
+                "global-services.log", "backend-node1.log", "backend-node2.log", "backend-node3.log",
+                "local-services-node1.log", "local-services-node2.log", "local-services-node3.log");
+        }
+        Path nodeLogs = Path.of("/tmp", "dragon-" + System.getProperty("user.name"), runtime);
+        for (String file : List.of("global-services.log", "backend-node3.log", "local-services-node2.log")) {
+            assertThat(Files.readString(nodeLogs.resolve(file))).as(file).startsWith(Files.readString(gathered
+                .resolve(file))).contains(" INFO ");
+        }
+        assertThat(Files.readString(gathered.resolve("launcher.log"))).contains("gathered the logs of every node");
+        assertThat(Files.readString(gathered.resolve("backend-node3.log"))).contains("linked to its parent");
     }
 
     /** Every node's runtime JVM pauses as it starts (PausedServices) until the launcher has said so. */

@@ -62,9 +62,17 @@ class SlurmFaultsIT {
     }
 
     /** The runtime JVM of a node (its backend, transport agent and services) killed: its watchdog cleans up. */
+    /** Also: the other nodes' logs are gathered; the lost node's stay on it, which dragon says. */
     @Test
     void shouldEndTheRuntimeWhenTheRuntimeJvmOfANodeIsKilled() throws Exception {
-        assertThat(killService(2, runtime -> runtimeJvm(runtime, 2))).contains("lost the backend of node 2 (node3)");
+        String output = killService(2, runtime -> runtimeJvm(runtime, 2));
+        assertThat(output).contains("lost the backend of node 2 (node3)");
+        Path gathered = SlurmCluster.gatheredLogs(DragonRun.runtimeIdsIn(output).iterator().next());
+        assertThat(output).contains("dragon: the logs of node3 could not be gathered into " + gathered
+            + " (node lost or gone): they stay in /tmp/dragon-");
+        assertThat(gathered.resolve("local-services-node2.log")).isNotEmptyFile();
+        assertThat(gathered.resolve("global-services.log")).exists();
+        assertThat(gathered.resolve("backend-node3.log")).doesNotExist();
     }
 
     /** The same on the primary node, whose runtime JVM also runs Global Services. */

@@ -1,5 +1,6 @@
 package io.dragon.backend.launcher;
 
+import io.dragon.backend.ServiceLogging;
 import io.dragon.backend.ServiceThread;
 import io.dragon.backend.cleanup.NodeCleanup;
 import io.dragon.backend.cleanup.Watchdog;
@@ -40,8 +41,9 @@ import org.apache.logging.log4j.Logger;
 /**
  * The launcher backend of one node: a member of the fan-out tree, the parent of the node's Local Services (a thread
  * of the same JVM), and the host of the node's transport agent. It reports the node's channels up the tree, hands
- * Local Services every node's channels, then relays: messages on the node's launcher channel go up the tree (the node's SHHaltBE into
- * the reduction that ends the runtime), messages the frontend forwards to this node go to its services.
+ * Local Services every node's channels, then relays: messages on the node's launcher channel go up the tree (the
+ * node's SHHaltBE into the reduction that ends the runtime, after the node's log files: LogGathering), messages the
+ * frontend forwards to this node go to its services.
  */
 final class Backend {
     /** Reduction of every node's channels and transport agent (BENodeUp). */
@@ -271,6 +273,8 @@ final class Backend {
                 if (message instanceof SHHaltBE) {
                     halted = true;
                     tree.ending();
+                    // before the reduction, which they reach the frontend ahead of: it waits for nothing else
+                    LogGathering.send(tree::sendUp, hostname, ServiceLogging.files());
                     tree.contribute(HALTED, message);
                     LOG.info("Local Services on {} halted; told the frontend", hostname);
                 } else if (message != null) {

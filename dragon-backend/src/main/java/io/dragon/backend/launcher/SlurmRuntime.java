@@ -1,16 +1,19 @@
 package io.dragon.backend.launcher;
 
 import io.dragon.backend.JavaCommand;
+import io.dragon.backend.LogDirectory;
 import io.dragon.backend.cleanup.NodeCleanup;
 import io.dragon.backend.net.LinkSecurity;
 import io.dragon.backend.net.NetworkPrefix;
 import io.dragon.backend.tree.TreeNode;
 import io.dragon.backend.tree.TreeShape;
 import io.dragon.core.infrastructure.LaunchParameters;
+import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.MessageCodec;
 import io.dragon.core.messages.Messages.AbnormalTermination;
 import io.dragon.core.messages.Messages.BEForward;
+import io.dragon.core.messages.Messages.BELogs;
 import io.dragon.core.messages.Messages.BENodeUp;
 import io.dragon.core.messages.Messages.LAChannelsInfo;
 import io.dragon.core.messages.Messages.SHChannelsUp;
@@ -38,7 +41,8 @@ import org.apache.logging.log4j.Logger;
  * roots the fan-out tree and starts one launcher backend per node with a single {@code srun}; the backends join
  * the tree, start Local Services and a transport agent each, and report their channels in one reduction; the
  * frontend broadcasts every node's channels back; Global Services comes up on node 0 with them (no message to
- * another node before the program sends one). See docs/multi-node.md for the whole sequence.
+ * another node before the program sends one). The nodes log on their own disks, and their logs are gathered into the
+ * run's log directory at teardown (LogGathering). See docs/multi-node.md for the whole sequence.
  */
 public final class SlurmRuntime implements RuntimeLink {
     private static final Logger LOG = LogManager.getLogger(SlurmRuntime.class);
@@ -57,6 +61,9 @@ public final class SlurmRuntime implements RuntimeLink {
 
     private final LaunchParameters params;
     private final Nodes nodes;
+    /** Where the nodes log (LogGathering): a directory of each node's own, whatever the run's log directory. */
+    private final Path nodeLogDir;
+    private final LogGathering logs;
     private final AtomicLong tags = new AtomicLong();
     private final BlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
     private LinkSecurity security;
@@ -69,6 +76,8 @@ public final class SlurmRuntime implements RuntimeLink {
     SlurmRuntime(LaunchParameters params, Nodes nodes) {
         this.params = params;
         this.nodes = nodes;
+        this.nodeLogDir = LogDirectory.defaultFor(params.runtimeId());
+        this.logs = new LogGathering(Path.of(params.logDir()));
     }
 
     @Override
@@ -130,6 +139,7 @@ public final class SlurmRuntime implements RuntimeLink {
             .redirectError(ProcessBuilder.Redirect.INHERIT).redirectInput(ProcessBuilder.Redirect.from(
                 new File("/dev/null")));
         builder.environment().putAll(params.toEnvironment());
+        builder.environment().put(Settings.Variable.DRAGON_LOG_DIR.name(), nodeLogDir.toString());
         builder.environment().put(Backend.ROOT_VARIABLE, rootAddress);
         builder.environment().putAll(security.environment());
         builder.environment().put(Backend.FANOUT_VARIABLE, Integer.toString(nodes.fanout()));
@@ -231,6 +241,10 @@ public final class SlurmRuntime implements RuntimeLink {
     @Override
     public Message next() throws InterruptedException {
         Message message = inbox.poll(100, TimeUnit.MILLISECONDS);
+        while (message instanceof BELogs piece) {
+            logs.accept(piece);
+            message = inbox.poll();
+        }
         if (message == null && !srun.isAlive() && !halting) {
             throw new IllegalStateException("the backends (srun) exited with code " + srun.exitValue());
         }
@@ -271,6 +285,7 @@ public final class SlurmRuntime implements RuntimeLink {
      */
     @Override
     public void awaitExit() throws InterruptedException {
+        logs.finish(nodes.hostnames(), nodeLogDir); // every node's logs came before its SHHaltBE
         Set<Integer> lost = root.lostNodes();
         root.close();
         LOG.info("every node halted; tree closed, waiting for the backends to exit");
@@ -286,6 +301,12 @@ public final class SlurmRuntime implements RuntimeLink {
     @Override
     public void forceTeardown() {
         halting = true;
+        for (Message message = inbox.poll(); message != null; message = inbox.poll()) {
+            if (message instanceof BELogs piece) { // sent before whatever failed
+                logs.accept(piece);
+            }
+        }
+        logs.finish(nodes.hostnames(), nodeLogDir);
         Set<Integer> lost = Set.of();
         if (root != null) {
             lost = root.lostNodes();

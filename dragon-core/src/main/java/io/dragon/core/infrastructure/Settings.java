@@ -289,7 +289,10 @@ public final class Settings {
         DRAGON_DEFAULT_POOL_SIZE(Origin.RUNTIME, Long.toString(Facts.DEFAULT_POOL_SIZE), "bytes"),
         /** Level of the runtime's log files ({@code dragon -l}). */
         DRAGON_LOG_LEVEL(Origin.RUNTIME, "INFO", ""),
-        /** Directory of the runtime's log files ({@code dragon --log-dir}). */
+        /**
+         * Directory of this node's log files: {@code dragon --log-dir} on one node; multi-node, a directory of each
+         * node's own, whose files are gathered into {@code --log-dir} at teardown.
+         */
         DRAGON_LOG_DIR(Origin.RUNTIME, "", ""),
         /** Descriptor of Global Services' channel. */
         DRAGON_GS_CD(Origin.RUNTIME, "", ""),

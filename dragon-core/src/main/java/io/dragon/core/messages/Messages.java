@@ -394,6 +394,15 @@ public final class Messages {
     public record BEForward(long tag, int node, boolean toGlobalServices, byte[] message) implements Message {
     }
 
+    /**
+     * At teardown, from a backend to the frontend: a piece of one of the node's log files ({@code name}, a file
+     * name), which the frontend appends to the file of that name in the run's log directory; {@code last} (with no
+     * name) says the node has sent all of them.
+     */
+    @Code(89)
+    public record BELogs(long tag, String hostname, String name, byte[] data, boolean last) implements Message {
+    }
+
     /** From the frontend to every backend: each delivers {@code message} and passes it on to its children. */
     @Code(83)
     public record TreeDown(long tag, byte[] message) implements Message {

@@ -1,0 +1,132 @@
+package io.dragon.backend.launcher;
+
+import io.dragon.core.messages.Message;
+import io.dragon.core.messages.Messages.BELogs;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The logs of a multi-node run, gathered where they outlive the job. Each node's runtime JVM logs to a directory on
+ * the node ({@code LogDirectory.defaultFor}: fast, and there whether or not the nodes share a file system); at
+ * teardown, once the node's services have halted, its backend sends its log files up the fan-out tree, whose links
+ * are authenticated ({@link #send}), and the frontend appends them to files of the same names in the run's log
+ * directory ({@link #accept}). A node that is lost sends nothing: its files stay on it, and {@link #finish} says so.
+ * The frontend's own files (launcher.log, cleanup.log) are written in the run's log directory directly.
+ */
+final class LogGathering {
+    private static final Logger LOG = LogManager.getLogger(LogGathering.class);
+    /** Largest piece of a file per message: a message is encoded whole, in memory, at each end. */
+    static final int PIECE_BYTES = 1 << 20;
+    /** What a node may name a file: a service's log file, never a path nor a hidden file. */
+    private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]*\\.log");
+    private static final Set<String> FRONTEND_FILES = Set.of("launcher.log", "cleanup.log");
+
+    private final Path dir;
+    private final Map<String, OutputStream> open = new HashMap<>();
+    private final Set<String> complete = new TreeSet<>();
+    /** Nodes some of whose files could not be written, with the first reason. */
+    private final Map<String, String> failed = new HashMap<>();
+    private boolean finished;
+
+    /** Gathers into {@code dir}, the run's log directory, which the frontend has prepared. */
+    LogGathering(Path dir) {
+        this.dir = dir;
+    }
+
+    /**
+     * A backend's part: sends each of {@code files} (as long as it is now) in pieces to {@code up}, then the end of
+     * the node's logs. A file that cannot be read is skipped, and said in the node's log and in the gathered one.
+     */
+    static void send(Consumer<Message> up, String hostname, Collection<Path> files) {
+        for (Path file : files) {
+            String name = file.getFileName().toString();
+            try (InputStream in = Files.newInputStream(file)) {
+                // as long as it is now, not what the node logs while it sends
+                for (long left = Files.size(file); left > 0; ) {
+                    byte[] piece = in.readNBytes((int) Math.min(PIECE_BYTES, left));
+                    if (piece.length == 0) {
+                        break;
+                    }
+                    up.accept(new BELogs(0, hostname, name, piece, false));
+                    left -= piece.length;
+                }
+            } catch (IOException e) {
+                LOG.warn("cannot send {} to the frontend: {}", file, e.toString());
+                up.accept(new BELogs(0, hostname, name, ("\n[dragon: the rest of this file could not be read on "
+                    + hostname + ": " + e + "]\n").getBytes(StandardCharsets.UTF_8), false));
+            }
+        }
+        up.accept(new BELogs(0, hostname, "", new byte[0], true));
+    }
+
+    /** The frontend's part: appends a node's piece to its file in the log directory. */
+    void accept(BELogs logs) {
+        if (logs.last()) {
+            complete.add(logs.hostname());
+            return;
+        }
+        String name = logs.name();
+        if (!FILE_NAME.matcher(name).matches() || FRONTEND_FILES.contains(name)) {
+            LOG.warn("dropped a log file of {} with a name no service's log has: '{}'", logs.hostname(), name);
+            return;
+        }
+        if (failed.containsKey(logs.hostname())) {
+            return;
+        }
+        try {
+            OutputStream out = open.get(name);
+            if (out == null) {
+                out = Files.newOutputStream(dir.resolve(name), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                open.put(name, out);
+            }
+            out.write(logs.data());
+        } catch (IOException e) {
+            failed.put(logs.hostname(), "cannot write " + dir.resolve(name) + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * After teardown: closes the gathered files, and says in the log and on stderr whose logs are not all in the
+     * log directory (of {@code hostnames}): those of a lost node stay in {@code nodeDir} on it.
+     */
+    void finish(List<String> hostnames, Path nodeDir) {
+        if (finished) {
+            return; // a forced teardown after the orderly one
+        }
+        finished = true;
+        for (OutputStream out : open.values()) {
+            try {
+                out.close();
+            } catch (IOException e) {
+                LOG.warn("closing a gathered log file: {}", e.toString());
+            }
+        }
+        open.clear();
+        List<String> missing = hostnames.stream().filter(host -> !complete.contains(host)).toList();
+        if (!missing.isEmpty()) {
+            Console.problem("the logs of " + String.join(", ", missing) + " could not be gathered into " + dir
+                + " (node lost or gone): they stay in " + nodeDir + " on " + (missing.size() == 1 ? "that node"
+                : "those nodes"));
+        }
+        failed.forEach((host, why) -> Console.problem("the logs of " + host + " are not all in " + dir + " (" + why
+            + "): they stay in " + nodeDir + " on " + host));
+        if (missing.isEmpty() && failed.isEmpty()) {
+            LOG.info("gathered the logs of every node into {}", dir);
+        }
+    }
+}
