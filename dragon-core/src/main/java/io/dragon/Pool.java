@@ -1,5 +1,7 @@
 package io.dragon;
 
+import io.dragon.core.infrastructure.HeapSizing;
+import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.sync.Deadline;
 import io.dragon.internal.PoolFrames;
 import io.dragon.internal.PoolWorker;
@@ -63,6 +65,7 @@ public final class Pool implements ExecutorService, AutoCloseable {
     private static final AtomicLong FUNCTION_IDS = new AtomicLong();
 
     private final int workers;
+    /** The workers' JVM options: the pool's, else the program's, with a maximum heap unless they size it. */
     private final String[] jvmOptions;
     /** Worker i's task queue; its capacity is the most tasks i may hold (queued or running). */
     private final List<Queue<ByteBuffer>> tasks = new ArrayList<>();
@@ -129,7 +132,7 @@ public final class Pool implements ExecutorService, AutoCloseable {
             throw new IllegalArgumentException("a pool needs at least one worker, got " + workers);
         }
         this.workers = workers;
-        this.jvmOptions = jvmOptions.clone();
+        this.jvmOptions = workerOptions(List.of(jvmOptions), workers);
         this.capacity = Math.max(16, QUEUE_CAPACITY / workers);
         this.held = new int[workers];
         this.processes = new Process[workers];
@@ -163,6 +166,13 @@ public final class Pool implements ExecutorService, AutoCloseable {
         return (jvmOptions.length > 0 ? worker.withJvmOptions(jvmOptions) : worker).start();
     }
 
+    /** {@code given} (else the program's), and a maximum heap that shares the node among the workers (HeapSizing). */
+    private static String[] workerOptions(List<String> given, int workers) {
+        List<String> options = new ArrayList<>(given.isEmpty() ? Settings.programJvmOptions() : given);
+        HeapSizing.workerMaxHeap(options, System.getenv(), HeapSizing.machineBytes(), workers).ifPresent(options::add);
+        return options.toArray(String[]::new);
+    }
+
     /**
      * A pool with one worker per CPU of the whole allocation: the CPUs the runtime may use on all its nodes
      * ({@link Machine#cpus()}). Workers go anywhere, so Global Services spreads them over the nodes round-robin.
@@ -171,7 +181,11 @@ public final class Pool implements ExecutorService, AutoCloseable {
         return new Pool(Machine.current().cpus());
     }
 
-    /** A pool of {@code workers} worker processes, started with {@code jvmOptions} (such as -Xmx2g). */
+    /**
+     * A pool of {@code workers} worker processes, started with {@code jvmOptions} (such as -Xmx2g; none: the
+     * program's, {@code dragon --jvm-opt}). Unless those size the heap, each worker's maximum heap is a share of its
+     * node's memory (what Slurm granted, else the machine's) among the pool's workers on the node (HeapSizing).
+     */
     public static Pool create(int workers, String... jvmOptions) {
         return new Pool(workers, jvmOptions);
     }

@@ -259,6 +259,19 @@ class SlurmClusterIT {
         assertChecksPass(400, 2, 1, "LongRunChecks", "300");
     }
 
+    /**
+     * The workers of a pool share the memory Slurm granted each node (--mem=800: 800 MiB per node, 2 of the 4
+     * workers on each, 75% of their 400 MiB as heap); others keep their own heap or the JVM's default (HeapChecks).
+     */
+    @Test
+    void shouldSizeTheHeapOfAPoolsWorkersFromTheMemoryGrantedTheirNode() throws Exception {
+        Result checks = run(180, "salloc", "-N2", "--mem=800", "bin/dragon", "-cp",
+            "dragon-it/target/test-classes:dragon-it/target/dragon-it.jar", "io.dragon.it.api.HeapChecks", "300");
+        assertThat(checks.code()).as(checks.toString()).isZero();
+        assertThat(checks.output().lines().filter(line -> line.startsWith("PASS ")).count()).as(checks.toString())
+            .isEqualTo(3);
+    }
+
     /** Runs a program of checks (io.dragon.it.api) on {@code nodes} nodes and expects {@code passes} PASS lines. */
     private static void assertChecksPass(int seconds, int nodes, int passes, String program, String... args)
         throws Exception {
