@@ -12,6 +12,7 @@ import io.dragon.core.infrastructure.Facts;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.infrastructure.RuntimeIds;
 import io.dragon.core.infrastructure.Settings;
+import io.dragon.core.infrastructure.Settings.Property;
 import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.messages.Messages.ProcessSpec;
 import io.dragon.core.serialization.SerialFilter;
@@ -20,7 +21,9 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -116,6 +119,19 @@ public final class DragonCommand implements Callable<Integer> {
             + " else the first fabric that libfabric finds (with --transport ofi: else its tcp provider).")
     String provider;
 
+    @Option(names = "--bringup-timeout", paramLabel = "TIME", converter = DurationConverter.class,
+        defaultValue = "${env:DRAGON_BRINGUP_TIMEOUT}", description = "How long each step of bringup that waits for"
+        + " every node (or service) may take before the runtime fails, naming who did not answer: 90s, 2m, or ms."
+        + " Default: $DRAGON_BRINGUP_TIMEOUT, else " + Settings.BRINGUP_TIMEOUT_DEFAULT_MS + " ms.")
+    Long bringupTimeout;
+
+    @Option(names = "--heartbeat-timeout", paramLabel = "TIME", converter = DurationConverter.class,
+        defaultValue = "${env:DRAGON_HEARTBEAT_TIMEOUT}", description = "Multi-node: how long a link between the"
+        + " launcher and the nodes may stay silent before the node counts as lost (each end sends a heartbeat after"
+        + " a fifth of it). Default: $DRAGON_HEARTBEAT_TIMEOUT, else " + Settings.HEARTBEAT_TIMEOUT_DEFAULT_MS
+        + " ms.")
+    Long heartbeatTimeout;
+
     @Option(names = "--pool-size", paramLabel = "SIZE", converter = ByteSizeConverter.class,
         description = "Size of each node's default memory pool (default 1G).")
     Long poolSize;
@@ -209,8 +225,25 @@ public final class DragonCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The runtime's settings that options give (else their environment variables), by property: each JVM of the
+     * runtime reads them, this one first, and passes them on to the JVMs it starts (InheritedProperties).
+     */
+    Map<Property, Long> settings() {
+        Map<Property, Long> settings = new EnumMap<>(Property.class);
+        if (bringupTimeout != null) {
+            settings.put(Property.BRINGUP_TIMEOUT_MS, bringupTimeout);
+        }
+        if (heartbeatTimeout != null) {
+            settings.put(Property.HEARTBEAT_TIMEOUT_MS, heartbeatTimeout);
+        }
+        return settings;
+    }
+
     @Override
     public Integer call() {
+        // before any class of the runtime reads them
+        settings().forEach((property, value) -> System.setProperty(property.key(), Long.toString(value)));
         String level = logLevel.name();
         Wlm mode = wlm != null ? wlm : System.getenv("SLURM_JOB_ID") != null ? Wlm.SLURM : Wlm.SINGLE;
         SlurmRuntime.Nodes slurm = null;

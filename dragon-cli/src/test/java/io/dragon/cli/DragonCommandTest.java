@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dragon.backend.launcher.Transport;
+import io.dragon.core.infrastructure.InheritedProperties;
 import io.dragon.core.infrastructure.Settings;
+import io.dragon.core.infrastructure.Settings.Property;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -12,6 +14,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import org.junit.jupiter.api.Test;
@@ -79,6 +82,54 @@ class DragonCommandTest {
         assertThat(sizes.convert("512M")).isEqualTo(512L << 20);
         assertThat(sizes.convert(" 2GiB ")).isEqualTo(2L << 30);
         assertThat(sizes.convert("1TB")).isEqualTo(1L << 40);
+    }
+
+    @Test
+    void shouldReadDurationsWithUnitsOrInMilliseconds() {
+        DurationConverter durations = new DurationConverter();
+
+        assertThat(durations.convert("90s")).isEqualTo(90_000L);
+        assertThat(durations.convert("2m")).isEqualTo(120_000L);
+        assertThat(durations.convert("1H")).isEqualTo(3_600_000L);
+        assertThat(durations.convert("1500ms")).isEqualTo(1500L);
+        assertThat(durations.convert(" 1500 ")).isEqualTo(1500L);
+        assertThat(durations.convert("5 s")).isEqualTo(5000L);
+    }
+
+    @Test
+    void shouldRefuseDurationsThatAreNotDurations() {
+        for (String option : List.of("--bringup-timeout", "--heartbeat-timeout")) {
+            for (String duration : List.of("0", "0s", "-1s", "1.5s", "1x", "s", "ten", "9999999999999h")) {
+                assertThat(run(option, duration, "prog")).as(option + " " + duration)
+                    .isEqualTo(DragonCommand.EXIT_USAGE);
+                assertThat(err.toString()).contains("Invalid value for option '" + option + "': '" + duration
+                    + "' is not a duration (examples: 90s, 2m, 1500ms)");
+            }
+        }
+    }
+
+    /** Without the options (nor their variables) the properties keep their own values: DRAGON_JAVA_OPTS's. */
+    @Test
+    void shouldHandTheTimeoutsToEveryJvmOfTheRuntimeAsItsSettings() {
+        assumeTrue(System.getenv(Settings.Variable.DRAGON_BRINGUP_TIMEOUT.name()) == null
+            && System.getenv(Settings.Variable.DRAGON_HEARTBEAT_TIMEOUT.name()) == null, "set in this environment");
+        assertThat(parse("prog").settings()).isEmpty();
+        assertThat(parse("--bringup-timeout", "2m", "--heartbeat-timeout", "1500ms", "prog").settings())
+            .containsExactly(Map.entry(Property.BRINGUP_TIMEOUT_MS, 120_000L),
+                Map.entry(Property.HEARTBEAT_TIMEOUT_MS, 1500L));
+        try {
+            // refused after the settings are set, before a runtime starts
+            assertThat(run("--bringup-timeout", "2m", "--heartbeat-timeout", "1500ms", "--wlm", "single", "-N", "2",
+                "prog")).isEqualTo(DragonCommand.EXIT_USAGE);
+
+            assertThat(Settings.bringupTimeoutMs()).isEqualTo(120_000L);
+            assertThat(Settings.heartbeatTimeoutMs()).isEqualTo(1500L);
+            assertThat(InheritedProperties.options()).contains("-Ddragon.bringup.timeout.ms=120000",
+                "-Ddragon.heartbeat.timeout.ms=1500");
+        } finally {
+            System.clearProperty(Property.BRINGUP_TIMEOUT_MS.key());
+            System.clearProperty(Property.HEARTBEAT_TIMEOUT_MS.key());
+        }
     }
 
     @Test

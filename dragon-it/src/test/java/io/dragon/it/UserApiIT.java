@@ -72,6 +72,12 @@ class UserApiIT {
     }
 
     @Test
+    void settingsOfTheCommandLineAndEnvironmentReachTheHeadAndTheJavaProcessesItStarts() {
+        assertAllPass(runs.dragon("--bringup-timeout", "90s", "-cp", CLASSPATH, "io.dragon.it.api.SettingsChecks")
+            .env("DRAGON_HEARTBEAT_TIMEOUT", "8s"), 2);
+    }
+
+    @Test
     void badUseGivesClearErrors() {
         assertAllPass("BadUseChecks", 9);
     }

@@ -18,6 +18,10 @@ public final class Settings {
     public static final String TREE_FANOUT_DEFAULT = "32";
     /** Default of {@code dragon --transport} when {@code DRAGON_TRANSPORT} is not set. */
     public static final String TRANSPORT_DEFAULT = "auto";
+    /** Default of {@link Property#BRINGUP_TIMEOUT_MS} ({@code dragon --bringup-timeout}), in ms. */
+    public static final String BRINGUP_TIMEOUT_DEFAULT_MS = "60000";
+    /** Default of {@link Property#HEARTBEAT_TIMEOUT_MS} ({@code dragon --heartbeat-timeout}), in ms. */
+    public static final String HEARTBEAT_TIMEOUT_DEFAULT_MS = "6000";
 
     private Settings() {
     }
@@ -26,14 +30,16 @@ public final class Settings {
     public enum Property {
         /**
          * How long each step of bringup that waits for every node (or service) may take before it fails, naming
-         * who did not answer. Read by the launcher, Local Services and Global Services.
+         * who did not answer. Read by the launcher, Local Services and Global Services. Users set it with
+         * {@code dragon --bringup-timeout} or {@link Variable#DRAGON_BRINGUP_TIMEOUT}.
          */
-        BRINGUP_TIMEOUT_MS("dragon.bringup.timeout.ms", "60000", "ms", true),
+        BRINGUP_TIMEOUT_MS("dragon.bringup.timeout.ms", BRINGUP_TIMEOUT_DEFAULT_MS, "ms", true),
         /**
          * How long a link of the fan-out tree may stay silent before its peer counts as gone; each side sends a
-         * heartbeat after a fifth of it without sending anything else.
+         * heartbeat after a fifth of it without sending anything else. Users set it with
+         * {@code dragon --heartbeat-timeout} or {@link Variable#DRAGON_HEARTBEAT_TIMEOUT}.
          */
-        HEARTBEAT_TIMEOUT_MS("dragon.heartbeat.timeout.ms", "6000", "ms", true),
+        HEARTBEAT_TIMEOUT_MS("dragon.heartbeat.timeout.ms", HEARTBEAT_TIMEOUT_DEFAULT_MS, "ms", true),
         /** How long a link (tree or transport agents) may take to authenticate before it is closed. */
         LINK_HANDSHAKE_TIMEOUT_MS("dragon.link.handshake.timeout.ms", "5000", "ms", false),
         /** Accepted links a listener lets wait for their handshake at once: one more closes the oldest. */
@@ -259,6 +265,16 @@ public final class Settings {
          * with it (none: the first that is not loopback); the launcher hands its backends the prefix.
          */
         DRAGON_NETWORK_PREFIX(Origin.USER, "", ""),
+        /**
+         * Default of {@code dragon --bringup-timeout} (a duration: 90s, 2m, 1500ms), which sets
+         * {@link Property#BRINGUP_TIMEOUT_MS} for every JVM of the runtime.
+         */
+        DRAGON_BRINGUP_TIMEOUT(Origin.USER, "", ""),
+        /**
+         * Default of {@code dragon --heartbeat-timeout} (a duration), which sets {@link Property#HEARTBEAT_TIMEOUT_MS}
+         * for every JVM of the runtime.
+         */
+        DRAGON_HEARTBEAT_TIMEOUT(Origin.USER, "", ""),
         /** Address (host:port) of the fan-out tree's root, which a backend joins. */
         DRAGON_TREE_ROOT(Origin.LAUNCHER, "", ""),
         /** Fan-out of the tree ({@code dragon --fanout}). */
