@@ -1,0 +1,71 @@
+package io.dragon.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The examples users copy (examples/, issue 20) run under the real {@code bin/dragon} on one node, with their
+ * output checked exactly where it is deterministic; SlurmClusterIT runs the multi-node ones on three nodes.
+ */
+class ExamplesIT {
+    private final DragonRuns runs = new DragonRuns();
+
+    @AfterEach
+    void nothingLeft() throws InterruptedException {
+        runs.assertNothingLeft();
+    }
+
+    @Test
+    void sweepRunsEveryPointRestartsTheOneThatFailsAndTabulatesTheResults(@TempDir Path results) throws IOException {
+        DragonRun.Result run = example("examples-sweep.jar", results.toString());
+        assertThat(ExampleOutputs.withoutNodeColumn(run.stdout())).as(run::toString)
+            .isEqualTo(ExampleOutputs.SWEEP_TABLE + "9 points, results in " + results + "\n");
+        assertThat(Files.readString(results.resolve("alpha2-beta20.out"))).isEqualTo("80\n");
+        try (var files = Files.list(results)) {
+            assertThat(files.map(f -> f.getFileName().toString())).as("nine results and nothing else").hasSize(9)
+                .allMatch(name -> name.endsWith(".out"));
+        }
+    }
+
+    @Test
+    void wordCountCountsEveryFileOfTheDirectoryInOrderAsWcDoes(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("a.txt"), "one two\nthree\n");
+        Files.writeString(dir.resolve("b.txt"), "  lead  and trail  \n\n\tx\n");
+        Files.writeString(dir.resolve("c.txt"), "no newline, été", StandardCharsets.UTF_8);
+        Files.createFile(dir.resolve("empty"));
+        Files.createDirectory(dir.resolve("skipped"));
+        DragonRun.Result run = example("examples-wordcount.jar", dir.toString(), "3");
+        assertThat(run.stdout()).as(run::toString).isEqualTo("""
+                   2        3       14 a.txt
+                   3        4       24 b.txt
+                   0        3       17 c.txt
+                   0        0        0 empty
+                   5       10       55 total (4 files, 3 workers)
+            """);
+    }
+
+    @Test
+    void heatStencilGivesTheSerialResultBitForBit() {
+        DragonRun.Result run = example("examples-heat.jar");
+        assertThat(run.stdout()).as(run::toString).matches(ExampleOutputs.HEAT);
+    }
+
+    /** Runs {@code examples/target/JAR ARGS} and expects exit code 0 and no stderr but the launcher's summary. */
+    private DragonRun.Result example(String jar, String... args) {
+        String[] command = new String[args.length + 1];
+        command[0] = "examples/target/" + jar;
+        System.arraycopy(args, 0, command, 1, args.length);
+        DragonRun.Result run = runs.dragon(command).timeout(Duration.ofMinutes(3)).run();
+        assertThat(run.exitCode()).as(run::toString).isZero();
+        assertThat(run.programStderr()).as(run::toString).isEmpty();
+        return run;
+    }
+}
