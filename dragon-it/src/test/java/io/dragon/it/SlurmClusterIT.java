@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -200,8 +201,31 @@ class SlurmClusterIT {
 
     @Test
     void shouldRunTheRuntimeOnEveryNodeFromAnSbatchScript() throws Exception {
+        assertThat(sbatch("examples/slurm/hello.sbatch")).contains("up on 3 nodes", "on node1)", "on node2)",
+            "on node3)", "all 6 workers done", "dragon: exit code 0");
+    }
+
+    /** The stencil's slabs and the sweep's grid points spread over the nodes, each from its sbatch script. */
+    @Test
+    void shouldRunTheHeatStencilAndTheParameterSweepExamplesOnEveryNode(@TempDir Path results) throws Exception {
+        String heat = sbatch("examples/slurm/heat.sbatch");
+        Matcher placed = Pattern.compile(ExampleOutputs.HEAT).matcher(heat);
+        assertThat(placed.find()).as(heat).isTrue();
+        assertThat(placed.group(1)).isEqualTo("node1, node2, node3, node1");
+        assertThat(heat).contains("up on 3 nodes", "dragon: exit code 0");
+
+        String sweep = sbatch("examples/slurm/sweep.sbatch", results.toString());
+        assertThat(ExampleOutputs.withoutNodeColumn(sweep)).as(sweep).contains(ExampleOutputs.SWEEP_TABLE
+            + "9 points, results in " + results + "\n");
+        assertThat(sweep).contains("  node1\n", "  node2\n", "  node3\n", "dragon: exit code 0");
+    }
+
+    /** Submits a batch script, waits until its job has left the queue, and returns its output. */
+    private static String sbatch(String script, String... args) throws Exception {
         Path out = Files.createTempFile("dragon-sbatch", ".out");
-        Result submitted = run(60, "sbatch", "--parsable", "-o", out.toString(), "examples/slurm/hello.sbatch");
+        List<String> command = new ArrayList<>(List.of("sbatch", "--parsable", "-o", out.toString(), script));
+        command.addAll(List.of(args));
+        Result submitted = run(60, command.toArray(String[]::new));
         assertThat(submitted.code()).as(submitted.toString()).isZero();
         String job = submitted.output().trim();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -210,8 +234,7 @@ class SlurmClusterIT {
         }
         String output = Files.readString(out);
         Files.deleteIfExists(out);
-        assertThat(output).contains("up on 3 nodes", "on node1)", "on node2)", "on node3)", "all 6 workers done",
-            "dragon: exit code 0");
+        return output;
     }
 
     /** dragon starts its own srun step: under srun it would run once per task, each in a step of a few nodes. */
