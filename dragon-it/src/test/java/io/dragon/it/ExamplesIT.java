@@ -25,7 +25,7 @@ class ExamplesIT {
 
     @Test
     void sweepRunsEveryPointRestartsTheOneThatFailsAndTabulatesTheResults(@TempDir Path results) throws IOException {
-        DragonRun.Result run = example("examples-sweep.jar", results.toString());
+        DragonRun.Result run = example("examples/target/examples-sweep.jar", results.toString());
         assertThat(ExampleOutputs.withoutNodeColumn(run.stdout())).as(run::toString)
             .isEqualTo(ExampleOutputs.SWEEP_TABLE + "9 points, results in " + results + "\n");
         assertThat(Files.readString(results.resolve("alpha2-beta20.out"))).isEqualTo("80\n");
@@ -42,7 +42,7 @@ class ExamplesIT {
         Files.writeString(dir.resolve("c.txt"), "no newline, été", StandardCharsets.UTF_8);
         Files.createFile(dir.resolve("empty"));
         Files.createDirectory(dir.resolve("skipped"));
-        DragonRun.Result run = example("examples-wordcount.jar", dir.toString(), "3");
+        DragonRun.Result run = example("examples/target/examples-wordcount.jar", dir.toString(), "3");
         assertThat(run.stdout()).as(run::toString).isEqualTo("""
                    2        3       14 a.txt
                    3        4       24 b.txt
@@ -54,14 +54,21 @@ class ExamplesIT {
 
     @Test
     void heatStencilGivesTheSerialResultBitForBit() {
-        DragonRun.Result run = example("examples-heat.jar");
+        DragonRun.Result run = example("examples/target/examples-heat.jar");
         assertThat(run.stdout()).as(run::toString).matches(ExampleOutputs.HEAT);
     }
 
-    /** Runs {@code examples/target/JAR ARGS} and expects exit code 0 and no stderr but the launcher's summary. */
+    @Test
+    void kotlinProgramSendsThroughAQueueAndMapsOverAPool() {
+        DragonRun.Result run = example("examples/kotlin/target/examples-kotlin.jar");
+        assertThat(run.stdout()).as(run::toString).isEqualTo("longest Collatz chain from 1..10000: 6171, 261 steps"
+            + " (numbers from another process through a queue, chains on 2 workers)\n");
+    }
+
+    /** Runs {@code bin/dragon JAR ARGS} and expects exit code 0 and no stderr but the launcher's summary. */
     private DragonRun.Result example(String jar, String... args) {
         String[] command = new String[args.length + 1];
-        command[0] = "examples/target/" + jar;
+        command[0] = jar;
         System.arraycopy(args, 0, command, 1, args.length);
         DragonRun.Result run = runs.dragon(command).timeout(Duration.ofMinutes(3)).run();
         assertThat(run.exitCode()).as(run::toString).isZero();
