@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The examples users copy (examples/, issue 20) run under the real {@code bin/dragon} on one node, with their
- * output checked exactly where it is deterministic; SlurmClusterIT runs the multi-node ones on three nodes.
+ * output checked exactly where it is deterministic (DragonCommandIT runs Hello and Echo; SlurmClusterIT runs the
+ * heat stencil and the sweep on three nodes).
  */
 class ExamplesIT {
     private final DragonRuns runs = new DragonRuns();
@@ -65,11 +66,17 @@ class ExamplesIT {
             + " (numbers from another process through a queue, chains on 2 workers)\n");
     }
 
-    /** Runs {@code bin/dragon JAR ARGS} and expects exit code 0 and no stderr but the launcher's summary. */
-    private DragonRun.Result example(String jar, String... args) {
-        String[] command = new String[args.length + 1];
-        command[0] = jar;
-        System.arraycopy(args, 0, command, 1, args.length);
+    @Test
+    void monteCarloPiAndProducerConsumerGiveTheirKnownResults() {
+        // the darts are the same every run: each task's seed is its index
+        assertThat(example("-cp", "examples/target/examples.jar", "io.dragon.examples.MonteCarloPi", "2", "4")
+            .stdout()).isEqualTo("pi is about 3.14187 (8000000 darts, 4 tasks on 2 workers)\n");
+        assertThat(example("-cp", "examples/target/examples.jar", "io.dragon.examples.ProducerConsumer", "2", "2",
+            "10000").stdout()).isEqualTo("sum of squares of 0..9999 = 333283335000 (correct)\n");
+    }
+
+    /** Runs {@code bin/dragon COMMAND} and expects exit code 0 and no stderr but the launcher's summary. */
+    private DragonRun.Result example(String... command) {
         DragonRun.Result run = runs.dragon(command).timeout(Duration.ofMinutes(3)).run();
         assertThat(run.exitCode()).as(run::toString).isZero();
         assertThat(run.programStderr()).as(run::toString).isEmpty();
