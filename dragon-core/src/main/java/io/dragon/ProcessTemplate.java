@@ -2,7 +2,6 @@ package io.dragon;
 
 import io.dragon.core.infrastructure.InheritedProperties;
 import io.dragon.core.infrastructure.Settings;
-import io.dragon.core.infrastructure.Settings;
 import io.dragon.core.messages.Messages.ProcessSpec;
 import io.dragon.internal.ProcessMain;
 import io.dragon.internal.Services;
