@@ -165,17 +165,22 @@ public abstract class SharedObject implements Serializable {
      * wake with {@link ObjectDestroyedException}, as does any later use. Destroying it again does nothing.
      */
     public void destroy() {
-        if (isRemote()) {
-            runOnOwner(0, SharedObject::destroy);
-            return;
+        // the name is released by this process: the owner's transport agent, which retires a remote object, is
+        // no managed process and cannot speak to Global Services
+        boolean retired = isRemote() ? this.<SharedObject, Boolean>onOwner(0, SharedObject::retire) : retire();
+        if (retired && name != null) {
+            Services.unbind(name);
         }
-        if (ObjectHeader.retire(attached(), HEADER_OFFSET, id)) {
-            if (name != null) {
-                Services.unbind(name);
-            }
-            wakeWaiters();
-            release();
+    }
+
+    /** Marks the object gone, wakes its waiters and frees its memory; whether this call did it (first). */
+    private boolean retire() {
+        if (!ObjectHeader.retire(attached(), HEADER_OFFSET, id)) {
+            return false;
         }
+        wakeWaiters();
+        release();
+        return true;
     }
 
     /**

@@ -256,7 +256,7 @@ class SlurmClusterIT {
 
     @Test
     void shouldShareQueuesPoolsAndLocksAcrossNodes() throws Exception {
-        assertChecksPass(300, 3, 8, "MultiNodeChecks");
+        assertChecksPass(300, 3, 9, "MultiNodeChecks");
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.dragon.Event;
 import io.dragon.Lock;
 import io.dragon.LockOwnerDeadException;
 import io.dragon.Machine;
+import io.dragon.ObjectNotFoundException;
 import io.dragon.Policy;
 import io.dragon.Pool;
 import io.dragon.Process;
@@ -183,6 +184,19 @@ public final class MultiNodeChecks extends Checks {
             for (SharedObject object : List.of(permits, go, barrier, seen)) {
                 object.destroy();
             }
+        });
+        check("a process of another node destroys a named object of node 0 and frees its name", () -> {
+            Event.create("remote-destroy");
+            Process destroyer = Process.start(ProcessTemplate.of(() -> Event.lookup("remote-destroy").destroy())
+                .withPolicy(Policy.node(2)));
+            expectEquals(0, destroyer.join(), "exit code of the destroyer on node 2");
+            try {
+                Event.lookup("remote-destroy");
+                expect(false, "the name released");
+            } catch (ObjectNotFoundException expected) {
+                // the name is free again
+            }
+            Event.create("remote-destroy").destroy();
         });
         check("a process of another node exits with its own code", () -> {
             Process failing = Process.start(ProcessTemplate.of(() -> System.exit(7)).withPolicy(Policy.node(2)));
