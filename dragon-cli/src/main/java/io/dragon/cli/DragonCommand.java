@@ -277,7 +277,8 @@ public final class DragonCommand implements Callable<Integer> {
         }
         ProcessSpec head;
         try {
-            head = ProgramResolver.resolve(program, args, classpath, jvmOptions);
+            head = ProgramResolver.resolve(program, args, classpath, jvmOptions,
+                warning -> err().println("dragon: warning: " + warning)); // even with -q: it is a problem
         } catch (ProgramResolver.BadProgramException e) {
             return usage(e.getMessage());
         }

@@ -5,7 +5,6 @@ import io.dragon.backend.JavaCommand;
 import io.dragon.core.infrastructure.InheritedProperties;
 import io.dragon.core.infrastructure.Settings.Property;
 import io.dragon.core.messages.Messages.ProcessSpec;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,19 +12,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
-import java.util.stream.Collectors;
 
 /**
  * Turns {@code dragon}'s program arguments into the head process: a jar, a main class on a classpath, or any
  * executable. Everything that can be checked before bringup is checked here, with a message naming the problem.
  */
 final class ProgramResolver {
-    /** Jars of the runtime that user JVMs need on their classpath to use the Dragon API. */
-    private static final List<String> USER_RUNTIME_JARS = List.of("dragon-core", "jna", "msgpack-core");
-
     private ProgramResolver() {
     }
 
@@ -38,10 +34,12 @@ final class ProgramResolver {
 
     /**
      * The head process: {@code program} with {@code args}; a Java program also with {@code jvmOptions}
-     * ({@code --jvm-opt}), which the Java processes it starts inherit ({@link Property#PROGRAM_JVM_OPTIONS}).
+     * ({@code --jvm-opt}), which the Java processes it starts inherit ({@link Property#PROGRAM_JVM_OPTIONS}), and
+     * with the runtime's jars before its classpath ({@link RuntimeClasspath}), told to {@code warnings} where they
+     * hide the program's own copies.
      */
-    static ProcessSpec resolve(String program, List<String> args, String classpath, List<String> jvmOptions)
-        throws BadProgramException {
+    static ProcessSpec resolve(String program, List<String> args, String classpath, List<String> jvmOptions,
+                               Consumer<String> warnings) throws BadProgramException {
         for (String option : jvmOptions) {
             if (!option.startsWith("-") || option.isBlank() || option.matches(".*\\s.*")) {
                 throw new BadProgramException("--jvm-opt " + option + ": give one JVM option, starting with - and"
@@ -50,10 +48,11 @@ final class ProgramResolver {
         }
         String cwd = System.getProperty("user.dir");
         if (classpath != null) {
-            return java(withRuntime(classpath), program, args, cwd, jvmOptions);
+            return java(withRuntime(classpath, warnings), program, args, cwd, jvmOptions);
         }
         if (program.endsWith(".jar")) {
-            return java(withRuntime(program), mainClassOf(Path.of(program)), args, cwd, jvmOptions);
+            String mainClass = mainClassOf(Path.of(program));
+            return java(withRuntime(program, warnings), mainClass, args, cwd, jvmOptions);
         }
         if (!jvmOptions.isEmpty()) {
             throw new BadProgramException("--jvm-opt is for a Java program (a .jar, or a main class with -cp), not"
@@ -101,20 +100,10 @@ final class ProgramResolver {
                 : "")));
     }
 
-    /** The user's classpath followed by the runtime jars user code needs. */
-    private static String withRuntime(String classpath) {
-        String runtime = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-            .filter(ProgramResolver::isUserRuntimeEntry).collect(Collectors.joining(File.pathSeparator));
-        return runtime.isEmpty() ? classpath : classpath + File.pathSeparator + runtime;
-    }
-
-    private static boolean isUserRuntimeEntry(String entry) {
-        Path path = Path.of(entry);
-        String name = path.getFileName() == null ? "" : path.getFileName().toString();
-        if (name.equals("classes") && path.getParent() != null && path.getParent().getParent() != null) {
-            name = path.getParent().getParent().getFileName().toString(); // <module>/target/classes in a build tree
-        }
-        String artifact = name.replaceAll("-[0-9].*$", "");
-        return USER_RUNTIME_JARS.contains(artifact);
+    /** The runtime's jars that user code needs, then the user's classpath, whose copies of them it warns about. */
+    private static String withRuntime(String classpath, Consumer<String> warnings) {
+        RuntimeClasspath runtime = new RuntimeClasspath(System.getProperty("java.class.path"));
+        runtime.clashes(classpath).forEach(warnings);
+        return runtime.before(classpath);
     }
 }
