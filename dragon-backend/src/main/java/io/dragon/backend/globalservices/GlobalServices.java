@@ -11,7 +11,6 @@ import io.dragon.core.messages.Messages.GSChannelCreate;
 import io.dragon.core.messages.Messages.GSChannelDestroy;
 import io.dragon.core.messages.Messages.GSChannelList;
 import io.dragon.core.messages.Messages.GSChannelQuery;
-import io.dragon.core.messages.Messages.GSHalted;
 import io.dragon.core.messages.Messages.GSIsUp;
 import io.dragon.core.messages.Messages.GSNameBind;
 import io.dragon.core.messages.Messages.GSNameLookup;
@@ -67,7 +66,7 @@ public final class GlobalServices {
         this.outbox = new Outbox(inbox.cuid(),
             nodeChannels.stream().map(n -> MessageChannel.attach(n.localServicesChannel())).toList(),
             MessageChannel.attach(params.launcherChannel()));
-        this.processes = new ProcessTable(outbox, nodeChannels.size());
+        this.processes = new ProcessTable(outbox, nodeChannels.stream().map(SHChannelsUp::hostname).toList());
         this.pools = new PoolTable(outbox);
         this.channels = new ChannelTable(outbox, pools);
         this.names = new NameTable(outbox);
@@ -98,7 +97,7 @@ public final class GlobalServices {
         LOG.info("Global Services of runtime {} is up on {} node(s)", params.runtimeId(), nodes.size());
         outbox.tellLauncher(new GSIsUp(outbox.nextTag()));
         serve();
-        outbox.tellLauncher(new GSHalted(outbox.nextTag()));
+        outbox.tellLauncher(processes.halted());
         LOG.info("Global Services halted");
         return 0;
     }

@@ -2,6 +2,7 @@ package io.dragon.backend.globalservices;
 
 import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.messages.MessageChannel;
+import io.dragon.core.messages.Messages.GSHalted;
 import io.dragon.core.messages.Messages.GSHeadExit;
 import io.dragon.core.messages.Messages.GSProcessCreate;
 import io.dragon.core.messages.Messages.GSProcessCreateResponse;
@@ -13,6 +14,7 @@ import io.dragon.core.messages.Messages.GSProcessList;
 import io.dragon.core.messages.Messages.GSProcessListResponse;
 import io.dragon.core.messages.Messages.GSProcessQuery;
 import io.dragon.core.messages.Messages.GSProcessQueryResponse;
+import io.dragon.core.messages.Messages.ProcessInfo;
 import io.dragon.core.messages.Messages.ProcessState;
 import io.dragon.core.messages.Messages.SHProcessCreate;
 import io.dragon.core.messages.Messages.SHProcessCreateResponse;
@@ -46,10 +48,13 @@ final class ProcessTable {
     }
 
     private final int nodeCount;
+    /** Every node's hostname, by node index. */
+    private final List<String> hostnames;
 
-    ProcessTable(Outbox outbox, int nodeCount) {
+    ProcessTable(Outbox outbox, List<String> hostnames) {
         this.outbox = outbox;
-        this.nodeCount = nodeCount;
+        this.nodeCount = hostnames.size();
+        this.hostnames = List.copyOf(hostnames);
     }
 
     /**
@@ -77,6 +82,7 @@ final class ProcessTable {
             nextNode = (node + 1) % nodeCount;
         }
         ProcessRecord record = new ProcessRecord(nextPuid++, request.spec(), node);
+        record.hostname = hostnames.get(node);
         processes.put(record.puid, record);
         if (name != null) {
             byName.put(name, record);
@@ -181,6 +187,21 @@ final class ProcessTable {
         outbox.ask(record.node, tag -> new SHProcessKill(tag, outbox.puid(), outbox.cuid(), request.tPuid(), request.signal()),
             response -> outbox.reply(request, new GSProcessKillResponse(outbox.nextTag(), request.tag(),
                 response.err(), response.errInfo())));
+    }
+
+    /**
+     * What the launcher's summary says of the processes: how many were started, how many failed (could not start,
+     * or exited with a code other than 0), and the first few of those.
+     */
+    GSHalted halted() {
+        int failed = 0;
+        List<ProcessInfo> firstFailed = new ArrayList<>();
+        for (ProcessRecord record : processes.values()) {
+            if (record.hasEnded() && record.exitCode != 0 && failed++ < GSHalted.FAILED_LISTED) {
+                firstFailed.add(record.info());
+            }
+        }
+        return new GSHalted(outbox.nextTag(), processes.size(), failed, firstFailed);
     }
 
     /** Answers joins whose timeout has passed; returns how long until the next one may (at most 100 ms). */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.messages.MessageChannel;
+import io.dragon.core.messages.Messages.GSHalted;
 import io.dragon.core.messages.Messages.GSHeadExit;
 import io.dragon.core.messages.Messages.GSProcessCreate;
 import io.dragon.core.messages.Messages.GSProcessCreateResponse;
@@ -26,6 +27,7 @@ import io.dragon.core.messages.Messages.SHProcessExit;
 import io.dragon.core.messages.Messages.SHProcessKill;
 import io.dragon.core.messages.Messages.SHProcessKillResponse;
 import io.dragon.core.messages.Response;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +39,7 @@ class ProcessTableTest {
     private static final int NODES = 3;
 
     private final TableHarness harness = new TableHarness(NODES);
-    private final ProcessTable table = new ProcessTable(harness.outbox, NODES);
+    private final ProcessTable table = new ProcessTable(harness.outbox, List.of("node1", "node2", "node3"));
     private long tags;
     private long returnCuids = Ids.FIRST_USER_ID;
 
@@ -194,6 +196,35 @@ class ProcessTableTest {
 
         assertThat(returnChannel.channel().isDestroyed()).isTrue();
         table.query(fromTheProcess); // no channel to answer on any more: a warning, nothing else
+    }
+
+    @Test
+    void shouldCountTheProcessesStartedAndListTheFirstFailedOnesWithTheirHostsWhenHalting() throws Exception {
+        table.create(create(spec("broken", false, 1)), nextReturnCuid());
+        SHProcessCreate broken = harness.toNode(1, SHProcessCreate.class);
+        harness.answer(new SHProcessCreateResponse(++tags, broken.tag(), Response.FAIL, "no such file", -1, null));
+        harness.reply(GSProcessCreateResponse.class);
+        List<ProcessInfo> started = new ArrayList<>();
+        for (int i = 0; i < GSHalted.FAILED_LISTED + 2; i++) {
+            started.add(start(spec("w" + i, false, 2), 100 + i));
+        }
+        ProcessInfo stillRunning = start(spec("running", false, 0), 99);
+        table.exited(new SHProcessExit(++tags, started.get(0).puid(), 0));
+        for (ProcessInfo info : started.subList(1, started.size())) {
+            table.exited(new SHProcessExit(++tags, info.puid(), 137));
+        }
+
+        GSHalted halted = table.halted();
+
+        assertThat(halted.started()).isEqualTo(started.size() + 2);
+        assertThat(halted.failed()).as("the one that could not start and those that exited with 137")
+            .isEqualTo(started.size());
+        assertThat(halted.firstFailed()).hasSize(GSHalted.FAILED_LISTED);
+        assertThat(halted.firstFailed().get(0)).extracting(ProcessInfo::puid, ProcessInfo::hostname,
+            ProcessInfo::state).containsExactly(broken.tPuid(), "node2", ProcessState.FAILED);
+        assertThat(halted.firstFailed().get(1)).extracting(ProcessInfo::puid, ProcessInfo::hostname,
+            ProcessInfo::exitCode).containsExactly(started.get(1).puid(), "node3", 137);
+        assertThat(halted.firstFailed()).extracting(ProcessInfo::puid).doesNotContain(stillRunning.puid());
     }
 
     @Test

@@ -58,8 +58,15 @@ public final class Messages {
     public record GSTeardown(long tag) implements Message {
     }
 
+    /**
+     * Global Services has stopped: what it knew of the run's managed processes, for the launcher's summary.
+     * {@code started}: the processes it was asked to start; {@code failed}: those that could not start or exited
+     * with a code other than 0; {@code firstFailed}: the first {@link #FAILED_LISTED} of these, in p_uid order.
+     */
     @Code(8)
-    public record GSHalted(long tag) implements Message {
+    public record GSHalted(long tag, int started, int failed, List<ProcessInfo> firstFailed) implements Message {
+        /** Failed processes listed in a GSHalted at most; the others are counted. */
+        public static final int FAILED_LISTED = 5;
     }
 
     @Code(9)
