@@ -113,7 +113,8 @@ class DragonCommandIT {
         assertThat(run.summaryLines()).as(run::toString).satisfiesExactly(
             up -> assertThat(up).matches("dragon: runtime " + id + " up on " + Pattern.quote(HOST)
                 + " in [0-9]+ ms \\(logs in .*/" + id + "\\)"),
-            down -> assertThat(down).matches("dragon: exit code 0; runtime " + id + " down after [0-9]+ ms"));
+            down -> assertThat(down).matches("dragon: exit code 0; runtime " + id + " down after [0-9]+ ms on 1 node"),
+            processes -> assertThat(processes).matches("dragon: 4 processes started, 0 failed; logs in .*/" + id));
     }
 
     /** The home of an installed JDK of {@code feature} version, by its release file; null if there is none. */
@@ -143,8 +144,23 @@ class DragonCommandIT {
         assertThat(run.exitCode()).as(run::toString).isEqualTo(code);
         assertThat(run.stdout()).as(run::toString).isEqualTo("exiting with " + code + "\n");
         assertThat(run.programStderr()).as(run::toString).isEmpty();
-        assertThat(run.summaryLines()).as(run::toString).last().asString()
-            .startsWith("dragon: exit code " + code + "; runtime ");
+        assertThat(run.summaryLines()).as(run::toString)
+            .anySatisfy(line -> assertThat(line).startsWith("dragon: exit code " + code + "; runtime "));
+    }
+
+    /** The summary's process lines: a child that exited with 3 is named with its p_uid, host and code. */
+    @Test
+    void shouldNameAFailedChildInTheSummary() {
+        DragonRun.Result run = runs.run(EXIT, "child", "3");
+
+        assertThat(run.exitCode()).as(run::toString).isZero();
+        Matcher child = Pattern.compile("child p_uid ([0-9]+) exited with 3\n").matcher(run.stdout());
+        assertThat(child.matches()).as(run::toString).isTrue();
+        List<String> summary = run.summaryLines();
+        assertThat(summary.get(summary.size() - 2)).as(run::toString)
+            .matches("dragon: 2 processes started, 1 failed; logs in /.*/" + run.runtimeId().orElseThrow());
+        assertThat(summary.get(summary.size() - 1)).as(run::toString)
+            .isEqualTo("dragon:   p_uid " + child.group(1) + " on " + HOST + ": exit code 3");
     }
 
     @Test

@@ -30,9 +30,10 @@ final class DragonRun {
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
     /** Runtime ids as the launcher names them on stderr: "runtime rX up", "... (logs in /tmp/dragon-u/rX)". */
     private static final Pattern RUNTIME_ID = Pattern.compile("runtime (r[0-9a-z]+)\\b|/(r[0-9a-z]+)\\)");
-    /** The launcher's two summary lines, which are not the program's stderr. */
+    /** The launcher's summary lines (RunSummary), which are not the program's stderr. */
     private static final Pattern SUMMARY_LINE = Pattern.compile("dragon: (runtime r[0-9a-z]+ up on .*"
-        + "|exit code -?[0-9]+; runtime r[0-9a-z]+ down after .*)");
+        + "|exit code -?[0-9]+; runtime r[0-9a-z]+ down after .*|[0-9]+ process(es)? started, .*|logs in .*"
+        + "|  p_uid [0-9]+ .*|  and [0-9]+ more)");
     /** The launcher's lines about a slow bringup, "dragon: waiting for ... (N s)", not the program's stderr either. */
     static final Pattern PROGRESS_LINE = Pattern.compile("dragon: waiting for .* \\(([0-9]+) s\\)");
     /** How long a timed-out launcher gets to tear its runtime down after SIGTERM before it is killed. */

@@ -47,6 +47,7 @@ public final class Launcher {
     private final LaunchOptions options;
     private final String runtimeId;
     private final Path logDir;
+    private final int nodeCount;
     private final InputStream stdin;
     private final OutputWriter output;
     private final CountDownLatch halted = new CountDownLatch(1);
@@ -54,6 +55,8 @@ public final class Launcher {
     private long tags;
     private long headPuid = -1;
     private Integer exitCode;
+    /** What Global Services said of the processes when it halted; null until then. */
+    private GSHalted processes;
     private volatile boolean up;
     private volatile boolean tearingDown;
 
@@ -79,6 +82,7 @@ public final class Launcher {
         this.options = options;
         this.runtimeId = params.runtimeId();
         this.logDir = Path.of(params.logDir());
+        this.nodeCount = params.nodeCount();
         this.runtime = runtime;
         this.output = new OutputWriter(stdout, stderr, options.labelOutput());
     }
@@ -106,8 +110,10 @@ public final class Launcher {
         } catch (IllegalStateException shuttingDown) {
             // the hook is running: it returns once halted is counted down, below
         }
-        Console.summary("exit code " + exitCode + "; runtime " + runtimeId + " down after " + millisSince(start)
-            + " ms", options.quiet());
+        long millis = millisSince(start);
+        for (String line : RunSummary.lines(exitCode, runtimeId, millis, nodeCount, processes, logDir, null)) {
+            Console.summary(line, options.quiet());
+        }
         halted.countDown();
         return exitCode;
     }
@@ -146,13 +152,12 @@ public final class Launcher {
                 headCreated(created);
             } else if (message instanceof GSHeadExit exit) {
                 exitCode = exitCode == null ? exit.exitCode() : exitCode;
-                if (exit.exitCode() > 128 && exit.exitCode() < 160) {
-                    // what Java reports for a process a signal ended (a program may exit with such a code too)
-                    Console.problem("the head process was killed by signal " + (exit.exitCode() - 128) + " (exit"
-                        + " code " + exit.exitCode() + ")");
+                if (RunSummary.isSignal(exit.exitCode())) {
+                    Console.problem("the head process was " + RunSummary.exitStatus(exit.exitCode()));
                 }
                 beginTeardown();
-            } else if (message instanceof GSHalted) {
+            } else if (message instanceof GSHalted gsHalted) {
+                processes = gsHalted;
                 runtime.toLocalServices(-1, new SHTeardown(nextTag()));
             } else if (message instanceof SHHaltBE) {
                 runtime.awaitExit();
