@@ -287,6 +287,8 @@ public final class Settings {
         DRAGON_TLS_KEY(Origin.LAUNCHER, "", ""),
         /** The libfabric provider of the backends' fabric agents ({@code dragon --provider}); none: the first found. */
         DRAGON_OFI_PROVIDER(Origin.LAUNCHER, "", ""),
+        /** Set (to 1) with {@code dragon --trace}: every node's runtime JVM records its part of the run's timeline. */
+        DRAGON_TRACE(Origin.LAUNCHER, "", ""),
         /** Id of this runtime: prefixes its segments and marks its processes (which is how cleanup finds them). */
         DRAGON_RUNTIME_ID(Origin.RUNTIME, "", ""),
         /** Index of this node, 0 on the primary node. */

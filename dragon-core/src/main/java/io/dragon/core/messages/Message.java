@@ -11,9 +11,10 @@ package io.dragon.core.messages;
 public sealed interface Message permits Request, Response,
     Messages.SHIsUp, Messages.SHChannelsUp, Messages.LAChannelsInfo,
     Messages.GSIsUp, Messages.GSHeadExit, Messages.GSTeardown, Messages.GSHalted, Messages.SHTeardown,
-    Messages.SHHaltBE, Messages.AbnormalTermination, Messages.SHProcessExit, Messages.SHFwdOutput,
-    Messages.SHFwdInput, Messages.SHReplyChannel, Messages.TreeRegister, Messages.TreeParent, Messages.TreeJoin,
-    Messages.TreeHeartbeat, Messages.BENodeUp, Messages.BEForward, Messages.BELogs, Messages.TreeDown, Messages.TreeUp,
+    Messages.SHHaltBE, Messages.SHTraceEvents, Messages.AbnormalTermination, Messages.SHProcessExit,
+    Messages.SHFwdOutput, Messages.SHFwdInput, Messages.SHReplyChannel, Messages.TreeRegister, Messages.TreeParent,
+    Messages.TreeJoin, Messages.TreeHeartbeat, Messages.BENodeUp, Messages.BEForward, Messages.BELogs,
+    Messages.TreeDown, Messages.TreeUp,
     Messages.TreeReduce {
     /** Unique per sender. */
     long tag();

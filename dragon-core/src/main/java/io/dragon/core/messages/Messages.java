@@ -77,6 +77,26 @@ public final class Messages {
     public record SHHaltBE(long tag) implements Message {
     }
 
+    /**
+     * One event of a run's timeline ({@code dragon --trace}), in the terms of Chrome's Trace Event Format: a slice
+     * ({@code phase} "X": {@code ts} to {@code ts + dur}) or an instant ("i", {@code dur} 0) of {@code track} (a
+     * service, or a managed process) on {@code node} (-1: the launcher). Times are wall-clock microseconds since
+     * the epoch; {@code args} are numbers shown with the event.
+     */
+    public record TraceEvent(String phase, int node, String track, String name, long ts, long dur,
+                             Map<String, Long> args) {
+    }
+
+    /**
+     * A node's timeline, or a part of it: at teardown, with {@code dragon --trace}, Local Services sends the events
+     * its node's runtime JVM recorded (its own, the backend's, Global Services') to the launcher.
+     */
+    @Code(13)
+    public record SHTraceEvents(long tag, int node, String hostname, List<TraceEvent> events) implements Message {
+        /** Events in one message at most, so that a long run's timeline travels in messages of modest size. */
+        public static final int MAX_EVENTS = 256;
+    }
+
     /** Something failed beyond repair; the receiver starts teardown. */
     @Code(11)
     public record AbnormalTermination(long tag, String errInfo) implements Message {
