@@ -19,6 +19,7 @@ import io.dragon.core.serialization.SerialFilter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -92,6 +93,11 @@ public final class DragonCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Say nothing on stderr but problems: no summary lines, no"
         + " progress of a slow bringup.")
     boolean quiet;
+
+    @Option(names = "--trace", paramLabel = "FILE", description = "Write the run's timeline to FILE, in Chrome's"
+        + " Trace Event Format (open it in https://ui.perfetto.dev): bringup and teardown of every node, every"
+        + " managed process from start to exit, channel and pool creations.")
+    Path trace;
 
     @Option(names = "--network-prefix", paramLabel = "PREFIX", description = "Multi-node: the nodes talk over the"
         + " interface whose IPv4 address starts with PREFIX (for example 10.1.). Default:"
@@ -282,6 +288,10 @@ public final class DragonCommand implements Callable<Integer> {
         } catch (ProgramResolver.BadProgramException e) {
             return usage(e.getMessage());
         }
+        if (trace != null && !Files.isDirectory(trace.toAbsolutePath().getParent())) {
+            return usage("--trace " + trace + ": no directory " + trace.toAbsolutePath().getParent() + " to write it"
+                + " in");
+        }
         String runtimeId = RuntimeIds.next();
         Path logs = logDir != null ? logDir.toAbsolutePath() : slurm != null
             ? LogDirectory.gatheredFor(runtimeId, System.getenv()) : LogDirectory.defaultFor(runtimeId);
@@ -295,7 +305,8 @@ public final class DragonCommand implements Callable<Integer> {
             infraPoolSize != null ? infraPoolSize : Facts.DEFAULT_INFRA_POOL_SIZE,
             poolSize != null ? poolSize : Facts.DEFAULT_POOL_SIZE, level, logs.toString(), filter);
         ServiceLogging.configureLauncher(logs, level);
-        LaunchOptions options = new LaunchOptions(head, labelOutput, quiet);
+        LaunchOptions options = new LaunchOptions(head, labelOutput, quiet, trace == null ? null
+            : trace.toAbsolutePath());
         return (slurm != null ? Launcher.slurm(options, params, slurm) : Launcher.local(options, params)).run();
     }
 

@@ -1,5 +1,6 @@
 package io.dragon.backend.globalservices;
 
+import io.dragon.backend.trace.TraceRecorder;
 import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.messages.Messages.ChannelInfo;
 import io.dragon.core.messages.Messages.GSChannelCreate;
@@ -62,6 +63,8 @@ final class ChannelTable {
                     info = new ChannelInfo(cuid, name, muid, pool.node(), request.capacity(), request.blockSize(),
                         ObjectState.ACTIVE, response.descriptor());
                     channels.put(cuid, info);
+                    TraceRecorder.instant(GlobalServices.NODE, TraceRecorder.GLOBAL_SERVICES, "create-channel",
+                        "c_uid", cuid, "node", pool.node(), "p_uid", request.puid());
                 } else if (name != null) {
                     byName.remove(name);
                 }

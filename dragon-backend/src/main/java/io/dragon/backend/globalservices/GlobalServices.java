@@ -2,6 +2,7 @@ package io.dragon.backend.globalservices;
 
 import io.dragon.backend.ServiceLogging;
 import io.dragon.backend.ServiceThread;
+import io.dragon.backend.trace.TraceRecorder;
 import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.messages.MalformedMessageException;
@@ -46,6 +47,8 @@ import org.apache.logging.log4j.Logger;
  * <p>Objects are not owned by whoever created them: they live until destroyed or until the runtime ends.
  */
 public final class GlobalServices {
+    /** The node Global Services runs on: the primary node. */
+    static final int NODE = 0;
     private static final Logger LOG = LogManager.getLogger(GlobalServices.class);
 
     private final LaunchParameters params;
@@ -96,8 +99,11 @@ public final class GlobalServices {
     private int run() throws InterruptedException {
         LOG.info("Global Services of runtime {} is up on {} node(s)", params.runtimeId(), nodes.size());
         outbox.tellLauncher(new GSIsUp(outbox.nextTag()));
+        TraceRecorder.instant(NODE, TraceRecorder.GLOBAL_SERVICES, "up");
         serve();
+        long halting = TraceRecorder.now();
         outbox.tellLauncher(processes.halted());
+        TraceRecorder.slice(NODE, TraceRecorder.GLOBAL_SERVICES, "halt", halting);
         LOG.info("Global Services halted");
         return 0;
     }

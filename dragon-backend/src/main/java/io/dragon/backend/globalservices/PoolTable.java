@@ -1,5 +1,6 @@
 package io.dragon.backend.globalservices;
 
+import io.dragon.backend.trace.TraceRecorder;
 import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.memory.PoolDescriptor;
 import io.dragon.core.messages.Messages.GSPoolCreate;
@@ -68,6 +69,8 @@ final class PoolTable {
             if (response.ok()) {
                 info = new PoolInfo(muid, name, node, request.size(), ObjectState.ACTIVE, response.descriptor());
                 put(info);
+                TraceRecorder.instant(GlobalServices.NODE, TraceRecorder.GLOBAL_SERVICES, "create-pool", "m_uid", muid,
+                    "node", node, "size", request.size());
             } else if (name != null) {
                 byName.remove(name);
             }

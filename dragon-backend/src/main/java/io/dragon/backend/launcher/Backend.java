@@ -6,6 +6,7 @@ import io.dragon.backend.cleanup.NodeCleanup;
 import io.dragon.backend.cleanup.Watchdog;
 import io.dragon.backend.net.LinkSecurity;
 import io.dragon.backend.net.NetworkPrefix;
+import io.dragon.backend.trace.TraceRecorder;
 import io.dragon.backend.transport.OfiTransportAgent;
 import io.dragon.backend.transport.TcpTransportAgent;
 import io.dragon.backend.transport.TransportAgent;
@@ -79,6 +80,11 @@ final class Backend {
     }
 
     int run() {
+        int nodeIndex = params.nodeIndex();
+        if (TraceRecorder.enabled()) {
+            TraceRecorder.slice(nodeIndex, TraceRecorder.BACKEND, "start-jvm", TraceRecorder.jvmStart());
+        }
+        long start = TraceRecorder.now();
         TreeNode tree = null;
         CompletableFuture<String> fabric = CompletableFuture.completedFuture("");
         try {
@@ -95,13 +101,17 @@ final class Backend {
             }
             tcp = TcpTransportAgent.start(security, here);
             tree = joinTree(here);
+            TraceRecorder.slice(nodeIndex, TraceRecorder.BACKEND, "join-tree", start);
             BringupPipe pipe = new BringupPipe(localServices, "Local Services on " + hostname);
             pipe.expect(SHIsUp.class, Launcher.BRINGUP_TIMEOUT_MS);
             SHChannelsUp channels = pipe.expect(SHChannelsUp.class, Launcher.BRINGUP_TIMEOUT_MS);
             String fabricReport = fabric.join();
             tree.contribute(NODES_UP, new BENodeUp(0, channels, tcp.address(), ofi == null ? "" : ofi.address(),
                 fabricReport));
+            long contributed = TraceRecorder.now();
             LAChannelsInfo nodes = awaitChannelsInfo();
+            TraceRecorder.slice(nodeIndex, TraceRecorder.BACKEND, "await-every-node", contributed);
+            long connecting = TraceRecorder.now();
             TransportAgent agent;
             if (nodes.transport().equals("ofi")) {
                 agent = ofi;
@@ -113,6 +123,7 @@ final class Backend {
             }
             agent.connect(channels.gwChannel(), nodes.nodes().stream().map(node -> HostId.of(node.hostname()))
                 .toList(), nodes.nodes().stream().map(node -> node.hostname()).toList(), nodes.transportAgents());
+            TraceRecorder.slice(nodeIndex, TraceRecorder.BACKEND, "connect-transport", connecting);
             PipeCodec.write(localServices.getOutputStream(), nodes);
             relay(tree, nodes, channels);
             return 0;

@@ -5,6 +5,7 @@ import io.dragon.backend.ServiceLogging;
 import io.dragon.backend.TerminalSignals;
 import io.dragon.backend.cleanup.Watchdog;
 import io.dragon.backend.localservices.LocalServices;
+import io.dragon.backend.trace.TraceRecorder;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.LaunchParameters;
 import java.io.IOException;
@@ -30,6 +31,7 @@ public final class BackendMain {
         }
         LaunchParameters params = LaunchParameters.initial(job.runtimeId(), Integer.parseInt(nodeId), job.nodeCount(),
             job.infraPoolSize(), job.defaultPoolSize(), job.logLevel(), job.logDir(), job.serialFilter());
+        TraceRecorder.enableFrom(System.getenv());
         ServiceLogging.configureService(params.logDir(), "backend-" + HostId.hostname(), params.logLevel());
         Watchdog watchdog = Watchdog.start(params.runtimeId(), "the runtime JVM of node " + params.nodeIndex() + " ("
             + HostId.hostname() + ")");

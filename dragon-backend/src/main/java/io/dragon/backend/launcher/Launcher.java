@@ -1,5 +1,6 @@
 package io.dragon.backend.launcher;
 
+import io.dragon.backend.trace.TraceRecorder;
 import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.infrastructure.Settings;
@@ -15,6 +16,7 @@ import io.dragon.core.messages.Messages.SHFwdInput;
 import io.dragon.core.messages.Messages.SHFwdOutput;
 import io.dragon.core.messages.Messages.SHHaltBE;
 import io.dragon.core.messages.Messages.SHTeardown;
+import io.dragon.core.messages.Messages.SHTraceEvents;
 import io.dragon.core.shm.FileDescriptors;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -52,6 +54,8 @@ public final class Launcher {
     private final OutputWriter output;
     private final CountDownLatch halted = new CountDownLatch(1);
     private final RuntimeLink runtime;
+    /** With {@code --trace}: the run's timeline; else null. */
+    private final RunTrace trace;
     private long tags;
     private long headPuid = -1;
     private Integer exitCode;
@@ -59,15 +63,26 @@ public final class Launcher {
     private GSHalted processes;
     private volatile boolean up;
     private volatile boolean tearingDown;
+    /** When teardown began, in {@link TraceRecorder#now} microseconds. */
+    private volatile long teardownStart;
 
     /** A launcher for a runtime on this node only, its services on threads of this JVM. */
     public static Launcher local(LaunchOptions options, LaunchParameters params) {
+        startRecording(options);
         return new Launcher(options, params, new LocalRuntime(params));
     }
 
     /** A launcher for a runtime on the nodes of a Slurm allocation. */
     public static Launcher slurm(LaunchOptions options, LaunchParameters params, SlurmRuntime.Nodes nodes) {
+        startRecording(options);
         return new Launcher(options, params, new SlurmRuntime(params, nodes));
+    }
+
+    /** With {@code --trace}, this JVM records from now on, before the runtime starts (and the nodes' JVMs too). */
+    private static void startRecording(LaunchOptions options) {
+        if (options.trace() != null) {
+            TraceRecorder.enable();
+        }
     }
 
     private Launcher(LaunchOptions options, LaunchParameters params, RuntimeLink runtime) {
@@ -78,6 +93,7 @@ public final class Launcher {
     /** A launcher whose head reads {@code stdin} and whose processes write to {@code stdout} and {@code stderr}. */
     Launcher(LaunchOptions options, LaunchParameters params, RuntimeLink runtime, InputStream stdin,
              OutputStream stdout, OutputStream stderr) {
+        this.trace = options.trace() == null ? null : new RunTrace(options.trace());
         this.stdin = stdin;
         this.options = options;
         this.runtimeId = params.runtimeId();
@@ -111,19 +127,36 @@ public final class Launcher {
             // the hook is running: it returns once halted is counted down, below
         }
         long millis = millisSince(start);
-        for (String line : RunSummary.lines(exitCode, runtimeId, millis, nodeCount, processes, logDir, null)) {
+        Path traceFile = writeTrace();
+        for (String line : RunSummary.lines(exitCode, runtimeId, millis, nodeCount, processes, logDir, traceFile)) {
             Console.summary(line, options.quiet());
         }
         halted.countDown();
         return exitCode;
     }
 
+    /** Writes the trace, if asked for; returns where, or null (a failure to write costs a problem line only). */
+    private Path writeTrace() {
+        if (trace == null) {
+            return null;
+        }
+        try {
+            trace.write();
+            return trace.file();
+        } catch (IOException | RuntimeException e) {
+            Console.problem("cannot write the trace to " + trace.file() + ": " + e.getMessage());
+            return null;
+        }
+    }
+
     private String bringup(BringupProgress progress) throws Exception {
+        long start = TraceRecorder.now();
         String where = runtime.bringup(progress);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BRINGUP_TIMEOUT_MS);
         for (;;) {
             Message message = runtime.next();
             if (message instanceof GSIsUp) {
+                TraceRecorder.slice(TraceRecorder.LAUNCHER_NODE, TraceRecorder.LAUNCHER, "bringup", start);
                 up = true;
                 return where;
             }
@@ -156,10 +189,14 @@ public final class Launcher {
                     Console.problem("the head process was " + RunSummary.exitStatus(exit.exitCode()));
                 }
                 beginTeardown();
+            } else if (message instanceof SHTraceEvents events && trace != null) {
+                trace.add(events);
             } else if (message instanceof GSHalted gsHalted) {
+                TraceRecorder.instant(TraceRecorder.LAUNCHER_NODE, TraceRecorder.LAUNCHER, "global-services-halted");
                 processes = gsHalted;
                 runtime.toLocalServices(-1, new SHTeardown(nextTag()));
             } else if (message instanceof SHHaltBE) {
+                TraceRecorder.slice(TraceRecorder.LAUNCHER_NODE, TraceRecorder.LAUNCHER, "teardown", teardownStart);
                 runtime.awaitExit();
                 return;
             } else if (message instanceof AbnormalTermination abnormal) {
@@ -191,6 +228,7 @@ public final class Launcher {
 
     private void beginTeardown() throws InterruptedException {
         if (!tearingDown) {
+            teardownStart = TraceRecorder.now();
             tearingDown = true;
             runtime.toGlobalServices(new GSTeardown(nextTag()));
         }

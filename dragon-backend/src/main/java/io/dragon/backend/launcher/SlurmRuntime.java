@@ -5,6 +5,7 @@ import io.dragon.backend.LogDirectory;
 import io.dragon.backend.cleanup.NodeCleanup;
 import io.dragon.backend.net.LinkSecurity;
 import io.dragon.backend.net.NetworkPrefix;
+import io.dragon.backend.trace.TraceRecorder;
 import io.dragon.backend.tree.TreeNode;
 import io.dragon.backend.tree.TreeShape;
 import io.dragon.core.infrastructure.LaunchParameters;
@@ -99,12 +100,16 @@ public final class SlurmRuntime implements RuntimeLink {
                 }
             }
         });
+        long start = TraceRecorder.now();
         srun = startBackends(here + ":" + root.address().getPort());
         awaitAll(TreeNode.JOINED, "join the fan-out tree", progress, () -> BringupProgress.nodes(
             "waiting for nodes to join", nodes.hostnames(), root.registeredNodes(), "joined"));
+        TraceRecorder.slice(TraceRecorder.LAUNCHER_NODE, TraceRecorder.LAUNCHER, "await-nodes-join", start);
+        long joined = TraceRecorder.now();
         Map<Integer, Message> up = awaitAll(Backend.NODES_UP, "start Local Services and the transport agent",
             progress, () -> BringupProgress.nodes("waiting for nodes to start Local Services", nodes.hostnames(),
                 root.answeredNodes(Backend.NODES_UP), "up"));
+        TraceRecorder.slice(TraceRecorder.LAUNCHER_NODE, TraceRecorder.LAUNCHER, "await-nodes-up", joined);
         List<BENodeUp> reports = new ArrayList<>();
         for (int node = 0; node < shape.backends(); node++) {
             reports.add((BENodeUp) up.get(TreeShape.position(node)));
@@ -148,6 +153,7 @@ public final class SlurmRuntime implements RuntimeLink {
         builder.environment().putIfAbsent("IPATH_NO_BACKTRACE", "1");
         builder.environment().putIfAbsent("HFI_NO_BACKTRACE", "1");
         builder.environment().put(Transport.PROVIDER_VARIABLE, nodes.provider());
+        builder.environment().putAll(TraceRecorder.environment());
         if (nodes.networkPrefix() != null) {
             builder.environment().put(NetworkPrefix.VARIABLE, nodes.networkPrefix());
         }

@@ -7,6 +7,7 @@ import io.dragon.backend.ServiceThread;
 import io.dragon.backend.cleanup.NodeCleanup;
 import io.dragon.backend.globalservices.GlobalServices;
 import io.dragon.backend.net.LinkSecurity;
+import io.dragon.backend.trace.TraceRecorder;
 import io.dragon.core.channels.Channel;
 import io.dragon.core.channels.ChannelFullException;
 import io.dragon.core.channels.Gateway;
@@ -42,6 +43,8 @@ import io.dragon.core.messages.Messages.SHProcessKill;
 import io.dragon.core.messages.Messages.SHProcessKillResponse;
 import io.dragon.core.messages.Messages.SHReplyChannel;
 import io.dragon.core.messages.Messages.SHTeardown;
+import io.dragon.core.messages.Messages.SHTraceEvents;
+import io.dragon.core.messages.Messages.TraceEvent;
 import io.dragon.core.messages.PipeCodec;
 import io.dragon.core.messages.Response;
 import io.dragon.core.shm.SharedMemory;
@@ -161,6 +164,7 @@ public final class LocalServices implements ManagedProcess.Owner {
      * node's channels from the launcher (LAChannelsInfo), and starts Global Services on the primary node.
      */
     private void bringup() throws IOException, InterruptedException {
+        long start = TraceRecorder.now();
         sendOnPipe(new SHIsUp(tags.incrementAndGet(), hostname, params.nodeIndex()));
         LOG.info("Local Services of runtime {} up on {} (node {} of {})", params.runtimeId(), hostname,
             params.nodeIndex(), params.nodeCount());
@@ -176,7 +180,10 @@ public final class LocalServices implements ManagedProcess.Owner {
             launcher.channel().serialize(), infraPool.descriptor().serialize(), defaultPool.descriptor().serialize(),
             gateway.channel().serialize());
         sendOnPipe(channelsUp);
+        TraceRecorder.slice(params.nodeIndex(), TraceRecorder.LOCAL_SERVICES, "create-pools-and-channels", start);
+        long channelsSent = TraceRecorder.now();
         Message info = PipeCodec.read(launcherPipe);
+        TraceRecorder.slice(params.nodeIndex(), TraceRecorder.LOCAL_SERVICES, "await-every-node", channelsSent);
         if (!(info instanceof LAChannelsInfo nodes)) {
             throw new IllegalStateException("expected LAChannelsInfo from the launcher, got " + info.type());
         }
@@ -307,8 +314,8 @@ public final class LocalServices implements ManagedProcess.Owner {
             Executables.Lookup lookup = Executables.find(spec.exe(), builder.environment().get("PATH"));
             command.set(0, lookup.path().orElseThrow(() -> new IOException(lookup.problem())));
             replyChannels.started(request.tPuid());
-            managed = ManagedProcess.start(request.tPuid(), builder, hostname, launcher, gs, tags, exitWaiters,
-                this);
+            managed = ManagedProcess.start(request.tPuid(), spec, builder, hostname, launcher, gs, tags,
+                exitWaiters, this);
             processes.put(request.tPuid(), managed);
             LOG.info("started p_uid {} (pid {}): {}", request.tPuid(), managed.pid(), command);
             response = new SHProcessCreateResponse(tags.incrementAndGet(), request.tag(), Response.SUCCESS, "",
@@ -351,6 +358,11 @@ public final class LocalServices implements ManagedProcess.Owner {
     /** A managed process has ended: its reply channels go (those of what it started once that has ended too). */
     @Override
     public void ended(ManagedProcess process) {
+        if (TraceRecorder.enabled()) {
+            TraceRecorder.slice(params.nodeIndex(), TraceRecorder.processTrack(process.puid()), process.name(),
+                process.startedAt(), process.exitedAt(), "p_uid", process.puid(), "pid", process.pid(), "exit_code",
+                process.exitCode());
+        }
         processes.remove(process.puid(), process);
         if (memoryUsers.enter()) {
             try {
@@ -455,9 +467,12 @@ public final class LocalServices implements ManagedProcess.Owner {
      */
     private void teardown() {
         tearingDown = true;
+        long start = TraceRecorder.now();
         try {
             stopProcesses();
+            TraceRecorder.slice(params.nodeIndex(), TraceRecorder.LOCAL_SERVICES, "stop-processes", start);
             if (launcher != null && !launcherGone) {
+                sendTrace(start);
                 launcher.send(new SHHaltBE(tags.incrementAndGet()), 1, TimeUnit.SECONDS);
                 awaitDrained(launcher.channel());
             } else if (launcher != null) {
@@ -535,6 +550,32 @@ public final class LocalServices implements ManagedProcess.Owner {
         });
         for (ManagedProcess process : processes.values()) {
             process.awaitOutput(STOP_GRACE_MS);
+        }
+    }
+
+    /**
+     * With {@code dragon --trace}: once every process's end is recorded, the node's timeline (the events of every
+     * service of this JVM, Global Services' too, which halted before SHTeardown) goes to the launcher, before
+     * SHHaltBE.
+     */
+    private void sendTrace(long teardownStart) throws InterruptedException {
+        if (!TraceRecorder.enabled()) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_GRACE_MS);
+        while (!processes.isEmpty() && System.nanoTime() - deadline < 0) {
+            Thread.sleep(1); // their exit reports are on their way: they were stopped and their output is in
+        }
+        TraceRecorder.slice(params.nodeIndex(), TraceRecorder.LOCAL_SERVICES, "teardown", teardownStart);
+        List<TraceEvent> events = TraceRecorder.drain();
+        try {
+            for (int from = 0; from < events.size(); from += SHTraceEvents.MAX_EVENTS) {
+                launcher.send(new SHTraceEvents(tags.incrementAndGet(), params.nodeIndex(), hostname, events.subList(
+                    from, Math.min(events.size(), from + SHTraceEvents.MAX_EVENTS))), 1, TimeUnit.SECONDS);
+            }
+        } catch (RuntimeException e) {
+            // a trace is not worth a teardown: SHHaltBE must still go
+            LOG.warn("cannot send the node's trace to the launcher: {}", e.toString());
         }
     }
 

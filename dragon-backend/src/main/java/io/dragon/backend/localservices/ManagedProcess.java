@@ -1,7 +1,9 @@
 package io.dragon.backend.localservices;
 
+import io.dragon.backend.trace.TraceRecorder;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.MessageChannel;
+import io.dragon.core.messages.Messages.ProcessSpec;
 import io.dragon.core.messages.Messages.SHFwdOutput;
 import io.dragon.core.messages.Messages.SHProcessExit;
 import io.dragon.core.shm.Signals;
@@ -33,6 +35,8 @@ final class ManagedProcess {
     private static final Logger LOG = LogManager.getLogger(ManagedProcess.class);
 
     private final long puid;
+    /** What a person calls it: its name, else its program (see {@link #name(ProcessSpec)}). */
+    private final String name;
     private final Process process;
     private final String hostname;
     private final MessageChannel output;
@@ -45,6 +49,9 @@ final class ManagedProcess {
     /** Counted down once Global Services has been told the process started: no exit report may overtake that. */
     private final CountDownLatch announced = new CountDownLatch(1);
     private volatile boolean reportExit = true;
+    /** When it started and when its exit was seen, in {@link TraceRecorder#now} microseconds (0: not yet). */
+    private final long startedAt = TraceRecorder.now();
+    private volatile long exitedAt;
 
     /** What a managed process needs of Local Services. */
     interface Owner {
@@ -59,9 +66,10 @@ final class ManagedProcess {
         void ended(ManagedProcess process);
     }
 
-    private ManagedProcess(long puid, Process process, String hostname, MessageChannel output, AtomicLong tags,
-                           Owner owner) {
+    private ManagedProcess(long puid, String name, Process process, String hostname, MessageChannel output,
+                           AtomicLong tags, Owner owner) {
         this.puid = puid;
+        this.name = name;
         this.process = process;
         this.hostname = hostname;
         this.output = output;
@@ -70,13 +78,15 @@ final class ManagedProcess {
     }
 
     /**
-     * Starts {@code builder}'s command, forwards its output to {@code output} and reports its exit to
-     * {@code exits}, waiting on {@code waiter}; sends through {@code owner}, and tells it when the process ended.
+     * Starts {@code builder}'s command, the process {@code spec} describes, forwards its output to {@code output}
+     * and reports its exit to {@code exits}, waiting on {@code waiter}; sends through {@code owner}, and tells it
+     * when the process ended.
      */
-    static ManagedProcess start(long puid, ProcessBuilder builder, String hostname, MessageChannel output,
-                                MessageChannel exits, AtomicLong tags, Executor waiter, Owner owner)
-        throws IOException {
-        ManagedProcess managed = new ManagedProcess(puid, builder.start(), hostname, output, tags, owner);
+    static ManagedProcess start(long puid, ProcessSpec spec, ProcessBuilder builder, String hostname,
+                                MessageChannel output, MessageChannel exits, AtomicLong tags, Executor waiter,
+                                Owner owner) throws IOException {
+        ManagedProcess managed = new ManagedProcess(puid, name(spec), builder.start(), hostname, output, tags,
+            owner);
         managed.pump(managed.process.getInputStream(), 1);
         managed.pump(managed.process.getErrorStream(), 2);
         managed.process.onExit().thenRunAsync(() -> managed.reportExit(exits), waiter);
@@ -94,6 +104,53 @@ final class ManagedProcess {
 
     long pid() {
         return process.pid();
+    }
+
+    /** What a person calls it (the trace's name of its slice). */
+    String name() {
+        return name;
+    }
+
+    /**
+     * The name of the process {@code spec} describes, else its program's: a Java process's main class or jar, any
+     * other's executable.
+     */
+    static String name(ProcessSpec spec) {
+        if (spec.name() != null && !spec.name().isEmpty()) {
+            return spec.name();
+        }
+        String exe = fileName(spec.exe());
+        List<String> args = spec.args();
+        for (int i = 0; exe.equals("java") && i < args.size(); i++) {
+            String arg = args.get(i);
+            if (arg.equals("-jar") && i + 1 < args.size()) {
+                return fileName(args.get(i + 1));
+            } else if (arg.equals("-cp") || arg.equals("-classpath") || arg.equals("--class-path")) {
+                i++; // its value
+            } else if (!arg.startsWith("-")) {
+                return arg;
+            }
+        }
+        return exe;
+    }
+
+    private static String fileName(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
+
+    /** When it started, in {@link TraceRecorder#now} microseconds. */
+    long startedAt() {
+        return startedAt;
+    }
+
+    /** When its exit was seen, in {@link TraceRecorder#now} microseconds; 0 while it runs. */
+    long exitedAt() {
+        return exitedAt;
+    }
+
+    /** Its exit code; -1 while it runs. */
+    int exitCode() {
+        return process.isAlive() ? -1 : process.exitValue();
     }
 
     boolean isAlive() {
@@ -177,6 +234,7 @@ final class ManagedProcess {
     }
 
     private void reportExit(MessageChannel exits) {
+        exitedAt = TraceRecorder.now();
         try {
             if (!outputDone.await(OUTPUT_GRACE_MS, TimeUnit.MILLISECONDS)) {
                 LOG.info("p_uid {} exited but what it started still holds its output open", puid);

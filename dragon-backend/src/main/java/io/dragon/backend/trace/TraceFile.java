@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +16,7 @@ import java.util.Map;
  * A run's timeline as a file of Chrome's Trace Event Format, which https://ui.perfetto.dev and chrome://tracing
  * open: {@code {"traceEvents":[...]}}, one event a line. Each node is a process ({@code pid} 1 + its index, named
  * "node I (HOST)"; the launcher is {@code pid} 0), each track a thread of it ({@code tid}: the services first, in
- * the order of {@link #SERVICES}, then managed processes as they first appear), named by metadata events ("M").
+ * the order of {@link #SERVICES}, then managed processes in the order they started), named by metadata events ("M").
  * The JSON is written by hand: strings are escaped to ASCII ({@link #string}), numbers are longs.
  */
 public final class TraceFile {
@@ -45,7 +44,7 @@ public final class TraceFile {
         sorted.sort(Comparator.comparingLong(TraceEvent::ts));
         Map<Integer, Map<String, Integer>> tids = new LinkedHashMap<>();
         for (TraceEvent event : sorted) {
-            tids.computeIfAbsent(event.node(), node -> new HashMap<>()).putIfAbsent(event.track(), 0);
+            tids.computeIfAbsent(event.node(), node -> new LinkedHashMap<>()).putIfAbsent(event.track(), 0);
         }
         out.append("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
         boolean first = true;

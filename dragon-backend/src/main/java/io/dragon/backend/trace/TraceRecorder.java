@@ -61,10 +61,6 @@ public final class TraceRecorder {
         }
     }
 
-    /** Stops recording and forgets what was recorded (for tests, which share one JVM). */
-    static synchronized void disable() {
-        events = null;
-    }
 
     /** Starts recording if the launcher asked every node to ({@code DRAGON_TRACE} in {@code env}). */
     public static void enableFrom(Map<String, String> env) {
@@ -86,6 +82,12 @@ public final class TraceRecorder {
     /** Now, in wall-clock microseconds since the epoch (monotonic within this JVM); allocates nothing. */
     public static long now() {
         return ORIGIN_MICROS + (System.nanoTime() - ORIGIN_NANOS) / 1_000;
+    }
+
+    /** When this JVM started, in {@link #now} microseconds (now, if the system does not say). */
+    public static long jvmStart() {
+        return ProcessHandle.current().info().startInstant()
+            .map(start -> start.getEpochSecond() * 1_000_000 + start.getNano() / 1_000).orElseGet(TraceRecorder::now);
     }
 
     /** The track of managed process {@code puid}. */
@@ -127,6 +129,13 @@ public final class TraceRecorder {
         List<TraceEvent> taken = List.copyOf(events);
         events.clear();
         return taken;
+    }
+
+    /** Takes every event not drained yet and stops recording: the run is over (or a test). */
+    public static synchronized List<TraceEvent> finish() {
+        List<TraceEvent> last = drain();
+        events = null;
+        return last;
     }
 
     private static synchronized void add(String phase, int node, String track, String name, long ts, long dur,

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class TraceRecorderTest {
     @AfterEach
     void off() {
-        TraceRecorder.disable();
+        TraceRecorder.finish();
     }
 
     @Test
@@ -68,7 +68,7 @@ class TraceRecorderTest {
         assertThat(TraceRecorder.enabled()).isFalse();
         TraceRecorder.enable();
         Map<String, String> environment = TraceRecorder.environment();
-        TraceRecorder.disable();
+        TraceRecorder.finish();
 
         TraceRecorder.enableFrom(environment);
 
