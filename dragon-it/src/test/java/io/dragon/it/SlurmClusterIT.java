@@ -3,13 +3,18 @@ package io.dragon.it;
 import static io.dragon.it.SlurmCluster.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dragon.backend.trace.JsonParser;
 import io.dragon.it.SlurmCluster.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -319,6 +324,61 @@ class SlurmClusterIT {
         assertThat(checks.output().lines().filter(line -> line.startsWith("PASS ")).count()).as(checks.toString())
             .isEqualTo(3);
         assertThat(checks.output()).as(checks.toString()).doesNotContain("FAIL");
+    }
+
+    /**
+     * dragon --trace on 3 nodes: the file is well-formed Trace Event JSON with each node's bringup and teardown, the
+     * head and its 3 children as slices on the nodes Global Services placed them on (the head on node 0, which the
+     * launcher names; the children round-robin from node 0), the queues' channels created, the launcher's phases.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void shouldWriteTheTimelineOfAThreeNodeRunWithTrace(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("run.json");
+        Result result = run(120, "salloc", "-N3", "bin/dragon", "--trace", file.toString(), "-cp",
+            "examples/target/examples.jar", "io.dragon.examples.ProducerConsumer", "2", "1", "1000");
+        assertThat(result.code()).as(result.toString()).isZero();
+        assertThat(result.output()).contains("dragon: 4 processes started, 0 failed; logs in ", ", trace in " + file);
+
+        List<Map<String, Object>> events = (List<Map<String, Object>>) ((Map<String, Object>) JsonParser.parse(
+            Files.readString(file))).get("traceEvents");
+        Map<String, String> names = new HashMap<>();
+        for (Map<String, Object> event : events) {
+            Object name = ((Map<String, Object>) event.get("args")).get("name");
+            if (event.get("name").equals("process_name")) {
+                names.put(event.get("pid").toString(), (String) name);
+            } else if (event.get("name").equals("thread_name")) {
+                names.put(event.get("pid") + "/" + event.get("tid"), (String) name);
+            }
+        }
+        assertThat(names).contains(Map.entry("0", "launcher"), Map.entry("1", "node 0 (node1)"),
+            Map.entry("2", "node 1 (node2)"), Map.entry("3", "node 2 (node3)"));
+        Set<String> seen = new HashSet<>();
+        Map<Long, String> processNodes = new HashMap<>();
+        for (Map<String, Object> event : events.stream().filter(e -> !e.get("ph").equals("M")).toList()) {
+            String track = names.get(event.get("pid") + "/" + event.get("tid"));
+            String node = names.get(event.get("pid").toString());
+            seen.add(node + " " + track + " " + event.get("ph") + " " + event.get("name"));
+            Object puid = ((Map<String, Object>) event.get("args")).get("p_uid");
+            if (track.startsWith("p_uid ")) {
+                assertThat(track).isEqualTo("p_uid " + puid);
+                processNodes.put((Long) puid, node);
+            }
+        }
+        for (String node : List.of("node 0 (node1)", "node 1 (node2)", "node 2 (node3)")) {
+            assertThat(seen).as(String.join("\n", seen)).contains(node + " backend X start-jvm",
+                node + " backend X join-tree", node + " backend X await-every-node",
+                node + " backend X connect-transport", node + " local-services X create-pools-and-channels",
+                node + " local-services X await-every-node", node + " local-services X stop-processes",
+                node + " local-services X teardown");
+        }
+        long head = 1L << 32; // the first p_uid: the head's
+        assertThat(processNodes).containsExactlyInAnyOrderEntriesOf(Map.of(head, "node 0 (node1)",
+            head + 1, "node 0 (node1)", head + 2, "node 1 (node2)", head + 3, "node 2 (node3)"));
+        assertThat(seen).contains("node 0 (node1) p_uid " + head + " X io.dragon.examples.ProducerConsumer",
+            "node 0 (node1) global-services i up", "node 0 (node1) global-services i create-channel",
+            "node 0 (node1) global-services X halt", "launcher launcher X await-nodes-join",
+            "launcher launcher X await-nodes-up", "launcher launcher X bringup", "launcher launcher X teardown");
     }
 
     @Test
