@@ -11,7 +11,7 @@
 #   bringup_vs_java                wall time of `bin/dragon hello-world.jar` (whole runtime up, program run,
 #                                  runtime down) vs `java -jar hello-world.jar`; BENCH_BRINGUP_RUNS runs of each
 #                                  (default 10), alternating; also prints bringup_overhead_ms, the difference of
-#                                  the medians
+#                                  the medians, and bringup_overhead_traced_ms, the same for `dragon --trace`
 #   process_launch_vs_processbuilder
 #                                  sequential createProcess(/bin/true) + join through Global Services, processes/s,
 #                                  vs `new ProcessBuilder("/bin/true").start().waitFor()` in the same JVM: one
@@ -414,29 +414,42 @@ run_timed() {
 # first). The dragon figure is everything a user waits for: launcher, Local Services and Global Services JVMs up,
 # the head JVM, its output forwarded, teardown.
 bench_bringup_vs_java() {
-  local i ours=() peer=() up
+  local i ours=() peer=() traced=() up
   for ((i = 1; i <= BRINGUP_RUNS; i++)); do
     wait_idle "bringup$i"
     if ((i % 2)); then
-      run_timed "bringup_d$i" "$DRAGON" --log-dir "$WORK/logs/bringup_d$i" "$HELLO_JAR"
-      ours+=("$MS")
+      bringup_dragon "$i"
+      bringup_traced "$i"
       run_timed "bringup_j$i" "$JAVA" -jar "$HELLO_JAR"
       peer+=("$MS")
     else
       run_timed "bringup_j$i" "$JAVA" -jar "$HELLO_JAR"
       peer+=("$MS")
-      run_timed "bringup_d$i" "$DRAGON" --log-dir "$WORK/logs/bringup_d$i" "$HELLO_JAR"
-      ours+=("$MS")
+      bringup_traced "$i"
+      bringup_dragon "$i"
     fi
     up=$(sed -n 's/.* up on .* in \([0-9]*\) ms .*/\1/p' "$WORK/bringup_d$i.err")
-    log "  run $i: dragon ${ours[-1]} ms (runtime up after ${up:-?} ms), java ${peer[-1]} ms"
+    log "  run $i: dragon ${ours[-1]} ms (runtime up after ${up:-?} ms), with --trace ${traced[-1]} ms," \
+      "java ${peer[-1]} ms"
   done
-  local m p
-  m=$(median "${ours[@]}") p=$(median "${peer[@]}")
+  local m p t
+  m=$(median "${ours[@]}") p=$(median "${peer[@]}") t=$(median "${traced[@]}")
   echo "result bringup_dragon_ms $(fmt 1 "$m") ms"
   echo "result bringup_java_ms $(fmt 1 "$p") ms"
   echo "result bringup_overhead_ms $(fmt 1 "$(awk -v a="$m" -v b="$p" 'BEGIN { print a - b }')") ms"
+  echo "result bringup_overhead_traced_ms $(fmt 1 "$(awk -v a="$t" -v b="$p" 'BEGIN { print a - b }')") ms"
   echo "ratio bringup_vs_java $(ratio "$m" "$p")"
+}
+
+# One timed run of bin/dragon on the one-line program for bench_bringup_vs_java (run $1), and one with --trace.
+bringup_dragon() {
+  run_timed "bringup_d$1" "$DRAGON" --log-dir "$WORK/logs/bringup_d$1" "$HELLO_JAR"
+  ours+=("$MS")
+}
+
+bringup_traced() {
+  run_timed "bringup_t$1" "$DRAGON" --log-dir "$WORK/logs/bringup_t$1" --trace "$WORK/bringup_t$1.json" "$HELLO_JAR"
+  traced+=("$MS")
 }
 
 # One runtime; its head, LaunchRate, alternates blocks of launches through Global Services and through
