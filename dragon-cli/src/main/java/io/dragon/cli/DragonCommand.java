@@ -208,8 +208,9 @@ public final class DragonCommand implements Callable<Integer> {
                 + " script"));
         }
         try {
-            return new SlurmRuntime.Nodes(allocation.jobId(), allocation.first(nodes != null ? nodes
-                : allocation.hostnames().size()), fanout, networkPrefix != null ? networkPrefix
+            int allocated = allocation.hostnames().size();
+            return new SlurmRuntime.Nodes(allocation.jobId(), allocation.first(nodes != null ? nodes : allocated),
+                allocated, fanout, networkPrefix != null ? networkPrefix
                 : System.getenv(NetworkPrefix.VARIABLE), tls, transport(), provider);
         } catch (IllegalArgumentException e) {
             throw new Refusal(usage(e.getMessage()));

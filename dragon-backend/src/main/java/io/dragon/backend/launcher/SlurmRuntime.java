@@ -53,11 +53,16 @@ public final class SlurmRuntime implements RuntimeLink {
     private static final long CLEANUP_WAIT_MS = 6_000;
 
     /**
-     * What the user asked for: these hosts of Slurm job {@code jobId}, a tree fan-out, a network prefix, TLS on
-     * every link or not, the transport between the nodes' agents and its libfabric provider ("" to choose).
+     * What the user asked for: these hosts of Slurm job {@code jobId}, whose allocation has {@code allocated} nodes,
+     * a tree fan-out, a network prefix, TLS on every link or not, the transport between the nodes' agents and its
+     * libfabric provider ("" to choose).
      */
-    public record Nodes(String jobId, List<String> hostnames, int fanout, String networkPrefix, boolean tls,
-                        Transport transport, String provider) {
+    public record Nodes(String jobId, List<String> hostnames, int allocated, int fanout, String networkPrefix,
+                        boolean tls, Transport transport, String provider) {
+        /** Whether the runtime runs on only some of the allocation's nodes ({@code dragon -N}). */
+        boolean someOfTheAllocation() {
+            return hostnames.size() < allocated;
+        }
     }
 
     private final LaunchParameters params;
@@ -135,7 +140,7 @@ public final class SlurmRuntime implements RuntimeLink {
      * (and srun's) is the user's.
      */
     private Process startBackends(String rootAddress) throws IOException {
-        List<String> command = srun(nodes.hostnames(), stepName(params.runtimeId()));
+        List<String> command = srun(nodes.hostnames(), nodes.allocated(), stepName(params.runtimeId()));
         command.add("--kill-on-bad-exit=1");
         // TLS and the fabric agent's tags need the optimizing compiler's AES and SHA intrinsics (JavaCommand)
         command.addAll(JavaCommand.runtime(BackendMain.class, nodes.tls()
@@ -166,12 +171,21 @@ public final class SlurmRuntime implements RuntimeLink {
         return "dragon-" + runtimeId;
     }
 
-    /** An srun step named {@code name} of one task on each of {@code hosts}. */
-    static List<String> srun(List<String> hosts, String name) {
+    /**
+     * An srun step named {@code name} of one task on each of {@code hosts}, of an allocation of {@code allocated}
+     * nodes. The hosts are named only when they are not the whole allocation: some sites refuse {@code --nodelist}
+     * ("Requested node configuration is not available"), and without it the step's node ids (SLURM_NODEID) follow
+     * the allocation's order, which is that of {@code hosts}.
+     */
+    static List<String> srun(List<String> hosts, int allocated, String name) {
         int n = hosts.size();
-        return new ArrayList<>(List.of("srun", "--job-name=" + name, "--nodes=" + n, "--ntasks=" + n,
-            "--ntasks-per-node=1", "--nodelist=" + String.join(",", hosts), "--export=ALL", "--overlap", "--whole",
-            "--quiet"));
+        List<String> command = new ArrayList<>(List.of("srun", "--job-name=" + name, "--nodes=" + n, "--ntasks=" + n,
+            "--ntasks-per-node=1"));
+        if (n < allocated) {
+            command.add("--nodelist=" + String.join(",", hosts));
+        }
+        command.addAll(List.of("--export=ALL", "--overlap", "--whole", "--quiet"));
+        return command;
     }
 
     /**
@@ -188,7 +202,7 @@ public final class SlurmRuntime implements RuntimeLink {
         List<Process> steps = new ArrayList<>();
         for (List<String> hosts : List.of(survivors, gone)) {
             if (!hosts.isEmpty()) {
-                List<String> command = srun(hosts, stepName(params.runtimeId()) + "-cleanup");
+                List<String> command = srun(hosts, nodes.allocated(), stepName(params.runtimeId()) + "-cleanup");
                 command.addAll(JavaCommand.runtime(NodeCleanup.class));
                 command.add(params.runtimeId());
                 try {
@@ -229,7 +243,9 @@ public final class SlurmRuntime implements RuntimeLink {
             } catch (TimeoutException e) {
                 if (!srun.isAlive()) {
                     throw new IllegalStateException("the backends (srun) exited with code " + srun.exitValue()
-                        + " before every node could " + what + "; srun's messages are above");
+                        + " before every node could " + what + "; srun's messages are above" + (nodes
+                        .someOfTheAllocation() ? " (if srun refused the node list, as some sites do, run dragon on"
+                        + " the whole allocation, without -N, or allocate only the nodes it needs)" : ""));
                 }
                 Message problem = inbox.poll();
                 if (problem instanceof AbnormalTermination abnormal) {
