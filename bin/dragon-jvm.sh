@@ -2,9 +2,18 @@
 # class-data-sharing archives for this JDK; empty: none) and the JVM options $opts of the launcher JVM.
 # bin/dragon-cds sets $cds_train first: the launcher then records its archive instead of using it.
 # shellcheck shell=bash
-lib="$home/dragon-cli/target/lib"
+# The one place that knows the two layouts, both under $home (the directory above bin/, symbolic links resolved):
+# an installed tree, the distribution's tarball unpacked (lib/ beside bin/), or the build tree, where dragon-cli
+# makes the same in target/. Either has lib/ (the runtime's jars), native/ (JNA's library) and cds/ (the archives).
+# shellcheck disable=SC2154 # $home: set by the script that sources this one
+if [ -d "$home/lib" ]; then
+  base="$home"
+else
+  base="$home/dragon-cli/target"
+fi
+lib="$base/lib"
 if [ ! -d "$lib" ]; then
-  echo "dragon: the runtime is not built yet; run: (cd $home && mvn -q -DskipTests package)" >&2
+  echo "dragon: the runtime is not built yet; run: (cd '$home' && mvn -q -DskipTests package)" >&2
   exit 125
 fi
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
@@ -58,7 +67,7 @@ fi
 cds=""
 if [ -n "$jdk_build" ]; then
   jdk="$jdk_vendor-$jdk_build"
-  cds="$home/dragon-cli/target/cds/${jdk//[^A-Za-z0-9._+-]/_}"
+  cds="$base/cds/${jdk//[^A-Za-z0-9._+-]/_}"
 fi
 if [ -n "${cds_train:-}" ]; then
   opts+=("-XX:ArchiveClassesAtExit=$cds/DragonCommand.jsa" "-Ddragon.cds.dir=$cds" -Ddragon.cds.train=true
@@ -71,7 +80,7 @@ case "$(uname -m)" in
   x86_64) jna_arch=x86-64 ;;
   *) jna_arch="$(uname -m)" ;;
 esac
-jna="$home/dragon-cli/target/native/com/sun/jna/linux-$jna_arch"
+jna="$base/native/com/sun/jna/linux-$jna_arch"
 if [ -f "$jna/libjnidispatch.so" ]; then
   opts+=("-Djna.boot.library.path=$jna")
 fi
