@@ -94,7 +94,7 @@ class DragonCommandIT {
     }
 
     /** The hello example's run with 3 workers: its exact output, and the launcher's summary lines on stderr only. */
-    private static void assertHelloRan(DragonRun.Result run) {
+    static void assertHelloRan(DragonRun.Result run) {
         assertThat(run.exitCode()).as(run::toString).isZero();
         List<String> lines = run.stdout().lines().toList();
         assertThat(lines).as(run::toString).hasSize(5);

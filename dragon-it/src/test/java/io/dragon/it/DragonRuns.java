@@ -96,7 +96,8 @@ final class DragonRuns {
         }
     }
 
-    private DragonRun script(String script, String... args) {
+    /** {@code SCRIPT ARGS...}: a script of bin/ (bin/dragon-cds, say), or of another tree by its absolute path. */
+    DragonRun script(String script, String... args) {
         List<String> command = new ArrayList<>();
         command.add(script);
         command.addAll(List.of(args));

@@ -27,10 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * dragon on a real Slurm cluster of three network-namespace nodes on this host (slurm/cluster-up.sh): a runtime on
- * every node of the allocation under salloc and from an sbatch script; the user API across nodes
- * (MultiNodeChecks); exit codes; -N checked against the allocation; dragon refused under srun. After each test no
- * process of a runtime is left and no segment in any node's /dev/shm. Needs root with the right to make network
- * namespaces and Debian's slurm-wlm (.ci/run installs it); skipped, with the reason, where those are missing.
+ * every node of the allocation under salloc and from an sbatch script, also from the unpacked distribution; the user
+ * API across nodes (MultiNodeChecks); exit codes; -N checked against the allocation; dragon refused under srun. After
+ * each test no process of a runtime is left and no segment in any node's /dev/shm. Needs root with the right to make
+ * network namespaces and Debian's slurm-wlm (.ci/run installs it); skipped, with the reason, where those are missing.
  */
 @ExtendWith(SlurmCluster.Up.class)
 class SlurmClusterIT {
@@ -67,6 +67,17 @@ class SlurmClusterIT {
         }
         assertThat(Files.readString(gathered.resolve("launcher.log"))).contains("gathered the logs of every node");
         assertThat(Files.readString(gathered.resolve("backend-node3.log"))).contains("linked to its parent");
+    }
+
+    /** The distribution's tarball, unpacked into a path with a space, runs on every node as the build tree does. */
+    @Test
+    void shouldRunTheUnpackedDistributionOnEveryNode(@TempDir Path dir) throws Exception {
+        Path home = Distribution.unpack(dir);
+        Result hello = run(120, "salloc", "-N3", home.resolve("bin/dragon").toString(),
+            "examples/target/examples-hello.jar", "3");
+        assertThat(hello.code()).as(hello.toString()).isZero();
+        assertThat(hello.output()).contains("up on 3 nodes (node1,node2,node3)", "on node1)", "on node2)",
+            "on node3)", "all 3 workers done");
     }
 
     /** Every node's runtime JVM pauses as it starts (PausedServices) until the launcher has said so. */
