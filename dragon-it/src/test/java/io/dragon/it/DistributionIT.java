@@ -1,6 +1,7 @@
 package io.dragon.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DistributionIT {
     private static final String HELLO = "examples/target/examples-hello.jar";
+    /** Where Debian's lmod package has its shell initialization. */
+    private static final Path LMOD = Path.of("/usr/share/lmod/lmod/init/bash");
 
     private final DragonRuns runs = new DragonRuns();
 
@@ -106,7 +109,7 @@ class DistributionIT {
         String module = Files.readString(files.get(0));
         // the install is what precedes etc/modulefiles/dragon/<version>.lua in the file's own path
         assertThat(module).contains("myFileName():match(\"^(.*)/etc/modulefiles/dragon/[^/]+$\")",
-            "setenv(\"DRAGON_HOME\", root)");
+            "setenv(\"DRAGON_HOME\", root)", "append_path(\"MANPATH\", \"\")");
         Matcher paths = Pattern.compile("prepend_path\\(\"([A-Z]+)\", pathJoin\\(root, \"([^\"]+)\"\\)\\)")
             .matcher(module);
         StringBuilder found = new StringBuilder();
@@ -115,6 +118,20 @@ class DistributionIT {
             assertThat(home.resolve(paths.group(2))).as(paths.group()).isDirectory();
         }
         assertThat(found.toString()).isEqualTo("PATH=bin MANPATH=share/man ");
+    }
+
+    /** Where Lmod is installed, loading the module file puts dragon and its man page within reach, and others'. */
+    @Test
+    void shouldLoadTheModuleWithLmod(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isRegularFile(LMOD), "Lmod is not installed (apt-get install lmod, as .ci/run does)");
+        Path home = Distribution.unpack(dir);
+
+        String loaded = command(home, "bash", "-c", ". \"$1\"; module use \"$2/etc/modulefiles\" && module load dragon"
+            + " && printf '%s\\n' \"$DRAGON_HOME\" \"$(command -v dragon)\" \"$(man -w dragon)\" \"$(man -w ls)\"",
+            "bash", LMOD.toString(), home.toString());
+
+        assertThat(loaded).isEqualTo(home + "\n" + home.resolve("bin/dragon") + "\n"
+            + home.resolve("share/man/man1/dragon.1") + "\n" + command(home, "man", "-w", "ls"));
     }
 
     /** Runs {@code command} in {@code home}; its stdout, after checking it exited 0. */
