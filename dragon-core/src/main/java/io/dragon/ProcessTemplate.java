@@ -17,8 +17,9 @@ import java.util.Objects;
 /**
  * What to run in a new managed process, and how: a serializable Runnable run in a fresh JVM with this program's
  * classpath, a main class with arguments, or any executable with arguments; plus environment, working directory,
- * name, placement and JVM options. Immutable: each {@code with...} returns a new template. {@link #start()} starts
- * one process from it; a {@link ProcessGroup} starts many.
+ * name, placement, JVM options and where its standard streams go ({@link Redirect}). Immutable: each
+ * {@code with...} returns a new template. {@link #start()} starts one process from it; a {@link ProcessGroup}
+ * starts many.
  */
 public final class ProcessTemplate implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -33,9 +34,13 @@ public final class ProcessTemplate implements Serializable {
     private final String cwd;
     private final String name;
     private final Policy policy;
+    private final Redirect stdin;
+    private final Redirect stdout;
+    private final Redirect stderr;
 
     private ProcessTemplate(String exe, List<String> args, boolean java, List<String> jvmOptions,
-                            Map<String, String> env, String cwd, String name, Policy policy) {
+                            Map<String, String> env, String cwd, String name, Policy policy, Redirect stdin,
+                            Redirect stdout, Redirect stderr) {
         this.exe = exe;
         this.args = List.copyOf(args);
         this.java = java;
@@ -44,6 +49,9 @@ public final class ProcessTemplate implements Serializable {
         this.cwd = cwd;
         this.name = name;
         this.policy = policy;
+        this.stdin = stdin;
+        this.stdout = stdout;
+        this.stderr = stderr;
     }
 
     /** Runs {@code target} in a new JVM with this program's classpath; the process exits 1 if it throws. */
@@ -56,7 +64,7 @@ public final class ProcessTemplate implements Serializable {
         }
         return new ProcessTemplate(null, List.of(ProcessMain.class.getName()), true, List.of(),
             Map.of(ProcessMain.TARGET_VARIABLE, Base64.getEncoder().encodeToString(bytes)), null, null,
-            Policy.anywhere());
+            Policy.anywhere(), Redirect.INHERIT, Redirect.INHERIT, Redirect.INHERIT);
     }
 
     /** Runs {@code mainClass}'s main method with {@code args} in a new JVM with this program's classpath. */
@@ -64,36 +72,39 @@ public final class ProcessTemplate implements Serializable {
         List<String> all = new ArrayList<>();
         all.add(mainClass.getName());
         all.addAll(List.of(args));
-        return new ProcessTemplate(null, all, true, List.of(), Map.of(), null, null, Policy.anywhere());
+        return new ProcessTemplate(null, all, true, List.of(), Map.of(), null, null, Policy.anywhere(),
+            Redirect.INHERIT, Redirect.INHERIT, Redirect.INHERIT);
     }
 
     /** Runs an executable (a path, or a name looked up on PATH) with {@code args}. */
     public static ProcessTemplate exec(String executable, String... args) {
         return new ProcessTemplate(Objects.requireNonNull(executable, "executable"), List.of(args), false, List.of(),
-            Map.of(), null, null, Policy.anywhere());
+            Map.of(), null, null, Policy.anywhere(), Redirect.INHERIT, Redirect.INHERIT, Redirect.INHERIT);
     }
 
     /** Adds an environment variable. */
     public ProcessTemplate withEnv(String variable, String value) {
         Map<String, String> more = new LinkedHashMap<>(env);
         more.put(variable, value);
-        return new ProcessTemplate(exe, args, java, jvmOptions, more, cwd, name, policy);
+        return new ProcessTemplate(exe, args, java, jvmOptions, more, cwd, name, policy, stdin, stdout, stderr);
     }
 
     /** Sets the working directory of the process, on its node (default: the head process's). */
     public ProcessTemplate withWorkingDirectory(String directory) {
-        return new ProcessTemplate(exe, args, java, jvmOptions, env, directory, name, policy);
+        return new ProcessTemplate(exe, args, java, jvmOptions, env, directory, name, policy, stdin, stdout,
+            stderr);
     }
 
     /** Names the process (names are unique in the runtime; a template with a name starts one process at a time). */
     public ProcessTemplate withName(String processName) {
-        return new ProcessTemplate(exe, args, java, jvmOptions, env, cwd, processName, policy);
+        return new ProcessTemplate(exe, args, java, jvmOptions, env, cwd, processName, policy, stdin, stdout,
+            stderr);
     }
 
     /** Sets where the process runs (default: {@link Policy#anywhere()}). */
     public ProcessTemplate withPolicy(Policy placement) {
         return new ProcessTemplate(exe, args, java, jvmOptions, env, cwd, name,
-            Objects.requireNonNull(placement, "policy"));
+            Objects.requireNonNull(placement, "policy"), stdin, stdout, stderr);
     }
 
     /**
@@ -104,7 +115,25 @@ public final class ProcessTemplate implements Serializable {
         if (!java) {
             throw new IllegalStateException("JVM options are for Java processes, not for " + exe);
         }
-        return new ProcessTemplate(exe, args, java, List.of(options), env, cwd, name, policy);
+        return new ProcessTemplate(exe, args, java, List.of(options), env, cwd, name, policy, stdin, stdout, stderr);
+    }
+
+    /** Sets where the process's stdin comes from (default: {@link Redirect#INHERIT}). */
+    public ProcessTemplate withStdin(Redirect source) {
+        return new ProcessTemplate(exe, args, java, jvmOptions, env, cwd, name, policy,
+            Objects.requireNonNull(source, "stdin"), stdout, stderr);
+    }
+
+    /** Sets where the process's stdout goes (default: {@link Redirect#INHERIT}, the terminal). */
+    public ProcessTemplate withStdout(Redirect destination) {
+        return new ProcessTemplate(exe, args, java, jvmOptions, env, cwd, name, policy, stdin,
+            Objects.requireNonNull(destination, "stdout"), stderr);
+    }
+
+    /** Sets where the process's stderr goes (default: {@link Redirect#INHERIT}, the terminal). */
+    public ProcessTemplate withStderr(Redirect destination) {
+        return new ProcessTemplate(exe, args, java, jvmOptions, env, cwd, name, policy, stdin, stdout,
+            Objects.requireNonNull(destination, "stderr"));
     }
 
     /** Starts one process from this template. */
@@ -124,7 +153,8 @@ public final class ProcessTemplate implements Serializable {
             arguments.add(System.getProperty("java.class.path"));
         }
         arguments.addAll(args);
-        return new ProcessSpec(executable, arguments, env, cwd, name, false, policy.nodeIndex());
+        return new ProcessSpec(executable, arguments, env, cwd, name, false, policy.nodeIndex(), stdin.stream(),
+            stdout.stream(), stderr.stream());
     }
 
     @Override

@@ -61,6 +61,12 @@ class UserApiIT {
     }
 
     @Test
+    void standardStreamsGoToFilesNothingOrTheParent() {
+        DragonRun.Result run = assertAllPass("ProcessIoChecks", 3);
+        assertThat(run.stdout() + run.programStderr()).doesNotContain("discarded-");
+    }
+
+    @Test
     void completableFuturesOnExitTryWithResourcesAndDurationsFollowJavaUtilConcurrent() {
         assertAllPass("IdiomChecks", 9);
     }

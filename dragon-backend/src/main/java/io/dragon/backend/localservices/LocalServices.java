@@ -44,6 +44,8 @@ import io.dragon.core.messages.Messages.SHProcessKillResponse;
 import io.dragon.core.messages.Messages.SHReplyChannel;
 import io.dragon.core.messages.Messages.SHTeardown;
 import io.dragon.core.messages.Messages.SHTraceEvents;
+import io.dragon.core.messages.Messages.StdStream;
+import io.dragon.core.messages.Messages.StreamKind;
 import io.dragon.core.messages.Messages.TraceEvent;
 import io.dragon.core.messages.PipeCodec;
 import io.dragon.core.messages.Response;
@@ -51,6 +53,7 @@ import io.dragon.core.shm.SharedMemory;
 import io.dragon.core.shm.Signals;
 import java.io.DataInputStream;
 import java.io.File;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -83,6 +86,7 @@ public final class LocalServices implements ManagedProcess.Owner {
     private static final int RETURN_CHANNEL_BLOCK = 512;
     /** How long a send of another thread than the main one waits at a time, so that teardown can come between. */
     private static final long SEND_SLICE_MS = 100;
+    private static final File DEV_NULL = new File("/dev/null");
 
     private final LaunchParameters params;
     private final DataInputStream launcherPipe;
@@ -313,6 +317,7 @@ public final class LocalServices implements ManagedProcess.Owner {
         try {
             Executables.Lookup lookup = Executables.find(spec.exe(), builder.environment().get("PATH"));
             command.set(0, lookup.path().orElseThrow(() -> new IOException(lookup.problem())));
+            redirect(builder, spec, request.tPuid());
             replyChannels.started(request.tPuid());
             managed = ManagedProcess.start(request.tPuid(), spec, builder, hostname, launcher, gs, tags,
                 exitWaiters, this);
@@ -332,6 +337,51 @@ public final class LocalServices implements ManagedProcess.Owner {
         if (managed != null) {
             managed.announced(); // its exit may be reported now: Global Services knows it runs
         }
+    }
+
+    /**
+     * Points the standard streams of process {@code puid} where {@code spec} says; what is not redirected is a pipe
+     * of ours (output forwarded to the launcher, input from it for the head).
+     *
+     * @throws IOException naming the file and stream if a file cannot be opened
+     */
+    private void redirect(ProcessBuilder builder, ProcessSpec spec, long puid) throws IOException {
+        StdStream stdin = spec.stdin();
+        if (stdin == null ? !spec.head() : stdin.kind() == StreamKind.DISCARD) {
+            builder.redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
+        } else if (stdin != null && stdin.kind() == StreamKind.FILE) {
+            File file = file(builder, stdin, puid);
+            if (!file.isFile() || !file.canRead()) {
+                throw new IOException("cannot read " + file + " for stdin: " + (file.exists() ? "not a readable"
+                    + " file" : "no such file"));
+            }
+            builder.redirectInput(file);
+        }
+        builder.redirectOutput(output(builder, spec.stdout(), puid, "stdout"));
+        builder.redirectError(output(builder, spec.stderr(), puid, "stderr"));
+    }
+
+    private ProcessBuilder.Redirect output(ProcessBuilder builder, StdStream stream, long puid, String which)
+        throws IOException {
+        if (stream == null) {
+            return ProcessBuilder.Redirect.PIPE;
+        } else if (stream.kind() == StreamKind.DISCARD) {
+            return ProcessBuilder.Redirect.DISCARD;
+        }
+        File file = file(builder, stream, puid);
+        try {
+            new FileOutputStream(file).close(); // what the start would do, to say which stream failed
+        } catch (IOException e) {
+            throw new IOException("cannot write " + file + " for " + which + ": " + e.getMessage(), e);
+        }
+        return ProcessBuilder.Redirect.to(file);
+    }
+
+    /** The file of {@code stream} for process {@code puid}: a relative name is in its working directory. */
+    private File file(ProcessBuilder builder, StdStream stream, long puid) {
+        File file = new File(stream.fileName(puid, hostname));
+        return file.isAbsolute() || builder.directory() == null ? file.getAbsoluteFile()
+            : new File(builder.directory(), file.getPath()).getAbsoluteFile();
     }
 
     /**

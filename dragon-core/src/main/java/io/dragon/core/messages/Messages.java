@@ -104,9 +104,46 @@ public final class Messages {
 
     // ---- processes
 
-    /** How a process is started and where its output goes. */
+    /**
+     * How a process is started and where its output goes: {@code stdin}, {@code stdout} and {@code stderr} say
+     * where each standard stream comes from or goes to (null: {@link StreamKind#INHERIT}).
+     */
     public record ProcessSpec(String exe, List<String> args, Map<String, String> env, String cwd, String name,
-                              boolean head, int node) {
+                              boolean head, int node, StdStream stdin, StdStream stdout, StdStream stderr) {
+        /** A process whose standard streams are inherited (see {@link StreamKind#INHERIT}). */
+        public ProcessSpec(String exe, List<String> args, Map<String, String> env, String cwd, String name,
+                           boolean head, int node) {
+            this(exe, args, env, cwd, name, head, node, null, null, null);
+        }
+    }
+
+    /**
+     * Where a standard stream of a process goes or comes from: {@code path} is the file name pattern of
+     * {@link StreamKind#FILE}, {@code channel} the descriptor of the channel of {@link StreamKind#PIPE}.
+     */
+    public record StdStream(StreamKind kind, String path, byte[] channel) {
+        /** Replaced in a file name pattern by the process's p_uid. */
+        public static final String PUID = "{puid}";
+        /** Replaced in a file name pattern by the hostname of the process's node. */
+        public static final String HOST = "{host}";
+
+        /** The file name of process {@code puid} on {@code host}: the pattern with its placeholders replaced. */
+        public String fileName(long puid, String host) {
+            return path.replace(PUID, Long.toString(puid)).replace(HOST, host);
+        }
+    }
+
+    /** The kinds of {@link StdStream}. */
+    public enum StreamKind {
+        /**
+         * Output to the launcher's terminal (forwarded in {@link SHFwdOutput}); input from the launcher's stdin for
+         * the head process, none (end of file at once) for the others.
+         */
+        INHERIT,
+        /** No input (end of file at once); output thrown away. */
+        DISCARD,
+        /** A file on the process's node; a relative name is relative to the process's working directory. */
+        FILE
     }
 
     /** What Global Services knows of a managed process. */
