@@ -3,7 +3,10 @@ package io.dragon;
 import io.dragon.core.messages.Messages.ProcessInfo;
 import io.dragon.core.messages.Messages.ProcessState;
 import io.dragon.core.sync.Deadline;
+import io.dragon.internal.ProcessStreams;
 import io.dragon.internal.Services;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.OptionalInt;
@@ -12,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A managed process of the runtime: started through Global Services by Local Services of its node, its output
- * forwarded to the launcher like every process's. The handle is Serializable; any process may join or kill it.
+ * forwarded to the launcher unless its template redirects it ({@link Redirect}). The handle is Serializable; any
+ * process may join or kill it.
  *
  * <pre>
  * Process p = Process.start(() -&gt; System.out.println("hello from another JVM"));
@@ -29,13 +33,20 @@ public final class Process implements Serializable {
     private final int node;
     private final String hostname;
     private final String name;
+    /** The parent's ends of its piped streams: only in the handle that started it. */
+    private final transient ProcessStreams streams;
 
-    private Process(ProcessInfo info) {
+    private Process(ProcessInfo info, ProcessStreams streams) {
         this.puid = info.puid();
         this.pid = info.pid();
         this.node = info.node();
         this.hostname = info.hostname();
         this.name = info.name();
+        this.streams = streams;
+    }
+
+    private Process(ProcessInfo info) {
+        this(info, null);
     }
 
     /** Runs {@code target} in a new JVM with this program's classpath. */
@@ -60,7 +71,13 @@ public final class Process implements Serializable {
 
     /** Starts a process from a template; returns once it runs. */
     public static Process start(ProcessTemplate template) {
-        return new Process(Services.ask(() -> Services.globalServices().createProcess(template.spec())));
+        ProcessStreams pipes = new ProcessStreams(template.spec());
+        try {
+            return new Process(Services.ask(() -> Services.globalServices().createProcess(pipes.spec())), pipes);
+        } catch (RuntimeException e) {
+            pipes.destroy();
+            throw e;
+        }
     }
 
     /**
@@ -146,6 +163,43 @@ public final class Process implements Serializable {
         } catch (ObjectNotFoundException e) {
             // it has exited (the handle names a process that was started), maybe just now
         }
+    }
+
+    /**
+     * What the process writes to its stdout, if its template said {@link Redirect#PIPE} (see there); this handle
+     * must be the one that started it. Reads wait for output and return -1 once the process has ended its output
+     * and all was read; closing the stream early makes the process's further writes fail. One thread reads at a
+     * time.
+     *
+     * @throws IllegalStateException if stdout is not piped to this handle
+     */
+    public InputStream stdout() {
+        return piped(streams == null ? null : streams.stdout(), "stdout", "withStdout");
+    }
+
+    /** What the process writes to its stderr, as {@link #stdout()} for stdout. */
+    public InputStream stderr() {
+        return piped(streams == null ? null : streams.stderr(), "stderr", "withStderr");
+    }
+
+    /**
+     * The process's stdin, if its template said {@link Redirect#PIPE}; this handle must be the one that started it.
+     * Buffered as {@link java.lang.Process#getOutputStream()}: {@code flush()} sends what was written,
+     * {@code close()} ends the input. A write waits while the process has not read about 128 KiB; it fails with an
+     * {@link java.io.IOException} once the process has exited. One thread writes at a time.
+     *
+     * @throws IllegalStateException if stdin is not piped from this handle
+     */
+    public OutputStream stdin() {
+        return piped(streams == null ? null : streams.stdin(), "stdin", "withStdin");
+    }
+
+    private <T> T piped(T stream, String which, String setter) {
+        if (stream == null) {
+            throw new IllegalStateException(which + " of " + this + " is not piped to this handle: start the process"
+                + " from a template with " + setter + "(Redirect.PIPE), and use the handle that start() returned");
+        }
+        return stream;
     }
 
     /** The runtime's id of the process. */

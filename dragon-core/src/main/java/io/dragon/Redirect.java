@@ -30,6 +30,18 @@ public final class Redirect implements Serializable {
     /** Nothing: output is thrown away ({@code /dev/null}), input is empty (end of file at once). */
     public static final Redirect DISCARD = new Redirect(StreamKind.DISCARD, null);
 
+    /**
+     * The parent: the process that starts it reads the output through {@link Process#stdout()} or
+     * {@link Process#stderr()}, or writes the input through {@link Process#stdin()}, on the handle that
+     * {@link ProcessTemplate#start()} returned, from any node. As with a pipe, the writer waits while the unread
+     * output is at its limit (about 128 KiB) and nothing is dropped; the reader gets end of file once the process has
+     * exited (or closed the stream) and all was read. Once the reader is gone (it closed the stream, or the parent
+     * process exited) the process's writes fail, as they would on a pipe without reader: a Java process's
+     * {@code System.out} then drops what is printed, and most other programs end with SIGPIPE. Likewise the parent's
+     * writes to the stdin of a process that has exited fail with an {@link java.io.IOException}.
+     */
+    public static final Redirect PIPE = new Redirect(StreamKind.PIPE, null);
+
     private final StreamKind kind;
     private final String pattern;
 
@@ -52,7 +64,7 @@ public final class Redirect implements Serializable {
         return new Redirect(StreamKind.FILE, namePattern);
     }
 
-    /** The wire form, in a {@link io.dragon.core.messages.Messages.ProcessSpec}. */
+    /** The wire form, in a {@link io.dragon.core.messages.Messages.ProcessSpec} (PIPE still without its channel). */
     StdStream stream() {
         return kind == StreamKind.INHERIT ? null : new StdStream(kind, pattern, null);
     }

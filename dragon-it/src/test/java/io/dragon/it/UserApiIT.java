@@ -62,7 +62,7 @@ class UserApiIT {
 
     @Test
     void standardStreamsGoToFilesNothingOrTheParent() {
-        DragonRun.Result run = assertAllPass("ProcessIoChecks", 3);
+        DragonRun.Result run = assertAllPass("ProcessIoChecks", 7);
         assertThat(run.stdout() + run.programStderr()).doesNotContain("discarded-");
     }
 

@@ -340,8 +340,8 @@ public final class LocalServices implements ManagedProcess.Owner {
     }
 
     /**
-     * Points the standard streams of process {@code puid} where {@code spec} says; what is not redirected is a pipe
-     * of ours (output forwarded to the launcher, input from it for the head).
+     * Points the standard streams of process {@code puid} where {@code spec} says; the others are pipes of ours
+     * (output forwarded to the launcher or the parent, input from the launcher for the head or from the parent).
      *
      * @throws IOException naming the file and stream if a file cannot be opened
      */
@@ -363,7 +363,7 @@ public final class LocalServices implements ManagedProcess.Owner {
 
     private ProcessBuilder.Redirect output(ProcessBuilder builder, StdStream stream, long puid, String which)
         throws IOException {
-        if (stream == null) {
+        if (stream == null || stream.kind() == StreamKind.PIPE) {
             return ProcessBuilder.Redirect.PIPE;
         } else if (stream.kind() == StreamKind.DISCARD) {
             return ProcessBuilder.Redirect.DISCARD;
@@ -403,6 +403,16 @@ public final class LocalServices implements ManagedProcess.Owner {
                 memoryUsers.exit();
             }
         }
+    }
+
+    @Override
+    public boolean enterMemory() {
+        return memoryUsers.enter();
+    }
+
+    @Override
+    public void exitMemory() {
+        memoryUsers.exit();
     }
 
     /** A managed process has ended: its reply channels go (those of what it started once that has ended too). */

@@ -1,15 +1,24 @@
 package io.dragon.backend.localservices;
 
 import io.dragon.backend.trace.TraceRecorder;
+import io.dragon.core.channels.Channel;
+import io.dragon.core.channels.ChannelEmptyException;
+import io.dragon.core.channels.ChannelException;
+import io.dragon.core.channels.ChannelFullException;
 import io.dragon.core.messages.Message;
 import io.dragon.core.messages.MessageChannel;
 import io.dragon.core.messages.Messages.ProcessSpec;
 import io.dragon.core.messages.Messages.SHFwdOutput;
 import io.dragon.core.messages.Messages.SHProcessExit;
+import io.dragon.core.messages.Messages.StdStream;
+import io.dragon.core.messages.Messages.StreamKind;
+import io.dragon.core.shm.ObjectGoneException;
 import io.dragon.core.shm.Signals;
+import io.dragon.core.sync.WaitMode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -23,15 +32,18 @@ import org.apache.logging.log4j.Logger;
 /**
  * A process Local Services started for Global Services. Signals go to it and to every process it started (its
  * descendants at that moment); what escapes that, Local Services sweeps up at teardown by the runtime id in the
- * environment. Two pump threads forward its stdout and stderr to the launcher
- * in {@link SHFwdOutput} pieces. Its exit is reported once its output has ended, so output arrives before the news
- * of the exit, or after {@link #OUTPUT_GRACE_MS} if something it started still holds its output open; and never
- * before its SHProcessCreateResponse, which another thread sends. Once both its exit and its output have ended it
- * is {@linkplain Owner#ended ended}: its stdin is closed and its owner forgets it.
+ * environment. Two pump threads forward its stdout and stderr to the launcher in {@link SHFwdOutput} pieces, or
+ * to its parent through a pipe's channel ({@link StdStream}); with a piped stdin, a feed thread writes what the
+ * parent sends. Its exit is reported once its output has ended, so output arrives before the news of the exit, or
+ * after {@link #OUTPUT_GRACE_MS} if something it started still holds its output open; and never before its
+ * SHProcessCreateResponse, which another thread sends. Once both its exit and its output have ended it is
+ * {@linkplain Owner#ended ended}: its stdin is closed and its owner forgets it.
  */
 final class ManagedProcess {
     /** How long an exit report waits for the output of a process whose children still hold its pipes. */
     static final long OUTPUT_GRACE_MS = 200;
+    /** How long a wait on a piped stream's channel lasts at a time, so that teardown and a gone peer are seen. */
+    private static final long PIPE_SLICE_MS = 100;
     private static final Logger LOG = LogManager.getLogger(ManagedProcess.class);
 
     private final long puid;
@@ -62,6 +74,15 @@ final class ManagedProcess {
          */
         boolean send(MessageChannel channel, Message message) throws InterruptedException;
 
+        /**
+         * Enters the node's shared memory for one operation on a channel, which must not wait long: false once
+         * teardown frees it. {@link #exitMemory()} after each true.
+         */
+        boolean enterMemory();
+
+        /** Leaves what {@link #enterMemory()} entered. */
+        void exitMemory();
+
         /** The process has exited and its output has ended (or it will never be forwarded). */
         void ended(ManagedProcess process);
     }
@@ -85,12 +106,24 @@ final class ManagedProcess {
     static ManagedProcess start(long puid, ProcessSpec spec, ProcessBuilder builder, String hostname,
                                 MessageChannel output, MessageChannel exits, AtomicLong tags, Executor waiter,
                                 Owner owner) throws IOException {
+        Channel stdout = pipe(spec.stdout());
+        Channel stderr = pipe(spec.stderr());
+        Channel stdin = pipe(spec.stdin());
         ManagedProcess managed = new ManagedProcess(puid, name(spec), builder.start(), hostname, output, tags,
             owner);
-        managed.pump(managed.process.getInputStream(), 1);
-        managed.pump(managed.process.getErrorStream(), 2);
+        managed.pump(managed.process.getInputStream(), 1, stdout);
+        managed.pump(managed.process.getErrorStream(), 2, stderr);
+        if (stdin != null) {
+            managed.feed(stdin);
+        }
         managed.process.onExit().thenRunAsync(() -> managed.reportExit(exits), waiter);
         return managed;
+    }
+
+    /** The channel of a stream piped to or from the parent (see {@link StdStream}), or null. */
+    private static Channel pipe(StdStream stream) {
+        return stream == null || stream.kind() != StreamKind.PIPE ? null
+            : Channel.attach(stream.channel()).waitMode(WaitMode.SLEEP);
     }
 
     /** Global Services has been sent this process's SHProcessCreateResponse. */
@@ -206,16 +239,18 @@ final class ManagedProcess {
         return outputDone.await(millis, TimeUnit.MILLISECONDS);
     }
 
-    private void pump(InputStream stream, int fd) {
+    /**
+     * Starts the thread that forwards output {@code fd} to the launcher, or to the parent through {@code pipe};
+     * once the stream cannot go on (the reader is gone, the node goes down) the thread closes it, so that the
+     * process's further writes fail, as on a pipe without reader.
+     */
+    private void pump(InputStream stream, int fd, Channel pipe) {
         Thread thread = new Thread(() -> {
-            byte[] buffer = new byte[SHFwdOutput.MAX_OUTPUT_CHUNK];
             try (stream) {
-                for (int n; (n = stream.read(buffer)) > 0; ) {
-                    if (!owner.send(output, new SHFwdOutput(tags.incrementAndGet(), puid, fd,
-                        Arrays.copyOf(buffer, n), process.pid(), hostname))) {
-                        LOG.debug("output {} of p_uid {} dropped: the node is going down", fd, puid);
-                        break;
-                    }
+                if (pipe == null) {
+                    forward(stream, fd);
+                } else {
+                    toPipe(stream, fd, pipe);
                 }
             } catch (IOException e) {
                 LOG.debug("output {} of p_uid {} ended: {}", fd, puid, e.getMessage());
@@ -231,6 +266,103 @@ final class ManagedProcess {
         }, "pump-" + puid + "-" + fd);
         thread.setDaemon(true);
         thread.start();
+    }
+
+    private void forward(InputStream stream, int fd) throws IOException, InterruptedException {
+        byte[] buffer = new byte[SHFwdOutput.MAX_OUTPUT_CHUNK];
+        for (int n; (n = stream.read(buffer)) > 0; ) {
+            if (!owner.send(output, new SHFwdOutput(tags.incrementAndGet(), puid, fd, Arrays.copyOf(buffer, n),
+                process.pid(), hostname))) {
+                LOG.debug("output {} of p_uid {} dropped: the node is going down", fd, puid);
+                return;
+            }
+        }
+    }
+
+    /** Sends output {@code fd} to the parent in pieces, then the empty piece that ends it. */
+    private void toPipe(InputStream stream, int fd, Channel pipe) throws IOException, InterruptedException {
+        byte[] buffer = new byte[StdStream.PIPE_BLOCK];
+        ByteBuffer piece = ByteBuffer.wrap(buffer);
+        for (int n; (n = stream.read(buffer)) > 0; ) {
+            if (!sendPiece(pipe, piece.clear().limit(n))) {
+                LOG.debug("output {} of p_uid {} stopped: its reader is gone", fd, puid);
+                return;
+            }
+        }
+        sendPiece(pipe, piece.clear().limit(0));
+    }
+
+    /** Sends {@code piece}, waiting while the pipe is full; false if its reader is gone or the node goes down. */
+    private boolean sendPiece(Channel pipe, ByteBuffer piece) throws InterruptedException {
+        for (;;) {
+            if (!owner.enterMemory()) {
+                return false;
+            }
+            try {
+                pipe.send(piece, PIPE_SLICE_MS, TimeUnit.MILLISECONDS);
+                return true;
+            } catch (ChannelFullException e) {
+                // unread: wait on, and see within a slice if the reader destroys the pipe
+            } catch (ChannelException | ObjectGoneException e) {
+                return false;
+            } finally {
+                owner.exitMemory();
+            }
+        }
+    }
+
+    /**
+     * Starts the thread that writes what the parent sends through {@code pipe} to the process's stdin, closing it
+     * at the end of the stream. It destroys the pipe when it stops, so that once the process has exited (or
+     * closed its stdin) the parent's writes fail.
+     */
+    private void feed(Channel pipe) {
+        Thread thread = new Thread(() -> {
+            ByteBuffer piece = ByteBuffer.allocate(StdStream.PIPE_BLOCK);
+            try (OutputStream stdin = process.getOutputStream()) {
+                for (int n; (n = receivePiece(pipe, piece)) > 0; ) {
+                    stdin.write(piece.array(), 0, n);
+                    stdin.flush();
+                }
+            } catch (IOException e) {
+                LOG.debug("stdin of p_uid {} is closed: {}", puid, e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (owner.enterMemory()) {
+                try {
+                    pipe.destroy();
+                } catch (ChannelException | ObjectGoneException e) {
+                    // the parent has let go of it first
+                } finally {
+                    owner.exitMemory();
+                }
+            }
+        }, "feed-" + puid);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * The length of the next piece of input, received into {@code piece}; 0 at the end of the stream, -1 if the
+     * writer is gone, the process has exited or the node goes down.
+     */
+    private int receivePiece(Channel pipe, ByteBuffer piece) throws InterruptedException {
+        while (process.isAlive()) {
+            if (!owner.enterMemory()) {
+                return -1;
+            }
+            try {
+                return pipe.recv(piece.clear(), PIPE_SLICE_MS, TimeUnit.MILLISECONDS);
+            } catch (ChannelEmptyException e) {
+                // nothing yet: wait on, and see within a slice if the process exits
+            } catch (ChannelException | ObjectGoneException e) {
+                return -1;
+            } finally {
+                owner.exitMemory();
+            }
+        }
+        return -1;
     }
 
     private void reportExit(MessageChannel exits) {

@@ -115,13 +115,29 @@ public final class Messages {
                            boolean head, int node) {
             this(exe, args, env, cwd, name, head, node, null, null, null);
         }
+
+        /** This spec with other standard streams. */
+        public ProcessSpec withStreams(StdStream in, StdStream out, StdStream err) {
+            return new ProcessSpec(exe, args, env, cwd, name, head, node, in, out, err);
+        }
     }
 
     /**
      * Where a standard stream of a process goes or comes from: {@code path} is the file name pattern of
      * {@link StreamKind#FILE}, {@code channel} the descriptor of the channel of {@link StreamKind#PIPE}.
+     *
+     * <p>The channel of a PIPE is made by the parent on its node, in its node's default pool, with
+     * {@link #PIPE_CAPACITY} slots of {@link #PIPE_BLOCK} bytes, and registered with its node's Local Services
+     * ({@link SHReplyChannel}), which destroys it once the parent has exited. Each message is a piece of the stream
+     * of at most {@link #PIPE_BLOCK} bytes; an empty message ends the stream. Either end destroys the channel when
+     * it lets go early (the reader closes, the process exits): the other end's next operation fails, as a pipe's
+     * writer fails once its reader is gone.
      */
     public record StdStream(StreamKind kind, String path, byte[] channel) {
+        /** Pieces of a piped stream in flight at most; a writer waits once they are all unread. */
+        public static final int PIPE_CAPACITY = 16;
+        /** The largest piece of a piped stream, in bytes. */
+        public static final int PIPE_BLOCK = 8192;
         /** Replaced in a file name pattern by the process's p_uid. */
         public static final String PUID = "{puid}";
         /** Replaced in a file name pattern by the hostname of the process's node. */
@@ -143,7 +159,9 @@ public final class Messages {
         /** No input (end of file at once); output thrown away. */
         DISCARD,
         /** A file on the process's node; a relative name is relative to the process's working directory. */
-        FILE
+        FILE,
+        /** The parent that started the process, through a channel (see {@link StdStream}). */
+        PIPE
     }
 
     /** What Global Services knows of a managed process. */
@@ -238,9 +256,10 @@ public final class Messages {
     }
 
     /**
-     * A process of the node made a reply channel for its gateway calls ({@code descriptor}) in the infrastructure
-     * pool: Local Services destroys it once process {@code pid}, which runs as managed process {@code puid} (or
-     * was started by it), has exited.
+     * A process of the node made a channel that must not outlive it ({@code descriptor}): a reply channel for its
+     * gateway calls in the infrastructure pool, or the channel of a piped standard stream of a process it started
+     * ({@link StdStream}). Local Services destroys it once process {@code pid}, which runs as managed process
+     * {@code puid} (or was started by it), has exited.
      */
     @Code(37)
     public record SHReplyChannel(long tag, long puid, long pid, byte[] descriptor) implements Message {

@@ -11,16 +11,22 @@ import io.dragon.Pool;
 import io.dragon.Process;
 import io.dragon.ProcessTemplate;
 import io.dragon.Queue;
+import io.dragon.Redirect;
 import io.dragon.Semaphore;
 import io.dragon.SharedByteArray;
 import io.dragon.SharedLongArray;
 import io.dragon.SharedObject;
 import io.dragon.core.infrastructure.HostId;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -203,6 +209,24 @@ public final class MultiNodeChecks extends Checks {
             expectEquals(7, failing.join(), "exit code");
             expectEquals(2, failing.node(), "node");
         });
+        check("the head on node 0 writes the stdin and reads the stdout of a process on node 2, 3 MiB each way",
+            () -> {
+                Process cat = ProcessTemplate.exec("/bin/cat").withPolicy(Policy.node(2)).withStdin(Redirect.PIPE)
+                    .withStdout(Redirect.PIPE).start();
+                expectEquals(2, cat.node(), "node");
+                byte[] sent = new byte[3 << 20];
+                new Random(2).nextBytes(sent);
+                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                    try (OutputStream in = cat.stdin()) {
+                        in.write(sent);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+                expect(Arrays.equals(sent, cat.stdout().readAllBytes()), "what came back is what was sent");
+                writer.get(60, TimeUnit.SECONDS);
+                expectEquals(0, cat.join(), "exit code");
+            });
         finish();
     }
 }

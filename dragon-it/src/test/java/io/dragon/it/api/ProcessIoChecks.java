@@ -3,12 +3,21 @@ package io.dragon.it.api;
 import io.dragon.DragonException;
 import io.dragon.Process;
 import io.dragon.ProcessTemplate;
+import io.dragon.Queue;
 import io.dragon.Redirect;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 /** Where the standard streams of processes go (Redirect), with real processes. */
 public final class ProcessIoChecks extends Checks {
+    private static final int PATTERN_BYTES = 8 << 20;
+
     public static void main(String[] args) throws Exception {
         new ProcessIoChecks().run();
     }
@@ -49,6 +58,64 @@ public final class ProcessIoChecks extends Checks {
             expect(in.getMessage().contains(dir + "/missing.txt") && in.getMessage().contains("stdin"),
                 "the message names the file: " + in);
         });
+        check("stdout and stderr piped to the parent, which reads them to their end", () -> {
+            Process process = ProcessTemplate.exec("/bin/sh", "-c", "echo out; echo err >&2; exit 3")
+                .withStdout(Redirect.PIPE).withStderr(Redirect.PIPE).start();
+            expectEquals("out\n", new String(process.stdout().readAllBytes()), "stdout");
+            expectEquals("err\n", new String(process.stderr().readAllBytes()), "stderr");
+            expectEquals(3, process.join(), "exit code");
+            expectThrows(IllegalStateException.class, () -> Process.current().stdout());
+        });
+        check("stdin from the parent, ended by close; writes fail once the process has exited", () -> {
+            Process cat = ProcessTemplate.exec("/bin/cat").withStdin(Redirect.PIPE).withStdout(Redirect.PIPE).start();
+            try (OutputStream in = cat.stdin()) {
+                in.write("line 1\nline 2\n".getBytes());
+            }
+            expectEquals("line 1\nline 2\n", new String(cat.stdout().readAllBytes()), "what cat echoed");
+            expectEquals(0, cat.join(), "exit code");
+            Process head = ProcessTemplate.exec("/usr/bin/head", "-c", "1").withStdin(Redirect.PIPE)
+                .withStdout(Redirect.DISCARD).start();
+            OutputStream in = head.stdin();
+            in.write('x');
+            in.flush();
+            expectEquals(0, head.join(), "head exit code");
+            expectThrows(IOException.class, () -> {
+                for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); System.nanoTime() < end; ) {
+                    in.write(new byte[1000]);
+                    in.flush();
+                    Thread.sleep(20);
+                }
+                return null;
+            });
+        });
+        check("several MiB through the pipe whole and in order; the writer waits while the parent does not read",
+            () -> {
+                Process writer = ProcessTemplate.of(ProcessIoChecks::writePattern).withStdout(Redirect.PIPE).start();
+                Thread.sleep(1000);
+                expect(writer.isAlive(), "the writer waits: the pipe holds far less than it writes");
+                byte[] all = writer.stdout().readAllBytes();
+                expectEquals(PATTERN_BYTES, all.length, "bytes read");
+                for (int i = 0; i < all.length; i++) {
+                    if (all[i] != (byte) (i % 251)) {
+                        throw new AssertionError("byte " + i + " is " + all[i]);
+                    }
+                }
+                expectEquals(0, writer.join(), "exit code");
+            });
+        check("a parent that never reads and exits, or closes early: the writer's writes fail, nothing hangs", () -> {
+            Queue<Process> children = Queue.create(2);
+            Process parent = Process.start(() -> putQuietly(children,
+                ProcessTemplate.exec("/usr/bin/yes").withStdout(Redirect.PIPE).start()));
+            Process orphan = children.take();
+            expectEquals(0, parent.join(), "parent exit code");
+            expect(orphan.join(60, TimeUnit.SECONDS), "yes to end once its reader is gone");
+            expectEquals(128 + 13, orphan.exitCode().getAsInt(), "yes killed by SIGPIPE");
+            children.destroy();
+            Process yes = ProcessTemplate.exec("/usr/bin/yes").withStdout(Redirect.PIPE).start();
+            expectEquals((int) 'y', yes.stdout().read(), "first byte");
+            yes.stdout().close();
+            expectEquals(128 + 13, yes.join(), "yes killed by SIGPIPE once the parent closed");
+        });
         try (var files = Files.list(dir)) {
             for (Path file : files.toList()) {
                 Files.delete(file);
@@ -56,5 +123,20 @@ public final class ProcessIoChecks extends Checks {
         }
         Files.delete(dir);
         finish();
+    }
+
+    /** Writes {@link #PATTERN_BYTES} bytes, byte i being i % 251, to stdout (unbuffered, past System.out). */
+    private static void writePattern() {
+        byte[] chunk = new byte[251 * 64];
+        for (int i = 0; i < chunk.length; i++) {
+            chunk[i] = (byte) (i % 251);
+        }
+        try (FileOutputStream out = new FileOutputStream(FileDescriptor.out)) {
+            for (int left = PATTERN_BYTES; left > 0; left -= chunk.length) {
+                out.write(chunk, 0, Math.min(left, chunk.length));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }
