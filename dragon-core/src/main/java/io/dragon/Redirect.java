@@ -54,7 +54,8 @@ public final class Redirect implements Serializable {
      * A file on the node of the process, created (or truncated) for output, read for input. In the name,
      * {@code {puid}} stands for the process's p_uid and {@code {host}} for its node's hostname,
      * so that the processes of a group write files of their own: {@code "out-{puid}-{host}.txt"}. A relative name
-     * is relative to the process's working directory ({@link ProcessTemplate#withWorkingDirectory}). A file that
+     * is relative to the process's working directory ({@link ProcessTemplate#withWorkingDirectory}). stdout and
+     * stderr to the same file share it, as {@code 2>&1} in a shell. A file that
      * cannot be opened fails the start of the process with a {@link DragonException} naming the file and the node.
      */
     public static Redirect file(String namePattern) {

@@ -359,6 +359,9 @@ public final class LocalServices implements ManagedProcess.Owner {
         }
         builder.redirectOutput(output(builder, spec.stdout(), puid, "stdout"));
         builder.redirectError(output(builder, spec.stderr(), puid, "stderr"));
+        // one file for both, as 2>&1: opened twice, each stream would overwrite the other's output
+        builder.redirectErrorStream(builder.redirectOutput().file() != null
+            && builder.redirectOutput().file().equals(builder.redirectError().file()));
     }
 
     private ProcessBuilder.Redirect output(ProcessBuilder builder, StdStream stream, long puid, String which)

@@ -33,6 +33,11 @@ public final class ProcessIoChecks extends Checks {
                 expectEquals("out\n", Files.readString(dir.resolve("out-" + process.puid() + "-"
                     + process.hostname() + ".txt")), "stdout file");
                 expectEquals("err\n", Files.readString(dir.resolve("err-" + process.puid() + ".txt")), "stderr file");
+                Process both = ProcessTemplate.exec("/bin/sh", "-c", "echo out; echo err >&2; echo out")
+                    .withStdout(Redirect.file(dir + "/both.txt")).withStderr(Redirect.file(dir + "/both.txt"))
+                    .start();
+                expectEquals(0, both.join(), "exit code");
+                expectEquals("out\nerr\nout\n", Files.readString(dir.resolve("both.txt")), "one file for both");
             });
         check("stdout and stderr discarded; stdin from a file, or nothing", () -> {
             Files.writeString(dir.resolve("in.txt"), "from a file\n");
