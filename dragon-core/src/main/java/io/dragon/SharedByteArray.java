@@ -3,24 +3,21 @@ package io.dragon;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.internal.Services;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 
 /**
  * An array of bytes in shared memory that every process with the handle maps directly: bulk reads and writes, and
  * atomic {@link #compareAndSet} and {@link #getAndAdd} on single bytes across processes (done on the aligned int
  * that holds the byte).
  *
- * <p>Body: {@code length} bytes, rounded up to whole ints so the last byte's int is inside the allocation.
+ * <p>Body: {@code length} bytes, rounded up to whole longs (see {@link SharedArray}) so the last byte's int is
+ * inside the allocation.
  */
-public final class SharedByteArray extends SharedObject {
+public final class SharedByteArray extends SharedArray<byte[]> {
     private static final long serialVersionUID = 1L;
     private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
-    private final int length;
 
     private SharedByteArray(String name, int length) {
-        super(name, (SharedLongArray.checkedLength(length) + 3L) & ~3L);
-        this.length = length;
-        publish();
+        super(name, length, 1);
     }
 
     /**
@@ -51,11 +48,6 @@ public final class SharedByteArray extends SharedObject {
         return Services.lookup(name, SharedByteArray.class);
     }
 
-    /** The number of bytes. */
-    public int length() {
-        return length;
-    }
-
     /**
      * The byte at {@code index}.
      *
@@ -65,7 +57,7 @@ public final class SharedByteArray extends SharedObject {
         if (isRemote()) {
             return onOwner(0, (SharedByteArray a) -> a.get(index));
         }
-        return body().getByte(checked(index, 1));
+        return body().getByte(offset(index));
     }
 
     /**
@@ -78,31 +70,17 @@ public final class SharedByteArray extends SharedObject {
             runOnOwner(0, (SharedByteArray a) -> a.set(index, value));
             return;
         }
-        body().putByte(checked(index, 1), value);
+        body().putByte(offset(index), value);
     }
 
     /** Copies {@code length} bytes from index {@code index} into {@code dst} at {@code offset}. */
     public void get(int index, byte[] dst, int offset, int length) {
-        if (isRemote()) {
-            byte[] bytes = onOwner(0, (SharedByteArray a) -> {
-                byte[] copy = new byte[length];
-                a.get(index, copy, 0, length);
-                return copy;
-            });
-            System.arraycopy(bytes, 0, dst, offset, length);
-            return;
-        }
-        body().getBytes(checked(index, length), dst, offset, length);
+        getRange(index, dst, offset, length);
     }
 
     /** Copies {@code length} bytes of {@code src} from {@code offset} to index {@code index}. */
     public void put(int index, byte[] src, int offset, int length) {
-        if (isRemote()) {
-            byte[] bytes = Arrays.copyOfRange(src, offset, offset + length);
-            runOnOwner(0, (SharedByteArray a) -> a.put(index, bytes, 0, bytes.length));
-            return;
-        }
-        body().putBytes(checked(index, length), src, offset, length);
+        putRange(index, src, offset, length);
     }
 
     /**
@@ -115,7 +93,7 @@ public final class SharedByteArray extends SharedObject {
             return onOwner(0, (SharedByteArray a) -> a.compareAndSet(index, expected, value));
         }
         SharedBuffer body = body();
-        long word = checked(index, 1) & ~3L;
+        long word = offset(index) & ~3L;
         int shift = shift(index);
         for (;;) {
             int current = body.getIntVolatile(word);
@@ -134,7 +112,7 @@ public final class SharedByteArray extends SharedObject {
             return onOwner(0, (SharedByteArray a) -> a.getAndAdd(index, delta));
         }
         SharedBuffer body = body();
-        long word = checked(index, 1) & ~3L;
+        long word = offset(index) & ~3L;
         int shift = shift(index);
         for (;;) {
             int current = body.getIntVolatile(word);
@@ -143,11 +121,6 @@ public final class SharedByteArray extends SharedObject {
                 return previous;
             }
         }
-    }
-
-    @Override
-    void wakeWaiters() {
-        // nobody waits in an array
     }
 
     /** Bit position of byte {@code index} within its int (SharedBuffer ints are in native byte order). */
@@ -159,11 +132,18 @@ public final class SharedByteArray extends SharedObject {
         return (word & ~(0xff << shift)) | ((value & 0xff) << shift);
     }
 
-    private long checked(int index, int count) {
-        if (index < 0 || count < 0 || (long) index + count > length) {
-            throw new IndexOutOfBoundsException("bytes " + index + ".." + ((long) index + count) + " of " + this
-                + " of length " + length);
-        }
-        return index;
+    @Override
+    byte[] newArray(int n) {
+        return new byte[n];
+    }
+
+    @Override
+    void copyOut(SharedBuffer body, long at, byte[] dst, int offset, int count) {
+        body.getBytes(at, dst, offset, count);
+    }
+
+    @Override
+    void copyIn(SharedBuffer body, long at, byte[] src, int offset, int count) {
+        body.putBytes(at, src, offset, count);
     }
 }

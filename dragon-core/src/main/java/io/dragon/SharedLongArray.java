@@ -5,19 +5,18 @@ import io.dragon.internal.Services;
 
 /**
  * An array of longs in shared memory that every process with the handle maps directly; element access is
- * volatile, and {@link #compareAndSet}, {@link #getAndAdd} and {@link #addAndGet} are atomic across processes.
- * Processes of other nodes reach it through its node's transport agent, one round trip per access.
+ * volatile, and {@link #compareAndSet}, {@link #getAndAdd}, {@link #addAndGet} and {@link #getAndSet} are atomic
+ * across processes, as in {@link java.util.concurrent.atomic.AtomicLongArray}. Bulk {@link #get(int, long[], int,
+ * int) get} and {@link #put(int, long[], int, int) put} copy a range. Processes of other nodes reach it through its
+ * node's transport agent, one round trip per call (a bulk copy included).
  *
- * <p>Body: {@code length} longs, element i at offset 8 i.
+ * <p>Body: {@code length} longs, element i at offset 8 i (see {@link SharedObjectLayout}).
  */
-public final class SharedLongArray extends SharedObject {
+public final class SharedLongArray extends SharedArray<long[]> {
     private static final long serialVersionUID = 1L;
-    private final int length;
 
     private SharedLongArray(String name, int length) {
-        super(name, checkedLength(length) * (long) Long.BYTES);
-        this.length = length;
-        publish();
+        super(name, length, Long.BYTES);
     }
 
     /** A new array of {@code length} zeros. */
@@ -45,11 +44,6 @@ public final class SharedLongArray extends SharedObject {
         return Services.lookup(name, SharedLongArray.class);
     }
 
-    /** The number of longs. */
-    public int length() {
-        return length;
-    }
-
     /**
      * The long at {@code index} (a volatile read).
      *
@@ -73,6 +67,26 @@ public final class SharedLongArray extends SharedObject {
             return;
         }
         body().putLongVolatile(offset(index), value);
+    }
+
+    /**
+     * Copies {@code length} longs from index {@code index} into {@code dst} at {@code offset}: each element is read
+     * whole, but the range is not read atomically (elements written meanwhile may be seen old or new).
+     *
+     * @throws IndexOutOfBoundsException if a range is outside the array or {@code dst}
+     */
+    public void get(int index, long[] dst, int offset, int length) {
+        getRange(index, dst, offset, length);
+    }
+
+    /**
+     * Copies {@code length} longs of {@code src} from {@code offset} to index {@code index}: each element is
+     * written whole, but the range is not written atomically.
+     *
+     * @throws IndexOutOfBoundsException if a range is outside the array or {@code src}
+     */
+    public void put(int index, long[] src, int offset, int length) {
+        putRange(index, src, offset, length);
     }
 
     /**
@@ -121,21 +135,17 @@ public final class SharedLongArray extends SharedObject {
     }
 
     @Override
-    void wakeWaiters() {
-        // nobody waits in an array
+    long[] newArray(int n) {
+        return new long[n];
     }
 
-    private long offset(int index) {
-        if (index < 0 || index >= length) {
-            throw new IndexOutOfBoundsException("index " + index + " of " + this + " of length " + length);
-        }
-        return (long) index * Long.BYTES;
+    @Override
+    void copyOut(SharedBuffer body, long at, long[] dst, int offset, int count) {
+        body.getLongs(at, dst, offset, count);
     }
 
-    static int checkedLength(int length) {
-        if (length < 0) {
-            throw new IllegalArgumentException("negative array length " + length);
-        }
-        return length;
+    @Override
+    void copyIn(SharedBuffer body, long at, long[] src, int offset, int count) {
+        body.putLongs(at, src, offset, count);
     }
 }

@@ -1,6 +1,9 @@
 package io.dragon.core.shm;
 
 import static io.dragon.core.shm.UnsafeAccess.ARRAY_BYTE_BASE;
+import static io.dragon.core.shm.UnsafeAccess.ARRAY_DOUBLE_BASE;
+import static io.dragon.core.shm.UnsafeAccess.ARRAY_INT_BASE;
+import static io.dragon.core.shm.UnsafeAccess.ARRAY_LONG_BASE;
 import static io.dragon.core.shm.UnsafeAccess.BUFFER_ADDRESS;
 import static io.dragon.core.shm.UnsafeAccess.UNSAFE;
 
@@ -115,6 +118,11 @@ public final class SharedBuffer {
         return UNSAFE.getAndAddInt(null, address + index, delta);
     }
 
+    public int getAndSetInt(long index, int value) {
+        check(index, 4);
+        return UNSAFE.getAndSetInt(null, address + index, value);
+    }
+
     public byte getByte(long index) {
         check(index, 1);
         return UNSAFE.getByte(address + index);
@@ -126,15 +134,59 @@ public final class SharedBuffer {
     }
 
     public void getBytes(long index, byte[] dst, int offset, int length) {
-        check(index, length);
-        checkArray(dst.length, offset, length);
-        UNSAFE.copyMemory(null, address + index, dst, ARRAY_BYTE_BASE + offset, length);
+        copyOut(index, dst, ARRAY_BYTE_BASE, 1, dst.length, offset, length);
     }
 
     public void putBytes(long index, byte[] src, int offset, int length) {
-        check(index, length);
-        checkArray(src.length, offset, length);
-        UNSAFE.copyMemory(src, ARRAY_BYTE_BASE + offset, null, address + index, length);
+        copyIn(index, src, ARRAY_BYTE_BASE, 1, src.length, offset, length);
+    }
+
+    /**
+     * Copies {@code length} longs from byte {@code index} into {@code dst} at {@code offset}. Like every bulk copy
+     * of elements here, each aligned element is copied whole (never torn), but the copy as a whole is not atomic.
+     */
+    public void getLongs(long index, long[] dst, int offset, int length) {
+        copyOut(index, dst, ARRAY_LONG_BASE, Long.BYTES, dst.length, offset, length);
+    }
+
+    /** Copies {@code length} longs of {@code src} from {@code offset} to byte {@code index}. */
+    public void putLongs(long index, long[] src, int offset, int length) {
+        copyIn(index, src, ARRAY_LONG_BASE, Long.BYTES, src.length, offset, length);
+    }
+
+    /** Copies {@code length} ints from byte {@code index} into {@code dst} at {@code offset}. */
+    public void getInts(long index, int[] dst, int offset, int length) {
+        copyOut(index, dst, ARRAY_INT_BASE, Integer.BYTES, dst.length, offset, length);
+    }
+
+    /** Copies {@code length} ints of {@code src} from {@code offset} to byte {@code index}. */
+    public void putInts(long index, int[] src, int offset, int length) {
+        copyIn(index, src, ARRAY_INT_BASE, Integer.BYTES, src.length, offset, length);
+    }
+
+    /** Copies {@code length} doubles from byte {@code index} into {@code dst} at {@code offset}. */
+    public void getDoubles(long index, double[] dst, int offset, int length) {
+        copyOut(index, dst, ARRAY_DOUBLE_BASE, Double.BYTES, dst.length, offset, length);
+    }
+
+    /** Copies {@code length} doubles of {@code src} from {@code offset} to byte {@code index}. */
+    public void putDoubles(long index, double[] src, int offset, int length) {
+        copyIn(index, src, ARRAY_DOUBLE_BASE, Double.BYTES, src.length, offset, length);
+    }
+
+    /**
+     * Copies {@code length} elements of {@code size} bytes into a Java array; Unsafe copies aligned elements whole.
+     */
+    private void copyOut(long index, Object dst, long base, int size, int arrayLength, int offset, int length) {
+        checkArray(arrayLength, offset, length);
+        check(index, (long) length * size);
+        UNSAFE.copyMemory(null, address + index, dst, base + (long) offset * size, (long) length * size);
+    }
+
+    private void copyIn(long index, Object src, long base, int size, int arrayLength, int offset, int length) {
+        checkArray(arrayLength, offset, length);
+        check(index, (long) length * size);
+        UNSAFE.copyMemory(src, base + (long) offset * size, null, address + index, (long) length * size);
     }
 
     /** Copies {@code length} bytes into {@code dst} at its position, without moving the position. */

@@ -11,6 +11,9 @@ import sun.misc.Unsafe;
 final class UnsafeAccess {
     static final Unsafe UNSAFE;
     static final long ARRAY_BYTE_BASE;
+    static final long ARRAY_INT_BASE;
+    static final long ARRAY_LONG_BASE;
+    static final long ARRAY_DOUBLE_BASE;
     /** Offset of {@code Buffer.address}: the native address of a direct buffer, read without allocating. */
     static final long BUFFER_ADDRESS;
 
@@ -20,6 +23,9 @@ final class UnsafeAccess {
             f.setAccessible(true);
             UNSAFE = (Unsafe) f.get(null);
             ARRAY_BYTE_BASE = UNSAFE.arrayBaseOffset(byte[].class);
+            ARRAY_INT_BASE = UNSAFE.arrayBaseOffset(int[].class);
+            ARRAY_LONG_BASE = UNSAFE.arrayBaseOffset(long[].class);
+            ARRAY_DOUBLE_BASE = UNSAFE.arrayBaseOffset(double[].class);
             BUFFER_ADDRESS = UNSAFE.objectFieldOffset(Buffer.class.getDeclaredField("address"));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
