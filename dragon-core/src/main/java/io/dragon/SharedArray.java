@@ -4,7 +4,8 @@ import io.dragon.core.shm.SharedBuffer;
 import java.lang.reflect.Array;
 
 /**
- * What the shared arrays of primitives ({@link SharedByteArray}, {@link SharedLongArray}) share: a length, index checks, and bulk copies to and from a Java array of the element
+ * What the shared arrays of primitives ({@link SharedByteArray}, {@link SharedIntArray}, {@link SharedLongArray},
+ * {@link SharedDoubleArray}) share: a length, index checks, and bulk copies to and from a Java array of the element
  * type {@code A} ({@code long[]}, ...), one round trip for a process of another node.
  *
  * <p>Body: {@code length} elements of {@code elementBytes} each, element i at offset {@code elementBytes * i}, the

@@ -4,8 +4,9 @@ import io.dragon.core.shm.ObjectHeader;
 
 /**
  * Layout of every shared-memory object of the user API ({@link Lock}, {@link Semaphore}, {@link Barrier},
- * {@link Event}, {@link SharedLongArray}, {@link SharedByteArray}): one allocation in a pool, a header, then the
- * object's body.
+ * {@link Event}, and the arrays: {@link SharedByteArray}, {@link SharedIntArray}, {@link SharedLongArray},
+ * {@link SharedDoubleArray}, laid out by {@link SharedArray}): one allocation in a pool, a header, then the object's
+ * body.
  *
  * <pre>
  *  offset  size
