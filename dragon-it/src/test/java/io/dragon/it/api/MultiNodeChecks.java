@@ -9,6 +9,7 @@ import io.dragon.ObjectNotFoundException;
 import io.dragon.Policy;
 import io.dragon.Pool;
 import io.dragon.Process;
+import io.dragon.ProcessGroup;
 import io.dragon.ProcessTemplate;
 import io.dragon.Queue;
 import io.dragon.Redirect;
@@ -20,6 +21,7 @@ import io.dragon.core.infrastructure.HostId;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -227,6 +229,34 @@ public final class MultiNodeChecks extends Checks {
                 writer.get(60, TimeUnit.SECONDS);
                 expectEquals(0, cat.join(), "exit code");
             });
+        check("a ProcessGroup across nodes 1 and 2 restarts a member as it fails and ends one at the walltime", () -> {
+            SharedLongArray attempts = SharedLongArray.create(1);
+            ProcessGroup group = new ProcessGroup().add(ProcessTemplate.of(() -> {
+                if (attempts.getAndAdd(0, 1) == 0) {
+                    System.exit(3); // the first attempt fails
+                }
+            }).withPolicy(Policy.node(2)), 1).add(ProcessTemplate.exec("sleep", "300").withPolicy(Policy.node(1)), 1)
+                .restartFailed(1).walltime(Duration.ofSeconds(30), Duration.ofSeconds(5)).start();
+            try {
+                ProcessGroup.Member flaky = group.members().get(0);
+                ProcessGroup.Member sleeper = group.members().get(1);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (flaky.exitCode() == null && System.nanoTime() - deadline < 0) {
+                    Thread.sleep(10);
+                }
+                expectEquals(0, flaky.exitCode(), "the flaky member's final code, before join");
+                expectEquals(1, flaky.restarts(), "its restarts");
+                expectEquals(2, flaky.process().node(), "the node of its restarted process");
+                expectEquals(2L, attempts.get(0), "its attempts");
+                expect(!group.join(120, TimeUnit.SECONDS), "the walltime to fail the group");
+                expect(sleeper.hitWalltime() && sleeper.exitCode() == 128 + 15, "the sleeper on node 1 ended by"
+                    + " SIGTERM at the walltime: " + sleeper);
+                expectEquals(1, sleeper.process().node(), "the sleeper's node");
+            } finally {
+                group.close();
+                attempts.destroy();
+            }
+        });
         finish();
     }
 }

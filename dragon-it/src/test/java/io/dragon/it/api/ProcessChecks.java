@@ -10,6 +10,8 @@ import io.dragon.ProcessTemplate;
 import io.dragon.RemoteTaskException;
 import io.dragon.Queue;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -114,6 +116,51 @@ public final class ProcessChecks extends Checks {
             ProcessGroup failing = new ProcessGroup().add(ProcessTemplate.exec("false"), 2).restartFailed(1).start();
             expect(!failing.join(), "failing members to stay failed");
             expectEquals(1, failing.members().get(1).exitCode(), "final exit code");
+        });
+        check("a ProcessGroup restarts a failed member as it fails, before join, up to its count", () -> {
+            Path marker = Path.of("/tmp", "dragon-check-early-" + ProcessHandle.current().pid());
+            ProcessGroup group = new ProcessGroup().add(ProcessTemplate.exec("/bin/sh", "-c",
+                "if [ -e " + marker + " ]; then exit 0; else touch " + marker + "; exit 3; fi"), 1)
+                .add(ProcessTemplate.exec("false"), 1).add(ProcessTemplate.exec("sleep", "60"), 1)
+                .restartFailed(2).start();
+            try {
+                List<ProcessGroup.Member> members = group.members();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while ((members.get(0).exitCode() == null || members.get(1).exitCode() == null)
+                    && System.nanoTime() - deadline < 0) {
+                    Thread.sleep(10);
+                }
+                expectEquals(0, members.get(0).exitCode(), "the restarted member's exit code, before join");
+                expectEquals(1, members.get(0).restarts(), "its restarts");
+                expectEquals(1, members.get(1).exitCode(), "the always failing member's final code");
+                expectEquals(2, members.get(1).restarts(), "its restarts, all it may have");
+                expect(members.get(2).exitCode() == null && members.get(2).process().isAlive(),
+                    "the long member to run still");
+            } finally {
+                group.close();
+                java.nio.file.Files.deleteIfExists(marker);
+            }
+            expect(!group.join(60, TimeUnit.SECONDS), "the killed member to count as failed");
+            expectEquals(128 + 9, group.members().get(2).exitCode(), "the killed member's code");
+        });
+        check("a ProcessGroup's walltime ends its members still running, with SIGKILL after the grace", () -> {
+            ProcessGroup group = new ProcessGroup().add(ProcessTemplate.exec("true"), 1)
+                .add(ProcessTemplate.exec("sleep", "60"), 2)
+                .add(ProcessTemplate.exec("/bin/sh", "-c", "trap '' TERM; exec sleep 60"), 1) // SIGTERM ignored
+                .walltime(Duration.ofSeconds(2), Duration.ofSeconds(1)).start();
+            long started = System.nanoTime();
+            expect(!group.join(120, TimeUnit.SECONDS), "the group to fail");
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+            // ended by the walltime: not before it, and long before the members would have ended by themselves
+            expect(seconds >= 1 && seconds < 50, "join to return after the walltime, not after 60 s: " + seconds);
+            List<ProcessGroup.Member> members = group.members();
+            expect(members.get(0).exitCode() == 0 && !members.get(0).hitWalltime(), "the quick member untouched");
+            for (int i = 1; i <= 2; i++) {
+                expect(members.get(i).hitWalltime(), "member " + i + " marked");
+                expectEquals(128 + 15, members.get(i).exitCode(), "member " + i + " ended by SIGTERM");
+            }
+            expect(members.get(3).hitWalltime(), "the member ignoring SIGTERM marked");
+            expectEquals(128 + 9, members.get(3).exitCode(), "the member ignoring SIGTERM killed after the grace");
         });
         check("the Machine has this node, with its CPUs; a Policy places on it", () -> {
             Machine machine = Machine.current();
