@@ -143,12 +143,12 @@ public final class Process implements Serializable {
         return exitCode().isEmpty();
     }
 
-    /** Kills the process (SIGKILL). */
+    /** Kills the process (SIGKILL); does nothing if it has exited, as {@link java.lang.Process#destroyForcibly()}. */
     public void kill() {
         signal(SIGKILL);
     }
 
-    /** Asks the process to end (SIGTERM). */
+    /** Asks the process to end (SIGTERM); does nothing if it has exited, as {@link java.lang.Process#destroy()}. */
     public void terminate() {
         signal(SIGTERM);
     }

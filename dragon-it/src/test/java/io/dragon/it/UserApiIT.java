@@ -54,7 +54,7 @@ class UserApiIT {
 
     @Test
     void processesStartJoinAndDieAsAsked() {
-        DragonRun.Result run = assertAllPass("ProcessChecks", 12);
+        DragonRun.Result run = assertAllPass("ProcessChecks", 13);
         assertThat(run.stdout()).contains("runnable ran in another JVM: true", "env value in /tmp",
             "main class with args 5");
         assertThat(run.programStderr()).contains("IllegalStateException: thrown on purpose by a check");

@@ -162,6 +162,14 @@ public final class ProcessChecks extends Checks {
             expect(members.get(3).hitWalltime(), "the member ignoring SIGTERM marked");
             expectEquals(128 + 9, members.get(3).exitCode(), "the member ignoring SIGTERM killed after the grace");
         });
+        check("kill, terminate and signal of a process that has exited do nothing", () -> {
+            Process done = ProcessTemplate.exec("true").start();
+            expectEquals(0, done.join(), "exit code");
+            done.kill();
+            done.terminate();
+            done.signal(10);
+            expectEquals(0, done.exitCode().orElseThrow(), "exit code still");
+        });
         check("the Machine has this node, with its CPUs; a Policy places on it", () -> {
             Machine machine = Machine.current();
             expectEquals(1, machine.nodes().size(), "nodes");
