@@ -49,7 +49,7 @@ class UserApiIT {
 
     @Test
     void sharedArraysAreOneMemoryForAllProcesses() {
-        assertAllPass("SharedArrayChecks", 2);
+        assertAllPass("SharedArrayChecks", 3);
     }
 
     @Test

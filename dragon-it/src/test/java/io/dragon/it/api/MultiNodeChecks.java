@@ -15,6 +15,8 @@ import io.dragon.Queue;
 import io.dragon.Redirect;
 import io.dragon.Semaphore;
 import io.dragon.SharedByteArray;
+import io.dragon.SharedDoubleArray;
+import io.dragon.SharedIntArray;
 import io.dragon.SharedLongArray;
 import io.dragon.SharedObject;
 import io.dragon.core.infrastructure.HostId;
@@ -255,6 +257,48 @@ public final class MultiNodeChecks extends Checks {
             } finally {
                 group.close();
                 attempts.destroy();
+            }
+        });
+        check("arrays of node 0: a range read from nodes 1 and 2 in one call, puts and atomics from there", () -> {
+            int n = 1000;
+            SharedDoubleArray values = SharedDoubleArray.create("multi-node-doubles", n);
+            SharedDoubleArray written = SharedDoubleArray.create(4);
+            SharedDoubleArray sum = SharedDoubleArray.create(1);
+            SharedIntArray count = SharedIntArray.create(1);
+            double[] halves = new double[n];
+            for (int i = 0; i < n; i++) {
+                halves[i] = i * 0.5;
+            }
+            values.put(0, halves, 0, n);
+            List<Process> processes = new ArrayList<>();
+            for (int node = 1; node <= 2; node++) {
+                int slot = 2 * (node - 1);
+                double mark = node;
+                processes.add(Process.start(ProcessTemplate.of(() -> {
+                    double[] copy = new double[n + 2];
+                    SharedDoubleArray.lookup("multi-node-doubles").get(0, copy, 1, n);
+                    for (int i = 0; i < n; i++) {
+                        if (copy[i + 1] != i * 0.5) {
+                            throw new IllegalStateException("element " + i + " read as " + copy[i + 1]);
+                        }
+                    }
+                    written.put(slot, new double[] {0, mark, mark}, 1, 2);
+                    for (int i = 0; i < ROUNDS; i++) {
+                        count.incrementAndGet(0);
+                        sum.getAndAdd(0, 0.5);
+                    }
+                }).withPolicy(Policy.node(node))));
+            }
+            for (Process process : processes) {
+                expectEquals(0, process.join(), "exit code of " + process);
+            }
+            double[] marks = new double[4];
+            written.get(0, marks, 0, 4);
+            expectEquals("[1.0, 1.0, 2.0, 2.0]", Arrays.toString(marks), "what the remote puts wrote");
+            expectEquals(2 * ROUNDS, count.get(0), "int increments from nodes 1 and 2");
+            expectEquals(ROUNDS * 1.0, sum.get(0), "double additions of 0.5 from nodes 1 and 2");
+            for (SharedObject object : List.of(values, written, sum, count)) {
+                object.destroy();
             }
         });
         finish();

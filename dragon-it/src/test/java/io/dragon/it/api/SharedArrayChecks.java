@@ -1,12 +1,17 @@
 package io.dragon.it.api;
 
+import io.dragon.DragonException;
+import io.dragon.ObjectNotFoundException;
 import io.dragon.Process;
 import io.dragon.SharedByteArray;
+import io.dragon.SharedDoubleArray;
+import io.dragon.SharedIntArray;
 import io.dragon.SharedLongArray;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
-/** Shared long and byte arrays: one memory, atomic updates from several processes. */
+/** Shared arrays of longs, bytes, ints and doubles: one memory, atomic updates from several processes. */
 public final class SharedArrayChecks extends Checks {
     public static void main(String[] args) {
         new SharedArrayChecks().run();
@@ -65,6 +70,35 @@ public final class SharedArrayChecks extends Checks {
                 return null;
             });
             bytes.destroy();
+        });
+        check("int and double arrays: named, looked up, atomic from 4 processes, bulk copies", () -> {
+            SharedIntArray ints = SharedIntArray.create("int-numbers", 2);
+            SharedDoubleArray doubles = SharedDoubleArray.create("double-numbers", 2);
+            doubles.put(0, new double[] {0.5, -0.0}, 0, 2);
+            List<Process> processes = new ArrayList<>();
+            for (int p = 0; p < 4; p++) {
+                processes.add(Process.start(() -> {
+                    SharedIntArray foundInts = SharedIntArray.lookup("int-numbers");
+                    SharedDoubleArray foundDoubles = SharedDoubleArray.lookup("double-numbers");
+                    for (int i = 0; i < 10_000; i++) {
+                        foundInts.incrementAndGet(0);
+                        foundDoubles.getAndAdd(0, 1.0);
+                    }
+                    foundInts.getAndAdd(1, -1);
+                }));
+            }
+            for (Process process : processes) {
+                expectEquals(0, process.join(), "exit code");
+            }
+            int[] counts = new int[2];
+            ints.get(0, counts, 0, 2);
+            expectEquals("[40000, -4]", Arrays.toString(counts), "the ints after 4 processes");
+            expectEquals(40_000.5, doubles.get(0), "the double after 40000 atomic additions");
+            expect(!doubles.compareAndSet(1, 0.0, 1.0), "-0.0 not to compare equal to 0.0");
+            expectThrows(DragonException.class, () -> SharedIntArray.lookup("double-numbers"));
+            ints.destroy();
+            doubles.destroy();
+            expectThrows(ObjectNotFoundException.class, () -> SharedDoubleArray.lookup("double-numbers"));
         });
         finish();
     }
