@@ -199,6 +199,26 @@ public abstract sealed class Channel permits LocalChannel, RemoteChannel {
         return recv(waitMode, Deadline.FOREVER);
     }
 
+    // ---- looking without taking, and removing from anywhere
+
+    /**
+     * Copies of the messages in the channel now, in order, without taking them: those at positions {@code from} (or
+     * the head, if further on) up to {@code end} (exclusive; or the tail, if nearer), at most {@code maxMessages} of
+     * them, and no more once they hold {@code maxBytes} (at least one, though). To look on, call again from the
+     * answer's {@link Peeked#next()} up to its {@link Peeked#end()}: that sees every message that stays in the
+     * channel throughout, once, and never one sent after the first look. A message taken while it is looked at is
+     * not seen; one taken since is (a copy cannot be taken back).
+     */
+    public abstract Peeked peek(long from, long end, int maxMessages, int maxBytes);
+
+    /**
+     * Takes the message at {@code position} (one that {@link #peek} saw) out of the channel, wherever it is in the
+     * order, and drops it; the others keep their order. A process that dies during the removal has removed it.
+     *
+     * @return true if removed; false if it was no longer there (received or removed since)
+     */
+    public abstract boolean remove(long position);
+
     // ---- lifetime
 
     /**

@@ -49,7 +49,15 @@ import io.dragon.core.sync.SignalLayout;
  * the slot for itself, frees the side allocation if the slot names one, and frees the slot for the next lap. The
  * kind is {@link #KIND_SIDE} only while the offset it names is live: a sender writes it last before publishing, and
  * a receiver sets it back to {@link #KIND_INLINE} before it frees the side allocation.
- * </pre>
+ *
+ * <p>A message may also leave from the middle of the ring ({@link Channel#remove(long)}), with no change of layout
+ * and nothing moved: the remover claims its slot as a receiver would ({@code S(p + 1) | pid}), frees its side
+ * allocation and frees the slot for the next lap ({@code S(p + capacity)}) at once. The slot is then past its
+ * position, which receivers step over as they step over a slot claimed by another receiver, so it is a tombstone
+ * needing no mark of its own; it is filled again when the tail reaches it. A remover that dies holding its claim is
+ * a dead receiver to the others: the message is gone (it was being removed), and the sender of the next lap repairs
+ * the slot. Looking without taking ({@link Channel#peek}) writes nothing but the head hint: it copies a message
+ * between two reads of an unclaimed {@code S(p + 1)}, as a seqlock reader does.
  */
 public final class ChannelLayout {
     public static final int HEADER_OFFSET = 0;

@@ -32,8 +32,10 @@ import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.Readiness;
 import io.dragon.core.sync.Signal;
 import io.dragon.core.sync.WaitMode;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -84,12 +86,17 @@ public final class LocalChannel extends Channel implements Readiness {
     static final String SIDE_CLEARED = "channel.sideCleared";
     /** A receiver has released its slot; sleeping senders are not woken yet. */
     static final String RECV_RELEASED = "channel.recv.released";
+    /** A remover has claimed the slot of the message it removes. */
+    static final String REMOVE_CLAIMED = "channel.remove.claimed";
+    /** A remover has freed the slot of the message it removed for the next lap; senders are not woken yet. */
+    static final String REMOVE_RELEASED = "channel.remove.released";
     /** A waiter has taken over the claim of a dead process. */
     static final String REPAIR_CLAIMED = "channel.repair.claimed";
     /** A waiter has freed the slot of a dead claimant; sleeping waiters are not woken yet. */
     static final String REPAIR_RELEASED = "channel.repair.released";
     static final List<String> CRASH_POINTS = List.of(SEND_SIDE_WRITTEN, SEND_CLAIMED, SEND_TAIL_MOVED, SEND_WRITTEN,
-        SEND_PUBLISHED, RECV_CLAIMED, RECV_HEAD_MOVED, SIDE_CLEARED, RECV_RELEASED, REPAIR_CLAIMED, REPAIR_RELEASED);
+        SEND_PUBLISHED, RECV_CLAIMED, RECV_HEAD_MOVED, SIDE_CLEARED, RECV_RELEASED, REMOVE_CLAIMED, REMOVE_RELEASED,
+        REPAIR_CLAIMED, REPAIR_RELEASED);
 
     private final Allocation allocation;
     private final MemoryPool pool;
@@ -194,10 +201,25 @@ public final class LocalChannel extends Channel implements Readiness {
         return blockSize;
     }
 
+    /**
+     * Counts the positions from the head to the tail whose message is there or still being written: a message
+     * {@link #remove(long) removed} from the middle no longer counts, though its slot is only filled again once the
+     * tail reaches it. A destroyed channel holds nothing.
+     */
     @Override
     public int size() {
-        long size = buffer.getLongVolatile(TAIL_OFFSET) - buffer.getLongVolatile(HEAD_OFFSET);
-        return (int) Math.max(0, Math.min(capacity, size));
+        if (isDestroyed()) {
+            return 0; // checked first: its ring may be memory of another object now
+        }
+        long tail = tail();
+        int size = 0;
+        for (long position = head(); position < tail; position++) {
+            long state = stateAt(slot(position));
+            if (state == state(position + 1) || (lap(state, position) == 0 && claimant(state) != 0)) {
+                size++;
+            }
+        }
+        return Math.min(capacity, size);
     }
 
     /** True if the slot at the head holds a message, or is one a receiver must first step past. */
@@ -535,6 +557,110 @@ public final class LocalChannel extends Channel implements Readiness {
             CrashPoints.reach(SIDE_CLEARED);
             pool.free(side);
         }
+    }
+
+    // ---- looking without taking, and removing from anywhere
+
+    /**
+     * Copies each message without claiming it, as a seqlock reader would (see {@link #copy}): looking changes
+     * nothing in the channel but for moving the head hint past slots already taken, as receivers do.
+     */
+    @Override
+    public Peeked peek(long from, long end, int maxMessages, int maxBytes) {
+        checkAlive();
+        long stop = Math.min(end, tail());
+        long position = Math.max(from, head());
+        int room = (int) Math.max(0, Math.min(maxMessages, stop - position));
+        long[] positions = new long[room];
+        byte[][] messages = new byte[room][];
+        int count = 0;
+        long bytes = 0;
+        for (; position < stop && count < room && bytes < maxBytes; position++) {
+            byte[] message = copy(position);
+            if (message != null) {
+                positions[count] = position;
+                messages[count++] = message;
+                bytes += message.length;
+            }
+        }
+        return new Peeked(Arrays.copyOf(positions, count), Arrays.copyOf(messages, count), position, stop);
+    }
+
+    /**
+     * Claims the slot as a receiver would, frees what the message holds and frees the slot for its next lap at
+     * once: the slot is then past its position, which receivers step over (see {@link ChannelLayout}).
+     */
+    @Override
+    public boolean remove(long position) {
+        checkAlive();
+        long slot = slot(position);
+        long state = state(position + 1);
+        if (!buffer.compareAndSetLong(slot + SLOT_STATE_OFFSET, state, state | Pids.MINE)) {
+            return false; // taken, removed, or being taken meanwhile
+        }
+        CrashPoints.reach(REMOVE_CLAIMED);
+        freeSide(slot);
+        release(slot, position + capacity);
+        CrashPoints.reach(REMOVE_RELEASED);
+        sendSignal.signal();
+        return true;
+    }
+
+    /**
+     * A copy of the message of {@code position} if its slot holds it, unclaimed, before and after the copy; null if
+     * not. Nothing else writes a slot while it holds a message without a claimant, and the claim that precedes any
+     * change (a receive, a removal) changes the state word, so a copy framed by two equal states is the message.
+     * The length and the side allocation's offset are checked the same way before they are trusted.
+     */
+    private byte[] copy(long position) {
+        long slot = slot(position);
+        long state = state(position + 1);
+        if (stateAt(slot) != state) {
+            return null;
+        }
+        int length = buffer.getInt(slot + SLOT_LENGTH_OFFSET);
+        long side = buffer.getInt(slot + SLOT_KIND_OFFSET) == KIND_SIDE ? buffer.getLong(slot + SLOT_PAYLOAD_OFFSET)
+            : PoolLayout.NONE;
+        if (!unchanged(slot, state)) {
+            return null;
+        }
+        byte[] message = new byte[length];
+        if (side == PoolLayout.NONE) {
+            buffer.getBytes(slot + SLOT_PAYLOAD_OFFSET, message, 0, length);
+        } else {
+            pool.buffer().getBytes(side, message, 0, length); // freed meanwhile: garbage, caught below
+        }
+        return unchanged(slot, state) ? message : null;
+    }
+
+    /** Whether the slot's state is still {@code state}, after every read before this call (a seqlock's check). */
+    private boolean unchanged(long slot, long state) {
+        VarHandle.acquireFence();
+        return stateAt(slot) == state;
+    }
+
+    /** The first position that may hold a message: the head, moved on past slots already taken, as receivers do. */
+    private long head() {
+        for (;;) {
+            long position = buffer.getLongVolatile(HEAD_OFFSET);
+            if (lap(stateAt(slot(position)), position + 1) <= 0) {
+                return position;
+            }
+            buffer.compareAndSetLong(HEAD_OFFSET, position, position + 1);
+        }
+    }
+
+    /** The position the next sender will claim: the tail, read on past positions already claimed. */
+    private long tail() {
+        long position = buffer.getLongVolatile(TAIL_OFFSET);
+        for (int i = 0; i < capacity; i++, position++) {
+            long state = stateAt(slot(position));
+            long lap = lap(state, position);
+            if (lap < 0 || (lap == 0 && claimant(state) == 0)) {
+                break;
+            }
+        }
+        return position;
     }
 
     // ---- repair

@@ -13,10 +13,17 @@ import static io.dragon.core.channels.GatewayLayout.RECV;
 import static io.dragon.core.channels.GatewayLayout.SEND;
 import static io.dragon.core.channels.GatewayLayout.TOO_LARGE;
 
+import io.dragon.core.serialization.SerialFilter;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -138,6 +145,18 @@ public final class RemoteChannel extends Channel {
         return message;
     }
 
+    /** Looks on the channel's own node, run there by its transport agent (a remote call, see {@link OnOwner}). */
+    @Override
+    public Peeked peek(long from, long end, int maxMessages, int maxBytes) {
+        return (Peeked) onOwner(new OnOwner(targetDescriptor, false, from, end, maxMessages, maxBytes));
+    }
+
+    /** Removes on the channel's own node, as {@link #peek} looks there. */
+    @Override
+    public boolean remove(long position) {
+        return (Boolean) onOwner(new OnOwner(targetDescriptor, true, position, 0, 0, 0));
+    }
+
     @Override
     public void destroy() {
         uninterruptibly(() -> {
@@ -167,6 +186,48 @@ public final class RemoteChannel extends Channel {
     }
 
     // ---- the calls
+
+    /**
+     * Runs {@code call} on the channel's node and returns what it returned, or throws what it threw. A remote call
+     * rather than a gateway operation of its own: looking and removing are rare, and may answer with many messages.
+     */
+    private Object onOwner(OnOwner call) {
+        checkSends();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(call);
+        } catch (IOException e) {
+            throw new ChannelException("cannot serialize a call on " + this + ": " + e);
+        }
+        Gateway.Outcome outcome = gateway.call(host, bytes.toByteArray(), 0);
+        Object value;
+        try {
+            value = SerialFilter.configured(SerialFilter.Scope.PROGRAM).read(new ByteArrayInputStream(
+                outcome.value()), outcome.value().length);
+        } catch (IOException | ClassNotFoundException e) {
+            throw new ChannelException("cannot read the answer about " + this + ": " + e);
+        }
+        if (!outcome.threw()) {
+            return value;
+        }
+        if (value instanceof RuntimeException e) {
+            throw e; // a ChannelDestroyedException, say
+        }
+        throw new ChannelException("the call on " + this + " failed there: " + value);
+    }
+
+    /**
+     * {@link LocalChannel#peek} (or, if {@code remove}, {@link LocalChannel#remove} of position {@code from}) on the
+     * channel of {@code descriptor}, run by the transport agent of its node.
+     */
+    private record OnOwner(byte[] descriptor, boolean remove, long from, long end, int maxMessages, int maxBytes)
+        implements Callable<Object>, Serializable {
+        @Override
+        public Object call() {
+            LocalChannel channel = LocalChannel.attach(ChannelDescriptor.deserialize(descriptor));
+            return remove ? (Object) channel.remove(from) : channel.peek(from, end, maxMessages, maxBytes);
+        }
+    }
 
     /** Sends with a timeout in gateway terms; returns OK or FULL. */
     private int sendWithin(ByteBuffer src, WaitMode mode, long timeout) throws InterruptedException {

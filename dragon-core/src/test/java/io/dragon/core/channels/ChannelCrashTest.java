@@ -3,6 +3,8 @@ package io.dragon.core.channels;
 import static io.dragon.core.channels.LocalChannel.RECV_CLAIMED;
 import static io.dragon.core.channels.LocalChannel.RECV_HEAD_MOVED;
 import static io.dragon.core.channels.LocalChannel.RECV_RELEASED;
+import static io.dragon.core.channels.LocalChannel.REMOVE_CLAIMED;
+import static io.dragon.core.channels.LocalChannel.REMOVE_RELEASED;
 import static io.dragon.core.channels.LocalChannel.REPAIR_CLAIMED;
 import static io.dragon.core.channels.LocalChannel.REPAIR_RELEASED;
 import static io.dragon.core.channels.LocalChannel.SEND_CLAIMED;
@@ -62,10 +64,14 @@ class ChannelCrashTest {
     private static final long PROBE_MILLIS = 300;
     private static final int ROUNDS = 3 * CAPACITY;
 
-    /** What a child does: send a message (inline or in a side allocation), receive one, receive past a dead claim. */
+    /**
+     * What a child does: send a message (inline or in a side allocation), receive one, remove one it looked at,
+     * receive past a dead claim.
+     */
     private static final String SEND = "send";
     private static final String SEND_LARGE = "sendLarge";
     private static final String RECV = "recv";
+    private static final String REMOVE = "remove";
     private static final String REPAIR = "repair";
 
     private static int kills;
@@ -86,14 +92,15 @@ class ChannelCrashTest {
             return point + " in " + scenario + (large ? " (side allocation)" : "");
         }
 
+        /** Whether the child takes a message the test sent first (by a receive or a removal). */
         boolean receives() {
-            return scenario.equals(RECV);
+            return scenario.equals(RECV) || scenario.equals(REMOVE);
         }
 
         /** Whether the child holds a claim while stopped at the point. */
         boolean claims() {
             return !point.equals(SEND_SIDE_WRITTEN) && !point.equals(SEND_PUBLISHED) && !point.equals(RECV_RELEASED)
-                && !point.equals(REPAIR_RELEASED);
+                && !point.equals(REPAIR_RELEASED) && !point.equals(REMOVE_RELEASED);
         }
     }
 
@@ -113,6 +120,11 @@ class ChannelCrashTest {
             new Case(SIDE_CLEARED, RECV, true, false, true),
             new Case(RECV_RELEASED, RECV, false, false, false),
             new Case(RECV_RELEASED, RECV, true, false, false),
+            new Case(REMOVE_CLAIMED, REMOVE, false, false, false),
+            new Case(REMOVE_CLAIMED, REMOVE, true, false, false),
+            new Case(SIDE_CLEARED, REMOVE, true, false, true),
+            new Case(REMOVE_RELEASED, REMOVE, false, false, false),
+            new Case(REMOVE_RELEASED, REMOVE, true, false, false),
             new Case(REPAIR_CLAIMED, REPAIR, true, false, false),
             new Case(SIDE_CLEARED, REPAIR, true, false, true),
             new Case(REPAIR_RELEASED, REPAIR, true, false, false));
@@ -461,6 +473,7 @@ class ChannelCrashTest {
                 case SEND, SEND_LARGE -> channel.send(
                     ByteBuffer.wrap(bytes(message("D", 0, args[0].equals(SEND_LARGE)))), channel.waitMode(), deadline);
                 case RECV, REPAIR -> channel.recv(channel.waitMode(), deadline);
+                case REMOVE -> channel.remove(channel.peek(0, Long.MAX_VALUE, 1, 1 << 20).positions()[0]);
                 default -> {
                     System.out.println("unknown scenario " + args[0]);
                     System.exit(1);

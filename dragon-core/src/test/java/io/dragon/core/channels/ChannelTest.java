@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,6 +68,85 @@ class ChannelTest {
         channel = Channel.create(pool, 43, CAPACITY, BLOCK);
         channel.send(ByteBuffer.wrap(new byte[] {7, 7, 7}));
         assertThat(channel.recv(1, TimeUnit.SECONDS)).containsExactly(7, 7, 7);
+    }
+
+    @Test
+    void shouldPeekWithoutTakingAndRemoveFromAnywhereKeepingTheOthersInOrder() throws InterruptedException {
+        long withChannel = pool.usedBytes();
+        Peeked empty = channel.peek(0, Long.MAX_VALUE, 10, 1 << 20);
+        assertThat(empty.count()).isZero();
+        assertThat(empty.more()).isFalse();
+        for (int round = 0; round < 3; round++) { // laps past removed slots
+            for (int i = 0; i < CAPACITY; i++) {
+                channel.send(message(i, i % 3 == 0 ? 3 * BLOCK : 4)); // some in side allocations
+            }
+            assertThat(channel.size()).isEqualTo(CAPACITY);
+            Peeked all = channel.peek(0, Long.MAX_VALUE, CAPACITY, 1 << 20);
+            assertThat(all.count()).isEqualTo(CAPACITY);
+            for (int i = 0; i < CAPACITY; i++) {
+                assertThat(all.messages()[i]).isEqualTo(message(i, i % 3 == 0 ? 3 * BLOCK : 4));
+            }
+            assertThat(channel.remove(all.positions()[3])).isTrue();
+            assertThat(channel.remove(all.positions()[3])).as("removed once").isFalse();
+            assertThat(channel.remove(all.positions()[6])).as("a side allocation").isTrue();
+            assertThat(channel.remove(all.positions()[CAPACITY - 1])).as("the last").isTrue();
+            assertThat(channel.size()).isEqualTo(CAPACITY - 3);
+            assertThat(channel.peek(0, Long.MAX_VALUE, 1, 1 << 20).messages()[0]).isEqualTo(message(0, 3 * BLOCK));
+            assertThat(channel.remove(all.positions()[0])).as("the first").isTrue();
+            for (int i : new int[] {1, 2, 4, 5}) {
+                assertThat(channel.recv(1, TimeUnit.SECONDS)).isEqualTo(message(i, i % 3 == 0 ? 3 * BLOCK : 4));
+            }
+            assertThat(channel.tryRecv()).isNull();
+            assertThat(channel.size()).isZero();
+        }
+        assertThat(pool.usedBytes()).as("side allocations freed").isEqualTo(withChannel);
+    }
+
+    @Test
+    void shouldLookInBatchesUpToTheTailOfTheFirstLook() throws InterruptedException {
+        for (int i = 0; i < 5; i++) {
+            channel.send(message(i, 4));
+        }
+        Peeked first = channel.peek(0, Long.MAX_VALUE, 2, 1 << 20);
+        assertThat(first.count()).isEqualTo(2);
+        assertThat(first.more()).isTrue();
+        channel.send(message(5, 4)); // after the look began: not seen
+        assertThat(channel.tryRecv()).isEqualTo(message(0, 4)); // seen already
+        assertThat(channel.tryRecv()).isEqualTo(message(1, 4));
+        assertThat(channel.tryRecv()).isEqualTo(message(2, 4)); // taken before it was looked at: not seen
+        Peeked rest = channel.peek(first.next(), first.end(), 10, 1 << 20);
+        assertThat(rest.messages()).isDeepEqualTo(new byte[][] {message(3, 4), message(4, 4)});
+        assertThat(rest.more()).isFalse();
+        Peeked oneBig = channel.peek(0, Long.MAX_VALUE, 10, 1);
+        assertThat(oneBig.count()).as("at least one, however few bytes").isEqualTo(1);
+    }
+
+    @Test
+    void shouldNeverLookAtATornMessageWhileOthersSendAndReceive() throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        Future<?> traffic = executor.submit(() -> {
+            for (int i = 0; !stop.get(); i++) { // half the ring stays full: a look always finds messages
+                byte[] message = new byte[8 + i % (2 * BLOCK)];
+                Arrays.fill(message, (byte) i);
+                channel.send(ByteBuffer.wrap(message), WaitMode.ADAPTIVE, Deadline.after(10, TimeUnit.SECONDS));
+                if (i >= CAPACITY / 2) {
+                    channel.recv(WaitMode.ADAPTIVE, Deadline.after(10, TimeUnit.SECONDS));
+                }
+            }
+            return null;
+        });
+        long looked = 0;
+        for (int look = 0; look < 5_000; look++) {
+            for (byte[] message : channel.peek(0, Long.MAX_VALUE, CAPACITY, 1 << 20).messages()) {
+                for (byte b : message) {
+                    assertThat(b).as("every byte of a message looked at is its own").isEqualTo(message[0]);
+                }
+                looked++;
+            }
+        }
+        stop.set(true);
+        traffic.get();
+        assertThat(looked).isPositive();
     }
 
     @Test
