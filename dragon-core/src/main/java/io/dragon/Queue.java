@@ -4,6 +4,7 @@ import io.dragon.core.channels.Channel;
 import io.dragon.core.channels.ChannelDestroyedException;
 import io.dragon.core.channels.ChannelEmptyException;
 import io.dragon.core.channels.ChannelFullException;
+import io.dragon.core.channels.Peeked;
 import io.dragon.core.messages.Messages.ChannelInfo;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
@@ -15,23 +16,44 @@ import java.time.Duration;
 import java.util.AbstractQueue;
 import java.util.Collection;
 import java.util.Iterator;
+import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.Spliterator;
+import java.util.Spliterators;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * A {@link BlockingQueue} that processes share: a channel in shared memory, created through Global Services. Any
  * process with the handle (it is Serializable) or the name can put and take; the queue lives until
  * {@link #destroy()} or the end of the runtime. Elements travel in the form their {@link Codec} gives them
- * ({@link Codecs#standard()} by default).
+ * ({@link Codecs#standard()} by default). A queue on another node is used the same way: each operation runs on
+ * its node, through the transport agents.
  *
- * <p>Across processes some of the contract cannot hold, and these methods say so:
+ * <p>The whole {@link BlockingQueue} and {@link java.util.Collection} contract holds, with what sharing by
+ * processes means:
  * <ul>
- * <li>{@link #size()} (and {@link #remainingCapacity()}, {@link #isEmpty()}) is a snapshot, exact only while no
- * process is sending or receiving;</li>
- * <li>{@link #peek()}, {@link #element()}, {@link #iterator()} and what is built on it ({@code contains},
- * {@code remove(Object)}, {@code toArray}) throw UnsupportedOperationException: an element leaves the channel when
- * it is read, so looking without taking would need a lock around every process's every operation.</li>
+ * <li>Elements are copies: {@code take}, {@code peek} and the iterator return a new object decoded from the
+ * element's bytes, never the instance that was put, and a change to it changes nothing in the queue. So
+ * {@code contains} and {@code remove(Object)} compare with {@code equals}, and only what needs the same instance
+ * to come out as went in cannot hold.</li>
+ * <li>{@link #size()}, {@link #isEmpty()}, {@link #remainingCapacity()}, {@link #toArray()} and
+ * {@link #toString()} are snapshots, exact only while no process puts or takes. {@code size} counts the elements
+ * (a linear scan, as for {@link java.util.concurrent.ConcurrentLinkedQueue}); the place of an element removed from
+ * the middle is filled again only once the elements before it are taken, so {@code offer} may find the queue full
+ * while {@code remainingCapacity()} is above 0.</li>
+ * <li>The {@link #iterator()} is weakly consistent, as {@link java.util.concurrent.ConcurrentLinkedQueue}'s: it
+ * never throws ConcurrentModificationException, returns in order every element that is in the queue for the whole
+ * traversal, once, never one put after it began, and may or may not return one taken meanwhile. Its
+ * {@code remove()} removes the very element it returned, not an equal one, if it is still there, and does nothing
+ * if another process took it meanwhile. {@code contains}, {@code forEach}, {@link #stream()} and the bulk
+ * operations are built on it.</li>
+ * <li>{@link #remove(Object)} removes the first element equal to its argument that it finds still there: if another
+ * process takes the one it found first, it goes on to the next equal one, and returns true only if it removed one
+ * itself. Every element leaves once: by a take, or by a removal, never both.</li>
+ * <li>{@code equals} and {@code hashCode} are those of the queue, not of its elements, as for every
+ * {@code java.util.concurrent} queue: two handles to the same queue are equal.</li>
  * </ul>
  * Blocking methods respond to {@link Thread#interrupt()} with InterruptedException, and nothing is lost: an
  * interrupted {@code take} removes nothing, an interrupted {@code put} adds nothing.
@@ -42,6 +64,10 @@ public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>
     public static final int DEFAULT_CAPACITY = 1 << 14;
     /** Bytes an element may take inline in the channel; longer ones go to a side allocation in the same pool. */
     private static final int BLOCK_SIZE = 112;
+    /** Elements an iterator looks at per batch: one remote call for a queue on another node. */
+    private static final int LOOK_BATCH = 256;
+    /** Bytes after which a batch ends early (it holds one element at least). */
+    private static final int LOOK_BYTES = 1 << 20;
     private static final ThreadLocal<Output> SCRATCH = ThreadLocal.withInitial(() -> new Output(1024));
 
     private final String name;
@@ -221,10 +247,14 @@ public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>
 
     // ---- looking
 
-    /** A snapshot: exact only while no process sends or receives. */
+    /** The number of elements, a snapshot: exact only while no process puts or takes (see the class comment). */
     @Override
     public int size() {
-        return channel().size();
+        try {
+            return channel().size();
+        } catch (ChannelDestroyedException x) {
+            throw destroyed(x);
+        }
     }
 
     /** A snapshot, like {@link #size()}. */
@@ -233,17 +263,63 @@ public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>
         return capacity - size();
     }
 
-    /** Always throws: an element cannot be looked at without taking it (see the class comment). */
+    /** The element at the head, a copy, without taking it; null if the queue is empty. */
     @Override
     public E peek() {
-        throw new UnsupportedOperationException("a Queue shared by processes cannot peek: use poll()");
+        Peeked first = look(0, Long.MAX_VALUE, 1);
+        return first.count() == 0 ? null : decode(first.messages()[0]);
     }
 
-    /** Always throws: an element cannot be looked at without taking it (see the class comment). */
+    /** A weakly consistent iterator, in order (see the class comment). */
     @Override
     public Iterator<E> iterator() {
-        throw new UnsupportedOperationException("a Queue shared by processes cannot be iterated (nor searched or"
-            + " copied to an array): use poll() or drainTo()");
+        return new Itr();
+    }
+
+    /** As {@link java.util.concurrent.ConcurrentLinkedQueue}'s: ordered, non-null elements, concurrent. */
+    @Override
+    public Spliterator<E> spliterator() {
+        return Spliterators.spliteratorUnknownSize(iterator(),
+            Spliterator.ORDERED | Spliterator.NONNULL | Spliterator.CONCURRENT);
+    }
+
+    /** Removes the first element equal to {@code o} that is still there (see the class comment). */
+    @Override
+    public boolean remove(Object o) {
+        if (o == null) {
+            return false;
+        }
+        for (Itr it = new Itr(); it.hasNext(); ) {
+            if (o.equals(it.next()) && it.removeReturned()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Removes the elements that {@code filter} accepts; true if it removed any itself (see the class comment). */
+    @Override
+    public boolean removeIf(Predicate<? super E> filter) {
+        Objects.requireNonNull(filter, "filter");
+        boolean removed = false;
+        for (Itr it = new Itr(); it.hasNext(); ) {
+            if (filter.test(it.next())) {
+                removed |= it.removeReturned();
+            }
+        }
+        return removed;
+    }
+
+    @Override
+    public boolean removeAll(Collection<?> c) {
+        Objects.requireNonNull(c, "collection");
+        return removeIf(c::contains);
+    }
+
+    @Override
+    public boolean retainAll(Collection<?> c) {
+        Objects.requireNonNull(c, "collection");
+        return removeIf(e -> !c.contains(e));
     }
 
     @Override
@@ -256,8 +332,8 @@ public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>
         return Long.hashCode(cuid);
     }
 
-    @Override
-    public String toString() {
+    /** What the queue is, for messages: its elements would be too many, and it may be gone. */
+    private String description() {
         return "Queue" + (name != null ? " '" + name + "'" : "") + " (channel " + cuid + ", capacity " + capacity + ")";
     }
 
@@ -290,15 +366,73 @@ public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>
             }
             return e;
         } catch (BufferUnderflowException x) {
-            throw new DragonException("an element of " + this + " is cut short (" + bytes.length
+            throw new DragonException("an element of " + description() + " is cut short (" + bytes.length
                 + " bytes): do all processes use the same codec?", x);
         } catch (DragonException x) {
-            throw new DragonException("an element of " + this + " cannot be decoded: " + x.getMessage(), x);
+            throw new DragonException("an element of " + description() + " cannot be decoded: " + x.getMessage(), x);
+        }
+    }
+
+    /** {@link Channel#peek}, in batches of at most {@link #LOOK_BATCH} elements or about {@link #LOOK_BYTES}. */
+    private Peeked look(long from, long end, int maxElements) {
+        try {
+            return channel().peek(from, end, maxElements, LOOK_BYTES);
+        } catch (ChannelDestroyedException x) {
+            throw destroyed(x);
+        }
+    }
+
+    /**
+     * Walks the queue in batches looked at ({@link Channel#peek}), from the head when it began to the tail then;
+     * each element is decoded when it is returned.
+     */
+    private final class Itr implements Iterator<E> {
+        private Peeked batch = look(0, Long.MAX_VALUE, LOOK_BATCH);
+        private int index;
+        /** Position of the element last returned, or -1. */
+        private long returned = -1;
+
+        @Override
+        public boolean hasNext() {
+            while (index == batch.count() && batch.more()) {
+                batch = look(batch.next(), batch.end(), LOOK_BATCH);
+                index = 0;
+            }
+            return index < batch.count();
+        }
+
+        @Override
+        public E next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            returned = batch.positions()[index];
+            return decode(batch.messages()[index++]);
+        }
+
+        /** Removes the element last returned if it is still there; does nothing if another process took it. */
+        @Override
+        public void remove() {
+            removeReturned();
+        }
+
+        /** {@link #remove()}; whether it removed the element (false: taken by another meanwhile). */
+        boolean removeReturned() {
+            if (returned < 0) {
+                throw new IllegalStateException("next() has not returned an element since the last remove()");
+            }
+            long position = returned;
+            returned = -1;
+            try {
+                return channel().remove(position);
+            } catch (ChannelDestroyedException x) {
+                throw destroyed(x);
+            }
         }
     }
 
     private ObjectDestroyedException destroyed(ChannelDestroyedException cause) {
-        return new ObjectDestroyedException("the " + this + " was destroyed", cause);
+        return new ObjectDestroyedException("the " + description() + " was destroyed", cause);
     }
 
     private Channel channel() {

@@ -28,7 +28,7 @@ class UserApiIT {
 
     @Test
     void queueKeepsTheBlockingQueueContractAcrossProcesses() {
-        assertAllPass("QueueChecks", 14);
+        assertAllPass("QueueChecks", 20);
     }
 
     @Test

@@ -26,6 +26,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -33,6 +34,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.IntStream;
 
 /**
  * The user API across the nodes of a multi-node runtime (run by SlurmClusterIT on 3 nodes, the head on node 0):
@@ -96,6 +98,36 @@ public final class MultiNodeChecks extends Checks {
             }
             work.destroy();
             sums.destroy();
+        });
+        check("peek, contains, iteration and remove(Object) on a Queue of node 0 from a process of node 1", () -> {
+            Queue<Integer> queue = Queue.create(600);
+            for (int i = 0; i < 600; i++) {
+                queue.put(i); // more than a look's batch: the iterator looks on node 0 again
+            }
+            Process remote = Process.start(ProcessTemplate.of(() -> {
+                expectEquals(0, queue.peek(), "peek");
+                expect(queue.contains(599) && !queue.contains(600), "contains");
+                expectEquals(600, queue.size(), "size");
+                expect(queue.remove((Object) 300) && !queue.remove((Object) 300), "remove(Object), once");
+                Iterator<Integer> it = queue.iterator();
+                for (int i = 0; i < 600; i++) {
+                    if (i != 300) {
+                        expectEquals(i, it.next(), "iterated");
+                        if (i % 100 == 1) {
+                            it.remove();
+                        }
+                    }
+                }
+                expect(!it.hasNext(), "the end");
+                expect(queue.removeIf(i -> i >= 500), "removeIf");
+                expectEquals(IntStream.range(0, 500).filter(i -> i != 300 && i % 100 != 1).boxed().toList(),
+                    List.copyOf(queue), "what is left");
+            }).withPolicy(Policy.node(1)));
+            expectEquals(0, remote.join(), "exit code of the process of node 1");
+            expectEquals(494, queue.size(), "size seen on node 0");
+            expectEquals(0, queue.take(), "head");
+            expectEquals(2, queue.take(), "next, after the removal of 1 on node 1");
+            queue.destroy();
         });
         check("Pool.map runs on every node and returns every result in order", () -> {
             try (Pool pool = Pool.create(2 * nodes)) {

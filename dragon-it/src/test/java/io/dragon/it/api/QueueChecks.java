@@ -10,12 +10,18 @@ import io.dragon.SharedLongArray;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
 
 /** The BlockingQueue contract of {@link Queue}, method by method, with producers and consumers in other processes. */
 public final class QueueChecks extends Checks {
+    /** Elements of the contract checks, as in the JDK's tests of LinkedBlockingQueue and ArrayBlockingQueue. */
+    private static final int SIZE = 20;
+
     public static void main(String[] args) {
         new QueueChecks().run();
     }
@@ -177,13 +183,203 @@ public final class QueueChecks extends Checks {
             expectThrows(IllegalArgumentException.class, () -> queue.drainTo(queue));
             queue.destroy();
         });
-        check("peek and iteration are refused with a reason", () -> {
-            Queue<Integer> queue = Queue.create(2);
-            expect(expectThrows(UnsupportedOperationException.class, queue::peek).getMessage().contains("poll"),
-                "a reason");
-            expectThrows(UnsupportedOperationException.class, queue::iterator);
-            expectThrows(UnsupportedOperationException.class, () -> queue.contains(1));
+        check("peek and element look at the head without taking it, in this process and another", () -> {
+            Queue<Integer> queue = Queue.create(SIZE);
+            expectEquals(null, queue.peek(), "peek of an empty queue");
+            expectThrows(NoSuchElementException.class, queue::element);
+            expectEquals(0, produce(queue, 0, SIZE).join(), "producer exit code");
+            for (int i = 0; i < SIZE; i++) {
+                expectEquals(i, queue.peek(), "peek");
+                expectEquals(i, queue.element(), "element");
+                expectEquals(SIZE - i, queue.size(), "size after peeking");
+                expectEquals(i, queue.poll(), "poll after peeking");
+            }
+            expectEquals(0, produce(queue, 7, 8).join(), "producer exit code");
+            expectEquals(0, Process.start(() -> expectEquals(7, queue.peek(), "peek in another process")).join(),
+                "peeking process exit code");
+            expectEquals(7, queue.take(), "the element peeked at, still there");
             queue.destroy();
+        });
+        check("contains, toArray, toString, forEach, stream and copies see every element in order", () -> {
+            Queue<Integer> queue = Queue.create(SIZE);
+            expectEquals("[]", queue.toString(), "toString of an empty queue");
+            expectEquals(0, queue.toArray().length, "toArray of an empty queue");
+            expectEquals(0, produce(queue, 0, SIZE).join(), "producer exit code");
+            List<Integer> expected = IntStream.range(0, SIZE).boxed().toList();
+            for (int i = 0; i < SIZE; i++) {
+                expect(queue.contains(i), "contains " + i);
+            }
+            expect(!queue.contains(SIZE) && !queue.contains(null) && !queue.contains("0"), "no other element");
+            expect(queue.containsAll(expected), "containsAll");
+            expectEquals(expected, Arrays.asList(queue.toArray()), "toArray()");
+            Integer[] exact = queue.toArray(new Integer[0]);
+            expectEquals(expected, Arrays.asList(exact), "toArray(new Integer[0])");
+            Integer[] larger = new Integer[SIZE + 2];
+            Arrays.fill(larger, 42);
+            expect(queue.toArray(larger) == larger && larger[SIZE] == null && larger[SIZE + 1] == 42,
+                "toArray into a larger array: filled, then null");
+            expectThrows(ArrayStoreException.class, () -> queue.toArray(new String[0]));
+            expectThrows(NullPointerException.class, () -> queue.toArray((Object[]) null));
+            expectEquals(expected.toString(), queue.toString(), "toString");
+            List<Integer> seen = new ArrayList<>();
+            queue.forEach(seen::add);
+            expectEquals(expected, seen, "forEach");
+            expectEquals(expected, queue.stream().toList(), "stream");
+            expectEquals(SIZE * (SIZE - 1) / 2, queue.stream().mapToInt(Integer::intValue).sum(), "stream sum");
+            expectEquals(expected, new ArrayList<>(queue), "a copy into an ArrayList");
+            expectEquals(SIZE, queue.size(), "size after all that looking");
+            expectEquals(0, queue.take(), "head after all that looking");
+            queue.destroy();
+        });
+        check("the iterator: order, end, remove(), and weak consistency", () -> {
+            Queue<Integer> queue = Queue.create(SIZE);
+            Iterator<Integer> empty = queue.iterator();
+            expect(!empty.hasNext(), "an empty queue's iterator to have nothing");
+            expectThrows(NoSuchElementException.class, empty::next);
+            expectThrows(IllegalStateException.class, () -> {
+                empty.remove();
+                return null;
+            });
+            expectEquals(0, produce(queue, 0, SIZE).join(), "producer exit code");
+            Iterator<Integer> it = queue.iterator();
+            for (int i = 0; i < SIZE; i++) {
+                expect(it.hasNext() && it.hasNext(), "hasNext, twice, at " + i);
+                expectEquals(i, it.next(), "next");
+                if (i % 2 == 0) {
+                    it.remove();
+                    expectThrows(IllegalStateException.class, () -> {
+                        it.remove();
+                        return null;
+                    });
+                }
+            }
+            expect(!it.hasNext(), "the end");
+            expectEquals(IntStream.range(0, SIZE).filter(i -> i % 2 == 1).boxed().toList(), List.copyOf(queue),
+                "odd elements left after iterator.remove of the even ones");
+            // as ArrayBlockingQueueTest.testWeaklyConsistentIteration: no ConcurrentModificationException
+            int left = queue.size();
+            int returned = 0;
+            for (Iterator<Integer> walk = queue.iterator(); walk.hasNext(); returned++) {
+                queue.remove();
+                walk.next();
+            }
+            expectEquals(left, returned, "elements returned while each was taken first");
+            expectEquals(0, queue.size(), "size after the walk");
+            // every element there throughout is seen once, none put after the iteration began
+            expectEquals(0, produce(queue, 0, SIZE / 2).join(), "producer exit code");
+            Iterator<Integer> during = queue.iterator();
+            expectEquals(0, produce(queue, SIZE / 2, SIZE).join(), "producer exit code");
+            List<Integer> seen = new ArrayList<>();
+            during.forEachRemaining(seen::add);
+            expectEquals(IntStream.range(0, SIZE / 2).boxed().toList(), seen, "what an iteration begun before the"
+                + " later puts saw");
+            Iterator<Integer> taken = queue.iterator();
+            expectEquals(0, taken.next(), "first");
+            expectEquals(0, queue.take(), "taken by take after the iterator returned it");
+            taken.remove(); // another took it: nothing happens
+            expectEquals(SIZE - 1, queue.size(), "size after removing through the iterator an element taken");
+            queue.destroy();
+        });
+        check("remove(Object) of the first, a middle, the last, an absent and a null element", () -> {
+            Queue<Integer> queue = Queue.create(SIZE);
+            expectEquals(0, produce(queue, 0, SIZE).join(), "producer exit code");
+            expect(queue.remove((Object) 0), "remove the first");
+            expect(queue.remove((Object) (SIZE / 2)), "remove a middle one");
+            expect(queue.remove((Object) (SIZE - 1)), "remove the last");
+            expect(!queue.remove((Object) SIZE) && !queue.remove((Object) (SIZE / 2)), "remove of an absent one");
+            expect(!queue.remove(null) && !queue.remove("1"), "remove of null and of another type");
+            expectEquals(SIZE - 3, queue.size(), "size");
+            expectEquals(3, queue.remainingCapacity(), "remaining capacity");
+            expectEquals(1, queue.peek(), "the new head");
+            List<Integer> rest = new ArrayList<>();
+            queue.drainTo(rest);
+            expectEquals(IntStream.range(1, SIZE - 1).filter(i -> i != SIZE / 2).boxed().toList(), rest,
+                "what is taken after: the others, in order");
+            for (int round = 0; round < 3; round++) {
+                expectEquals(0, produce(queue, 0, SIZE).join(), "producer exit code");
+                expect(queue.remove((Object) 3) && queue.remove((Object) 5), "remove from the middle");
+                expectEquals(SIZE - 2, queue.size(), "size, round " + round);
+                expectEquals(0, Process.start(() -> {
+                    for (int i = 0; i < SIZE; i++) {
+                        if (i != 3 && i != 5) {
+                            expectEquals(i, queue.poll(), "taken in another process");
+                        }
+                    }
+                }).join(), "consumer exit code");
+                expect(queue.isEmpty(), "empty, round " + round);
+            }
+            queue.destroy();
+        });
+        check("removeIf, removeAll, retainAll and clear", () -> {
+            Queue<Integer> queue = Queue.create(SIZE);
+            expectEquals(0, produce(queue, 0, SIZE).join(), "producer exit code");
+            expect(queue.removeIf(i -> i % 3 == 0), "removeIf removed some");
+            expect(!queue.removeIf(i -> i % 3 == 0), "removeIf removed none the second time");
+            expect(queue.removeAll(List.of(1, 2, 4)), "removeAll");
+            expect(queue.retainAll(List.of(5, 7, 8, 100)), "retainAll");
+            expectEquals(List.of(5, 7, 8), List.copyOf(queue), "left");
+            expectThrows(NullPointerException.class, () -> queue.removeIf(null));
+            queue.clear();
+            expect(queue.isEmpty() && queue.peek() == null, "empty after clear");
+            expectEquals(SIZE, queue.remainingCapacity(), "remaining capacity after clear");
+            queue.destroy();
+        });
+        check("remove(Object) racing consumers in other processes: every element leaves exactly once", () -> {
+            int n = 4000;
+            Queue<Integer> queue = Queue.create(n + 2);
+            Queue<long[]> taken = Queue.create(4);
+            expectEquals(0, produce(queue, 0, n).join(), "producer exit code");
+            List<Process> consumers = new ArrayList<>();
+            for (int c = 0; c < 2; c++) {
+                consumers.add(Process.start(() -> {
+                    try {
+                        long count = 0;
+                        long sum = 0;
+                        for (int e = queue.take(); e >= 0; e = queue.take()) {
+                            count++;
+                            sum += e;
+                        }
+                        taken.put(new long[] {count, sum});
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }));
+            }
+            long removed = 0;
+            long removedSum = 0;
+            for (int i = n - 1; i >= 0; i -= 2) {
+                if (queue.remove((Object) i)) {
+                    removed++;
+                    removedSum += i;
+                }
+            }
+            queue.put(-1);
+            queue.put(-1);
+            long count = removed;
+            long sum = removedSum;
+            for (int c = 0; c < 2; c++) {
+                long[] countAndSum = taken.take();
+                count += countAndSum[0];
+                sum += countAndSum[1];
+            }
+            for (Process consumer : consumers) {
+                expectEquals(0, consumer.join(), "consumer exit code");
+            }
+            expectEquals((long) n, count, "elements taken or removed (removed here: " + removed + ")");
+            expectEquals((long) n * (n - 1) / 2, sum, "their sum");
+            queue.destroy();
+            taken.destroy();
+        });
+        check("equals and hashCode are the queue's identity, not its elements'", () -> {
+            Queue<Integer> queue = Queue.create("identity", 4);
+            Queue<Integer> other = Queue.create(4);
+            queue.put(1);
+            other.put(1);
+            Queue<Integer> found = Queue.lookup("identity");
+            expect(queue.equals(found) && queue.hashCode() == found.hashCode(), "handles of one queue equal");
+            expect(!queue.equals(other) && !queue.equals(List.of(1)), "other queues and lists differ");
+            queue.destroy();
+            other.destroy();
         });
         check("a named queue is found from another process, and a handle travels in a lambda", () -> {
             Queue<String> named = Queue.create("greetings", 4);
@@ -263,8 +459,23 @@ public final class QueueChecks extends Checks {
             queue.destroy();
             expectThrows(ObjectDestroyedException.class, () -> queue.offer(1));
             expectThrows(ObjectDestroyedException.class, queue::poll);
+            expectThrows(ObjectDestroyedException.class, queue::peek);
+            expectThrows(ObjectDestroyedException.class, queue::iterator);
         });
         finish();
+    }
+
+    /** A process that puts {@code from} to {@code to} (exclusive) into {@code queue}. */
+    private static Process produce(Queue<Integer> queue, int from, int to) {
+        return Process.start(() -> {
+            try {
+                for (int i = from; i < to; i++) {
+                    queue.put(i);
+                }
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     /** An element far larger than a channel block: it travels in a side allocation. */
