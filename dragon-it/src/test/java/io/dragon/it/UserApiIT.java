@@ -28,7 +28,7 @@ class UserApiIT {
 
     @Test
     void queueKeepsTheBlockingQueueContractAcrossProcesses() {
-        assertAllPass("QueueChecks", 20);
+        assertAllPass("QueueChecks", 21);
     }
 
     @Test

@@ -14,7 +14,8 @@ import io.dragon.core.shm.SharedBuffer;
  * <p>The futex system call is avoided in the common case: a waiter announces itself in {@code sleepers}, re-reads
  * its condition and sleeps on the sequence value it saw; a signaller, after its store, wakes only if someone has
  * announced. The kernel re-checks the sequence, so no wake-up is lost (the store-load fence on both sides makes
- * "waiter saw not ready" and "signaller saw no sleeper" impossible together).
+ * "waiter saw not ready" and "signaller saw no sleeper" impossible together). A sleeping thread is parked
+ * ({@link ParkedSleep}): thread dumps show it WAITING or TIMED_WAITING, as for a {@code java.util.concurrent} wait.
  */
 public final class Signal {
     /**
@@ -96,7 +97,8 @@ public final class Signal {
         try {
             int sequence = buffer.getIntVolatile(offset + SEQUENCE_OFFSET);
             if (!readiness.isReady(arg)) {
-                Futex.await(sequenceAddress, sequence, Math.min(remaining, MAX_SLEEP_NANOS));
+                ParkedSleep.await(this, sequenceAddress, sequence, Math.min(remaining, MAX_SLEEP_NANOS),
+                    deadline != Deadline.FOREVER);
             }
         } finally {
             buffer.getAndAddInt(offset + SLEEPERS_OFFSET, -1);

@@ -17,12 +17,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 @ExtendWith(LeakCheck.class)
 class SignalTest {
@@ -90,6 +92,44 @@ class SignalTest {
         signal.signal();
 
         assertThat(waiter.get(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(sleepers()).isZero();
+    }
+
+    /** A thread asleep shows WAITING (no deadline) or TIMED_WAITING, parked on the signal, as j.u.c. waits do. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void shouldShowASleepingThreadWaitingParkedOnTheSignal(boolean timed) throws Exception {
+        AtomicReference<Thread> thread = new AtomicReference<>();
+        Future<Boolean> waiter = executor.submit(() -> {
+            thread.set(Thread.currentThread());
+            return signal.await(flagSet, FLAG, WaitMode.ADAPTIVE, timed ? Deadline.after(60, TimeUnit.SECONDS)
+                : Deadline.FOREVER);
+        });
+        awaitSleepers(1);
+        Thread.State expected = timed ? Thread.State.TIMED_WAITING : Thread.State.WAITING;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (thread.get().getState() != expected && System.nanoTime() < deadline) {
+            Thread.sleep(1); // between its sleeps of 50 ms, the thread runs for a moment
+        }
+        assertThat(thread.get().getState()).isEqualTo(expected);
+        assertThat(LockSupport.getBlocker(thread.get())).isSameAs(signal);
+
+        buffer.putIntVolatile(FLAG, 1);
+        signal.signal();
+        assertThat(waiter.get(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(sleepers()).isZero();
+    }
+
+    @Test
+    void shouldEndASleepAtOnceWhenInterrupted() throws Exception {
+        AtomicReference<Thread> thread = new AtomicReference<>();
+        Future<Boolean> waiter = executor.submit(() -> {
+            thread.set(Thread.currentThread());
+            return signal.await(flagSet, FLAG, WaitMode.SLEEP, Deadline.FOREVER);
+        });
+        awaitSleepers(1);
+        thread.get().interrupt();
+        assertThatThrownBy(() -> waiter.get(60, TimeUnit.SECONDS)).hasCauseInstanceOf(InterruptedException.class);
         assertThat(sleepers()).isZero();
     }
 
@@ -193,17 +233,30 @@ class SignalTest {
             return;
         }
         Future<long[]> waiter = executor.submit(() -> {
-            long cpuBefore = threads.getCurrentThreadCpuTime();
+            long cpuBefore = threads.getCurrentThreadCpuTime() + helpersCpu(threads);
             long wallBefore = System.nanoTime();
             signal.await(flagSet, FLAG, WaitMode.SLEEP, Deadline.after(1, TimeUnit.SECONDS));
-            return new long[] {threads.getCurrentThreadCpuTime() - cpuBefore, System.nanoTime() - wallBefore};
+            return new long[] {threads.getCurrentThreadCpuTime() + helpersCpu(threads) - cpuBefore,
+                System.nanoTime() - wallBefore};
         });
 
         long[] cpuAndWall = waiter.get(60, TimeUnit.SECONDS);
 
-        // A spinning waiter would burn about the whole second; a sleeping one wakes 20 times to re-check.
+        // A spinning waiter would burn about the whole second; a sleeping one (and the helper that sleeps on the
+        // futex for it, see ParkedSleep) wakes 20 times to re-check.
         assertThat(cpuAndWall[0]).as("CPU ns used in %d ns of waiting", cpuAndWall[1])
             .isLessThan(cpuAndWall[1] / 4);
+    }
+
+    /** CPU time of the threads that sleep on futexes for parked threads (ParkedSleep). */
+    private static long helpersCpu(ThreadMXBean threads) {
+        long cpu = 0;
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (thread.getName().equals("dragon-futex-sleep")) {
+                cpu += Math.max(0, threads.getThreadCpuTime(thread.getId()));
+            }
+        }
+        return cpu;
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
@@ -168,6 +169,36 @@ public final class QueueChecks extends Checks {
             expectEquals(8, queue.poll(), "the second element put before");
             expectEquals(null, queue.poll(), "nothing from the interrupted put");
             queue.destroy();
+        });
+        check("threads blocked in take, poll, put and offer show WAITING or TIMED_WAITING", () -> {
+            Queue<Integer> empty = Queue.create(2);
+            Queue<Integer> full = Queue.create(2);
+            full.put(1);
+            full.put(2);
+            List<Thread> blocked = List.of(
+                blocked("take", () -> empty.take()),
+                blocked("poll", () -> empty.poll(1, TimeUnit.HOURS)),
+                blocked("put", () -> {
+                    full.put(3);
+                    return null;
+                }),
+                blocked("offer", () -> full.offer(3, 1, TimeUnit.HOURS)));
+            List<Thread.State> expected = List.of(Thread.State.WAITING, Thread.State.TIMED_WAITING,
+                Thread.State.WAITING, Thread.State.TIMED_WAITING);
+            for (int i = 0; i < blocked.size(); i++) {
+                Thread thread = blocked.get(i);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (thread.getState() != expected.get(i) && System.nanoTime() < deadline) {
+                    Thread.sleep(1); // spinning, then yielding, then asleep: between sleeps it runs for a moment
+                }
+                expectEquals(expected.get(i), thread.getState(), "state of " + thread.getName());
+                thread.interrupt();
+                thread.join(10_000);
+                expect(!thread.isAlive(), thread.getName() + " to end on interrupt");
+            }
+            expect(empty.isEmpty() && full.size() == 2, "nothing taken or added by the interrupted calls");
+            empty.destroy();
+            full.destroy();
         });
         check("drainTo moves all, or at most max, elements", () -> {
             Queue<Integer> queue = Queue.create(10);
@@ -463,6 +494,19 @@ public final class QueueChecks extends Checks {
             expectThrows(ObjectDestroyedException.class, queue::iterator);
         });
         finish();
+    }
+
+    /** A thread started to make a call that blocks; it ends when interrupted. */
+    private static Thread blocked(String name, Callable<?> call) {
+        Thread thread = new Thread(() -> {
+            try {
+                call.call();
+            } catch (Exception e) {
+                // interrupted: the end
+            }
+        }, "blocked in " + name);
+        thread.start();
+        return thread;
     }
 
     /** A process that puts {@code from} to {@code to} (exclusive) into {@code queue}. */
