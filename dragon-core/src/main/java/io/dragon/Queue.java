@@ -58,12 +58,13 @@ import java.util.function.Predicate;
  * Blocking methods respond to {@link Thread#interrupt()} with InterruptedException, and nothing is lost: an
  * interrupted {@code take} removes nothing, an interrupted {@code put} adds nothing.
  */
-public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>, Serializable, AutoCloseable {
+public sealed class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>, Serializable, AutoCloseable
+    permits JoinableQueue {
     private static final long serialVersionUID = 1L;
     /** Capacity of {@link #create()}: large enough to be "unbounded" for most producers, about 2 MiB of memory. */
     public static final int DEFAULT_CAPACITY = 1 << 14;
     /** Bytes an element may take inline in the channel; longer ones go to a side allocation in the same pool. */
-    private static final int BLOCK_SIZE = 112;
+    static final int BLOCK_SIZE = 112;
     /** Elements an iterator looks at per batch: one remote call for a queue on another node. */
     private static final int LOOK_BATCH = 256;
     /** Bytes after which a batch ends early (it holds one element at least). */
@@ -75,18 +76,32 @@ public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>
     private final int capacity;
     private final byte[] descriptor;
     private final Codec<E> codec;
+    /** The unfinished tasks of a {@link JoinableQueue}; null for any other queue. */
+    private final TaskCount tasks;
     private transient volatile Channel channel;
 
     Queue(String name, int capacity, int blockSize, Codec<E> codec) {
+        this(name, capacity, blockSize, codec, false);
+    }
+
+    /** A new queue; if {@code joinable}, one that counts unfinished tasks ({@link JoinableQueue}). */
+    Queue(String name, int capacity, int blockSize, Codec<E> codec, boolean joinable) {
         if (capacity < 2) {
             throw new IllegalArgumentException("a queue's capacity must be at least 2, got " + capacity);
         }
-        ChannelInfo info = Services.ask(() -> Services.globalServices().createChannel(0, capacity, blockSize, null));
+        this.codec = Objects.requireNonNull(codec, "codec");
+        this.tasks = joinable ? new TaskCount() : null;
+        ChannelInfo info;
+        try {
+            info = Services.ask(() -> Services.globalServices().createChannel(0, capacity, blockSize, null));
+        } catch (RuntimeException e) {
+            destroyTasks();
+            throw e;
+        }
         this.name = name;
         this.cuid = info.cuid();
         this.capacity = info.capacity();
         this.descriptor = info.descriptor();
-        this.codec = Objects.requireNonNull(codec, "codec");
         if (name != null) {
             try {
                 Services.bind(name, this);
@@ -95,6 +110,7 @@ public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>
                     Services.globalServices().destroyChannel(cuid);
                     return null;
                 });
+                destroyTasks();
                 throw e;
             }
         }
@@ -147,6 +163,18 @@ public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>
         } catch (ObjectNotFoundException e) {
             // destroyed already (channel ids are never reused)
         }
+        destroyTasks();
+    }
+
+    /** The unfinished tasks of a {@link JoinableQueue}. */
+    final TaskCount tasks() {
+        return tasks;
+    }
+
+    private void destroyTasks() {
+        if (tasks != null) {
+            tasks.destroy();
+        }
     }
 
     /**
@@ -163,11 +191,16 @@ public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>
     @Override
     public boolean offer(E e) {
         ByteBuffer encoded = encode(e);
+        countTasks(1);
+        boolean sent = false;
         try {
-            return channel().trySend(encoded);
+            sent = channel().trySend(encoded);
         } catch (ChannelDestroyedException x) {
             throw destroyed(x);
+        } finally {
+            countTasks(sent ? 0 : -1);
         }
+        return sent;
     }
 
     @Override
@@ -340,13 +373,28 @@ public final class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>
     // ----
 
     private boolean send(ByteBuffer encoded, long deadline) throws InterruptedException {
+        countTasks(1);
+        boolean sent = false;
         try {
             channel().send(encoded, WaitMode.ADAPTIVE, deadline);
-            return true;
+            sent = true;
         } catch (ChannelFullException x) {
-            return false;
+            // stayed full until the deadline
         } catch (ChannelDestroyedException x) {
             throw destroyed(x);
+        } finally {
+            countTasks(sent ? 0 : -1);
+        }
+        return sent;
+    }
+
+    /**
+     * For a {@link JoinableQueue}: counts an element as an unfinished task before it is sent (so that no join
+     * returns while it is in the queue), and uncounts it if it was not sent.
+     */
+    private void countTasks(int delta) {
+        if (tasks != null && delta != 0) {
+            tasks.add(delta);
         }
     }
 

@@ -272,7 +272,7 @@ class SlurmClusterIT {
 
     @Test
     void shouldShareQueuesPoolsAndLocksAcrossNodes() throws Exception {
-        assertChecksPass(300, 3, 13, "MultiNodeChecks");
+        assertChecksPass(300, 3, 14, "MultiNodeChecks");
     }
 
     @Test

@@ -28,7 +28,7 @@ class UserApiIT {
 
     @Test
     void queueKeepsTheBlockingQueueContractAcrossProcesses() {
-        assertAllPass("QueueChecks", 21);
+        assertAllPass("QueueChecks", 23);
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.dragon.it.api;
 
 import io.dragon.Barrier;
 import io.dragon.Event;
+import io.dragon.JoinableQueue;
 import io.dragon.Lock;
 import io.dragon.LockOwnerDeadException;
 import io.dragon.Machine;
@@ -127,6 +128,34 @@ public final class MultiNodeChecks extends Checks {
             expectEquals(494, queue.size(), "size seen on node 0");
             expectEquals(0, queue.take(), "head");
             expectEquals(2, queue.take(), "next, after the removal of 1 on node 1");
+            queue.destroy();
+        });
+        check("join of a JoinableQueue of node 0 waits for the taskDone of consumers on nodes 1 and 2", () -> {
+            JoinableQueue<Integer> queue = JoinableQueue.create(16);
+            List<Process> consumers = new ArrayList<>();
+            for (int node = 1; node <= 2; node++) {
+                consumers.add(Process.start(ProcessTemplate.of(() -> {
+                    try {
+                        for (int e = queue.take(); e >= 0; e = queue.take()) {
+                            queue.taskDone();
+                        }
+                        queue.taskDone();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }).withPolicy(Policy.node(node))));
+            }
+            for (int i = 0; i < 100; i++) {
+                queue.put(i);
+            }
+            queue.join();
+            expectEquals(0L, queue.unfinishedTasks(), "unfinished tasks after join");
+            queue.put(-1);
+            queue.put(-1);
+            for (Process consumer : consumers) {
+                expectEquals(0, consumer.join(), "consumer exit code");
+            }
+            expect(queue.join(30, TimeUnit.SECONDS), "join of the stop elements");
             queue.destroy();
         });
         check("Pool.map runs on every node and returns every result in order", () -> {

@@ -2,6 +2,8 @@ package io.dragon.it.api;
 
 import io.dragon.Codec;
 import io.dragon.Codecs;
+import io.dragon.DragonException;
+import io.dragon.JoinableQueue;
 import io.dragon.ObjectDestroyedException;
 import io.dragon.Output;
 import io.dragon.Process;
@@ -411,6 +413,78 @@ public final class QueueChecks extends Checks {
             expect(!queue.equals(other) && !queue.equals(List.of(1)), "other queues and lists differ");
             queue.destroy();
             other.destroy();
+        });
+        check("a JoinableQueue's join waits until consumer processes mark every task done", () -> {
+            JoinableQueue<Integer> queue = JoinableQueue.create("joinable", 64);
+            expect(queue.join(0, TimeUnit.SECONDS), "join of a queue that never had a task");
+            expectThrows(IllegalStateException.class, () -> {
+                queue.taskDone();
+                return null;
+            });
+            List<Process> consumers = new ArrayList<>();
+            for (int c = 0; c < 2; c++) {
+                consumers.add(Process.start(() -> {
+                    try {
+                        JoinableQueue<Integer> found = JoinableQueue.lookup("joinable");
+                        for (int e = found.take(); e >= 0; e = found.take()) {
+                            Thread.sleep(e % 10 == 0 ? 1 : 0);
+                            found.taskDone();
+                        }
+                        found.taskDone();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }));
+            }
+            expectEquals(0, produce(queue, 0, 200).join(), "producer exit code");
+            queue.join();
+            expectEquals(0L, queue.unfinishedTasks(), "unfinished after join");
+            expect(queue.isEmpty(), "every element taken");
+            queue.put(-1);
+            queue.put(-1);
+            expect(queue.join(30, TimeUnit.SECONDS), "join of the two stop elements");
+            for (Process consumer : consumers) {
+                expectEquals(0, consumer.join(), "consumer exit code");
+            }
+            expectThrows(DragonException.class, () -> Queue.lookup("joinable"));
+            queue.destroy();
+        });
+        check("a task a consumer took and died with stays unfinished: join waits, join(timeout) says so", () -> {
+            JoinableQueue<Integer> queue = JoinableQueue.create(4);
+            queue.put(1);
+            queue.put(2);
+            Process dying = Process.start(() -> {
+                try {
+                    queue.take();
+                    queue.taskDone();
+                    queue.take();
+                    Runtime.getRuntime().halt(3); // dies with the second task not done
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            expectEquals(3, dying.join(), "exit code of the consumer that died");
+            expectEquals(1L, queue.unfinishedTasks(), "unfinished");
+            expect(!queue.join(200, TimeUnit.MILLISECONDS), "join to time out");
+            AtomicReference<Throwable> joined = new AtomicReference<>();
+            Thread joiner = new Thread(() -> {
+                try {
+                    queue.join();
+                } catch (Throwable t) {
+                    joined.set(t);
+                }
+            });
+            joiner.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (joiner.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            expectEquals(Thread.State.WAITING, joiner.getState(), "state of a thread in join()");
+            queue.taskDone(); // whoever knows the task was dealt with may mark it
+            joiner.join(30_000);
+            expect(!joiner.isAlive() && joined.get() == null, "join to return once it is marked, got " + joined);
+            queue.destroy();
+            expectThrows(ObjectDestroyedException.class, queue::unfinishedTasks);
         });
         check("a named queue is found from another process, and a handle travels in a lambda", () -> {
             Queue<String> named = Queue.create("greetings", 4);
