@@ -24,9 +24,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Across nodes, a process of another node locks through the transport agent of the lock's node, which holds it
  * on its behalf, recording which process it holds it for (node index and pid), under a lease of
- * {@link #LEASE_MILLIS} that the process renews while it holds the lock, every third of the lease, on one daemon thread: only that
- * process can unlock it, and if it dies, or its node does, the lease runs out and the next waiter gets
- * {@link LockOwnerDeadException} as for a holder of the lock's own node.
+ * {@link #LEASE_MILLIS} that the process renews while it holds the lock, every third of the lease, on one daemon
+ * thread: only that process can unlock it, and if it dies, or its node does, the lease runs out and the next waiter
+ * gets {@link LockOwnerDeadException} as for a holder of the lock's own node.
  *
  * <p>Body: one {@link LockLayout} (64 bytes).
  */
@@ -156,7 +156,9 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
         return sharedLock().isLocked();
     }
 
-    /** Renews the lease of this process on the lock, which it holds through the lock's node (see LeaseRenewal below). */
+    /**
+     * Renews the lease of this process on the lock, which it holds through the lock's node (see LeaseRenewal below).
+     */
     void renewLease() {
         long me = thisProcess();
         runOnOwner(0, (Lock l) -> l.sharedLock().renewLease(me, System.currentTimeMillis() + LEASE_MILLIS));

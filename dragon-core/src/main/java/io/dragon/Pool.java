@@ -784,7 +784,9 @@ public final class Pool implements ExecutorService, AutoCloseable {
         return queued;
     }
 
-    /** Removes and returns the tasks {@code worker} holds other than {@code queued}. Call holding {@code assignment}. */
+    /**
+     * Removes and returns the tasks {@code worker} holds other than {@code queued}. Call holding {@code assignment}.
+     */
     private List<Pending> forget(int worker, List<ByteBuffer> queued) {
         Set<Long> kept = new HashSet<>();
         for (ByteBuffer task : queued) {

@@ -3,10 +3,11 @@ package io.dragon.bench;
 /**
  * Entry point of the two-process benchmarks: {@code BenchMain <benchmark> ping [key=value...]}.
  *
- * <p>The ping process creates the shared memory (a pool named after {@code rid}, or a file /dev/shm/{@code rid}-agrona),
- * starts the pong process (a second JVM with the same options, the descriptors base64-encoded on its command line),
- * runs and times the benchmark, waits for pong to exit, destroys what it created and prints one line
- * {@code BENCH key=value...} on stdout. Everything else goes to stderr. {@code bench/run.sh} drives it.
+ * <p>The ping process creates the shared memory (a pool named after {@code rid}, or a file
+ * /dev/shm/{@code rid}-agrona), starts the pong process (a second JVM with the same options, the descriptors
+ * base64-encoded on its command line), runs and times the benchmark, waits for pong to exit, destroys what it created
+ * and prints one line {@code BENCH key=value...} on stdout. Everything else goes to stderr. {@code bench/run.sh}
+ * drives it.
  *
  * <p>Benchmarks: {@value ChannelRtt#NAME}, {@value AgronaRtt#NAME}, {@value ChannelStream#THROUGHPUT},
  * {@value AgronaThroughput#NAME}, {@value ChannelStream#BANDWIDTH}, {@value MemcpyBandwidth#NAME} (one process).

@@ -5,8 +5,8 @@ import io.dragon.Output;
 import java.nio.ByteBuffer;
 
 /**
- * The messages between a {@link io.dragon.Pool} and its workers, each one message on a worker's task queue or the pool's
- * result queue.
+ * The messages between a {@link io.dragon.Pool} and its workers, each one message on a worker's task queue or the
+ * pool's result queue.
  *
  * <pre>
  * task    CALL  [kind 1][task id 8][a SerializableCallable, Java-serialized with a 4-byte length]

@@ -5,9 +5,9 @@ import io.dragon.core.infrastructure.Settings;
 import java.util.Base64;
 
 /**
- * Main class of a process started from a Runnable ({@link io.dragon.ProcessTemplate#of}): it reads the serialized target from
- * its environment and runs it. An exception from the target is printed and makes the process exit with 1; so does a
- * target that cannot be read (a class the deserialization filter refuses, say), with one line saying why.
+ * Main class of a process started from a Runnable ({@link io.dragon.ProcessTemplate#of}): it reads the serialized
+ * target from its environment and runs it. An exception from the target is printed and makes the process exit with 1;
+ * so does a target that cannot be read (a class the deserialization filter refuses, say), with one line saying why.
  */
 public final class ProcessMain {
     /** Environment variable that carries the serialized Runnable target. */

@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
 /**
  * One run of a script of the real {@code bin/} directory ({@code bin/dragon}, {@code bin/dragon-cleanup}), or of an
  * unpacked distribution's by its absolute path, as a subprocess, in the repository root: stdin from given bytes (or
- * /dev/null), stdout and stderr captured apart in files, and a timeout. Made by {@link DragonRuns}, which remembers every run to check for leftovers.
+ * /dev/null), stdout and stderr captured apart in files, and a timeout. Made by {@link DragonRuns}, which remembers
+ * every run to check for leftovers.
  */
 final class DragonRun {
     /** The repository root, where bin/dragon lives; the failsafe configuration passes it. */

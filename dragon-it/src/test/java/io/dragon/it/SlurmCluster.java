@@ -150,7 +150,8 @@ final class SlurmCluster {
 
     private static String environment(long pid) {
         try {
-            return "\0" + Files.readString(Path.of("/proc", Long.toString(pid), "environ"), StandardCharsets.ISO_8859_1);
+            return "\0" + Files.readString(Path.of("/proc", Long.toString(pid), "environ"),
+                StandardCharsets.ISO_8859_1);
         } catch (IOException | RuntimeException e) {
             return ""; // gone already
         }

@@ -200,7 +200,9 @@ class SlurmClusterIT {
         assertKeptOutOfEveryUserProcess(List.of("--tls"), "DRAGON_TLS_CERTIFICATE DRAGON_TLS_KEY DRAGON_TREE_SECRET");
     }
 
-    /** Runs EnvironmentChecks with {@code options}: the backend of every node has {@code variables}, no user process. */
+    /**
+     * Runs EnvironmentChecks with {@code options}: the backend of every node has {@code variables}, no user process.
+     */
     static void assertKeptOutOfEveryUserProcess(List<String> options, String variables) throws Exception {
         List<String> command = new ArrayList<>(List.of("salloc", "-N3", "bin/dragon"));
         command.addAll(options);

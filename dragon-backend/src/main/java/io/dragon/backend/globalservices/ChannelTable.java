@@ -55,8 +55,8 @@ final class ChannelTable {
         if (name != null) {
             byName.put(name, cuid); // reserved now: another create may come before Local Services answers
         }
-        outbox.ask(pool.node(), tag -> new SHChannelCreate(tag, outbox.puid(), outbox.cuid(), cuid, muid, request.capacity(),
-            request.blockSize()), answer -> {
+        outbox.ask(pool.node(), tag -> new SHChannelCreate(tag, outbox.puid(), outbox.cuid(), cuid, muid,
+            request.capacity(), request.blockSize()), answer -> {
                 SHChannelCreateResponse response = (SHChannelCreateResponse) answer;
                 ChannelInfo info = null;
                 if (response.ok()) {

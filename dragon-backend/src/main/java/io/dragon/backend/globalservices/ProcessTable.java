@@ -184,7 +184,8 @@ final class ProcessTable {
                 record == null ? notFound(request.tPuid(), null) : "p_uid " + request.tPuid() + " has exited"));
             return;
         }
-        outbox.ask(record.node, tag -> new SHProcessKill(tag, outbox.puid(), outbox.cuid(), request.tPuid(), request.signal()),
+        outbox.ask(record.node, tag -> new SHProcessKill(tag, outbox.puid(), outbox.cuid(), request.tPuid(),
+                request.signal()),
             response -> outbox.reply(request, new GSProcessKillResponse(outbox.nextTag(), request.tag(),
                 response.err(), response.errInfo())));
     }

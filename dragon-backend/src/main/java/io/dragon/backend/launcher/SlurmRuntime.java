@@ -190,8 +190,8 @@ public final class SlurmRuntime implements RuntimeLink {
 
     /**
      * After a failed teardown: removes whatever the runtime left on its nodes, with one more srun step on the nodes
-     * still in the tree and one on those {@code lost} (by index) (a hung node still runs its slurmd; a dead one makes srun retry for
-     * seconds, so that step gets a shorter wait).
+     * still in the tree and one on those {@code lost} (by index) (a hung node still runs its slurmd; a dead one
+     * makes srun retry for seconds, so that step gets a shorter wait).
      */
     private void cleanNodes(Set<Integer> lost) throws InterruptedException {
         List<String> survivors = new ArrayList<>();

@@ -26,7 +26,9 @@ final class SendSlots extends SlotTable {
         posted(take(frame, node), -1);
     }
 
-    /** Takes slot {@link #next}, posted now to offer large frame {@code cookie} ({@link LargeSends}) to {@code node}. */
+    /**
+     * Takes slot {@link #next}, posted now to offer large frame {@code cookie} ({@link LargeSends}) to {@code node}.
+     */
     void offered(int cookie, int node) {
         posted(take(null, node), cookie);
     }

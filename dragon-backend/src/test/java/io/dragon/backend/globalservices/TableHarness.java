@@ -92,7 +92,9 @@ final class TableHarness implements AutoCloseable {
         pool.destroy();
     }
 
-    /** After a test: checks that nothing was left unread ({@link #assertQuiet}), then closes, whatever the check says. */
+    /**
+     * After a test: checks that nothing was left unread ({@link #assertQuiet}), then closes, whatever the check says.
+     */
     void finish() throws InterruptedException {
         try {
             assertQuiet();

@@ -30,7 +30,9 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Real trees over loopback TCP: a root and backends in this JVM, each with its own event loop (one test shares one). */
+/**
+ * Real trees over loopback TCP: a root and backends in this JVM, each with its own event loop (one test shares one).
+ */
 class TreeNodeTest {
     private static final String SECRET = "s3cret";
     private static final Duration WAIT = Duration.ofSeconds(20);

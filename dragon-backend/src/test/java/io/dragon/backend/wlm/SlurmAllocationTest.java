@@ -15,7 +15,9 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Reading the Slurm allocation from the environment, with a fake {@code scontrol} and, where installed, the real one. */
+/**
+ * Reading the Slurm allocation from the environment, with a fake {@code scontrol} and, where installed, the real one.
+ */
 class SlurmAllocationTest {
     private static final long TIMEOUT_SECONDS = 30;
 

@@ -55,8 +55,8 @@ import java.util.Objects;
  * <p>Separate chaining: each entry is its own pool allocation, so entries of any size coexist and a removal frees
  * its memory at once. One {@link SharedLock} serialises every operation. The lock is never held across a wait for
  * pool memory: entries are allocated before it is taken and freed after it is released, and the bucket array, which
- * doubles under the lock once entries pass 3/4 of the buckets, is taken with {@link MemoryPool#tryAllocate}. If the pool
- * has no block for the bigger array at that moment, the map keeps its current one (chains get longer) and tries
+ * doubles under the lock once entries pass 3/4 of the buckets, is taken with {@link MemoryPool#tryAllocate}. If the
+ * pool has no block for the bigger array at that moment, the map keeps its current one (chains get longer) and tries
  * again on a later insert; only an entry that cannot be allocated fails, with {@link PoolFullException}.
  *
  * <p>Crash-safe: a process killed at any instruction loses at most its own operation, and the next process to take

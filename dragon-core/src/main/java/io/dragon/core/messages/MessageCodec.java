@@ -138,8 +138,8 @@ public final class MessageCodec {
                 try {
                     value = accessors[i].invoke(record);
                 } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException("cannot read " + type.getSimpleName() + "." + components[i].getName(),
-                        e);
+                    throw new IllegalStateException("cannot read " + type.getSimpleName() + "."
+                        + components[i].getName(), e);
                 }
                 pack(packer, components[i].getGenericType(), value);
             }

@@ -293,7 +293,8 @@ class SharedLockCrashTest {
             ChildJvm.exitWithParent();
             // Mapped without Allocation.attach, whose check takes the pool's own lock: it would stop at the point.
             AllocationDescriptor descriptor = AllocationDescriptor.deserialize(HexFormat.of().parseHex(args[1]));
-            SharedBuffer buffer = MemoryPool.attach(descriptor.pool()).buffer().slice(descriptor.offset(), descriptor.size());
+            SharedBuffer buffer = MemoryPool.attach(descriptor.pool()).buffer().slice(descriptor.offset(),
+                descriptor.size());
             SharedLock lock = new SharedLock(buffer, LOCK, "test lock");
             List<String> steps = List.of(args[0].split(","));
             for (String step : steps) {

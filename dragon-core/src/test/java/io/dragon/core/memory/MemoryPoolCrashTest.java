@@ -56,9 +56,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>After each kill: (1) the killed process holds the pool's lock and the journal records its operation; (2) the
  * next process that needs the lock repairs the allocator without any exception, within {@link #BOUND}; (3) then every
- * invariant of {@link MemoryPoolInvariants} holds and the blocks are exactly those before the allocation, or after the free;
- * (4) the blocks this process allocated before are still allocated with their contents intact; (5) this process and
- * then another child allocate until the pool is full and free it all again, and the blocks come back as they were.
+ * invariant of {@link MemoryPoolInvariants} holds and the blocks are exactly those before the allocation, or after the
+ * free; (4) the blocks this process allocated before are still allocated with their contents intact; (5) this process
+ * and then another child allocate until the pool is full and free it all again, and the blocks come back as they were.
  * Some cases also kill the repairing process at a point of {@link BuddyAllocator#recover}: the next one repairs.
  */
 @ExtendWith(LeakCheck.class)
@@ -337,8 +337,8 @@ class MemoryPoolCrashTest {
 
     /**
      * Under the pool's lock: the invariants, the recorded blocks allocated and distinct, this process's intact (the
-     * table aside), and
-     * at most {@code maxUnrecorded} allocated blocks that nobody recorded. Returns how many there are.
+     * table aside), and at most {@code maxUnrecorded} allocated blocks that nobody recorded. Returns how many there
+     * are.
      */
     private int checkWhileRunning(SharedLock lock, long table, int maxUnrecorded) throws InterruptedException {
         lock.lock();
