@@ -26,6 +26,7 @@ final class LibC {
     static final int ENOENT = 2;
     static final int EEXIST = 17;
     static final int EACCES = 13;
+    static final int EINVAL = 22;
 
     /** x86-64 syscall number of futex(2). */
     static final long SYS_FUTEX = 202;
@@ -71,6 +72,12 @@ final class LibC {
 
     /** poll(2) on a single {@code struct pollfd} at {@code fds}. */
     static native int poll(long fds, long nfds, int timeoutMillis);
+
+    /** {@code mask}: the address of a cpu_set_t of {@code size} bytes; {@code pid} 0: the calling thread. */
+    static native int sched_getaffinity(int pid, long size, long mask);
+
+    /** {@code mask}: the address of a cpu_set_t of {@code size} bytes; {@code pid} 0: the calling thread. */
+    static native int sched_setaffinity(int pid, long size, long mask);
 
     /** Fixed-signature binding of the variadic syscall(2): all integer arguments travel in registers. */
     static native long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
