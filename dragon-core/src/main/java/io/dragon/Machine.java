@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * The nodes the runtime runs on, as Global Services knows them. CPU counts are what the job was granted on each
- * node (Slurm's allocation inside a Slurm job), not what the hardware has.
+ * node (Slurm's allocation inside a Slurm job), not what the hardware has; GPUs are those each node has.
  */
 public final class Machine {
     private final List<Node> nodes;
@@ -18,7 +18,7 @@ public final class Machine {
     /** The runtime's nodes now. */
     public static Machine current() {
         return new Machine(Services.ask(() -> Services.globalServices().nodes()).stream()
-            .map(n -> new Node(n.index(), n.hostname(), n.cpus())).toList());
+            .map(n -> new Node(n.index(), n.hostname(), n.cpus(), n.gpus())).toList());
     }
 
     /** The runtime's nodes, in index order (index 0 runs the head process). */

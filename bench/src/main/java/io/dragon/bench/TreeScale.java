@@ -256,7 +256,7 @@ public final class TreeScale {
         LongFunction<byte[]> channel = cuid -> new ChannelDescriptor(cuid, new AllocationDescriptor(infra,
             cuid % 64 << 20, 1L << 20), cuid * 31).serialize();
         long cuid = 4L * node + 16;
-        return new SHChannelsUp(0, String.format("nid%06d", node), node, 64, channel.apply(cuid), node == 0
+        return new SHChannelsUp(0, String.format("nid%06d", node), node, 64, List.of(), channel.apply(cuid), node == 0
             ? channel.apply(1) : null, channel.apply(cuid + 1), infra.serialize(), user.serialize(),
             channel.apply(cuid + 2));
     }

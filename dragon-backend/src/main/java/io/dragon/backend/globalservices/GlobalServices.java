@@ -74,7 +74,7 @@ public final class GlobalServices {
         this.channels = new ChannelTable(outbox, pools);
         this.names = new NameTable(outbox);
         for (SHChannelsUp node : nodeChannels) {
-            nodes.add(new NodeInfo(node.nodeIndex(), node.hostname(), node.cpus()));
+            nodes.add(new NodeInfo(node.nodeIndex(), node.hostname(), node.cpus(), node.gpus()));
             pools.addNodePool(node.infraPool(), "infrastructure-" + node.nodeIndex(), node.nodeIndex());
             pools.addNodePool(node.defaultPool(), "default-" + node.nodeIndex(), node.nodeIndex());
         }

@@ -1,5 +1,6 @@
 package io.dragon.backend.localservices;
 
+import io.dragon.Gpu;
 import io.dragon.backend.Executables;
 import io.dragon.backend.MemoryUsers;
 import io.dragon.backend.ServiceLogging;
@@ -13,6 +14,7 @@ import io.dragon.core.channels.ChannelFullException;
 import io.dragon.core.channels.Gateway;
 import io.dragon.core.channels.LocalChannel;
 import io.dragon.core.infrastructure.Facts;
+import io.dragon.core.infrastructure.Gpus;
 import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.LaunchParameters;
@@ -114,6 +116,8 @@ public final class LocalServices implements ManagedProcess.Owner {
      */
     private final MemoryUsers memoryUsers = new MemoryUsers(this::destroyPools);
     private MemoryPool infraPool;
+    /** This node's GPUs, found at bringup. */
+    private List<Gpu> gpus = List.of();
     private MessageChannel inbox;
     private MessageChannel gs;
     private MessageChannel launcher;
@@ -179,8 +183,10 @@ public final class LocalServices implements ManagedProcess.Owner {
         MessageChannel globalServicesHere = params.nodeIndex() == 0 ? infraChannel(params.globalServicesCuid()) : null;
         launcher = infraChannel(Ids.LAUNCHER_CUID);
         MessageChannel gateway = infraChannel(Ids.GATEWAY_CUID);
+        gpus = Gpus.detect();
         SHChannelsUp channelsUp = new SHChannelsUp(tags.incrementAndGet(), hostname, params.nodeIndex(), HostId.cpus(),
-            inbox.channel().serialize(), globalServicesHere == null ? null : globalServicesHere.channel().serialize(),
+            gpus, inbox.channel().serialize(),
+            globalServicesHere == null ? null : globalServicesHere.channel().serialize(),
             launcher.channel().serialize(), infraPool.descriptor().serialize(), defaultPool.descriptor().serialize(),
             gateway.channel().serialize());
         sendOnPipe(channelsUp);

@@ -17,7 +17,8 @@ class TransportTest {
     private static final List<String> HOSTS = List.of("node1", "node2");
 
     private static BENodeUp node(int index, String fabricAgent, String fabric) {
-        return new BENodeUp(0, new SHChannelsUp(0, HOSTS.get(index), index, 2, null, null, null, null, null, null),
+        return new BENodeUp(0, new SHChannelsUp(0, HOSTS.get(index), index, 2, List.of(), null, null, null, null, null,
+            null),
             "10.0.0." + index + ":4000", fabricAgent, fabric);
     }
 

@@ -275,6 +275,12 @@ public final class Settings {
          * for every JVM of the runtime.
          */
         DRAGON_HEARTBEAT_TIMEOUT(Origin.USER, "", ""),
+        /**
+         * This node's GPUs, instead of those the runtime finds (Gpus): {@code none}, or {@code VENDOR:COUNT} items
+         * separated by commas (nvidia, amd or intel: {@code nvidia:4}), for nodes whose GPUs it cannot see (a
+         * container without /sys/class/drm) and for tests. Read by Local Services on each node.
+         */
+        DRAGON_GPUS(Origin.USER, "", ""),
         /** Address (host:port) of the fan-out tree's root, which a backend joins. */
         DRAGON_TREE_ROOT(Origin.LAUNCHER, "", ""),
         /** Fan-out of the tree ({@code dragon --fanout}). */

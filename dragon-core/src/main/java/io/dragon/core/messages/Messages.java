@@ -1,5 +1,6 @@
 package io.dragon.core.messages;
 
+import io.dragon.Gpu;
 import io.dragon.core.messages.MessageType.Code;
 import java.util.List;
 import java.util.Map;
@@ -27,10 +28,11 @@ public final class Messages {
 
     /**
      * globalServicesChannel only from the primary node, where Global Services runs; gwChannel: the gateway; cpus: the
-     * CPUs the runtime may use on the node.
+     * CPUs the runtime may use on the node; gpus: the node's GPUs.
      */
     @Code(2)
-    public record SHChannelsUp(long tag, String hostname, int nodeIndex, int cpus, byte[] localServicesChannel,
+    public record SHChannelsUp(long tag, String hostname, int nodeIndex, int cpus, List<Gpu> gpus,
+                               byte[] localServicesChannel,
                                byte[] globalServicesChannel, byte[] launcherChannel, byte[] infraPool,
                                byte[] defaultPool, byte[] gwChannel)
         implements Message {
@@ -421,8 +423,8 @@ public final class Messages {
     public record GSNameUnbindResponse(long tag, long ref, int err, String errInfo) implements Response {
     }
 
-    /** A node of the runtime: its index, hostname and the CPUs the runtime may use there. */
-    public record NodeInfo(int index, String hostname, int cpus) {
+    /** A node of the runtime: its index, hostname, the CPUs the runtime may use there, and its GPUs. */
+    public record NodeInfo(int index, String hostname, int cpus, List<Gpu> gpus) {
     }
 
     @Code(76)

@@ -3,9 +3,12 @@ package io.dragon.core.messages;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dragon.Gpu;
 import io.dragon.core.messages.Messages.GSProcessCreate;
 import io.dragon.core.messages.Messages.GSProcessListResponse;
+import io.dragon.core.messages.Messages.GSNodeListResponse;
 import io.dragon.core.messages.Messages.LAChannelsInfo;
+import io.dragon.core.messages.Messages.NodeInfo;
 import io.dragon.core.messages.Messages.ProcessInfo;
 import io.dragon.core.messages.Messages.ProcessSpec;
 import io.dragon.core.messages.Messages.ProcessState;
@@ -30,6 +33,10 @@ class MessageCodecTest {
             new ProcessInfo(5, "p", 0, "node1", 1234, ProcessState.EXITED, 3), new ProcessInfo(6, null, 0, "n", 1,
                 ProcessState.ACTIVE, 0)));
         assertThat(MessageCodec.decode(MessageCodec.encode(list))).isEqualTo(list);
+
+        NodeInfo node = new NodeInfo(1, "n1", 64, List.of(new Gpu(Gpu.Vendor.NVIDIA, 0, "NVIDIA A100")));
+        GSNodeListResponse nodes = new GSNodeListResponse(9, 8, Response.SUCCESS, "", List.of(node));
+        assertThat(MessageCodec.decode(MessageCodec.encode(nodes))).isEqualTo(nodes);
     }
 
     @Test
@@ -89,10 +96,11 @@ class MessageCodecTest {
     void shouldSurviveRandomAndMutatedInputWithOnlyMalformedMessageErrors() {
         Random random = new Random(42);
         List<byte[]> originals = List.of(MessageCodec.encode(new GSProcessCreate(7, 1, 2, SPEC)),
-            MessageCodec.encode(new SHChannelsUp(1, "node1", 0, 2, new byte[40], null, new byte[40], new byte[30],
-                new byte[30], new byte[40])),
-            MessageCodec.encode(new LAChannelsInfo(2, List.of(new SHChannelsUp(1, "node1", 0, 2, new byte[4], null,
-                new byte[4], new byte[3], new byte[3], new byte[4])), "tcp", List.of("10.0.0.1:4000"))),
+            MessageCodec.encode(new SHChannelsUp(1, "node1", 0, 2, List.of(new Gpu(Gpu.Vendor.AMD, 0, "MI250X")),
+                new byte[40], null, new byte[40], new byte[30], new byte[30], new byte[40])),
+            MessageCodec.encode(new LAChannelsInfo(2, List.of(new SHChannelsUp(1, "node1", 0, 2, List.of(),
+                new byte[4], null, new byte[4], new byte[3], new byte[3], new byte[4])), "tcp",
+                List.of("10.0.0.1:4000"))),
             MessageCodec.encode(new SHFwdOutput(3, 1L << 32, 1, new byte[100], 42, "node2")));
         for (int i = 0; i < 100_000; i++) {
             byte[] bytes;
