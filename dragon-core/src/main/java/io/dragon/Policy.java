@@ -1,25 +1,90 @@
 package io.dragon;
 
+import io.dragon.internal.Services;
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
 
 /**
- * Where a process is placed: on a node given by index or hostname, or anywhere (the default: Global Services
- * spreads processes over the nodes round-robin). Channels and shared-memory objects are placed on the node of the
- * process that creates them.
+ * Where and on what a process runs: its node (placement), how processes started together spread over the nodes
+ * (distribution), and the CPU cores and GPUs it may use (affinity). Immutable: each {@code with...} returns a new
+ * policy. Channels and shared-memory objects are placed on the node of the process that creates them.
+ *
+ * <pre>
+ * Policy.anywhere()                                  // Global Services spreads processes round-robin (the default)
+ * Policy.node(2)                                     // node 2 (see {@link Machine})
+ * Policy.host("nid000042").withCpus(0, 1)            // that host, on cores 0 and 1 only
+ * Policy.local().withGpus(0)                         // the caller's node, with its GPU 0 only
+ * Policy.anywhere().withDistribution(Policy.Distribution.BLOCK)  // a Pool's or group's processes in blocks
+ * </pre>
+ *
+ * <p><b>CPU affinity</b> ({@link #withCpus}): the process and every thread it starts may run on these cores only
+ * ({@code sched_setaffinity}; a JVM then counts as many available processors). The cores are the operating
+ * system's numbers on the process's node, and must be among those the runtime may use there (a Slurm job's
+ * cores): the start fails otherwise, naming the node and the cores it has.
+ *
+ * <p><b>GPU affinity</b> ({@link #withGpus}): the process sees only these GPUs of its node, by the indices of
+ * {@link Node#gpus()}: the runtime sets {@code CUDA_VISIBLE_DEVICES}, {@code ROCR_VISIBLE_DEVICES} or
+ * {@code ZE_AFFINITY_MASK} (see {@link Gpu.Vendor}) for the vendor of the node's GPUs, over any value of the
+ * process's own environment. A process that asks for GPUs on a node that has none, or for an index the node does
+ * not have, does not start: its start fails naming the node and the GPUs it has (running it without its GPUs would
+ * only fail later, or run slowly on the CPU). On a node with GPUs of several vendors, the indices are those of the
+ * first of NVIDIA, AMD and Intel that it has.
  */
 public final class Policy implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private static final Policy ANYWHERE = new Policy(-1, null);
+    private static final long serialVersionUID = 2L;
+    private static final Policy ANYWHERE = new Policy(Placement.ANYWHERE, -1, null, Distribution.ROUND_ROBIN,
+        List.of(), List.of());
 
-    private final int node;
-    private final String hostname;
-
-    private Policy(int node, String hostname) {
-        this.node = node;
-        this.hostname = hostname;
+    /**
+     * How the processes started together from one policy (the copies of a {@link ProcessGroup#add} call, the
+     * workers of a {@link Pool}) spread over the nodes when the policy places them {@link #anywhere()}; with a
+     * placement on one node, they all go there.
+     */
+    public enum Distribution {
+        /**
+         * Each process on the next node, wrapping around (Global Services' round-robin, which all processes placed
+         * anywhere share: two started one after the other go to different nodes if there are two).
+         */
+        ROUND_ROBIN,
+        /**
+         * In blocks: node 0 gets as many processes as it has CPUs ({@link Node#cpus()}), then node 1, and so on,
+         * starting over at node 0 if there are more processes than CPUs. Fewer processes than CPUs leave the last
+         * nodes free; Slurm's block distribution does the same.
+         */
+        BLOCK
     }
 
-    /** Any node; Global Services chooses. */
+    /** Which node a process goes to. */
+    private enum Placement {
+        ANYWHERE, NODE, HOST, LOCAL
+    }
+
+    private final Placement placement;
+    /** The node's index with {@link Placement#NODE}. */
+    private final int node;
+    /** The node's hostname with {@link Placement#HOST}. */
+    private final String hostname;
+    private final Distribution distribution;
+    private final List<Integer> cpus;
+    private final List<Integer> gpus;
+
+    private Policy(Placement placement, int node, String hostname, Distribution distribution, List<Integer> cpus,
+                   List<Integer> gpus) {
+        this.placement = placement;
+        this.node = node;
+        this.hostname = hostname;
+        this.distribution = distribution;
+        this.cpus = cpus;
+        this.gpus = gpus;
+    }
+
+    /** Any node; Global Services chooses (see {@link Distribution}). */
     public static Policy anywhere() {
         return ANYWHERE;
     }
@@ -29,7 +94,7 @@ public final class Policy implements Serializable {
         if (index < 0) {
             throw new IllegalArgumentException("node indexes start at 0, got " + index);
         }
-        return new Policy(index, null);
+        return new Policy(Placement.NODE, index, null, Distribution.ROUND_ROBIN, List.of(), List.of());
     }
 
     /** The node with this hostname. */
@@ -37,22 +102,139 @@ public final class Policy implements Serializable {
         if (hostname == null || hostname.isEmpty()) {
             throw new IllegalArgumentException("a hostname must not be empty");
         }
-        return new Policy(-1, hostname);
+        return new Policy(Placement.HOST, -1, hostname, Distribution.ROUND_ROBIN, List.of(), List.of());
+    }
+
+    /**
+     * The node of the process that uses the policy to start a process (not of the one that made the policy, if it
+     * travelled to another process).
+     */
+    public static Policy local() {
+        return new Policy(Placement.LOCAL, -1, null, Distribution.ROUND_ROBIN, List.of(), List.of());
+    }
+
+    /** This policy with {@code distribution} for the processes started together from it. */
+    public Policy withDistribution(Distribution distribution) {
+        return new Policy(placement, node, hostname, Objects.requireNonNull(distribution, "distribution"), cpus,
+            gpus);
+    }
+
+    /**
+     * This policy, with the process confined to these CPU cores of its node (none: every core the runtime may use
+     * there, the default).
+     *
+     * @throws IllegalArgumentException if a core is negative or named twice
+     */
+    public Policy withCpus(int... cores) {
+        return new Policy(placement, node, hostname, distribution, indexes(cores, "CPU core"), gpus);
+    }
+
+    /**
+     * This policy, with the process seeing only these GPUs of its node, by their {@link Gpu#index()} (none: the
+     * default, the environment is left as it is).
+     *
+     * @throws IllegalArgumentException if an index is negative or named twice
+     */
+    public Policy withGpus(int... indexes) {
+        return new Policy(placement, node, hostname, distribution, cpus, indexes(indexes, "GPU index"));
+    }
+
+    /** How processes started together from this policy spread over the nodes. */
+    public Distribution distribution() {
+        return distribution;
+    }
+
+    /** The CPU cores the process is confined to, in the order given; empty: no confinement. */
+    public List<Integer> cpus() {
+        return cpus;
+    }
+
+    /** The indexes of the GPUs the process sees, in the order given; empty: the environment is left as it is. */
+    public List<Integer> gpus() {
+        return gpus;
     }
 
     /** The node index Global Services is asked for: -1 for any node. */
     int nodeIndex() {
-        if (hostname == null) {
-            return node;
+        return switch (placement) {
+            case ANYWHERE -> -1;
+            case NODE -> node;
+            case LOCAL -> Services.globalServices().launchParameters().nodeIndex();
+            case HOST -> Machine.current().nodes().stream().filter(n -> n.hostname().equals(hostname)).findFirst()
+                .orElseThrow(() -> new ObjectNotFoundException("no node of the runtime has hostname '" + hostname
+                    + "'; its nodes are " + Machine.current().nodes()))
+                .index();
+        };
+    }
+
+    /**
+     * The policies of {@code count} processes started together from this one, by its distribution: with
+     * {@link Distribution#BLOCK} and placement anywhere, each on its node of {@link #blockNodes}; else all this one.
+     */
+    List<Policy> spread(int count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("a number of processes is at least 0, got " + count);
         }
-        return Machine.current().nodes().stream().filter(n -> n.hostname().equals(hostname)).findFirst()
-            .orElseThrow(() -> new ObjectNotFoundException("no node of the runtime has hostname '" + hostname
-                + "'; its nodes are " + Machine.current().nodes()))
-            .index();
+        if (placement != Placement.ANYWHERE || distribution == Distribution.ROUND_ROBIN) {
+            return Collections.nCopies(count, this);
+        }
+        List<Policy> spread = new ArrayList<>(count);
+        for (int index : blockNodes(count, Machine.current().nodes())) {
+            spread.add(new Policy(Placement.NODE, index, null, distribution, cpus, gpus));
+        }
+        return spread;
+    }
+
+    /** The node index of each of {@code count} processes in blocks over {@code nodes} (see {@link Distribution}). */
+    static int[] blockNodes(int count, List<Node> nodes) {
+        List<Integer> slots = new ArrayList<>();
+        for (Node n : nodes) {
+            slots.addAll(Collections.nCopies(Math.max(1, n.cpus()), n.index()));
+        }
+        int[] placed = new int[count];
+        for (int i = 0; i < count; i++) {
+            placed[i] = slots.get(i % slots.size());
+        }
+        return placed;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Policy other && other.placement == placement && other.node == node
+            && Objects.equals(other.hostname, hostname) && other.distribution == distribution
+            && other.cpus.equals(cpus) && other.gpus.equals(gpus);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(placement, node, hostname, distribution, cpus, gpus);
     }
 
     @Override
     public String toString() {
-        return hostname != null ? "host " + hostname : node >= 0 ? "node " + node : "anywhere";
+        String where = switch (placement) {
+            case ANYWHERE -> "anywhere";
+            case NODE -> "node " + node;
+            case HOST -> "host " + hostname;
+            case LOCAL -> "local";
+        };
+        return where + (distribution == Distribution.ROUND_ROBIN ? "" : ", " + distribution.name()
+            .toLowerCase(Locale.ROOT).replace('_', '-')) + (cpus.isEmpty() ? "" : ", cpus " + cpus)
+            + (gpus.isEmpty() ? "" : ", gpus " + gpus);
+    }
+
+    private static List<Integer> indexes(int[] values, String what) {
+        Set<Integer> seen = new HashSet<>();
+        List<Integer> list = new ArrayList<>(values.length);
+        for (int value : values) {
+            if (value < 0) {
+                throw new IllegalArgumentException("a " + what + " is at least 0, got " + value);
+            }
+            if (!seen.add(value)) {
+                throw new IllegalArgumentException(what + " " + value + " is named twice");
+            }
+            list.add(value);
+        }
+        return List.copyOf(list);
     }
 }

@@ -101,7 +101,7 @@ public final class ProcessTemplate implements Serializable {
             stderr);
     }
 
-    /** Sets where the process runs (default: {@link Policy#anywhere()}). */
+    /** Sets where the process runs and on which cores and GPUs (default: {@link Policy#anywhere()}). */
     public ProcessTemplate withPolicy(Policy placement) {
         return new ProcessTemplate(exe, args, java, jvmOptions, env, cwd, name,
             Objects.requireNonNull(placement, "policy"), stdin, stdout, stderr);
@@ -136,6 +136,11 @@ public final class ProcessTemplate implements Serializable {
             Objects.requireNonNull(destination, "stderr"));
     }
 
+    /** Where and on what the process runs. */
+    Policy policy() {
+        return policy;
+    }
+
     /** Starts one process from this template. */
     public Process start() {
         return Process.start(this);
@@ -154,7 +159,7 @@ public final class ProcessTemplate implements Serializable {
         }
         arguments.addAll(args);
         return new ProcessSpec(executable, arguments, env, cwd, name, false, policy.nodeIndex(), stdin.stream(),
-            stdout.stream(), stderr.stream());
+            stdout.stream(), stderr.stream(), policy.cpus(), policy.gpus());
     }
 
     @Override

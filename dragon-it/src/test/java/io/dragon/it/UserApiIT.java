@@ -83,6 +83,12 @@ class UserApiIT {
             .env("DRAGON_HEARTBEAT_TIMEOUT", "8s"), 2);
     }
 
+    /** The node's GPUs are two fake NVIDIA ones (DRAGON_GPUS): the variable is checked where no GPU is. */
+    @Test
+    void policiesConfineProcessesAndGroupMembersToCoresAndGpus() {
+        assertAllPass(checks("PolicyChecks").env("DRAGON_GPUS", "nvidia:2"), 5);
+    }
+
     @Test
     void badUseGivesClearErrors() {
         assertAllPass("BadUseChecks", 9);

@@ -51,6 +51,7 @@ import io.dragon.core.messages.Messages.StreamKind;
 import io.dragon.core.messages.Messages.TraceEvent;
 import io.dragon.core.messages.PipeCodec;
 import io.dragon.core.messages.Response;
+import io.dragon.core.shm.CpuAffinity;
 import io.dragon.core.shm.SharedMemory;
 import io.dragon.core.shm.Signals;
 import java.io.DataInputStream;
@@ -321,12 +322,19 @@ public final class LocalServices implements ManagedProcess.Owner {
         SHProcessCreateResponse response;
         ManagedProcess managed = null;
         try {
+            String node = "node " + params.nodeIndex() + " (" + hostname + ")";
+            if (!spec.gpus().isEmpty()) {
+                Map.Entry<String, String> visible = Gpus.visibleDevices(gpus, spec.gpus(), node);
+                builder.environment().put(visible.getKey(), visible.getValue());
+            }
             Executables.Lookup lookup = Executables.find(spec.exe(), builder.environment().get("PATH"));
             command.set(0, lookup.path().orElseThrow(() -> new IOException(lookup.problem())));
             redirect(builder, spec, request.tPuid());
             replyChannels.started(request.tPuid());
-            managed = ManagedProcess.start(request.tPuid(), spec, builder, hostname, launcher, gs, tags,
-                exitWaiters, this);
+            // This thread starts every process: its CPU mask, which the child inherits, changes only here, and
+            // only while the process starts (the threads that forward its output are not confined with it).
+            managed = ManagedProcess.start(request.tPuid(), spec, () -> CpuAffinity.confined(spec.cpus(), node,
+                builder::start), hostname, launcher, gs, tags, exitWaiters, this);
             processes.put(request.tPuid(), managed);
             LOG.info("started p_uid {} (pid {}): {}", request.tPuid(), managed.pid(), command);
             response = new SHProcessCreateResponse(tags.incrementAndGet(), request.tag(), Response.SUCCESS, "",

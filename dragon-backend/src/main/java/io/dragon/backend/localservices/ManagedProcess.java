@@ -12,6 +12,7 @@ import io.dragon.core.messages.Messages.SHFwdOutput;
 import io.dragon.core.messages.Messages.SHProcessExit;
 import io.dragon.core.messages.Messages.StdStream;
 import io.dragon.core.messages.Messages.StreamKind;
+import io.dragon.core.shm.CpuAffinity;
 import io.dragon.core.shm.ObjectGoneException;
 import io.dragon.core.shm.Signals;
 import io.dragon.core.sync.WaitMode;
@@ -99,17 +100,18 @@ final class ManagedProcess {
     }
 
     /**
-     * Starts {@code builder}'s command, the process {@code spec} describes, forwards its output to {@code output}
-     * and reports its exit to {@code exits}, waiting on {@code waiter}; sends through {@code owner}, and tells it
-     * when the process ended.
+     * Starts the process {@code spec} describes with {@code starter} (after attaching the channels of its piped
+     * streams), forwards its output to {@code output} and reports its exit to {@code exits}, waiting on
+     * {@code waiter}; sends through {@code owner}, and tells it when the process ended. The threads that forward
+     * its streams start after {@code starter} returns (so not confined to the process's cores).
      */
-    static ManagedProcess start(long puid, ProcessSpec spec, ProcessBuilder builder, String hostname,
-                                MessageChannel output, MessageChannel exits, AtomicLong tags, Executor waiter,
-                                Owner owner) throws IOException {
+    static ManagedProcess start(long puid, ProcessSpec spec, CpuAffinity.Start<Process, IOException> starter,
+                                String hostname, MessageChannel output, MessageChannel exits, AtomicLong tags,
+                                Executor waiter, Owner owner) throws IOException {
         Channel stdout = pipe(spec.stdout());
         Channel stderr = pipe(spec.stderr());
         Channel stdin = pipe(spec.stdin());
-        ManagedProcess managed = new ManagedProcess(puid, name(spec), builder.start(), hostname, output, tags,
+        ManagedProcess managed = new ManagedProcess(puid, name(spec), starter.start(), hostname, output, tags,
             owner);
         managed.pump(managed.process.getInputStream(), 1, stdout);
         managed.pump(managed.process.getErrorStream(), 2, stderr);

@@ -108,19 +108,22 @@ public final class Messages {
 
     /**
      * How a process is started and where its output goes: {@code stdin}, {@code stdout} and {@code stderr} say
-     * where each standard stream comes from or goes to (null: {@link StreamKind#INHERIT}).
+     * where each standard stream comes from or goes to (null: {@link StreamKind#INHERIT}). node: its node's index,
+     * -1 for any; cpus: the cores it is confined to (empty: none); gpus: the indexes of its node's GPUs it sees
+     * (empty: its environment decides).
      */
     public record ProcessSpec(String exe, List<String> args, Map<String, String> env, String cwd, String name,
-                              boolean head, int node, StdStream stdin, StdStream stdout, StdStream stderr) {
-        /** A process whose standard streams are inherited (see {@link StreamKind#INHERIT}). */
+                              boolean head, int node, StdStream stdin, StdStream stdout, StdStream stderr,
+                              List<Integer> cpus, List<Integer> gpus) {
+        /** A process whose standard streams are inherited (see {@link StreamKind#INHERIT}), with no affinity. */
         public ProcessSpec(String exe, List<String> args, Map<String, String> env, String cwd, String name,
                            boolean head, int node) {
-            this(exe, args, env, cwd, name, head, node, null, null, null);
+            this(exe, args, env, cwd, name, head, node, null, null, null, List.of(), List.of());
         }
 
         /** This spec with other standard streams. */
         public ProcessSpec withStreams(StdStream in, StdStream out, StdStream err) {
-            return new ProcessSpec(exe, args, env, cwd, name, head, node, in, out, err);
+            return new ProcessSpec(exe, args, env, cwd, name, head, node, in, out, err, cpus, gpus);
         }
     }
 

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 class MessageCodecTest {
     private static final ProcessSpec SPEC = new ProcessSpec("/bin/echo", List.of("a", "b c"), Map.of("K", "V"),
-        "/tmp", "worker", false, -1);
+        "/tmp", "worker", false, -1, null, null, null, List.of(2, 3), List.of(0));
 
     @Test
     void shouldRoundTripNestedRecordsListsAndMaps() {
