@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
@@ -65,6 +66,8 @@ public final class Pool implements ExecutorService, AutoCloseable {
     private static final AtomicLong FUNCTION_IDS = new AtomicLong();
 
     private final int workers;
+    /** Worker i's policy: where it runs (the same for its replacements), on which cores and GPUs. */
+    private final List<Policy> policies;
     /** The workers' JVM options: the pool's, else the program's, with a maximum heap unless they size it. */
     private final String[] jvmOptions;
     /** Worker i's task queue; its capacity is the most tasks i may hold (queued or running). */
@@ -127,11 +130,12 @@ public final class Pool implements ExecutorService, AutoCloseable {
         }
     }
 
-    private Pool(int workers, String... jvmOptions) {
+    private Pool(int workers, Policy policy, String... jvmOptions) {
         if (workers <= 0) {
             throw new IllegalArgumentException("a pool needs at least one worker, got " + workers);
         }
         this.workers = workers;
+        this.policies = policy.spread(workers);
         this.jvmOptions = workerOptions(List.of(jvmOptions), workers);
         this.capacity = Math.max(16, QUEUE_CAPACITY / workers);
         this.held = new int[workers];
@@ -162,7 +166,8 @@ public final class Pool implements ExecutorService, AutoCloseable {
     }
 
     private Process startWorker(int index) {
-        ProcessTemplate worker = ProcessTemplate.of(new PoolWorker(tasks.get(index), results, functionNames));
+        ProcessTemplate worker = ProcessTemplate.of(new PoolWorker(tasks.get(index), results, functionNames))
+            .withPolicy(policies.get(index));
         return (jvmOptions.length > 0 ? worker.withJvmOptions(jvmOptions) : worker).start();
     }
 
@@ -178,7 +183,7 @@ public final class Pool implements ExecutorService, AutoCloseable {
      * ({@link Machine#cpus()}). Workers go anywhere, so Global Services spreads them over the nodes round-robin.
      */
     public static Pool create() {
-        return new Pool(Machine.current().cpus());
+        return new Pool(Machine.current().cpus(), Policy.anywhere());
     }
 
     /**
@@ -187,7 +192,16 @@ public final class Pool implements ExecutorService, AutoCloseable {
      * node's memory (what Slurm granted, else the machine's) among the pool's workers on the node (HeapSizing).
      */
     public static Pool create(int workers, String... jvmOptions) {
-        return new Pool(workers, jvmOptions);
+        return new Pool(workers, Policy.anywhere(), jvmOptions);
+    }
+
+    /**
+     * {@link #create(int, String...)} with each worker placed by {@code policy}: on its node, or spread over the
+     * nodes by its {@link Policy.Distribution distribution} (a worker that dies is replaced on the same node), and
+     * confined to its CPU cores and GPUs, if it names any (every worker gets the same).
+     */
+    public static Pool create(int workers, Policy policy, String... jvmOptions) {
+        return new Pool(workers, Objects.requireNonNull(policy, "policy"), jvmOptions);
     }
 
     /** The number of worker processes. */

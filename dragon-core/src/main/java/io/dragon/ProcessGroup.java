@@ -89,11 +89,14 @@ public final class ProcessGroup implements AutoCloseable {
     private RuntimeException failure;
     private ScheduledThreadPoolExecutor watcher;
 
-    /** Adds {@code copies} members made from {@code template}. */
+    /**
+     * Adds {@code copies} members made from {@code template}, spread over the nodes by the distribution of its
+     * {@link ProcessTemplate#withPolicy policy} (a member restarted goes where it ran).
+     */
     public ProcessGroup add(ProcessTemplate template, int copies) {
         checkNotStarted();
-        for (int i = 0; i < copies; i++) {
-            members.add(new Member(template, members.size()));
+        for (Policy policy : template.policy().spread(copies)) {
+            members.add(new Member(template.withPolicy(policy), members.size()));
         }
         return this;
     }

@@ -85,8 +85,8 @@ class UserApiIT {
 
     /** The node's GPUs are two fake NVIDIA ones (DRAGON_GPUS): the variable is checked where no GPU is. */
     @Test
-    void policiesConfineProcessesAndGroupMembersToCoresAndGpus() {
-        assertAllPass(checks("PolicyChecks").env("DRAGON_GPUS", "nvidia:2"), 5);
+    void policiesConfineProcessesGroupMembersAndPoolWorkersToCoresAndGpus() {
+        assertAllPass(checks("PolicyChecks").env("DRAGON_GPUS", "nvidia:2"), 6);
     }
 
     @Test

@@ -1,11 +1,13 @@
 package io.dragon.it.api;
 
 import io.dragon.Barrier;
+import io.dragon.DragonException;
 import io.dragon.Event;
 import io.dragon.JoinableQueue;
 import io.dragon.Lock;
 import io.dragon.LockOwnerDeadException;
 import io.dragon.Machine;
+import io.dragon.Node;
 import io.dragon.ObjectNotFoundException;
 import io.dragon.Policy;
 import io.dragon.Pool;
@@ -177,6 +179,66 @@ public final class MultiNodeChecks extends Checks {
                 }
                 expectEquals(nodes, hosts.size(), "hosts that ran tasks " + hosts);
             }
+        });
+        check("a group's copies go round-robin or in blocks of each node's CPUs, as their policy says", () -> {
+            List<Node> all = Machine.current().nodes();
+            int copies = all.stream().mapToInt(Node::cpus).sum() + 1; // every CPU, and one more: back to node 0
+            List<Integer> blocks = new ArrayList<>();
+            while (blocks.size() < copies) {
+                for (Node node : all) {
+                    for (int cpu = 0; cpu < node.cpus() && blocks.size() < copies; cpu++) {
+                        blocks.add(node.index());
+                    }
+                }
+            }
+            expectEquals(blocks, placed(Policy.anywhere().withDistribution(Policy.Distribution.BLOCK), copies),
+                "nodes of the copies in blocks");
+            List<Integer> roundRobin = placed(Policy.anywhere(), nodes);
+            for (int i = 1; i < nodes; i++) {
+                expectEquals((roundRobin.get(i - 1) + 1) % nodes, roundRobin.get(i), "node after the node of copy "
+                    + (i - 1) + " in " + roundRobin);
+            }
+        });
+        check("a Pool's workers go in blocks or round-robin, as its policy says", () -> {
+            Node first = Machine.current().node(0);
+            try (Pool pool = Pool.create(first.cpus(), Policy.anywhere().withDistribution(
+                Policy.Distribution.BLOCK))) {
+                expectEquals(Set.of(first.hostname()), new TreeSet<>(pool.map(i -> HostId.hostname(),
+                    List.of(1, 2, 3, 4, 5, 6))), "hosts of the workers of a block as large as node 0's CPUs");
+            }
+            try (Pool pool = Pool.create(nodes, Policy.anywhere())) {
+                List<Integer> inputs = new ArrayList<>();
+                for (int i = 0; i < 100; i++) {
+                    inputs.add(i);
+                }
+                // Tasks of 10 ms, so that every worker, however late it started, gets some.
+                expectEquals(nodes, new TreeSet<>(pool.map(i -> {
+                    LockSupport.parkNanos(10_000_000);
+                    return HostId.hostname();
+                }, inputs)).size(), "hosts of " + nodes + " workers round-robin");
+            }
+        });
+        check("a process on node 1 starts one confined to a core on its own node; one asking for GPUs of a node"
+            + " without any is refused, naming the node", () -> {
+            Queue<String> seen = Queue.create(2);
+            Process starter = Process.start(ProcessTemplate.of(() -> {
+                Process local = Process.start(ProcessTemplate.of(() -> putQuietly(seen, HostId.hostname() + " "
+                    + PolicyChecks.cpusAllowed())).withPolicy(Policy.local().withCpus(0)));
+                try {
+                    System.exit(local.join() == 0 ? 0 : 1);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }).withPolicy(Policy.node(1)));
+            expectEquals(0, starter.join(), "exit code of the starter");
+            expectEquals(Machine.current().node(1).hostname() + " 0", seen.take(), "host and cores of the process");
+            seen.destroy();
+            Node third = Machine.current().node(2);
+            expectEquals(List.of(), third.gpus(), "GPUs of node 2");
+            DragonException refused = expectThrows(DragonException.class, () -> ProcessTemplate.of(() -> { })
+                .withPolicy(Policy.node(2).withGpus(0)).start());
+            expect(refused.getMessage().contains("node 2 (" + third.hostname() + ") has no GPUs"), "the node in: "
+                + refused.getMessage());
         });
         check("a Lock of node 0 excludes processes of nodes 1 and 2", () -> {
             Lock lock = Lock.create();
@@ -363,5 +425,14 @@ public final class MultiNodeChecks extends Checks {
             }
         });
         finish();
+    }
+
+    /** The nodes of the members of a group of {@code copies} copies of a process with {@code policy}. */
+    private static List<Integer> placed(Policy policy, int copies) throws InterruptedException {
+        try (ProcessGroup group = new ProcessGroup()) {
+            group.add(ProcessTemplate.of(() -> { }).withPolicy(policy), copies).start();
+            expect(group.join(), "every copy to exit with 0: " + group.members());
+            return group.members().stream().map(member -> member.process().node()).toList();
+        }
     }
 }

@@ -5,6 +5,7 @@ import io.dragon.Gpu;
 import io.dragon.Machine;
 import io.dragon.Node;
 import io.dragon.Policy;
+import io.dragon.Pool;
 import io.dragon.Process;
 import io.dragon.ProcessGroup;
 import io.dragon.ProcessTemplate;
@@ -19,7 +20,7 @@ import java.util.List;
 /**
  * Policies with real processes on one node (run by UserApiIT with {@code DRAGON_GPUS=nvidia:2}, so that the node
  * has two fake NVIDIA GPUs): CPU affinity as the kernel reports it in /proc/PID/status, the GPU variable, for a
- * Process and the members of a ProcessGroup; and clear refusals of cores and GPUs the node
+ * Process, the members of a ProcessGroup and the workers of a Pool; and clear refusals of cores and GPUs the node
  * does not have.
  */
 public final class PolicyChecks extends Checks {
@@ -54,6 +55,12 @@ public final class PolicyChecks extends Checks {
                 expectEquals(confined, seen.take(), "what member " + i + " saw");
             }
             seen.destroy();
+        });
+        check("every worker of a pool runs as its policy says", () -> {
+            try (Pool pool = Pool.create(2, policy)) {
+                List<String> results = pool.map(i -> confinement(), List.of(1, 2, 3, 4, 5, 6));
+                expectEquals(List.of(confined), results.stream().distinct().toList(), "what the workers saw");
+            }
         });
         check("cores the node does not have are refused, naming the node and its cores", () -> {
             DragonException refused = expectThrows(DragonException.class, () -> ProcessTemplate.of(() -> { })
