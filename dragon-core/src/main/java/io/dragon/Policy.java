@@ -4,9 +4,11 @@ import io.dragon.internal.Services;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -183,6 +185,19 @@ public final class Policy implements Serializable {
             spread.add(new Policy(Placement.NODE, index, null, distribution, cpus, gpus));
         }
         return spread;
+    }
+
+    /**
+     * The most processes of {@code spread} (from {@link #spread}) that share a node: 0 if they go anywhere, spread
+     * round-robin by Global Services.
+     */
+    static int mostOnOneNode(List<Policy> spread) {
+        if (spread.isEmpty() || spread.get(0).placement == Placement.ANYWHERE) {
+            return 0;
+        }
+        Map<Integer, Integer> perNode = new HashMap<>();
+        spread.forEach(policy -> perNode.merge(policy.node, 1, Integer::sum)); // one node when not in blocks
+        return Collections.max(perNode.values());
     }
 
     /** The node index of each of {@code count} processes in blocks over {@code nodes} (see {@link Distribution}). */

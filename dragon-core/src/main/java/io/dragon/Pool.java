@@ -136,7 +136,7 @@ public final class Pool implements ExecutorService, AutoCloseable {
         }
         this.workers = workers;
         this.policies = policy.spread(workers);
-        this.jvmOptions = workerOptions(List.of(jvmOptions), workers);
+        this.jvmOptions = workerOptions(List.of(jvmOptions), workers, Policy.mostOnOneNode(policies));
         this.capacity = Math.max(16, QUEUE_CAPACITY / workers);
         this.held = new int[workers];
         this.processes = new Process[workers];
@@ -172,9 +172,10 @@ public final class Pool implements ExecutorService, AutoCloseable {
     }
 
     /** {@code given} (else the program's), and a maximum heap that shares the node among the workers (HeapSizing). */
-    private static String[] workerOptions(List<String> given, int workers) {
+    private static String[] workerOptions(List<String> given, int workers, int onOneNode) {
         List<String> options = new ArrayList<>(given.isEmpty() ? Settings.programJvmOptions() : given);
-        HeapSizing.workerMaxHeap(options, System.getenv(), HeapSizing.machineBytes(), workers).ifPresent(options::add);
+        HeapSizing.workerMaxHeap(options, System.getenv(), HeapSizing.machineBytes(), workers, onOneNode)
+            .ifPresent(options::add);
         return options.toArray(String[]::new);
     }
 

@@ -66,4 +66,15 @@ class PolicyTest {
         assertThat(Policy.anywhere().spread(2)).containsExactly(Policy.anywhere(), Policy.anywhere());
         assertThatThrownBy(() -> Policy.anywhere().spread(-1)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void countsTheMostProcessesOnOneNodeForTheirHeaps() {
+        assertThat(Policy.mostOnOneNode(Policy.anywhere().spread(5))).as("round-robin").isZero();
+        assertThat(Policy.mostOnOneNode(Policy.local().spread(5))).isEqualTo(5);
+        assertThat(Policy.mostOnOneNode(Policy.node(1).spread(3))).isEqualTo(3);
+        List<Policy> blocks = List.of(Policy.node(0), Policy.node(0), Policy.node(1), Policy.node(1), Policy.node(1),
+            Policy.node(2));
+        assertThat(Policy.mostOnOneNode(blocks)).isEqualTo(3);
+        assertThat(Policy.mostOnOneNode(List.of())).isZero();
+    }
 }

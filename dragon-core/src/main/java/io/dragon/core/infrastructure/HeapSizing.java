@@ -16,7 +16,7 @@ import java.util.stream.Stream;
  * the workers on the node. The node's memory is what Slurm granted it ({@code SLURM_MEM_PER_NODE}, else
  * {@code SLURM_MEM_PER_CPU} times {@code SLURM_CPUS_ON_NODE}, both in MiB; the head's node's values stand for every
  * node's), else the machine's; the workers on a node are the Pool's workers over the runtime's nodes, rounded up
- * (Global Services spreads them round-robin). The rest of the memory is for what a JVM has besides its heap
+ * (Global Services spreads them round-robin), or the most its policy puts on one node. The rest of the memory is for what a JVM has besides its heap
  * (metaspace, code, thread stacks, buffers), the runtime's JVM and the head. A process started on its own keeps the
  * JVM's default.
  */
@@ -38,10 +38,11 @@ public final class HeapSizing {
     /**
      * The {@code -Xmx} option of each of {@code workers} workers of a Pool started with JVM options {@code options},
      * from a process with environment {@code env} (the runtime's node count, Slurm's grant) on a machine of
-     * {@code machineBytes}; empty if the options size the heap themselves.
+     * {@code machineBytes}, {@code onOneNode} of them at most on one node (0: spread round-robin over the nodes);
+     * empty if the options size the heap themselves.
      */
     public static Optional<String> workerMaxHeap(List<String> options, Map<String, String> env, long machineBytes,
-                                                 int workers) {
+                                                 int workers, int onOneNode) {
         Stream<String> given = Stream.concat(options.stream(), OPTION_VARIABLES.stream()
             .map(name -> env.getOrDefault(name, "")).flatMap(words -> Stream.of(words.trim().split("\\s+"))));
         if (given.anyMatch(option -> HEAP_OPTIONS.stream().anyMatch(option::startsWith))) {
@@ -49,7 +50,7 @@ public final class HeapSizing {
         }
         long nodeBytes = grantedBytes(env).orElse(machineBytes);
         int nodes = Math.max(1, positive(env.get(Settings.Variable.DRAGON_NODE_COUNT.name())).orElse(1));
-        int perNode = (workers + nodes - 1) / nodes;
+        int perNode = onOneNode > 0 ? onOneNode : (workers + nodes - 1) / nodes;
         return Optional.of("-Xmx" + (maxHeapBytes(nodeBytes, perNode) >> 20) + "m");
     }
 
