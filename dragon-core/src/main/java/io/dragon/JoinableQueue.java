@@ -28,7 +28,7 @@ public final class JoinableQueue<E> extends Queue<E> {
     private static final long serialVersionUID = 1L;
 
     private JoinableQueue(String name, int capacity, Codec<E> codec) {
-        super(name, capacity, BLOCK_SIZE, codec, true);
+        super(name, capacity, BLOCK_SIZE, codec, true, Policy.anywhere());
     }
 
     /** A new joinable queue of {@link #DEFAULT_CAPACITY} elements. */

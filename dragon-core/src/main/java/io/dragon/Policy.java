@@ -1,5 +1,6 @@
 package io.dragon;
 
+import io.dragon.core.infrastructure.Ids;
 import io.dragon.internal.Services;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -15,7 +16,8 @@ import java.util.Set;
 /**
  * Where and on what a process runs: its node (placement), how processes started together spread over the nodes
  * (distribution), and the CPU cores and GPUs it may use (affinity). Immutable: each {@code with...} returns a new
- * policy. Channels and shared-memory objects are placed on the node of the process that creates them.
+ * policy. A {@link Queue} is placed on a policy's node ({@link Queue#create(int, Policy)}); other shared objects live
+ * on the node of the process that creates them.
  *
  * <pre>
  * Policy.anywhere()                                  // Global Services spreads processes round-robin (the default)
@@ -108,8 +110,8 @@ public final class Policy implements Serializable {
     }
 
     /**
-     * The node of the process that uses the policy to start a process (not of the one that made the policy, if it
-     * travelled to another process).
+     * The node of the process that uses the policy to start a process or create a queue (not of the one that made
+     * the policy, if it travelled to another process).
      */
     public static Policy local() {
         return new Policy(Placement.LOCAL, -1, null, Distribution.ROUND_ROBIN, List.of(), List.of());
@@ -167,6 +169,15 @@ public final class Policy implements Serializable {
                     + "'; its nodes are " + Machine.current().nodes()))
                 .index();
         };
+    }
+
+    /**
+     * The m_uid of the default pool of the node this policy places an object on: 0, for the creator's node, with
+     * placement anywhere.
+     */
+    long defaultPool() {
+        int index = nodeIndex();
+        return index < 0 ? 0 : Ids.defaultPoolMuid(index);
     }
 
     /**

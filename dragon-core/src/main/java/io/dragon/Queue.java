@@ -81,19 +81,23 @@ public sealed class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E
     private transient volatile Channel channel;
 
     Queue(String name, int capacity, int blockSize, Codec<E> codec) {
-        this(name, capacity, blockSize, codec, false);
+        this(name, capacity, blockSize, codec, false, Policy.anywhere());
     }
 
-    /** A new queue; if {@code joinable}, one that counts unfinished tasks ({@link JoinableQueue}). */
-    Queue(String name, int capacity, int blockSize, Codec<E> codec, boolean joinable) {
+    /**
+     * A new queue whose channel lives in the default pool of {@code policy}'s node; if {@code joinable}, one that
+     * counts unfinished tasks ({@link JoinableQueue}).
+     */
+    Queue(String name, int capacity, int blockSize, Codec<E> codec, boolean joinable, Policy policy) {
         if (capacity < 2) {
             throw new IllegalArgumentException("a queue's capacity must be at least 2, got " + capacity);
         }
         this.codec = Objects.requireNonNull(codec, "codec");
         this.tasks = joinable ? new TaskCount() : null;
+        long muid = policy.defaultPool();
         ChannelInfo info;
         try {
-            info = Services.ask(() -> Services.globalServices().createChannel(0, capacity, blockSize, null));
+            info = Services.ask(() -> Services.globalServices().createChannel(muid, capacity, blockSize, null));
         } catch (RuntimeException e) {
             destroyTasks();
             throw e;
@@ -134,6 +138,19 @@ public sealed class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E
     /** A new queue whose elements travel in the form {@code codec} gives them; {@code name} may be null. */
     public static <E> Queue<E> create(String name, int capacity, Codec<E> codec) {
         return new Queue<>(name, capacity, BLOCK_SIZE, codec);
+    }
+
+    /**
+     * A new queue of {@code capacity} elements in the memory of the node {@code policy} places it on (anywhere: this
+     * process's node, as every other queue); the policy's distribution and affinity have no meaning for a queue.
+     */
+    public static <E> Queue<E> create(int capacity, Policy policy) {
+        return create(null, capacity, Codecs.standard(), policy);
+    }
+
+    /** {@link #create(String, int, Codec)} on the node {@code policy} places it on. */
+    public static <E> Queue<E> create(String name, int capacity, Codec<E> codec, Policy policy) {
+        return new Queue<>(name, capacity, BLOCK_SIZE, codec, false, Objects.requireNonNull(policy, "policy"));
     }
 
     /** The queue named {@code name}. */

@@ -23,6 +23,8 @@ import io.dragon.SharedIntArray;
 import io.dragon.SharedLongArray;
 import io.dragon.SharedObject;
 import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.messages.Messages.ChannelInfo;
+import io.dragon.internal.Services;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -239,6 +241,26 @@ public final class MultiNodeChecks extends Checks {
                 .withPolicy(Policy.node(2).withGpus(0)).start());
             expect(refused.getMessage().contains("node 2 (" + third.hostname() + ") has no GPUs"), "the node in: "
                 + refused.getMessage());
+        });
+        check("a Queue placed on node 2 by its policy lives there and carries items from node 1 to node 0", () -> {
+            Set<Long> before = new TreeSet<>();
+            Services.globalServices().channels().forEach(channel -> before.add(channel.cuid()));
+            Queue<Integer> items = Queue.create(8, Policy.node(2));
+            List<Integer> added = Services.globalServices().channels().stream()
+                .filter(channel -> !before.contains(channel.cuid())).map(ChannelInfo::node).toList();
+            expectEquals(List.of(2), added, "node of the queue's channel");
+            Process producer = Process.start(ProcessTemplate.of(() -> {
+                for (int i = 1; i <= 100; i++) {
+                    putQuietly(items, i);
+                }
+            }).withPolicy(Policy.node(1)));
+            long sum = 0;
+            for (int i = 0; i < 100; i++) {
+                sum += items.take();
+            }
+            expectEquals(5050L, sum, "sum of the items taken");
+            expectEquals(0, producer.join(), "exit code of the producer");
+            items.destroy();
         });
         check("a Lock of node 0 excludes processes of nodes 1 and 2", () -> {
             Lock lock = Lock.create();
