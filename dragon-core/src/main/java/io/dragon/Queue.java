@@ -56,7 +56,10 @@ import java.util.function.Predicate;
  * {@code java.util.concurrent} queue: two handles to the same queue are equal.</li>
  * </ul>
  * Blocking methods respond to {@link Thread#interrupt()} with InterruptedException, and nothing is lost: an
- * interrupted {@code take} removes nothing, an interrupted {@code put} adds nothing.
+ * interrupted {@code take} removes nothing, an interrupted {@code put} adds nothing. A thread blocked in one shows
+ * WAITING or TIMED_WAITING in a thread dump once it has waited 10 ms; before, it waits in a system call, which the
+ * JVM shows as RUNNABLE (parking it costs tens of microseconds per wake-up, too much for short waits). Waiting takes
+ * no CPU either way.
  */
 public sealed class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E>, Serializable, AutoCloseable
     permits JoinableQueue {
