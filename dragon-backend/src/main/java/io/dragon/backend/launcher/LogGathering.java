@@ -4,7 +4,6 @@ import io.dragon.core.messages.Message;
 import io.dragon.core.messages.Messages.BELogs;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +36,6 @@ final class LogGathering {
     private static final Set<String> FRONTEND_FILES = Set.of("launcher.log", "cleanup.log");
 
     private final Path dir;
-    private final Map<String, OutputStream> open = new HashMap<>();
     private final Set<String> complete = new TreeSet<>();
     /** Nodes some of whose files could not be written, with the first reason. */
     private final Map<String, String> failed = new HashMap<>();
@@ -74,8 +72,15 @@ final class LogGathering {
         up.accept(new BELogs(0, hostname, "", new byte[0], true));
     }
 
-    /** The frontend's part: appends a node's piece to its file in the log directory. */
+    /**
+     * The frontend's part: appends a node's piece to its file in the log directory, opened for the piece only (a
+     * node may name many files; none stays open). A piece missing a field is dropped with a warning.
+     */
     void accept(BELogs logs) {
+        if (logs.hostname() == null || logs.name() == null || (logs.data() == null && !logs.last())) {
+            LOG.warn("dropped a log piece with a missing field from {}", logs.hostname());
+            return;
+        }
         if (logs.last()) {
             complete.add(logs.hostname());
             return;
@@ -89,19 +94,14 @@ final class LogGathering {
             return;
         }
         try {
-            OutputStream out = open.get(name);
-            if (out == null) {
-                out = Files.newOutputStream(dir.resolve(name), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-                open.put(name, out);
-            }
-            out.write(logs.data());
+            Files.write(dir.resolve(name), logs.data(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             failed.put(logs.hostname(), "cannot write " + dir.resolve(name) + ": " + e.getMessage());
         }
     }
 
     /**
-     * After teardown: closes the gathered files, and says in the log and on stderr whose logs are not all in the
+     * After teardown: says in the log and on stderr whose logs are not all in the
      * log directory (of {@code hostnames}): those of a lost node stay in {@code nodeDir} on it.
      */
     void finish(List<String> hostnames, Path nodeDir) {
@@ -109,14 +109,6 @@ final class LogGathering {
             return; // a forced teardown after the orderly one
         }
         finished = true;
-        for (OutputStream out : open.values()) {
-            try {
-                out.close();
-            } catch (IOException e) {
-                LOG.warn("closing a gathered log file: {}", e.toString());
-            }
-        }
-        open.clear();
         List<String> missing = hostnames.stream().filter(host -> !complete.contains(host)).toList();
         if (!missing.isEmpty()) {
             Console.problem("the logs of " + String.join(", ", missing) + " could not be gathered into " + dir

@@ -82,6 +82,41 @@ class LogGatheringTest {
         assertThat(finish(gathering, List.of("node1", "node2", "node3"))).as("said once").isEmpty();
     }
 
+    @Test
+    void shouldDropPiecesWithMissingFieldsAndGoOn() throws IOException {
+        LogGathering gathering = new LogGathering(gathered);
+        gathering.accept(new BELogs(0, null, "backend-node2.log", new byte[] {'a'}, false));
+        gathering.accept(new BELogs(0, "node2", null, new byte[] {'a'}, false));
+        gathering.accept(new BELogs(0, "node2", "backend-node2.log", null, false));
+        gathering.accept(new BELogs(0, null, "", new byte[0], true));
+        gathering.accept(new BELogs(0, "node2", "backend-node2.log", new byte[] {'b'}, false));
+        gathering.accept(new BELogs(0, "node2", "", null, true));
+
+        assertThat(finish(gathering, List.of("node2"))).isEmpty();
+        assertThat(gathered.resolve("backend-node2.log")).hasContent("b");
+    }
+
+    @Test
+    void shouldHoldNoFileOpenBetweenPiecesNorAfterFinishing() throws IOException {
+        LogGathering gathering = new LogGathering(gathered);
+        long before = openFiles();
+        for (int i = 0; i < 50; i++) {
+            gathering.accept(new BELogs(0, "node2", "many-" + i + ".log", new byte[] {'a'}, false));
+        }
+        assertThat(openFiles()).as("open descriptors while gathering").isLessThan(before + 10);
+        finish(gathering, List.of("node2"));
+        gathering.accept(new BELogs(0, "node2", "late.log", new byte[] {'c'}, false));
+
+        assertThat(openFiles()).as("open descriptors after a piece that came after finish").isLessThan(before + 10);
+        assertThat(gathered.resolve("late.log")).hasContent("c");
+    }
+
+    private static long openFiles() throws IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
     /** {@link LogGathering#finish}, returning what it said on stderr. */
     private static String finish(LogGathering gathering, List<String> hosts) {
         PrintStream stderr = System.err;
