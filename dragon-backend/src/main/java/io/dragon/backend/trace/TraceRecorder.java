@@ -141,6 +141,9 @@ public final class TraceRecorder {
     private static synchronized void add(String phase, int node, String track, String name, long ts, long dur,
                                          String key1, long value1, String key2, long value2, String key3,
                                          long value3) {
+        if (events == null) {
+            return; // finished since the caller looked: a thread still running at the end records nothing
+        }
         Map<String, Long> args = new LinkedHashMap<>();
         put(args, key1, value1);
         put(args, key2, value2);

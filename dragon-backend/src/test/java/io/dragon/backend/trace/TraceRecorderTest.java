@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dragon.core.messages.Messages.TraceEvent;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -60,6 +63,36 @@ class TraceRecorderTest {
             .containsExactly("p_uid 42", start, 5L);
         assertThat(events.get(2).args()).containsExactly(Map.entry("p_uid", 42L), Map.entry("exit_code", 3L));
         assertThat(TraceRecorder.drain()).as("drained").isEmpty();
+    }
+
+    @Test
+    void shouldLetThreadsRecordWhileTheRecordingIsFinished() throws InterruptedException {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> recorders = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Thread recorder = new Thread(() -> {
+                try {
+                    while (!stop.get()) {
+                        TraceRecorder.instant(0, TraceRecorder.LOCAL_SERVICES, "exit");
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+            recorder.start();
+            recorders.add(recorder);
+        }
+        for (int round = 0; round < 20_000 && failure.get() == null; round++) {
+            TraceRecorder.enable();
+            TraceRecorder.finish();
+        }
+        stop.set(true);
+        for (Thread recorder : recorders) {
+            recorder.join();
+        }
+
+        assertThat(failure.get()).as("a recorder's exception").isNull();
     }
 
     @Test
