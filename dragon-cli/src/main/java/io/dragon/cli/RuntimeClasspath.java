@@ -20,7 +20,6 @@ import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.zip.ZipEntry;
 
 /**
  * The classpath of a Java program under {@code dragon}: the runtime's jars that user code needs ({@link Library}:
@@ -34,6 +33,9 @@ import java.util.zip.ZipEntry;
  * copy is the runtime's own file or the same build.
  */
 final class RuntimeClasspath {
+    /** Most bytes read of any file of a jar: a marker class or Maven metadata is far smaller; a zip bomb is not. */
+    private static final int MAX_READ_BYTES = 1 << 20;
+
     /** A library the runtime puts on a program's classpath. */
     enum Library {
         /** The API, with the internals it uses. */
@@ -151,14 +153,18 @@ final class RuntimeClasspath {
 
     private static Optional<String> clash(Entry user, Path path, Path via, RuntimeEntry own) throws IOException {
         Library library = own.library();
-        Optional<byte[]> theirs = user.read(library.marker);
-        if (theirs.isEmpty()) {
+        if (!user.has(library.marker)) {
             return Optional.empty();
         }
         try (Entry runtime = Entry.open(own.path().toRealPath())) {
-            if (runtime == null || runtime.root.equals(user.root)
-                || Arrays.equals(theirs.get(), runtime.read(library.marker).orElse(null))) {
-                return Optional.empty(); // the runtime's own file, or the same build of it
+            if (runtime == null || runtime.root.equals(user.root)) {
+                return Optional.empty(); // the runtime's own file
+            }
+            byte[] ours = runtime.read(library.marker, MAX_READ_BYTES).orElse(null);
+            // a byte more than ours tells a longer copy apart, so that a copy that inflates without end costs nothing
+            byte[] theirs = user.read(library.marker, ours == null ? 0 : ours.length + 1).orElse(null);
+            if (Arrays.equals(theirs, ours)) {
+                return Optional.empty(); // the same build of it
             }
             return Optional.of(path + (via == null ? "" : " (in the Class-Path of " + via + ")") + " holds "
                 + library.title + " " + user.version(library) + " (" + library.marker + "), the runtime has "
@@ -185,17 +191,19 @@ final class RuntimeClasspath {
             return Files.isRegularFile(root) ? new Entry(root, new JarFile(root.toFile(), false)) : null;
         }
 
-        Optional<byte[]> read(String name) throws IOException {
-            if (jar == null) {
-                Path file = root.resolve(name);
-                return Files.isRegularFile(file) ? Optional.of(Files.readAllBytes(file)) : Optional.empty();
-            }
-            ZipEntry entry = jar.getEntry(name);
-            if (entry == null) {
+        /** Whether the entry holds a file {@code name}. */
+        boolean has(String name) {
+            return jar == null ? Files.isRegularFile(root.resolve(name)) : jar.getEntry(name) != null;
+        }
+
+        /** The first {@code limit} bytes (or fewer) of file {@code name}, if the entry holds it. */
+        Optional<byte[]> read(String name, int limit) throws IOException {
+            if (!has(name)) {
                 return Optional.empty();
             }
-            try (InputStream in = jar.getInputStream(entry)) {
-                return Optional.of(in.readAllBytes());
+            try (InputStream in = jar == null ? Files.newInputStream(root.resolve(name))
+                : jar.getInputStream(jar.getEntry(name))) {
+                return Optional.of(in.readNBytes(limit));
             }
         }
 
@@ -205,10 +213,14 @@ final class RuntimeClasspath {
          */
         String version(Library library) throws IOException {
             Optional<byte[]> pom = read("META-INF/maven/" + library.groupId + "/" + library.artifactId
-                + "/pom.properties");
+                + "/pom.properties", MAX_READ_BYTES);
             if (pom.isPresent()) {
                 Properties properties = new Properties();
-                properties.load(new ByteArrayInputStream(pom.get()));
+                try {
+                    properties.load(new ByteArrayInputStream(pom.get()));
+                } catch (IllegalArgumentException e) {
+                    properties.clear(); // a malformed escape: as if it recorded no version
+                }
                 if (properties.getProperty("version") != null) {
                     return properties.getProperty("version");
                 }

@@ -133,6 +133,39 @@ class RuntimeClasspathTest {
                 + " record (");
     }
 
+    @Test
+    void shouldWarnOfACopyWhoseMavenMetadataIsMalformed() throws IOException {
+        Path app = jar(dir.resolve("app.jar"), null, Map.of(DRAGON, "dragon 0.0.9",
+            DRAGON_POM, "version=\\uZZZZ\n"));
+
+        assertThat(runtime.clashes(app.toString())).singleElement().asString().startsWith(app
+            + " holds Dragon's API of a version it does not record (");
+    }
+
+    @Test
+    void shouldReadNoMoreOfACopyThanItsRuntimeCounterpartHolds() throws IOException {
+        Path bomb = dir.resolve("bomb.jar");
+        try (OutputStream file = Files.newOutputStream(bomb); JarOutputStream jar = new JarOutputStream(file)) {
+            for (String name : List.of(JNA, "META-INF/maven/net.java.dev.jna/jna/pom.properties")) {
+                jar.putNextEntry(new JarEntry(name));
+                byte[] zeros = new byte[1 << 20];
+                for (int i = 0; i < 64; i++) { // 64 MiB that deflate to some 64 KiB
+                    jar.write(zeros);
+                }
+                jar.closeEntry();
+            }
+        }
+        com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+
+        List<String> warnings = runtime.clashes(bomb.toString());
+
+        assertThat(threads.getCurrentThreadAllocatedBytes() - before).as("bytes allocated").isLessThan(16L << 20);
+        assertThat(warnings).singleElement().asString().startsWith(bomb + " holds JNA of a version it does not"
+            + " record (");
+    }
+
     /** A jar at {@code path} holding {@code entries} (name to text), with a Class-Path if {@code classPath}. */
     private static Path jar(Path path, String classPath, Map<String, String> entries) throws IOException {
         Manifest manifest = new Manifest();
