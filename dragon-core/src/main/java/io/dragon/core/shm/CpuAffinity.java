@@ -56,14 +56,19 @@ public final class CpuAffinity {
             return start.start();
         }
         BitSet own = ofThisThread();
+        // checked before a bit is set: a core far beyond the machine's would size the set to it (256 MB for 2^31)
+        List<Integer> missing = cores.stream().filter(core -> core < 0 || !own.get(core)).sorted().toList();
+        if (!missing.isEmpty()) {
+            BitSet present = new BitSet();
+            missing.stream().filter(core -> core >= 0 && core < own.length()).forEach(present::set);
+            String far = missing.stream().filter(core -> core < 0 || core >= own.length()).map(String::valueOf)
+                .reduce((a, b) -> a + "," + b).orElse("");
+            String named = ranges(present) + (present.isEmpty() || far.isEmpty() ? "" : ",") + far;
+            throw new IllegalArgumentException(node + " has cores " + ranges(own) + " for the runtime; the policy asks"
+                + " for cores " + cores + ", of which " + named + " it does not have");
+        }
         BitSet wanted = new BitSet();
         cores.forEach(wanted::set);
-        BitSet missing = (BitSet) wanted.clone();
-        missing.andNot(own);
-        if (!missing.isEmpty()) {
-            throw new IllegalArgumentException(node + " has cores " + ranges(own) + " for the runtime; the policy asks"
-                + " for cores " + cores + ", of which " + ranges(missing) + " it does not have");
-        }
         set(wanted);
         try {
             return start.start();

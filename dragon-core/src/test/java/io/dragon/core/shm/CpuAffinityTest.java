@@ -38,6 +38,24 @@ class CpuAffinityTest {
     }
 
     @Test
+    void refusesACoreFarBeyondTheMachineOrNegativeWithoutAllocatingForIt() {
+        BitSet own = CpuAffinity.ofThisThread();
+        com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        int far = Integer.MAX_VALUE - 1;
+        long before = threads.getCurrentThreadAllocatedBytes();
+
+        assertThatThrownBy(() -> CpuAffinity.confined(List.of(far), "node 0 (n0)", () -> null))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("node 0 (n0) has cores " + CpuAffinity.ranges(own) + " for the runtime; the policy asks for"
+                + " cores [" + far + "], of which " + far + " it does not have");
+        assertThat(threads.getCurrentThreadAllocatedBytes() - before).as("bytes allocated").isLessThan(1 << 20);
+        assertThatThrownBy(() -> CpuAffinity.confined(List.of(-1), "node 0 (n0)", () -> null))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageEndingWith("of which -1 it does not have");
+        assertThat(CpuAffinity.ofThisThread()).isEqualTo(own);
+    }
+
+    @Test
     void noCoresStartsAsItIs() {
         assertThat(CpuAffinity.confined(List.of(), "n", () -> "started")).isEqualTo("started");
     }
