@@ -60,6 +60,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -90,6 +91,9 @@ public final class LocalServices implements ManagedProcess.Owner {
     /** How long a send of another thread than the main one waits at a time, so that teardown can come between. */
     private static final long SEND_SLICE_MS = 100;
     private static final File DEV_NULL = new File("/dev/null");
+    /** The file type bits of a {@code unix:mode}, and the type of a FIFO (stat(2)). */
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFIFO = 0010000;
 
     private final LaunchParameters params;
     private final DataInputStream launcherPipe;
@@ -386,12 +390,32 @@ public final class LocalServices implements ManagedProcess.Owner {
             return ProcessBuilder.Redirect.DISCARD;
         }
         File file = file(builder, stream, puid);
+        checkWritable(file, which);
+        return ProcessBuilder.Redirect.to(file);
+    }
+
+    /**
+     * Opens {@code file} for output {@code which} as the start would (creating or emptying it), to say which stream
+     * failed. A FIFO is refused first: opening one waits for a reader, on the thread that serves the node.
+     *
+     * @throws IOException naming the file and the stream
+     */
+    static void checkWritable(File file, String which) throws IOException {
+        int mode;
         try {
-            new FileOutputStream(file).close(); // what the start would do, to say which stream failed
+            mode = (Integer) Files.getAttribute(file.toPath(), "unix:mode");
+        } catch (IOException | UnsupportedOperationException e) {
+            mode = 0; // not there yet (it is made), or a file system that does not say: as before
+        }
+        if ((mode & S_IFMT) == S_IFIFO) {
+            throw new IOException("cannot write " + file + " for " + which + ": a FIFO, which would keep Local"
+                + " Services waiting for a reader");
+        }
+        try {
+            new FileOutputStream(file).close();
         } catch (IOException e) {
             throw new IOException("cannot write " + file + " for " + which + ": " + e.getMessage(), e);
         }
-        return ProcessBuilder.Redirect.to(file);
     }
 
     /** The file of {@code stream} for process {@code puid}: a relative name is in its working directory. */

@@ -62,6 +62,12 @@ public final class ProcessIoChecks extends Checks {
                 .withStdin(Redirect.file(dir + "/missing.txt")).start());
             expect(in.getMessage().contains(dir + "/missing.txt") && in.getMessage().contains("stdin"),
                 "the message names the file: " + in);
+            Path fifo = dir.resolve("fifo");
+            expectEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor(), "mkfifo");
+            DragonException toFifo = expectThrows(DragonException.class, () -> ProcessTemplate.exec("/bin/true")
+                .withStdout(Redirect.file(fifo.toString())).start());
+            expect(toFifo.getMessage().contains(fifo + " for stdout: a FIFO"), "the message names the FIFO: " + toFifo);
+            expectEquals(0, ProcessTemplate.exec("/bin/true").start().join(), "the node starts processes on");
         });
         check("stdout and stderr piped to the parent, which reads them to their end", () -> {
             Process process = ProcessTemplate.exec("/bin/sh", "-c", "echo out; echo err >&2; exit 3")
