@@ -78,7 +78,11 @@ public abstract class SharedObject implements Serializable {
         if (isRemote()) {
             return onOwner(0, (SharedObject o) -> o.isAlive());
         }
-        return ObjectHeader.isLive(attached(), HEADER_OFFSET, id);
+        try {
+            return ObjectHeader.isLive(attached(), HEADER_OFFSET, id);
+        } catch (ObjectDestroyedException e) {
+            return false; // freed before this handle first mapped it (always so in the owner's transport agent)
+        }
     }
 
     /** The object's identity, its header's serial: the same in every handle to it, never reused. */
