@@ -2,6 +2,7 @@ package io.dragon;
 
 import static io.dragon.core.channels.GatewayLayout.FOREVER;
 
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.Readiness;
@@ -43,11 +44,8 @@ public final class Barrier extends SharedObject {
     /** Ready when the generation {@code arg} has ended or is broken, or the barrier is gone. */
     private transient Readiness released;
 
-    private Barrier(String name, int parties) {
-        super(name, LENGTH);
-        if (parties <= 0) {
-            throw new IllegalArgumentException("a barrier needs at least one party, got " + parties);
-        }
+    private Barrier(String name, int parties, MemoryPool pool) {
+        super(name, LENGTH, pool);
         this.parties = parties;
         SharedBuffer body = rawBody();
         body.putInt(PARTIES_OFFSET, parties);
@@ -60,7 +58,7 @@ public final class Barrier extends SharedObject {
      * #destroy()} or the end of the runtime.
      */
     public static Barrier create(int parties) {
-        return new Barrier(null, parties);
+        return create(null, parties, Policy.anywhere());
     }
 
     /**
@@ -70,7 +68,34 @@ public final class Barrier extends SharedObject {
      * @throws DragonException if a runtime object already has that name
      */
     public static Barrier create(String name, int parties) {
-        return new Barrier(name, parties);
+        return create(name, parties, Policy.anywhere());
+    }
+
+    /**
+     * {@link #create(int)} in the default pool of the node {@code policy} places it on (anywhere: this process's
+     * node); only the policy's placement applies (see {@link Policy}).
+     *
+     * @throws IllegalArgumentException if the policy has CPUs or GPUs
+     * @throws ObjectNotFoundException if the runtime has no node of the policy's index
+     */
+    public static Barrier create(int parties, Policy policy) {
+        return create(null, parties, policy);
+    }
+
+    /**
+     * {@link #create(String, int)} in the default pool of the node {@code policy} places it on (anywhere: this
+     * process's node); only the policy's placement applies (see {@link Policy}). Any process of the runtime can look
+     * it up by {@code name}.
+     *
+     * @throws IllegalArgumentException if the policy has CPUs or GPUs
+     * @throws ObjectNotFoundException if the runtime has no node of the policy's index
+     * @throws DragonException if a runtime object already has that name (the new object is destroyed)
+     */
+    public static Barrier create(String name, int parties, Policy policy) {
+        if (parties <= 0) { // before the allocation, which would leak
+            throw new IllegalArgumentException("a barrier needs at least one party, got " + parties);
+        }
+        return create(name, policy, (n, pool) -> new Barrier(n, parties, pool));
     }
 
     /**

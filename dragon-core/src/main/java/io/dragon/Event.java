@@ -2,6 +2,7 @@ package io.dragon;
 
 import static io.dragon.core.channels.GatewayLayout.FOREVER;
 
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.Readiness;
@@ -30,8 +31,8 @@ public final class Event extends SharedObject {
     private transient volatile Signal signal;
     private transient Readiness isSet;
 
-    private Event(String name) {
-        super(name, LENGTH);
+    private Event(String name, MemoryPool pool) {
+        super(name, LENGTH, pool);
         publish();
     }
 
@@ -40,7 +41,7 @@ public final class Event extends SharedObject {
      * of the runtime.
      */
     public static Event create() {
-        return new Event(null);
+        return create(null, Policy.anywhere());
     }
 
     /**
@@ -49,7 +50,31 @@ public final class Event extends SharedObject {
      * @throws DragonException if a runtime object already has that name
      */
     public static Event create(String name) {
-        return new Event(name);
+        return create(name, Policy.anywhere());
+    }
+
+    /**
+     * {@link #create()} in the default pool of the node {@code policy} places it on (anywhere: this process's
+     * node); only the policy's placement applies (see {@link Policy}).
+     *
+     * @throws IllegalArgumentException if the policy has CPUs or GPUs
+     * @throws ObjectNotFoundException if the runtime has no node of the policy's index
+     */
+    public static Event create(Policy policy) {
+        return create(null, policy);
+    }
+
+    /**
+     * {@link #create(String)} in the default pool of the node {@code policy} places it on (anywhere: this process's
+     * node); only the policy's placement applies (see {@link Policy}). Any process of the runtime can look it up
+     * by {@code name}.
+     *
+     * @throws IllegalArgumentException if the policy has CPUs or GPUs
+     * @throws ObjectNotFoundException if the runtime has no node of the policy's index
+     * @throws DragonException if a runtime object already has that name (the new object is destroyed)
+     */
+    public static Event create(String name, Policy policy) {
+        return create(name, policy, Event::new);
     }
 
     /**

@@ -6,6 +6,7 @@ import io.dragon.core.infrastructure.LaunchParameters;
 import io.dragon.core.locks.LockLayout;
 import io.dragon.core.locks.OwnerDeadException;
 import io.dragon.core.locks.SharedLock;
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.WaitMode;
 import io.dragon.internal.Services;
@@ -40,19 +41,43 @@ public final class Lock extends SharedObject implements java.util.concurrent.loc
     private static volatile long identity;
     private transient SharedLock lock;
 
-    private Lock(String name) {
-        super(name, LockLayout.LENGTH);
+    private Lock(String name, MemoryPool pool) {
+        super(name, LockLayout.LENGTH, pool);
         publish();
     }
 
     /** A new lock without a name. */
     public static Lock create() {
-        return new Lock(null);
+        return create(null, Policy.anywhere());
     }
 
     /** A new lock that any process can look up by {@code name}. */
     public static Lock create(String name) {
-        return new Lock(name);
+        return create(name, Policy.anywhere());
+    }
+
+    /**
+     * {@link #create()} in the default pool of the node {@code policy} places it on (anywhere: this process's
+     * node); only the policy's placement applies (see {@link Policy}).
+     *
+     * @throws IllegalArgumentException if the policy has CPUs or GPUs
+     * @throws ObjectNotFoundException if the runtime has no node of the policy's index
+     */
+    public static Lock create(Policy policy) {
+        return create(null, policy);
+    }
+
+    /**
+     * {@link #create(String)} in the default pool of the node {@code policy} places it on (anywhere: this process's
+     * node); only the policy's placement applies (see {@link Policy}). Any process of the runtime can look it up
+     * by {@code name}.
+     *
+     * @throws IllegalArgumentException if the policy has CPUs or GPUs
+     * @throws ObjectNotFoundException if the runtime has no node of the policy's index
+     * @throws DragonException if a runtime object already has that name (the new object is destroyed)
+     */
+    public static Lock create(String name, Policy policy) {
+        return create(name, policy, Lock::new);
     }
 
     /** The lock named {@code name}. */

@@ -16,8 +16,10 @@ import java.util.Set;
 /**
  * Where and on what a process runs: its node (placement), how processes started together spread over the nodes
  * (distribution), and the CPU cores and GPUs it may use (affinity). Immutable: each {@code with...} returns a new
- * policy. A {@link Queue} is placed on a policy's node ({@link Queue#create(int, Policy)}); other shared objects live
- * on the node of the process that creates them.
+ * policy. A {@link Queue} and the other shared objects ({@link Lock}, {@link Semaphore}, {@link Barrier},
+ * {@link Event}, the shared arrays) are placed on a policy's node by their {@code create(..., Policy)} (for example
+ * {@link Queue#create(int, Policy)}, {@link Lock#create(String, Policy)}); only its placement applies to them, and
+ * one with CPUs or GPUs is refused there. Created without a policy, they live on the creator's node.
  *
  * <pre>
  * Policy.anywhere()                                  // Global Services spreads processes round-robin (the default)
@@ -110,8 +112,8 @@ public final class Policy implements Serializable {
     }
 
     /**
-     * The node of the process that uses the policy to start a process or create a queue (not of the one that made
-     * the policy, if it travelled to another process).
+     * The node of the process that uses the policy to start a process or create a queue or shared object (not of
+     * the one that made the policy, if it travelled to another process).
      */
     public static Policy local() {
         return new Policy(Placement.LOCAL, -1, null, Distribution.ROUND_ROBIN, List.of(), List.of());
@@ -172,11 +174,36 @@ public final class Policy implements Serializable {
     }
 
     /**
-     * The m_uid of the default pool of the node this policy places an object on: 0, for the creator's node, with
-     * placement anywhere.
+     * The index of the node this policy places an object on (a queue, a lock, an array...), or -1 for the creator's
+     * node (placement anywhere). Only the placement applies to an object; the distribution, for processes started
+     * together, has no meaning for one object.
+     *
+     * @throws IllegalArgumentException if the policy has CPUs or GPUs: an object is memory of its node, which no
+     *     core or GPU confines, and ignoring them would let a caller believe otherwise
+     * @throws ObjectNotFoundException if the runtime has no such node
+     */
+    int objectNode() {
+        if (!cpus.isEmpty() || !gpus.isEmpty()) {
+            throw new IllegalArgumentException("the policy (" + this + ") has CPUs or GPUs, which confine processes:"
+                + " a queue or shared object is memory of a node, so only a policy's placement applies to it");
+        }
+        int index = nodeIndex();
+        if (index >= 0) {
+            int count = Services.globalServices().launchParameters().nodeCount();
+            if (index >= count) {
+                throw new ObjectNotFoundException("no node " + index + ": the runtime has " + count + " node"
+                    + (count == 1 ? "" : "s") + " (0.." + (count - 1) + ")");
+            }
+        }
+        return index;
+    }
+
+    /**
+     * The m_uid of the default pool of the node this policy places an object on ({@link #objectNode()}): 0, for
+     * the creator's node, with placement anywhere.
      */
     long defaultPool() {
-        int index = nodeIndex();
+        int index = objectNode();
         return index < 0 ? 0 : Ids.defaultPoolMuid(index);
     }
 

@@ -96,7 +96,7 @@ public sealed class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E
             throw new IllegalArgumentException("a queue's capacity must be at least 2, got " + capacity);
         }
         this.codec = Objects.requireNonNull(codec, "codec");
-        this.tasks = joinable ? new TaskCount() : null;
+        this.tasks = joinable ? TaskCount.create(policy) : null;
         long muid = policy.defaultPool();
         ChannelInfo info;
         try {
@@ -145,7 +145,10 @@ public sealed class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E
 
     /**
      * A new queue of {@code capacity} elements in the memory of the node {@code policy} places it on (anywhere: this
-     * process's node, as every other queue); the policy's distribution and affinity have no meaning for a queue.
+     * process's node, as every other queue). Only the policy's placement applies to a queue.
+     *
+     * @throws IllegalArgumentException if the policy has CPUs or GPUs, which confine processes, not memory
+     * @throws ObjectNotFoundException if the runtime has no node of the policy's index
      */
     public static <E> Queue<E> create(int capacity, Policy policy) {
         return create(null, capacity, Codecs.standard(), policy);

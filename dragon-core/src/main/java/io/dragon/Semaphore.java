@@ -2,6 +2,7 @@ package io.dragon;
 
 import static io.dragon.core.channels.GatewayLayout.FOREVER;
 
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.Readiness;
@@ -32,8 +33,8 @@ public final class Semaphore extends SharedObject {
     /** Ready when at least {@code arg} permits are there, or the semaphore is gone. */
     private transient Readiness enough;
 
-    private Semaphore(String name, long permits) {
-        super(name, LENGTH);
+    private Semaphore(String name, long permits, MemoryPool pool) {
+        super(name, LENGTH, pool);
         rawBody().putLongVolatile(PERMITS_OFFSET, permits);
         publish();
     }
@@ -43,7 +44,7 @@ public final class Semaphore extends SharedObject {
      * #destroy()} or the end of the runtime.
      */
     public static Semaphore create(long permits) {
-        return new Semaphore(null, permits);
+        return create(null, permits, Policy.anywhere());
     }
 
     /**
@@ -53,7 +54,31 @@ public final class Semaphore extends SharedObject {
      * @throws DragonException if a runtime object already has that name
      */
     public static Semaphore create(String name, long permits) {
-        return new Semaphore(name, permits);
+        return create(name, permits, Policy.anywhere());
+    }
+
+    /**
+     * {@link #create(long)} in the default pool of the node {@code policy} places it on (anywhere: this process's
+     * node); only the policy's placement applies (see {@link Policy}).
+     *
+     * @throws IllegalArgumentException if the policy has CPUs or GPUs
+     * @throws ObjectNotFoundException if the runtime has no node of the policy's index
+     */
+    public static Semaphore create(long permits, Policy policy) {
+        return create(null, permits, policy);
+    }
+
+    /**
+     * {@link #create(String, long)} in the default pool of the node {@code policy} places it on (anywhere: this
+     * process's node); only the policy's placement applies (see {@link Policy}). Any process of the runtime can look
+     * it up by {@code name}.
+     *
+     * @throws IllegalArgumentException if the policy has CPUs or GPUs
+     * @throws ObjectNotFoundException if the runtime has no node of the policy's index
+     * @throws DragonException if a runtime object already has that name (the new object is destroyed)
+     */
+    public static Semaphore create(String name, long permits, Policy policy) {
+        return create(name, policy, (n, pool) -> new Semaphore(n, permits, pool));
     }
 
     /**

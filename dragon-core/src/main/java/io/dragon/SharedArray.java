@@ -1,5 +1,6 @@
 package io.dragon;
 
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.shm.SharedBuffer;
 import java.lang.reflect.Array;
 
@@ -16,8 +17,8 @@ abstract class SharedArray<A> extends SharedObject {
     private final int length;
     private final int elementBytes;
 
-    SharedArray(String name, int length, int elementBytes) {
-        super(name, (checkedLength(length) * (long) elementBytes + 7) & ~7L);
+    SharedArray(String name, int length, int elementBytes, MemoryPool pool) {
+        super(name, (checkedLength(length) * (long) elementBytes + 7) & ~7L, pool);
         this.length = length;
         this.elementBytes = elementBytes;
         publish();

@@ -1,5 +1,6 @@
 package io.dragon;
 
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.internal.Services;
 import java.nio.ByteOrder;
@@ -16,8 +17,8 @@ public final class SharedByteArray extends SharedArray<byte[]> {
     private static final long serialVersionUID = 1L;
     private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
-    private SharedByteArray(String name, int length) {
-        super(name, length, 1);
+    private SharedByteArray(String name, int length, MemoryPool pool) {
+        super(name, length, 1, pool);
     }
 
     /**
@@ -25,7 +26,7 @@ public final class SharedByteArray extends SharedArray<byte[]> {
      * #destroy()} or the end of the runtime.
      */
     public static SharedByteArray create(int length) {
-        return new SharedByteArray(null, length);
+        return create(null, length, Policy.anywhere());
     }
 
     /**
@@ -35,7 +36,31 @@ public final class SharedByteArray extends SharedArray<byte[]> {
      * @throws DragonException if a runtime object already has that name
      */
     public static SharedByteArray create(String name, int length) {
-        return new SharedByteArray(name, length);
+        return create(name, length, Policy.anywhere());
+    }
+
+    /**
+     * {@link #create(int)} in the default pool of the node {@code policy} places it on (anywhere: this process's
+     * node); only the policy's placement applies (see {@link Policy}).
+     *
+     * @throws IllegalArgumentException if the policy has CPUs or GPUs
+     * @throws ObjectNotFoundException if the runtime has no node of the policy's index
+     */
+    public static SharedByteArray create(int length, Policy policy) {
+        return create(null, length, policy);
+    }
+
+    /**
+     * {@link #create(String, int)} in the default pool of the node {@code policy} places it on (anywhere: this
+     * process's node); only the policy's placement applies (see {@link Policy}). Any process of the runtime can look
+     * it up by {@code name}.
+     *
+     * @throws IllegalArgumentException if the policy has CPUs or GPUs
+     * @throws ObjectNotFoundException if the runtime has no node of the policy's index
+     * @throws DragonException if a runtime object already has that name (the new object is destroyed)
+     */
+    public static SharedByteArray create(String name, int length, Policy policy) {
+        return create(name, policy, (n, pool) -> new SharedByteArray(n, length, pool));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.dragon;
 
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.internal.Services;
 
@@ -15,13 +16,13 @@ import io.dragon.internal.Services;
 public final class SharedIntArray extends SharedArray<int[]> {
     private static final long serialVersionUID = 1L;
 
-    private SharedIntArray(String name, int length) {
-        super(name, length, Integer.BYTES);
+    private SharedIntArray(String name, int length, MemoryPool pool) {
+        super(name, length, Integer.BYTES, pool);
     }
 
     /** A new array of {@code length} zeros, in this node's shared memory. */
     public static SharedIntArray create(int length) {
-        return new SharedIntArray(null, length);
+        return create(null, length, Policy.anywhere());
     }
 
     /**
@@ -31,7 +32,31 @@ public final class SharedIntArray extends SharedArray<int[]> {
      * @throws DragonException if a runtime object already has that name
      */
     public static SharedIntArray create(String name, int length) {
-        return new SharedIntArray(name, length);
+        return create(name, length, Policy.anywhere());
+    }
+
+    /**
+     * {@link #create(int)} in the default pool of the node {@code policy} places it on (anywhere: this process's
+     * node); only the policy's placement applies (see {@link Policy}).
+     *
+     * @throws IllegalArgumentException if the policy has CPUs or GPUs
+     * @throws ObjectNotFoundException if the runtime has no node of the policy's index
+     */
+    public static SharedIntArray create(int length, Policy policy) {
+        return create(null, length, policy);
+    }
+
+    /**
+     * {@link #create(String, int)} in the default pool of the node {@code policy} places it on (anywhere: this
+     * process's node); only the policy's placement applies (see {@link Policy}). Any process of the runtime can look
+     * it up by {@code name}.
+     *
+     * @throws IllegalArgumentException if the policy has CPUs or GPUs
+     * @throws ObjectNotFoundException if the runtime has no node of the policy's index
+     * @throws DragonException if a runtime object already has that name (the new object is destroyed)
+     */
+    public static SharedIntArray create(String name, int length, Policy policy) {
+        return create(name, policy, (n, pool) -> new SharedIntArray(n, length, pool));
     }
 
     /**

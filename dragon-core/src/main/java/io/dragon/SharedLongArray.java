@@ -1,5 +1,6 @@
 package io.dragon;
 
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.internal.Services;
 
@@ -15,13 +16,13 @@ import io.dragon.internal.Services;
 public final class SharedLongArray extends SharedArray<long[]> {
     private static final long serialVersionUID = 1L;
 
-    private SharedLongArray(String name, int length) {
-        super(name, length, Long.BYTES);
+    private SharedLongArray(String name, int length, MemoryPool pool) {
+        super(name, length, Long.BYTES, pool);
     }
 
     /** A new array of {@code length} zeros. */
     public static SharedLongArray create(int length) {
-        return new SharedLongArray(null, length);
+        return create(null, length, Policy.anywhere());
     }
 
     /**
@@ -31,7 +32,31 @@ public final class SharedLongArray extends SharedArray<long[]> {
      * @throws DragonException if a runtime object already has that name
      */
     public static SharedLongArray create(String name, int length) {
-        return new SharedLongArray(name, length);
+        return create(name, length, Policy.anywhere());
+    }
+
+    /**
+     * {@link #create(int)} in the default pool of the node {@code policy} places it on (anywhere: this process's
+     * node); only the policy's placement applies (see {@link Policy}).
+     *
+     * @throws IllegalArgumentException if the policy has CPUs or GPUs
+     * @throws ObjectNotFoundException if the runtime has no node of the policy's index
+     */
+    public static SharedLongArray create(int length, Policy policy) {
+        return create(null, length, policy);
+    }
+
+    /**
+     * {@link #create(String, int)} in the default pool of the node {@code policy} places it on (anywhere: this
+     * process's node); only the policy's placement applies (see {@link Policy}). Any process of the runtime can look
+     * it up by {@code name}.
+     *
+     * @throws IllegalArgumentException if the policy has CPUs or GPUs
+     * @throws ObjectNotFoundException if the runtime has no node of the policy's index
+     * @throws DragonException if a runtime object already has that name (the new object is destroyed)
+     */
+    public static SharedLongArray create(String name, int length, Policy policy) {
+        return create(name, policy, (n, pool) -> new SharedLongArray(n, length, pool));
     }
 
     /**

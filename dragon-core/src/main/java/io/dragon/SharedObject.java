@@ -6,13 +6,17 @@ import static io.dragon.SharedObjectLayout.HEADER_OFFSET;
 import io.dragon.core.channels.Gateway;
 import io.dragon.core.channels.GatewayLayout;
 import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.infrastructure.Ids;
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
+import io.dragon.core.memory.MemoryPool;
+import io.dragon.core.memory.PoolDescriptor;
 import io.dragon.core.memory.PoolFullException;
 import io.dragon.core.shm.ObjectHeader;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.internal.Services;
 import java.io.Serializable;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
@@ -21,9 +25,9 @@ import java.util.concurrent.TimeUnit;
  * Serializable: send it to another process (or look it up by name there) and it maps the same memory. The object
  * lives until {@link #destroy()} or the end of the runtime, whoever created it.
  *
- * <p>The object lives in shared memory of its creator's node. Processes of that node use it directly; a process of
- * another node gets the same methods, each run on the object's node by that node's transport agent
- * ({@link #onOwner}).
+ * <p>The object lives in the default pool of the node its creation policy places it on (its creator's node unless
+ * told otherwise: see {@link #create}). Processes of that node use it directly; a process of another node gets the
+ * same methods, each run on the object's node by that node's transport agent ({@link #onOwner}).
  */
 public abstract class SharedObject implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -37,13 +41,13 @@ public abstract class SharedObject implements Serializable {
     /** The host id of the object's node, once known. */
     private transient volatile long host;
 
-    /** Allocates and zeroes {@code bodyLength} bytes; the subclass then sets up its body and calls {@link #publish}. */
-    SharedObject(String name, long bodyLength) {
-        if (name != null && name.isEmpty()) {
-            throw new IllegalArgumentException("an object name must not be empty (use null for no name)");
-        }
+    /**
+     * Allocates and zeroes {@code bodyLength} bytes in {@code pool}; the subclass then sets up its body and calls
+     * {@link #publish}. Only through {@link #create}, which checks the name and binds it.
+     */
+    SharedObject(String name, long bodyLength, MemoryPool pool) {
         try {
-            this.memory = Services.defaultPool().allocate(BODY_OFFSET + bodyLength);
+            this.memory = pool.allocate(BODY_OFFSET + bodyLength);
         } catch (PoolFullException e) {
             throw new DragonException("no room for a " + kind() + " of " + bodyLength + " bytes: " + e.getMessage(), e);
         }
@@ -55,17 +59,43 @@ public abstract class SharedObject implements Serializable {
         this.body = whole.slice(BODY_OFFSET, memory.size() - BODY_OFFSET);
     }
 
-    /** Makes the object live, and binds its name if it has one; frees it if the name is taken. */
+    /** Makes the object live: the last step of a subclass's constructor. */
     final void publish() {
         ObjectHeader.publish(whole, HEADER_OFFSET, ObjectHeader.API_OBJECT, id);
+    }
+
+    /**
+     * The one way objects are made: {@code creator} makes the object (allocation, body, {@link #publish}) in the
+     * default pool of the node {@code policy} places it on (see {@link Policy#objectNode()}), then this process binds
+     * its name, if it has one. On this process's node, or with placement anywhere, the creator runs here; for
+     * another node it travels to that node's transport agent, which runs it and sends back the handle (the agent
+     * cannot speak to Global Services, so the name is bound here). If the name is taken, the object is destroyed
+     * on its node (its name left alone) and the refusal thrown.
+     */
+    static <T extends SharedObject> T create(String name, Policy policy, Creator<T> creator) {
+        if (name != null && name.isEmpty()) {
+            throw new IllegalArgumentException("an object name must not be empty (use null for no name)");
+        }
+        int node = Objects.requireNonNull(policy, "policy").objectNode();
+        T object;
+        if (node < 0 || node == Services.globalServices().launchParameters().nodeIndex()) {
+            object = creator.create(name, Services.defaultPool());
+        } else {
+            byte[] pool = Services.ask(() -> Services.globalServices().queryPool(Ids.defaultPoolMuid(node)))
+                .descriptor();
+            long host = PoolDescriptor.deserialize(pool).hostId();
+            object = outcome(Gateway.current().call(host, Services.serialize(new Creation<>(name, pool, creator),
+                "the creation of an object on node " + node), 0), "the new object of node " + node);
+        }
         if (name != null) {
             try {
-                Services.bind(name, this);
-            } catch (DragonException e) {
-                release();
+                Services.bind(name, object);
+            } catch (RuntimeException e) {
+                ((SharedObject) object).retireAnywhere(); // not unbind: the name is another's
                 throw e;
             }
         }
+        return object;
     }
 
     /** The name this object was created with, or null. */
@@ -107,7 +137,7 @@ public abstract class SharedObject implements Serializable {
      * it, and stays set.
      */
     final <T extends SharedObject, R> R onOwner(long timeoutNanos, OwnerMethod<T, R> method) {
-        return outcome(Gateway.current().call(host, serialized(method), timeoutNanos));
+        return outcome(Gateway.current().call(host, serialized(method), timeoutNanos), "the answer about the " + this);
     }
 
     /**
@@ -117,7 +147,8 @@ public abstract class SharedObject implements Serializable {
     final <T extends SharedObject, R> R onOwnerInterruptibly(long timeoutNanos, OwnerMethod<T, R> method)
         throws InterruptedException {
         try {
-            return outcome(Gateway.current().callInterruptibly(host, serialized(method), timeoutNanos));
+            return outcome(Gateway.current().callInterruptibly(host, serialized(method), timeoutNanos),
+                "the answer about the " + this);
         } catch (InterruptedException e) {
             Thread.interrupted(); // thrown here or there: either way the interrupt is consumed
             throw e;
@@ -137,10 +168,10 @@ public abstract class SharedObject implements Serializable {
         return Services.serialize(new OwnerCall<>((T) this, method), "a call on the " + this);
     }
 
+    /** What a call on another node returned (as {@code what}), or the exception it threw, rethrown here. */
     @SuppressWarnings("unchecked")
-    private <R> R outcome(Gateway.Outcome outcome) {
-        Object value = Services.deserialize(outcome.value(), 0, outcome.value().length, "the answer about the "
-            + this);
+    private static <R> R outcome(Gateway.Outcome outcome, String what) {
+        Object value = Services.deserialize(outcome.value(), 0, outcome.value().length, what);
         if (!outcome.threw()) {
             return (R) value;
         }
@@ -171,10 +202,14 @@ public abstract class SharedObject implements Serializable {
     public void destroy() {
         // the name is released by this process: the owner's transport agent, which retires a remote object, is
         // no managed process and cannot speak to Global Services
-        boolean retired = isRemote() ? this.<SharedObject, Boolean>onOwner(0, SharedObject::retire) : retire();
-        if (retired && name != null) {
+        if (retireAnywhere() && name != null) {
             Services.unbind(name);
         }
+    }
+
+    /** {@link #retire}, on the object's node. */
+    private boolean retireAnywhere() {
+        return isRemote() ? this.<SharedObject, Boolean>onOwner(0, SharedObject::retire) : retire();
     }
 
     /** Marks the object gone, wakes its waiters and frees its memory; whether this call did it (first). */
@@ -251,6 +286,38 @@ public abstract class SharedObject implements Serializable {
     @Override
     public String toString() {
         return kind() + (name != null ? " '" + name + "'" : "") + " (" + Long.toHexString(id) + ")";
+    }
+
+    /**
+     * Makes a {@code T} named {@code name} (not bound yet) in {@code pool}: a subclass's constructor, which can
+     * travel to the node where the object is to live.
+     */
+    @FunctionalInterface
+    interface Creator<T extends SharedObject> extends Serializable {
+        T create(String name, MemoryPool pool);
+    }
+
+    /**
+     * The creation of an object on another node, for {@link #create}: run by that node's transport agent, in the
+     * pool described by {@code pool} (that node's default pool), it returns the new object's handle.
+     */
+    private static final class Creation<T extends SharedObject> implements Callable<T>, Serializable {
+        private static final long serialVersionUID = 1L;
+
+        private final String name;
+        private final byte[] pool;
+        private final Creator<T> creator;
+
+        Creation(String name, byte[] pool, Creator<T> creator) {
+            this.name = name;
+            this.pool = pool;
+            this.creator = creator;
+        }
+
+        @Override
+        public T call() {
+            return creator.create(name, MemoryPool.attach(pool));
+        }
     }
 
     /** A method of {@code T} that can travel to the object's node. */

@@ -2,6 +2,7 @@ package io.dragon;
 
 import static io.dragon.core.channels.GatewayLayout.FOREVER;
 
+import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.shm.SharedBuffer;
 import io.dragon.core.sync.Deadline;
 import io.dragon.core.sync.Readiness;
@@ -27,9 +28,14 @@ final class TaskCount extends SharedObject {
     private transient volatile Signal signal;
     private transient Readiness finished;
 
-    TaskCount() {
-        super(null, LENGTH);
+    private TaskCount(String name, MemoryPool pool) {
+        super(name, LENGTH, pool);
         publish();
+    }
+
+    /** A new count of 0, on the node {@code policy} places it on (its queue's). */
+    static TaskCount create(Policy policy) {
+        return create(null, policy, TaskCount::new);
     }
 
     /** Counts a task about to be put (1), or one whose put failed (-1). */

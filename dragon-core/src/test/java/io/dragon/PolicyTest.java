@@ -39,6 +39,19 @@ class PolicyTest {
     }
 
     @Test
+    void placesObjectsByPlacementOnlyAndRefusesCpusAndGpus() {
+        assertThat(Policy.anywhere().withDistribution(Policy.Distribution.BLOCK).objectNode()).as("the creator's")
+            .isEqualTo(-1);
+        assertThat(Policy.anywhere().defaultPool()).isZero();
+        for (Policy affine : List.of(Policy.node(1).withCpus(0), Policy.anywhere().withGpus(0))) {
+            assertThatThrownBy(affine::objectNode).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("(" + affine + ") has CPUs or GPUs").hasMessageContaining("only a policy's"
+                    + " placement applies");
+            assertThatThrownBy(affine::defaultPool).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
     void travelsSerializedAndStaysEqual() throws Exception {
         Policy policy = Policy.host("nid1").withCpus(0, 2).withGpus(1).withDistribution(Policy.Distribution.BLOCK);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -274,7 +274,7 @@ class SlurmClusterIT {
 
     @Test
     void shouldShareQueuesPoolsAndLocksAcrossNodes() throws Exception {
-        assertChecksPass(300, 3, 18, "MultiNodeChecks");
+        assertChecksPass(300, 3, 20, "MultiNodeChecks");
     }
 
     @Test

@@ -44,7 +44,7 @@ class UserApiIT {
 
     @Test
     void locksSemaphoresBarriersAndEventsWorkAcrossProcesses() {
-        assertAllPass("SyncChecks", 8);
+        assertAllPass("SyncChecks", 9);
     }
 
     @Test

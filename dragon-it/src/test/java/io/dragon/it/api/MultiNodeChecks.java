@@ -262,6 +262,96 @@ public final class MultiNodeChecks extends Checks {
             expectEquals(0, producer.join(), "exit code of the producer");
             items.destroy();
         });
+        check("a Lock, Semaphore, Barrier, Event and long array placed on node 2 by their policy, named or not, live"
+            + " in node 2's pool and coordinate processes of nodes 1 and 2; destroyed, their names are free", () -> {
+            Policy third = Policy.node(2);
+            Lock lock = Lock.create(third);
+            Semaphore permits = Semaphore.create(0, third);
+            Barrier barrier = Barrier.create(3, third);
+            Event go = Event.create(third);
+            SharedLongArray counter = SharedLongArray.create(1, third);
+            List<SharedObject> named = List.of(Lock.create("placed-lock", third),
+                Semaphore.create("placed-permits", 0, third), Barrier.create("placed-barrier", 3, third),
+                Event.create("placed-go", third), SharedLongArray.create("placed-counter", 1, third));
+            List<Process> processes = new ArrayList<>();
+            for (int node = 1; node <= 2; node++) {
+                processes.add(Process.start(ProcessTemplate.of(() -> {
+                    try {
+                        lockedIncrements(lock, counter, ROUNDS).run();
+                        lockedIncrements(Lock.lookup("placed-lock"), SharedLongArray.lookup("placed-counter"),
+                            ROUNDS).run();
+                        permits.release();
+                        Semaphore.lookup("placed-permits").release();
+                        go.await();
+                        Event.lookup("placed-go").await();
+                        barrier.await();
+                        Barrier.lookup("placed-barrier").await();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }).withPolicy(Policy.node(node))));
+            }
+            Semaphore namedPermits = Semaphore.lookup("placed-permits");
+            expect(permits.tryAcquire(2, 60, TimeUnit.SECONDS) && namedPermits.tryAcquire(2, 60, TimeUnit.SECONDS),
+                "a permit of each semaphore from each process");
+            go.set();
+            Event.lookup("placed-go").set();
+            barrier.await(60, TimeUnit.SECONDS);
+            Barrier.lookup("placed-barrier").await(60, TimeUnit.SECONDS);
+            for (Process process : processes) {
+                expectEquals(0, process.join(), "exit code of " + process);
+            }
+            expectEquals(2L * ROUNDS, counter.get(0), "counter");
+            expectEquals(2L * ROUNDS, SharedLongArray.lookup("placed-counter").get(0), "named counter");
+            // on node 2 they are local: destroying them there frees their allocations in node 2's default pool
+            Process destroyer = Process.start(ProcessTemplate.of(() -> {
+                long before = Services.defaultPool().allocationCount();
+                for (SharedObject object : List.of(lock, permits, barrier, go, counter)) {
+                    object.destroy();
+                }
+                System.exit((int) (before - Services.defaultPool().allocationCount()));
+            }).withPolicy(third));
+            expectEquals(5, destroyer.join(), "allocations freed in node 2's default pool by the destroys there");
+            expect(!lock.isAlive() && !counter.isAlive(), "the unnamed objects gone, seen from node 0");
+            for (SharedObject object : named) {
+                object.destroy(); // from node 0: on node 2 by its agent, the name released here
+                expectThrows(ObjectNotFoundException.class, () -> Services.lookup(object.name(), object.getClass()));
+            }
+            Lock.create("placed-lock", third).destroy();
+        });
+        check("creation on node 2 under a taken name fails and leaks nothing there; a bad node or cores are refused",
+            () -> {
+                Policy third = Policy.node(2);
+                Lock taken = Lock.create("placed-taken", third);
+                Event ready = Event.create(third);
+                Event done = Event.create(third);
+                Process watcher = Process.start(ProcessTemplate.of(() -> {
+                    try {
+                        long before = Services.defaultPool().allocationCount();
+                        ready.set();
+                        done.await();
+                        System.exit((int) (Services.defaultPool().allocationCount() - before));
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }).withPolicy(third));
+                ready.await();
+                expectThrows(DragonException.class, () -> Lock.create("placed-taken", third));
+                expectThrows(DragonException.class, () -> SharedLongArray.create("placed-taken", 64, third));
+                done.set();
+                expectEquals(0, watcher.join(), "allocations left in node 2's default pool by the refused creations");
+                expect(taken.tryLock(), "the lock that has the name still works");
+                expectEquals(taken.toString(), Lock.lookup("placed-taken").toString(), "the name's object");
+                taken.unlock();
+                for (SharedObject object : List.of(taken, ready, done)) {
+                    object.destroy();
+                }
+                ObjectNotFoundException noNode = expectThrows(ObjectNotFoundException.class,
+                    () -> Event.create(Policy.node(nodes)));
+                expect(noNode.getMessage().contains("no node " + nodes + ": the runtime has " + nodes + " nodes"),
+                    "the node and the runtime's nodes in: " + noNode.getMessage());
+                expectThrows(IllegalArgumentException.class, () -> Barrier.create(2, Policy.node(1).withCpus(0)));
+            });
         check("a Lock of node 0 excludes processes of nodes 1 and 2", () -> {
             Lock lock = Lock.create();
             SharedLongArray counter = SharedLongArray.create(1);

@@ -4,11 +4,14 @@ import io.dragon.Barrier;
 import io.dragon.Event;
 import io.dragon.Lock;
 import io.dragon.LockOwnerDeadException;
+import io.dragon.ObjectNotFoundException;
 import io.dragon.Policy;
 import io.dragon.Process;
 import io.dragon.Semaphore;
 import io.dragon.SerializableRunnable;
 import io.dragon.SharedLongArray;
+import io.dragon.SharedObject;
+import io.dragon.internal.Services;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BrokenBarrierException;
@@ -173,15 +176,53 @@ public final class SyncChecks extends Checks {
             lock.destroy();
             held.destroy();
         });
+        check("objects created with Policy.local() or node(0) live here as before; a node the runtime lacks is"
+            + " refused, naming how many it has", () -> {
+            Lock lock = Lock.create("local-lock", Policy.local());
+            SharedLongArray counter = SharedLongArray.create(1, Policy.node(0));
+            Semaphore permits = Semaphore.create(0, Policy.local());
+            Event go = Event.create("local-go", Policy.node(0));
+            Barrier barrier = Barrier.create(PROCESSES, Policy.node(0));
+            runAll(() -> {
+                try {
+                    lockedIncrements(Lock.lookup("local-lock"), counter, ROUNDS).run();
+                    permits.release();
+                    Event.lookup("local-go").await();
+                    barrier.await();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, () -> {
+                expect(permits.tryAcquire(PROCESSES, 60, TimeUnit.SECONDS), "a permit from each process");
+                go.set();
+            });
+            expectEquals((long) PROCESSES * ROUNDS, counter.get(0), "counter");
+            long allocations = Services.defaultPool().allocationCount();
+            for (SharedObject object : List.of(lock, counter, permits, go, barrier)) {
+                object.destroy();
+            }
+            expectEquals(allocations - 5, Services.defaultPool().allocationCount(), "allocations of this node's"
+                + " default pool after the destroys");
+            Lock.create("local-lock", Policy.local()).destroy(); // its name free again
+            ObjectNotFoundException refused = expectThrows(ObjectNotFoundException.class,
+                () -> Lock.create(Policy.node(1)));
+            expectEquals("no node 1: the runtime has 1 node (0..0)", refused.getMessage(), "the refusal");
+        });
         finish();
     }
 
     /** Runs {@code body} in 4 processes at once and checks they all exit with 0. */
-    private static void runAll(SerializableRunnable body) throws InterruptedException {
+    private static void runAll(SerializableRunnable body) throws Exception {
+        runAll(body, () -> { });
+    }
+
+    /** Starts {@link #PROCESSES} processes running {@code body}, runs {@code meanwhile} here, then joins them. */
+    private static void runAll(SerializableRunnable body, Body meanwhile) throws Exception {
         List<Process> processes = new ArrayList<>();
         for (int i = 0; i < PROCESSES; i++) {
             processes.add(Process.start(body));
         }
+        meanwhile.run();
         for (Process process : processes) {
             expectEquals(0, process.join(), "exit code of " + process);
         }
