@@ -16,9 +16,9 @@ import java.util.stream.Stream;
  * the workers on the node. The node's memory is what Slurm granted it ({@code SLURM_MEM_PER_NODE}, else
  * {@code SLURM_MEM_PER_CPU} times {@code SLURM_CPUS_ON_NODE}, both in MiB; the head's node's values stand for every
  * node's), else the machine's; the workers on a node are the Pool's workers over the runtime's nodes, rounded up
- * (Global Services spreads them round-robin), or the most its policy puts on one node. The rest of the memory is for what a JVM has besides its heap
- * (metaspace, code, thread stacks, buffers), the runtime's JVM and the head. A process started on its own keeps the
- * JVM's default.
+ * (Global Services spreads them round-robin), or the most its policy puts on one node. The rest of the memory is
+ * for what a JVM has besides its heap (metaspace, code, thread stacks, buffers), the runtime's JVM and the head.
+ * A process started on its own keeps the JVM's default.
  */
 public final class HeapSizing {
     /** Share of a worker's part of the node's memory that its heap may take. */

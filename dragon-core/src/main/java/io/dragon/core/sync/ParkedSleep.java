@@ -10,8 +10,9 @@ import java.util.concurrent.locks.LockSupport;
  * the sleep ends. Nothing spins meanwhile, and an interrupt wakes the parked thread at once.
  *
  * <p>The handover costs a thread wake-up on top of the futex's (tens of microseconds on a busy node), so
- * {@link Signal} uses it only for waits that have already slept {@link Signal#PARK_AFTER_NANOS}. Helpers are daemon threads kept for the next sleep, as many
- * as threads of the process have slept at once; a sleep allocates nothing once they exist.
+ * {@link Signal} uses it only for waits that have already slept {@link Signal#PARK_AFTER_NANOS}. Helpers are
+ * daemon threads kept for the next sleep, as many as threads of the process have slept at once; a sleep allocates
+ * nothing once they exist.
  */
 final class ParkedSleep {
     /** Idle helpers, linked through {@link Helper#next}; guarded by the class. */
