@@ -1,9 +1,10 @@
 package io.dragon;
 
 /**
- * A GPU of a node: its vendor, its index among the node's GPUs of that vendor (as the vendor's runtime numbers them
- * when its variable is not set: {@code nvidia-smi}'s order for NVIDIA, PCI address order for the others) and its
- * name. {@link Policy#withGpus} takes these indexes.
+ * A GPU of a node that the job may use: its vendor, its index among the node's GPUs of that vendor (as the vendor's
+ * runtime numbers them when its variable is not set: {@code nvidia-smi}'s order for NVIDIA, PCI address order for
+ * the others; where the job's environment sets that variable, as Slurm does for a job granted some GPUs, only those
+ * it lists count, in its order) and its name. {@link Policy#withGpus} takes these indexes.
  *
  * @param vendor who made it
  * @param index  its index among the node's GPUs of its vendor, from 0

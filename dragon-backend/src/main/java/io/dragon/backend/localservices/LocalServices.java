@@ -328,7 +328,7 @@ public final class LocalServices implements ManagedProcess.Owner {
         try {
             String node = "node " + params.nodeIndex() + " (" + hostname + ")";
             if (!spec.gpus().isEmpty()) {
-                Map.Entry<String, String> visible = Gpus.visibleDevices(gpus, spec.gpus(), node);
+                Map.Entry<String, String> visible = Gpus.visibleDevices(gpus, spec.gpus(), node, System.getenv());
                 builder.environment().put(visible.getKey(), visible.getValue());
             }
             Executables.Lookup lookup = Executables.find(spec.exe(), builder.environment().get("PATH"));

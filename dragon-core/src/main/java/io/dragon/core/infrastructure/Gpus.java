@@ -29,6 +29,11 @@ import java.util.stream.Stream;
  * PCI vendor makes GPUs, numbered per vendor in PCI address order; NVIDIA's are then taken from
  * {@code nvidia-smi -L} (CUDA's numbering and the product names) if it runs. A node without DRM devices (no GPU, or
  * a container that hides them) has none: only reading a directory, no command, so bringup costs nothing more there.
+ *
+ * <p>Where the job's environment already limits the node's vendor to some GPUs (Slurm sets
+ * {@code CUDA_VISIBLE_DEVICES} and the like for a job granted some), the node has only those: GPU {@code i} is the
+ * {@code i}-th the variable lists, as the job's programs number them, and a process given it sees that entry. So a
+ * policy never hands out a GPU of another job ({@link #granted}).
  */
 public final class Gpus {
     /** Where the kernel lists the DRM devices. */
@@ -46,9 +51,45 @@ public final class Gpus {
     private Gpus() {
     }
 
-    /** This node's GPUs (see the class comment). */
+    /** This node's GPUs that the job may use (see the class comment). */
     public static List<Gpu> detect() {
-        return detect(System.getenv(Variable.DRAGON_GPUS.name()), SYSFS_DRM, Gpus::output);
+        return granted(detect(System.getenv(Variable.DRAGON_GPUS.name()), SYSFS_DRM, Gpus::output), System.getenv());
+    }
+
+    /**
+     * Of {@code found}, the GPUs of the first vendor that {@code env} (the job's environment) limits through the
+     * vendor's variable, numbered as they are listed there; those the node has not found are named by their entry.
+     * Slurm's {@code NoDevFiles}, or an empty value, leaves none of that vendor. Without the variable: {@code found}.
+     */
+    static List<Gpu> granted(List<Gpu> found, Map<String, String> env) {
+        Optional<Vendor> vendor = firstVendor(found);
+        Optional<List<String>> grant = vendor.flatMap(v -> grant(v, env));
+        if (grant.isEmpty()) {
+            return found;
+        }
+        List<Gpu> granted = new ArrayList<>();
+        for (String entry : grant.get()) {
+            String name = found.stream().filter(gpu -> gpu.vendor() == vendor.get()
+                && Integer.toString(gpu.index()).equals(entry)).map(Gpu::name).findFirst()
+                .orElse(vendor.get().name() + " GPU " + entry);
+            granted.add(new Gpu(vendor.get(), granted.size(), name));
+        }
+        found.stream().filter(gpu -> gpu.vendor() != vendor.get()).forEach(granted::add);
+        return List.copyOf(granted);
+    }
+
+    /** The entries of {@code vendor}'s variable in {@code env}, if it is set; none for Slurm's NoDevFiles. */
+    private static Optional<List<String>> grant(Vendor vendor, Map<String, String> env) {
+        String value = env.get(vendor.visibleDevicesVariable());
+        if (value == null) {
+            return Optional.empty();
+        }
+        return Optional.of(Stream.of(value.split(",")).map(String::trim)
+            .filter(entry -> !entry.isEmpty() && !entry.equals("NoDevFiles")).toList());
+    }
+
+    private static Optional<Vendor> firstVendor(List<Gpu> gpus) {
+        return gpus.stream().map(Gpu::vendor).min(Comparator.naturalOrder());
     }
 
     /**
@@ -146,27 +187,31 @@ public final class Gpus {
 
     /**
      * The variable and its value that make GPUs {@code wanted} (by index) of {@code gpus}, a node's, the ones a
-     * process sees: of the first vendor the node has among NVIDIA, AMD and Intel.
+     * process sees: of the first vendor the node has among NVIDIA, AMD and Intel; where the job's environment
+     * {@code env} lists the vendor's GPUs it may use, their entries there ({@link #granted}).
      *
      * @param node names the node in the error
      * @throws IllegalArgumentException if the node has no GPUs, or not one of those wanted
      */
-    public static Map.Entry<String, String> visibleDevices(List<Gpu> gpus, List<Integer> wanted, String node) {
-        Optional<Vendor> vendor = gpus.stream().map(Gpu::vendor).min(Comparator.naturalOrder());
+    public static Map.Entry<String, String> visibleDevices(List<Gpu> gpus, List<Integer> wanted, String node,
+                                                           Map<String, String> env) {
+        Optional<Vendor> vendor = firstVendor(gpus);
         if (vendor.isEmpty()) {
             throw new IllegalArgumentException(node + " has no GPUs; the policy asks for GPUs " + wanted + " (if it"
                 + " has some that the runtime does not find, name them in " + Variable.DRAGON_GPUS + ")");
         }
         BitSet present = new BitSet();
         gpus.stream().filter(gpu -> gpu.vendor() == vendor.get()).forEach(gpu -> present.set(gpu.index()));
-        List<Integer> missing = wanted.stream().filter(index -> !present.get(index)).toList();
+        List<Integer> missing = wanted.stream().filter(index -> index < 0 || !present.get(index)).toList();
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException(node + " has " + vendor.get() + " GPUs " + present.stream()
                 .mapToObj(Integer::toString).collect(Collectors.joining(", ")) + "; the policy asks for GPUs " + wanted
                 + ", of which " + missing + " it does not have");
         }
-        return Map.entry(vendor.get().visibleDevicesVariable(),
-            wanted.stream().map(Object::toString).collect(Collectors.joining(",")));
+        List<String> grant = grant(vendor.get(), env).orElse(null);
+        return Map.entry(vendor.get().visibleDevicesVariable(), wanted.stream()
+            .map(index -> grant != null && index < grant.size() ? grant.get(index) : index.toString())
+            .collect(Collectors.joining(",")));
     }
 
     private static Optional<String> read(Path file) {

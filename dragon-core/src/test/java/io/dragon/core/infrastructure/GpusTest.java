@@ -80,20 +80,43 @@ class GpusTest {
     void makesTheWantedGpusVisibleThroughTheVendorsVariable() {
         List<Gpu> gpus = List.of(new Gpu(Vendor.INTEL, 0, "i"), new Gpu(Vendor.NVIDIA, 0, "a"),
             new Gpu(Vendor.NVIDIA, 1, "b"));
-        assertThat(Gpus.visibleDevices(gpus, List.of(1, 0), "node 0 (n0)"))
+        assertThat(Gpus.visibleDevices(gpus, List.of(1, 0), "node 0 (n0)", Map.of()))
             .isEqualTo(Map.entry("CUDA_VISIBLE_DEVICES", "1,0"));
-        assertThat(Gpus.visibleDevices(Gpus.declared("amd:1"), List.of(0), "n"))
+        assertThat(Gpus.visibleDevices(Gpus.declared("amd:1"), List.of(0), "n", Map.of()))
             .isEqualTo(Map.entry("ROCR_VISIBLE_DEVICES", "0"));
-        assertThat(Gpus.visibleDevices(Gpus.declared("intel:4"), List.of(2, 3), "n"))
+        assertThat(Gpus.visibleDevices(Gpus.declared("intel:4"), List.of(2, 3), "n", Map.of()))
             .isEqualTo(Map.entry("ZE_AFFINITY_MASK", "2,3"));
     }
 
     @Test
+    void numbersOnlyTheGpusTheJobWasGrantedAndHandsOutTheirEntries() {
+        List<Gpu> node = List.of(new Gpu(Vendor.NVIDIA, 0, "a"), new Gpu(Vendor.NVIDIA, 1, "b"),
+            new Gpu(Vendor.NVIDIA, 2, "c"), new Gpu(Vendor.NVIDIA, 3, "d"), new Gpu(Vendor.INTEL, 0, "i"));
+        Map<String, String> slurm = Map.of("CUDA_VISIBLE_DEVICES", "2,3");
+
+        List<Gpu> granted = Gpus.granted(node, slurm);
+        assertThat(granted).containsExactly(new Gpu(Vendor.NVIDIA, 0, "c"), new Gpu(Vendor.NVIDIA, 1, "d"),
+            new Gpu(Vendor.INTEL, 0, "i"));
+        assertThat(Gpus.visibleDevices(granted, List.of(1), "n", slurm))
+            .isEqualTo(Map.entry("CUDA_VISIBLE_DEVICES", "3"));
+        assertThatThrownBy(() -> Gpus.visibleDevices(granted, List.of(2), "n", slurm))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("of which [2] it does not have");
+        assertThat(Gpus.granted(node, Map.of("CUDA_VISIBLE_DEVICES", "GPU-8f2e")))
+            .startsWith(new Gpu(Vendor.NVIDIA, 0, "NVIDIA GPU GPU-8f2e"));
+        assertThat(Gpus.granted(node, Map.of("CUDA_VISIBLE_DEVICES", "NoDevFiles")))
+            .containsExactly(new Gpu(Vendor.INTEL, 0, "i"));
+        assertThat(Gpus.granted(node, Map.of())).isEqualTo(node);
+        assertThatThrownBy(() -> Gpus.visibleDevices(node, List.of(-1), "n", Map.of()))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("of which [-1] it does not have");
+    }
+
+    @Test
     void refusesGpusANodeDoesNotHaveNamingTheNodeAndWhatItHas() {
-        assertThatThrownBy(() -> Gpus.visibleDevices(List.of(), List.of(0), "node 2 (n2)"))
+        assertThatThrownBy(() -> Gpus.visibleDevices(List.of(), List.of(0), "node 2 (n2)", Map.of()))
             .isInstanceOf(IllegalArgumentException.class).hasMessage("node 2 (n2) has no GPUs; the policy asks for"
                 + " GPUs [0] (if it has some that the runtime does not find, name them in DRAGON_GPUS)");
-        assertThatThrownBy(() -> Gpus.visibleDevices(Gpus.declared("nvidia:2"), List.of(1, 4), "node 0 (n0)"))
+        assertThatThrownBy(() -> Gpus.visibleDevices(Gpus.declared("nvidia:2"), List.of(1, 4), "node 0 (n0)",
+            Map.of()))
             .isInstanceOf(IllegalArgumentException.class).hasMessage("node 0 (n0) has NVIDIA GPUs 0, 1; the policy"
                 + " asks for GPUs [1, 4], of which [4] it does not have");
     }
