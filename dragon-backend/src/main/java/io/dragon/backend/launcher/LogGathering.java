@@ -31,12 +31,21 @@ final class LogGathering {
     private static final Logger LOG = LogManager.getLogger(LogGathering.class);
     /** Largest piece of a file per message: a message is encoded whole, in memory, at each end. */
     static final int PIECE_BYTES = 1 << 20;
+    /**
+     * Most bytes of log files a node sends (and the frontend takes from it): the pieces are queued on the tree's
+     * links at once, so this bounds the memory they take there. Past it, only each file's end is sent.
+     */
+    static final long NODE_BYTES = 16 << 20;
+    /** Room, beyond {@link #NODE_BYTES}, for the notes a node adds about what it did not send. */
+    private static final long NOTE_BYTES = 64 << 10;
     /** What a node may name a file: a service's log file, never a path nor a hidden file. */
     private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]*\\.log");
     private static final Set<String> FRONTEND_FILES = Set.of("launcher.log", "cleanup.log");
 
     private final Path dir;
     private final Set<String> complete = new TreeSet<>();
+    /** Bytes taken from each node. */
+    private final Map<String, Long> taken = new HashMap<>();
     /** Nodes some of whose files could not be written, with the first reason. */
     private final Map<String, String> failed = new HashMap<>();
     private boolean finished;
@@ -48,20 +57,35 @@ final class LogGathering {
 
     /**
      * A backend's part: sends each of {@code files} (as long as it is now) in pieces to {@code up}, then the end of
-     * the node's logs. A file that cannot be read is skipped, and said in the node's log and in the gathered one.
+     * the node's logs; {@link #NODE_BYTES} at most, the end of each file first in line. A file that cannot be read
+     * is skipped, and said in the node's log and in the gathered one.
      */
     static void send(Consumer<Message> up, String hostname, Collection<Path> files) {
+        send(up, hostname, files, NODE_BYTES);
+    }
+
+    /** {@link #send(Consumer, String, Collection)} with at most {@code budget} bytes of files. */
+    static void send(Consumer<Message> up, String hostname, Collection<Path> files, long budget) {
+        long left = budget;
         for (Path file : files) {
             String name = file.getFileName().toString();
             try (InputStream in = Files.newInputStream(file)) {
-                // as long as it is now, not what the node logs while it sends
-                for (long left = Files.size(file); left > 0; ) {
-                    byte[] piece = in.readNBytes((int) Math.min(PIECE_BYTES, left));
+                long size = Files.size(file); // as long as it is now, not what the node logs while it sends
+                long sent = Math.min(size, left);
+                left -= sent;
+                if (sent < size) {
+                    in.skipNBytes(size - sent);
+                    up.accept(new BELogs(0, hostname, name, ("[dragon: the first " + (size - sent) + " bytes of"
+                        + " this file stay in " + file + " on " + hostname + ": a node sends at most "
+                        + (budget >> 20) + " MiB of logs]\n").getBytes(StandardCharsets.UTF_8), false));
+                }
+                for (long rest = sent; rest > 0; ) {
+                    byte[] piece = in.readNBytes((int) Math.min(PIECE_BYTES, rest));
                     if (piece.length == 0) {
                         break;
                     }
                     up.accept(new BELogs(0, hostname, name, piece, false));
-                    left -= piece.length;
+                    rest -= piece.length;
                 }
             } catch (IOException e) {
                 LOG.warn("cannot send {} to the frontend: {}", file, e.toString());
@@ -91,6 +115,11 @@ final class LogGathering {
             return;
         }
         if (failed.containsKey(logs.hostname())) {
+            return;
+        }
+        long total = taken.merge(logs.hostname(), (long) logs.data().length, Long::sum);
+        if (total > NODE_BYTES + NOTE_BYTES) {
+            failed.put(logs.hostname(), "it sent more than the " + (NODE_BYTES >> 20) + " MiB a node may");
             return;
         }
         try {

@@ -52,6 +52,34 @@ class LogGatheringTest {
     }
 
     @Test
+    void shouldSendOnlyTheEndOfWhatPassesTheNodesBudgetAndTakeNoMoreThanItsShare() throws IOException {
+        Path first = Files.writeString(node.resolve("backend-node1.log"), "0123456789");
+        Path second = Files.writeString(node.resolve("local-services-node1.log"), "abcdefghij");
+        List<Message> sent = new ArrayList<>();
+
+        LogGathering.send(message -> sent.add(MessageCodec.decode(MessageCodec.encode(message))), "node1",
+            List.of(first, second), 14);
+        LogGathering gathering = new LogGathering(gathered);
+        sent.forEach(message -> gathering.accept((BELogs) message));
+
+        assertThat(gathered.resolve("backend-node1.log")).hasContent("0123456789");
+        assertThat(gathered.resolve("local-services-node1.log")).hasContent("[dragon: the first 6 bytes of this file"
+            + " stay in " + second + " on node1: a node sends at most 0 MiB of logs]\nghij");
+        assertThat(finish(gathering, List.of("node1"))).isEmpty();
+
+        LogGathering flooded = new LogGathering(gathered.resolve("flooded"));
+        Files.createDirectory(gathered.resolve("flooded"));
+        byte[] piece = new byte[LogGathering.PIECE_BYTES];
+        for (long n = 0; n <= LogGathering.NODE_BYTES / piece.length + 1; n++) {
+            flooded.accept(new BELogs(0, "node2", "backend-node2.log", piece, false));
+        }
+        flooded.accept(new BELogs(0, "node2", "", new byte[0], true));
+        assertThat(gathered.resolve("flooded/backend-node2.log")).hasSize(LogGathering.NODE_BYTES);
+        assertThat(finish(flooded, List.of("node2"))).contains("the logs of node2 are not all in").contains(
+            "it sent more than the 16 MiB a node may");
+    }
+
+    @Test
     void shouldDropFilesNamedLikePathsHiddenFilesOrTheFrontendsOwn() throws IOException {
         LogGathering gathering = new LogGathering(gathered.resolve("logs"));
         Files.createDirectory(gathered.resolve("logs"));
