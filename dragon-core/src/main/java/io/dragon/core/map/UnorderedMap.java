@@ -47,6 +47,7 @@ import java.nio.ByteOrder;
 import java.nio.ReadOnlyBufferException;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.LongConsumer;
 
 /**
  * A hash table in managed memory whose keys and values are byte strings, usable by every thread of every process
@@ -59,21 +60,33 @@ import java.util.Objects;
  * pool has no block for the bigger array at that moment, the map keeps its current one (chains get longer) and tries
  * again on a later insert; only an entry that cannot be allocated fails, with {@link PoolFullException}.
  *
+ * <p>Besides get, put and remove, each operation of a {@link java.util.concurrent.ConcurrentMap} is here and atomic:
+ * {@link #getAndPut}, {@link #putIfAbsent}, {@link #getAndReplace}, {@link #replace(byte[], byte[], byte[])},
+ * {@link #getAndRemove} and {@link #remove(byte[], byte[])}. Each is one step under the lock, and they share one
+ * code path with put and remove; values are compared byte by byte in place. Keys and values handed out are copies.
+ * {@link #forEach} copies every entry out under the lock, then runs its visitor after releasing it.
+ *
  * <p>Crash-safe: a process killed at any instruction loses at most its own operation, and the next process to take
- * the lock finishes what the dead one had journaled (see {@link MapLayout}); callers never see the dead holder.
+ * the lock finishes what the dead one had journaled (see {@link MapLayout}); callers never see the dead holder. A
+ * conditional put that does not apply frees its unused entry once it has released the lock; killed before that, it
+ * leaks the entry, as a put killed before its journal record does.
  *
  * <p>{@link #destroy()} must be the last use of the map by any process: the others get
  * {@link ObjectGoneException} if they try to use it afterwards, as long as its memory has not been reused.
  */
 public final class UnorderedMap {
-    /** Words of keys are compared and hashed in native order: maps are node-local, so every user agrees. */
+    /** Words of keys and values are compared, and keys hashed, in native order: maps are node-local. */
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
     private static final long DRAIN_NANOS = 1_000_000_000L;
     /** Hashes have 32 bits: more buckets would stay empty. */
     private static final long MAX_BUCKETS = 1L << 32;
+    /** What {@link #change} returns, instead of a copy nobody wants, for a value it replaced or removed. */
+    private static final byte[] APPLIED = {};
+    /** What {@link #change} returns, instead of a copy nobody wants, for a value it left as it was. */
+    private static final byte[] NOT_APPLIED = {};
 
     // Crash points (see CrashPoints): one after each write to shared memory but the last of an operation.
-    /** A put's entry is allocated and written; the map lock is not taken yet. */
+    /** The entry a put (of any kind) inserts is allocated and written; the map lock is not taken yet. */
     static final String ENTRY_ALLOCATED = "map.entryAllocated";
     /** The map lock is taken (by any operation, reads included); nothing else written yet. */
     static final String LOCKED = "map.locked";
@@ -236,51 +249,49 @@ public final class UnorderedMap {
      * @throws PoolFullException if the pool has no block for the entry now (the map is unchanged)
      */
     public boolean put(byte[] key, byte[] value) {
-        Objects.requireNonNull(key, "key");
-        Objects.requireNonNull(value, "value");
-        checkLive();
-        int hash = hash(key);
-        long entry = allocate(pool, (long) ENTRY_KEY_OFFSET + key.length + value.length, "an entry with a key of "
-            + key.length + " bytes and a value of " + value.length + " bytes");
-        segment.putLong(entry + ENTRY_NEXT_OFFSET, NONE);
-        segment.putInt(entry + ENTRY_HASH_OFFSET, hash);
-        segment.putInt(entry + ENTRY_KEY_LENGTH_OFFSET, key.length);
-        segment.putInt(entry + ENTRY_VALUE_LENGTH_OFFSET, value.length);
-        segment.putBytes(entry + ENTRY_KEY_OFFSET, key, 0, key.length);
-        segment.putBytes(entry + ENTRY_KEY_OFFSET + key.length, value, 0, value.length);
-        CrashPoints.reach(ENTRY_ALLOCATED);
+        return change(key, Objects.requireNonNull(value, "value"), Condition.ALWAYS, null, false) != null;
+    }
 
-        try {
-            lock();
-        } catch (RuntimeException e) {
-            pool.free(entry);
-            throw e;
-        }
-        boolean replaced;
-        long free;
-        try {
-            long link = findLink(key, hash);
-            replaced = link != NONE;
-            if (replaced) {
-                long old = segment.getLong(link);
-                segment.putLong(entry + ENTRY_NEXT_OFFSET, segment.getLong(old + ENTRY_NEXT_OFFSET));
-                free = link(link, entry, segment.getLong(entryCountAt), old);
-            } else {
-                long slot = bucketSlot(hash);
-                segment.putLong(entry + ENTRY_NEXT_OFFSET, segment.getLong(slot));
-                long count = segment.getLong(entryCountAt) + 1;
-                link(slot, entry, count, NONE);
-                long buckets = segment.getLong(bucketCountAt);
-                free = count * LOAD_FACTOR_DENOMINATOR > buckets * LOAD_FACTOR_NUMERATOR ? grow(buckets) : NONE;
-            }
-        } finally {
-            lock.unlock();
-        }
-        // Unreachable now that the lock is released: nobody can be reading it.
-        if (free != NONE) {
-            pool.free(free);
-        }
-        return replaced;
+    /**
+     * Maps {@code key} to a copy of {@code value}.
+     *
+     * @return a copy of the value it replaced, or null if the key was new
+     * @throws PoolFullException if the pool has no block for the entry now (the map is unchanged)
+     */
+    public byte[] getAndPut(byte[] key, byte[] value) {
+        return change(key, Objects.requireNonNull(value, "value"), Condition.ALWAYS, null, true);
+    }
+
+    /**
+     * Maps {@code key} to a copy of {@code value} if it is absent.
+     *
+     * @return a copy of the value of {@code key}, which was left as it was, or null if the key was new (and inserted)
+     * @throws PoolFullException if the pool has no block for the entry now (the map is unchanged): the entry is
+     *     allocated before the key is looked up, so this can happen even when the key is present
+     */
+    public byte[] putIfAbsent(byte[] key, byte[] value) {
+        return change(key, Objects.requireNonNull(value, "value"), Condition.IF_ABSENT, null, true);
+    }
+
+    /**
+     * Maps {@code key} to a copy of {@code value} if it is present.
+     *
+     * @return a copy of the value it replaced, or null if the key was absent (and nothing was done)
+     * @throws PoolFullException if the pool has no block for the entry now (the map is unchanged)
+     */
+    public byte[] getAndReplace(byte[] key, byte[] value) {
+        return change(key, Objects.requireNonNull(value, "value"), Condition.IF_PRESENT, null, true);
+    }
+
+    /**
+     * Maps {@code key} to a copy of {@code value} if its current value has the bytes of {@code expected}.
+     *
+     * @return true if it replaced the value, false if the key was absent or had another value (nothing done)
+     * @throws PoolFullException if the pool has no block for the entry now (the map is unchanged)
+     */
+    public boolean replace(byte[] key, byte[] expected, byte[] value) {
+        return change(key, Objects.requireNonNull(value, "value"), Condition.IF_EQUAL,
+            Objects.requireNonNull(expected, "expected"), false) == APPLIED;
     }
 
     /** A copy of the value of {@code key}, or null if absent. */
@@ -290,14 +301,7 @@ public final class UnorderedMap {
         lock();
         try {
             long link = findLink(key, hash);
-            if (link == NONE) {
-                return null;
-            }
-            long entry = segment.getLong(link);
-            int keyLength = segment.getInt(entry + ENTRY_KEY_LENGTH_OFFSET);
-            byte[] value = new byte[segment.getInt(entry + ENTRY_VALUE_LENGTH_OFFSET)];
-            segment.getBytes(entry + ENTRY_KEY_OFFSET + keyLength, value, 0, value.length);
-            return value;
+            return link == NONE ? null : value(segment.getLong(link));
         } finally {
             lock.unlock();
         }
@@ -324,11 +328,11 @@ public final class UnorderedMap {
                 return -1;
             }
             long entry = segment.getLong(link);
-            length = segment.getInt(entry + ENTRY_VALUE_LENGTH_OFFSET);
+            length = valueLength(entry);
             if (length > dst.remaining()) {
                 throw new BufferTooSmallException(length, dst.remaining());
             }
-            segment.getBytes(entry + ENTRY_KEY_OFFSET + segment.getInt(entry + ENTRY_KEY_LENGTH_OFFSET), dst, length);
+            segment.getBytes(valueAt(entry), dst, length);
         } finally {
             lock.unlock();
         }
@@ -349,22 +353,59 @@ public final class UnorderedMap {
 
     /** Removes {@code key}; returns false if it was absent. */
     public boolean remove(byte[] key) {
-        Objects.requireNonNull(key, "key");
-        int hash = hash(key);
-        long entry;
+        return change(key, null, Condition.ALWAYS, null, false) != null;
+    }
+
+    /** Removes {@code key}; returns a copy of the value it had, or null if it was absent. */
+    public byte[] getAndRemove(byte[] key) {
+        return change(key, null, Condition.ALWAYS, null, true);
+    }
+
+    /**
+     * Removes {@code key} if its current value has the bytes of {@code expected}; returns false if the key was absent
+     * or had another value (nothing done).
+     */
+    public boolean remove(byte[] key, byte[] expected) {
+        return change(key, null, Condition.IF_EQUAL, Objects.requireNonNull(expected, "expected"), false) == APPLIED;
+    }
+
+    /**
+     * Calls {@code visitor} with a copy of every entry, in no particular order. The entries are copied out under the
+     * lock, so they are a snapshot of one instant, and the visitor runs after the lock is released: it may use this
+     * map, and changes it or anyone else makes do not show in the entries it is given.
+     */
+    public void forEach(EntryVisitor visitor) {
+        Objects.requireNonNull(visitor, "visitor");
+        byte[][] keys;
+        byte[][] values;
         lock();
         try {
-            long link = findLink(key, hash);
-            if (link == NONE) {
-                return false;
-            }
-            entry = segment.getLong(link);
-            link(link, segment.getLong(entry + ENTRY_NEXT_OFFSET), segment.getLong(entryCountAt) - 1, entry);
+            int count = Math.toIntExact(segment.getLong(entryCountAt));
+            keys = new byte[count][];
+            values = new byte[count][];
+            int[] next = {0};
+            forEachEntry(entry -> {
+                keys[next[0]] = key(entry);
+                values[next[0]++] = value(entry);
+            });
         } finally {
             lock.unlock();
         }
-        pool.free(entry);
-        return true;
+        for (int i = 0; i < keys.length; i++) {
+            visitor.visit(keys[i], values[i]);
+        }
+    }
+
+    /** The sum of the lengths of every key and value, at one instant. Scans every entry under the lock: O(n). */
+    public long dataBytes() {
+        long[] sum = {0};
+        lock();
+        try {
+            forEachEntry(entry -> sum[0] += keyLength(entry) + valueLength(entry));
+        } finally {
+            lock.unlock();
+        }
+        return sum[0];
     }
 
     /** The number of entries; without the lock, so only a snapshot while others change the map. */
@@ -423,6 +464,107 @@ public final class UnorderedMap {
     @Override
     public String toString() {
         return "map " + Long.toHexString(serial) + " in " + pool;
+    }
+
+    /** When {@link #change} applies, given the current value of the key. */
+    private enum Condition {
+        ALWAYS, IF_ABSENT, IF_PRESENT, IF_EQUAL
+    }
+
+    /**
+     * The one change behind every put and remove: if {@code condition} holds for the current value of {@code key},
+     * maps the key to {@code value} (inserting or replacing its entry), or removes it if {@code value} is null. The
+     * new entry is allocated before the lock is taken, and freed after it is released if the condition fails, like the
+     * entry that leaves the map.
+     *
+     * @param expected the value {@link Condition#IF_EQUAL} compares the current one with; unused otherwise
+     * @param copyOld whether to return a copy of the old value; if not, {@link #APPLIED} or {@link #NOT_APPLIED}
+     *     stands for it, which tells callers without a copy all they need
+     * @return the value of {@code key} before the call, or null if it was absent
+     */
+    private byte[] change(byte[] key, byte[] value, Condition condition, byte[] expected, boolean copyOld) {
+        Objects.requireNonNull(key, "key");
+        checkLive(); // before allocating: a destroyed map's pool may belong to others by now
+        int hash = hash(key);
+        long entry = value == null ? NONE : newEntry(key, hash, value);
+        try {
+            lock();
+        } catch (RuntimeException e) {
+            if (entry != NONE) {
+                pool.free(entry);
+            }
+            throw e;
+        }
+        byte[] old;
+        long free;
+        try {
+            long link = findLink(key, hash);
+            long current = link == NONE ? NONE : segment.getLong(link);
+            boolean applies = switch (condition) {
+                case ALWAYS -> true;
+                case IF_ABSENT -> current == NONE;
+                case IF_PRESENT -> current != NONE;
+                case IF_EQUAL -> current != NONE && valueEquals(current, expected);
+            };
+            old = current == NONE ? null : copyOld ? value(current) : applies ? APPLIED : NOT_APPLIED;
+            if (applies && current != NONE) {
+                free = unlink(link, current, entry);
+            } else if (applies && entry != NONE) {
+                free = insert(entry, hash);
+            } else {
+                free = entry; // unused: the condition failed, or there was nothing to remove (NONE)
+            }
+        } finally {
+            lock.unlock();
+        }
+        // Unreachable now that the lock is released: nobody can be reading it.
+        if (free != NONE) {
+            pool.free(free);
+        }
+        return old;
+    }
+
+    /**
+     * Allocates and writes an entry, not linked yet. Called before the lock is taken: the lock is never held across
+     * a wait for pool memory.
+     */
+    private long newEntry(byte[] key, int hash, byte[] value) {
+        long entry = allocate(pool, (long) ENTRY_KEY_OFFSET + key.length + value.length, "an entry with a key of "
+            + key.length + " bytes and a value of " + value.length + " bytes");
+        segment.putInt(entry + ENTRY_HASH_OFFSET, hash);
+        segment.putInt(entry + ENTRY_KEY_LENGTH_OFFSET, key.length);
+        segment.putInt(entry + ENTRY_VALUE_LENGTH_OFFSET, value.length);
+        segment.putBytes(entry + ENTRY_KEY_OFFSET, key, 0, key.length);
+        segment.putBytes(entry + ENTRY_KEY_OFFSET + key.length, value, 0, value.length);
+        CrashPoints.reach(ENTRY_ALLOCATED);
+        return entry;
+    }
+
+    /**
+     * Links {@code entry} at the head of its bucket with one LINK, then doubles the bucket array if the entries pass
+     * 3/4 of the buckets. Returns the old array to free once the lock is released, or NONE.
+     */
+    private long insert(long entry, int hash) {
+        long slot = bucketSlot(hash);
+        segment.putLong(entry + ENTRY_NEXT_OFFSET, segment.getLong(slot));
+        long count = segment.getLong(entryCountAt) + 1;
+        link(slot, entry, count, NONE);
+        long buckets = segment.getLong(bucketCountAt);
+        return count * LOAD_FACTOR_DENOMINATOR > buckets * LOAD_FACTOR_NUMERATOR ? grow(buckets) : NONE;
+    }
+
+    /**
+     * Unlinks {@code current}, the entry {@code link} points at, with one LINK that puts {@code replacement} in its
+     * place, or nothing if that is NONE. Returns {@code current}, to free once the lock is released.
+     */
+    private long unlink(long link, long current, long replacement) {
+        long next = segment.getLong(current + ENTRY_NEXT_OFFSET);
+        long count = segment.getLong(entryCountAt);
+        if (replacement == NONE) {
+            return link(link, next, count - 1, current);
+        }
+        segment.putLong(replacement + ENTRY_NEXT_OFFSET, next);
+        return link(link, replacement, count, current);
     }
 
     /**
@@ -558,22 +700,66 @@ public final class UnorderedMap {
     }
 
     private boolean keyEquals(long entry, byte[] key) {
-        if (segment.getInt(entry + ENTRY_KEY_LENGTH_OFFSET) != key.length) {
+        return bytesEqual(entry + ENTRY_KEY_OFFSET, keyLength(entry), key);
+    }
+
+    private boolean valueEquals(long entry, byte[] value) {
+        return bytesEqual(valueAt(entry), valueLength(entry), value);
+    }
+
+    /** Whether the {@code length} bytes at {@code at} are those of {@code bytes}; allocates nothing. */
+    private boolean bytesEqual(long at, int length, byte[] bytes) {
+        if (length != bytes.length) {
             return false;
         }
-        long at = entry + ENTRY_KEY_OFFSET;
         int i = 0;
-        for (; i <= key.length - 8; i += 8) {
-            if (segment.getLong(at + i) != (long) LONGS.get(key, i)) {
+        for (; i <= length - 8; i += 8) {
+            if (segment.getLong(at + i) != (long) LONGS.get(bytes, i)) {
                 return false;
             }
         }
-        for (; i < key.length; i++) {
-            if (segment.getByte(at + i) != key[i]) {
+        for (; i < length; i++) {
+            if (segment.getByte(at + i) != bytes[i]) {
                 return false;
             }
         }
         return true;
+    }
+
+    private int keyLength(long entry) {
+        return segment.getInt(entry + ENTRY_KEY_LENGTH_OFFSET);
+    }
+
+    private int valueLength(long entry) {
+        return segment.getInt(entry + ENTRY_VALUE_LENGTH_OFFSET);
+    }
+
+    private long valueAt(long entry) {
+        return entry + ENTRY_KEY_OFFSET + keyLength(entry);
+    }
+
+    private byte[] key(long entry) {
+        byte[] key = new byte[keyLength(entry)];
+        segment.getBytes(entry + ENTRY_KEY_OFFSET, key, 0, key.length);
+        return key;
+    }
+
+    private byte[] value(long entry) {
+        byte[] value = new byte[valueLength(entry)];
+        segment.getBytes(valueAt(entry), value, 0, value.length);
+        return value;
+    }
+
+    /** Calls {@code action} with every entry, bucket by bucket. The caller holds the lock. */
+    private void forEachEntry(LongConsumer action) {
+        long array = segment.getLong(bucketsAt);
+        long buckets = segment.getLong(bucketCountAt);
+        for (long i = 0; i < buckets; i++) {
+            for (long entry = segment.getLong(array + i * 8); entry != NONE;
+                entry = segment.getLong(entry + ENTRY_NEXT_OFFSET)) {
+                action.accept(entry);
+            }
+        }
     }
 
     /** Removes and frees the entries one by one, each a LINK, so that a kill leaves a map with fewer entries. */

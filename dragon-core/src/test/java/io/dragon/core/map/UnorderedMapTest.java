@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dragon.core.infrastructure.CorruptDescriptorException;
+import io.dragon.core.locks.SharedLock;
 import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.memory.PoolFullException;
 import io.dragon.core.shm.ObjectGoneException;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -96,6 +98,245 @@ class UnorderedMapTest {
         assertThat(map.containsKey(bytes("a"))).isFalse();
         assertThat(map.get(bytes("b"))).isEqualTo(bytes("2"));
         assertThat(map.size()).isEqualTo(1);
+    }
+
+    @Test
+    void getAndPutShouldReturnACopyOfTheReplacedValue() {
+        UnorderedMap map = UnorderedMap.create(pool, 16);
+
+        assertThat(map.getAndPut(bytes("key"), bytes("first"))).isNull();
+        long allocations = pool.allocationCount();
+        byte[] old = map.getAndPut(bytes("key"), bytes("second"));
+
+        assertThat(old).isEqualTo(bytes("first"));
+        old[0] = 'X'; // a copy: the map does not see this
+        assertThat(map.getAndPut(bytes("key"), bytes("third"))).isEqualTo(bytes("second"));
+        assertThat(map.get(bytes("key"))).isEqualTo(bytes("third"));
+        assertThat(map.size()).isEqualTo(1);
+        assertThat(pool.allocationCount()).isEqualTo(allocations);
+    }
+
+    @Test
+    void putIfAbsentShouldInsertOnlyANewKeyAndFreeTheUnusedEntry() {
+        UnorderedMap map = UnorderedMap.create(pool, 16);
+
+        assertThat(map.putIfAbsent(bytes("key"), bytes("first"))).isNull();
+        long allocations = pool.allocationCount();
+        byte[] existing = map.putIfAbsent(bytes("key"), bytes("second"));
+
+        assertThat(existing).isEqualTo(bytes("first"));
+        existing[0] = 'X';
+        assertThat(map.get(bytes("key"))).isEqualTo(bytes("first"));
+        assertThat(map.size()).isEqualTo(1);
+        assertThat(pool.allocationCount()).isEqualTo(allocations);
+    }
+
+    @Test
+    void getAndReplaceShouldReplaceOnlyAPresentKey() {
+        UnorderedMap map = UnorderedMap.create(pool, 16);
+        long allocations = pool.allocationCount();
+
+        assertThat(map.getAndReplace(bytes("key"), bytes("value"))).isNull();
+        assertThat(map.containsKey(bytes("key"))).isFalse();
+        assertThat(pool.allocationCount()).isEqualTo(allocations);
+
+        map.put(bytes("key"), bytes("first"));
+        assertThat(map.getAndReplace(bytes("key"), bytes("second"))).isEqualTo(bytes("first"));
+        assertThat(map.get(bytes("key"))).isEqualTo(bytes("second"));
+        assertThat(map.size()).isEqualTo(1);
+        assertThat(pool.allocationCount()).isEqualTo(allocations + 1);
+    }
+
+    @Test
+    void replaceShouldReplaceOnlyTheExpectedValue() {
+        UnorderedMap map = UnorderedMap.create(pool, 16);
+        byte[] current = bytes("a value longer than one word");
+        long allocations = pool.allocationCount();
+
+        assertThat(map.replace(bytes("key"), current, bytes("new"))).isFalse();
+        assertThat(map.containsKey(bytes("key"))).isFalse();
+        map.put(bytes("key"), current);
+        byte[] lastByteDiffers = current.clone();
+        lastByteDiffers[lastByteDiffers.length - 1] ^= 1;
+        byte[] firstWordDiffers = current.clone();
+        firstWordDiffers[3] ^= 1;
+        for (byte[] unequal : List.of(lastByteDiffers, firstWordDiffers, Arrays.copyOf(current, current.length - 1),
+            Arrays.copyOf(current, current.length + 1), new byte[0])) {
+            assertThat(map.replace(bytes("key"), unequal, bytes("new"))).isFalse();
+        }
+        assertThat(map.get(bytes("key"))).isEqualTo(current);
+
+        assertThat(map.replace(bytes("key"), current.clone(), bytes("new"))).isTrue();
+        assertThat(map.get(bytes("key"))).isEqualTo(bytes("new"));
+        assertThat(map.replace(bytes("key"), bytes("new"), new byte[0])).isTrue();
+        assertThat(map.replace(bytes("key"), new byte[0], bytes("again"))).isTrue();
+        assertThat(map.get(bytes("key"))).isEqualTo(bytes("again"));
+        assertThat(map.size()).isEqualTo(1);
+        assertThat(pool.allocationCount()).isEqualTo(allocations + 1);
+    }
+
+    @Test
+    void getAndRemoveShouldReturnACopyOfTheRemovedValue() {
+        UnorderedMap map = UnorderedMap.create(pool, 16);
+        map.put(bytes("a"), bytes("1"));
+        map.put(bytes("b"), bytes("2"));
+        long allocations = pool.allocationCount();
+
+        assertThat(map.getAndRemove(bytes("a"))).isEqualTo(bytes("1"));
+        assertThat(map.getAndRemove(bytes("a"))).isNull();
+
+        assertThat(map.containsKey(bytes("a"))).isFalse();
+        assertThat(map.get(bytes("b"))).isEqualTo(bytes("2"));
+        assertThat(map.size()).isEqualTo(1);
+        assertThat(pool.allocationCount()).isEqualTo(allocations - 1);
+    }
+
+    @Test
+    void removeWithExpectedValueShouldRemoveOnlyThatValue() {
+        UnorderedMap map = UnorderedMap.create(pool, 16);
+
+        assertThat(map.remove(bytes("key"), bytes("value"))).isFalse();
+        map.put(bytes("key"), bytes("value"));
+        long allocations = pool.allocationCount();
+        assertThat(map.remove(bytes("key"), bytes("valuE"))).isFalse();
+        assertThat(map.remove(bytes("key"), bytes("value and more"))).isFalse();
+        assertThat(map.get(bytes("key"))).isEqualTo(bytes("value"));
+        assertThat(pool.allocationCount()).isEqualTo(allocations);
+
+        assertThat(map.remove(bytes("key"), bytes("value"))).isTrue();
+        assertThat(map.containsKey(bytes("key"))).isFalse();
+        assertThat(map.size()).isZero();
+        assertThat(pool.allocationCount()).isEqualTo(allocations - 1);
+    }
+
+    @Test
+    void shouldRejectNullArguments() {
+        UnorderedMap map = UnorderedMap.create(pool, 16);
+        map.put(bytes("key"), bytes("value"));
+        long allocations = pool.allocationCount();
+
+        assertThatThrownBy(() -> map.getAndPut(null, bytes("v"))).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> map.putIfAbsent(bytes("k"), null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> map.getAndReplace(bytes("key"), null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> map.replace(bytes("key"), null, bytes("v"))).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> map.replace(bytes("key"), bytes("value"), null))
+            .isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> map.remove(bytes("key"), null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> map.getAndRemove(null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> map.forEach(null)).isInstanceOf(NullPointerException.class);
+
+        assertThat(map.get(bytes("key"))).isEqualTo(bytes("value"));
+        assertThat(pool.allocationCount()).isEqualTo(allocations);
+    }
+
+    @Test
+    void forEachShouldVisitACopyOfEveryEntryOnce() {
+        UnorderedMap map = UnorderedMap.create(pool, 8);
+        map.forEach((key, value) -> {
+            throw new AssertionError("an empty map has no entry");
+        });
+        Map<String, String> expected = new HashMap<>();
+        for (int i = 0; i < 100; i++) {
+            map.put(bytes("k" + i), bytes("v" + i));
+            expected.put("k" + i, "v" + i);
+        }
+        map.put(new byte[0], new byte[0]);
+        expected.put("", "");
+
+        Map<String, String> visited = new HashMap<>();
+        map.forEach((key, value) -> {
+            assertThat(visited.put(new String(key, UTF_8), new String(value, UTF_8))).isNull();
+            Arrays.fill(key, (byte) 0); // copies: the map does not see this
+            Arrays.fill(value, (byte) 0);
+        });
+
+        assertThat(visited).isEqualTo(expected);
+        assertThat(map.get(bytes("k7"))).isEqualTo(bytes("v7"));
+    }
+
+    @Test
+    void forEachShouldVisitASnapshotWithoutHoldingTheLock() {
+        UnorderedMap map = UnorderedMap.create(pool, 8);
+        for (int i = 0; i < 10; i++) {
+            map.put(bytes("k" + i), bytes("v" + i));
+        }
+        SharedLock lock = new SharedLock(pool.buffer(), map.descriptor().header().offset() + MapLayout.LOCK_OFFSET,
+            "map lock");
+
+        List<String> visited = new ArrayList<>();
+        map.forEach((key, value) -> {
+            assertThat(lock.isLocked()).as("lock held while visiting").isFalse();
+            visited.add(new String(key, UTF_8) + "=" + new String(value, UTF_8));
+            // Changes made while visiting (here, by the visitor itself) do not show in the entries visited.
+            map.clear();
+            map.put(bytes("late" + visited.size()), bytes("x"));
+        });
+
+        assertThat(visited).hasSize(10).allMatch(entry -> entry.matches("k(\\d)=v\\1"));
+        assertThat(map.size()).isEqualTo(1);
+        assertThat(map.get(bytes("late10"))).isEqualTo(bytes("x"));
+    }
+
+    @Test
+    void dataBytesShouldSumKeyAndValueLengths() {
+        UnorderedMap map = UnorderedMap.create(pool, 8);
+        assertThat(map.dataBytes()).isZero();
+
+        map.put(bytes("abc"), bytes("12345"));
+        map.put(bytes("de"), new byte[1000]);
+        map.put(new byte[0], new byte[0]);
+        assertThat(map.dataBytes()).isEqualTo(3 + 5 + 2 + 1000);
+
+        map.put(bytes("de"), bytes("x"));
+        map.remove(bytes("abc"));
+        assertThat(map.dataBytes()).isEqualTo(2 + 1);
+        map.clear();
+        assertThat(map.dataBytes()).isZero();
+    }
+
+    @Test
+    void conditionalOperationsShouldBeAtomicAcrossThreads() throws Exception {
+        UnorderedMap map = UnorderedMap.create(pool, 8);
+        int threads = 4;
+        int increments = 2_000;
+        map.put(bytes("counter"), bytes("0"));
+        AtomicInteger firstInserts = new AtomicInteger();
+        AtomicInteger removals = new AtomicInteger();
+        ExecutorService executor = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                futures.add(executor.submit(() -> {
+                    for (int i = 0; i < increments; i++) {
+                        // compare-and-set loop: only an atomic replace loses no increment
+                        byte[] seen;
+                        do {
+                            seen = map.get(bytes("counter"));
+                        } while (!map.replace(bytes("counter"), seen,
+                            bytes(Integer.toString(Integer.parseInt(new String(seen, UTF_8)) + 1))));
+                        if (map.putIfAbsent(bytes("once" + i), bytes("x")) == null) {
+                            firstInserts.incrementAndGet();
+                        }
+                        if (map.remove(bytes("once" + i), bytes("x"))) {
+                            removals.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            executor.shutdownNow();
+            assertThat(executor.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        }
+
+        assertThat(map.get(bytes("counter"))).isEqualTo(bytes(Integer.toString(threads * increments)));
+        // each key "onceI" was inserted by some thread and removed by some thread, possibly several times over
+        assertThat(removals.get()).isEqualTo(firstInserts.get()).isBetween(increments, threads * increments);
+        assertThat(map.size()).isEqualTo(1);
+        assertThat(pool.allocationCount()).isEqualTo(2 + 1);
     }
 
     @Test
@@ -200,9 +441,12 @@ class UnorderedMapTest {
                     for (int op = 0; op < opsPerThread; op++) {
                         String key = "t" + id + "-" + random.nextInt(300);
                         byte[] expected = model.get(key);
-                        switch (random.nextInt(5)) {
+                        byte[] value = bytes(key + "=" + op);
+                        // the value a compare-and-set passes: the current one, or one the key has never had
+                        byte[] guess = expected != null && random.nextBoolean() ? expected.clone() : bytes(key);
+                        boolean guessed = Arrays.equals(guess, expected);
+                        switch (random.nextInt(11)) {
                             case 0, 1 -> {
-                                byte[] value = bytes(key + "=" + op);
                                 assertThat(map.put(bytes(key), value)).isEqualTo(expected != null);
                                 model.put(key, value);
                             }
@@ -211,6 +455,34 @@ class UnorderedMapTest {
                                 model.remove(key);
                             }
                             case 3 -> assertThat(map.get(bytes(key))).isEqualTo(expected);
+                            case 5 -> {
+                                assertThat(map.getAndPut(bytes(key), value)).isEqualTo(expected);
+                                model.put(key, value);
+                            }
+                            case 6 -> {
+                                assertThat(map.putIfAbsent(bytes(key), value)).isEqualTo(expected);
+                                model.putIfAbsent(key, value);
+                            }
+                            case 7 -> {
+                                assertThat(map.getAndReplace(bytes(key), value)).isEqualTo(expected);
+                                model.replace(key, value);
+                            }
+                            case 8 -> {
+                                assertThat(map.replace(bytes(key), guess, value)).isEqualTo(guessed);
+                                if (guessed) {
+                                    model.put(key, value);
+                                }
+                            }
+                            case 9 -> {
+                                assertThat(map.getAndRemove(bytes(key))).isEqualTo(expected);
+                                model.remove(key);
+                            }
+                            case 10 -> {
+                                assertThat(map.remove(bytes(key), guess)).isEqualTo(guessed);
+                                if (guessed) {
+                                    model.remove(key);
+                                }
+                            }
                             default -> {
                                 dst.clear();
                                 int length = map.get(bytes(key), dst);
