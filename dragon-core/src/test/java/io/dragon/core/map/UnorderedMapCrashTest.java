@@ -32,8 +32,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Crash injection for {@link UnorderedMap}: a child process stops at a named point of a put, remove, get, clear or
- * grow ({@link CrashPoints}), is killed with SIGKILL there, and the map must serve everyone else.
+ * Crash injection for {@link UnorderedMap}: a child process stops at a named point of a put, remove, get, clear,
+ * grow or conditional operation ({@link CrashPoints}), is killed with SIGKILL there, and the map must serve everyone
+ * else.
  *
  * <p>Invariants checked after each kill: (1) a journal op is pending only while the lock is held by the dead; (2) a
  * live process takes the map over within {@link #BOUND} and sees no exception; (3) then the journal is empty, every
@@ -61,8 +62,21 @@ class UnorderedMapCrashTest {
     private static int kills;
     private static long slowestTakeoverNanos;
 
-    /** What a child does, and what the victim key must be afterwards. */
-    enum Scenario { PUT, REPLACE, REMOVE, GET, CLEAR, GROW }
+    /**
+     * What a child does to the victim key (see {@link Child#main}), and whether that key has the old value before
+     * (else it is absent). MATCHING and MISMATCHING operations pass the victim's value as expected, or another one.
+     */
+    enum Scenario {
+        PUT(false), REPLACE(true), REMOVE(true), GET(true), CLEAR(true), GROW(false), GET_AND_PUT(true),
+        PUT_IF_ABSENT(false), PUT_IF_ABSENT_TAKEN(true), GET_AND_REPLACE(true), REPLACE_MATCHING(true),
+        REPLACE_MISMATCHING(true), GET_AND_REMOVE(true), REMOVE_MATCHING(true), REMOVE_MISMATCHING(true);
+
+        final boolean victimBefore;
+
+        Scenario(boolean victimBefore) {
+            this.victimBefore = victimBefore;
+        }
+    }
 
     enum Outcome { NEW_VALUE, OLD_VALUE, ABSENT, EITHER }
 
@@ -99,7 +113,38 @@ class UnorderedMapCrashTest {
             new Case(UnorderedMap.GROW_MOVED, Scenario.GROW, Outcome.NEW_VALUE, 0),
             new Case(UnorderedMap.GROW_SWITCHED, Scenario.GROW, Outcome.NEW_VALUE, 0),
             new Case(UnorderedMap.GROW_RESIZED, Scenario.GROW, Outcome.NEW_VALUE, 0),
-            new Case(UnorderedMap.GROW_COMMITTED, Scenario.GROW, Outcome.NEW_VALUE, 1));
+            new Case(UnorderedMap.GROW_COMMITTED, Scenario.GROW, Outcome.NEW_VALUE, 1),
+            // The conditional operations: a LINK when they apply, an unused entry to free when they do not.
+            new Case(UnorderedMap.LOCKED, Scenario.GET_AND_PUT, Outcome.OLD_VALUE, 1),
+            new Case(UnorderedMap.JOURNALED, Scenario.GET_AND_PUT, Outcome.NEW_VALUE, 0),
+            new Case(UnorderedMap.LINKED, Scenario.GET_AND_PUT, Outcome.NEW_VALUE, 0),
+            new Case(UnorderedMap.COUNTED, Scenario.GET_AND_PUT, Outcome.NEW_VALUE, 0),
+            new Case(UnorderedMap.COMMITTED, Scenario.GET_AND_PUT, Outcome.NEW_VALUE, 1),
+            new Case(UnorderedMap.ENTRY_ALLOCATED, Scenario.PUT_IF_ABSENT, Outcome.ABSENT, 1),
+            new Case(UnorderedMap.LOCKED, Scenario.PUT_IF_ABSENT, Outcome.ABSENT, 1),
+            new Case(UnorderedMap.JOURNALED, Scenario.PUT_IF_ABSENT, Outcome.NEW_VALUE, 0),
+            new Case(UnorderedMap.LINKED, Scenario.PUT_IF_ABSENT, Outcome.NEW_VALUE, 0),
+            new Case(UnorderedMap.COUNTED, Scenario.PUT_IF_ABSENT, Outcome.NEW_VALUE, 0),
+            new Case(UnorderedMap.COMMITTED, Scenario.PUT_IF_ABSENT, Outcome.NEW_VALUE, 0),
+            new Case(UnorderedMap.ENTRY_ALLOCATED, Scenario.PUT_IF_ABSENT_TAKEN, Outcome.OLD_VALUE, 1),
+            new Case(UnorderedMap.LOCKED, Scenario.PUT_IF_ABSENT_TAKEN, Outcome.OLD_VALUE, 1),
+            new Case(UnorderedMap.JOURNALED, Scenario.GET_AND_REPLACE, Outcome.NEW_VALUE, 0),
+            new Case(UnorderedMap.COMMITTED, Scenario.GET_AND_REPLACE, Outcome.NEW_VALUE, 1),
+            new Case(UnorderedMap.ENTRY_ALLOCATED, Scenario.REPLACE_MATCHING, Outcome.OLD_VALUE, 1),
+            new Case(UnorderedMap.LOCKED, Scenario.REPLACE_MATCHING, Outcome.OLD_VALUE, 1),
+            new Case(UnorderedMap.JOURNALED, Scenario.REPLACE_MATCHING, Outcome.NEW_VALUE, 0),
+            new Case(UnorderedMap.LINKED, Scenario.REPLACE_MATCHING, Outcome.NEW_VALUE, 0),
+            new Case(UnorderedMap.COUNTED, Scenario.REPLACE_MATCHING, Outcome.NEW_VALUE, 0),
+            new Case(UnorderedMap.COMMITTED, Scenario.REPLACE_MATCHING, Outcome.NEW_VALUE, 1),
+            new Case(UnorderedMap.LOCKED, Scenario.REPLACE_MISMATCHING, Outcome.OLD_VALUE, 1),
+            new Case(UnorderedMap.JOURNALED, Scenario.GET_AND_REMOVE, Outcome.ABSENT, 0),
+            new Case(UnorderedMap.COMMITTED, Scenario.GET_AND_REMOVE, Outcome.ABSENT, 1),
+            new Case(UnorderedMap.LOCKED, Scenario.REMOVE_MATCHING, Outcome.OLD_VALUE, 0),
+            new Case(UnorderedMap.JOURNALED, Scenario.REMOVE_MATCHING, Outcome.ABSENT, 0),
+            new Case(UnorderedMap.LINKED, Scenario.REMOVE_MATCHING, Outcome.ABSENT, 0),
+            new Case(UnorderedMap.COUNTED, Scenario.REMOVE_MATCHING, Outcome.ABSENT, 0),
+            new Case(UnorderedMap.COMMITTED, Scenario.REMOVE_MATCHING, Outcome.ABSENT, 1),
+            new Case(UnorderedMap.LOCKED, Scenario.REMOVE_MISMATCHING, Outcome.OLD_VALUE, 0));
     }
 
     private MemoryPool pool;
@@ -135,8 +180,7 @@ class UnorderedMapCrashTest {
         for (int i = 0; i < (c.scenario() == Scenario.GROW ? GROW_FILLERS : FILLERS); i++) {
             put(expected, "filler" + i, "filler value " + i);
         }
-        if (c.scenario() == Scenario.REPLACE || c.scenario() == Scenario.REMOVE || c.scenario() == Scenario.GET
-            || c.scenario() == Scenario.CLEAR) {
+        if (c.scenario().victimBefore) {
             put(expected, VICTIM, OLD);
         }
         long bucketsBefore = map.bucketCount();
@@ -365,7 +409,15 @@ class UnorderedMapCrashTest {
             byte[] victim = bytes(VICTIM);
             switch (args[0]) {
                 case "PUT", "REPLACE", "GROW" -> map.put(victim, bytes(NEW));
+                case "GET_AND_PUT" -> map.getAndPut(victim, bytes(NEW));
+                case "PUT_IF_ABSENT", "PUT_IF_ABSENT_TAKEN" -> map.putIfAbsent(victim, bytes(NEW));
+                case "GET_AND_REPLACE" -> map.getAndReplace(victim, bytes(NEW));
+                case "REPLACE_MATCHING" -> map.replace(victim, bytes(OLD), bytes(NEW));
+                case "REPLACE_MISMATCHING" -> map.replace(victim, bytes(NEW), bytes(NEW));
                 case "REMOVE" -> map.remove(victim);
+                case "GET_AND_REMOVE" -> map.getAndRemove(victim);
+                case "REMOVE_MATCHING" -> map.remove(victim, bytes(OLD));
+                case "REMOVE_MISMATCHING" -> map.remove(victim, bytes(NEW));
                 case "GET" -> map.get(victim);
                 case "CLEAR" -> map.clear();
                 case "HAMMER" -> hammer(map, args[2], Integer.parseInt(args[3]));
