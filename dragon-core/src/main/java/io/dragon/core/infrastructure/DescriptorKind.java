@@ -8,7 +8,8 @@ public enum DescriptorKind {
     ALLOCATION,
     CHANNEL,
     MAP,
-    BROADCAST;
+    BROADCAST,
+    SHARD;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

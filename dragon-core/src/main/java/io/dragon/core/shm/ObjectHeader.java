@@ -37,6 +37,8 @@ public final class ObjectHeader {
     public static final long BROADCAST = magic("DRGNBCST");
     /** Kind of a shared object of the user API ({@code io.dragon.SharedObject}). */
     public static final long API_OBJECT = magic("DRGNUAPI");
+    /** Kind of the header of an {@code io.dragon.core.map.Shard} (a DDict manager's memory). */
+    public static final long SHARD = magic("DRGNSHRD");
 
     private static final SecureRandom SERIALS = new SecureRandom();
 

@@ -1,0 +1,406 @@
+package io.dragon.core.map;
+
+import static io.dragon.core.map.ShardLayout.HITS_OFFSET;
+import static io.dragon.core.map.ShardLayout.MISSES_OFFSET;
+import static io.dragon.core.map.ShardLayout.NEWEST_OFFSET;
+import static io.dragon.core.map.ShardLayout.NO_CHECKPOINT;
+import static io.dragon.core.map.ShardLayout.RECYCLING;
+import static io.dragon.core.map.ShardLayout.SLOTS_OFFSET;
+import static io.dragon.core.map.ShardLayout.STRIPES_OFFSET;
+import static io.dragon.core.map.ShardLayout.WORKING_SET_OFFSET;
+
+import io.dragon.core.infrastructure.DescriptorKind;
+import io.dragon.core.infrastructure.DescriptorReader;
+import io.dragon.core.infrastructure.DescriptorWriter;
+import io.dragon.core.memory.Allocation;
+import io.dragon.core.memory.AllocationDescriptor;
+import io.dragon.core.memory.MemoryPool;
+import io.dragon.core.shm.ObjectHeader;
+import io.dragon.core.shm.SharedBuffer;
+
+/**
+ * The memory of one manager of a distributed dictionary: for each of its working set's checkpoints (a slot), a few
+ * {@link UnorderedMap}s (stripes, so that processes of the node rarely wait for one another's lock), and a header
+ * ({@link ShardLayout}) with the slots' checkpoints and the counts of hits and misses.
+ *
+ * <p>Keys are stored with the checkpoint they belong to in front (8 bytes, see {@link #storedKey}): a writer that
+ * raced the recycling of its checkpoint's slot can only leave an entry no reader of the new checkpoint sees.
+ *
+ * <p>Any process of the node may read and write the maps; only the manager moves the working set ({@link #advance}).
+ * An operation in checkpoint {@code c} checks {@link #holds} before and after it touches a map: if the slot no
+ * longer held {@code c} afterwards, the checkpoint was retired meanwhile.
+ */
+public final class Shard {
+    /** Bytes in front of every stored key: its checkpoint. */
+    public static final int KEY_PREFIX = 8;
+    /** The result of an {@link Op} that answers yes ({@code null} is no). */
+    public static final byte[] YES = new byte[0];
+
+    /** The operations on one key, run by {@link #apply} wherever the shard is reached from. */
+    public enum Op {
+        /** The value, or null. */
+        GET,
+        /** {@link #YES} if the key is present. */
+        CONTAINS,
+        /** Maps the key to the value; the old value, or null. */
+        PUT,
+        /** Maps the key to the value if absent; the present value (nothing changed), or null. */
+        PUT_IF_ABSENT,
+        /** Maps the key to the value if present; the old value, or null (nothing done). */
+        REPLACE,
+        /** Maps the key to the value if its value is the expected one; {@link #YES} if it did. */
+        REPLACE_IF,
+        /** Removes the key; the old value, or null. */
+        REMOVE,
+        /** Removes the key if its value is the expected one; {@link #YES} if it did. */
+        REMOVE_IF;
+
+        private static final Op[] VALUES = values();
+
+        /** Whether it may change the map (and so begins its checkpoint). */
+        public boolean writes() {
+            return this != GET && this != CONTAINS;
+        }
+
+        public static Op of(int ordinal) {
+            if (ordinal < 0 || ordinal >= VALUES.length) {
+                throw new IllegalArgumentException("no shard operation " + ordinal);
+            }
+            return VALUES[ordinal];
+        }
+    }
+
+    /** Thrown by {@link #apply} for a write in a checkpoint the shard has not begun: the manager must advance. */
+    public static final class NotBegunException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NotBegunException() {
+            super(null, null, false, false);
+        }
+    }
+
+    private final Allocation header;
+    private final SharedBuffer buffer;
+    private final long serial;
+    private final int workingSet;
+    private final int stripes;
+    private final UnorderedMap[] maps;
+
+    private Shard(Allocation header, long serial, UnorderedMap[] maps) {
+        this.header = header;
+        this.buffer = header.buffer();
+        this.serial = serial;
+        this.workingSet = (int) buffer.getLong(WORKING_SET_OFFSET);
+        this.stripes = (int) buffer.getLong(STRIPES_OFFSET);
+        this.maps = maps;
+    }
+
+    /**
+     * A new empty shard in {@code pool} holding checkpoint 0, with room for {@code workingSet} checkpoints of
+     * {@code stripes} maps (a power of two) each.
+     */
+    public static Shard create(MemoryPool pool, int workingSet, int stripes, long bucketsPerMap) {
+        if (workingSet < 1 || Integer.bitCount(stripes) != 1) {
+            throw new IllegalArgumentException("a shard needs a working set of at least 1 and a power of two of"
+                + " stripes, got " + workingSet + " and " + stripes);
+        }
+        UnorderedMap[] maps = new UnorderedMap[workingSet * stripes];
+        Allocation header = null;
+        try {
+            for (int i = 0; i < maps.length; i++) {
+                maps[i] = UnorderedMap.create(pool, bucketsPerMap);
+            }
+            header = pool.allocate(ShardLayout.length(workingSet));
+        } catch (RuntimeException e) {
+            for (UnorderedMap map : maps) {
+                if (map != null) {
+                    map.destroy();
+                }
+            }
+            throw e;
+        }
+        SharedBuffer buffer = header.buffer();
+        buffer.setMemory(0, header.size(), (byte) 0);
+        buffer.putLong(WORKING_SET_OFFSET, workingSet);
+        buffer.putLong(STRIPES_OFFSET, stripes);
+        for (int slot = 0; slot < workingSet; slot++) {
+            buffer.putLong(SLOTS_OFFSET + 8L * slot, slot == 0 ? 0 : NO_CHECKPOINT);
+        }
+        long serial = ObjectHeader.newSerial();
+        ObjectHeader.publish(buffer, 0, ObjectHeader.SHARD, serial);
+        return new Shard(header, serial, maps);
+    }
+
+    /** The shard a {@link #serialize() serialized descriptor} describes, from any process of its node. */
+    public static Shard attach(byte[] descriptor) {
+        DescriptorReader reader = DescriptorReader.open(descriptor, DescriptorKind.SHARD);
+        AllocationDescriptor header = AllocationDescriptor.readFrom(reader);
+        long serial = reader.getLong();
+        UnorderedMap[] maps = new UnorderedMap[reader.getInt()];
+        long[] offsets = new long[maps.length];
+        long[] serials = new long[maps.length];
+        for (int i = 0; i < maps.length; i++) {
+            offsets[i] = reader.getLong();
+            serials[i] = reader.getLong();
+        }
+        reader.finish();
+        Allocation allocation;
+        try {
+            allocation = Allocation.attach(header);
+        } catch (IllegalArgumentException e) { // its block was freed
+            throw ObjectHeader.gone("shard " + Long.toHexString(serial));
+        }
+        ObjectHeader.check(allocation.buffer(), 0, ObjectHeader.SHARD, serial, "shard " + Long.toHexString(serial));
+        for (int i = 0; i < maps.length; i++) {
+            maps[i] = UnorderedMap.attach(new MapDescriptor(new AllocationDescriptor(header.pool(), offsets[i],
+                MapLayout.HEADER_LENGTH), serials[i]));
+        }
+        return new Shard(allocation, serial, maps);
+    }
+
+    /** What another process of the node needs to {@link #attach} to this shard. */
+    public byte[] serialize() {
+        DescriptorWriter writer = header.descriptor().writeTo(new DescriptorWriter(DescriptorKind.SHARD))
+            .putLong(serial).putInt(maps.length);
+        for (UnorderedMap map : maps) {
+            writer.putLong(map.descriptor().header().offset()).putLong(map.descriptor().serial());
+        }
+        return writer.toBytes();
+    }
+
+    /** {@code key} with {@code checkpoint} in front, as the shard stores it. */
+    public static byte[] storedKey(long checkpoint, byte[] key) {
+        byte[] stored = new byte[KEY_PREFIX + key.length];
+        System.arraycopy(key, 0, stored, KEY_PREFIX, key.length);
+        putCheckpoint(stored, checkpoint);
+        return stored;
+    }
+
+    /** Writes {@code checkpoint} into the first bytes of a stored key. */
+    public static void putCheckpoint(byte[] storedKey, long checkpoint) {
+        for (int i = 0; i < KEY_PREFIX; i++) {
+            storedKey[i] = (byte) (checkpoint >>> (8 * i));
+        }
+    }
+
+    /** The checkpoint of a stored key. */
+    public static long checkpointOf(byte[] storedKey) {
+        long checkpoint = 0;
+        for (int i = 0; i < KEY_PREFIX; i++) {
+            checkpoint |= (storedKey[i] & 0xFFL) << (8 * i);
+        }
+        return checkpoint;
+    }
+
+    /**
+     * 64 bits of a hash of a stored key's key (its checkpoint left out, so that every checkpoint of a key lives in
+     * one manager): the same in every process and on every node, whatever its byte order.
+     */
+    public static long keyHash(byte[] storedKey) {
+        long h = 0x9E3779B97F4A7C15L ^ storedKey.length;
+        for (int i = KEY_PREFIX; i < storedKey.length; i++) {
+            h = (h ^ (storedKey[i] & 0xFF)) * 0x100000001B3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        h *= 0xC4CEB9FE1A85EC53L;
+        return h ^ (h >>> 33);
+    }
+
+    /**
+     * Runs {@code op} on {@code storedKey} in its checkpoint: see {@link Op} for each result. A read in a checkpoint
+     * not begun finds nothing.
+     *
+     * @throws NotBegunException for a write in a checkpoint not begun
+     * @throws RetiredException if the checkpoint was retired, before or while this ran
+     */
+    public byte[] apply(Op op, byte[] storedKey, byte[] value, byte[] expected) {
+        long checkpoint = checkpointOf(storedKey);
+        if (!holds(checkpoint)) {
+            if (retired(checkpoint)) {
+                throw retiredException(checkpoint);
+            }
+            if (op.writes()) {
+                throw new NotBegunException();
+            }
+            if (op == Op.GET) {
+                count(false);
+            }
+            return null;
+        }
+        UnorderedMap map = map(checkpoint, storedKey);
+        byte[] result = switch (op) {
+            case GET -> map.get(storedKey);
+            case CONTAINS -> map.containsKey(storedKey) ? YES : null;
+            case PUT -> map.getAndPut(storedKey, value);
+            case PUT_IF_ABSENT -> map.putIfAbsent(storedKey, value);
+            case REPLACE -> map.getAndReplace(storedKey, value);
+            case REPLACE_IF -> map.replace(storedKey, expected, value) ? YES : null;
+            case REMOVE -> map.getAndRemove(storedKey);
+            case REMOVE_IF -> map.remove(storedKey, expected) ? YES : null;
+        };
+        if (!holds(checkpoint)) {
+            throw retiredException(checkpoint);
+        }
+        if (op == Op.GET) {
+            count(result != null);
+        }
+        return result;
+    }
+
+    private RetiredException retiredException(long checkpoint) {
+        return new RetiredException(checkpoint, newest(), workingSet);
+    }
+
+    /** The map of {@code checkpoint}'s slot that holds {@code storedKey}. */
+    public UnorderedMap map(long checkpoint, byte[] storedKey) {
+        return map(checkpoint, (int) keyHash(storedKey) & (stripes - 1));
+    }
+
+    /** Stripe {@code stripe} of {@code checkpoint}'s slot. */
+    public UnorderedMap map(long checkpoint, int stripe) {
+        return maps[slot(checkpoint) * stripes + stripe];
+    }
+
+    public int stripes() {
+        return stripes;
+    }
+
+    public int workingSet() {
+        return workingSet;
+    }
+
+    /** Whether {@code checkpoint}'s slot holds it now (it is in the working set, begun and not recycling). */
+    public boolean holds(long checkpoint) {
+        return checkpoint >= 0 && buffer.getLongVolatile(slotAt(checkpoint)) == checkpoint;
+    }
+
+    /** Whether {@code checkpoint} has left the working set: a newer one took its slot. */
+    public boolean retired(long checkpoint) {
+        return checkpoint <= newest() - workingSet;
+    }
+
+    /** The newest checkpoint begun in this shard. */
+    public long newest() {
+        return buffer.getLongVolatile(NEWEST_OFFSET);
+    }
+
+    /**
+     * Begins {@code checkpoint} and every one between the newest and it, each emptying the slot of the one it
+     * retires; does nothing for a checkpoint begun already. For the manager only (one mover at a time).
+     */
+    public void advance(long checkpoint) {
+        long newest = newest();
+        if (checkpoint <= newest) {
+            return;
+        }
+        buffer.putLongVolatile(NEWEST_OFFSET, checkpoint);
+        for (long c = Math.max(newest + 1, checkpoint - workingSet + 1); c <= checkpoint; c++) {
+            long at = slotAt(c);
+            buffer.putLongVolatile(at, RECYCLING);
+            for (int stripe = 0; stripe < stripes; stripe++) {
+                map(c, stripe).clear();
+            }
+            buffer.putLongVolatile(at, c);
+        }
+    }
+
+    /** Counts a get that found its key ({@code hit}) or not. */
+    public void count(boolean hit) {
+        buffer.getAndAddLong(hit ? HITS_OFFSET : MISSES_OFFSET, 1);
+    }
+
+    public long hits() {
+        return buffer.getLongVolatile(HITS_OFFSET);
+    }
+
+    public long misses() {
+        return buffer.getLongVolatile(MISSES_OFFSET);
+    }
+
+    /** Entries of {@code checkpoint} (a snapshot, stripe by stripe), 0 if the slot does not hold it. */
+    public long size(long checkpoint) {
+        long size = 0;
+        if (holds(checkpoint)) {
+            for (int stripe = 0; stripe < stripes; stripe++) {
+                size += map(checkpoint, stripe).size();
+            }
+        }
+        return size;
+    }
+
+    /** Removes every entry of {@code checkpoint}, if the shard holds it. */
+    public void clear(long checkpoint) {
+        if (holds(checkpoint)) {
+            for (int stripe = 0; stripe < stripes; stripe++) {
+                map(checkpoint, stripe).clear();
+            }
+        }
+    }
+
+    /**
+     * Visits a snapshot of stripe {@code stripe} of {@code checkpoint} (nothing if the shard does not hold it), with
+     * stored keys; the stripe's lock is not held while the visitor runs.
+     */
+    public void forEach(long checkpoint, int stripe, EntryVisitor visitor) {
+        if (holds(checkpoint) && stripe >= 0 && stripe < stripes) {
+            map(checkpoint, stripe).forEach(visitor);
+        }
+    }
+
+    /** Visits a snapshot of every checkpoint the shard holds, stripe by stripe, with stored keys. */
+    public void forEach(EntryVisitor visitor) {
+        long newest = newest();
+        for (long checkpoint = Math.max(0, newest - workingSet + 1); checkpoint <= newest; checkpoint++) {
+            for (int stripe = 0; stripe < stripes; stripe++) {
+                forEach(checkpoint, stripe, visitor);
+            }
+        }
+    }
+
+    /** Entries of every checkpoint the shard holds. */
+    public long entries() {
+        long entries = 0;
+        for (UnorderedMap map : maps) {
+            entries += map.size();
+        }
+        return entries;
+    }
+
+    /** Bytes of keys (their checkpoint prefix left out) and values in every checkpoint the shard holds. */
+    public long dataBytes() {
+        long bytes = 0;
+        for (UnorderedMap map : maps) {
+            bytes += map.dataBytes() - KEY_PREFIX * map.size();
+        }
+        return Math.max(0, bytes);
+    }
+
+    public boolean isLive() {
+        return ObjectHeader.isLive(buffer, 0, serial);
+    }
+
+    /** Frees the shard's memory; the last use of it by any process. */
+    public void destroy() {
+        if (ObjectHeader.retire(buffer, 0, serial)) {
+            for (UnorderedMap map : maps) {
+                map.destroy();
+            }
+            header.free();
+        }
+    }
+
+    private int slot(long checkpoint) {
+        return (int) Math.floorMod(checkpoint, (long) workingSet);
+    }
+
+    private long slotAt(long checkpoint) {
+        return SLOTS_OFFSET + 8L * slot(checkpoint);
+    }
+
+    @Override
+    public String toString() {
+        return "shard " + Long.toHexString(serial);
+    }
+}
