@@ -1,0 +1,233 @@
+package io.dragon.internal;
+
+import io.dragon.Codec;
+import io.dragon.Codecs;
+import io.dragon.DragonException;
+import io.dragon.Output;
+import io.dragon.Queue;
+import io.dragon.SerializableRunnable;
+import io.dragon.core.channels.Channel;
+import io.dragon.core.channels.ChannelFullException;
+import io.dragon.core.map.Shard;
+import io.dragon.core.map.Shard.Op;
+import io.dragon.core.memory.MemoryPool;
+import io.dragon.core.messages.Messages.ChannelInfo;
+import io.dragon.core.messages.Messages.PoolInfo;
+import io.dragon.core.sync.Deadline;
+import io.dragon.core.sync.WaitMode;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+
+/**
+ * The loop of one manager of a {@link io.dragon.DDict}, a process of its own: it makes its pool, its shard and its
+ * request channel, reports them ({@link ManagerInfo}), then serves requests ({@link DDictFrames}) one at a time until
+ * the dictionary is destroyed. Processes of its node mostly use the shard directly; the manager serves the other
+ * nodes, runs the functions of compute and merge (user code: a manager runs with the program's classpath), and
+ * alone moves the working set of checkpoints.
+ */
+public final class DDictManager implements SerializableRunnable {
+    private static final long serialVersionUID = 1L;
+    /** Requests the channel holds; a client has at most one outstanding per thread. */
+    public static final int REQUEST_CAPACITY = 1024;
+    /** Bytes a request may take inline: a 16 B key and 64 B value with the header and reply address. */
+    public static final int REQUEST_BLOCK = 256;
+    /** How long a reply may wait for room in a client's reply channel before it is dropped (the client is gone). */
+    private static final long REPLY_TIMEOUT_SECONDS = 10;
+    /** Reply channels remembered; more are attached again as needed. */
+    private static final int MAX_REPLY_CHANNELS = 4096;
+
+    private final String dictionary;
+    private final int index;
+    private final long bytes;
+    private final int workingSet;
+    private final int stripes;
+    private final Codec<Object> keys;
+    private final Codec<Object> values;
+    private final Queue<ManagerInfo> setup;
+
+    private transient Shard shard;
+    private transient Map<Long, Channel> replyChannels;
+    private transient Output out;
+
+    /**
+     * Manager {@code index} of dictionary {@code dictionary}: a shard of {@code bytes} with {@code workingSet}
+     * checkpoints of {@code stripes} maps, keys and values in the dictionary's codecs; it reports on {@code setup}.
+     */
+    public DDictManager(String dictionary, int index, long bytes, int workingSet, int stripes, Codec<?> keys,
+                        Codec<?> values, Queue<ManagerInfo> setup) {
+        this.dictionary = dictionary;
+        this.index = index;
+        this.bytes = bytes;
+        this.workingSet = workingSet;
+        this.stripes = stripes;
+        this.keys = cast(keys);
+        this.values = cast(values);
+        this.setup = setup;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Codec<Object> cast(Codec<?> codec) {
+        return (Codec<Object>) codec;
+    }
+
+    @Override
+    public void run() {
+        var gs = Services.globalServices();
+        PoolInfo pool = Services.ask(() -> gs.createPool(bytes, null));
+        MemoryPool memory = MemoryPool.attach(pool.descriptor());
+        ChannelInfo requests = Services.ask(() -> gs.createChannel(pool.muid(), REQUEST_CAPACITY, REQUEST_BLOCK,
+            null));
+        shard = Shard.create(memory, workingSet, stripes, 1024);
+        replyChannels = new HashMap<>();
+        out = new Output(4096);
+        try {
+            setup.put(new ManagerInfo(index, gs.launchParameters().nodeIndex(), gs.launchParameters().puid(),
+                pool.muid(), requests.descriptor(), shard.serialize()));
+            serve(Channel.attach(requests.descriptor()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            shard.destroy();
+            Services.ask(() -> {
+                gs.destroyChannel(requests.cuid());
+                gs.destroyPool(pool.muid());
+                return null;
+            });
+        }
+    }
+
+    private void serve(Channel requests) throws InterruptedException {
+        for (;;) {
+            ByteBuffer request = ByteBuffer.wrap(requests.recv(WaitMode.ADAPTIVE, Deadline.FOREVER));
+            byte op;
+            long cuid;
+            byte[] address;
+            long id;
+            try {
+                op = request.get();
+                cuid = request.getLong();
+                address = DDictFrames.getBytes(request);
+                id = request.getLong();
+                if (address == null) {
+                    throw new DragonException("no reply channel");
+                }
+            } catch (RuntimeException e) {
+                warn("a malformed request of " + request.capacity() + " bytes was dropped: " + e);
+                continue;
+            }
+            out.clear().putLong(id).putByte(DDictFrames.OK);
+            try {
+                answer(op, request);
+            } catch (Exception | Error e) {
+                out.clear().putLong(id).putByte(DDictFrames.ERROR);
+                Codecs.serialization().encode(e instanceof RuntimeException ? e : new DragonException(e.toString(), e),
+                    out);
+            }
+            reply(cuid, address);
+            if (op == DDictFrames.DESTROY) {
+                return;
+            }
+        }
+    }
+
+    /** Does the request and writes its reply's body. */
+    private void answer(byte op, ByteBuffer in) throws Exception {
+        switch (op) {
+            case DDictFrames.COMPUTE -> {
+                byte[] key = DDictFrames.getBytes(in);
+                byte kind = in.get();
+                byte[] given = DDictFrames.getBytes(in);
+                Object function = Codecs.serialization().decode(in);
+                DDictFrames.putBytes(out, KeyCompute.run(this::write, key, kind, given, function, keys, values));
+            }
+            case DDictFrames.FETCH_ADD -> {
+                byte[] key = DDictFrames.getBytes(in);
+                long delta = in.getLong();
+                long[] old = new long[1];
+                KeyCompute.run(this::write, key, DDictFrames.COMPUTE_ALWAYS, null,
+                    (BiFunction<Object, Object, Object>) (k, v) -> {
+                        old[0] = v == null ? 0 : ((Number) v).longValue();
+                        return old[0] + delta;
+                    }, keys, values);
+                out.putLong(old[0]);
+            }
+            case DDictFrames.PUT_ALL -> {
+                for (int n = in.getInt(); n > 0; n--) {
+                    write(Op.PUT, DDictFrames.getBytes(in), DDictFrames.getBytes(in), null);
+                }
+            }
+            case DDictFrames.GET_ALL -> {
+                for (int n = in.getInt(); n > 0; n--) {
+                    DDictFrames.putBytes(out, shard.apply(Op.GET, DDictFrames.getBytes(in), null, null));
+                }
+            }
+            case DDictFrames.SIZE -> out.putLong(shard.size(in.getLong()));
+            case DDictFrames.CLEAR -> shard.clear(in.getLong());
+            case DDictFrames.ADVANCE -> shard.advance(in.getLong());
+            case DDictFrames.ENTRIES -> entries(in.getLong(), in.getInt());
+            case DDictFrames.STATS -> out.putLong(shard.entries()).putLong(shard.dataBytes()).putLong(shard.hits())
+                .putLong(shard.misses());
+            case DDictFrames.DESTROY -> shard.destroy(); // before the reply: no use of it succeeds afterwards
+            case DDictFrames.PERSIST -> ShardFile.write(shard, Path.of(new String(DDictFrames.getBytes(in),
+                StandardCharsets.UTF_8)), out);
+            default -> DDictFrames.putBytes(out, write(Op.of(op), DDictFrames.getBytes(in), DDictFrames.getBytes(in),
+                DDictFrames.getBytes(in)));
+        }
+    }
+
+    /** {@link Shard#apply}, beginning the key's checkpoint first if the shard has not. */
+    private byte[] write(Op op, byte[] key, byte[] value, byte[] expected) {
+        try {
+            return shard.apply(op, key, value, expected);
+        } catch (Shard.NotBegunException e) {
+            shard.advance(Shard.checkpointOf(key));
+            return shard.apply(op, key, value, expected);
+        }
+    }
+
+    /** A snapshot of one stripe of a checkpoint: the reply of {@link DDictFrames#ENTRIES}. */
+    private void entries(long checkpoint, int stripe) {
+        int countAt = out.length();
+        out.putInt(0);
+        int[] count = new int[1];
+        shard.forEach(checkpoint, stripe, (key, value) -> {
+            DDictFrames.putBytes(out, key);
+            DDictFrames.putBytes(out, value);
+            count[0]++;
+        });
+        out.putInt(countAt, count[0]);
+    }
+
+    /** Sends the reply in {@link #out} to the channel a request named. */
+    private void reply(long cuid, byte[] address) throws InterruptedException {
+        Channel channel = replyChannels.get(cuid);
+        if (channel == null) {
+            if (replyChannels.size() >= MAX_REPLY_CHANNELS) {
+                replyChannels.clear();
+            }
+            try {
+                channel = Channel.attach(address);
+            } catch (RuntimeException e) {
+                warn("no reply channel " + cuid + ": " + e);
+                return;
+            }
+            replyChannels.put(cuid, channel);
+        }
+        try {
+            channel.send(out.view(), REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ChannelFullException | DragonException e) {
+            // the client gave up or is gone: its call has failed already, or fails checking the manager
+            warn("reply to channel " + cuid + " dropped: " + e);
+            replyChannels.remove(cuid);
+        }
+    }
+
+    private void warn(String what) {
+        System.err.println("dragon: dictionary " + dictionary + ", manager " + index + ": " + what);
+    }
+}
