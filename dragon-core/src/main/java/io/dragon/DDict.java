@@ -1,6 +1,7 @@
 package io.dragon;
 
 import io.dragon.core.channels.Channel;
+import io.dragon.core.channels.SendReturn;
 import io.dragon.core.map.RetiredException;
 import io.dragon.core.map.Shard;
 import io.dragon.core.map.Shard.Op;
@@ -747,7 +748,9 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
         }
         Channel channel = attached[m];
         if (channel == null) {
-            channel = Channel.attach(managers[m].requests());
+            // a request's send returns once this node's agent holds it; a failure to deposit it comes out of the
+            // wait for its reply (ManagerCalls#reply flushes the channel when it checks on the manager)
+            channel = Channel.attach(managers[m].requests()).sendReturn(SendReturn.WHEN_BUFFERED);
             attached[m] = channel;
         }
         return channel;

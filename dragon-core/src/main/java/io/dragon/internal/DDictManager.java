@@ -7,7 +7,8 @@ import io.dragon.Output;
 import io.dragon.Queue;
 import io.dragon.SerializableRunnable;
 import io.dragon.core.channels.Channel;
-import io.dragon.core.channels.ChannelFullException;
+import io.dragon.core.channels.ChannelException;
+import io.dragon.core.channels.SendReturn;
 import io.dragon.core.map.Shard;
 import io.dragon.core.map.Shard.Op;
 import io.dragon.core.memory.MemoryPool;
@@ -211,7 +212,9 @@ public final class DDictManager implements SerializableRunnable {
                 replyChannels.clear();
             }
             try {
-                channel = Channel.attach(address);
+                // returns once this node's agent holds the reply: a failure to deposit it (the client gone) is
+                // thrown by a later reply to that channel, and the reply dropped
+                channel = Channel.attach(address).sendReturn(SendReturn.WHEN_BUFFERED);
             } catch (RuntimeException e) {
                 warn("no reply channel " + cuid + ": " + e);
                 return;
@@ -220,7 +223,7 @@ public final class DDictManager implements SerializableRunnable {
         }
         try {
             channel.send(out.view(), REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ChannelFullException | DragonException e) {
+        } catch (ChannelException | DragonException e) {
             // the client gave up or is gone: its call has failed already, or fails checking the manager
             warn("reply to channel " + cuid + " dropped: " + e);
             replyChannels.remove(cuid);

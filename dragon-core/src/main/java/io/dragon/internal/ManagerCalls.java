@@ -2,10 +2,13 @@ package io.dragon.internal;
 
 import io.dragon.Codecs;
 import io.dragon.DragonException;
+import io.dragon.ObjectDestroyedException;
 import io.dragon.Output;
 import io.dragon.core.channels.Channel;
 import io.dragon.core.channels.ChannelDescriptor;
 import io.dragon.core.channels.ChannelDestroyedException;
+import io.dragon.core.channels.ChannelEmptyException;
+import io.dragon.core.channels.ChannelException;
 import io.dragon.core.channels.Gateway;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.Ids;
@@ -40,6 +43,7 @@ public final class ManagerCalls implements AutoCloseable {
 
     private final ReplyChannel replies;
     private final long id;
+    private Channel requests;
 
     private ManagerCalls(byte op) {
         ReplyChannel channel = STOCK.poll();
@@ -60,11 +64,12 @@ public final class ManagerCalls implements AutoCloseable {
 
     /** Sends the request on {@code requests}, the channel of manager {@code manager}. */
     public ManagerCalls send(Channel requests, ManagerInfo manager, String dictionary) throws InterruptedException {
+        this.requests = requests;
         try {
             requests.send(replies.out.view());
         } catch (ChannelDestroyedException e) {
-            throw new io.dragon.ObjectDestroyedException("the dictionary " + dictionary + " was destroyed");
-        } catch (DragonException e) {
+            throw new ObjectDestroyedException("the dictionary " + dictionary + " was destroyed");
+        } catch (ChannelException | DragonException e) {
             throw failed(manager, dictionary, e.getMessage(), e);
         }
         return this;
@@ -82,12 +87,12 @@ public final class ManagerCalls implements AutoCloseable {
             if (reply == null) {
                 try {
                     reply = replies.channel.recv(WaitMode.ADAPTIVE, sliceEnd);
-                } catch (io.dragon.core.channels.ChannelEmptyException e) {
+                } catch (ChannelEmptyException e) {
                     if (Deadline.hasPassed(deadline)) {
                         throw failed(manager, dictionary, "no reply within " + TimeUnit.NANOSECONDS.toMillis(
                             timeoutNanos) + " ms", null);
                     }
-                    check(manager, dictionary);
+                    check(requests, manager, dictionary);
                     continue;
                 }
             }
@@ -114,8 +119,18 @@ public final class ManagerCalls implements AutoCloseable {
         STOCK.offer(replies);
     }
 
-    /** Fails the wait if the manager's process ended or its node no longer answers. */
-    private static void check(ManagerInfo manager, String dictionary) {
+    /**
+     * Fails the wait if the request could not be deposited (a send that returned once buffered reports it here),
+     * the manager's process ended, or its node no longer answers.
+     */
+    private static void check(Channel requests, ManagerInfo manager, String dictionary) throws InterruptedException {
+        try {
+            requests.flush();
+        } catch (ChannelDestroyedException e) {
+            throw new ObjectDestroyedException("the dictionary " + dictionary + " was destroyed");
+        } catch (ChannelException | DragonException e) {
+            throw failed(manager, dictionary, e.getMessage(), e);
+        }
         ProcessInfo info = Services.ask(() -> Services.globalServices().query(manager.puid()));
         if (info.state() == ProcessState.EXITED || info.state() == ProcessState.FAILED) {
             throw failed(manager, dictionary, "its process " + manager.puid() + " ended (exit code "
@@ -125,7 +140,7 @@ public final class ManagerCalls implements AutoCloseable {
         if (host != HostId.local()) {
             try {
                 Gateway.current().call(host, Services.serialize(new Probe(), "a probe"), CHECK_NANOS);
-            } catch (DragonException e) {
+            } catch (RuntimeException e) { // whatever the failure: the node does not answer
                 throw failed(manager, dictionary, e.getMessage(), e);
             }
         }
