@@ -90,6 +90,8 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
     static final int BATCH_BYTES = 4 << 20;
     private static final long SETUP_NANOS = TimeUnit.MINUTES.toNanos(2);
     private static final ThreadLocal<Output> SCRATCH = ThreadLocal.withInitial(() -> new Output(256));
+    /** The last function this thread sent to a manager, and its serialized form. */
+    private static final ThreadLocal<Object[]> LAST_FUNCTION = ThreadLocal.withInitial(() -> new Object[2]);
 
     private final String name;
     private final Codec<K> keyCodec;
@@ -627,11 +629,27 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
             Output body = call.body();
             DDictFrames.putBytes(body, stored).putByte(kind);
             DDictFrames.putBytes(body, encodedGiven);
-            Codecs.serialization().encode(function, body);
+            byte[] serialized = serialized(function);
+            body.putBytes(serialized, 0, serialized.length);
             return decode(DDictFrames.getBytes(call(call, m)));
         } catch (RuntimeException e) {
             throw translated(e, m);
         }
+    }
+
+    /**
+     * {@code function} Java-serialized (with its length in front): the same bytes as the last time this thread sent
+     * that very function, as a loop of merges with one method reference does, without serializing it again.
+     */
+    private static byte[] serialized(Object function) {
+        Object[] last = LAST_FUNCTION.get();
+        if (last[0] != function) {
+            Output out = new Output(512);
+            Codecs.serialization().encode(function, out);
+            last[0] = function;
+            last[1] = out.toByteArray();
+        }
+        return (byte[]) last[1];
     }
 
     /** A request with a body of its own to manager {@code m}, and its reply. */

@@ -39,6 +39,8 @@ public final class DDictManager implements SerializableRunnable {
     public static final int REQUEST_BLOCK = 256;
     /** How long a reply may wait for room in a client's reply channel before it is dropped (the client is gone). */
     private static final long REPLY_TIMEOUT_SECONDS = 10;
+    /** Functions of compute requests remembered, by their serialized form. */
+    private static final int MAX_FUNCTIONS = 256;
     /** Reply channels remembered; more are attached again as needed. */
     private static final int MAX_REPLY_CHANNELS = 4096;
 
@@ -54,6 +56,7 @@ public final class DDictManager implements SerializableRunnable {
     private transient Shard shard;
     private transient Map<Long, Channel> replyChannels;
     private transient Output out;
+    private transient Map<ByteBuffer, Object> functions;
 
     /**
      * Manager {@code index} of dictionary {@code dictionary}: a shard of {@code bytes} with {@code workingSet}
@@ -86,6 +89,7 @@ public final class DDictManager implements SerializableRunnable {
         shard = Shard.create(memory, workingSet, stripes, 1024);
         replyChannels = new HashMap<>();
         out = new Output(4096);
+        functions = new HashMap<>();
         try {
             setup.put(new ManagerInfo(index, gs.launchParameters().nodeIndex(), gs.launchParameters().puid(),
                 pool.muid(), requests.descriptor(), shard.serialize()));
@@ -143,7 +147,7 @@ public final class DDictManager implements SerializableRunnable {
                 byte[] key = DDictFrames.getBytes(in);
                 byte kind = in.get();
                 byte[] given = DDictFrames.getBytes(in);
-                Object function = Codecs.serialization().decode(in);
+                Object function = function(in);
                 DDictFrames.putBytes(out, KeyCompute.run(this::write, key, kind, given, function, keys, values));
             }
             case DDictFrames.FETCH_ADD -> {
@@ -179,6 +183,29 @@ public final class DDictManager implements SerializableRunnable {
             default -> DDictFrames.putBytes(out, write(Op.of(op), DDictFrames.getBytes(in), DDictFrames.getBytes(in),
                 DDictFrames.getBytes(in)));
         }
+    }
+
+    /**
+     * The function of a compute request, Java-serialized with its length in front: deserialized only the first time
+     * these bytes come (a loop of merges sends the same function each time).
+     */
+    private Object function(ByteBuffer in) {
+        int at = in.position();
+        int length = in.getInt();
+        if (length < 0 || length > in.remaining()) {
+            throw new DragonException("corrupt compute request: a function of " + length + " bytes");
+        }
+        ByteBuffer serialized = in.slice(at, 4 + length);
+        in.position(at + 4 + length);
+        Object function = functions.get(serialized);
+        if (function == null) {
+            function = Codecs.serialization().decode(serialized.duplicate());
+            if (functions.size() >= MAX_FUNCTIONS) {
+                functions.clear();
+            }
+            functions.put(serialized, function);
+        }
+        return function;
     }
 
     /** {@link Shard#apply}, beginning the key's checkpoint first if the shard has not. */
