@@ -1,10 +1,11 @@
 package io.dragon;
 
 import io.dragon.core.channels.Channel;
-import io.dragon.core.channels.SendReturn;
+import io.dragon.core.channels.ChannelException;
 import io.dragon.core.map.RetiredException;
 import io.dragon.core.map.Shard;
 import io.dragon.core.map.Shard.Op;
+import io.dragon.core.memory.PoolDestroyedException;
 import io.dragon.core.memory.PoolFullException;
 import io.dragon.core.shm.ObjectGoneException;
 import io.dragon.internal.DDictFrames;
@@ -35,6 +36,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -55,20 +57,24 @@ import java.util.stream.Stream;
  * handle has its own current {@link #checkpointId() checkpoint}.
  *
  * <p><b>Atomicity.</b> Each single-key method is atomic, as ConcurrentHashMap's are. {@code compute},
- * {@code computeIfAbsent}, {@code computeIfPresent} and {@code merge} given a lambda or method reference (which the
- * overloads taking Serializable functions make Serializable) run the function on the key's manager, and store its
- * result only if the key still has the value the function saw; otherwise (a process of that node wrote the key
- * meanwhile) the function runs again. A function that cannot travel (not Serializable) runs in the caller, in the
- * same loop. Bulk methods ({@link #putAll}, {@link #getAll}, {@link #clear}) are atomic per key, not as a whole;
+ * {@code computeIfAbsent}, {@code computeIfPresent}, {@code merge} and {@link #fetchAdd} run their function on the
+ * key's node: a caller of that node runs it itself on the shard; for a key of another node, a lambda or method
+ * reference (which the overloads taking Serializable functions make Serializable) travels to the key's manager and
+ * runs there. Either way the result is stored only if the key still has the value the function saw, and otherwise
+ * the function runs again on the new value (as ConcurrentMap's default methods do); so a function should have no
+ * side effects. A function that cannot travel (not Serializable, or capturing something that is not) runs in the
+ * caller, in the same loop, through the manager's single-key operations. Bulk methods ({@link #putAll}, {@link #getAll}, {@link #clear}) are atomic per key, not as a whole;
  * {@link #size()} is a snapshot that may miss concurrent changes; iterators are weakly consistent (each stripe of
  * each manager is a snapshot taken when the iterator reaches it) and never throw
- * ConcurrentModificationException. Null keys and values are refused, as by every ConcurrentMap.
+ * ConcurrentModificationException. Null keys and values are refused, as by every ConcurrentMap. {@code equals} and
+ * {@code hashCode} are AbstractMap's, over every entry of the handle's checkpoint: they read the whole dictionary.
  *
  * <p><b>Checkpoints.</b> A dictionary made with {@link Builder#workingSet(int) a working set} of N keeps the
  * entries of N consecutive checkpoints. Each handle is at one checkpoint (0 at first); every read and write
  * of a handle is in its checkpoint, and each checkpoint starts empty. {@link #checkpoint()} moves the handle to the
- * next one. The first write in a checkpoint newer than any before retires the checkpoints that no longer fit in
- * the working set: their entries are dropped, and any later use of them throws {@link CheckpointRetiredException}.
+ * next one. A handle's first write in a checkpoint newer than any before has every manager begin it, which retires
+ * the checkpoints that no longer fit in the working set: their entries are dropped, and any later use of them throws
+ * {@link CheckpointRetiredException}.
  * A read of a key absent from its checkpoint returns null, or, with {@link Builder#waitForKeys(boolean)}, waits
  * until a writer of that checkpoint writes the key, up to {@link Builder#timeout(Duration)}.
  *
@@ -87,8 +93,12 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
     /** Entries of {@link #putAll} (and of a {@link BatchPut}) sent to one manager in one message, at most. */
     static final int BATCH_ENTRIES = 1000;
     /** Bytes of such a message after which it is sent before it has {@link #BATCH_ENTRIES}. */
-    static final int BATCH_BYTES = 4 << 20;
+    static final int BATCH_BYTES = 256 << 10;
     private static final long SETUP_NANOS = TimeUnit.MINUTES.toNanos(2);
+    /** The least memory of a manager, and what each of its maps takes at first (a header, 256 buckets). */
+    private static final long MIN_BYTES_PER_MANAGER = 1 << 20;
+    private static final long BYTES_PER_MAP = 4 << 10;
+    private static final int MAX_WORKING_SET = 1024;
     private static final ThreadLocal<Output> SCRATCH = ThreadLocal.withInitial(() -> new Output(256));
     /** The last function this thread sent to a manager, and its serialized form. */
     private static final ThreadLocal<Object[]> LAST_FUNCTION = ThreadLocal.withInitial(() -> new Object[2]);
@@ -100,7 +110,9 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
     private final int workingSet;
     private final boolean waitForKeys;
     private final long timeoutNanos;
-    private volatile long checkpoint;
+    private final AtomicLong checkpoint;
+    /** The newest checkpoint this handle has had every manager begin (0: every shard begins with it). */
+    private transient volatile long begun;
     /** The shard of each manager of this process's node, attached when first used; null for the others. */
     private transient volatile Shard[] shards;
     private transient volatile Channel[] channels;
@@ -114,7 +126,7 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
         this.workingSet = workingSet;
         this.waitForKeys = waitForKeys;
         this.timeoutNanos = timeoutNanos;
-        this.checkpoint = checkpoint;
+        this.checkpoint = new AtomicLong(checkpoint);
     }
 
     /** A builder of a new dictionary, with every setting at its default. */
@@ -154,7 +166,7 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
     public static <K, V> DDict<K, V> restore(Path directory, Builder<K, V> builder) {
         List<Path> files;
         try (Stream<Path> listing = Files.list(directory)) {
-            files = listing.filter(f -> f.getFileName().toString().endsWith(".ddict")).sorted().toList();
+            files = listing.filter(DDict::isShardFile).sorted().toList();
         } catch (IOException e) {
             throw new DragonException("cannot list the dictionary files in " + directory + ": " + e, e);
         }
@@ -170,12 +182,19 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
                     throw new UncheckedIOException(e);
                 }
             });
-        } catch (RuntimeException e) {
+        } catch (UncheckedIOException e) {
             dict.destroy();
-            throw e instanceof UncheckedIOException io ? new DragonException("cannot restore the dictionary from "
-                + directory + ": " + io.getCause(), io.getCause()) : e;
+            throw new DragonException("cannot restore the dictionary from " + directory + ": " + e.getCause(),
+                e.getCause());
+        } catch (RuntimeException | Error e) {
+            dict.destroy();
+            throw e;
         }
         return dict;
+    }
+
+    private static boolean isShardFile(Path file) {
+        return file.getFileName().toString().endsWith(".ddict");
     }
 
     /** Its name, or null. */
@@ -192,19 +211,20 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
 
     /** The checkpoint this handle reads and writes in. */
     public long checkpointId() {
-        return checkpoint;
+        return checkpoint.get();
     }
 
     /** Moves this handle to the next checkpoint, and returns it. */
     public long checkpoint() {
-        return ++checkpoint; // one handle is moved by one thread, as Dragon's clients are
+        return checkpoint.updateAndGet(c -> {
+            Shard.checkCheckpoint(c + 1);
+            return c + 1;
+        });
     }
 
     /** A new handle to the same dictionary, at checkpoint {@code id}. */
     public DDict<K, V> atCheckpoint(long id) {
-        if (id < 0) {
-            throw new IllegalArgumentException("checkpoints are numbered from 0, got " + id);
-        }
+        Shard.checkCheckpoint(id);
         return new DDict<>(name, keyCodec, valueCodec, managers, workingSet, waitForKeys, timeoutNanos, id);
     }
 
@@ -315,6 +335,7 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
      */
     public long fetchAdd(K key, long delta) {
         byte[] stored = storedKey(key);
+        begin(Shard.checkpointOf(stored));
         int m = managerOf(stored);
         try (ManagerCalls call = ManagerCalls.start(DDictFrames.FETCH_ADD)) {
             DDictFrames.putBytes(call.body(), stored).putLong(delta);
@@ -335,13 +356,14 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
 
     /** {@link #size()} as a long. */
     public long mappingCount() {
+        long at = checkpoint.get();
         long size = 0;
         for (int m = 0; m < managers.length; m++) {
             Shard shard = shard(m);
             if (shard != null) {
-                size += local(m, () -> shard.size(checkpoint));
+                size += local(m, () -> shard.size(at));
             } else {
-                size += remote(m, DDictFrames.SIZE, out -> out.putLong(checkpoint)).getLong();
+                size += remote(m, DDictFrames.SIZE, out -> out.putLong(at)).getLong();
             }
         }
         return size;
@@ -355,15 +377,16 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
     /** Removes every entry of this handle's checkpoint: each manager's, one manager after the other. */
     @Override
     public void clear() {
+        long at = checkpoint.get();
         for (int m = 0; m < managers.length; m++) {
             Shard shard = shard(m);
             if (shard != null) {
                 local(m, () -> {
-                    shard.clear(checkpoint);
+                    shard.clear(at);
                     return null;
                 });
             } else {
-                remote(m, DDictFrames.CLEAR, out -> out.putLong(checkpoint));
+                remote(m, DDictFrames.CLEAR, out -> out.putLong(at));
             }
         }
     }
@@ -501,6 +524,13 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
         } catch (IOException e) {
             throw new DragonException("cannot create " + absolute + " for the dictionary's files: " + e, e);
         }
+        try (Stream<Path> listing = Files.list(absolute)) {
+            for (Path old : listing.filter(DDict::isShardFile).toList()) {
+                Files.delete(old); // an earlier persist's, maybe with more managers: restore reads every file
+            }
+        } catch (IOException e) {
+            throw new DragonException("cannot remove the earlier dictionary files in " + absolute + ": " + e, e);
+        }
         ManagerCalls[] calls = new ManagerCalls[managers.length];
         long bytes = 0;
         try {
@@ -526,46 +556,56 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
      * Any later use fails with {@link ObjectDestroyedException}; destroying it again does nothing.
      */
     public void destroy() {
-        ManagerCalls[] calls = new ManagerCalls[managers.length];
         try {
-            for (int m = 0; m < managers.length; m++) {
-                calls[m] = ManagerCalls.start(DDictFrames.DESTROY);
-                try {
-                    send(calls[m], m);
-                } catch (ObjectDestroyedException e) {
-                    calls[m].close();
-                    calls[m] = null;
-                }
-            }
-            for (int m = 0; m < managers.length; m++) {
-                if (calls[m] != null) {
-                    await(calls[m], m);
-                }
-            }
+            destroyManagers();
         } finally {
-            closeAll(calls);
             if (name != null) {
                 Services.unbind(name);
             }
         }
     }
 
-    /** A Map's equality: only the same dictionary, at the same checkpoint, in this runtime's handles. */
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof DDict<?, ?> other && Objects.equals(name, other.name)
-            && managers[0].puid() == other.managers[0].puid() && checkpoint == other.checkpoint;
+    /** Has every manager free its memory and end (their name left alone), even if some fail. */
+    private void destroyManagers() {
+        ManagerCalls[] calls = new ManagerCalls[managers.length];
+        RuntimeException failure = null;
+        try {
+            for (int m = 0; m < managers.length; m++) {
+                calls[m] = ManagerCalls.start(DDictFrames.DESTROY);
+                try {
+                    send(calls[m], m);
+                } catch (RuntimeException e) {
+                    calls[m].close();
+                    calls[m] = null;
+                    failure = destroyFailure(failure, e);
+                }
+            }
+            for (int m = 0; m < managers.length; m++) {
+                if (calls[m] != null) {
+                    try {
+                        await(calls[m], m);
+                    } catch (RuntimeException e) {
+                        failure = destroyFailure(failure, e);
+                    }
+                }
+            }
+        } finally {
+            closeAll(calls);
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 
-    @Override
-    public int hashCode() {
-        return Long.hashCode(managers[0].puid());
+    /** The failure destroy throws once every manager was asked: the first that was not "destroyed already". */
+    private static RuntimeException destroyFailure(RuntimeException first, RuntimeException e) {
+        return first != null || e instanceof ObjectDestroyedException ? first : e;
     }
 
     @Override
     public String toString() {
         return "DDict" + (name != null ? " '" + name + "'" : "") + " (" + managers.length + " managers, checkpoint "
-            + checkpoint + ")";
+            + checkpoint.get() + ")";
     }
 
     // ---- inside
@@ -574,17 +614,16 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
      * One operation on one key: directly on the shard of a manager of this node, else through the manager.
      */
     private byte[] apply(Op op, byte[] stored, byte[] value, byte[] expected) {
+        if (op.writes()) {
+            begin(Shard.checkpointOf(stored));
+        }
         int m = managerOf(stored);
         Shard shard = shard(m);
         if (shard != null) {
-            for (;;) {
-                try {
-                    return shard.apply(op, stored, value, expected);
-                } catch (Shard.NotBegunException e) {
-                    remote(m, DDictFrames.ADVANCE, out -> out.putLong(Shard.checkpointOf(stored)));
-                } catch (RuntimeException e) {
-                    throw translated(e, m);
-                }
+            try {
+                return shard.apply(op, stored, value, expected);
+            } catch (RuntimeException e) {
+                throw translated(e, m);
             }
         }
         try (ManagerCalls call = ManagerCalls.start((byte) op.ordinal())) {
@@ -595,6 +634,33 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
             return DDictFrames.getBytes(call(call, m));
         } catch (RuntimeException e) {
             throw translated(e, m);
+        }
+    }
+
+    /**
+     * Has every manager begin checkpoint {@code at} (and retire those it pushes out of the working set), once per
+     * handle and checkpoint, before this handle's first write in it: so a checkpoint's writes begin it in every
+     * shard, and a checkpoint retires in the whole dictionary at once.
+     */
+    private void begin(long at) {
+        if (at <= begun) {
+            return;
+        }
+        ManagerCalls[] calls = new ManagerCalls[managers.length];
+        try {
+            for (int m = 0; m < managers.length; m++) {
+                calls[m] = ManagerCalls.start(DDictFrames.ADVANCE);
+                calls[m].body().putLong(at);
+                send(calls[m], m);
+            }
+            for (int m = 0; m < managers.length; m++) {
+                await(calls[m], m);
+            }
+        } finally {
+            closeAll(calls);
+        }
+        synchronized (this) {
+            begun = Math.max(begun, at);
         }
     }
 
@@ -617,19 +683,26 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
         }
     }
 
+    /**
+     * A compute or merge: on the key's node, run here directly on the shard; for a key of another node, sent with the
+     * function to the key's manager, unless the function cannot travel (not Serializable, or it captured something
+     * that is not), and then run here through the manager's single-key operations. Everywhere in
+     * {@link KeyCompute}'s loop.
+     */
     private V computed(K key, byte kind, V given, Object function) {
         Objects.requireNonNull(function, "function");
         byte[] stored = storedKey(key);
         byte[] encodedGiven = given == null ? null : encode(given);
+        begin(Shard.checkpointOf(stored));
         int m = managerOf(stored);
-        if (!(function instanceof Serializable)) {
+        byte[] serialized = shard(m) == null ? serialized(function) : null;
+        if (serialized == null) {
             return decode(KeyCompute.run(this::apply, stored, kind, encodedGiven, function, keyCodec, valueCodec));
         }
         try (ManagerCalls call = ManagerCalls.start(DDictFrames.COMPUTE)) {
             Output body = call.body();
             DDictFrames.putBytes(body, stored).putByte(kind);
             DDictFrames.putBytes(body, encodedGiven);
-            byte[] serialized = serialized(function);
             body.putBytes(serialized, 0, serialized.length);
             return decode(DDictFrames.getBytes(call(call, m)));
         } catch (RuntimeException e) {
@@ -638,14 +711,22 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
     }
 
     /**
-     * {@code function} Java-serialized (with its length in front): the same bytes as the last time this thread sent
-     * that very function, as a loop of merges with one method reference does, without serializing it again.
+     * {@code function} Java-serialized (with its length in front), or null if it cannot be: the same bytes as the
+     * last time this thread sent that very function, as a loop of merges with one method reference does, without
+     * serializing it again.
      */
     private static byte[] serialized(Object function) {
+        if (!(function instanceof Serializable)) {
+            return null;
+        }
         Object[] last = LAST_FUNCTION.get();
         if (last[0] != function) {
             Output out = new Output(512);
-            Codecs.serialization().encode(function, out);
+            try {
+                Codecs.serialization().encode(function, out);
+            } catch (DragonException e) { // it captured something that cannot travel
+                return null;
+            }
             last[0] = function;
             last[1] = out.toByteArray();
         }
@@ -680,6 +761,8 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
             call.send(channel(m), managers[m], label());
         } catch (InterruptedException e) {
             throw interrupted(e);
+        } catch (RuntimeException e) {
+            throw translated(e, m);
         }
     }
 
@@ -688,6 +771,8 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
             return call.reply(managers[m], label(), -1);
         } catch (InterruptedException e) {
             throw interrupted(e);
+        } catch (RuntimeException e) {
+            throw translated(e, m);
         }
     }
 
@@ -709,8 +794,12 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
         if (e instanceof RetiredException retired) {
             return new CheckpointRetiredException("the " + this + ": " + retired.getMessage(), retired.checkpoint());
         }
-        if (e instanceof ObjectGoneException) {
+        if (e instanceof ObjectGoneException || e instanceof PoolDestroyedException) {
             return new ObjectDestroyedException("the " + this + " was destroyed", e);
+        }
+        if (e instanceof ChannelException) {
+            return new DragonException("manager " + m + " of the " + this + " on node " + managers[m].node()
+                + " cannot be reached: " + e.getMessage(), e);
         }
         if (e instanceof PoolFullException) {
             return new DragonException("manager " + m + " of the " + this + " on node " + managers[m].node()
@@ -744,8 +833,8 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
                 if (managers[m].node() == here) {
                     try {
                         attached[m] = Shard.attach(managers[m].shard());
-                    } catch (ObjectGoneException e) {
-                        throw new ObjectDestroyedException("the " + this + " was destroyed", e);
+                    } catch (RuntimeException e) {
+                        throw translated(e, m);
                     }
                 }
             }
@@ -766,9 +855,7 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
         }
         Channel channel = attached[m];
         if (channel == null) {
-            // a request's send returns once this node's agent holds it; a failure to deposit it comes out of the
-            // wait for its reply (ManagerCalls#reply flushes the channel when it checks on the manager)
-            channel = Channel.attach(managers[m].requests()).sendReturn(SendReturn.WHEN_BUFFERED);
+            channel = Channel.attach(managers[m].requests()); // sends return once deposited: failures are the call's
             attached[m] = channel;
         }
         return channel;
@@ -778,7 +865,7 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
     @SuppressWarnings("unchecked")
     private byte[] storedKey(Object key) {
         Objects.requireNonNull(key, "key");
-        return storedKey((K) key, checkpoint);
+        return storedKey((K) key, checkpoint.get());
     }
 
     private byte[] storedKey(K key, long at) {
@@ -806,7 +893,7 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
 
     /** Walks the managers, and each manager's stripes, one snapshot of a stripe at a time. */
     private final class EntryIterator implements Iterator<Map.Entry<K, V>> {
-        private final long at = checkpoint;
+        private final long at = checkpoint.get();
         private final List<byte[]> batch = new ArrayList<>();
         private int manager;
         private int stripe = -1;
@@ -832,7 +919,7 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
             V value = decode(batch.get(next + 1));
             next += 2;
             last = key;
-            return new Entry(key, value);
+            return new Entry(key, value, at);
         }
 
         @Override
@@ -874,18 +961,20 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
         }
     }
 
-    /** An entry as the iterator saw it; setValue writes through. */
+    /** An entry as the iterator saw it; setValue writes through, in the iterator's checkpoint. */
     private final class Entry extends SimpleEntry<K, V> {
         private static final long serialVersionUID = 1L;
+        private final long at;
 
-        Entry(K key, V value) {
+        Entry(K key, V value, long at) {
             super(key, value);
+            this.at = at;
         }
 
         @Override
         public V setValue(V value) {
             V old = super.setValue(Objects.requireNonNull(value, "value"));
-            DDict.this.put(getKey(), value);
+            atCheckpoint(at).put(getKey(), value);
             return old;
         }
     }
@@ -914,6 +1003,7 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
 
         /** A put of a stored key (its checkpoint in front), as a persisted file holds it. */
         void putStored(byte[] stored, byte[] value) {
+            dict.begin(Shard.checkpointOf(stored));
             int m = dict.managerOf(stored);
             if (dict.shard(m) != null) {
                 dict.apply(Op.PUT, stored, value, null);
@@ -1020,8 +1110,9 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
 
         /** The memory of each manager: the size of its pool (default {@link DDict#DEFAULT_BYTES_PER_MANAGER}). */
         public Builder<K, V> bytesPerManager(long bytes) {
-            if (bytes < 1 << 20) {
-                throw new IllegalArgumentException("a manager needs at least 1 MiB, got " + bytes + " bytes");
+            if (bytes < MIN_BYTES_PER_MANAGER) {
+                throw new IllegalArgumentException("a manager needs at least " + MIN_BYTES_PER_MANAGER + " bytes, got "
+                    + bytes);
             }
             this.bytesPerManager = bytes;
             return this;
@@ -1029,8 +1120,9 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
 
         /** How many checkpoints the dictionary keeps at once (default 1): see the class comment of DDict. */
         public Builder<K, V> workingSet(int checkpoints) {
-            if (checkpoints < 1) {
-                throw new IllegalArgumentException("a working set holds at least 1 checkpoint, got " + checkpoints);
+            if (checkpoints < 1 || checkpoints > MAX_WORKING_SET) {
+                throw new IllegalArgumentException("a working set holds 1 to " + MAX_WORKING_SET + " checkpoints, got "
+                    + checkpoints);
             }
             this.workingSet = checkpoints;
             return this;
@@ -1070,6 +1162,11 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
          *                         taken
          */
         public DDict<K, V> create() {
+            long needed = MIN_BYTES_PER_MANAGER + (long) workingSet * STRIPES * BYTES_PER_MAP;
+            if (bytesPerManager < needed) {
+                throw new IllegalArgumentException("a manager with a working set of " + workingSet + " checkpoint"
+                    + (workingSet == 1 ? "" : "s") + " needs at least " + needed + " bytes, got " + bytesPerManager);
+            }
             int nodes = Machine.current().nodes().size();
             int count = nodes * managersPerNode;
             Queue<ManagerInfo> setup = Queue.create(count + 1);
@@ -1087,7 +1184,7 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
                     managers[info.index()] = info;
                 }
             } catch (RuntimeException e) {
-                processes.forEach(Process::kill);
+                abandon(managers, processes);
                 throw e;
             } finally {
                 setup.destroy();
@@ -1098,11 +1195,30 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
                 try {
                     Services.bind(name, dict);
                 } catch (RuntimeException e) {
-                    dict.destroy();
+                    dict.destroyManagers(); // the name is another's
                     throw e;
                 }
             }
             return dict;
+        }
+
+        /**
+         * After a failed creation: the managers that set up are destroyed (their memory freed), the others killed
+         * (what they made is freed with the runtime).
+         */
+        private void abandon(ManagerInfo[] managers, List<Process> processes) {
+            for (int m = 0; m < processes.size(); m++) {
+                if (managers[m] != null) {
+                    try {
+                        new DDict<>(null, keyCodec, valueCodec, new ManagerInfo[] {managers[m]}, workingSet, false,
+                            0, 0).destroyManagers();
+                        continue;
+                    } catch (RuntimeException e) {
+                        // killed below
+                    }
+                }
+                processes.get(m).kill();
+            }
         }
 
         private static ManagerInfo awaitManager(Queue<ManagerInfo> setup, List<Process> processes, long deadline) {

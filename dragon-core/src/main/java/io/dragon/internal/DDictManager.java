@@ -37,10 +37,15 @@ public final class DDictManager implements SerializableRunnable {
     public static final int REQUEST_CAPACITY = 1024;
     /** Bytes a request may take inline: a 16 B key and 64 B value with the header and reply address. */
     public static final int REQUEST_BLOCK = 256;
-    /** How long a reply may wait for room in a client's reply channel before it is dropped (the client is gone). */
-    private static final long REPLY_TIMEOUT_SECONDS = 10;
+    /**
+     * How long a reply may wait for room in a reply channel of this node before it is dropped: a full one holds
+     * replies no caller waits for (its callers gave up, or are gone), so the manager serves the others.
+     */
+    private static final long REPLY_TIMEOUT_MILLIS = 100;
     /** Functions of compute requests remembered, by their serialized form. */
     private static final int MAX_FUNCTIONS = 256;
+    /** Buckets each of the shard's maps starts with (they double as they fill). */
+    private static final int INITIAL_BUCKETS = 256;
     /** Reply channels remembered; more are attached again as needed. */
     private static final int MAX_REPLY_CHANNELS = 4096;
 
@@ -79,30 +84,42 @@ public final class DDictManager implements SerializableRunnable {
         return (Codec<Object>) codec;
     }
 
+    /**
+     * Sets up, reports, serves until DESTROY, then frees the pool and channel. A manager that fails to set up frees
+     * what it made; one that fails while serving leaves its shard to the processes of its node (they use it
+     * directly) until the end of the runtime.
+     */
     @Override
     public void run() {
         var gs = Services.globalServices();
         PoolInfo pool = Services.ask(() -> gs.createPool(bytes, null));
-        MemoryPool memory = MemoryPool.attach(pool.descriptor());
-        ChannelInfo requests = Services.ask(() -> gs.createChannel(pool.muid(), REQUEST_CAPACITY, REQUEST_BLOCK,
-            null));
-        shard = Shard.create(memory, workingSet, stripes, 1024);
-        replyChannels = new HashMap<>();
-        out = new Output(4096);
-        functions = new HashMap<>();
+        ChannelInfo requests = null;
+        boolean serving = false;
         try {
+            // in the node's default pool: a shard that fills its own pool does not keep requests out
+            requests = Services.ask(() -> gs.createChannel(0, REQUEST_CAPACITY, REQUEST_BLOCK, null));
+            shard = Shard.create(MemoryPool.attach(pool.descriptor()), workingSet, stripes, INITIAL_BUCKETS);
+            replyChannels = new HashMap<>();
+            out = new Output(4096);
+            functions = new HashMap<>();
             setup.put(new ManagerInfo(index, gs.launchParameters().nodeIndex(), gs.launchParameters().puid(),
                 pool.muid(), requests.descriptor(), shard.serialize()));
+            serving = true;
             serve(Channel.attach(requests.descriptor()));
+            serving = false; // destroyed
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            shard.destroy();
-            Services.ask(() -> {
-                gs.destroyChannel(requests.cuid());
-                gs.destroyPool(pool.muid());
-                return null;
-            });
+            if (!serving) {
+                long cuid = requests == null ? 0 : requests.cuid();
+                Services.ask(() -> {
+                    if (cuid != 0) {
+                        gs.destroyChannel(cuid);
+                    }
+                    gs.destroyPool(pool.muid());
+                    return null;
+                });
+            }
         }
     }
 
@@ -129,14 +146,24 @@ public final class DDictManager implements SerializableRunnable {
             try {
                 answer(op, request);
             } catch (Exception | Error e) {
-                out.clear().putLong(id).putByte(DDictFrames.ERROR);
-                Codecs.serialization().encode(e instanceof RuntimeException ? e : new DragonException(e.toString(), e),
-                    out);
+                failed(id, e);
             }
             reply(cuid, address);
             if (op == DDictFrames.DESTROY) {
                 return;
             }
+        }
+    }
+
+    /** Makes {@link #out} the ERROR reply of request {@code id}: the failure itself, or its text if it cannot travel. */
+    private void failed(long id, Throwable failure) {
+        out.clear().putLong(id).putByte(DDictFrames.ERROR);
+        try {
+            Codecs.serialization().encode(failure instanceof RuntimeException ? failure
+                : new DragonException(failure.toString(), failure), out);
+        } catch (RuntimeException e) { // something in it is not Serializable
+            out.clear().putLong(id).putByte(DDictFrames.ERROR);
+            Codecs.serialization().encode(new DragonException(failure.toString()), out);
         }
     }
 
@@ -231,28 +258,29 @@ public final class DDictManager implements SerializableRunnable {
         out.putInt(countAt, count[0]);
     }
 
-    /** Sends the reply in {@link #out} to the channel a request named. */
+    /**
+     * Sends the reply in {@link #out} to the channel a request named. To another node, the send returns once this
+     * node's agent holds the reply; an earlier reply that could not be deposited there is reported by this send,
+     * which is then tried once more.
+     */
     private void reply(long cuid, byte[] address) throws InterruptedException {
         Channel channel = replyChannels.get(cuid);
-        if (channel == null) {
-            if (replyChannels.size() >= MAX_REPLY_CHANNELS) {
-                replyChannels.clear();
+        try {
+            if (channel == null) {
+                if (replyChannels.size() >= MAX_REPLY_CHANNELS) {
+                    replyChannels.clear();
+                }
+                channel = Channel.attach(address).sendReturn(SendReturn.WHEN_BUFFERED);
+                replyChannels.put(cuid, channel);
             }
             try {
-                // returns once this node's agent holds the reply: a failure to deposit it (the client gone) is
-                // thrown by a later reply to that channel, and the reply dropped
-                channel = Channel.attach(address).sendReturn(SendReturn.WHEN_BUFFERED);
-            } catch (RuntimeException e) {
-                warn("no reply channel " + cuid + ": " + e);
-                return;
+                channel.send(out.view(), REPLY_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (ChannelException e) {
+                warn("a reply to channel " + cuid + " was dropped: " + e.getMessage());
+                channel.send(out.view(), REPLY_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
             }
-            replyChannels.put(cuid, channel);
-        }
-        try {
-            channel.send(out.view(), REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ChannelException | DragonException e) {
-            // the client gave up or is gone: its call has failed already, or fails checking the manager
-            warn("reply to channel " + cuid + " dropped: " + e);
+        } catch (RuntimeException e) { // the caller gave up, or is gone: its wait fails on its own
+            warn("a reply to channel " + cuid + " was dropped: " + e);
             replyChannels.remove(cuid);
         }
     }

@@ -9,6 +9,7 @@ import io.dragon.core.channels.ChannelDescriptor;
 import io.dragon.core.channels.ChannelDestroyedException;
 import io.dragon.core.channels.ChannelEmptyException;
 import io.dragon.core.channels.ChannelException;
+import io.dragon.core.channels.ChannelFullException;
 import io.dragon.core.channels.Gateway;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.Ids;
@@ -38,18 +39,52 @@ public final class ManagerCalls implements AutoCloseable {
     private static final int REPLY_CAPACITY = 8;
     private static final int REPLY_BLOCK = 256;
     private static final long CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How long the manager's node has to answer a probe: a busy agent is not a lost one. */
+    private static final long PROBE_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** How long a request may wait for room in the manager's channel (1,024 requests) before the call fails. */
+    private static final long SEND_SECONDS = 60;
     private static final ConcurrentLinkedQueue<ReplyChannel> STOCK = new ConcurrentLinkedQueue<>();
     private static final AtomicLong IDS = new AtomicLong();
 
     private final ReplyChannel replies;
     private final long id;
-    private Channel requests;
 
     private ManagerCalls(byte op) {
         ReplyChannel channel = STOCK.poll();
         this.replies = channel != null ? channel : ReplyChannel.create();
         this.id = IDS.incrementAndGet();
         DDictFrames.putBytes(replies.out.clear().putByte(op).putLong(replies.cuid), replies.address).putLong(id);
+    }
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(ManagerCalls::destroyStock, "dragon-reply-channels"));
+    }
+
+    /**
+     * Destroys this process's reply channels as it exits, so that processes that come and go leave none behind; in
+     * a thread of its own waited for at most a second, since the runtime may be ending too.
+     */
+    private static void destroyStock() {
+        Thread destroyer = new Thread(() -> {
+            for (ReplyChannel channel = STOCK.poll(); channel != null; channel = STOCK.poll()) {
+                long cuid = channel.cuid;
+                try {
+                    Services.ask(() -> {
+                        Services.globalServices().destroyChannel(cuid);
+                        return null;
+                    });
+                } catch (RuntimeException e) {
+                    return; // the runtime is ending: it destroys them
+                }
+            }
+        }, "dragon-reply-channel-destroyer");
+        destroyer.setDaemon(true);
+        destroyer.start();
+        try {
+            destroyer.join(1_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Starts a request of kind {@code op}: append its body to {@link #body()}, then {@link #call}. */
@@ -64,9 +99,10 @@ public final class ManagerCalls implements AutoCloseable {
 
     /** Sends the request on {@code requests}, the channel of manager {@code manager}. */
     public ManagerCalls send(Channel requests, ManagerInfo manager, String dictionary) throws InterruptedException {
-        this.requests = requests;
         try {
-            requests.send(replies.out.view());
+            requests.send(replies.out.view(), SEND_SECONDS, TimeUnit.SECONDS);
+        } catch (ChannelFullException e) {
+            throw failed(manager, dictionary, "its request channel stayed full for " + SEND_SECONDS + " s", e);
         } catch (ChannelDestroyedException e) {
             throw new ObjectDestroyedException("the dictionary " + dictionary + " was destroyed");
         } catch (ChannelException | DragonException e) {
@@ -92,7 +128,7 @@ public final class ManagerCalls implements AutoCloseable {
                         throw failed(manager, dictionary, "no reply within " + TimeUnit.NANOSECONDS.toMillis(
                             timeoutNanos) + " ms", null);
                     }
-                    check(requests, manager, dictionary);
+                    check(manager, dictionary);
                     continue;
                 }
             }
@@ -119,18 +155,8 @@ public final class ManagerCalls implements AutoCloseable {
         STOCK.offer(replies);
     }
 
-    /**
-     * Fails the wait if the request could not be deposited (a send that returned once buffered reports it here),
-     * the manager's process ended, or its node no longer answers.
-     */
-    private static void check(Channel requests, ManagerInfo manager, String dictionary) throws InterruptedException {
-        try {
-            requests.flush();
-        } catch (ChannelDestroyedException e) {
-            throw new ObjectDestroyedException("the dictionary " + dictionary + " was destroyed");
-        } catch (ChannelException | DragonException e) {
-            throw failed(manager, dictionary, e.getMessage(), e);
-        }
+    /** Fails the wait if the manager's process ended or its node no longer answers. */
+    private static void check(ManagerInfo manager, String dictionary) {
         ProcessInfo info = Services.ask(() -> Services.globalServices().query(manager.puid()));
         if (info.state() == ProcessState.EXITED || info.state() == ProcessState.FAILED) {
             throw failed(manager, dictionary, "its process " + manager.puid() + " ended (exit code "
@@ -139,7 +165,7 @@ public final class ManagerCalls implements AutoCloseable {
         long host = ChannelDescriptor.deserialize(manager.requests()).allocation().pool().hostId();
         if (host != HostId.local()) {
             try {
-                Gateway.current().call(host, Services.serialize(new Probe(), "a probe"), CHECK_NANOS);
+                Gateway.current().call(host, Services.serialize(new Probe(), "a probe"), PROBE_NANOS);
             } catch (RuntimeException e) { // whatever the failure: the node does not answer
                 throw failed(manager, dictionary, e.getMessage(), e);
             }

@@ -26,6 +26,8 @@ import java.nio.file.StandardCopyOption;
 public final class ShardFile {
     private static final long MAGIC = 0x4444494354534831L; // "DDICTSH1"
     private static final int BUFFER = 1 << 20;
+    /** The longest key or value a file may hold: more than any pool here holds in one block. */
+    private static final int MAX_LENGTH = 1 << 30;
 
     private ShardFile() {
     }
@@ -67,6 +69,9 @@ public final class ShardFile {
                 throw new DragonException(file + " is not a dictionary's shard file");
             }
             for (int length = in.readInt(); length != -1; length = in.readInt()) {
+                if (length < Shard.KEY_PREFIX) {
+                    throw new DragonException(file + " is corrupt: a key of " + length + " bytes");
+                }
                 byte[] key = bytes(in, length, file);
                 byte[] value = bytes(in, in.readInt(), file);
                 bytes += key.length - Shard.KEY_PREFIX + value.length;
@@ -79,7 +84,7 @@ public final class ShardFile {
     }
 
     private static byte[] bytes(DataInputStream in, int length, Path file) throws IOException {
-        if (length < 0 || length > Integer.MAX_VALUE - 16) {
+        if (length < 0 || length > MAX_LENGTH) {
             throw new DragonException(file + " is corrupt: a length of " + length);
         }
         byte[] bytes = new byte[length];

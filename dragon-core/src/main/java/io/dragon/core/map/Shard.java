@@ -1,5 +1,6 @@
 package io.dragon.core.map;
 
+import static io.dragon.core.map.ShardLayout.COUNTER_LINE;
 import static io.dragon.core.map.ShardLayout.HITS_OFFSET;
 import static io.dragon.core.map.ShardLayout.MISSES_OFFSET;
 import static io.dragon.core.map.ShardLayout.NEWEST_OFFSET;
@@ -17,6 +18,8 @@ import io.dragon.core.memory.AllocationDescriptor;
 import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.shm.ObjectHeader;
 import io.dragon.core.shm.SharedBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The memory of one manager of a distributed dictionary: for each of its working set's checkpoints (a slot), a few
@@ -33,6 +36,8 @@ import io.dragon.core.shm.SharedBuffer;
 public final class Shard {
     /** Bytes in front of every stored key: its checkpoint. */
     public static final int KEY_PREFIX = 8;
+    /** The newest checkpoint there can be: far enough from overflow for every sum of checkpoints made here. */
+    public static final long MAX_CHECKPOINT = 1L << 62;
     /** The result of an {@link Op} that answers yes ({@code null} is no). */
     public static final byte[] YES = new byte[0];
 
@@ -85,6 +90,7 @@ public final class Shard {
     private final int workingSet;
     private final int stripes;
     private final UnorderedMap[] maps;
+    private final long countersAt;
 
     private Shard(Allocation header, long serial, UnorderedMap[] maps) {
         this.header = header;
@@ -93,6 +99,7 @@ public final class Shard {
         this.workingSet = (int) buffer.getLong(WORKING_SET_OFFSET);
         this.stripes = (int) buffer.getLong(STRIPES_OFFSET);
         this.maps = maps;
+        this.countersAt = ShardLayout.countersOffset(workingSet);
     }
 
     /**
@@ -110,7 +117,7 @@ public final class Shard {
             for (int i = 0; i < maps.length; i++) {
                 maps[i] = UnorderedMap.create(pool, bucketsPerMap);
             }
-            header = pool.allocate(ShardLayout.length(workingSet));
+            header = pool.allocate(ShardLayout.length(workingSet, stripes));
         } catch (RuntimeException e) {
             for (UnorderedMap map : maps) {
                 if (map != null) {
@@ -183,12 +190,21 @@ public final class Shard {
         }
     }
 
-    /** The checkpoint of a stored key. */
+    /**
+     * The checkpoint of a stored key.
+     *
+     * @throws IllegalArgumentException if the key is too short to have one, or it is not one there can be
+     */
     public static long checkpointOf(byte[] storedKey) {
+        if (storedKey.length < KEY_PREFIX) {
+            throw new IllegalArgumentException("a stored key has at least " + KEY_PREFIX + " bytes, got "
+                + storedKey.length);
+        }
         long checkpoint = 0;
         for (int i = 0; i < KEY_PREFIX; i++) {
             checkpoint |= (storedKey[i] & 0xFFL) << (8 * i);
         }
+        checkCheckpoint(checkpoint);
         return checkpoint;
     }
 
@@ -217,6 +233,7 @@ public final class Shard {
      */
     public byte[] apply(Op op, byte[] storedKey, byte[] value, byte[] expected) {
         long checkpoint = checkpointOf(storedKey);
+        int stripe = (int) keyHash(storedKey) & (stripes - 1);
         if (!holds(checkpoint)) {
             if (retired(checkpoint)) {
                 throw retiredException(checkpoint);
@@ -225,11 +242,11 @@ public final class Shard {
                 throw new NotBegunException();
             }
             if (op == Op.GET) {
-                count(false);
+                count(stripe, false);
             }
             return null;
         }
-        UnorderedMap map = map(checkpoint, storedKey);
+        UnorderedMap map = map(checkpoint, stripe);
         byte[] result = switch (op) {
             case GET -> map.get(storedKey);
             case CONTAINS -> map.containsKey(storedKey) ? YES : null;
@@ -241,21 +258,19 @@ public final class Shard {
             case REMOVE_IF -> map.remove(storedKey, expected) ? YES : null;
         };
         if (!holds(checkpoint)) {
+            if (op.writes()) {
+                map.remove(storedKey); // what this wrote into the recycled slot, where no reader looks for it
+            }
             throw retiredException(checkpoint);
         }
         if (op == Op.GET) {
-            count(result != null);
+            count(stripe, result != null);
         }
         return result;
     }
 
     private RetiredException retiredException(long checkpoint) {
         return new RetiredException(checkpoint, newest(), workingSet);
-    }
-
-    /** The map of {@code checkpoint}'s slot that holds {@code storedKey}. */
-    public UnorderedMap map(long checkpoint, byte[] storedKey) {
-        return map(checkpoint, (int) keyHash(storedKey) & (stripes - 1));
     }
 
     /** Stripe {@code stripe} of {@code checkpoint}'s slot. */
@@ -269,6 +284,14 @@ public final class Shard {
 
     public int workingSet() {
         return workingSet;
+    }
+
+    /** @throws IllegalArgumentException if {@code checkpoint} is not one there can be (0 to {@link #MAX_CHECKPOINT}) */
+    public static void checkCheckpoint(long checkpoint) {
+        if (checkpoint < 0 || checkpoint > MAX_CHECKPOINT) {
+            throw new IllegalArgumentException("checkpoints are numbered 0 to " + MAX_CHECKPOINT + ", got "
+                + checkpoint);
+        }
     }
 
     /** Whether {@code checkpoint}'s slot holds it now (it is in the working set, begun and not recycling). */
@@ -291,6 +314,7 @@ public final class Shard {
      * retires; does nothing for a checkpoint begun already. For the manager only (one mover at a time).
      */
     public void advance(long checkpoint) {
+        checkCheckpoint(checkpoint);
         long newest = newest();
         if (checkpoint <= newest) {
             return;
@@ -306,20 +330,32 @@ public final class Shard {
         }
     }
 
-    /** Counts a get that found its key ({@code hit}) or not. */
-    public void count(boolean hit) {
-        buffer.getAndAddLong(hit ? HITS_OFFSET : MISSES_OFFSET, 1);
+    /** Counts a get of a key of {@code stripe} that found it ({@code hit}) or not. */
+    private void count(int stripe, boolean hit) {
+        buffer.getAndAddLong(countersAt + (long) COUNTER_LINE * stripe + (hit ? HITS_OFFSET : MISSES_OFFSET), 1);
     }
 
     public long hits() {
-        return buffer.getLongVolatile(HITS_OFFSET);
+        return sumCounters(HITS_OFFSET);
     }
 
     public long misses() {
-        return buffer.getLongVolatile(MISSES_OFFSET);
+        return sumCounters(MISSES_OFFSET);
     }
 
-    /** Entries of {@code checkpoint} (a snapshot, stripe by stripe), 0 if the slot does not hold it. */
+    private long sumCounters(int offset) {
+        long sum = 0;
+        for (int stripe = 0; stripe < stripes; stripe++) {
+            sum += buffer.getLongVolatile(countersAt + (long) COUNTER_LINE * stripe + offset);
+        }
+        return sum;
+    }
+
+    /**
+     * Entries of {@code checkpoint} (a snapshot, stripe by stripe), 0 if the shard has not begun it.
+     *
+     * @throws RetiredException if the checkpoint is retired, before or while they are counted
+     */
     public long size(long checkpoint) {
         long size = 0;
         if (holds(checkpoint)) {
@@ -327,25 +363,51 @@ public final class Shard {
                 size += map(checkpoint, stripe).size();
             }
         }
+        if (!holds(checkpoint) && retired(checkpoint)) {
+            throw retiredException(checkpoint);
+        }
         return size;
     }
 
-    /** Removes every entry of {@code checkpoint}, if the shard holds it. */
+    /**
+     * Removes every entry of {@code checkpoint} (those written meanwhile may stay), if the shard holds it: only
+     * entries of that checkpoint, so a clear that races the recycling of its slot removes nothing of the next.
+     */
     public void clear(long checkpoint) {
-        if (holds(checkpoint)) {
-            for (int stripe = 0; stripe < stripes; stripe++) {
-                map(checkpoint, stripe).clear();
-            }
+        for (int stripe = 0; stripe < stripes; stripe++) {
+            UnorderedMap map = map(checkpoint, stripe);
+            forEach(checkpoint, stripe, (key, value) -> map.remove(key));
         }
     }
 
     /**
-     * Visits a snapshot of stripe {@code stripe} of {@code checkpoint} (nothing if the shard does not hold it), with
+     * Visits a snapshot of stripe {@code stripe} of {@code checkpoint} (nothing if the shard has not begun it), with
      * stored keys; the stripe's lock is not held while the visitor runs.
+     *
+     * @throws RetiredException if the checkpoint is retired, before or while the snapshot is taken
      */
     public void forEach(long checkpoint, int stripe, EntryVisitor visitor) {
-        if (holds(checkpoint) && stripe >= 0 && stripe < stripes) {
-            map(checkpoint, stripe).forEach(visitor);
+        if (stripe < 0 || stripe >= stripes) {
+            throw new IllegalArgumentException("no stripe " + stripe + " of " + stripes);
+        }
+        if (!holds(checkpoint)) {
+            if (retired(checkpoint)) {
+                throw retiredException(checkpoint);
+            }
+            return;
+        }
+        List<byte[]> entries = new ArrayList<>();
+        map(checkpoint, stripe).forEach((key, value) -> {
+            if (checkpointOf(key) == checkpoint) {
+                entries.add(key);
+                entries.add(value);
+            }
+        });
+        if (!holds(checkpoint)) {
+            throw retiredException(checkpoint);
+        }
+        for (int i = 0; i < entries.size(); i += 2) {
+            visitor.visit(entries.get(i), entries.get(i + 1));
         }
     }
 
@@ -354,7 +416,11 @@ public final class Shard {
         long newest = newest();
         for (long checkpoint = Math.max(0, newest - workingSet + 1); checkpoint <= newest; checkpoint++) {
             for (int stripe = 0; stripe < stripes; stripe++) {
-                forEach(checkpoint, stripe, visitor);
+                try {
+                    forEach(checkpoint, stripe, visitor);
+                } catch (RetiredException e) {
+                    break; // retired meanwhile: its entries are gone, the newer ones come next
+                }
             }
         }
     }

@@ -120,6 +120,44 @@ class ShardTest {
     }
 
     @Test
+    void shouldClearCountAndVisitOnlyTheEntriesOfTheirCheckpoint() {
+        Shard shard = Shard.create(pool, 1, 1, 16);
+        shard.apply(Op.PUT, key(0, "mine"), bytes("1"), null);
+        byte[] stale = key(7, "written by a writer that lost the race with a recycling");
+        shard.map(0, 0).put(stale, bytes("x"));
+        List<String> seen = new ArrayList<>();
+
+        shard.forEach(0, 0, (key, value) -> seen.add(new String(value, UTF_8)));
+        shard.clear(0);
+
+        assertThat(seen).containsExactly("1");
+        assertThat(shard.map(0, 0).get(stale)).as("another checkpoint's entry is left alone").isNotNull();
+        assertThat(shard.apply(Op.GET, key(0, "mine"), null, null)).isNull();
+    }
+
+    @Test
+    void shouldRefuseCheckpointsThatCannotBe() {
+        Shard shard = Shard.create(pool, 1, 1, 16);
+
+        assertThatThrownBy(() -> shard.advance(Long.MAX_VALUE)).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("checkpoints are numbered 0 to");
+        assertThatThrownBy(() -> shard.apply(Op.PUT, key(-1, "k"), bytes("v"), null))
+            .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> shard.apply(Op.GET, new byte[3], null, null))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 8 bytes");
+    }
+
+    @Test
+    void shouldRefuseAWriteInARetiredCheckpoint() {
+        Shard shard = Shard.create(pool, 1, 1, 16);
+        shard.advance(1);
+
+        assertThatThrownBy(() -> shard.apply(Op.PUT, key(0, "late"), bytes("v"), null))
+            .isInstanceOf(RetiredException.class);
+        assertThat(shard.entries()).isZero();
+    }
+
+    @Test
     void shouldHashAKeyTheSameInEveryCheckpoint() {
         assertThat(Shard.keyHash(key(0, "some key"))).isEqualTo(Shard.keyHash(key(7, "some key")))
             .isNotEqualTo(Shard.keyHash(key(0, "other key")));
