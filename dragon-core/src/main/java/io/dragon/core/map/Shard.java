@@ -16,6 +16,7 @@ import io.dragon.core.infrastructure.DescriptorWriter;
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
 import io.dragon.core.memory.MemoryPool;
+import io.dragon.core.memory.PoolDestroyedException;
 import io.dragon.core.shm.ObjectHeader;
 import io.dragon.core.shm.SharedBuffer;
 import java.util.ArrayList;
@@ -154,7 +155,7 @@ public final class Shard {
         Allocation allocation;
         try {
             allocation = Allocation.attach(header);
-        } catch (IllegalArgumentException e) { // its block was freed
+        } catch (IllegalArgumentException | PoolDestroyedException e) { // its block was freed, or its pool destroyed
             throw ObjectHeader.gone("shard " + Long.toHexString(serial));
         }
         ObjectHeader.check(allocation.buffer(), 0, ObjectHeader.SHARD, serial, "shard " + Long.toHexString(serial));

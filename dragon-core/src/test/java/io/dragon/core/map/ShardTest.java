@@ -119,6 +119,17 @@ class ShardTest {
         assertThatThrownBy(() -> Shard.attach(shard.serialize())).isInstanceOf(ObjectGoneException.class);
     }
 
+    /** As a process that first uses a dictionary after its manager destroyed the pool. */
+    @Test
+    void shouldBeGoneWhenItsPoolWasDestroyed() {
+        MemoryPool other = MemoryPool.create("s" + ProcessHandle.current().pid() + "_" + POOLS.incrementAndGet(), 2,
+            8 << 20);
+        byte[] descriptor = Shard.create(other, 1, 2, 16).serialize();
+        other.destroy();
+
+        assertThatThrownBy(() -> Shard.attach(descriptor)).isInstanceOf(ObjectGoneException.class);
+    }
+
     @Test
     void shouldClearCountAndVisitOnlyTheEntriesOfTheirCheckpoint() {
         Shard shard = Shard.create(pool, 1, 1, 16);
