@@ -32,6 +32,11 @@ class UserApiIT {
     }
 
     @Test
+    void ddictKeepsTheConcurrentMapContractAcrossProcesses() {
+        assertAllPass("DDictChecks", 20);
+    }
+
+    @Test
     void poolRunsTasksInWorkerProcesses() {
         assertAllPass("PoolChecks", 10);
     }
