@@ -766,6 +766,7 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
         }
     }
 
+    /** The reply to {@code call}; a failure the manager reports is thrown in its public form. */
     private ByteBuffer await(ManagerCalls call, int m) {
         try {
             return call.reply(managers[m], label(), -1);
@@ -1038,11 +1039,7 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
                 }
                 for (int m = from; m < to; m++) {
                     if (calls[m] != null) {
-                        try {
-                            dict.await(calls[m], m);
-                        } catch (RuntimeException e) {
-                            throw dict.translated(e, m);
-                        }
+                        dict.await(calls[m], m);
                     }
                 }
             } finally {
