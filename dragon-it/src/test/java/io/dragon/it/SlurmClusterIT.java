@@ -277,6 +277,12 @@ class SlurmClusterIT {
         assertChecksPass(300, 3, 20, "MultiNodeChecks");
     }
 
+    /** A DDict with a manager on every node, whose keys processes of every node use, directly or remotely. */
+    @Test
+    void shouldShareADistributedDictionaryAcrossNodes() throws Exception {
+        assertChecksPass(300, 3, 9, "DDictClusterChecks");
+    }
+
     @Test
     void shouldStreamThroughQueuesBetweenNodesWholeInOrderAndWithBackPressure() throws Exception {
         assertChecksPass(300, 3, 5, "OffNodeStreamChecks");
