@@ -272,13 +272,15 @@ public final class DDictChecks extends Checks {
                 return null;
             });
         });
-        check("equals and hashCode are the identity of the dictionary and checkpoint, as documented; toString", () -> {
+        check("equals and hashCode are Map's, over the entries of the handle's checkpoint; toString", () -> {
             fill(map);
             DDict<Integer, String> found = DDict.lookup("contract");
             expect(map.equals(found) && found.equals(map), "handles of one dictionary to be equal");
             expectEquals(map.hashCode(), found.hashCode(), "hashCode of handles of one dictionary");
-            expect(!map.equals(new HashMap<>(map)), "not to equal a HashMap with the same entries");
-            expect(!map.equals(map.atCheckpoint(1)), "a handle at another checkpoint to differ");
+            Map<Integer, String> copy = new HashMap<>(map);
+            expect(map.equals(copy) && copy.equals(map), "to equal a HashMap with the same entries, both ways");
+            expectEquals(copy.hashCode(), map.hashCode(), "hashCode of a HashMap with the same entries");
+            expect(!map.equals(map.atCheckpoint(1)), "a handle at another (empty) checkpoint to differ");
             expectEquals("DDict 'contract' (2 managers, checkpoint 0)", map.toString(), "toString");
             expectEquals(2, map.managers(), "managers");
             expectEquals("contract", map.name(), "name");
