@@ -54,6 +54,32 @@ class ExamplesIT {
     }
 
     @Test
+    void dictWordCountGathersEveryFilesWordsInOneDictionaryAsASerialCountDoes(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("a.txt"), "The cat sat on the mat.\nThe dog sat on the log.\n");
+        Files.writeString(dir.resolve("b.txt"), "A cat, a dog, and THE bird: don't panic!\n\n42 cats\n");
+        Files.writeString(dir.resolve("c.txt"), "Été, été: café au lait.\nthe end", StandardCharsets.UTF_8);
+        Files.createFile(dir.resolve("empty"));
+        Files.createDirectory(dir.resolve("skipped"));
+        DragonRun.Result run = example("examples/target/examples-dictwordcount.jar", dir.toString(), "3");
+        // ties in the order of the words; "don't" is two words
+        assertThat(run.stdout()).as(run::toString).isEqualTo("""
+            31 words, 20 distinct, in 4 files (3 workers, 1 dictionary manager)
+            top 10:
+                   6 the
+                   2 a
+                   2 cat
+                   2 dog
+                   2 on
+                   2 sat
+                   2 été
+                   1 42
+                   1 and
+                   1 au
+            check: matches a serial count
+            """);
+    }
+
+    @Test
     void heatStencilGivesTheSerialResultBitForBit() {
         DragonRun.Result run = example("examples/target/examples-heat.jar");
         assertThat(run.stdout()).as(run::toString).matches(ExampleOutputs.HEAT);
