@@ -100,6 +100,8 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
     private static final long BYTES_PER_MAP = 4 << 10;
     private static final int MAX_WORKING_SET = 1024;
     private static final ThreadLocal<Output> SCRATCH = ThreadLocal.withInitial(() -> new Output(256));
+    /** The function of {@link #fetchAdd}: one instance, so its serialized form is made once per thread. */
+    private static final SerializableBiFunction<Number, Number, Long> ADD = (a, b) -> a.longValue() + b.longValue();
     /** The last function this thread sent to a manager, and its serialized form. */
     private static final ThreadLocal<Object[]> LAST_FUNCTION = ThreadLocal.withInitial(() -> new Object[2]);
 
@@ -330,19 +332,12 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
     }
 
     /**
-     * Adds {@code delta} to the value of {@code key}, a Long (absent counts as 0), on the key's manager, and returns
-     * the value before. For dictionaries whose values are Longs.
+     * Adds {@code delta} to the value of {@code key}, a Long (absent counts as 0), atomically, and returns the value
+     * before: a {@link #merge} with an add, so it runs where merge runs. For dictionaries whose values are Longs.
      */
+    @SuppressWarnings("unchecked")
     public long fetchAdd(K key, long delta) {
-        byte[] stored = storedKey(key);
-        begin(Shard.checkpointOf(stored));
-        int m = managerOf(stored);
-        try (ManagerCalls call = ManagerCalls.start(DDictFrames.FETCH_ADD)) {
-            DDictFrames.putBytes(call.body(), stored).putLong(delta);
-            return call(call, m).getLong();
-        } catch (RuntimeException e) {
-            throw translated(e, m);
-        }
+        return ((Number) computed(key, DDictFrames.MERGE, (V) Long.valueOf(delta), ADD)).longValue() - delta;
     }
 
     /**

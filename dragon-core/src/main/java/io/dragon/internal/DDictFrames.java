@@ -13,7 +13,6 @@ import java.nio.ByteBuffer;
  * request  [op 1][reply cuid 8][reply descriptor, a byte string][request id 8][body]
  *   0..7   one key ({@link io.dragon.core.map.Shard.Op} ordinal): [key][value][expected]
  *   COMPUTE    [key][kind 1][value (MERGE) or none][the function, Java-serialized with a 4-byte length]
- *   FETCH_ADD  [key][delta 8]
  *   PUT_ALL    [count 4] count x ([key][value])
  *   GET_ALL    [count 4] count x [key]
  *   SIZE, CLEAR, ADVANCE [checkpoint 8]
@@ -21,7 +20,7 @@ import java.nio.ByteBuffer;
  *   STATS, DESTROY (nothing)
  *   PERSIST    [file path, a byte string of UTF-8]
  * reply    [request id 8][status 1: OK or ERROR][body]
- *   OK:    one key: [result]; COMPUTE: [new value]; FETCH_ADD: [old 8]; PUT_ALL: (nothing); GET_ALL: count x [value];
+ *   OK:    one key: [result]; COMPUTE: [new value]; PUT_ALL: (nothing); GET_ALL: count x [value];
  *          SIZE: [entries 8]; ENTRIES: [count 4] count x ([key][value]); STATS: [entries 8][bytes 8][hits 8]
  *          [misses 8]; PERSIST: [entries 8][bytes 8]
  *   ERROR: [the exception, Java-serialized with a 4-byte length]
@@ -29,7 +28,6 @@ import java.nio.ByteBuffer;
  */
 public final class DDictFrames {
     public static final byte COMPUTE = 16;
-    public static final byte FETCH_ADD = 17;
     public static final byte PUT_ALL = 18;
     public static final byte GET_ALL = 19;
     public static final byte SIZE = 20;

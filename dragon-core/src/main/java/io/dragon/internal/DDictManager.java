@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiFunction;
 
 /**
  * The loop of one manager of a {@link io.dragon.DDict}, a process of its own: it makes its pool, its shard and its
@@ -176,17 +175,6 @@ public final class DDictManager implements SerializableRunnable {
                 byte[] given = DDictFrames.getBytes(in);
                 Object function = function(in);
                 DDictFrames.putBytes(out, KeyCompute.run(this::write, key, kind, given, function, keys, values));
-            }
-            case DDictFrames.FETCH_ADD -> {
-                byte[] key = DDictFrames.getBytes(in);
-                long delta = in.getLong();
-                long[] old = new long[1];
-                KeyCompute.run(this::write, key, DDictFrames.COMPUTE_ALWAYS, null,
-                    (BiFunction<Object, Object, Object>) (k, v) -> {
-                        old[0] = v == null ? 0 : ((Number) v).longValue();
-                        return old[0] + delta;
-                    }, keys, values);
-                out.putLong(old[0]);
             }
             case DDictFrames.PUT_ALL -> {
                 for (int n = in.getInt(); n > 0; n--) {

@@ -20,7 +20,7 @@ import java.util.stream.Stream;
 /**
  * Word frequencies of the files of a directory, gathered in one distributed dictionary ({@link DDict}): a
  * {@link Pool} of worker processes counts the words of one file per task and adds its counts to the dictionary
- * ({@code fetchAdd(word, n)}, atomic on the word's manager), then the head prints the total and the 10 most
+ * ({@code fetchAdd(word, n)}, atomic on the word's node), then the head prints the total and the 10 most
  * frequent words, and checks the dictionary against a count of its own. Run it with
  * {@code dragon examples/target/examples-dictwordcount.jar DIRECTORY [workers]}; on several nodes the directory
  * must be on a file system they share.
@@ -79,13 +79,14 @@ public final class DictWordCount {
     }
 
     /**
-     * Runs in a worker: counts the file's words here first, so that each distinct word costs one message to its
-     * manager rather than one per occurrence, then adds them to the dictionary. Returns the file's number of words.
+     * Runs in a worker: counts the file's words here first, so that each distinct word costs one addition (a
+     * message, for a word of another node) rather than one per occurrence, then adds them to the dictionary.
+     * Returns the file's number of words.
      */
     static long addTo(DDict<String, Long> counts, String file) {
         Map<String, Long> mine = wordsOf(file);
-        // the addition runs on the word's manager, so two workers adding to one word never lose either's count;
-        // merge(word, n, Long::sum) would too, and takes any function, but sends the function with every call
+        // the addition is atomic on the word's node, so two workers adding to one word never lose either's count
+        // (fetchAdd is merge(word, n, Long::sum) for Long counters)
         mine.forEach((word, n) -> counts.fetchAdd(word, n));
         return mine.values().stream().mapToLong(Long::longValue).sum();
     }
