@@ -74,8 +74,6 @@ final class MapRates {
     static void run(String op, Map<byte[], byte[]> map, Options options) throws Exception {
         int valueBytes = options.getInt("value", 64);
         int threads = options.getInt("threads", 2);
-        int warmup = options.getInt("warmup", 3);
-        double[] rates = new double[options.getInt("blocks", 5)];
         String name = options.get("name");
         byte[] value = value(valueBytes);
         byte[][] keys = new byte[keys(options, valueBytes)][];
@@ -112,19 +110,13 @@ final class MapRates {
         };
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
-            for (int block = -warmup; block < rates.length; block++) {
-                double rate = block(pool, threads, client);
-                if (block >= 0) {
-                    rates[block] = rate;
-                }
-                System.err.printf(Locale.ROOT, "  %s %s %d: %.0f%n", name, block < 0 ? "warm-up block" : "block",
-                    block < 0 ? block + warmup + 1 : block + 1, rate);
-            }
+            double median = Blocks.median(name, options.getInt("warmup", 3), options.getInt("blocks", 5),
+                () -> block(pool, threads, client));
+            System.out.printf(Locale.ROOT, "result %s %.1f %s%n", name, median,
+                op.equals("putall") ? "entries/s" : "ops/s");
         } finally {
             pool.shutdownNow();
         }
-        System.out.printf(Locale.ROOT, "result %s %.1f %s%n", name, Median.of(rates),
-            op.equals("putall") ? "entries/s" : "ops/s");
     }
 
     /** One block: every thread calls {@code client} until the block's time is up; entries per second. */
