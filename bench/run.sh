@@ -65,6 +65,29 @@
 #                                  offnode_rtt and offnode_bw with the libfabric transport agent (dragon --transport
 #                                  ofi --provider tcp: libfabric's tcp provider, the only one here; it is no faster
 #                                  than TCP, the point is the code path real fabrics use) vs the TCP agent
+#   ddict_get_rate_vs_hazelcast, ddict_put_rate_vs_hazelcast
+#                                  DDict get (put) on random keys of a loaded key set, ops/s, BENCH_DDICT_THREADS (2)
+#                                  client threads, vs a Hazelcast IMap from threads of an embedded member: 16-byte
+#                                  keys, values of 64 B (100,000 keys) and of 64 KiB (4,096 keys, 256 MiB), a
+#                                  result and a ratio per size (..._64b, ..._64kib). One node: DDict with one manager
+#                                  under bin/dragon (head io.dragon.bench.DDictRates, the clients its threads), one
+#                                  Hazelcast member (io.dragon.bench.HazelcastRates, 2 GiB heap). Both time the same
+#                                  code (io.dragon.bench.MapRates, the Map API: put returns the previous value on
+#                                  both sides): blocks of 1 s, BENCH_API_BLOCKS (5) after BENCH_API_WARMUP (5)
+#                                  uncounted ones, medians; DDict's run first, then Hazelcast's. Hazelcast: the
+#                                  IMap's defaults but no backup (DDict keeps one copy), TCP-IP join to explicit
+#                                  addresses, multicast off, logging and phone-home off
+#   ddict_get_rate_3n_vs_hazelcast, ddict_put_rate_3n_vs_hazelcast
+#                                  the same across node1-3 of the test cluster, the keys spread over all three
+#                                  nodes, every client thread on node1: DDict under bin/dragon -N 3 (a manager per
+#                                  node) vs a Hazelcast member per node (srun on each node, joined by TCP-IP on the
+#                                  nodes' addresses; the clients are threads of node1's member, which waits for 3)
+#   ddict_putall_rate_vs_hazelcast putAll of batches of 1,000 entries (64 B values, the 100,000 keys), entries/s,
+#                                  one node, as ddict_put_rate_vs_hazelcast
+#   ddict_persist_restore          no peer: ddict_persist_mibs, DDict.persist of the 64 KiB key set (256 MiB) to a
+#                                  directory of the run's temporary one (local disk), and ddict_restore_mibs, its
+#                                  restore in a second bin/dragon run; MiB/s of key and value bytes, medians of
+#                                  BENCH_API_BLOCKS after one uncounted (restores read what the page cache kept)
 #   bringup_3_vs_srun, bringup_8_vs_srun
 #                                  wall time of `bin/dragon -N 3 (8) hello-world.jar` inside an allocation of 8
 #                                  nodes vs `srun -N 3 (8) hostname` on the same nodes, BENCH_MULTI_RUNS (5) runs
@@ -124,12 +147,15 @@ ALL=(channel_rtt_vs_agrona channel_throughput_vs_agrona channel_rtt_blocking_us 
   bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp pool_task_rate_vs_python_mp
   pool_map_vs_python_mp process_start_rate link_handshake_vs_connect tree_1024 offnode_rtt_vs_tcp offnode_bw_vs_tcp
   offnode_msgrate_vs_tcp queue_offnode_rtt_vs_tcp offnode_rtt_tls_vs_plain offnode_rtt_ofi_vs_tcpagent
-  offnode_bw_ofi_vs_tcpagent bringup_3_vs_srun bringup_8_vs_srun)
+  offnode_bw_ofi_vs_tcpagent bringup_3_vs_srun bringup_8_vs_srun ddict_get_rate_vs_hazelcast
+  ddict_put_rate_vs_hazelcast ddict_get_rate_3n_vs_hazelcast ddict_put_rate_3n_vs_hazelcast
+  ddict_putall_rate_vs_hazelcast ddict_persist_restore)
 # Benchmarks that run the runtime itself (bin/dragon), which needs dragon-cli built.
 RUNTIME_BENCHMARKS=" bringup_vs_java process_launch_vs_processbuilder queue_rtt_vs_python_mp
   pool_task_rate_vs_python_mp pool_map_vs_python_mp process_start_rate offnode_rtt_vs_tcp offnode_bw_vs_tcp
   offnode_msgrate_vs_tcp queue_offnode_rtt_vs_tcp offnode_rtt_tls_vs_plain offnode_rtt_ofi_vs_tcpagent offnode_bw_ofi_vs_tcpagent bringup_3_vs_srun
-  bringup_8_vs_srun soak bringup_32 "
+  bringup_8_vs_srun soak bringup_32 ddict_get_rate_vs_hazelcast ddict_put_rate_vs_hazelcast
+  ddict_get_rate_3n_vs_hazelcast ddict_put_rate_3n_vs_hazelcast ddict_putall_rate_vs_hazelcast ddict_persist_restore "
 SOAK_PROCESSES=${SOAK_PROCESSES:-50000}
 SOAK_CONCURRENCY=${SOAK_CONCURRENCY:-4}
 SOAK_TIMEOUT=${SOAK_TIMEOUT:-86400}
@@ -145,6 +171,7 @@ LAUNCH_WARMUP=${BENCH_LAUNCH_WARMUP:-20}
 LAUNCH_COUNT=${BENCH_LAUNCH_COUNT:-200}
 LAUNCH_BLOCKS=${BENCH_LAUNCH_BLOCKS:-5}
 LAUNCH_TIMEOUT=${BENCH_LAUNCH_TIMEOUT:-600}
+DDICT_THREADS=${BENCH_DDICT_THREADS:-2}
 # Every pool (/dev/shm/dragon-<rid>-<muid>-<key>) and Agrona file (/dev/shm/<rid>-agrona) of this run starts with BASE.
 BASE="bench$$"
 JAVA_OPTS=(-Xms256m -Xmx256m -XX:+UseSerialGC -XX:-UsePerfData
@@ -166,6 +193,7 @@ cleanup() {
     wait "$CHILD" 2>/dev/null || true
   fi
   rm -f /dev/shm/dragon-"$BASE"_* /dev/shm/"$BASE"_*
+  rm -rf "$WORK/ddict_persist"   # a persisted DDict (256 MiB): not kept even when the logs are
   # segments a runtime of this run may have left (its runtime id is in the logs kept under WORK/logs)
   local rid
   for rid in $(grep -rhos 'runtime r[a-z0-9]*' "$WORK/logs" 2>/dev/null | sort -u | cut -d ' ' -f 2); do
@@ -187,7 +215,7 @@ trap 'exit 143' TERM
 
 for setting in BENCH_MULTI_RUNS="$MULTI_RUNS" BENCH_PAIRS="$PAIRS" BENCH_BRINGUP_RUNS="$BRINGUP_RUNS" BENCH_API_BLOCKS="$API_BLOCKS" BENCH_API_WARMUP="$API_WARMUP" BENCH_LAUNCH_COUNT="$LAUNCH_COUNT" \
   BENCH_LAUNCH_BLOCKS="$LAUNCH_BLOCKS" BENCH_LAUNCH_TIMEOUT="$LAUNCH_TIMEOUT" SOAK_PROCESSES="$SOAK_PROCESSES" \
-  SOAK_CONCURRENCY="$SOAK_CONCURRENCY" SOAK_TIMEOUT="$SOAK_TIMEOUT"; do
+  SOAK_CONCURRENCY="$SOAK_CONCURRENCY" SOAK_TIMEOUT="$SOAK_TIMEOUT" BENCH_DDICT_THREADS="$DDICT_THREADS"; do
   if ! [[ ${setting#*=} =~ ^[1-9][0-9]*$ ]]; then
     log "error: ${setting%%=*} must be a positive integer, got '${setting#*=}'"
     exit 2
@@ -775,6 +803,112 @@ bench_bringup_32() {
   echo "result bringup_32_mem_mib $(($(cat "$peak") - idle)) MiB"
 }
 
+# The DDict benchmarks: DDictRates as the head of bin/dragon against HazelcastRates (embedded Hazelcast members, an
+# IMap), both timing the same MapRates. Hazelcast keeps the entries on its JVM's heap (up to 256 MiB of values, and
+# the replaced ones until collected), hence the 2 GiB heap; DDict keeps them in its managers' pools, off every heap.
+HZ_JAVA_OPTS=(-Xms2g -Xmx2g -XX:-UsePerfData)
+
+# run_result TAG COMMAND...: runs COMMAND (under timeout, stdin /dev/null, stdout and stderr to WORK/TAG.out and
+# .err); prints its first result line and sets VALUE to its value. Fails unless it exits with 0 and prints one.
+run_result() {
+  local tag=$1 status=0
+  shift
+  wait_idle "$tag"
+  timeout -k 10 "$LAUNCH_TIMEOUT" "$@" </dev/null >"$WORK/$tag.out" 2>"$WORK/$tag.err" &
+  CHILD=$!
+  wait "$CHILD" || status=$?
+  CHILD=""
+  if ((status != 0)) || ! LINE=$(grep -m 1 '^result ' "$WORK/$tag.out"); then
+    log "error: $tag: '$*' exited with $status; its output:"
+    cat "$WORK/$tag.out" "$WORK/$tag.err" >&2
+    return 1
+  fi
+  echo "$LINE"
+  VALUE=$(awk '{ print $3 }' <<<"$LINE")
+}
+
+# ddict_run TAG NODES ARGS...: DDictRates ARGS as the head of bin/dragon on this machine (NODES 1) or on node1 to
+# nodeNODES of the test cluster (the head, so every client thread, on node1).
+ddict_run() {
+  local tag=$1 nodes=$2
+  shift 2
+  local dragon=("$DRAGON")
+  if ((nodes > 1)); then
+    cluster
+    dragon=(salloc -Q -N "$nodes" -w "node[1-$nodes]" "$DRAGON" -N "$nodes")
+  fi
+  run_result "$tag" "${dragon[@]}" --log-dir "$WORK/logs/$tag" -cp "$JAR:$ROOT/bench/target/lib/*" \
+    io.dragon.bench.DDictRates "$@"
+}
+
+# hazelcast_run TAG NODES ARGS...: HazelcastRates ARGS in one JVM on this machine (NODES 1), or on node1 with a
+# member on each other node up to nodeNODES, each started by srun as TcpPeer's ends are; the members exit when
+# node1's shuts the cluster down (and are killed after it in any case).
+hazelcast_run() {
+  local tag=$1 nodes=$2 k members script="$WORK/$1.sh"
+  shift 2
+  local java=("$JAVA" "${HZ_JAVA_OPTS[@]}" -cp "$JAR:$ROOT/bench/target/lib/*" io.dragon.bench.HazelcastRates)
+  if ((nodes == 1)); then
+    run_result "$tag" "${java[@]}" "$@" members=127.0.0.1
+    return
+  fi
+  cluster
+  members=$(seq -s , -f "$DRAGON_NETWORK_PREFIX%g" 1 "$nodes")
+  {
+    for ((k = 2; k <= nodes; k++)); do
+      echo "srun -Q -N1 -w node$k ${java[*]@Q} member members=$members &"
+    done
+    echo "srun -Q -N1 -w node1 ${java[*]@Q} ${*@Q} members=$members"
+    echo 'status=$?; kill $(jobs -p) 2>/dev/null; wait; exit $status'
+  } >"$script"
+  run_result "$tag" salloc -Q -N "$nodes" -w "node[1-$nodes]" bash "$script"
+}
+
+# ddict_vs_hazelcast OP NODES SIZE...: for each value size (bytes), DDictRates then HazelcastRates OP with
+# DDICT_THREADS client threads, on NODES nodes; prints both results and ratio ddict_OP_rate[_Nn]_SIZE_vs_hazelcast.
+ddict_vs_hazelcast() {
+  local op=$1 nodes=$2 size name ours
+  shift 2
+  for size in "$@"; do
+    name=${op}_rate
+    if ((nodes > 1)); then name+=_${nodes}n; fi
+    if ((size % 1024 == 0)); then name+=_$((size / 1024))kib; else name+=_${size}b; fi
+    local args=("$op" "value=$size" "threads=$DDICT_THREADS" "warmup=$API_WARMUP" "blocks=$API_BLOCKS")
+    ddict_run "ddict_$name" "$nodes" "${args[@]}" "name=ddict_$name"
+    ours=$VALUE
+    hazelcast_run "hazelcast_$name" "$nodes" "${args[@]}" "name=hazelcast_$name"
+    echo "ratio ddict_${name}_vs_hazelcast $(ratio "$ours" "$VALUE")"
+  done
+}
+
+bench_ddict_get_rate_vs_hazelcast() {
+  ddict_vs_hazelcast get 1 64 65536
+}
+
+bench_ddict_put_rate_vs_hazelcast() {
+  ddict_vs_hazelcast put 1 64 65536
+}
+
+bench_ddict_get_rate_3n_vs_hazelcast() {
+  ddict_vs_hazelcast get 3 64 65536
+}
+
+bench_ddict_put_rate_3n_vs_hazelcast() {
+  ddict_vs_hazelcast put 3 64 65536
+}
+
+bench_ddict_putall_rate_vs_hazelcast() {
+  ddict_vs_hazelcast putall 1 64
+}
+
+# One runtime persists a DDict of 64 KiB values to a directory of the run's, a second one restores it from there.
+bench_ddict_persist_restore() {
+  local dir="$WORK/ddict_persist" args=(value=65536 warmup=1 "blocks=$API_BLOCKS")
+  ddict_run ddict_persist 1 persist "dir=$dir" "${args[@]}"
+  ddict_run ddict_restore 1 restore "dir=$dir" "${args[@]}"
+  rm -rf "$dir"
+}
+
 # One runtime on node1 and node2; Soak prints the result lines itself (the launcher forwards them).
 bench_soak() {
   local out="$WORK/soak.out" status=0
@@ -810,6 +944,12 @@ describe() {
     bringup_*_vs_srun) echo "$MULTI_RUNS runs of each" ;;
     bringup_32) echo "at most 3 runs of each on 32 nodes" ;;
     soak) echo "one runtime on 2 nodes, $SOAK_PROCESSES processes, $SOAK_CONCURRENCY at a time" ;;
+    ddict_*_3n_vs_hazelcast)
+      echo "runtimes and Hazelcast clusters on 3 nodes, 64 B and 64 KiB, $API_BLOCKS blocks each after $API_WARMUP" ;;
+    ddict_putall_*) echo "one runtime and one Hazelcast member, $API_BLOCKS blocks each after $API_WARMUP" ;;
+    ddict_*_vs_hazelcast)
+      echo "runtimes and Hazelcast members, 64 B and 64 KiB, $API_BLOCKS blocks each after $API_WARMUP" ;;
+    ddict_persist_restore) echo "two runtimes, $API_BLOCKS persists, then $API_BLOCKS restores, after one each" ;;
     *_python_mp | process_start_rate)
       echo "one runtime and one python3, $API_BLOCKS blocks each after $API_WARMUP" ;;
     *) echo "$PAIRS JVM pairs" ;;

@@ -54,6 +54,7 @@ public final class HazelcastRates {
             }
             Thread.sleep(100);
         }
+        System.err.println("  hazelcast: " + member.getCluster().getMembers());
         MapRates.run(args[0], member.getMap(MAP), options);
         member.getCluster().shutdown();
         System.exit(0);
