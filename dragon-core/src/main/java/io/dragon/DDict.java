@@ -63,11 +63,12 @@ import java.util.stream.Stream;
  * runs there. Either way the result is stored only if the key still has the value the function saw, and otherwise
  * the function runs again on the new value (as ConcurrentMap's default methods do); so a function should have no
  * side effects. A function that cannot travel (not Serializable, or capturing something that is not) runs in the
- * caller, in the same loop, through the manager's single-key operations. Bulk methods ({@link #putAll}, {@link #getAll}, {@link #clear}) are atomic per key, not as a whole;
- * {@link #size()} is a snapshot that may miss concurrent changes; iterators are weakly consistent (each stripe of
- * each manager is a snapshot taken when the iterator reaches it) and never throw
- * ConcurrentModificationException. Null keys and values are refused, as by every ConcurrentMap. {@code equals} and
- * {@code hashCode} are AbstractMap's, over every entry of the handle's checkpoint: they read the whole dictionary.
+ * caller, in the same loop, through the manager's single-key operations. Bulk methods ({@link #putAll},
+ * {@link #getAll}, {@link #clear}) are atomic per key, not as a whole; {@link #size()} is a snapshot that may miss
+ * concurrent changes; iterators are weakly consistent (each stripe of each manager is a snapshot taken when the
+ * iterator reaches it) and never throw ConcurrentModificationException. Null keys and values are refused, as by
+ * every ConcurrentMap. {@code equals} and {@code hashCode} are AbstractMap's, over every entry of the handle's
+ * checkpoint: they read the whole dictionary.
  *
  * <p><b>Checkpoints.</b> A dictionary made with {@link Builder#workingSet(int) a working set} of N keeps the
  * entries of N consecutive checkpoints. Each handle is at one checkpoint (0 at first); every read and write
@@ -617,6 +618,9 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
         if (shard != null) {
             try {
                 return shard.apply(op, stored, value, expected);
+            } catch (Shard.NotBegunException e) { // begun, then retired and begun again by others meanwhile
+                remote(m, DDictFrames.ADVANCE, out -> out.putLong(Shard.checkpointOf(stored)));
+                return apply(op, stored, value, expected);
             } catch (RuntimeException e) {
                 throw translated(e, m);
             }

@@ -154,7 +154,7 @@ public final class DDictManager implements SerializableRunnable {
         }
     }
 
-    /** Makes {@link #out} the ERROR reply of request {@code id}: the failure itself, or its text if it cannot travel. */
+    /** Makes {@link #out} the ERROR reply of request {@code id}: the failure, or its text if it cannot travel. */
     private void failed(long id, Throwable failure) {
         out.clear().putLong(id).putByte(DDictFrames.ERROR);
         try {
