@@ -13,6 +13,9 @@ public interface Codec<E> extends Serializable {
     /** Appends the encoding of {@code element} to {@code out}. */
     void encode(E element, Output out);
 
-    /** Reads one element at the position of {@code in}, advancing it past the element. */
+    /**
+     * Reads one element at the position of {@code in}, advancing it past the element. The element must not share
+     * {@code in}'s memory (the built-in codecs copy): a {@link DDict} reuses the buffer for its next read.
+     */
     E decode(ByteBuffer in);
 }

@@ -2,6 +2,7 @@ package io.dragon;
 
 import io.dragon.core.channels.Channel;
 import io.dragon.core.channels.ChannelException;
+import io.dragon.core.map.BufferTooSmallException;
 import io.dragon.core.map.RetiredException;
 import io.dragon.core.map.Shard;
 import io.dragon.core.map.Shard.Op;
@@ -103,6 +104,8 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
     private static final ThreadLocal<Output> SCRATCH = ThreadLocal.withInitial(() -> new Output(256));
     /** The function of {@link #fetchAdd}: one instance, so its serialized form is made once per thread. */
     private static final SerializableBiFunction<Number, Number, Long> ADD = (a, b) -> a.longValue() + b.longValue();
+    /** Where a get of a shard of this node copies the value for its codec. */
+    private static final ThreadLocal<ByteBuffer> VALUE_SCRATCH = ThreadLocal.withInitial(() -> ByteBuffer.allocate(256));
     /** The last function this thread sent to a manager, and its serialized form. */
     private static final ThreadLocal<Object[]> LAST_FUNCTION = ThreadLocal.withInitial(() -> new Object[2]);
 
@@ -242,7 +245,15 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
     @Override
     public V get(Object key) {
         byte[] stored = storedKey(key);
-        byte[] value = apply(Op.GET, stored, null, null);
+        int m = managerOf(stored);
+        Shard shard = shard(m);
+        if (shard != null) {
+            ByteBuffer value = localGet(shard, m, stored);
+            if (value != null || !waitForKeys) {
+                return value == null ? null : valueCodec.decode(value);
+            }
+        }
+        byte[] value = shard == null ? apply(Op.GET, stored, null, null) : null;
         if (value == null && waitForKeys) {
             value = awaitKey(stored);
         }
@@ -660,6 +671,25 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
         }
         synchronized (this) {
             begun = Math.max(begun, at);
+        }
+    }
+
+    /**
+     * The value of {@code stored} in a shard of this node, copied into this thread's scratch buffer (grown as values
+     * need), not into an array of its own: the codec makes the one copy the caller gets. Null if absent.
+     */
+    private ByteBuffer localGet(Shard shard, int m, byte[] stored) {
+        ByteBuffer value = VALUE_SCRATCH.get();
+        for (;;) {
+            try {
+                value.clear();
+                return shard.get(stored, value) < 0 ? null : value.flip();
+            } catch (BufferTooSmallException e) {
+                value = ByteBuffer.allocate(Math.max(e.required(), 2 * value.capacity()));
+                VALUE_SCRATCH.set(value);
+            } catch (RuntimeException e) {
+                throw translated(e, m);
+            }
         }
     }
 

@@ -19,6 +19,7 @@ import io.dragon.core.memory.MemoryPool;
 import io.dragon.core.memory.PoolDestroyedException;
 import io.dragon.core.shm.ObjectHeader;
 import io.dragon.core.shm.SharedBuffer;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -268,6 +269,27 @@ public final class Shard {
             count(stripe, result != null);
         }
         return result;
+    }
+
+    /**
+     * A get that copies the value into {@code dst} at its position, without allocating: the value's length, or -1 if
+     * the key is absent (as {@link Op#GET}, read the same way).
+     *
+     * @throws BufferTooSmallException if the value does not fit in {@code dst} (nothing copied)
+     * @throws RetiredException if the checkpoint was retired, before or while this ran
+     */
+    public int get(byte[] storedKey, ByteBuffer dst) {
+        long checkpoint = checkpointOf(storedKey);
+        int stripe = (int) keyHash(storedKey) & (stripes - 1);
+        int length = -1;
+        if (holds(checkpoint)) {
+            length = map(checkpoint, stripe).get(storedKey, dst);
+        }
+        if (!holds(checkpoint) && (length >= 0 || retired(checkpoint))) {
+            throw retiredException(checkpoint);
+        }
+        count(stripe, length >= 0);
+        return length;
     }
 
     private RetiredException retiredException(long checkpoint) {
