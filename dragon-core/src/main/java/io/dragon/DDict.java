@@ -267,7 +267,28 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
 
     @Override
     public V put(K key, V value) {
-        return decode(apply(Op.PUT, storedKey(key), encode(value), null));
+        byte[] stored = storedKey(key);
+        int m = managerOf(stored);
+        Shard shard = shard(m);
+        if (shard == null) {
+            return decode(apply(Op.PUT, stored, encode(value), null));
+        }
+        begin(Shard.checkpointOf(stored));
+        Output encoded = SCRATCH.get().clear();
+        valueCodec.encode(Objects.requireNonNull(value, "value"), encoded);
+        ByteBuffer old = VALUE_SCRATCH.get();
+        for (;;) {
+            try {
+                old.clear();
+                return shard.put(stored, encoded.view(), old) < 0 ? null : valueCodec.decode(old.flip());
+            } catch (BufferTooSmallException e) {
+                old = grownScratch(old, e.required());
+            } catch (Shard.NotBegunException e) {
+                remote(m, DDictFrames.ADVANCE, out -> out.putLong(Shard.checkpointOf(stored)));
+            } catch (RuntimeException e) {
+                throw translated(e, m);
+            }
+        }
     }
 
     @Override
@@ -685,12 +706,18 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
                 value.clear();
                 return shard.get(stored, value) < 0 ? null : value.flip();
             } catch (BufferTooSmallException e) {
-                value = ByteBuffer.allocate(Math.max(e.required(), 2 * value.capacity()));
-                VALUE_SCRATCH.set(value);
+                value = grownScratch(value, e.required());
             } catch (RuntimeException e) {
                 throw translated(e, m);
             }
         }
+    }
+
+    /** A scratch buffer for values of {@code required} bytes, from now on this thread's. */
+    private static ByteBuffer grownScratch(ByteBuffer scratch, int required) {
+        ByteBuffer bigger = ByteBuffer.allocate(Math.max(required, 2 * scratch.capacity()));
+        VALUE_SCRATCH.set(bigger);
+        return bigger;
     }
 
     /** Waits for {@code stored} to be written in its checkpoint, polling more and more slowly (up to 1 ms). */

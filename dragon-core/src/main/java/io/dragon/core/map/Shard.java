@@ -292,6 +292,28 @@ public final class Shard {
         return length;
     }
 
+    /**
+     * A put that takes the value from {@code value}'s remaining bytes and copies the old value into {@code old} at
+     * its position, without allocating (as {@link Op#PUT}, written the same way): the old value's length, or -1.
+     *
+     * @throws BufferTooSmallException if the old value does not fit in {@code old} (nothing changed)
+     * @throws NotBegunException for a checkpoint not begun
+     * @throws RetiredException if the checkpoint was retired, before or while this ran
+     */
+    public int put(byte[] storedKey, ByteBuffer value, ByteBuffer old) {
+        long checkpoint = checkpointOf(storedKey);
+        if (!holds(checkpoint)) {
+            throw retired(checkpoint) ? retiredException(checkpoint) : new NotBegunException();
+        }
+        UnorderedMap map = map(checkpoint, (int) keyHash(storedKey) & (stripes - 1));
+        int length = map.getAndPut(storedKey, value, old);
+        if (!holds(checkpoint)) {
+            map.remove(storedKey); // what this wrote into the recycled slot, where no reader looks for it
+            throw retiredException(checkpoint);
+        }
+        return length;
+    }
+
     private RetiredException retiredException(long checkpoint) {
         return new RetiredException(checkpoint, newest(), workingSet);
     }

@@ -263,6 +263,23 @@ public final class UnorderedMap {
     }
 
     /**
+     * {@link #getAndPut(byte[], byte[])} without allocating: the value is {@code value}'s remaining bytes (its
+     * position left alone), and the old value is copied into {@code old} at its position, which it advances.
+     *
+     * @return the old value's length, or -1 if the key was absent
+     * @throws BufferTooSmallException if the old value does not fit in {@code old.remaining()} (nothing changed)
+     * @throws PoolFullException if the pool has no block for the entry now (the map is unchanged)
+     */
+    public int getAndPut(byte[] key, ByteBuffer value, ByteBuffer old) {
+        Objects.requireNonNull(value, "value");
+        if (old.isReadOnly()) {
+            throw new ReadOnlyBufferException();
+        }
+        int before = old.position();
+        return change(key, value, Condition.ALWAYS, null, false, old) == null ? -1 : old.position() - before;
+    }
+
+    /**
      * Maps {@code key} to a copy of {@code value} if it is absent.
      *
      * @return a copy of the value of {@code key}, which was left as it was, or null if the key was new (and inserted)
@@ -483,6 +500,16 @@ public final class UnorderedMap {
      * @return the value of {@code key} before the call, or null if it was absent
      */
     private byte[] change(byte[] key, byte[] value, Condition condition, byte[] expected, boolean copyOld) {
+        return change(key, value == null ? null : ByteBuffer.wrap(value), condition, expected, copyOld, null);
+    }
+
+    /**
+     * {@link #change(byte[], byte[], Condition, byte[], boolean)} with the value in a buffer (its remaining bytes),
+     * and, if {@code oldDst} is not null, the old value copied there at its position (advancing it) rather than
+     * into an array: then an old value too long for it changes nothing and throws BufferTooSmallException.
+     */
+    private byte[] change(byte[] key, ByteBuffer value, Condition condition, byte[] expected, boolean copyOld,
+                          ByteBuffer oldDst) {
         Objects.requireNonNull(key, "key");
         checkLive(); // before allocating: a destroyed map's pool may belong to others by now
         int hash = hash(key);
@@ -497,6 +524,7 @@ public final class UnorderedMap {
         }
         byte[] old;
         long free;
+        int tooLong = -1;
         try {
             long link = findLink(key, hash);
             long current = link == NONE ? NONE : segment.getLong(link);
@@ -506,7 +534,12 @@ public final class UnorderedMap {
                 case IF_PRESENT -> current != NONE;
                 case IF_EQUAL -> current != NONE && valueEquals(current, expected);
             };
-            old = current == NONE ? null : copyOld ? value(current) : applies ? APPLIED : NOT_APPLIED;
+            if (oldDst != null && current != NONE && valueLength(current) > oldDst.remaining()) {
+                tooLong = valueLength(current);
+                applies = false;
+            }
+            old = current == NONE ? null : oldDst != null ? copyValue(current, oldDst) : copyOld ? value(current)
+                : applies ? APPLIED : NOT_APPLIED;
             if (applies && current != NONE) {
                 free = unlink(link, current, entry);
             } else if (applies && entry != NONE) {
@@ -521,21 +554,33 @@ public final class UnorderedMap {
         if (free != NONE) {
             pool.free(free);
         }
+        if (tooLong >= 0) {
+            throw new BufferTooSmallException(tooLong, oldDst.remaining());
+        }
         return old;
+    }
+
+    /** Copies the value of {@code entry} into {@code dst} (which has room) and advances it; {@link #APPLIED}. */
+    private byte[] copyValue(long entry, ByteBuffer dst) {
+        int length = valueLength(entry);
+        segment.getBytes(valueAt(entry), dst, length);
+        dst.position(dst.position() + length);
+        return APPLIED;
     }
 
     /**
      * Allocates and writes an entry, not linked yet. Called before the lock is taken: the lock is never held across
      * a wait for pool memory.
      */
-    private long newEntry(byte[] key, int hash, byte[] value) {
-        long entry = allocate(pool, (long) ENTRY_KEY_OFFSET + key.length + value.length, "an entry with a key of "
-            + key.length + " bytes and a value of " + value.length + " bytes");
+    private long newEntry(byte[] key, int hash, ByteBuffer value) {
+        int length = value.remaining();
+        long entry = allocate(pool, (long) ENTRY_KEY_OFFSET + key.length + length, "an entry with a key of "
+            + key.length + " bytes and a value of " + length + " bytes");
         segment.putInt(entry + ENTRY_HASH_OFFSET, hash);
         segment.putInt(entry + ENTRY_KEY_LENGTH_OFFSET, key.length);
-        segment.putInt(entry + ENTRY_VALUE_LENGTH_OFFSET, value.length);
+        segment.putInt(entry + ENTRY_VALUE_LENGTH_OFFSET, length);
         segment.putBytes(entry + ENTRY_KEY_OFFSET, key, 0, key.length);
-        segment.putBytes(entry + ENTRY_KEY_OFFSET + key.length, value, 0, value.length);
+        segment.putBytes(entry + ENTRY_KEY_OFFSET + key.length, value, length);
         CrashPoints.reach(ENTRY_ALLOCATED);
         return entry;
     }
