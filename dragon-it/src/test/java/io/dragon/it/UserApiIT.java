@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dragon.DragonException;
 import io.dragon.Queue;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The user API (package io.dragon) with real processes: each test runs a program of checks (dragon-it's test
@@ -125,14 +128,41 @@ class UserApiIT {
             .as(run::toString).hasSize(2);
     }
 
+    /**
+     * A DDict of 2 managers persisted by one run, restored with 1 manager by the next, entry for entry in its
+     * checkpoint; then restores from an empty directory, a truncated file and a foreign file each fail naming it and
+     * leave no process or segment behind (DDictPersistChecks).
+     */
+    @Test
+    void dictionaryPersistedByOneRunIsRestoredByTheNextAndBrokenFilesFailClearly(@TempDir Path dir) {
+        String files = dir.resolve("ddict").toString();
+        assertAllPass(checks("DDictPersistChecks", "persist", files, "2"), 2);
+        assertAllPass(checks("DDictPersistChecks", "restore", files, "1"), 1);
+        DragonRun.Result bad = assertAllPass(checks("DDictPersistChecks", "bad", files), 4);
+        System.out.println(bad.stdout().lines().filter(line -> line.startsWith("restore from")).toList());
+    }
+
+    /**
+     * A DDict's manager killed with SIGKILL: the processes of its node go on using its shard, and what needs the
+     * manager fails within seconds naming it; clients killed in the middle of their puts leave it usable and its size
+     * consistent (DDictKillChecks).
+     */
+    @Test
+    void dictionaryServesOnAfterItsManagerOrAClientIsKilled() {
+        DragonRun.Result run = assertAllPass("DDictKillChecks", 3);
+        System.out.println(run.stdout().lines().filter(line -> line.contains(" ms")).toList());
+    }
+
     @Test
     void saysSoWhenNotRunUnderTheRuntime() {
         assertThatThrownBy(Queue::create).isInstanceOf(DragonException.class)
             .hasMessageContaining("does not run under the Dragon runtime").hasMessageContaining("dragon my.jar");
     }
 
-    private DragonRun checks(String program) {
-        return runs.dragon("-cp", CLASSPATH, "io.dragon.it.api." + program).timeout(Duration.ofMinutes(3));
+    private DragonRun checks(String program, String... args) {
+        List<String> command = new ArrayList<>(List.of("-cp", CLASSPATH, "io.dragon.it.api." + program));
+        command.addAll(List.of(args));
+        return runs.dragon(command.toArray(String[]::new)).timeout(Duration.ofMinutes(3));
     }
 
     private DragonRun.Result assertAllPass(String program, int checks) {
