@@ -127,6 +127,33 @@ class SlurmFaultsIT {
     }
 
     /**
+     * A DDict with a manager on each node, used by a process of node 1 on every manager's keys when node 2 hangs
+     * (DDictLostNode): the call to node 2's manager fails naming it and its node, before the runtime ends (heartbeat
+     * timeout 5 s here), while the calls to the managers of nodes 0 and 1 go on succeeding.
+     */
+    @Test
+    void shouldFailDictionaryCallsToTheManagerOfALostNodeNamingItWhileTheOthersServe() throws Exception {
+        Running dragon = start("salloc", "-N3", "env", "DRAGON_JAVA_OPTS=-Ddragon.heartbeat.timeout.ms=5000",
+            "bin/dragon", "-cp", "dragon-it/target/test-classes:dragon-it/target/dragon-it.jar",
+            "io.dragon.it.api.DDictLostNode");
+        String runtime = awaitUp(dragon);
+        dragon.await("working on the keys of every manager", 120);
+        Thread.sleep(1_000); // calls of both threads under way
+        for (ProcessHandle process : SlurmCluster.processesOf(runtime, 2)) {
+            run(10, "kill", "-STOP", Long.toString(process.pid()));
+        }
+        Result result = dragon.finish(FAULT_SECONDS + 5);
+        System.out.println(result.output().lines().filter(line -> line.contains("answered")
+            || line.contains("failed after")).toList());
+        assertThat(result.code()).as(result.toString()).isEqualTo(125);
+        assertThat(result.output()).as(result.toString())
+            .containsPattern("a call to the manager of node 2 failed after [0-9]+ ms: manager 2 of dictionary"
+                + " 'spread' on node 2 failed: ")
+            .containsPattern("while it waited, the managers of nodes 0 and 1 answered [1-9][0-9]* calls")
+            .doesNotContain("IllegalStateException");
+    }
+
+    /**
      * Senders on nodes 0 and 1 streaming into a queue of node 2 when node 2 hangs, halfway through (LostOwnerStream):
      * each sender's put fails naming the node, nothing blocks past the heartbeat timeout (3 s here) and the teardown,
      * and what arrived before the loss is whole, once each, in order, none lost.
