@@ -300,6 +300,21 @@ class SlurmClusterIT {
         assertChecksPass(300, 3, 4, "BufferedSendChecks");
     }
 
+    /**
+     * A DDict persisted by a run on 3 nodes (a manager on each, each writing its file) into a directory of /tmp, which
+     * every node sees, and restored by a later run on 2 nodes, entry for entry (DDictPersistChecks).
+     */
+    @Test
+    void shouldRestoreOnTwoNodesADictionaryPersistedOnThree(@TempDir Path dir) throws Exception {
+        String files = dir.resolve("ddict").toString();
+        assertChecksPass(300, 3, 2, "DDictPersistChecks", "persist", files, "1");
+        try (Stream<Path> written = Files.list(Path.of(files))) {
+            assertThat(written.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder(
+                "manager-00000-of-00003.ddict", "manager-00001-of-00003.ddict", "manager-00002-of-00003.ddict");
+        }
+        assertChecksPass(300, 2, 1, "DDictPersistChecks", "restore", files, "1");
+    }
+
     /** Reply channels of exited processes are freed: the infrastructure pool does not fill up over a long run. */
     @Test
     void shouldFreeWhatShortProcessesLeaveInTheInfrastructurePool() throws Exception {
