@@ -112,16 +112,7 @@ class SlurmFaultsIT {
      */
     @Test
     void shouldFailARequestWaitingOnALostNodeNamingIt() throws Exception {
-        Running dragon = start("salloc", "-N3", "env", "DRAGON_JAVA_OPTS=-Ddragon.heartbeat.timeout.ms=3000",
-            "bin/dragon", "-cp", "dragon-it/target/test-classes:dragon-it/target/dragon-it.jar",
-            "io.dragon.it.api.LostNodeWait");
-        String runtime = awaitUp(dragon);
-        dragon.await("blocked in take\\(\\) of a queue of node 2", 120);
-        Thread.sleep(1_000); // into the remote wait
-        for (ProcessHandle process : SlurmCluster.processesOf(runtime, 2)) {
-            run(10, "kill", "-STOP", Long.toString(process.pid()));
-        }
-        Result result = dragon.finish(FAULT_SECONDS + 3);
+        Result result = hangNode2("LostNodeWait", 3, "blocked in take\\(\\) of a queue of node 2");
         assertThat(result.output()).as(result.toString()).contains("take() of a queue of node 2 failed: lost node 2"
             + " (node3) while a request waited there: its transport agent has not answered for 3000 ms");
     }
@@ -133,16 +124,7 @@ class SlurmFaultsIT {
      */
     @Test
     void shouldFailDictionaryCallsToTheManagerOfALostNodeNamingItWhileTheOthersServe() throws Exception {
-        Running dragon = start("salloc", "-N3", "env", "DRAGON_JAVA_OPTS=-Ddragon.heartbeat.timeout.ms=5000",
-            "bin/dragon", "-cp", "dragon-it/target/test-classes:dragon-it/target/dragon-it.jar",
-            "io.dragon.it.api.DDictLostNode");
-        String runtime = awaitUp(dragon);
-        dragon.await("working on the keys of every manager", 120);
-        Thread.sleep(1_000); // calls of both threads under way
-        for (ProcessHandle process : SlurmCluster.processesOf(runtime, 2)) {
-            run(10, "kill", "-STOP", Long.toString(process.pid()));
-        }
-        Result result = dragon.finish(FAULT_SECONDS + 5);
+        Result result = hangNode2("DDictLostNode", 5, "working on the keys of every manager");
         System.out.println(result.output().lines().filter(line -> line.contains(" ms")).toList());
         assertThat(result.code()).as(result.toString()).isEqualTo(125);
         assertThat(result.output()).as(result.toString())
@@ -231,6 +213,24 @@ class SlurmFaultsIT {
         Files.deleteIfExists(out);
         assertThat(result.code()).as(result + output).isNotZero();
         assertThat(output).contains("up on 3 nodes").containsPattern("DUE TO TIME LIMIT|interrupted");
+    }
+
+    /**
+     * Runs {@code program} (of io.dragon.it.api) on three nodes with a heartbeat timeout of {@code heartbeatSeconds};
+     * once its output matches {@code cue}, and a second later (its requests under way), stops every process of node 2
+     * (a node that hangs). Returns its result.
+     */
+    private static Result hangNode2(String program, int heartbeatSeconds, String cue) throws Exception {
+        Running dragon = start("salloc", "-N3", "env", "DRAGON_JAVA_OPTS=-Ddragon.heartbeat.timeout.ms="
+            + heartbeatSeconds * 1000, "bin/dragon", "-cp",
+            "dragon-it/target/test-classes:dragon-it/target/dragon-it.jar", "io.dragon.it.api." + program);
+        String runtime = awaitUp(dragon);
+        dragon.await(cue, 120);
+        Thread.sleep(1_000);
+        for (ProcessHandle process : SlurmCluster.processesOf(runtime, 2)) {
+            run(10, "kill", "-STOP", Long.toString(process.pid()));
+        }
+        return dragon.finish(FAULT_SECONDS + heartbeatSeconds);
     }
 
     /** dragon on three nodes, its head a sleep of two minutes on node1. */
