@@ -166,8 +166,8 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
      * files are read in parallel, each by a thread of this process, and their entries sent to their managers in
      * batches.
      *
-     * @throws DragonException if a file cannot be read, is not a dictionary's, or is cut short (the new dictionary
-     *                         is destroyed)
+     * @throws DragonException if a file of the persist is missing (nothing is made), or a file cannot be read, is
+     *                         not a dictionary's, or is cut short (the new dictionary is destroyed)
      */
     public static <K, V> DDict<K, V> restore(Path directory, Builder<K, V> builder) {
         List<Path> files;
@@ -179,6 +179,7 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
         if (files.isEmpty()) {
             throw new DragonException("no dictionary files (*.ddict) in " + directory);
         }
+        ShardFile.checkComplete(directory, files);
         DDict<K, V> dict = builder.create();
         try {
             files.parallelStream().forEach(file -> {
@@ -564,8 +565,8 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
         try {
             for (int m = 0; m < managers.length; m++) {
                 calls[m] = ManagerCalls.start(DDictFrames.PERSIST);
-                DDictFrames.putBytes(calls[m].body(), absolute.resolve(String.format("manager-%05d-of-%05d.ddict", m,
-                    managers.length)).toString().getBytes(StandardCharsets.UTF_8));
+                DDictFrames.putBytes(calls[m].body(), absolute.resolve(ShardFile.name(m, managers.length)).toString()
+                    .getBytes(StandardCharsets.UTF_8));
                 send(calls[m], m);
             }
             for (int m = 0; m < managers.length; m++) {

@@ -13,6 +13,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A manager's shard persisted to a file ({@link io.dragon.DDict#persist}): every entry of every checkpoint it
@@ -29,7 +35,39 @@ public final class ShardFile {
     /** The longest key or value a file may hold: more than any pool here holds in one block. */
     private static final int MAX_LENGTH = 1 << 30;
 
+    /** The name {@link #name} gives a file: its manager's index and the number of managers. */
+    private static final Pattern NAME = Pattern.compile("manager-[0-9]{5,}-of-([0-9]{5,})\\.ddict");
+
     private ShardFile() {
+    }
+
+    /** The name of the file of manager {@code m} of {@code managers}. */
+    public static String name(int m, int managers) {
+        return String.format("manager-%05d-of-%05d.ddict", m, managers);
+    }
+
+    /**
+     * Fails unless {@code files} of {@code directory} are those of every manager of one persist: a restore from
+     * some of them would miss the others' entries.
+     */
+    public static void checkComplete(Path directory, List<Path> files) {
+        Matcher first = NAME.matcher(files.get(0).getFileName().toString());
+        int managers = first.matches() ? Integer.parseInt(first.group(1)) : 0;
+        Set<String> missing = new TreeSet<>();
+        for (int m = 0; m < managers; m++) {
+            missing.add(name(m, managers));
+        }
+        List<String> others = new ArrayList<>();
+        for (Path file : files) {
+            if (!missing.remove(file.getFileName().toString())) {
+                others.add(file.getFileName().toString());
+            }
+        }
+        if (!missing.isEmpty() || !others.isEmpty()) {
+            throw new DragonException("the files in " + directory + " are not those of one persist of " + managers
+                + " managers:" + (missing.isEmpty() ? "" : " missing " + missing)
+                + (others.isEmpty() ? "" : " not of that persist " + others));
+        }
     }
 
     /** Writes {@code shard} to {@code file}; appends [entries 8][bytes 8] to {@code reply}. */
