@@ -163,6 +163,12 @@ public final class DDictPersistChecks extends Checks {
         check("a restore from a file that is not a dictionary's fails naming it; the new dictionary is destroyed", () ->
             expectFailsCleanly(foreign, foreignFile.toString(), "not a dictionary"));
 
+        Path partial = copy(good, root.resolve("partial"));
+        String gone = files(partial).get(1);
+        Files.delete(partial.resolve(gone));
+        check("a restore from a directory that lacks a manager's file fails naming it, and makes nothing", () ->
+            expectFailsCleanly(partial, gone, "missing"));
+
         check("after the failed restores, a restore under the same name from the whole files works", () -> {
             DDict<String, Object> dict = DDict.restore(good, DDict.<String, Object>builder().name("restored")
                 .workingSet(WORKING_SET));
