@@ -149,7 +149,7 @@ class UserApiIT {
      */
     @Test
     void dictionaryServesOnAfterItsManagerOrAClientIsKilled() {
-        DragonRun.Result run = assertAllPass("DDictKillChecks", 3);
+        DragonRun.Result run = assertAllPass("DDictKillChecks", 4);
         System.out.println(run.stdout().lines().filter(line -> line.contains(" ms")).toList());
     }
 
