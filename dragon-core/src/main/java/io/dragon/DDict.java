@@ -105,7 +105,8 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
     /** The function of {@link #fetchAdd}: one instance, so its serialized form is made once per thread. */
     private static final SerializableBiFunction<Number, Number, Long> ADD = (a, b) -> a.longValue() + b.longValue();
     /** Where a get of a shard of this node copies the value for its codec. */
-    private static final ThreadLocal<ByteBuffer> VALUE_SCRATCH = ThreadLocal.withInitial(() -> ByteBuffer.allocate(256));
+    private static final ThreadLocal<ByteBuffer> VALUE_SCRATCH =
+        ThreadLocal.withInitial(() -> ByteBuffer.allocate(256));
     /** The last function this thread sent to a manager, and its serialized form. */
     private static final ThreadLocal<Object[]> LAST_FUNCTION = ThreadLocal.withInitial(() -> new Object[2]);
 
