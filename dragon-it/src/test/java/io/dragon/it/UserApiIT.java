@@ -36,7 +36,7 @@ class UserApiIT {
 
     @Test
     void ddictKeepsTheConcurrentMapContractAcrossProcesses() {
-        assertAllPass("DDictChecks", 20);
+        assertAllPass("DDictChecks", 21);
     }
 
     @Test

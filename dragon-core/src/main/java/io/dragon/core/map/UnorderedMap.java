@@ -538,8 +538,8 @@ public final class UnorderedMap {
                 tooLong = valueLength(current);
                 applies = false;
             }
-            old = current == NONE ? null : oldDst != null ? copyValue(current, oldDst) : copyOld ? value(current)
-                : applies ? APPLIED : NOT_APPLIED;
+            old = current == NONE || tooLong >= 0 ? null : oldDst != null ? copyValue(current, oldDst)
+                : copyOld ? value(current) : applies ? APPLIED : NOT_APPLIED;
             if (applies && current != NONE) {
                 free = unlink(link, current, entry);
             } else if (applies && entry != NONE) {

@@ -117,6 +117,30 @@ class UnorderedMapTest {
     }
 
     @Test
+    void getAndPutOfBuffersShouldCopyTheOldValueIntoTheBufferOrChangeNothingIfItDoesNotFit() {
+        UnorderedMap map = UnorderedMap.create(pool, 16);
+        byte[] big = new byte[1000];
+        Arrays.fill(big, (byte) 7);
+        ByteBuffer old = ByteBuffer.allocate(16);
+
+        assertThat(map.getAndPut(bytes("key"), ByteBuffer.wrap(big), old)).isEqualTo(-1);
+        long allocations = pool.allocationCount();
+        assertThatThrownBy(() -> map.getAndPut(bytes("key"), ByteBuffer.wrap(bytes("small")), old))
+            .isInstanceOf(BufferTooSmallException.class);
+        assertThat(map.get(bytes("key"))).as("unchanged").isEqualTo(big);
+        assertThat(pool.allocationCount()).as("the unused entry freed").isEqualTo(allocations);
+        assertThat(old.position()).isZero();
+
+        ByteBuffer roomy = ByteBuffer.allocate(2000).position(3);
+        ByteBuffer value = ByteBuffer.wrap(bytes("xsmally"), 1, 5);
+        assertThat(map.getAndPut(bytes("key"), value, roomy)).isEqualTo(1000);
+        assertThat(roomy.position()).isEqualTo(1003);
+        assertThat(Arrays.copyOfRange(roomy.array(), 3, 1003)).isEqualTo(big);
+        assertThat(value.position()).as("the value's position left alone").isEqualTo(1);
+        assertThat(map.get(bytes("key"))).isEqualTo(bytes("small"));
+    }
+
+    @Test
     void putIfAbsentShouldInsertOnlyANewKeyAndFreeTheUnusedEntry() {
         UnorderedMap map = UnorderedMap.create(pool, 16);
 

@@ -400,6 +400,22 @@ public final class DDictChecks extends Checks {
                 + " process")).join(), "exit code of the other process");
             dict.destroy();
         });
+        check("values of 64 KiB: put returns the old one whole, get reads it whole, here and in another process",
+            () -> {
+                DDict<String, byte[]> dict = DDict.<String, byte[]>builder().valueCodec(Codecs.bytes()).create();
+                byte[] first = new byte[64 << 10];
+                byte[] second = new byte[64 << 10];
+                Arrays.fill(first, (byte) 1);
+                Arrays.fill(second, (byte) 2);
+                expectEquals(null, dict.put("big", first), "first put");
+                expect(Arrays.equals(first, dict.put("big", second)), "the old value returned whole");
+                expect(Arrays.equals(second, dict.get("big")), "the new value read whole");
+                expect(Arrays.equals(second, dict.put("big", new byte[1])), "a large old value for a small new one");
+                expectEquals(0, Process.start(() -> expect(Arrays.equals(new byte[1], dict.put("big", second)),
+                    "the small value returned in another process")).join(), "exit code of the other process");
+                expect(Arrays.equals(second, dict.get("big")), "the value put by the other process");
+                dict.destroy();
+            });
         check("a named dictionary is found from another process, and a handle travels in a lambda", () -> {
             expectThrows(ObjectNotFoundException.class, () -> DDict.lookup("not made"));
             fill(map);
