@@ -40,7 +40,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -276,8 +278,7 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
             return decode(apply(Op.PUT, stored, encode(value), null));
         }
         begin(Shard.checkpointOf(stored));
-        Output encoded = SCRATCH.get().clear();
-        valueCodec.encode(Objects.requireNonNull(value, "value"), encoded);
+        Output encoded = encoded(value);
         ByteBuffer old = VALUE_SCRATCH.get();
         for (;;) {
             try {
@@ -792,7 +793,7 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
     }
 
     /** A request with a body of its own to manager {@code m}, and its reply. */
-    private ByteBuffer remote(int m, byte op, java.util.function.Consumer<Output> body) {
+    private ByteBuffer remote(int m, byte op, Consumer<Output> body) {
         try (ManagerCalls call = ManagerCalls.start(op)) {
             body.accept(call.body());
             return call(call, m);
@@ -801,7 +802,7 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
         }
     }
 
-    private <T> T local(int m, java.util.function.Supplier<T> operation) {
+    private <T> T local(int m, Supplier<T> operation) {
         try {
             return operation.get();
         } catch (RuntimeException e) {
@@ -936,10 +937,15 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
     }
 
     private byte[] encode(V value) {
+        return encoded(value).toByteArray();
+    }
+
+    /** {@code value} in its codec's form, in this thread's scratch output (until its next use). */
+    private Output encoded(V value) {
         Objects.requireNonNull(value, "value");
         Output out = SCRATCH.get().clear();
         valueCodec.encode(value, out);
-        return out.toByteArray();
+        return out;
     }
 
     private V decode(byte[] value) {

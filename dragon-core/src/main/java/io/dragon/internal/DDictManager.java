@@ -102,7 +102,7 @@ public final class DDictManager implements SerializableRunnable {
             out = new Output(4096);
             functions = new HashMap<>();
             setup.put(new ManagerInfo(index, gs.launchParameters().nodeIndex(), gs.launchParameters().puid(),
-                pool.muid(), requests.descriptor(), shard.serialize()));
+                requests.descriptor(), shard.serialize()));
             serving = true;
             serve(Channel.attach(requests.descriptor()));
             serving = false; // destroyed

@@ -69,7 +69,7 @@ public final class KeyCompute {
     }
 
     /** {@code value} in {@code codec}'s form. */
-    public static byte[] encode(Codec<Object> codec, Object value) {
+    private static byte[] encode(Codec<Object> codec, Object value) {
         Output out = new Output(64);
         codec.encode(value, out);
         return out.toByteArray();

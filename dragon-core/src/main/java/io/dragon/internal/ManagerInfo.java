@@ -9,10 +9,9 @@ import java.io.Serializable;
  * @param index    the manager's index among the dictionary's managers (keys hash to it)
  * @param node     the node it runs on
  * @param puid     its process
- * @param muid     the pool that holds its shard and its request channel
  * @param requests its request channel's descriptor
  * @param shard    its shard's descriptor ({@link io.dragon.core.map.Shard#serialize()})
  */
-public record ManagerInfo(int index, int node, long puid, long muid, byte[] requests, byte[] shard)
+public record ManagerInfo(int index, int node, long puid, byte[] requests, byte[] shard)
     implements Serializable {
 }
