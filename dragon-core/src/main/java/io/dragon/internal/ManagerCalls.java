@@ -158,6 +158,9 @@ public final class ManagerCalls implements AutoCloseable {
     /** Fails the wait if the manager's process ended or its node no longer answers. */
     private static void check(ManagerInfo manager, String dictionary) {
         ProcessInfo info = Services.ask(() -> Services.globalServices().query(manager.puid()));
+        if (info.state() == ProcessState.EXITED && info.exitCode() == 0) { // a manager ends well only when destroyed
+            throw new ObjectDestroyedException("the dictionary " + dictionary + " was destroyed");
+        }
         if (info.state() == ProcessState.EXITED || info.state() == ProcessState.FAILED) {
             throw failed(manager, dictionary, "its process " + manager.puid() + " ended (exit code "
                 + info.exitCode() + ")", null);
