@@ -70,6 +70,7 @@ class SlurmClusterIT {
     }
 
     /** The distribution's tarball, unpacked into a path with a space, runs on every node as the build tree does. */
+    @AnyTransport
     @Test
     void shouldRunTheUnpackedDistributionOnEveryNode(@TempDir Path dir) throws Exception {
         Path home = Distribution.unpack(dir);
@@ -81,6 +82,7 @@ class SlurmClusterIT {
     }
 
     /** Every node's runtime JVM pauses as it starts (PausedServices) until the launcher has said so. */
+    @AnyTransport
     @Test
     void shouldSayWhichNodesASlowBringupWaitsFor(@TempDir Path dir) throws Exception {
         PausedServices services = new PausedServices(dir);
@@ -97,6 +99,7 @@ class SlurmClusterIT {
     }
 
     /** With -q, what a slow bringup waits for goes to the launcher's log only. */
+    @AnyTransport
     @Test
     void shouldSayWhatASlowBringupWaitsForOnlyInTheLogWhenQuiet(@TempDir Path dir) throws Exception {
         PausedServices services = new PausedServices(dir);
@@ -130,6 +133,7 @@ class SlurmClusterIT {
             "dragon: exit code");
     }
 
+    @AnyTransport
     @Test
     void shouldChooseTcpWithoutLoadingLibfabricWhereNoNodeHasAFabricDevice(@TempDir Path logs) throws Exception {
         Result result = run(120, "salloc", "-N2", "bin/dragon", "--transport", "auto", "--log-dir", logs.toString(),
@@ -154,6 +158,7 @@ class SlurmClusterIT {
         assertThat(Files.readString(logs.resolve("backend-node2.log"))).contains("(TLS)");
     }
 
+    @AnyTransport
     @Test
     void shouldLabelOutputWithTheHostOfEachProcessAndFeedStdinToTheHead() throws Exception {
         Result labelled = run(120, "salloc", "-N3", "bin/dragon", "--label-output",
@@ -217,6 +222,7 @@ class SlurmClusterIT {
         }
     }
 
+    @AnyTransport
     @Test
     void shouldRunTheRuntimeOnEveryNodeFromAnSbatchScript() throws Exception {
         assertThat(sbatch("examples/slurm/hello.sbatch")).contains("up on 3 nodes", "on node1)", "on node2)",
@@ -256,6 +262,7 @@ class SlurmClusterIT {
     }
 
     /** dragon starts its own srun step: under srun it would run once per task, each in a step of a few nodes. */
+    @AnyTransport
     @Test
     void shouldRefuseToRunUnderSrunAndNameItsOwnStepAfterTheRuntime() throws Exception {
         Result refused = run(120, "salloc", "-N2", "srun", "-N1", "bin/dragon", "/bin/echo", "hi");
@@ -304,6 +311,7 @@ class SlurmClusterIT {
      * A DDict persisted by a run on 3 nodes (a manager on each, each writing its file) into a directory of /tmp, which
      * every node sees, and restored by a later run on 2 nodes, entry for entry (DDictPersistChecks).
      */
+    @AnyTransport
     @Test
     void shouldRestoreOnTwoNodesADictionaryPersistedOnThree(@TempDir Path dir) throws Exception {
         String files = dir.resolve("ddict").toString();
@@ -316,6 +324,7 @@ class SlurmClusterIT {
     }
 
     /** Reply channels of exited processes are freed: the infrastructure pool does not fill up over a long run. */
+    @AnyTransport
     @Test
     void shouldFreeWhatShortProcessesLeaveInTheInfrastructurePool() throws Exception {
         assertChecksPass(400, 2, 1, "LongRunChecks", "300");
@@ -325,6 +334,7 @@ class SlurmClusterIT {
      * The workers of a pool share the memory Slurm granted each node (--mem=800: 800 MiB per node, 2 of the 4
      * workers on each, 75% of their 400 MiB as heap); others keep their own heap or the JVM's default (HeapChecks).
      */
+    @AnyTransport
     @Test
     void shouldSizeTheHeapOfAPoolsWorkersFromTheMemoryGrantedTheirNode() throws Exception {
         Result checks = run(180, "salloc", "-N2", "--mem=800", "bin/dragon", "-cp",
@@ -365,6 +375,7 @@ class SlurmClusterIT {
      * head and its 3 children as slices on the nodes Global Services placed them on (the head on node 0, which the
      * launcher names; the children round-robin from node 0), the queues' channels created, the launcher's phases.
      */
+    @AnyTransport
     @Test
     @SuppressWarnings("unchecked")
     void shouldWriteTheTimelineOfAThreeNodeRunWithTrace(@TempDir Path dir) throws Exception {
@@ -415,6 +426,7 @@ class SlurmClusterIT {
             "launcher launcher X await-nodes-up", "launcher launcher X bringup", "launcher launcher X teardown");
     }
 
+    @AnyTransport
     @Test
     void shouldExitWithTheHeadsCode() throws Exception {
         Result exit = run(120, "salloc", "-N3", "bin/dragon", "dragon-it/target/dragon-it-exit.jar", "7");
@@ -426,6 +438,7 @@ class SlurmClusterIT {
         assertThat(thrown.output()).contains("IllegalStateException: boom", "dragon: exit code 1");
     }
 
+    @AnyTransport
     @Test
     void shouldRefuseMoreNodesThanTheAllocationHasAndAnUnknownNetworkPrefix() throws Exception {
         Result tooMany = run(120, "salloc", "-N2", "bin/dragon", "-N", "3", "/bin/echo", "hi");

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every test of {@link SlurmClusterIT} again, with the nodes' transport agents on libfabric. */
+/** The tests of {@link SlurmClusterIT} that depend on the transport, again with the nodes' agents on libfabric. */
 @ExtendWith(OverLibfabric.class)
 class SlurmClusterOfiIT extends SlurmClusterIT {
     @Test

@@ -81,11 +81,13 @@ class SlurmFaultsIT {
     }
 
     /** The same on the primary node, whose runtime JVM also runs Global Services. */
+    @AnyTransport
     @Test
     void shouldEndTheRuntimeWhenTheRuntimeJvmOfThePrimaryNodeIsKilled() throws Exception {
         assertThat(killService(0, runtime -> runtimeJvm(runtime, 0))).contains("lost the backend of node 0 (node1)");
     }
 
+    @AnyTransport
     @Test
     void shouldEndTheRuntimeWhenTheWatchdogOfANodeIsKilled() throws Exception {
         assertThat(killService(1, runtime -> runtimeJvm(runtime, 1).children().filter(p -> p.info().commandLine()
@@ -122,6 +124,7 @@ class SlurmFaultsIT {
      * call of node 1 to node 2's manager fails naming it and its node when the node is found lost (heartbeat timeout
      * 5 s here), while the managers of nodes 0 and 1 go on answering node 1's other calls.
      */
+    @AnyTransport
     @Test
     void shouldFailDictionaryCallsToTheManagerOfALostNodeNamingItWhileTheOthersServe() throws Exception {
         Result result = hangNode2("DDictLostNode", 5, "working on the keys of every manager");
@@ -161,6 +164,7 @@ class SlurmFaultsIT {
             .doesNotContain("AssertionError");
     }
 
+    @AnyTransport
     @Test
     void shouldTearEveryNodeDownWhenTheFrontendIsKilled() throws Exception {
         Running dragon = sleepingRuntime();
@@ -180,6 +184,7 @@ class SlurmFaultsIT {
             "exit code 130");
     }
 
+    @AnyTransport
     @Test
     void shouldTearDownWhenTheJobIsCancelled() throws Exception {
         Path out = Files.createTempFile("dragon-scancel", ".out");
@@ -203,6 +208,7 @@ class SlurmFaultsIT {
      * The job's time limit (Slurm's shortest: a minute, enforced when slurmctld next looks): SIGTERM to every process
      * of the job, SIGKILL after KillWait (5 s on the test cluster); nothing of the runtime may be left.
      */
+    @AnyTransport
     @Test
     void shouldTearDownAtTheJobsTimeLimit() throws Exception {
         Path out = Files.createTempFile("dragon-timelimit", ".out");

@@ -2,7 +2,7 @@ package io.dragon.it;
 
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Every fault of {@link SlurmFaultsIT} again, with the nodes' transport agents on libfabric. */
+/** The faults of {@link SlurmFaultsIT} that depend on the transport, again with the nodes' agents on libfabric. */
 @ExtendWith(OverLibfabric.class)
 class SlurmFaultsOfiIT extends SlurmFaultsIT {
 }
