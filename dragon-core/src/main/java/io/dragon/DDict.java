@@ -5,6 +5,7 @@ import io.dragon.core.channels.ChannelException;
 import io.dragon.core.map.BufferTooSmallException;
 import io.dragon.core.map.RetiredException;
 import io.dragon.core.map.Shard;
+import io.dragon.core.map.ShardRequest;
 import io.dragon.core.map.Shard.Op;
 import io.dragon.core.memory.PoolDestroyedException;
 import io.dragon.core.memory.PoolFullException;
@@ -642,7 +643,8 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
     // ---- inside
 
     /**
-     * One operation on one key: directly on the shard of a manager of this node, else through the manager.
+     * One operation on one key: directly on the shard of a manager of this node, else by the transport agent of the
+     * shard's node ({@link ShardRequest}); the manager only begins a checkpoint the shard has not.
      */
     private byte[] apply(Op op, byte[] stored, byte[] value, byte[] expected) {
         if (op.writes()) {
@@ -660,14 +662,14 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
                 throw translated(e, m);
             }
         }
-        try (ManagerCalls call = ManagerCalls.start((byte) op.ordinal())) {
-            Output body = call.body();
-            DDictFrames.putBytes(body, stored);
-            DDictFrames.putBytes(body, value);
-            DDictFrames.putBytes(body, expected);
-            return DDictFrames.getBytes(call(call, m));
-        } catch (RuntimeException e) {
-            throw translated(e, m);
+        for (;;) {
+            try {
+                return ShardRequest.apply(managers[m].host(), managers[m].shard(), op, stored, value, expected);
+            } catch (Shard.NotBegunException e) { // as above
+                remote(m, DDictFrames.ADVANCE, out -> out.putLong(Shard.checkpointOf(stored)));
+            } catch (RuntimeException e) {
+                throw translated(e, m);
+            }
         }
     }
 
@@ -858,8 +860,8 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
             return new ObjectDestroyedException("the " + this + " was destroyed", e);
         }
         if (e instanceof ChannelException) {
-            return new DragonException("manager " + m + " of the " + this + " on node " + managers[m].node()
-                + " cannot be reached: " + e.getMessage(), e);
+            return new DragonException("manager " + m + " of dictionary " + label() + " on node " + managers[m].node()
+                + " failed: " + e.getMessage(), e);
         }
         if (e instanceof PoolFullException) {
             return new DragonException("manager " + m + " of the " + this + " on node " + managers[m].node()

@@ -6,12 +6,12 @@ import java.nio.ByteBuffer;
 
 /**
  * The messages between a {@link io.dragon.DDict}'s clients and its managers: a request on the manager's channel, its
- * reply on the channel the request names. A byte string is {@code [length 4][bytes]}, length -1 for none; a key is
+ * reply on the channel the request names. (Single-key operations from other nodes are not among them: the shard's
+ * node's transport agent runs those, see {@link io.dragon.core.map.ShardRequest}.) A byte string is {@code [length 4][bytes]}, length -1 for none; a key is
  * always a stored key (its checkpoint in front, see {@link io.dragon.core.map.Shard#storedKey}).
  *
  * <pre>
  * request  [op 1][reply cuid 8][reply descriptor, a byte string][request id 8][body]
- *   0..7   one key ({@link io.dragon.core.map.Shard.Op} ordinal): [key][value][expected]
  *   COMPUTE    [key][kind 1][value (MERGE) or none][the function, Java-serialized with a 4-byte length]
  *   PUT_ALL    [count 4] count x ([key][value])
  *   GET_ALL    [count 4] count x [key]
@@ -20,7 +20,7 @@ import java.nio.ByteBuffer;
  *   STATS, DESTROY (nothing)
  *   PERSIST    [file path, a byte string of UTF-8]
  * reply    [request id 8][status 1: OK or ERROR][body]
- *   OK:    one key: [result]; COMPUTE: [new value]; PUT_ALL: (nothing); GET_ALL: count x [value];
+ *   OK:    COMPUTE: [new value]; PUT_ALL: (nothing); GET_ALL: count x [value];
  *          SIZE: [entries 8]; ENTRIES: [count 4] count x ([key][value]); STATS: [entries 8][bytes 8][hits 8]
  *          [misses 8]; PERSIST: [entries 8][bytes 8]
  *   ERROR: [the exception, Java-serialized with a 4-byte length]

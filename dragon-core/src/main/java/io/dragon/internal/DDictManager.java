@@ -9,6 +9,7 @@ import io.dragon.SerializableRunnable;
 import io.dragon.core.channels.Channel;
 import io.dragon.core.channels.ChannelException;
 import io.dragon.core.channels.SendReturn;
+import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.map.Shard;
 import io.dragon.core.map.Shard.Op;
 import io.dragon.core.memory.MemoryPool;
@@ -101,8 +102,8 @@ public final class DDictManager implements SerializableRunnable {
             replyChannels = new HashMap<>();
             out = new Output(4096);
             functions = new HashMap<>();
-            setup.put(new ManagerInfo(index, gs.launchParameters().nodeIndex(), gs.launchParameters().puid(),
-                requests.descriptor(), shard.serialize()));
+            setup.put(new ManagerInfo(index, gs.launchParameters().nodeIndex(), HostId.local(),
+                gs.launchParameters().puid(), requests.descriptor(), shard.serialize()));
             serving = true;
             serve(Channel.attach(requests.descriptor()));
             serving = false; // destroyed
@@ -195,8 +196,7 @@ public final class DDictManager implements SerializableRunnable {
             case DDictFrames.DESTROY -> shard.destroy(); // before the reply: no use of it succeeds afterwards
             case DDictFrames.PERSIST -> ShardFile.write(shard, Path.of(new String(DDictFrames.getBytes(in),
                 StandardCharsets.UTF_8)), out);
-            default -> DDictFrames.putBytes(out, write(Op.of(op), DDictFrames.getBytes(in), DDictFrames.getBytes(in),
-                DDictFrames.getBytes(in)));
+            default -> throw new DragonException("unknown request " + op);
         }
     }
 

@@ -5,7 +5,6 @@ import io.dragon.DragonException;
 import io.dragon.ObjectDestroyedException;
 import io.dragon.Output;
 import io.dragon.core.channels.Channel;
-import io.dragon.core.channels.ChannelDescriptor;
 import io.dragon.core.channels.ChannelDestroyedException;
 import io.dragon.core.channels.ChannelEmptyException;
 import io.dragon.core.channels.ChannelException;
@@ -165,10 +164,9 @@ public final class ManagerCalls implements AutoCloseable {
             throw failed(manager, dictionary, "its process " + manager.puid() + " ended (exit code "
                 + info.exitCode() + ")", null);
         }
-        long host = ChannelDescriptor.deserialize(manager.requests()).allocation().pool().hostId();
-        if (host != HostId.local()) {
+        if (manager.host() != HostId.local()) {
             try {
-                Gateway.current().call(host, Services.serialize(new Probe(), "a probe"), PROBE_NANOS);
+                Gateway.current().call(manager.host(), Services.serialize(new Probe(), "a probe"), PROBE_NANOS);
             } catch (RuntimeException e) { // whatever the failure: the node does not answer
                 throw failed(manager, dictionary, e.getMessage(), e);
             }

@@ -22,6 +22,7 @@ import static io.dragon.core.channels.GatewayLayout.REPLY_LENGTH_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.REQUEST_ID_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.SEND;
 import static io.dragon.core.channels.GatewayLayout.SEND_BUFFERED;
+import static io.dragon.core.channels.GatewayLayout.SHARD;
 import static io.dragon.core.channels.GatewayLayout.TARGET_LENGTH_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.TIMEOUT_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.TOO_LARGE;
@@ -81,6 +82,7 @@ final class ChannelOperations {
     /** The announced requests that wait here, by request id. */
     private final Map<Long, Waiting> waiting = new ConcurrentHashMap<>();
     private final OrderedSends ordered = new OrderedSends();
+    private final ShardOperations shards = new ShardOperations();
     /** Whether the agent sends a frame in parts: a large message received then goes as it lies, not copied. */
     private final boolean sendsInPlace;
 
@@ -104,6 +106,14 @@ final class ChannelOperations {
         int op = request.getIntLE(request.readerIndex() + OP_OFFSET);
         if (op == CANCEL) {
             cancel(request);
+            return;
+        }
+        if (op == SHARD) {
+            try {
+                peer.send(shards.perform(request));
+            } finally {
+                request.release();
+            }
             return;
         }
         if (op == CALL) {

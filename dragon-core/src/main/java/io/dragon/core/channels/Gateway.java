@@ -8,6 +8,7 @@ import io.dragon.core.messages.MessageChannel;
 import io.dragon.core.messages.Messages.SHReplyChannel;
 import io.dragon.core.sync.WaitMode;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -103,25 +104,62 @@ public final class Gateway {
 
     private Outcome call(long host, byte[] callable, long timeoutNanos, boolean interruptible)
         throws InterruptedException {
+        Completion completion = perform(GatewayLayout.CALL, host, new byte[0], ByteBuffer.wrap(callable), timeoutNanos,
+            interruptible && timeoutNanos != 0, "a call on host " + Long.toHexString(host));
+        if (completion.status() != GatewayLayout.OK && completion.status() != GatewayLayout.THREW) {
+            throw new ChannelException(completion.text());
+        }
+        return new Outcome(completion.payload(), completion.status() == GatewayLayout.THREW);
+    }
+
+    /** What a remote call returned (serialized), or the exception it threw. */
+    public record Outcome(byte[] value, boolean threw) {
+    }
+
+    /**
+     * Performs gateway operation {@code op} about the object {@code target} describes on the node with host id
+     * {@code host}, once there, without waiting at the target (a {@link GatewayLayout#SHARD}); {@code what} names
+     * the target in errors. An interrupt is kept for the caller.
+     *
+     * @param payload the request's payload, consumed
+     * @return its completion
+     */
+    public Completion perform(int op, long host, byte[] target, ByteBuffer payload, String what) {
+        try {
+            return perform(op, host, target, payload, 0, false, what);
+        } catch (InterruptedException e) { // not interruptible: never thrown
+            Thread.currentThread().interrupt();
+            throw new ChannelException("interrupted before " + what + " was asked");
+        }
+    }
+
+    private Completion perform(int op, long host, byte[] target, ByteBuffer payload, long timeoutNanos,
+                               boolean interruptible, String what) throws InterruptedException {
         GatewayCall call = borrow();
         try {
-            int status = call.perform(nextRequestId(), GatewayLayout.CALL, new byte[0], host,
-                ByteBuffer.wrap(callable), 0, timeoutNanos, WaitMode.SLEEP, interruptible && timeoutNanos != 0,
-                "a call on host " + Long.toHexString(host));
-            if (status != GatewayLayout.OK && status != GatewayLayout.THREW) {
-                throw new ChannelException(call.errorText());
-            }
-            ByteBuffer payload = call.payload();
-            byte[] bytes = new byte[payload.remaining()];
-            payload.get(bytes);
-            return new Outcome(bytes, status == GatewayLayout.THREW);
+            int status = call.perform(nextRequestId(), op, target, host, payload, 0, timeoutNanos, WaitMode.SLEEP,
+                interruptible, what);
+            ByteBuffer bytes = call.payload();
+            byte[] copy = new byte[bytes.remaining()];
+            bytes.get(copy);
+            return new Completion(status, call.value(), copy);
         } finally {
             release(call);
         }
     }
 
-    /** What a remote call returned (serialized), or the exception it threw. */
-    public record Outcome(byte[] value, boolean threw) {
+    /**
+     * The completion of a gateway operation (see {@link GatewayLayout}): its status, value and payload.
+     *
+     * @param status  {@link GatewayLayout#OK} .. {@link GatewayLayout#LOST}
+     * @param value   what the operation answered in the completion's value field
+     * @param payload its payload: a result, or the text of what went wrong
+     */
+    public record Completion(int status, int value, byte[] payload) {
+        /** The payload as text: what went wrong, for an error status. */
+        public String text() {
+            return new String(payload, StandardCharsets.UTF_8);
+        }
     }
 
     GatewayCall borrow() {

@@ -10,7 +10,7 @@ package io.dragon.core.channels;
  * <pre>
  * request
  *  offset  size
- *       0     4  op ({@link #SEND} .. {@link #UNWATCH})
+ *       0     4  op ({@link #SEND} .. {@link #SHARD})
  *       4     4  t: length of the target channel's descriptor
  *       8     4  r: length of the reply channel's descriptor
  *      12     4  RECV: the longest message the requester can take (it stays in the channel if longer)
@@ -19,9 +19,10 @@ package io.dragon.core.channels;
  *                WATCH: the op of the request watched
  *      32     8  host id of the target channel's node
  *      40     4  the requester's pid (its node's agent cancels its waiting requests if it dies)
- *      44     t  target channel descriptor (none for CALL)
+ *      44     t  target channel descriptor (none for CALL; SHARD: the shard's descriptor)
  *    44+t     r  reply channel descriptor
- *  44+t+r    ..  SEND: the message; CALL: a serialized java.util.concurrent.Callable to run on that node
+ *  44+t+r    ..  SEND: the message; CALL: a serialized java.util.concurrent.Callable to run on that node;
+ *                SHARD: the operation ({@link io.dragon.core.map.ShardRequest})
  *
  * A SEND_BUFFERED is a SEND whose requester may have returned before it was performed ({@link SendReturn}): the
  * target's agent performs those that name the same reply channel in the order they came, a later one waiting
@@ -39,6 +40,10 @@ package io.dragon.core.channels;
  * request waits forever on a node that is gone, whether it waits at the channel or was in flight when the node
  * went. An UNWATCH ends a WATCH whose request has completed. Neither has a completion of its own.
  *
+ * A SHARD is one single-key operation on a shard of a distributed dictionary of the target's node, performed by
+ * that node's agent as it reads the request, never waiting ({@link io.dragon.core.map.ShardRequest}): a remote get
+ * or put costs the same hops as a remote channel operation, without a wake-up of the dictionary's manager.
+ *
  * completion
  *       0     8  request id
  *       8     4  status ({@link #OK} .. {@link #CANCELLED})
@@ -46,6 +51,7 @@ package io.dragon.core.channels;
  *      16     4  INFO: capacity
  *      20     4  INFO: block size
  *      24    ..  RECV: the message; CALL: the serialized result, or with THREW the serialized exception;
+ *                SHARD: the result, or with THREW what the shard refused ({@link io.dragon.core.map.ShardRequest});
  *                FAILED, LOST and the other errors: what went wrong (UTF-8)
  * </pre>
  */
@@ -78,6 +84,7 @@ public final class GatewayLayout {
     public static final int SEND_BUFFERED = 9;
     public static final int WATCH = 10;
     public static final int UNWATCH = 11;
+    public static final int SHARD = 12;
 
     public static final int OK = 0;
     public static final int EMPTY = 1;

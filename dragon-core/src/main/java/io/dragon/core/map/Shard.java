@@ -16,6 +16,7 @@ import io.dragon.core.infrastructure.DescriptorWriter;
 import io.dragon.core.memory.Allocation;
 import io.dragon.core.memory.AllocationDescriptor;
 import io.dragon.core.memory.MemoryPool;
+import io.dragon.core.memory.PoolDescriptor;
 import io.dragon.core.memory.PoolDestroyedException;
 import io.dragon.core.shm.ObjectHeader;
 import io.dragon.core.shm.SharedBuffer;
@@ -165,6 +166,11 @@ public final class Shard {
                 MapLayout.HEADER_LENGTH), serials[i]));
         }
         return new Shard(allocation, serial, maps);
+    }
+
+    /** The pool of the shard that a {@link #serialize() serialized descriptor} describes. */
+    public static PoolDescriptor poolOf(byte[] descriptor) {
+        return AllocationDescriptor.readFrom(DescriptorReader.open(descriptor, DescriptorKind.SHARD)).pool();
     }
 
     /** What another process of the node needs to {@link #attach} to this shard. */

@@ -1,0 +1,108 @@
+package io.dragon.backend.transport;
+
+import static io.dragon.core.channels.GatewayLayout.DESCRIPTORS_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.DESTROYED;
+import static io.dragon.core.channels.GatewayLayout.FAILED;
+import static io.dragon.core.channels.GatewayLayout.OK;
+import static io.dragon.core.channels.GatewayLayout.TARGET_LENGTH_OFFSET;
+import static io.dragon.core.channels.GatewayLayout.THREW;
+
+import io.dragon.backend.MemoryUsers;
+import io.dragon.core.infrastructure.HostId;
+import io.dragon.core.map.Shard;
+import io.dragon.core.map.ShardRequest;
+import io.dragon.core.memory.MemoryPool;
+import io.dragon.core.memory.PoolDestroyedException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Performs SHARD requests ({@link ShardRequest}): single-key operations on the shards of this node's distributed
+ * dictionaries, on the thread that read the request, since they never wait (but for a stripe's lock, held for one
+ * operation by whoever holds it). Each shard is attached once, keyed by its descriptor's bytes; one found destroyed
+ * is forgotten, and its pool unmapped once no thread of the agents uses it ({@link MappedPools}).
+ */
+final class ShardOperations {
+    /** The shards that requests named, by descriptor: few (a manager's each), so a miss looks for gone ones. */
+    private final Map<ByteBuf, Attached> shards = new ConcurrentHashMap<>();
+
+    private record Attached(Shard shard, MemoryPool pool, MemoryUsers users) {
+    }
+
+    /** The completion of the SHARD {@code request} (a frame body, not released here). */
+    ByteBuf perform(ByteBuf request) {
+        Attached attached;
+        try {
+            attached = attached(request);
+        } catch (RuntimeException e) {
+            return failure(request, e);
+        }
+        if (!attached.users().enter()) {
+            shards.values().remove(attached);
+            return failure(request, new PoolDestroyedException(attached.pool() + " has been destroyed"));
+        }
+        try {
+            if (MappedPools.retireIfDestroyed(attached.pool(), attached.users())) {
+                shards.values().remove(attached);
+                return failure(request, new PoolDestroyedException(attached.pool() + " has been destroyed"));
+            }
+            byte[] result = ShardRequest.perform(attached.shard(), ChannelOperations.payload(request));
+            int length = result == null ? 0 : result.length;
+            ByteBuf completion = TransportFrames.completion(request.alloc(), request, OK, result == null ? -1 : length,
+                length);
+            return TransportFrames.finish(result == null ? completion : completion.writeBytes(result));
+        } catch (RuntimeException | Error e) {
+            return failure(request, e);
+        } finally {
+            attached.users().exit();
+        }
+    }
+
+    private Attached attached(ByteBuf request) {
+        int start = request.readerIndex();
+        ByteBuf descriptor = request.slice(start + DESCRIPTORS_OFFSET, request.getIntLE(start + TARGET_LENGTH_OFFSET));
+        Attached attached = shards.get(descriptor);
+        if (attached != null) {
+            return attached;
+        }
+        shards.values().removeIf(ShardOperations::isGone);
+        byte[] bytes = ByteBufUtil.getBytes(descriptor);
+        MemoryPool pool = MemoryPool.attach(Shard.poolOf(bytes)); // throws for a pool of another node
+        MemoryUsers users = MappedPools.users(pool);
+        if (!users.enter()) {
+            throw new PoolDestroyedException(pool + " has been destroyed");
+        }
+        try {
+            attached = new Attached(Shard.attach(bytes), pool, users); // reads the shard's header: inside its pool
+        } finally {
+            users.exit();
+        }
+        shards.put(Unpooled.wrappedBuffer(bytes), attached);
+        return attached;
+    }
+
+    private static boolean isGone(Attached attached) {
+        if (!attached.users().enter()) {
+            return true;
+        }
+        try {
+            return MappedPools.retireIfDestroyed(attached.pool(), attached.users());
+        } finally {
+            attached.users().exit();
+        }
+    }
+
+    /** What the shard refused (THREW), that it is gone (DESTROYED), or any other failure (FAILED). */
+    private static ByteBuf failure(ByteBuf request, Throwable e) {
+        byte[] refusal = ShardRequest.refusal(e);
+        if (refusal != null) {
+            return TransportFrames.finish(TransportFrames.completion(request.alloc(), request, THREW, 0,
+                refusal.length).writeBytes(refusal));
+        }
+        return TransportFrames.failure(request.alloc(), request, ShardRequest.gone(e) ? DESTROYED : FAILED, 0,
+            "the dictionary operation failed on " + HostId.hostname() + ": " + e);
+    }
+}
