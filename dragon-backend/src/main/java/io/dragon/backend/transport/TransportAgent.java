@@ -12,6 +12,7 @@ import io.dragon.core.channels.LocalChannel;
 import io.dragon.core.channels.SideTaker;
 import io.dragon.core.infrastructure.HostId;
 import io.dragon.core.infrastructure.Settings;
+import io.dragon.core.sync.WaitMode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.List;
@@ -89,6 +90,9 @@ public abstract sealed class TransportAgent implements AutoCloseable permits Tcp
      */
     public void connect(byte[] gatewayChannel, List<Long> hosts, List<String> hostnames, List<String> addresses) {
         gateway = LocalChannel.attach(ChannelDescriptor.deserialize(gatewayChannel));
+        // Where it does not poll, the reader sleeps at once: an adaptive wait's yields took the cores of the very
+        // processes whose requests it waits for (remote DDict gets on 2 cores: 1,800 -> 2,700 ops/s).
+        gateway.waitMode(spinNanos > 0 ? WaitMode.ADAPTIVE : WaitMode.SLEEP);
         LocalChannel own = LocalChannel.create(gateway.pool(), ThreadLocalRandom.current().nextLong(Long.MIN_VALUE, 0),
             2, 256);
         replies.own(own);
