@@ -123,11 +123,12 @@ public final class Gateway {
      *
      * @param payload the request's payload, consumed
      * @return its completion
+     * @throws ChannelException if interrupted while it waited for room in the gateway channel (nothing was sent)
      */
     public Completion perform(int op, long host, byte[] target, ByteBuffer payload, String what) {
         try {
             return perform(op, host, target, payload, 0, false, what);
-        } catch (InterruptedException e) { // not interruptible: never thrown
+        } catch (InterruptedException e) { // while it waited for room in the gateway channel: nothing was sent
             Thread.currentThread().interrupt();
             throw new ChannelException("interrupted before " + what + " was asked");
         }

@@ -46,7 +46,9 @@ public final class ShardRequest {
     /**
      * {@link Shard#apply} on the shard that {@code shard} describes, on the node with host id {@code host}.
      *
-     * @throws Shard.NotBegunException, RetiredException, PoolFullException as there
+     * @throws Shard.NotBegunException for a write in a checkpoint the shard has not begun
+     * @throws RetiredException if the checkpoint was retired
+     * @throws PoolFullException if the shard's pool has no room for the entry
      * @throws ObjectGoneException if the shard was destroyed
      * @throws ChannelException if the node cannot be reached or the agents failed
      */
