@@ -7,8 +7,9 @@ import java.nio.ByteBuffer;
 /**
  * The messages between a {@link io.dragon.DDict}'s clients and its managers: a request on the manager's channel, its
  * reply on the channel the request names. (Single-key operations from other nodes are not among them: the shard's
- * node's transport agent runs those, see {@link io.dragon.core.map.ShardRequest}.) A byte string is {@code [length 4][bytes]}, length -1 for none; a key is
- * always a stored key (its checkpoint in front, see {@link io.dragon.core.map.Shard#storedKey}).
+ * node's transport agent runs those, see {@link io.dragon.core.map.ShardRequest}.) A byte string is
+ * {@code [length 4][bytes]}, length -1 for none; a key is always a stored key (its checkpoint in front, see
+ * {@link io.dragon.core.map.Shard#storedKey}).
  *
  * <pre>
  * request  [op 1][reply cuid 8][reply descriptor, a byte string][request id 8][body]
