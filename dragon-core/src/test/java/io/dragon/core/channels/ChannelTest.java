@@ -135,6 +135,10 @@ class ChannelTest {
             }
             return null;
         });
+        long filled = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (channel.size() < CAPACITY / 2 && !traffic.isDone() && System.nanoTime() < filled) {
+            Thread.yield(); // the looks begin once the ring is half full: on a busy machine, the sender starts late
+        }
         long looked = 0;
         for (int look = 0; look < 5_000; look++) {
             for (byte[] message : channel.peek(0, Long.MAX_VALUE, CAPACITY, 1 << 20).messages()) {
