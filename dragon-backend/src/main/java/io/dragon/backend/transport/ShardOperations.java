@@ -6,6 +6,7 @@ import static io.dragon.core.channels.GatewayLayout.FAILED;
 import static io.dragon.core.channels.GatewayLayout.OK;
 import static io.dragon.core.channels.GatewayLayout.TARGET_LENGTH_OFFSET;
 import static io.dragon.core.channels.GatewayLayout.THREW;
+import static io.dragon.core.channels.GatewayLayout.VALUE_OFFSET;
 
 import io.dragon.backend.MemoryUsers;
 import io.dragon.core.infrastructure.HostId;
@@ -16,6 +17,7 @@ import io.dragon.core.memory.PoolDestroyedException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -26,8 +28,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * is forgotten, and its pool unmapped once no thread of the agents uses it ({@link MappedPools}).
  */
 final class ShardOperations {
+    /** The most room a completion starts with: a longer result has its frame grown for it alone. */
+    private static final int MAX_ROOM = 1 << 20;
+
     /** The shards that requests named, by descriptor: few (a manager's each), so a miss looks for gone ones. */
     private final Map<ByteBuf, Attached> shards = new ConcurrentHashMap<>();
+    /** Room for a result in a completion: the largest result seen (threads may race on it: a hint). */
+    private int room = 256;
 
     private record Attached(Shard shard, MemoryPool pool, MemoryUsers users) {
     }
@@ -49,15 +56,63 @@ final class ShardOperations {
                 shards.values().remove(attached);
                 return failure(request, new PoolDestroyedException(attached.pool() + " has been destroyed"));
             }
-            byte[] result = ShardRequest.perform(attached.shard(), ChannelOperations.payload(request));
-            int length = result == null ? 0 : result.length;
-            ByteBuf completion = TransportFrames.completion(request.alloc(), request, OK, result == null ? -1 : length,
-                length);
-            return TransportFrames.finish(result == null ? completion : completion.writeBytes(result));
+            Completion completion = new Completion(request, room);
+            try {
+                return completion.finish(ShardRequest.perform(attached.shard(), ChannelOperations.payload(request),
+                    completion));
+            } catch (RuntimeException | Error e) {
+                completion.release();
+                throw e;
+            }
         } catch (RuntimeException | Error e) {
             return failure(request, e);
         } finally {
             attached.users().exit();
+        }
+    }
+
+    /**
+     * An OK completion whose result the shard writes in place, into a frame with room for the largest result seen
+     * (up to {@link #MAX_ROOM}): grown, the frame is made again.
+     */
+    private final class Completion implements ShardRequest.Results {
+        private final ByteBuf request;
+        private ByteBuf frame;
+        private ByteBuffer buffer;
+
+        Completion(ByteBuf request, int bytes) {
+            this.request = request;
+            allocate(bytes);
+        }
+
+        private void allocate(int bytes) {
+            frame = TransportFrames.completion(request.alloc(), request, OK, 0, bytes);
+            buffer = frame.nioBuffer(frame.writerIndex(), bytes);
+        }
+
+        @Override
+        public ByteBuffer buffer() {
+            return buffer;
+        }
+
+        @Override
+        public ByteBuffer grow(int bytes) {
+            release();
+            allocate(bytes);
+            room = Math.min(MAX_ROOM, Math.max(room, bytes));
+            return buffer;
+        }
+
+        void release() {
+            if (frame != null) {
+                frame.release();
+                frame = null;
+            }
+        }
+
+        ByteBuf finish(int length) {
+            frame.setIntLE(TransportFrames.completionOffset(frame) + VALUE_OFFSET, length);
+            return TransportFrames.finish(frame.writerIndex(frame.writerIndex() + Math.max(0, length)));
         }
     }
 

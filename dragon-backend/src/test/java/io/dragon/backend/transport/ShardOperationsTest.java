@@ -71,6 +71,13 @@ class ShardOperationsTest {
         assertThat(result(Op.PUT, key(0, "large"), large, null)).isNull();
         assertThat(result(Op.GET, key(0, "large"), null, null)).isEqualTo(large);
         assertThat(shard.apply(Op.GET, key(0, "large"), null, null)).as("read directly").isEqualTo(large);
+        byte[] larger = Arrays.copyOf(large, 300_000);
+        assertThat(result(Op.PUT, key(0, "large"), larger, null)).as("the old value, whole").isEqualTo(large);
+        assertThat(result(Op.GET, key(0, "large"), null, null)).isEqualTo(larger);
+        assertThat(result(Op.REMOVE, key(0, "large"), null, null)).isEqualTo(larger);
+        assertThat(result(Op.GET, key(0, "b"), null, null)).as("small after large").isNull();
+        assertThat(result(Op.PUT, key(0, "b"), bytes("6"), null)).isNull();
+        assertThat(result(Op.GET, key(0, "b"), null, null)).isEqualTo(bytes("6"));
     }
 
     @Test

@@ -79,21 +79,32 @@ public final class ShardRequest {
         return request.flip();
     }
 
+    /** Where {@link #perform} writes a result: a buffer with room at its position, replaced by a larger on demand. */
+    public interface Results {
+        /** The buffer the result goes to, from its position. */
+        ByteBuffer buffer();
+
+        /** A buffer with room for {@code bytes} from its position, from now on {@link #buffer()}. */
+        ByteBuffer grow(int bytes);
+    }
+
     /**
-     * On the shard's node: performs the request in {@code payload} (read from its position) on {@code shard}.
+     * On the shard's node: performs the request in {@code payload} (read from its position) on {@code shard} and
+     * writes its result into {@code results}. A get or put copies the value (the old one, for a put) straight between
+     * the shard and the result's buffer, and the new value straight from the payload.
      *
-     * @return the result, null for none
+     * @return the result's length, -1 for none
      * @throws IllegalArgumentException if the request is malformed
      */
-    public static byte[] perform(Shard shard, ByteBuffer payload) {
+    public static int perform(Shard shard, ByteBuffer payload, Results results) {
         ByteBuffer in = payload.order(ByteOrder.LITTLE_ENDIAN);
         if (!in.hasRemaining()) {
             throw new IllegalArgumentException("an empty shard request");
         }
         Shard.Op op = Shard.Op.of(in.get());
-        byte[] key = get(in);
-        byte[] value = get(in);
-        byte[] expected = get(in);
+        byte[] key = bytes(view(in));
+        ByteBuffer value = view(in);
+        byte[] expected = bytes(view(in));
         boolean takesValue = switch (op) {
             case PUT, PUT_IF_ABSENT, REPLACE, REPLACE_IF -> true;
             default -> false;
@@ -103,7 +114,26 @@ public final class ShardRequest {
             || (expected != null) != takesExpected) {
             throw new IllegalArgumentException("a malformed shard request (" + op + ")");
         }
-        return shard.apply(op, key, value, expected);
+        for (;;) {
+            try {
+                return switch (op) {
+                    case GET -> shard.get(key, results.buffer());
+                    case PUT -> shard.put(key, value.duplicate(), results.buffer());
+                    default -> copy(shard.apply(op, key, bytes(value), expected), results);
+                };
+            } catch (BufferTooSmallException e) { // nothing done: again, with room
+                results.grow(e.required());
+            }
+        }
+    }
+
+    private static int copy(byte[] result, Results results) {
+        if (result == null) {
+            return -1;
+        }
+        ByteBuffer out = results.buffer();
+        (out.remaining() < result.length ? results.grow(result.length) : out).put(result);
+        return result.length;
     }
 
     /**
@@ -153,7 +183,8 @@ public final class ShardRequest {
         }
     }
 
-    private static byte[] get(ByteBuffer in) {
+    /** The next byte string of {@code in} as a view of its bytes, null for none. */
+    private static ByteBuffer view(ByteBuffer in) {
         int length = in.getInt();
         if (length < -1 || length > in.remaining()) {
             throw new IllegalArgumentException("a malformed shard request: a field of " + length + " bytes");
@@ -161,8 +192,17 @@ public final class ShardRequest {
         if (length < 0) {
             return null;
         }
-        byte[] bytes = new byte[length];
-        in.get(bytes);
+        ByteBuffer view = in.slice(in.position(), length);
+        in.position(in.position() + length);
+        return view;
+    }
+
+    private static byte[] bytes(ByteBuffer view) {
+        if (view == null) {
+            return null;
+        }
+        byte[] bytes = new byte[view.remaining()];
+        view.duplicate().get(bytes);
         return bytes;
     }
 
