@@ -53,9 +53,11 @@ import java.util.stream.Stream;
  * <p><b>Managers.</b> {@link Builder#create()} starts {@link Builder#managersPerNode managers per node} (processes
  * of their own) and gives each a pool of {@link Builder#bytesPerManager} bytes. A key belongs to one manager, by a
  * hash of its encoded form. A process on the manager's node reads and writes the manager's memory directly (under
- * per-stripe locks that survive a process killed while holding them); a process of another node sends the
- * manager a message and waits for its reply. Keys and values travel in the form their {@link Codec}s give them,
- * and are compared in that form: two keys are the same key if they encode to the same bytes.
+ * per-stripe locks that survive a process killed while holding them); for a process of another node, the transport
+ * agent of the manager's node does each single-key operation on that memory, and the manager itself does the rest
+ * (functions, batches, iteration, statistics, checkpoints, persistence). Keys and values travel in the form their
+ * {@link Codec}s give them, and are compared in that form: two keys are the same key if they encode to the same
+ * bytes.
  *
  * <p><b>Handles.</b> A DDict is Serializable: send it to another process, or {@link #lookup} it by name there. Each
  * handle has its own current {@link #checkpointId() checkpoint}.
@@ -67,7 +69,7 @@ import java.util.stream.Stream;
  * runs there. Either way the result is stored only if the key still has the value the function saw, and otherwise
  * the function runs again on the new value (as ConcurrentMap's default methods do); so a function should have no
  * side effects. A function that cannot travel (not Serializable, or capturing something that is not) runs in the
- * caller, in the same loop, through the manager's single-key operations. Bulk methods ({@link #putAll},
+ * caller, in the same loop, through the single-key operations. Bulk methods ({@link #putAll},
  * {@link #getAll}, {@link #clear}) are atomic per key, not as a whole; {@link #size()} is a snapshot that may miss
  * concurrent changes; iterators are weakly consistent (each stripe of each manager is a snapshot taken when the
  * iterator reaches it) and never throw ConcurrentModificationException. Null keys and values are refused, as by
@@ -83,8 +85,9 @@ import java.util.stream.Stream;
  * A read of a key absent from its checkpoint returns null, or, with {@link Builder#waitForKeys(boolean)}, waits
  * until a writer of that checkpoint writes the key, up to {@link Builder#timeout(Duration)}.
  *
- * <p><b>Faults.</b> A manager that dies, or whose node is lost, fails the calls that wait for it, naming its node;
- * the other managers' keys stay usable.
+ * <p><b>Faults.</b> A node that is lost fails the calls to its manager's keys, naming the manager and the node; a
+ * manager that dies fails the calls that need it, and its keys stay usable through its node's memory; the other
+ * managers' keys stay usable.
  *
  * @param <K> the type of keys
  * @param <V> the type of values
