@@ -655,20 +655,11 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
         }
         int m = managerOf(stored);
         Shard shard = shard(m);
-        if (shard != null) {
-            try {
-                return shard.apply(op, stored, value, expected);
-            } catch (Shard.NotBegunException e) { // begun, then retired and begun again by others meanwhile
-                remote(m, DDictFrames.ADVANCE, out -> out.putLong(Shard.checkpointOf(stored)));
-                return apply(op, stored, value, expected);
-            } catch (RuntimeException e) {
-                throw translated(e, m);
-            }
-        }
         for (;;) {
             try {
-                return ShardRequest.apply(managers[m].host(), managers[m].shard(), op, stored, value, expected);
-            } catch (Shard.NotBegunException e) { // as above
+                return shard != null ? shard.apply(op, stored, value, expected)
+                    : ShardRequest.apply(managers[m].host(), managers[m].shard(), op, stored, value, expected);
+            } catch (Shard.NotBegunException e) { // begun, then retired and begun again by others meanwhile
                 remote(m, DDictFrames.ADVANCE, out -> out.putLong(Shard.checkpointOf(stored)));
             } catch (RuntimeException e) {
                 throw translated(e, m);
@@ -863,8 +854,7 @@ public final class DDict<K, V> extends AbstractMap<K, V> implements ConcurrentMa
             return new ObjectDestroyedException("the " + this + " was destroyed", e);
         }
         if (e instanceof ChannelException) {
-            return new DragonException("manager " + m + " of dictionary " + label() + " on node " + managers[m].node()
-                + " failed: " + e.getMessage(), e);
+            return ManagerCalls.failed(managers[m], label(), e.getMessage(), e);
         }
         if (e instanceof PoolFullException) {
             return new DragonException("manager " + m + " of the " + this + " on node " + managers[m].node()

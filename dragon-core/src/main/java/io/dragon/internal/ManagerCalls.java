@@ -173,7 +173,8 @@ public final class ManagerCalls implements AutoCloseable {
         }
     }
 
-    private static DragonException failed(ManagerInfo manager, String dictionary, String why, Throwable cause) {
+    /** The failure of a call to {@code manager} of {@code dictionary}, saying {@code why}. */
+    public static DragonException failed(ManagerInfo manager, String dictionary, String why, Throwable cause) {
         return new DragonException("manager " + manager.index() + " of dictionary " + dictionary + " on node "
             + manager.node() + " failed: " + why, cause);
     }

@@ -48,13 +48,11 @@ final class ShardOperations {
             return failure(request, e);
         }
         if (!attached.users().enter()) {
-            shards.values().remove(attached);
-            return failure(request, new PoolDestroyedException(attached.pool() + " has been destroyed"));
+            return forgotten(request, attached);
         }
         try {
             if (MappedPools.retireIfDestroyed(attached.pool(), attached.users())) {
-                shards.values().remove(attached);
-                return failure(request, new PoolDestroyedException(attached.pool() + " has been destroyed"));
+                return forgotten(request, attached);
             }
             Completion completion = new Completion(request, room);
             try {
@@ -137,6 +135,12 @@ final class ShardOperations {
         }
         shards.put(Unpooled.wrappedBuffer(bytes), attached);
         return attached;
+    }
+
+    /** Forgets a shard whose pool was destroyed, and answers DESTROYED. */
+    private ByteBuf forgotten(ByteBuf request, Attached attached) {
+        shards.values().remove(attached);
+        return failure(request, new PoolDestroyedException(attached.pool() + " has been destroyed"));
     }
 
     private static boolean isGone(Attached attached) {
